@@ -1,0 +1,75 @@
+#pragma once
+// The exceptions fabtwin throws. Every message names the place, the argument, the value it got and
+// what was expected, so that a fab tool can show it to its user unchanged.
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace fabtwin {
+
+/// Base of everything fabtwin throws.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A caller passed a value outside what the function accepts (zero size, NaN, negative dose, ...).
+class invalid_argument : public error {
+ public:
+  using error::error;
+};
+
+/// Two fields, grids or transforms that must agree in shape do not.
+class shape_mismatch : public invalid_argument {
+ public:
+  using invalid_argument::invalid_argument;
+};
+
+/// A file could not be read or written, or its contents are malformed.
+class io_error : public error {
+ public:
+  using error::error;
+};
+
+/// A backend library (CUDA, cuFFT, FFTW, MPI) reported a failure.
+class backend_error : public error {
+ public:
+  using error::error;
+};
+
+/// An allocation failed on the host or on a device.
+class out_of_memory : public backend_error {
+ public:
+  using backend_error::backend_error;
+};
+
+namespace detail {
+
+template <class Value>
+std::string describe(const Value& value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+/// "fabtwin::Grid: argument 'nx' = 0; expected a positive size"
+template <class Value>
+std::string argument_message(std::string_view where, std::string_view argument, const Value& value,
+                             std::string_view expected) {
+  std::string message = "fabtwin::";
+  message.append(where).append(": argument '").append(argument).append("' = ");
+  message.append(describe(value)).append("; expected ").append(expected);
+  return message;
+}
+
+/// Throws `Error` (an invalid_argument by default) unless `ok` holds.
+template <class Error = invalid_argument, class Value>
+void require(bool ok, std::string_view where, std::string_view argument, const Value& value,
+             std::string_view expected) {
+  if (!ok) throw Error(argument_message(where, argument, value, expected));
+}
+
+}  // namespace detail
+}  // namespace fabtwin
