@@ -8,7 +8,8 @@ find_path(fabtwinFFTW_INCLUDE_DIR fftw3.h HINTS ${FFTW_ROOT} ENV FFTW_ROOT PATH_
 set(_fabtwin_fftw_libraries "")
 set(_fabtwin_fftw_required_vars fabtwinFFTW_INCLUDE_DIR)
 foreach(_lib fftw3f_omp fftw3f fftw3_omp fftw3)
-  find_library(fabtwinFFTW_${_lib}_LIBRARY ${_lib} HINTS ${FFTW_ROOT} ENV FFTW_ROOT PATH_SUFFIXES lib lib64)
+  find_library(fabtwinFFTW_${_lib}_LIBRARY ${_lib} HINTS ${FFTW_ROOT} ENV FFTW_ROOT
+               PATH_SUFFIXES lib lib64 lib/${CMAKE_LIBRARY_ARCHITECTURE})
   list(APPEND _fabtwin_fftw_libraries ${fabtwinFFTW_${_lib}_LIBRARY})
   list(APPEND _fabtwin_fftw_required_vars fabtwinFFTW_${_lib}_LIBRARY)
 endforeach()

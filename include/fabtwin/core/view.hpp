@@ -49,9 +49,9 @@ class View {
     return View(data_ + b * member_size(), nx_, ny_, nz_, 1);
   }
 
-  /// Same extents (the batch included) as `other`.
-  template <class U>
-  FABTWIN_HD bool same_extents(const View<U, Space>& other) const {
+  /// Same extents (the batch included) as `other`, which may be in another space.
+  template <class U, class OtherSpace>
+  FABTWIN_HD bool same_extents(const View<U, OtherSpace>& other) const {
     return nx_ == other.nx() && ny_ == other.ny() && nz_ == other.nz() && batch_ == other.batch();
   }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds and runs every host test, then compiles the
+# whole CUDA build (tests, examples, benchmarks; nvcc for sm_90, warnings as errors) when nvcc is
+# present. The CUDA binaries are not run here: scripts/gpu-check.sh runs them on a GPU machine.
+#
+# FABTWIN_SKIP_CUDA=1 skips the CUDA build (a quicker loop while editing host code).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+start=$SECONDS
+
+scripts/install-deps.sh
+
+cmake --preset host
+cmake --build --preset host -j "$jobs"
+ctest --preset host -j "$jobs"
+host_done=$SECONDS
+
+nvcc=/usr/local/cuda/bin/nvcc
+if [ "${FABTWIN_SKIP_CUDA:-0}" = 1 ]; then
+  echo "fabtwin: CUDA build skipped (FABTWIN_SKIP_CUDA=1)"
+elif [ -x "$nvcc" ]; then
+  cmake --preset cuda
+  cmake --build --preset cuda -j "$jobs"
+  echo "fabtwin: CUDA build compiled with $("$nvcc" --version | tail -n 2 | head -n 1)" \
+       "(not run: no GPU here; see scripts/gpu-check.sh)"
+else
+  echo "fabtwin: $nvcc not found, CUDA build not checked" >&2
+  exit 1
+fi
+echo "fabtwin: host build and tests $((host_done - start)) s, CUDA build $((SECONDS - host_done)) s"
