@@ -1,6 +1,7 @@
 #pragma once
 // A console reporter that, after the usual table, prints each fabtwin variant's time as a ratio to
-// the baseline measured in the same run. Benchmarks are named "<group>/<variant>/<size>"; the
+// the baseline measured in the same run. Benchmarks are named "<group>/<variant>" with the size as
+// their argument; the
 // baselines are the variants listed in `baselines` (variant -> its baseline). With repetitions the
 // medians are compared, otherwise the single runs.
 
@@ -23,16 +24,15 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
       if (run.error_occurred) continue;
-      std::string name = run.benchmark_name();
       const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
       if (run.run_type == Run::RT_Aggregate && !median) continue;
-      if (median) name = name.substr(0, name.rfind('_'));
-      // name = group/variant/size (the group may itself hold slashes)
-      const auto last = name.rfind('/'), middle = name.rfind('/', last - 1);
-      if (last == std::string::npos || middle == std::string::npos) continue;
-      const std::string group = name.substr(0, middle);
-      const std::string variant = name.substr(middle + 1, last - middle - 1);
-      const std::string size = name.substr(last + 1);
+      // function_name = group/variant (the group may itself hold slashes); args = the size
+      const std::string& function = run.run_name.function_name;
+      const auto slash = function.rfind('/');
+      if (slash == std::string::npos) continue;
+      const std::string group = function.substr(0, slash);
+      const std::string variant = function.substr(slash + 1);
+      const std::string& size = run.run_name.args;
       auto& slot = times_[{group, size, variant}];
       if (median || !slot.from_median) slot = {run.GetAdjustedRealTime(), median};
     }

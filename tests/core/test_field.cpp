@@ -81,6 +81,21 @@ TEST_CASE("Bad field arguments are refused", "[core][field][errors]") {
                       Contains("'values.size()' = 15") && Contains("16 samples"));
 }
 
+TEMPLATE_LIST_TEST_CASE("Fields too large for memory are refused with out_of_memory",
+                        "[core][field][errors]", test::Cases) {
+  using T = typename TestType::real;
+  using S = typename TestType::space;
+  // 2^50 samples: more memory than any machine has, but a size that does not overflow.
+  REQUIRE_THROWS_AS((Field<T, S>(Grid(index_t{1} << 25, index_t{1} << 25, 1.0))), out_of_memory);
+  REQUIRE_THROWS_WITH((Field<T, S>(Grid(index_t{1} << 25, index_t{1} << 25, 1.0))),
+                      Contains("could not allocate") && Contains("bytes"));
+  // Byte counts that overflow are refused before any allocation is tried.
+  REQUIRE_THROWS_AS((Field<T, S>(Grid(index_t{1} << 31, index_t{1} << 31, 1.0), index_t{1} << 20)),
+                    out_of_memory);
+  REQUIRE_THROWS_WITH(Grid::volume(index_t{1} << 31, index_t{1} << 31, 4, {1, 1, 1}),
+                      Contains("'nx*ny*nz' = 2147483648x2147483648x4"));
+}
+
 TEST_CASE("Host memory is aligned for SIMD FFTs", "[core][field]") {
   for (index_t n : {1, 3, 17, 1000}) {
     Field<float, Host> field(Grid(n, 1, 1.0));

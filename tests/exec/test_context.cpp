@@ -2,8 +2,10 @@
 
 using namespace fabtwin;
 
-TEST_CASE("The scratch pool hands returned blocks out again", "[exec][scratch]") {
-  ScratchPool<Host> pool;
+TEMPLATE_LIST_TEST_CASE("The scratch pool hands returned blocks out again", "[exec][scratch]",
+                        test::Cases) {
+  using S = typename TestType::space;
+  ScratchPool<S> pool;
   void* first = nullptr;
   {
     auto block = pool.acquire(1000);
@@ -11,7 +13,7 @@ TEST_CASE("The scratch pool hands returned blocks out again", "[exec][scratch]")
     first = block.data();
     CHECK(pool.cached_bytes() == 0);
   }
-  CHECK(pool.cached_bytes() == ScratchPool<Host>::size_class(1000));
+  CHECK(pool.cached_bytes() == ScratchPool<S>::size_class(1000));
   {
     auto again = pool.acquire(900);  // same size class: the same block comes back
     CHECK(again.data() == first);
@@ -20,16 +22,22 @@ TEST_CASE("The scratch pool hands returned blocks out again", "[exec][scratch]")
     auto moved = std::move(other);
     CHECK(moved.data() != nullptr);
   }
-  CHECK(pool.cached_bytes() == 2 * ScratchPool<Host>::size_class(1000));
+  CHECK(pool.cached_bytes() == 2 * ScratchPool<S>::size_class(1000));
   pool.release_cached();
   CHECK(pool.cached_bytes() == 0);
 }
 
-TEST_CASE("Scratch views must fit their block", "[exec][scratch][errors]") {
-  ScratchPool<Host> pool;
-  auto block = pool.acquire(64 * sizeof(float));
-  CHECK(block.view<float>(8, 8).size() == 64);
-  REQUIRE_THROWS_WITH(block.view<double>(8, 8, 2), Catch::Contains("'nx*ny*nz*batch' = 128"));
+TEMPLATE_LIST_TEST_CASE("Scratch blocks serve as fields' storage in kernels", "[exec][scratch]",
+                        test::Cases) {
+  using T = typename TestType::real;
+  using S = typename TestType::space;
+  Context<S> ctx;
+  auto block = ctx.scratch().acquire(64 * sizeof(T));
+  const View<T, S> view = block.template view<T>(8, 8);
+  CHECK(view.size() == 64);
+  fill(ctx, view, T(1.5));
+  CHECK(sum(ctx, view) == T(96));
+  REQUIRE_THROWS_WITH(block.template view<T>(8, 8, 2), Catch::Contains("'nx*ny*nz*batch' = 128"));
 }
 
 TEST_CASE("The object cache builds once per type and key", "[exec][cache]") {

@@ -25,7 +25,13 @@ class Field {
   /// `batch` fields of `grid`, zero-filled.
   explicit Field(const Grid& grid, index_t batch = 1) : grid_(grid), batch_(batch) {
     detail::require(batch > 0, "Field", "batch", batch, "a positive number of batch members");
-    data_ = static_cast<T*>(Space::allocate(sizeof(T) * static_cast<std::size_t>(size())));
+    index_t bytes = 0;
+    detail::require<out_of_memory>(
+        !__builtin_mul_overflow(grid.size(), batch, &bytes) &&
+            !__builtin_mul_overflow(bytes, index_t(sizeof(T)), &bytes),
+        "Field", "grid.size() * batch", double(grid.size()) * double(batch),
+        "a field whose bytes fit in 63 bits");
+    data_ = static_cast<T*>(Space::allocate(static_cast<std::size_t>(bytes)));
   }
 
   Field(Field&& other) noexcept

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <concepts>
 #include <ostream>
+#include <string>
 
 #include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
@@ -72,6 +73,10 @@ class Grid {
     static constexpr const char* names[] = {"nx", "ny", "nz"};
     for (int axis = 0; axis < rank; ++axis)
       ::fabtwin::detail::require(n[axis] > 0, "Grid", names[axis], n[axis], "a positive number of samples");
+    index_t samples = 1;
+    for (int axis = 0; axis < 3; ++axis)
+      ::fabtwin::detail::require(!__builtin_mul_overflow(samples, n[axis], &samples), "Grid",
+                                 "nx*ny*nz", describe_extents(n), "a sample count below 2^63");
     const double pitches[] = {pitch.x, pitch.y, pitch.z};
     static constexpr const char* pitch_names[] = {"pitch.x", "pitch.y", "pitch.z"};
     for (int axis = 0; axis < rank; ++axis)
@@ -79,6 +84,10 @@ class Grid {
                       pitches[axis], "a positive, finite pitch in nm");
     ::fabtwin::detail::require(std::isfinite(origin.x) && std::isfinite(origin.y) && std::isfinite(origin.z),
                     "Grid", "origin", origin, "finite coordinates in nm");
+  }
+
+  static std::string describe_extents(const std::array<index_t, 3>& n) {
+    return std::to_string(n[0]) + "x" + std::to_string(n[1]) + "x" + std::to_string(n[2]);
   }
 
   int rank_;
