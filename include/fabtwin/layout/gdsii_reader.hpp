@@ -45,6 +45,9 @@ namespace fabtwin::layout::gdsii {
 /// A layer and datatype pair (0..65535 each: read as unsigned, as most tools do).
 struct LayerKey {
   std::uint16_t layer = 0, datatype = 0;
+  // == spelled out: nvcc 13 does not define the == that a defaulted <=> implies ("used but never
+  // defined" from its host pass).
+  friend bool operator==(const LayerKey&, const LayerKey&) = default;
   friend auto operator<=>(const LayerKey&, const LayerKey&) = default;
   friend std::ostream& operator<<(std::ostream& out, const LayerKey& key) {
     return out << key.layer << '/' << key.datatype;
