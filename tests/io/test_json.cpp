@@ -136,6 +136,15 @@ TEST_CASE("JSON objects keep insertion order and nest; compact and pretty forms"
   std::filesystem::remove(path);
 }
 
+TEST_CASE("JSON members copied from one another while the object grows", "[io][json]") {
+  // v["new"] = v["old"] evaluates the right side first; adding "new" must not move "old".
+  Value v = Value::object();
+  v["old"] = "kept";
+  for (int i = 0; i < 100; ++i) v["copy" + std::to_string(i)] = v["old"];
+  CHECK(v.size() == 101);
+  CHECK(v["copy99"].dump() == "\"kept\"");
+}
+
 TEST_CASE("JSON misuse: mixing kinds, bad paths", "[io][json][errors]") {
   Value array = Value::array();
   CHECK_THROWS_AS(array["key"], invalid_argument);

@@ -6,8 +6,9 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <string>
 #include <type_traits>
 
@@ -46,22 +47,22 @@ struct Host {
   static constexpr const char* name = "Host";
   static constexpr std::size_t alignment = 64;
 
+  // aligned_alloc reports failure by returning null rather than by throwing, which also holds
+  // under AddressSanitizer (allocator_may_return_null): a refused allocation stays an
+  // out_of_memory the caller can catch, in every build.
   static void* allocate(std::size_t bytes) {
     if (bytes == 0) return nullptr;
-    void* data = nullptr;
-    try {
-      data = ::operator new(bytes, std::align_val_t{alignment});
-    } catch (const std::bad_alloc&) {
+    void* data = bytes <= SIZE_MAX - alignment
+                     ? std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment)
+                     : nullptr;
+    if (!data)
       throw out_of_memory("fabtwin::Host::allocate: could not allocate " + std::to_string(bytes) +
                           " bytes of host memory");
-    }
     std::memset(data, 0, bytes);
     return data;
   }
 
-  static void release(void* data) noexcept {
-    if (data) ::operator delete(data, std::align_val_t{alignment});
-  }
+  static void release(void* data) noexcept { std::free(data); }
 };
 
 #if FABTWIN_HAS_CUDA

@@ -23,6 +23,7 @@
 #include <concepts>
 #include <cstdint>
 #include <limits>
+#include <list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,8 +64,9 @@ class Value {
   Value& operator[](std::string_view key) {
     if (kind_ == Kind::null) kind_ = Kind::object;
     require_kind(Kind::object, "operator[]");
-    for (std::size_t i = 0; i < keys_.size(); ++i)
-      if (keys_[i] == key) return items_[i];
+    auto item = items_.begin();
+    for (std::size_t i = 0; i < keys_.size(); ++i, ++item)
+      if (keys_[i] == key) return *item;
     keys_.push_back(checked_utf8(key));
     items_.emplace_back();
     return items_.back();
@@ -204,14 +206,16 @@ class Value {
       out += '\n';
       out.append(std::size_t(indent) * std::size_t(level), ' ');
     };
-    for (std::size_t i = 0; i < items_.size(); ++i) {
+    std::size_t i = 0;
+    for (const Value& item : items_) {
       if (i) out += ',';
       newline(depth + 1);
       if (object) {
         write_string(out, keys_[i]);
         out += indent < 0 ? ":" : ": ";
       }
-      items_[i].write(out, indent, depth + 1);
+      item.write(out, indent, depth + 1);
+      ++i;
     }
     if (!items_.empty()) newline(depth);
     out += object ? '}' : ']';
@@ -219,7 +223,9 @@ class Value {
 
   Kind kind_ = Kind::null;
   std::string text_;               // the literal of a boolean or number, the text of a string
-  std::vector<Value> items_;       // elements of an array, member values of an object
+  // A list, not a vector: adding a member must not move the others, so that
+  // `v["a"] = v["b"]` (the right side is evaluated first) still copies from a live reference.
+  std::list<Value> items_;         // elements of an array, member values of an object
   std::vector<std::string> keys_;  // member names of an object, parallel to items_
 };
 
