@@ -1,0 +1,103 @@
+// Layout to pixels on the ICCAD-2013 canvas (2048 x 2048 at 1 nm): exact area coverage, the
+// centre rule and marching-squares contours for each of the ten clips, on the host. The baseline,
+// measured in the same run, is one 2048^2 complex float FFT: the unit the imaging model that
+// follows is priced in (a SOCS image costs a few of them), so "ratio 0.5" reads "half an FFT".
+
+#include <cstdlib>
+#include <string>
+
+#include "fabtwin/fabtwin.hpp"
+#include "support/ratio_reporter.hpp"
+
+namespace {
+
+using namespace fabtwin;
+
+constexpr index_t canvas = layout::iccad2013_canvas_size;
+
+const Grid& canvas_grid() {
+  static const Grid grid(canvas, canvas, 1.0);
+  return grid;
+}
+
+/// The clip `number` placed on the canvas, or a skip message when the shared data is absent.
+bool load_clip(benchmark::State& state, layout::PolygonSet& clip) {
+  const char* data = std::getenv("FABTWIN_DATA");  // else ../shared/data beside the project
+  const std::string path = std::string(data ? data : FABTWIN_BENCH_DATA_DIR) +
+                           "/iccad2013/clips/M1_test" +
+                           std::to_string(state.range(0)) + ".glp";
+  try {
+    clip = layout::place_on_iccad2013_canvas(layout::read_glp(path));
+    return true;
+  } catch (const fabtwin::error& e) {
+    state.SkipWithError(e.what());
+    return false;
+  }
+}
+
+void set_pixels(benchmark::State& state) {
+  state.counters["pixels"] = benchmark::Counter(double(canvas) * double(canvas),
+                                                benchmark::Counter::kIsIterationInvariantRate,
+                                                benchmark::Counter::kIs1000);
+}
+
+void area_host(benchmark::State& state) {
+  layout::PolygonSet clip;
+  if (!load_clip(state, clip)) return;
+  Context<Host> ctx;
+  Field<float, Host> out(canvas_grid());
+  for (auto _ : state) {
+    layout::rasterize_area(ctx, clip, out.view(), canvas_grid());
+    benchmark::DoNotOptimize(out.data());
+  }
+  set_pixels(state);
+}
+
+void binary_host(benchmark::State& state) {
+  layout::PolygonSet clip;
+  if (!load_clip(state, clip)) return;
+  Context<Host> ctx;
+  Field<float, Host> out(canvas_grid());
+  for (auto _ : state) {
+    layout::rasterize_binary(ctx, clip, out.view(), canvas_grid());
+    benchmark::DoNotOptimize(out.data());
+  }
+  set_pixels(state);
+}
+
+void contours_host(benchmark::State& state) {
+  layout::PolygonSet clip;
+  if (!load_clip(state, clip)) return;
+  Context<Host> ctx;
+  const Field<float, Host> coverage = layout::rasterize_area<float>(ctx, clip, canvas_grid());
+  for (auto _ : state) benchmark::DoNotOptimize(layout::extract_contours(coverage, 0.5));
+  set_pixels(state);
+}
+
+void fft_host(benchmark::State& state) {
+  Context<Host> ctx({.plan_effort = PlanEffort::measure});  // the FFT as bench_fft times it
+  Field<complex<float>, Host> in(canvas_grid()), out(canvas_grid());
+  fft::forward(ctx, in.view(), out.view());  // plan outside the timed loop
+  for (auto _ : state) {
+    fft::forward(ctx, in.view(), out.view());
+    benchmark::DoNotOptimize(out.data());
+  }
+  set_pixels(state);
+}
+
+void clips(benchmark::internal::Benchmark* b) {
+  b->DenseRange(1, 10)->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+BENCHMARK(area_host)->Name("iccad_canvas/area_host")->Apply(clips);
+BENCHMARK(binary_host)->Name("iccad_canvas/binary_host")->Apply(clips);
+BENCHMARK(contours_host)->Name("iccad_canvas/contours_host")->Apply(clips);
+BENCHMARK(fft_host)->Name("iccad_canvas/fft_host")->Apply(clips);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return fabtwin::bench::run_with_ratios(
+      argc, argv,
+      {{"area_host", "fft_host"}, {"binary_host", "fft_host"}, {"contours_host", "fft_host"}});
+}
