@@ -41,28 +41,26 @@ void set_pixels(benchmark::State& state) {
                                                 benchmark::Counter::kIs1000);
 }
 
-void area_host(benchmark::State& state) {
+/// Times one rasteriser (a callable (ctx, set, view, grid)) on the clip `state.range(0)`.
+template <class Rasterize>
+void time_rasteriser(benchmark::State& state, Rasterize rasterize) {
   layout::PolygonSet clip;
   if (!load_clip(state, clip)) return;
   Context<Host> ctx;
   Field<float, Host> out(canvas_grid());
   for (auto _ : state) {
-    layout::rasterize_area(ctx, clip, out.view(), canvas_grid());
+    rasterize(ctx, clip, out.view(), canvas_grid());
     benchmark::DoNotOptimize(out.data());
   }
   set_pixels(state);
 }
 
+void area_host(benchmark::State& state) {
+  time_rasteriser(state, [](auto&&... args) { layout::rasterize_area(args...); });
+}
+
 void binary_host(benchmark::State& state) {
-  layout::PolygonSet clip;
-  if (!load_clip(state, clip)) return;
-  Context<Host> ctx;
-  Field<float, Host> out(canvas_grid());
-  for (auto _ : state) {
-    layout::rasterize_binary(ctx, clip, out.view(), canvas_grid());
-    benchmark::DoNotOptimize(out.data());
-  }
-  set_pixels(state);
+  time_rasteriser(state, [](auto&&... args) { layout::rasterize_binary(args...); });
 }
 
 void contours_host(benchmark::State& state) {
