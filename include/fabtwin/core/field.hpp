@@ -72,11 +72,8 @@ void copy(View<const T, From> source, View<T, To> destination) {
   if (!source.same_extents(destination))
     throw shape_mismatch(detail::argument_message(
         "copy", "destination",
-        std::to_string(destination.nx()) + "x" + std::to_string(destination.ny()) + "x" +
-            std::to_string(destination.nz()) + " batch " + std::to_string(destination.batch()),
-        "the extents of the source, " + std::to_string(source.nx()) + "x" +
-            std::to_string(source.ny()) + "x" + std::to_string(source.nz()) + " batch " +
-            std::to_string(source.batch())));
+        detail::describe_extents(destination),
+        "the extents of the source, " + detail::describe_extents(source)));
   detail::copy_bytes<To, From>(destination.data(), source.data(),
                                sizeof(T) * static_cast<std::size_t>(source.size()));
 }

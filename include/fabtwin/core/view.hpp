@@ -3,6 +3,7 @@
 // The space is part of the type so that handing device memory to a host routine (or the reverse)
 // fails to compile instead of crashing. Layout: x fastest, then y, z and batch member b.
 
+#include <string>
 #include <type_traits>
 
 #include "fabtwin/core/config.hpp"
@@ -63,4 +64,14 @@ class View {
 static_assert(std::is_trivially_copyable_v<View<float, struct AnySpace>>,
               "View must stay trivially copyable: kernels receive it by value");
 
+namespace detail {
+
+/// A view's extents as error messages show them: "8x6x1 batch 1".
+template <class T, class Space>
+std::string describe_extents(const View<T, Space>& view) {
+  return std::to_string(view.nx()) + "x" + std::to_string(view.ny()) + "x" +
+         std::to_string(view.nz()) + " batch " + std::to_string(view.batch());
+}
+
+}  // namespace detail
 }  // namespace fabtwin

@@ -171,8 +171,7 @@ std::vector<Contour> extract_contours(View<T, Host> values, const Grid& grid, do
   if (values.nx() != grid.nx() || values.ny() != grid.ny() || values.nz() != 1 || values.batch() != 1)
     throw shape_mismatch(::fabtwin::detail::argument_message(
         "extract_contours", "values",
-        std::to_string(values.nx()) + "x" + std::to_string(values.ny()) + "x" +
-            std::to_string(values.nz()) + " batch " + std::to_string(values.batch()),
+        ::fabtwin::detail::describe_extents(values),
         "one 2D image of the grid's " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()) +
             " samples"));
   for (index_t j = 0; j < grid.ny(); ++j)

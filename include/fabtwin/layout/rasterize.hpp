@@ -137,8 +137,7 @@ void require_raster_target(const View<T, Space>& out, const Grid& grid, std::str
   if (out.nx() != grid.nx() || out.ny() != grid.ny() || out.nz() != 1 || out.batch() != 1)
     throw shape_mismatch(::fabtwin::detail::argument_message(
         where, "out",
-        std::to_string(out.nx()) + "x" + std::to_string(out.ny()) + "x" + std::to_string(out.nz()) +
-            " batch " + std::to_string(out.batch()),
+        ::fabtwin::detail::describe_extents(out),
         "one 2D image of the grid's " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()) +
             " samples"));
 }

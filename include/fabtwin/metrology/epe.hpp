@@ -236,8 +236,7 @@ EpeReport epe_check(Context<Space>& ctx, const layout::PolygonSet& target, View<
       print.batch() != 1)
     throw shape_mismatch(::fabtwin::detail::argument_message(
         where, "print",
-        std::to_string(print.nx()) + "x" + std::to_string(print.ny()) + "x" +
-            std::to_string(print.nz()) + " batch " + std::to_string(print.batch()),
+        ::fabtwin::detail::describe_extents(print),
         "one 2D field of the grid's shape, " + ::fabtwin::detail::describe(grid)));
   EpeReport report;
   const std::vector<EpeSite> sites = epe_sites(target, rule);

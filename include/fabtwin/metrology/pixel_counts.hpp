@@ -47,13 +47,10 @@ inline void require_threshold(double threshold, std::string_view where, std::str
 template <class A, class B, class Space>
 void require_same_extents(const View<A, Space>& a, const View<B, Space>& b, std::string_view where,
                           std::string_view a_name, std::string_view b_name) {
-  auto extents = [](const auto& v) {
-    return std::to_string(v.nx()) + "x" + std::to_string(v.ny()) + "x" + std::to_string(v.nz()) +
-           " batch " + std::to_string(v.batch());
-  };
   if (!a.same_extents(b))
     throw shape_mismatch(::fabtwin::detail::argument_message(
-        where, b_name, extents(b), "the extents of '" + std::string(a_name) + "', " + extents(a)));
+        where, b_name, ::fabtwin::detail::describe_extents(b),
+        "the extents of '" + std::string(a_name) + "', " + ::fabtwin::detail::describe_extents(a)));
 }
 
 template <class A, class B, class Space>

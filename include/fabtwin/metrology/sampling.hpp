@@ -64,8 +64,7 @@ class BilinearSampler {
         image.batch() != 1)
       throw shape_mismatch(::fabtwin::detail::argument_message(
           where, "image",
-          std::to_string(image.nx()) + "x" + std::to_string(image.ny()) + "x" +
-              std::to_string(image.nz()) + " batch " + std::to_string(image.batch()),
+          ::fabtwin::detail::describe_extents(image),
           "one field of the grid's shape, " + ::fabtwin::detail::describe(grid)));
     ::fabtwin::detail::require(z >= 0 && z < grid.nz(), where, "z", z,
                     "a layer index in [0, " + std::to_string(grid.nz()) + ")");
