@@ -1,0 +1,310 @@
+#pragma once
+// Reader and writer of the ICCAD-2013 kernel folders (M1OPC, M1OPC_def; physics.md §1): a file
+// `scales.txt` and one file `fh<k>.bin` per kernel, k = 0 .. K-1.
+//
+// scales.txt: the first non-blank line holds K (a positive integer), the next K lines one weight
+// each (a decimal number such as 86.943428 or 1e-05); blank lines are ignored, anything else is an
+// error.
+//
+// fh<k>.bin, as found in the shared files (physics.md says "five int32"; the data say six):
+//   bytes  0..23  six big-endian int32: nx, ny, type, and three words the layout does not need,
+//   bytes 24..    nx * ny complex samples, each two big-endian IEEE float32 (re, im), x-major:
+//                 element (x, y) at x * ny + y, centre (nx/2, ny/2) = the zero frequency.
+// Evidence for the 24-byte header (checked on both shipped sets, 48 files): every file is
+// 9824 = 24 + 8 * 35 * 35 bytes; read from byte 24, each kernel is exactly even or exactly odd
+// about element (17, 17) (|h(x, y) -/+ h(34-x, 34-y)| <= 1.2e-8, float rounding, as eigenvectors of
+// a TCC with a centro-symmetric source must be), has unit norm (|sum |h|^2 - 1| <= 1.2e-8) and the
+// largest magnitude of kernel 0 at the centre; read from byte 20 none of this holds (fh0 of
+// M1OPC becomes asymmetric by 1e-3 and its "centre" pairs the real part of one sample with the
+// imaginary part of another). Header words: nx = ny = 35 and type = 2 (complex float32) in every
+// file; the 4th word is the kernel index (0..23) in M1OPC_def but the constant 105565448
+// (0x064ACD08, apparently uninitialised memory) in M1OPC, and the 5th and 6th are 0. So only nx,
+// ny and type are read, and the writer zeroes the other three.
+//
+// Mapping to KernelSet (kernel_set.hpp, same Fourier convention, no rescaling): radius R =
+// (nx - 1) / 2 and spectra[k][j][i] = file element (x = i, y = j), i.e. the transpose of the file's
+// order, so that bin (i, j) is frequency ((i - R) / L, (j - R) / L) along the canvas' x (columns)
+// and y (rows). The files do not say which field period they were made for: the contest canvas
+// (2048 nm, 1 nm pixels) is the default.
+//
+// The reader refuses, with an io_error naming the file: a missing or malformed scales.txt (with
+// the line number), a missing fh<k>.bin for k < K or a stray one for k >= K, a size other than
+// 24 + 8 nx ny (truncated or padded), nx != ny, an even nx, a type other than 2, kernels of
+// different sizes, and non-finite samples or weights.
+// The writer emits the same layout, so reading back a set read from such files gives the same
+// samples bit for bit; samples are rounded to float32 (a set generated in double loses precision:
+// kernel_io.hpp saves sets losslessly), weights are written in the shortest decimal form that
+// reads back to the same double.
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "fabtwin/core/config.hpp"
+#include "fabtwin/core/error.hpp"
+#include "fabtwin/io/detail/file.hpp"
+#include "fabtwin/io/npy.hpp"
+#include "fabtwin/optics/kernel_set.hpp"
+
+namespace fabtwin::optics {
+namespace detail {
+
+inline constexpr std::size_t iccad_header_bytes = 24;
+inline constexpr std::int32_t iccad_complex_float = 2;  ///< the header's type word
+
+inline std::uint32_t load_big_endian_u32(const char* bytes) {
+  std::uint32_t value = 0;
+  for (int b = 0; b < 4; ++b) value = (value << 8) | std::uint8_t(bytes[b]);
+  return value;
+}
+
+inline void store_big_endian_u32(std::uint32_t value, std::string& out) {
+  for (int b = 3; b >= 0; --b) out += char((value >> (8 * b)) & 0xFFu);
+}
+
+inline float load_big_endian_float(const char* bytes) {
+  const std::uint32_t bits = load_big_endian_u32(bytes);
+  float value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+inline void store_big_endian_float(float value, std::string& out) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  store_big_endian_u32(bits, out);
+}
+
+[[noreturn]] inline void iccad_fail(std::string_view where, const std::string& file,
+                                    const std::string& found, const std::string& expected) {
+  throw io_error("fabtwin::" + std::string(where) + ": '" + file + "': found " + found +
+                 "; expected " + expected);
+}
+
+/// Text between blanks (space, tab, CR) at both ends.
+inline std::string_view trim(std::string_view text) {
+  const std::size_t first = text.find_first_not_of(" \t\r\f\v");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\f\v") - first + 1);
+}
+
+/// The weights of a scales.txt text (see the file comment).
+inline std::vector<double> parse_iccad_scales(std::string_view text, const std::string& file) {
+  constexpr const char* where = "optics::read_iccad_kernels";
+  std::vector<double> weights;
+  long long count = -1;
+  std::size_t position = 0, line_number = 0;
+  while (position < text.size()) {
+    const std::size_t eol = std::min(text.find('\n', position), text.size());
+    const std::string_view line = trim(text.substr(position, eol - position));
+    position = eol + 1;
+    ++line_number;
+    if (line.empty()) continue;
+    const std::string at = "line " + std::to_string(line_number) + " '" + std::string(line) + "'";
+    const char* end = line.data() + line.size();
+    if (count < 0) {
+      const auto [ptr, ec] = std::from_chars(line.data(), end, count);
+      if (ec != std::errc() || ptr != end || count <= 0)
+        iccad_fail(where, file, at, "the kernel count K, a positive integer, on the first line");
+      continue;
+    }
+    if (weights.size() == std::size_t(count))
+      iccad_fail(where, file, at, "only K = " + std::to_string(count) + " weight lines after K");
+    double weight = 0;
+    const auto [ptr, ec] = std::from_chars(line.data(), end, weight);
+    if (ec != std::errc() || ptr != end || !std::isfinite(weight))
+      iccad_fail(where, file, at, "a finite decimal weight (weight " + std::to_string(weights.size()) + ")");
+    weights.push_back(weight);
+  }
+  if (count < 0) iccad_fail(where, file, "no text", "the kernel count K on the first line");
+  if (weights.size() != std::size_t(count))
+    iccad_fail(where, file, std::to_string(weights.size()) + " weights in " +
+                                std::to_string(line_number) + " lines",
+               "K = " + std::to_string(count) + " weights (the file is truncated)");
+  return weights;
+}
+
+/// One fh<k>.bin: its side n and its n * n samples in the file's x-major order.
+struct IccadKernelFile {
+  index_t side = 0;
+  std::vector<std::complex<float>> samples;
+};
+
+inline IccadKernelFile parse_iccad_kernel(std::string_view bytes, const std::string& file) {
+  constexpr const char* where = "optics::read_iccad_kernels";
+  const std::size_t size = bytes.size();
+  if (size < iccad_header_bytes)
+    iccad_fail(where, file, std::to_string(size) + " bytes",
+               "at least the 24-byte header (six big-endian int32; the file is truncated)");
+  const auto word = [&](int k) {
+    return std::int32_t(load_big_endian_u32(bytes.data() + 4 * k));
+  };
+  const std::int32_t nx = word(0), ny = word(1), type = word(2);
+  if (nx <= 0 || ny <= 0 || nx != ny || nx % 2 == 0)
+    iccad_fail(where, file, "a header with nx = " + std::to_string(nx) + ", ny = " + std::to_string(ny),
+               "nx == ny, odd and positive (a centred square kernel)");
+  if (type != iccad_complex_float)
+    iccad_fail(where, file, "header type " + std::to_string(type),
+               "type 2 (complex float32, the only type of the ICCAD-2013 files)");
+  // nx, ny < 2^31, so 24 + 8 nx ny can pass 2^64: such a header cannot describe any real file.
+  std::uint64_t expected = 0;
+  const bool huge = __builtin_mul_overflow(std::uint64_t(nx), std::uint64_t(ny), &expected) ||
+                    __builtin_mul_overflow(expected, std::uint64_t(8), &expected) ||
+                    __builtin_add_overflow(expected, std::uint64_t(iccad_header_bytes), &expected);
+  if (huge || size != expected)
+    iccad_fail(where, file,
+               std::to_string(size) + " bytes" +
+                   (huge || size < expected ? " (truncated)" : " (trailing bytes)"),
+               (huge ? std::string("over 2^64") : std::to_string(expected)) +
+                   " bytes = a 24-byte header + " + std::to_string(nx) + " x " + std::to_string(ny) +
+                   " complex float32 samples");
+  IccadKernelFile kernel{index_t(nx), std::vector<std::complex<float>>(std::size_t(nx) * std::size_t(ny))};
+  const char* data = bytes.data() + iccad_header_bytes;
+  for (std::size_t e = 0; e < kernel.samples.size(); ++e) {
+    const float re = load_big_endian_float(data + 8 * e), im = load_big_endian_float(data + 8 * e + 4);
+    if (!std::isfinite(re) || !std::isfinite(im))
+      iccad_fail(where, file,
+                 "a non-finite sample (" + std::to_string(re) + ", " + std::to_string(im) +
+                     ") at element (x, y) = (" + std::to_string(e / std::size_t(ny)) + ", " +
+                     std::to_string(e % std::size_t(ny)) + ")",
+                 "finite samples");
+    kernel.samples[e] = {re, im};
+  }
+  return kernel;
+}
+
+/// The indices k of the files named fh<k>.bin in `dir` (k in plain decimal digits).
+inline std::vector<long long> iccad_kernel_indices(const std::filesystem::path& dir,
+                                                    std::string_view where) {
+  std::vector<long long> indices;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= 6 || !name.starts_with("fh") || !name.ends_with(".bin")) continue;
+    const std::string_view digits = std::string_view(name).substr(2, name.size() - 6);
+    long long k = 0;
+    const auto [ptr, err] = std::from_chars(digits.data(), digits.data() + digits.size(), k);
+    if (err == std::errc() && ptr == digits.data() + digits.size()) indices.push_back(k);
+  }
+  if (ec)
+    throw io_error("fabtwin::" + std::string(where) + ": cannot list '" + dir.string() +
+                   "': " + ec.message());
+  return indices;
+}
+
+inline std::string iccad_kernel_name(std::size_t k) { return "fh" + std::to_string(k) + ".bin"; }
+
+}  // namespace detail
+
+/// The kernel set of an ICCAD-2013 folder (see the file comment), for a field of `period_nm`
+/// (the contest canvas: 2048 nm). energy = 1: the files do not say what was left out.
+inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2048) {
+  constexpr const char* where = "optics::read_iccad_kernels";
+  ::fabtwin::detail::require(std::isfinite(period_nm) && period_nm > 0, where, "period_nm", period_nm,
+                             "a positive field period in nm");
+  const std::filesystem::path folder(dir);
+  if (!std::filesystem::is_directory(folder))
+    throw io_error(::fabtwin::detail::argument_message(where, "dir", dir,
+                                                       "a folder holding scales.txt and fh<k>.bin"));
+  const std::string scales_file = (folder / "scales.txt").string();
+  if (!std::filesystem::exists(scales_file))
+    throw io_error("fabtwin::" + std::string(where) + ": '" + scales_file +
+                   "' is missing; expected the kernel count and weights of the folder");
+
+  KernelSet set;
+  set.period_nm = period_nm;
+  set.weights = detail::parse_iccad_scales(io::detail::read_whole_file(scales_file, where), scales_file);
+  const std::size_t count = set.weights.size();
+
+  const std::vector<long long> present = detail::iccad_kernel_indices(folder, where);
+  for (std::size_t k = 0; k < count; ++k)
+    if (std::find(present.begin(), present.end(), static_cast<long long>(k)) == present.end())
+      throw io_error("fabtwin::" + std::string(where) + ": '" +
+                     (folder / detail::iccad_kernel_name(k)).string() + "' is missing; expected " +
+                     std::to_string(count) + " kernel files fh0.bin .. fh" + std::to_string(count - 1) +
+                     ".bin, as '" + scales_file + "' declares");
+  for (const long long k : present)
+    if (k < 0 || k >= static_cast<long long>(count))
+      throw io_error("fabtwin::" + std::string(where) + ": '" + dir + "': found a stray kernel file fh" +
+                     std::to_string(k) + ".bin; expected only fh0.bin .. fh" + std::to_string(count - 1) +
+                     ".bin, as '" + scales_file + "' declares K = " + std::to_string(count));
+
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::string file = (folder / detail::iccad_kernel_name(k)).string();
+    const detail::IccadKernelFile kernel =
+        detail::parse_iccad_kernel(io::detail::read_whole_file(file, where), file);
+    if (k == 0) {
+      set.radius = (kernel.side - 1) / 2;
+      set.spectra.resize(count * std::size_t(set.bins()));
+    } else if (kernel.side != set.side()) {
+      detail::iccad_fail(where, file,
+                         "a " + std::to_string(kernel.side) + " x " + std::to_string(kernel.side) + " kernel",
+                         std::to_string(set.side()) + " x " + std::to_string(set.side()) + " like fh0.bin");
+    }
+    const index_t n = kernel.side;
+    for (index_t j = 0; j < n; ++j)
+      for (index_t i = 0; i < n; ++i)  // bin (i, j) = file element (x = i, y = j) at x * ny + y
+        set.spectra[std::size_t(index_t(k) * set.bins() + j * n + i)] =
+            std::complex<double>(kernel.samples[std::size_t(i * n + j)]);
+  }
+  return set;
+}
+
+/// Writes `set` as an ICCAD-2013 folder (see the file comment): `dir` (created when missing) then
+/// holds scales.txt and fh0.bin .. fh<K-1>.bin; stray fh<k>.bin files of an earlier, larger set
+/// are removed so that the folder reads back as this set. Samples are rounded to float32;
+/// invalid_argument for a set that does not validate or a sample beyond float32's range.
+inline void write_iccad_kernels(const std::string& dir, const KernelSet& set) {
+  constexpr const char* where = "optics::write_iccad_kernels";
+  set.validate(where);
+  for (std::size_t e = 0; e < set.spectra.size(); ++e) {
+    const double largest = std::max(std::fabs(set.spectra[e].real()), std::fabs(set.spectra[e].imag()));
+    ::fabtwin::detail::require(largest <= double(std::numeric_limits<float>::max()), where,
+                               "set.spectra[" + std::to_string(e) + "]", set.spectra[e],
+                               "a sample within float32 range (the file stores float32)");
+  }
+  const std::filesystem::path folder(dir);
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec || !std::filesystem::is_directory(folder))
+    throw io_error("fabtwin::" + std::string(where) + ": cannot create the folder '" + dir +
+                   "': " + (ec ? ec.message() : "a file of that name exists"));
+
+  const std::size_t count = set.weights.size();
+  std::string scales = std::to_string(count) + "\n";
+  for (const double w : set.weights) {
+    char buffer[64];
+    scales.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, w).ptr);
+    scales += '\n';
+  }
+  io::detail::write_file((folder / "scales.txt").string(), scales, where);
+
+  const index_t n = set.side();
+  for (std::size_t k = 0; k < count; ++k) {
+    std::string bytes;
+    bytes.reserve(detail::iccad_header_bytes + 8 * std::size_t(set.bins()));
+    for (const std::int32_t word : {std::int32_t(n), std::int32_t(n), detail::iccad_complex_float, 0, 0, 0})
+      detail::store_big_endian_u32(std::uint32_t(word), bytes);
+    for (index_t x = 0; x < n; ++x)
+      for (index_t y = 0; y < n; ++y) {  // x-major: the transpose of spectra's [j][i]
+        const std::complex<double> v = set.spectra[std::size_t(index_t(k) * set.bins() + y * n + x)];
+        detail::store_big_endian_float(float(v.real()), bytes);
+        detail::store_big_endian_float(float(v.imag()), bytes);
+      }
+    io::detail::write_file((folder / detail::iccad_kernel_name(k)).string(), bytes, where);
+  }
+  for (const long long k : detail::iccad_kernel_indices(folder, where))
+    if (k >= static_cast<long long>(count))
+      std::filesystem::remove(folder / ("fh" + std::to_string(k) + ".bin"));
+}
+
+}  // namespace fabtwin::optics
