@@ -76,6 +76,11 @@ TEMPLATE_LIST_TEST_CASE("Band-limited and full-grid images agree to rounding", "
       const auto fast = to_vector(imager.image(ctx, pattern, conditions));
       const auto plain = to_vector(imager.image(ctx, pattern, conditions, ImagingPath::full_grid));
       CHECK(test::relative_error(fast, plain) <= test::image_tolerance<T>);
+      // Into a caller's field (stale values in it): the same bits as the returned image.
+      Field<T, S> reused(grid, 4);
+      fill(ctx, reused.view(), T(7));
+      imager.image(ctx, pattern, conditions, reused);
+      CHECK(to_vector(reused) == fast);
     }
     SECTION("a structured binary pattern") {
       const auto pattern = test::field_with<S>(grid, test::as<T>(test::structured_pattern(grid)));
@@ -291,6 +296,11 @@ TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics]
   SECTION("shape mismatches") {
     const Field<float, Host> wrong(Grid(32, 32, 2.0));
     CHECK_THROWS_AS(imager.image(ctx, wrong, nominal), shape_mismatch);
+    Field<float, Host> out_wrong_batch(grid, 3);
+    CHECK_THROWS_WITH(imager.image(ctx, pattern, nominal, out_wrong_batch),
+                      Contains("out.batch()") && Contains("patterns x conditions = 2 x 1"));
+    Field<float, Host> out_wrong_grid(Grid(32, 32, 2.0));
+    CHECK_THROWS_AS(imager.image(ctx, pattern, nominal, out_wrong_grid), shape_mismatch);
     const std::vector<Condition> two{{1.0, 0}, {1.1, 0}};
     Field<float, Host> grad(grid, 2);
     const Field<float, Host> gi_wrong_batch(grid, 2), gi(grid, 4);

@@ -130,18 +130,31 @@ class SocsImager {
   Field<T, Space> image(Context<Space>& ctx, const Field<T, Space>& pattern,
                         std::span<const Condition> conditions,
                         ImagingPath path = ImagingPath::band_limited) {
+    check_conditions(conditions, "SocsImager::image");  // before an empty batch is allocated
+    Field<T, Space> out(grid_, pattern.batch() * index_t(conditions.size()));
+    image(ctx, pattern, conditions, out, path);
+    return out;
+  }
+
+  /// image() into the caller's field `out` (grid()'s shape, batch B * C), so that a loop that
+  /// images every iteration (ILT, calibration) allocates nothing.
+  void image(Context<Space>& ctx, const Field<T, Space>& pattern, std::span<const Condition> conditions,
+             Field<T, Space>& out, ImagingPath path = ImagingPath::band_limited) {
     constexpr const char* where = "SocsImager::image";
     check_input(ctx, pattern, "pattern", where);
     check_conditions(conditions, where);
     const index_t count = index_t(conditions.size());
-    Field<T, Space> out(grid_, pattern.batch() * count);
+    require_same_shape(grid_, out.grid(), where, "out.grid");
+    ::fabtwin::detail::require<shape_mismatch>(out.batch() == pattern.batch() * count, where, "out.batch()",
+                                               out.batch(),
+                                               "patterns x conditions = " + std::to_string(pattern.batch()) +
+                                                   " x " + std::to_string(count));
     auto bins_block = ctx.scratch().acquire(bins_bytes());
     const auto bins = bins_block.template view<complex<T>>(side_m(), side_m());
     for (index_t b = 0; b < pattern.batch(); ++b) {
       pattern_bins(ctx, pattern.view().member(b), bins);
       render(ctx, bins, conditions, out.view(), b * count, path);
     }
-    return out;
   }
 
   /// Like image() for B complex mask amplitudes at unit dose (the MaskModel is not applied; the
