@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "fabtwin/fabtwin.hpp"
+#include "support/cuda_timing.hpp"
 #include "support/ratio_reporter.hpp"
 
 namespace {
@@ -53,24 +54,7 @@ void fftw(benchmark::State& state) {
 }
 
 #if FABTWIN_HAS_CUDA
-// Device timings use CUDA events on the stream that ran the transforms.
-template <class Body>
-void time_on_stream(benchmark::State& state, cudaStream_t stream, Body body) {
-  cudaEvent_t start, stop;
-  FABTWIN_CUDA_CHECK(cudaEventCreate(&start));
-  FABTWIN_CUDA_CHECK(cudaEventCreate(&stop));
-  for (auto _ : state) {
-    FABTWIN_CUDA_CHECK(cudaEventRecord(start, stream));
-    body();
-    FABTWIN_CUDA_CHECK(cudaEventRecord(stop, stream));
-    FABTWIN_CUDA_CHECK(cudaEventSynchronize(stop));
-    float ms = 0;
-    FABTWIN_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-    state.SetIterationTime(ms / 1e3);
-  }
-  FABTWIN_CUDA_CHECK(cudaEventDestroy(start));
-  FABTWIN_CUDA_CHECK(cudaEventDestroy(stop));
-}
+using bench::time_on_stream;
 
 void fabtwin_cuda(benchmark::State& state) {
   const index_t n = state.range(0);
