@@ -1,0 +1,197 @@
+#pragma once
+// Post-exposure bake of a chemically amplified resist (physics.md §2): acid A and quencher Q
+// diffuse and neutralise each other while the acid deprotects the resin,
+//   dA/dt = div(D_A grad A) - k_r A Q,   dQ/dt = div(D_Q grad Q) - k_r A Q,   dM/dt = -k_c A M,
+// through a bake temperature history T(t) that sets every coefficient by Arrhenius.
+//
+// Integrator: Strang splitting, per step of length h from t to t + h,
+//   react over [t, t + h/2] -> diffuse A and Q over [t, t + h] -> react over [t + h/2, t + h],
+// each part solved exactly: the reaction pointwise in closed form (peb_reaction.hpp), the diffusion
+// as the Gaussian of variance 2 integral D dt per axis (spectral_diffusion.hpp; constant in space,
+// anisotropic: lateral x, y and vertical z). The only error is the splitting's, second order in h
+// (the symmetric composition of two exact flows; Strang 1968, SIAM J. Numer. Anal. 5, 506), and
+// no step restriction applies: the Sentaurus set runs at h = 0.1 s or at 1 s where explicit
+// stepping needs 0.02 s. The rates' time integrals over each part come from the history
+// (thermal::Arrhenius::integral over a window), so a ramp, a hold and a cool cost nothing extra.
+//
+// Units: concentrations relative to the PAG loading (acid after exposure in [0, 1]); k_r in 1/s
+// per unit relative concentration, k_c in 1/s, D in nm^2/s. The inhibitor (protected fraction)
+// after the bake is M = exp(-deprotection) with M0 = 1.
+//
+// A temperature map across the field (space-varying rates and D) is not handled here: it needs the
+// implicit solver (implicit_diffusion.hpp) in place of the spectral one.
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/resist/peb_reaction.hpp"
+#include "fabtwin/thermal/arrhenius.hpp"
+#include "fabtwin/thermal/spectral_diffusion.hpp"
+
+namespace fabtwin::resist {
+
+/// A diffusing species: diffusivities at the model's reference temperature and the activation
+/// energy that scales both.
+struct Diffusivity {
+  double lateral_nm2_per_s = 0;   ///< x and y
+  double vertical_nm2_per_s = 0;  ///< z (depth); unused in 2D
+  double activation_kcal_per_mol = 0;
+
+  /// The diffusivities that spread a point to lateral and vertical lengths sqrt(2 D t) over
+  /// `seconds` at the reference temperature (how published parameter sets quote them).
+  static Diffusivity from_lengths(double lateral_nm, double vertical_nm, double seconds,
+                                  double activation_kcal_per_mol) {
+    return {lateral_nm * lateral_nm / (2 * seconds), vertical_nm * vertical_nm / (2 * seconds),
+            activation_kcal_per_mol};
+  }
+};
+
+/// A rate constant at the reference temperature and its activation energy.
+struct RateConstant {
+  double per_s = 0;
+  double activation_kcal_per_mol = 0;
+};
+
+struct PebModel {
+  double reference_kelvin = 383.15;  ///< where the rates and diffusivities below hold
+  Diffusivity acid, quencher;
+  RateConstant quench;     ///< k_r, acid-quencher neutralisation
+  RateConstant deprotect;  ///< k_c, acid-catalysed deprotection
+  double initial_quencher = 0;  ///< Q0, uniform, relative to the PAG loading
+
+  void validate(std::string_view where) const {
+    using ::fabtwin::detail::require;
+    require(std::isfinite(reference_kelvin) && reference_kelvin > 0, where, "model.reference_kelvin",
+            reference_kelvin, "a positive, finite temperature in K");
+    const auto non_negative = [&](const char* name, double value, const char* units) {
+      require(std::isfinite(value) && value >= 0, where, std::string("model.") + name, value,
+              std::string("a finite value >= 0 ") + units);
+    };
+    non_negative("acid.lateral_nm2_per_s", acid.lateral_nm2_per_s, "nm^2/s");
+    non_negative("acid.vertical_nm2_per_s", acid.vertical_nm2_per_s, "nm^2/s");
+    non_negative("acid.activation_kcal_per_mol", acid.activation_kcal_per_mol, "kcal/mol");
+    non_negative("quencher.lateral_nm2_per_s", quencher.lateral_nm2_per_s, "nm^2/s");
+    non_negative("quencher.vertical_nm2_per_s", quencher.vertical_nm2_per_s, "nm^2/s");
+    non_negative("quencher.activation_kcal_per_mol", quencher.activation_kcal_per_mol, "kcal/mol");
+    non_negative("quench.per_s", quench.per_s, "1/s");
+    non_negative("quench.activation_kcal_per_mol", quench.activation_kcal_per_mol, "kcal/mol");
+    non_negative("deprotect.per_s", deprotect.per_s, "1/s");
+    non_negative("deprotect.activation_kcal_per_mol", deprotect.activation_kcal_per_mol, "kcal/mol");
+    non_negative("initial_quencher", initial_quencher, "(relative concentration)");
+  }
+};
+
+/// The Sentaurus Lithography set quoted by physics.md (used by the DeePEB paper): 90 s bake,
+/// diffusion lengths acid 10 nm lateral / 70 nm vertical, quencher 10 / 15 nm, k_c = 0.9 /s,
+/// k_r = 8.7 /s, Q0 = 0.4. The set gives no temperature or activation energies: the rates hold at
+/// the reference temperature (here 110 C) and the activation energies are left 0, so the set is
+/// meant for a constant-temperature bake.
+inline PebModel sentaurus_peb_model() {
+  PebModel model;
+  model.acid = Diffusivity::from_lengths(10, 70, 90, 0);
+  model.quencher = Diffusivity::from_lengths(10, 15, 90, 0);
+  model.quench = {8.7, 0};
+  model.deprotect = {0.9, 0};
+  model.initial_quencher = 0.4;
+  return model;
+}
+
+/// The bake's state: acid, quencher and the deprotection exponent integral of k_c A dt.
+template <class T, class Space>
+struct PebState {
+  Field<T, Space> acid, quencher, deprotection;
+};
+
+/// Called after each step with (steps done, steps in all): long bakes report progress.
+using PebProgress = std::function<void(index_t, index_t)>;
+
+namespace detail {
+
+template <class T, class Space>
+struct ExpNegative {
+  View<const T, Space> in;
+  View<T, Space> out;
+  FABTWIN_HD void operator()(index_t i) const { out[i] = cuda::std::exp(-in[i]); }
+};
+
+/// The time integral of an Arrhenius quantity given at the reference temperature, over a window.
+inline double integral(double at_reference, double activation, double reference_kelvin,
+                       const thermal::TemperatureHistory& window) {
+  if (at_reference == 0) return 0;
+  return thermal::Arrhenius::from_reference(at_reference, reference_kelvin, activation).integral(window);
+}
+
+}  // namespace detail
+
+/// Bakes the acid left by exposure (2D or 3D field, any batch) through `history` in steps of at
+/// most `max_step_s` (the history's span is cut into equal steps). Lateral boundaries and the
+/// depth boundaries follow `boundaries` (mirror = no flux).
+template <class T, class Space>
+PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
+                        const thermal::TemperatureHistory& history, double max_step_s,
+                        thermal::Boundaries boundaries = {}, const PebProgress& progress = {}) {
+  constexpr const char* where = "resist::bake";
+  using ::fabtwin::detail::require;
+  model.validate(where);
+  const double span = history.end() - history.start();
+  require(std::isfinite(max_step_s) && max_step_s > 0, where, "max_step_s", max_step_s,
+          "a positive, finite time step in s");
+  const index_t steps = index_t(std::ceil(span / max_step_s - 1e-9));
+  const double h = span / double(steps);
+  const bool three_d = exposed_acid.grid().rank() == 3;
+
+  PebState<T, Space> state{Field<T, Space>(exposed_acid.grid(), exposed_acid.batch()),
+                           Field<T, Space>(exposed_acid.grid(), exposed_acid.batch()),
+                           Field<T, Space>(exposed_acid.grid(), exposed_acid.batch())};
+  copy(exposed_acid.view(), state.acid.view());
+  fill(ctx, state.quencher.view(), T(model.initial_quencher));
+
+  const auto react_over = [&](double t0, double t1) {
+    const auto window = history.window(t0, t1);
+    const double quench = detail::integral(model.quench.per_s, model.quench.activation_kcal_per_mol,
+                                           model.reference_kelvin, window);
+    const double deprotect = detail::integral(model.deprotect.per_s, model.deprotect.activation_kcal_per_mol,
+                                              model.reference_kelvin, window);
+    react(ctx, state.acid.view(), state.quencher.view(), state.deprotection.view(),
+          ReactionStep{t1 - t0, quench, deprotect});
+  };
+  const auto diffuse_over = [&](Field<T, Space>& field, const Diffusivity& d, const thermal::TemperatureHistory& window) {
+    // sigma^2 = 2 integral D dt per axis; lateral and vertical share the Arrhenius factor.
+    const double lateral = detail::integral(d.lateral_nm2_per_s, d.activation_kcal_per_mol, model.reference_kelvin,
+                                            window);
+    const double vertical = three_d ? detail::integral(d.vertical_nm2_per_s, d.activation_kcal_per_mol,
+                                                       model.reference_kelvin, window)
+                                    : 0.0;
+    thermal::diffuse_spectral(ctx, field, Vec3{std::sqrt(2 * lateral), std::sqrt(2 * lateral), std::sqrt(2 * vertical)},
+                              boundaries);
+  };
+
+  for (index_t n = 0; n < steps; ++n) {
+    const double t0 = history.start() + double(n) * h;
+    const double t1 = n + 1 == steps ? history.end() : t0 + h, mid = 0.5 * (t0 + t1);
+    react_over(t0, mid);
+    const auto window = history.window(t0, t1);
+    diffuse_over(state.acid, model.acid, window);
+    diffuse_over(state.quencher, model.quencher, window);
+    react_over(mid, t1);
+    if (progress) progress(n + 1, steps);
+  }
+  return state;
+}
+
+/// The protected fraction M = exp(-deprotection) after the bake (M0 = 1), the development's input.
+template <class T, class Space>
+Field<T, Space> inhibitor(Context<Space>& ctx, const PebState<T, Space>& state) {
+  Field<T, Space> m(state.deprotection.grid(), state.deprotection.batch());
+  for_each(ctx, Range1{m.size()}, detail::ExpNegative<T, Space>{state.deprotection.view(), m.view()});
+  return m;
+}
+
+}  // namespace fabtwin::resist
