@@ -26,6 +26,25 @@
 // advanced by k_c (the step's mean) times the integral of A dt; M never needs stepping. With rates
 // constant over the step the update is exact; with a varying bake temperature it is the midpoint
 // rule of k_c, second order like the splitting around it.
+//
+// Reverse mode (ReactAcidQuencherReverse, for the bake's adjoint in peb_adjoint.hpp). With
+// x = c s, den = 1 + Q0 phi, I = integral of A ds, and the two integrals of the exponential
+//   psi = integral_0^s u e^{-c u} du = s^2 F(x),        F(x) = (1 - e^{-x} (1 + x)) / x^2,
+//   s phi - psi = integral_0^s (s - u) e^{-c u} du = s^2 G(x),  G(x) = (x - 1 + e^{-x}) / x^2,
+// (dphi/dc = -psi), the c >= 0 branch differentiates to
+//   dA/dA0 = (1 + A Q0 psi) / den,      dA/dQ0 = -A (phi + Q0 psi) / den,
+//   dI/dA0 = (s + Q0 s^2 G) / den,      dI/dQ0 = -A s^2 G,
+// and the c < 0 branch, the same with A and Q exchanged (Q = Q0 / den, den = 1 + A0 phi(d, s),
+// I = log(den), the exchanged branch's integral of Q ds), to
+//   dQ/dQ0 = (1 + Q A0 psi) / den,      dQ/dA0 = -Q (phi + A0 psi) / den,
+//   dI/dA0 = (phi + A0 psi) / den,      dI/dQ0 = -A0 psi / den,
+// with Q = A - c giving the other two entries (dQ/dA0 = dA/dA0 - 1, dQ/dQ0 = dA/dQ0 + 1). F and G
+// are positive, bounded by 1/2 and summed as series for x < 1 (the closed forms cancel there), so
+// nothing cancels at or near c = 0 (where F = G = 1/2 gives the c = 0 solution's derivatives).
+// In s, dA/ds = dQ/ds = -A Q and dI/ds = A (the ODE itself). The deprotection exponent grows by
+// (k / s) I with k = integral of k_c dt, so d/dk = I / s and d/ds = (k / s) (A - I / s); without
+// neutralisation (s = 0) it grows by k A0 and the s-derivatives are their limits as s -> 0:
+// dA/ds = dQ/ds = -A0 Q0, d/ds of the growth = -k A0 Q0 / 2.
 
 #include <cmath>
 #include <string_view>
@@ -93,6 +112,90 @@ struct ReactAcidQuencher {
     quencher[i] = a - c;  // A - Q is conserved exactly, so no clamp here
     // integral of k_c A dt = (k_c / k_r) integral of A ds; without neutralisation A is constant.
     deprotection[i] += quench > T(0) ? deprotect_rate_per_quench * acid_integral_s : deprotect_time * a0;
+  }
+};
+
+/// F(x) = (1 - e^{-x} (1 + x)) / x^2 and G(x) = (x - 1 + e^{-x}) / x^2 for x >= 0 (both 1/2 at 0),
+/// from their Taylor series sum_{n >= 2} (-x)^{n-2} / n! times (n - 1) and 1 below x = 1, where the
+/// closed forms lose digits to cancellation (20 terms: the remainder is below 1/20! there).
+template <class T>
+struct ExponentialMoments {
+  T f, g;
+  FABTWIN_HD explicit ExponentialMoments(T x) : f(0), g(0) {
+    if (x < T(1)) {
+      T term = T(0.5);  // (-x)^{n-2} / n! at n = 2
+      for (int n = 2; n < 22; ++n) {
+        f += T(n - 1) * term;
+        g += term;
+        term *= -x / T(n + 1);
+      }
+    } else {
+      const T e = cuda::std::exp(-x), x2 = x * x;
+      f = (T(1) - e * (T(1) + x)) / x2;
+      g = (x + cuda::std::expm1(-x)) / x2;
+    }
+  }
+};
+
+/// Reverse mode of ReactAcidQuencher (see "Reverse mode" above): from the state before the step
+/// and the cotangents of the step's outputs, overwrites grad_acid and grad_quencher with the
+/// cotangents of its inputs and writes each sample's share of dL/ds (s = integral k_r dt) and
+/// dL/dk (k = integral k_c dt). The deprotection exponent's cotangent passes through unchanged
+/// (the step adds to it), so it is read only. Run over the fields' total sample count.
+template <class T, class Space>
+struct ReactAcidQuencherReverse {
+  View<const T, Space> acid, quencher, grad_deprotection;
+  View<T, Space> grad_acid, grad_quencher;
+  View<double, Space> grad_quench, grad_deprotect;
+  T quench, deprotect_rate_per_quench, deprotect_time;  // as ReactAcidQuencher's
+
+  FABTWIN_HD void operator()(index_t i) const {
+    const T a0 = acid[i], q0 = quencher[i], ga = grad_acid[i], gq = grad_quencher[i],
+            gd = grad_deprotection[i];
+    if (a0 <= T(0) && q0 <= T(0)) {  // the identity: cotangents pass through
+      grad_quench[i] = 0;
+      grad_deprotect[i] = 0;
+      return;
+    }
+    if (quench == T(0)) {  // A, Q unchanged, deprotection += k A0
+      grad_acid[i] = ga + gd * deprotect_time;
+      grad_quench[i] = -double(a0 * q0) * double(ga + gq + gd * deprotect_time / T(2));
+      grad_deprotect[i] = double(gd * a0);
+      return;
+    }
+    const T s = quench, c = a0 - q0;
+    T a, integral, da_da0, da_dq0, dq_da0, dq_dq0, di_da0, di_dq0;
+    if (c >= T(0)) {
+      const T phi = logistic_phi(c, s), den = T(1) + q0 * phi;
+      const ExponentialMoments<T> m(c * s);
+      const T psi = s * s * m.f, sg = s * s * m.g;
+      a = a0 / den;
+      integral = c * s + cuda::std::log1p(q0 * phi);
+      da_da0 = (T(1) + a * q0 * psi) / den;
+      da_dq0 = -a * (phi + q0 * psi) / den;
+      dq_da0 = da_da0 - T(1);
+      dq_dq0 = da_dq0 + T(1);
+      di_da0 = (s + q0 * sg) / den;
+      di_dq0 = -a * sg;
+    } else {
+      const T d = -c, phi = logistic_phi(d, s), den = T(1) + a0 * phi;
+      const ExponentialMoments<T> m(d * s);
+      const T psi = s * s * m.f;
+      a = a0 * cuda::std::exp(-d * s) / den;
+      const T q = a - c;
+      integral = cuda::std::log1p(a0 * phi);
+      dq_dq0 = (T(1) + q * a0 * psi) / den;
+      dq_da0 = -q * (phi + a0 * psi) / den;
+      da_da0 = dq_da0 + T(1);
+      da_dq0 = dq_dq0 - T(1);
+      di_da0 = (phi + a0 * psi) / den;
+      di_dq0 = -a0 * psi / den;
+    }
+    const T q = a - c, r = deprotect_rate_per_quench;
+    grad_acid[i] = ga * da_da0 + gq * dq_da0 + gd * r * di_da0;
+    grad_quencher[i] = ga * da_dq0 + gq * dq_dq0 + gd * r * di_dq0;
+    grad_quench[i] = -double(ga + gq) * double(a) * double(q) + double(gd * r) * (double(a) - double(integral / s));
+    grad_deprotect[i] = double(gd) * double(integral / s);
   }
 };
 

@@ -159,12 +159,14 @@ class Arrhenius {
     return total;
   }
 
- private:
-  // Positive nodes and weights of 8-point Gauss-Legendre on [-1, 1].
+  /// Positive nodes and weights of the 8-point Gauss-Legendre rule on [-1, 1] that integral()
+  /// uses; public so that adjoints differentiate the very same quadrature (peb_adjoint.hpp).
   static constexpr std::array<double, 4> gauss_nodes{0.1834346424956498, 0.5255324099163290,
                                                      0.7966664774136267, 0.9602898564975363};
   static constexpr std::array<double, 4> gauss_weights{0.3626837833783620, 0.3137066458778873,
                                                        0.2223810344533745, 0.1012285362903763};
+
+ private:
   double ln_prefactor_;
   double activation_;
 };
