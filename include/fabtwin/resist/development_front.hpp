@@ -40,7 +40,9 @@ namespace detail {
 
 /// Smallest root above the upwind values of sum_a ((t - v_a) / h_a)^2 = f^2, v sorted ascending.
 inline double upwind_solution(std::pair<double, double> (&axes)[3], int count, double f) {
-  std::sort(axes, axes + count);
+  // Insertion sort of at most three pairs (std::sort here trips g++ 12's -Warray-bounds at -O2).
+  for (int i = 1; i < count; ++i)
+    for (int j = i; j > 0 && axes[j] < axes[j - 1]; --j) std::swap(axes[j], axes[j - 1]);
   double t = axes[0].first + axes[0].second * f;
   double a = 0, b = 0, c = -f * f;  // a t^2 + b t + c over the axes taken so far
   for (int m = 0; m < count; ++m) {
