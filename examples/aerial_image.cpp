@@ -35,6 +35,7 @@
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/socs_kernels.hpp"
 #include "fabtwin/optics/source_spec.hpp"
+#include "support/patterns.hpp"
 
 namespace {
 
@@ -96,46 +97,6 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-struct Pattern {
-  std::string kind;  // "lines" or "contacts"
-  double period = 0, size = 0;
-};
-
-Pattern parse_pattern(const std::string& text) {
-  Pattern p;
-  char kind[16] = {};
-  if (std::sscanf(text.c_str(), "%15[a-z]:%lf:%lf", kind, &p.period, &p.size) != 3) usage("bad --pattern " + text);
-  p.kind = kind;
-  if ((p.kind != "lines" && p.kind != "contacts") || !(p.size > 0) || !(p.period > p.size))
-    usage("bad --pattern " + text + " (lines:PITCH:CD or contacts:PITCH:SIZE with PITCH > CD > 0)");
-  return p;
-}
-
-/// Clear lines (vertical, full height) or square contacts, repeated over the field so that the
-/// periodic image has no seam: the field must hold a whole number of periods.
-layout::PolygonSet draw_pattern(const Pattern& p, double field_nm) {
-  const double repeats = field_nm / p.period;
-  if (std::fabs(repeats - std::round(repeats)) > 1e-9)
-    usage("the field (" + std::to_string(field_nm) + " nm) must hold a whole number of pattern periods");
-  layout::PolygonSet set;
-  set.unit_nm = 0.5;  // half-nm database unit: odd CDs still centre exactly
-  const auto u = [&](double nm) { return layout::coord_t(std::llround(nm / set.unit_nm)); };
-  const index_t n = index_t(std::llround(repeats));
-  for (index_t i = 0; i < n; ++i) {
-    const double cx = (i + 0.5) * p.period;
-    if (p.kind == "lines") {
-      set.polygons.push_back(layout::box_polygon({u(cx - p.size / 2), 0, u(cx + p.size / 2), u(field_nm)}));
-    } else {
-      for (index_t j = 0; j < n; ++j) {
-        const double cy = (j + 0.5) * p.period;
-        set.polygons.push_back(
-            layout::box_polygon({u(cx - p.size / 2), u(cy - p.size / 2), u(cx + p.size / 2), u(cy + p.size / 2)}));
-      }
-    }
-  }
-  return set;
-}
-
 int run(const Options& o) {
   const auto start = std::chrono::steady_clock::now();
   std::filesystem::create_directories(o.out);
@@ -153,7 +114,7 @@ int run(const Options& o) {
     mask = layout::rasterize_binary<float>(ctx, shapes, Grid(n, n, 1.0));
     summary["clip"] = o.clip;
   } else {
-    shapes = draw_pattern(parse_pattern(o.pattern), o.field_nm);
+    shapes = examples::draw_pattern(examples::parse_pattern(o.pattern), o.field_nm);
     mask = layout::rasterize_area<float>(ctx, shapes, Grid(n, n, o.pitch_nm, {o.pitch_nm / 2, o.pitch_nm / 2, 0}));
     summary["pattern"] = o.pattern;
   }
@@ -185,8 +146,8 @@ int run(const Options& o) {
   // The central feature of a pattern: its centre, and the cut line across it (through the field
   // centre, one period long).
   const bool is_pattern = o.clip.empty();
-  const Pattern p = is_pattern ? parse_pattern(o.pattern) : Pattern{};
-  const double centre = is_pattern ? (std::floor(o.field_nm / p.period / 2) + 0.5) * p.period : 0;
+  const examples::Pattern p = is_pattern ? examples::parse_pattern(o.pattern) : examples::Pattern{};
+  const double centre = is_pattern ? p.centre(o.field_nm) : 0;
   const double centre_y = p.kind == "lines" ? o.field_nm / 2 : centre;
   double threshold = 0.225;
   if (o.threshold) {

@@ -1,0 +1,222 @@
+// From the aerial image to the developed resist profile: a line/space mask imaged through SOCS
+// kernels generated from the optics, Dill exposure through the resist depth, the post-exposure bake
+// (acid-quencher reaction-diffusion with deprotection, the Sentaurus parameter set of physics.md),
+// Mack development as the arrival time of the developer from the top, and the profile's CDs and
+// sidewall angle.
+//
+// Usage: peb [--pattern lines:PITCH:CD] [--field NM] [--pitch NM] [--thickness NM] [--dz NM]
+//            [--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S] [--out DIR]
+// Defaults: clear 45 nm lines on a 90 nm pitch, 180 nm field, 2 nm pixels, 80 nm of resist in 1 nm
+// layers (the Sentaurus grid 2 x 2 x 1 nm); 193 nm, NA 1.35, water, annular 0.6-0.9, up to 24 kernels;
+// dose 30 mJ/cm^2, Dill C 0.043 cm^2/mJ, B 1.1 /um; bake 90 s at 110 C in steps of 1 s; Mack
+// R_max 40 nm/s, R_min 0.0003 nm/s, M_th 0.5, n 30, developed 60 s; out/peb.
+//
+// Output: aerial.png (top view), acid_xz.png, inhibitor_xz.png, profile_xz.png (x-z cross-sections
+// through the field centre, the developed region dark and the resist light), peb.vti (exposed
+// acid, acid after the bake, inhibitor, development arrival time; open in ParaView), summary.json
+// (CD of the developed opening at the top, middle and bottom of the film, sidewall angle, timings).
+// Progress of the bake goes to stderr.
+
+#include <chrono>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fabtwin/fabtwin.hpp"
+#include "fabtwin/optics/aerial_image.hpp"
+#include "fabtwin/optics/socs_kernels.hpp"
+#include "fabtwin/resist/development_front.hpp"
+#include "fabtwin/resist/development_rate.hpp"
+#include "fabtwin/resist/exposure.hpp"
+#include "fabtwin/resist/peb.hpp"
+#include "support/patterns.hpp"
+
+namespace {
+
+using namespace fabtwin;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string pattern = "lines:90:45", out = "out/peb";
+  double field_nm = 180, pitch_nm = 2, thickness_nm = 80, dz_nm = 1, dose = 30, bake_s = 90, celsius = 110,
+         step_s = 1, develop_s = 60;
+};
+
+[[noreturn]] void usage(const std::string& problem) {
+  std::fprintf(stderr,
+               "peb: %s\nusage: peb [--pattern lines:PITCH:CD] [--field NM] [--pitch NM] [--thickness NM] [--dz NM] "
+               "[--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S] [--out DIR]\n",
+               problem.c_str());
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) usage("missing value after " + flag);
+    const std::string value = argv[++i];
+    if (flag == "--pattern" || flag == "--out") {
+      (flag == "--pattern" ? o.pattern : o.out) = value;
+      continue;
+    }
+    char* end = nullptr;
+    const double v = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !std::isfinite(v)) usage("bad number for " + flag + ": '" + value + "'");
+    if (flag == "--field") o.field_nm = v;
+    else if (flag == "--pitch") o.pitch_nm = v;
+    else if (flag == "--thickness") o.thickness_nm = v;
+    else if (flag == "--dz") o.dz_nm = v;
+    else if (flag == "--dose") o.dose = v;
+    else if (flag == "--bake-s") o.bake_s = v;
+    else if (flag == "--temperature") o.celsius = v;
+    else if (flag == "--step") o.step_s = v;
+    else if (flag == "--develop-s") o.develop_s = v;
+    else usage("unknown option " + flag);
+  }
+  return o;
+}
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+/// The x-z plane through y = ny / 2 of a 3D field, each sample repeated to square pixels of the
+/// finer of the two pitches so that the picture keeps the film's proportions.
+template <class T>
+Field<float, Host> cross_section(const Field<T, Host>& volume) {
+  const Grid& g = volume.grid();
+  const double fine = std::min(g.pitch().x, g.pitch().z);
+  const index_t rx = index_t(std::lround(g.pitch().x / fine)), rz = index_t(std::lround(g.pitch().z / fine));
+  Field<float, Host> picture(Grid(g.nx() * rx, g.nz() * rz, fine));
+  const index_t y = g.ny() / 2, width = g.nx() * rx, height = g.nz() * rz;
+  for (index_t row = 0; row < height; ++row)
+    for (index_t col = 0; col < width; ++col) {
+      // Picture rows run upward (y up in PNGs), depth downward: row 0 is the bottom of the film.
+      const index_t z = g.nz() - 1 - row / rz, x = col / rx;
+      picture.data()[col + width * row] = float(volume.data()[x + g.nx() * (y + g.ny() * z)]);
+    }
+  return picture;
+}
+
+void write_section(const std::string& path, const Field<float, Host>& section, std::optional<io::ValueRange> range) {
+  io::write_png(path, io::render_field(section, {.range = range, .colormap = io::Colormap::viridis, .scale_bar = true}));
+}
+
+int run(const Options& o) {
+  const auto start = Clock::now();
+  std::filesystem::create_directories(o.out);
+  const std::string out = o.out + "/";
+  const index_t n = index_t(std::llround(o.field_nm / o.pitch_nm));
+  const index_t nz = index_t(std::llround(o.thickness_nm / o.dz_nm));
+  if (n < 8 || nz < 2 || std::fabs(double(n) * o.pitch_nm - o.field_nm) > 1e-9 * o.field_nm)
+    usage("--field must be at least 8 whole --pitch pixels and --thickness at least 2 --dz layers");
+  Context<Host> ctx;
+  io::json::Value summary = io::json::Value::object();
+
+  // 1. Aerial image of the mask (anti-aliased area coverage, pixel centres at (i + 1/2) pitch).
+  const examples::Pattern pattern = examples::parse_pattern(o.pattern);
+  const Grid image_grid(n, n, o.pitch_nm, {o.pitch_nm / 2, o.pitch_nm / 2, 0});
+  const Field<float, Host> mask =
+      layout::rasterize_area<float>(ctx, examples::draw_pattern(pattern, o.field_nm), image_grid);
+  const optics::OpticalSystem scanner;
+  const optics::Source source = optics::Source::annular(0.6, 0.9);
+  optics::SocsOptions socs;
+  socs.period_nm = o.field_nm;
+  socs.source_step = 0.05;
+  // 24 kernels, or all of them when a small field holds fewer frequencies (180 nm holds 21).
+  socs.count = std::min<index_t>(24, optics::tcc_support(scanner, source, o.field_nm).size());
+  const optics::KernelSet kernels = optics::socs_kernels(scanner, source, socs);
+  optics::SocsImager<float, Host> imager(ctx, image_grid, {kernels});
+  const optics::Condition nominal{};
+  const Field<float, Host> image = imager.image(ctx, mask, std::span(&nominal, 1));
+  summary["image_seconds"] = seconds_since(start);
+
+  // 2. Exposure through the film: layer k at depth (k + 1/2) dz below the top.
+  const Grid film = Grid::volume(n, n, nz, {o.pitch_nm, o.pitch_nm, o.dz_nm},
+                                 {o.pitch_nm / 2, o.pitch_nm / 2, o.dz_nm / 2});
+  Field<float, Host> acid(film);
+  resist::DillParameters dill{o.dose, 0.043, resist::DillParameters::alpha_from_dill_b(1.1)};
+  resist::expose(ctx, image, dill, acid);
+
+  // 3. Post-exposure bake: periodic across the lines, no flux at the top and the substrate.
+  const auto bake_start = Clock::now();
+  const thermal::Boundaries walls{thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror};
+  const auto history = thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(o.celsius), o.bake_s);
+  resist::PebModel model = resist::sentaurus_peb_model();
+  model.reference_kelvin = thermal::celsius_to_kelvin(o.celsius);
+  const auto baked = resist::bake(ctx, acid, model, history, o.step_s, walls, [](index_t done, index_t all) {
+    if (done % 10 == 0 || done == all) std::fprintf(stderr, "peb: bake step %lld of %lld\n", (long long)done, (long long)all);
+  });
+  const Field<float, Host> inhibitor = resist::inhibitor(ctx, baked);
+  summary["bake_seconds"] = seconds_since(bake_start);
+
+  // 4. Development: Mack rate, then the developer's arrival time from the top.
+  const auto develop_start = Clock::now();
+  Field<float, Host> rate(film);
+  resist::development_rate(ctx, inhibitor, resist::MackParameters{40, 0.0003, 0.5, 30}.rate<float>(), rate);
+  const Field<double, Host> arrival = resist::arrival_time_from_top(rate);
+  summary["develop_seconds"] = seconds_since(develop_start);
+
+  // 5. The developed opening of the central line at three depths, and its sidewall angle between
+  // a quarter and three quarters of the film.
+  // The cut spans the period less a pixel at each end, so that it stays inside the sampled hull
+  // even for a feature next to the field's edge.
+  const double centre = pattern.centre(o.field_nm), y = o.field_nm / 2, half = pattern.period / 2 - o.pitch_nm;
+  const metrology::CutLine cut{{centre - half, y}, {centre + half, y}};
+  io::json::Value cds = io::json::Value::array();
+  for (double fraction : {0.0, 0.5, 1.0}) {
+    const double depth = o.dz_nm / 2 + fraction * (o.thickness_nm - o.dz_nm);
+    const metrology::CdResult cd = resist::profile_cd(arrival, o.develop_s, cut, depth, metrology::Tone::space);
+    io::json::Value entry = io::json::Value::object();
+    entry["depth_nm"] = depth;
+    entry["status"] = std::string(metrology::describe(cd.status));
+    if (cd.ok()) entry["cd_nm"] = cd.cd_nm;
+    cds.push_back(entry);
+  }
+  summary["opening_cd"] = cds;
+  const resist::SidewallAngle angle = resist::sidewall_angle(arrival, o.develop_s, cut, o.thickness_nm / 4,
+                                                             3 * o.thickness_nm / 4, metrology::Tone::space);
+  if (angle.ok()) summary["sidewall_angle_deg"] = angle.degrees;
+  summary["pattern"] = o.pattern;
+  summary["dose_mj_cm2"] = o.dose;
+  summary["bake"] = std::to_string(o.bake_s) + " s at " + std::to_string(o.celsius) + " C, steps of " +
+                    std::to_string(o.step_s) + " s";
+  summary["develop_s"] = o.develop_s;
+
+  // 6. Pictures, the volume and the figures.
+  io::write_png(out + "aerial.png", io::render_field(image, {.range = std::nullopt, .colormap = io::Colormap::viridis,
+                                                             .scale_bar = true}));
+  write_section(out + "acid_xz.png", cross_section(acid), io::ValueRange{0, 1});
+  write_section(out + "inhibitor_xz.png", cross_section(inhibitor), io::ValueRange{0, 1});
+  Field<double, Host> resist_left(film);
+  for (index_t i = 0; i < film.size(); ++i) resist_left.data()[i] = arrival.data()[i] < o.develop_s ? 0.0 : 1.0;
+  write_section(out + "profile_xz.png", cross_section(resist_left), io::ValueRange{0, 1});
+  io::VtiFile(film)
+      .add("exposed_acid", acid)
+      .add("acid_after_bake", baked.acid)
+      .add("inhibitor", inhibitor)
+      .add("arrival_s", arrival)
+      .write(out + "peb.vti");
+  summary["seconds"] = seconds_since(start);
+  io::write_json(out + "summary.json", summary);
+  std::printf("%s\n", summary.dump(2).c_str());
+  std::fprintf(stderr, "peb: pictures in %s (aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png), peb.vti\n",
+               o.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse(argc, argv);
+  try {
+    return run(options);
+  } catch (const fabtwin::error& e) {
+    std::fprintf(stderr, "peb: %s\n", e.what());
+    return 1;
+  }
+}
