@@ -21,6 +21,7 @@
 #include "fabtwin/optics/aerial_image.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/iccad2013_protocol.hpp"
+#include "support/cli.hpp"
 
 namespace {
 
@@ -140,10 +141,5 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
-  try {
-    return run(options);
-  } catch (const fabtwin::error& e) {
-    std::fprintf(stderr, "iccad13: %s\n", e.what());
-    return 1;
-  }
+  return examples::exit_status("iccad13", [&] { return run(options); });
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "fabtwin/fabtwin.hpp"
+#include "support/cli.hpp"
 
 namespace {
 
@@ -149,10 +150,5 @@ int run(const Options& options) {
 
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
-  try {
-    return run(options);
-  } catch (const fabtwin::error& e) {
-    std::fprintf(stderr, "layout_window: %s\n", e.what());
-    return 1;
-  }
+  return examples::exit_status("layout_window", [&] { return run(options); });
 }

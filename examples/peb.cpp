@@ -34,6 +34,7 @@
 #include "fabtwin/resist/development_rate.hpp"
 #include "fabtwin/resist/exposure.hpp"
 #include "fabtwin/resist/peb.hpp"
+#include "support/cli.hpp"
 #include "support/patterns.hpp"
 
 namespace {
@@ -65,9 +66,9 @@ Options parse(int argc, char** argv) {
       (flag == "--pattern" ? o.pattern : o.out) = value;
       continue;
     }
-    char* end = nullptr;
-    const double v = std::strtod(value.c_str(), &end);
-    if (value.empty() || *end != '\0' || !std::isfinite(v)) usage("bad number for " + flag + ": '" + value + "'");
+    const auto parsed = examples::parse_number(value);
+    if (!parsed) usage("bad number for " + flag + ": '" + value + "'");
+    const double v = *parsed;
     if (flag == "--field") o.field_nm = v;
     else if (flag == "--pitch") o.pitch_nm = v;
     else if (flag == "--thickness") o.thickness_nm = v;
@@ -213,10 +214,5 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
-  try {
-    return run(options);
-  } catch (const fabtwin::error& e) {
-    std::fprintf(stderr, "peb: %s\n", e.what());
-    return 1;
-  }
+  return examples::exit_status("peb", [&] { return run(options); });
 }

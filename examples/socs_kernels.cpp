@@ -28,6 +28,7 @@
 #include "fabtwin/optics/kernel_io.hpp"
 #include "fabtwin/optics/socs_kernels.hpp"
 #include "fabtwin/optics/source_spec.hpp"
+#include "support/cli.hpp"
 
 namespace {
 
@@ -51,10 +52,9 @@ struct Options {
 }
 
 double number(const std::string& flag, const std::string& value) {
-  char* end = nullptr;
-  const double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != '\0' || !std::isfinite(v)) usage("bad number for " + flag + ": '" + value + "'");
-  return v;
+  const auto v = examples::parse_number(value);
+  if (!v) usage("bad number for " + flag + ": '" + value + "'");
+  return *v;
 }
 
 Options parse(int argc, char** argv) {
@@ -175,10 +175,5 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
-  try {
-    return run(options);
-  } catch (const fabtwin::error& e) {
-    std::fprintf(stderr, "socs_kernels: %s\n", e.what());
-    return 1;
-  }
+  return examples::exit_status("socs_kernels", [&] { return run(options); });
 }
