@@ -94,15 +94,6 @@ std::vector<T> member(const std::vector<T>& values, index_t size, index_t b) {
   return std::vector<T>(values.begin() + b * size, values.begin() + (b + 1) * size);
 }
 
-/// Double on every space (Taylor tests), float on every space (the costly ICCAD comparison).
-#if FABTWIN_HAS_CUDA
-using DoubleCases = std::tuple<Case<double, Host>, Case<double, Cuda>>;
-using FloatCases = std::tuple<Case<float, Host>, Case<float, Cuda>>;
-#else
-using DoubleCases = std::tuple<Case<double, Host>>;
-using FloatCases = std::tuple<Case<float, Host>>;
-#endif
-
 /// Rounding tolerance for comparisons of images made by different FFT sequences: a few hundred
 /// ulps of the largest value (float: ~1e-7 per operation, a few dozen operations per sample through
 /// two FFT stages and the K-term sum).

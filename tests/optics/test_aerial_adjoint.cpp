@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "optics/aerial_support.hpp"
+#include "support/gradient_checks.hpp"
 
 using namespace fabtwin;
 using optics::Condition;
@@ -19,21 +20,6 @@ namespace {
 constexpr std::array paths{ImagingPath::band_limited, ImagingPath::full_grid};
 
 const char* name(ImagingPath path) { return path == ImagingPath::band_limited ? "band-limited" : "full grid"; }
-
-template <class T>
-double real_dot(const std::vector<T>& a, const std::vector<T>& b) {
-  double sum = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) sum += double(a[i]) * double(b[i]);
-  return sum;
-}
-
-/// Observed orders log2(r(eps) / r(eps / 2)) of a sequence of Taylor remainders.
-std::vector<double> orders(const std::vector<double>& remainders) {
-  std::vector<double> result;
-  for (std::size_t i = 0; i + 1 < remainders.size(); ++i)
-    result.push_back(std::log2(remainders[i] / remainders[i + 1]));
-  return result;
-}
 
 }  // namespace
 
@@ -58,7 +44,7 @@ TEMPLATE_LIST_TEST_CASE("Dot-product test of pattern -> field_k and fields_adjoi
       left += double(y[i].real()) * double(lp.real()) + double(y[i].imag()) * double(lp.imag());
     }
     const auto adjoint = to_vector(imager.fields_adjoint(ctx, test::field_with<S>(grid, y, 3)));
-    const double right = real_dot(p, adjoint);
+    const double right = test::real_dot(p, adjoint);
     CHECK(std::abs(left - right) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12) * std::abs(left));
   }
 }
@@ -88,7 +74,7 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of sum g I and of sum (I - I0)^2 w.r.t. pat
       return to_vector(imager.image(ctx, test::field_with<S>(grid, p, masks), conditions_at(d), path));
     };
     // J_lin = sum g I (gradient g); J_sq = sum (I - I0)^2 (gradient 2 (I - I0)).
-    const auto j_lin = [&](const std::vector<double>& i) { return real_dot(g, i); };
+    const auto j_lin = [&](const std::vector<double>& i) { return test::real_dot(g, i); };
     const auto j_sq = [&](const std::vector<double>& i) {
       double sum = 0;
       for (std::size_t k = 0; k < i.size(); ++k) sum += (i[k] - target[k]) * (i[k] - target[k]);
@@ -107,8 +93,8 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of sum g I and of sum (I - I0)^2 w.r.t. pat
       imager.backward(ctx, test::field_with<S>(grid, p0, masks), conditions_at(doses),
                       test::field_with<S>(grid, cotangent, masks * 3), grad, grad_dose, path);
       const auto grad_p = to_vector(grad);
-      const double slope_p = real_dot(grad_p, direction);
-      const double slope_d = real_dot(grad_dose, dose_direction);
+      const double slope_p = test::real_dot(grad_p, direction);
+      const double slope_d = test::real_dot(grad_dose, dose_direction);
       const double j0 = J(i0);
       std::vector<double> remainder_p, remainder_d;
       for (double eps = 0.05; eps > 0.05 / 40; eps /= 2) {
@@ -119,7 +105,7 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of sum g I and of sum (I - I0)^2 w.r.t. pat
         remainder_d.push_back(std::abs(J(image(p0, d)) - j0 - eps * slope_d));
       }
       for (const auto& [what, remainders] : {std::pair{"pattern", remainder_p}, std::pair{"dose", remainder_d}})
-        for (const double order : orders(remainders)) {
+        for (const double order : test::observed_orders(remainders)) {
           INFO(what << ": observed order " << order);
           CHECK(order >= 1.9);
           CHECK(order <= 2.1);

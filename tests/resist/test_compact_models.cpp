@@ -6,7 +6,9 @@
 #include <numbers>
 #include <vector>
 
-#include "resist/resist_support.hpp"
+#include "fabtwin/resist/compact_models.hpp"
+#include "support/gradient_checks.hpp"
+#include "support/test_cases.hpp"
 
 using namespace fabtwin;
 using resist::SigmoidThreshold;
@@ -87,7 +89,7 @@ TEMPLATE_LIST_TEST_CASE("Dot-product test of the Gaussian blur (its own adjoint)
 }
 
 TEMPLATE_LIST_TEST_CASE("Taylor tests of the sigmoid and blurred-sigmoid adjoints", "[resist][compact]",
-                        test::ResistDoubleCases) {
+                        test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   const Grid grid(32, 24, 4.0);

@@ -4,7 +4,8 @@
 #include <cmath>
 #include <vector>
 
-#include "resist/resist_support.hpp"
+#include "fabtwin/resist/development_rate.hpp"
+#include "support/test_cases.hpp"
 
 using namespace fabtwin;
 using resist::EnhancedMackParameters;

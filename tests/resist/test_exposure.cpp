@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "resist/resist_support.hpp"
+#include "fabtwin/resist/exposure.hpp"
+#include "support/gradient_checks.hpp"
+#include "support/test_cases.hpp"
 
 using namespace fabtwin;
 using resist::DillParameters;
@@ -94,7 +96,7 @@ TEST_CASE("Exposure refuses bad doses, C, intensities and shapes, naming them", 
 }
 
 TEMPLATE_LIST_TEST_CASE("Taylor test of the exposure adjoint (image, dose, C, alpha)", "[resist][exposure]",
-                        test::ResistDoubleCases) {
+                        test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   const index_t nx = 16, ny = 12, nz = 5, batch = 2;

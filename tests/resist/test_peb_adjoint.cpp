@@ -10,7 +10,10 @@
 #include <vector>
 
 #include "fabtwin/resist/peb_adjoint.hpp"
-#include "resist/resist_support.hpp"
+#include "fabtwin/resist/compact_models.hpp"
+#include "fabtwin/resist/exposure.hpp"
+#include "support/gradient_checks.hpp"
+#include "support/test_cases.hpp"
 
 using namespace fabtwin;
 using resist::PebGradient;
@@ -108,7 +111,7 @@ void check_orders(const std::vector<double>& orders, const std::string& name) {
 }  // namespace
 
 TEMPLATE_LIST_TEST_CASE("Taylor tests of the bake's adjoint w.r.t. the acid and every parameter",
-                        "[resist][peb][adjoint]", test::ResistDoubleCases) {
+                        "[resist][peb][adjoint]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   struct Setup {
@@ -192,7 +195,7 @@ TEMPLATE_LIST_TEST_CASE("The bake's gradient does not depend on the number of ch
 }
 
 TEMPLATE_LIST_TEST_CASE("Taylor test of image -> expose -> bake -> inhibitor -> blurred threshold",
-                        "[resist][peb][adjoint]", test::ResistDoubleCases) {
+                        "[resist][peb][adjoint]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   const Grid grid(16, 16, 2.0);

@@ -21,8 +21,13 @@ struct Case {
 
 #if FABTWIN_HAS_CUDA
 using Cases = std::tuple<Case<float, Host>, Case<double, Host>, Case<float, Cuda>, Case<double, Cuda>>;
+/// Double on every space (Taylor tests), float on every space (costly comparisons made once).
+using DoubleCases = std::tuple<Case<double, Host>, Case<double, Cuda>>;
+using FloatCases = std::tuple<Case<float, Host>, Case<float, Cuda>>;
 #else
 using Cases = std::tuple<Case<float, Host>, Case<double, Host>>;
+using DoubleCases = std::tuple<Case<double, Host>>;
+using FloatCases = std::tuple<Case<float, Host>>;
 #endif
 
 /// Deterministic values in [-1, 1) from a seed (SplitMix64), the same on every platform.

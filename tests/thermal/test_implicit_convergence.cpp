@@ -19,12 +19,6 @@ using thermal::TimeScheme;
 
 namespace {
 
-#if FABTWIN_HAS_CUDA
-using DoubleCases = std::tuple<test::Case<double, Host>, test::Case<double, Cuda>>;
-#else
-using DoubleCases = std::tuple<test::Case<double, Host>>;
-#endif
-
 /// The semi-discrete operator A of du/dt = div(D grad u) written out as a dense matrix: faces of
 /// harmonic-mean D between neighbours along each axis, and the top cells losing
 /// k_eff / h_z = 2 D k / ((2 D + k h_z) h_z) for a transfer coefficient k.
@@ -76,7 +70,7 @@ double max_error(Context<S>& ctx, const Grid& grid, const std::vector<double>& u
 }  // namespace
 
 TEMPLATE_LIST_TEST_CASE("Crank-Nicolson-Strang is second order and backward Euler first order in time",
-                        "[thermal][implicit][convergence]", DoubleCases) {
+                        "[thermal][implicit][convergence]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   // Smoothly varying D (its splitting does not commute) on 2D and 3D grids, the 3D one evaporating.
@@ -110,7 +104,7 @@ TEMPLATE_LIST_TEST_CASE("Crank-Nicolson-Strang is second order and backward Eule
 }
 
 TEMPLATE_LIST_TEST_CASE("An evaporating slab loses mass as the eigenfunction series says",
-                        "[thermal][implicit][robin]", DoubleCases) {
+                        "[thermal][implicit][robin]", test::DoubleCases) {
   // u(z, 0) = 1 on [0, L], no flux at z = 0, -D du/dz = k u at z = L. With beta_m tan beta_m = kL/D:
   // M(t) / M(0) = sum_m 2 sin^2 beta_m / (beta_m (beta_m + sin beta_m cos beta_m)) exp(-beta_m^2 D t / L^2).
   using S = typename TestType::space;
