@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# On a machine with an NVIDIA GPU: builds the CUDA preset, runs the whole test suite (every
-# templated test runs on the Host and the Cuda space) and the benchmarks, and writes what they
-# printed under $OUT (or build/gpu-check): gpu-check.txt (the report), ctest.log, bench_*.json.
+# On a machine with an NVIDIA GPU: builds the CUDA preset, runs the whole test suite (templated
+# cases on the Cuda space; the Host space is the host preset's) and the benchmarks, and writes
+# what they printed under $OUT (or build/gpu-check): gpu-check.txt (the report), ctest.log and
+# bench_*.json.
 #
 # A machine without the Debian development packages and without a registry: run
 # scripts/gpu-fetch-deps.sh beforehand and carry .gpu-deps; they are unpacked into /tmp.

@@ -19,11 +19,14 @@ struct Case {
   using space = S;
 };
 
+// A CUDA build runs the templated cases on the Cuda space only: the host preset (built by every
+// CI run and by scripts/test.sh) covers the Host space, and instantiating it twice made nvcc's host
+// pass a quarter slower. Tests that compare a space with an explicit Host reference still do.
 #if FABTWIN_HAS_CUDA
-using Cases = std::tuple<Case<float, Host>, Case<double, Host>, Case<float, Cuda>, Case<double, Cuda>>;
-/// Double on every space (Taylor tests), float on every space (costly comparisons made once).
-using DoubleCases = std::tuple<Case<double, Host>, Case<double, Cuda>>;
-using FloatCases = std::tuple<Case<float, Host>, Case<float, Cuda>>;
+using Cases = std::tuple<Case<float, Cuda>, Case<double, Cuda>>;
+/// Double only (Taylor tests), float only (costly comparisons made once).
+using DoubleCases = std::tuple<Case<double, Cuda>>;
+using FloatCases = std::tuple<Case<float, Cuda>>;
 #else
 using Cases = std::tuple<Case<float, Host>, Case<double, Host>>;
 using DoubleCases = std::tuple<Case<double, Host>>;
