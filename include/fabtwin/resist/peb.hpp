@@ -18,8 +18,7 @@
 // per unit relative concentration, k_c in 1/s, D in nm^2/s. The inhibitor (protected fraction)
 // after the bake is M = exp(-deprotection) with M0 = 1.
 //
-// A temperature map across the field (space-varying rates and D) is not handled here: it needs the
-// implicit solver (implicit_diffusion.hpp) in place of the spectral one.
+// A temperature map across the field (rates and D varying in space) is peb_temperature_map.hpp's.
 
 #include <cmath>
 #include <cstdio>
@@ -121,6 +120,25 @@ struct ExpNegative {
   FABTWIN_HD void operator()(index_t i) const { out[i] = cuda::std::exp(-in[i]); }
 };
 
+/// The number of equal steps of at most `max_step_s` that cut the history's span: every bake
+/// (uniform, mapped) and the adjoint step through the same windows.
+inline index_t bake_step_count(const thermal::TemperatureHistory& history, double max_step_s, std::string_view where) {
+  ::fabtwin::detail::require(std::isfinite(max_step_s) && max_step_s > 0, where, "max_step_s", max_step_s,
+                             "a positive, finite time step in s");
+  return index_t(std::ceil((history.end() - history.start()) / max_step_s - 1e-9));
+}
+
+/// The state before the bake: the exposed acid, the uniform initial quencher, no deprotection.
+template <class T, class Space>
+PebState<T, Space> initial_state(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model) {
+  PebState<T, Space> state{Field<T, Space>(exposed_acid.grid(), exposed_acid.batch()),
+                           Field<T, Space>(exposed_acid.grid(), exposed_acid.batch()),
+                           Field<T, Space>(exposed_acid.grid(), exposed_acid.batch())};
+  copy(exposed_acid.view(), state.acid.view());
+  fill(ctx, state.quencher.view(), T(model.initial_quencher));
+  return state;
+}
+
 /// The time integral of an Arrhenius quantity given at the reference temperature, over a window.
 inline double integral(double at_reference, double activation, double reference_kelvin,
                        const thermal::TemperatureHistory& window) {
@@ -140,18 +158,10 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
   constexpr const char* where = "resist::bake";
   using ::fabtwin::detail::require;
   model.validate(where);
-  const double span = history.end() - history.start();
-  require(std::isfinite(max_step_s) && max_step_s > 0, where, "max_step_s", max_step_s,
-          "a positive, finite time step in s");
-  const index_t steps = index_t(std::ceil(span / max_step_s - 1e-9));
-  const double h = span / double(steps);
+  const index_t steps = detail::bake_step_count(history, max_step_s, where);
+  const double h = (history.end() - history.start()) / double(steps);
   const bool three_d = exposed_acid.grid().rank() == 3;
-
-  PebState<T, Space> state{Field<T, Space>(exposed_acid.grid(), exposed_acid.batch()),
-                           Field<T, Space>(exposed_acid.grid(), exposed_acid.batch()),
-                           Field<T, Space>(exposed_acid.grid(), exposed_acid.batch())};
-  copy(exposed_acid.view(), state.acid.view());
-  fill(ctx, state.quencher.view(), T(model.initial_quencher));
+  PebState<T, Space> state = detail::initial_state(ctx, exposed_acid, model);
 
   const auto react_over = [&](double t0, double t1) {
     const auto window = history.window(t0, t1);

@@ -79,24 +79,13 @@ struct ArrheniusIntegralGradient {
 inline ArrheniusIntegralGradient arrhenius_integral_gradient(double at_reference, double activation,
                                                              double reference_kelvin,
                                                              const thermal::TemperatureHistory& window) {
-  constexpr const auto& nodes = thermal::Arrhenius::gauss_nodes;
-  constexpr const auto& weights = thermal::Arrhenius::gauss_weights;
   const double b = activation / thermal::gas_constant_kcal;  // K
   double unit = 0, d_activation = 0, d_kelvin = 0;            // integrals for r_ref = 1
-  const auto& knots = window.knots();
-  for (std::size_t k = 0; k + 1 < knots.size(); ++k) {
-    const thermal::Knot k0 = knots[k], k1 = knots[k + 1];
-    const int pieces = 1 + int(std::floor(std::abs(b / k0.kelvin - b / k1.kelvin)));
-    const double h = (k1.t_s - k0.t_s) / pieces, slope = (k1.kelvin - k0.kelvin) / (k1.t_s - k0.t_s);
-    for (int p = 0; p < pieces; ++p)
-      for (int q = 0; q < 4; ++q)
-        for (const double sign : {-1.0, 1.0}) {
-          const double kelvin = k0.kelvin + slope * ((p + 0.5) * h + sign * 0.5 * h * nodes[q]);
-          const double w = 0.5 * h * weights[q] * std::exp(b / reference_kelvin - b / kelvin);
-          unit += w;
-          d_activation += w * (1 / reference_kelvin - 1 / kelvin) / thermal::gas_constant_kcal;
-          d_kelvin += w * b / (kelvin * kelvin);
-        }
+  for (const thermal::QuadratureNode& node : thermal::arrhenius_quadrature(window, b)) {
+    const double w = node.weight * std::exp(b / reference_kelvin - b / node.kelvin);
+    unit += w;
+    d_activation += w * (1 / reference_kelvin - 1 / node.kelvin) / thermal::gas_constant_kcal;
+    d_kelvin += w * b / (node.kelvin * node.kelvin);
   }
   return {integral(at_reference, activation, reference_kelvin, window), unit, at_reference * d_activation,
           at_reference * d_kelvin};
@@ -319,8 +308,7 @@ PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_ac
   constexpr const char* where = "resist::bake_backward";
   using ::fabtwin::detail::require;
   model.validate(where);
-  require(std::isfinite(max_step_s) && max_step_s > 0, where, "max_step_s", max_step_s,
-          "a positive, finite time step in s");
+  const index_t steps = detail::bake_step_count(history, max_step_s, where);  // bake()'s windows
   require(checkpoints >= 0, where, "checkpoints", checkpoints, "a count >= 0 (0: about sqrt(steps))");
   const Grid& grid = exposed_acid.grid();
   const index_t batch = exposed_acid.batch();
@@ -331,8 +319,6 @@ PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_ac
   };
   check_shape("grad_inhibitor", grad_inhibitor);
   check_shape("grad_exposed_acid", grad_exposed_acid);
-  // The step count and windows of bake().
-  const index_t steps = index_t(std::ceil((history.end() - history.start()) / max_step_s - 1e-9));
   const index_t wanted = checkpoints > 0 ? checkpoints : index_t(std::ceil(std::sqrt(double(steps))));
   const index_t segment = (steps + std::min(wanted, steps) - 1) / std::min(wanted, steps);  // L
   const detail::PebSteps<T, Space> bake_steps(model, history, steps, boundaries, grid.rank() == 3);

@@ -86,18 +86,40 @@ FABTWIN_HD T logistic_phi(T c, T s) {
   return c > T(0) ? -cuda::std::expm1(-c * s) / c : s;
 }
 
-/// Advances (acid, quencher, deprotection exponent) of every sample by one exact reaction step.
-/// Run over the fields' total sample count.
+/// The rates of one sub-step shared by every sample: s = integral k_r dt, the ratio of the mean
+/// rates k_c / k_r and k = integral k_c dt (used when there is no quencher reaction).
+template <class T>
+struct UniformReactionRates {
+  T quench, deprotect_per_quench, deprotect;
+  FABTWIN_HD T quench_at(index_t) const { return quench; }
+  FABTWIN_HD T deprotect_per_quench_at(index_t) const { return deprotect_per_quench; }
+  FABTWIN_HD T deprotect_at(index_t) const { return deprotect; }
+};
+
+/// Rates that differ from sample to sample (a bake with a temperature map): the integrals of k_r
+/// and k_c over the sub-step at every sample of one batch member, shared by the batch.
 template <class T, class Space>
+struct MappedReactionRates {
+  View<const T, Space> quench, deprotect;
+  FABTWIN_HD T quench_at(index_t i) const { return quench[i % quench.size()]; }
+  FABTWIN_HD T deprotect_per_quench_at(index_t i) const {
+    const T s = quench_at(i);
+    return s > T(0) ? deprotect_at(i) / s : T(0);
+  }
+  FABTWIN_HD T deprotect_at(index_t i) const { return deprotect[i % deprotect.size()]; }
+};
+
+/// Advances (acid, quencher, deprotection exponent) of every sample by one exact reaction step
+/// with the sample's rates. Run over the fields' total sample count.
+template <class T, class Space, class Rates = UniformReactionRates<T>>
 struct ReactAcidQuencher {
   View<T, Space> acid, quencher, deprotection;
-  T quench, deprotect_rate_per_quench;  // s = integral k_r dt; kc_mean / kr_mean
-  T deprotect_time;                     // integral k_c dt, used when there is no quencher reaction
+  Rates rates;
 
   FABTWIN_HD void operator()(index_t i) const {
     const T a0 = acid[i], q0 = quencher[i];
     if (a0 <= T(0) && q0 <= T(0)) return;  // nothing to react (see "Negative samples" above)
-    const T c = a0 - q0;
+    const T quench = rates.quench_at(i), c = a0 - q0;
     T a, acid_integral_s;  // A at the end of the step and the integral of A ds over it
     if (c >= T(0)) {
       const T phi = logistic_phi(c, quench);
@@ -111,7 +133,7 @@ struct ReactAcidQuencher {
     acid[i] = a;
     quencher[i] = a - c;  // A - Q is conserved exactly, so no clamp here
     // integral of k_c A dt = (k_c / k_r) integral of A ds; without neutralisation A is constant.
-    deprotection[i] += quench > T(0) ? deprotect_rate_per_quench * acid_integral_s : deprotect_time * a0;
+    deprotection[i] += quench > T(0) ? rates.deprotect_per_quench_at(i) * acid_integral_s : rates.deprotect_at(i) * a0;
   }
 };
 
@@ -216,8 +238,8 @@ void react(Context<Space>& ctx, View<T, Space> acid, View<T, Space> quencher, Vi
           "the extents of acid, " + ::fabtwin::detail::describe_extents(acid)));
   const double ratio = step.quench > 0 ? step.deprotect / step.quench : 0;
   for_each(ctx, Range1{acid.size()},
-           detail::ReactAcidQuencher<T, Space>{acid, quencher, deprotection, T(step.quench), T(ratio),
-                                               T(step.deprotect)});
+           detail::ReactAcidQuencher<T, Space>{acid, quencher, deprotection,
+                                               {T(step.quench), T(ratio), T(step.deprotect)}});
 }
 
 }  // namespace fabtwin::resist

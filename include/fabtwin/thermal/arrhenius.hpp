@@ -33,18 +33,18 @@ struct Knot {
 class TemperatureHistory {
  public:
   explicit TemperatureHistory(std::vector<Knot> knots) : knots_(std::move(knots)) {
-    detail::require(knots_.size() >= 2, "TemperatureHistory", "knots.size()", knots_.size(),
+    ::fabtwin::detail::require(knots_.size() >= 2, "TemperatureHistory", "knots.size()", knots_.size(),
                     "at least two knots");
     for (std::size_t i = 0; i < knots_.size(); ++i) {
       const auto& k = knots_[i];
       const std::string index = "knots[" + std::to_string(i) + "]";
-      detail::require(std::isfinite(k.kelvin) && k.kelvin > 0, "TemperatureHistory",
+      ::fabtwin::detail::require(std::isfinite(k.kelvin) && k.kelvin > 0, "TemperatureHistory",
                       index + ".kelvin", k.kelvin, "a positive, finite temperature in K");
-      detail::require(std::isfinite(k.t_s), "TemperatureHistory", index + ".t_s", k.t_s,
+      ::fabtwin::detail::require(std::isfinite(k.t_s), "TemperatureHistory", index + ".t_s", k.t_s,
                       "a finite time in s");
       if (i > 0)
-        detail::require(k.t_s > knots_[i - 1].t_s, "TemperatureHistory", index + ".t_s", k.t_s,
-                        "a time after the previous knot's " + detail::describe(knots_[i - 1].t_s) + " s");
+        ::fabtwin::detail::require(k.t_s > knots_[i - 1].t_s, "TemperatureHistory", index + ".t_s", k.t_s,
+                        "a time after the previous knot's " + ::fabtwin::detail::describe(knots_[i - 1].t_s) + " s");
     }
   }
 
@@ -57,8 +57,8 @@ class TemperatureHistory {
   /// `cool_s`; a zero-length ramp or cool is left out (the history then starts or ends at `hold_k`).
   static TemperatureHistory bake(double start_k, double hold_k, double ramp_s, double hold_s,
                                  double cool_s) {
-    detail::require(ramp_s >= 0, "TemperatureHistory::bake", "ramp_s", ramp_s, "a duration >= 0 s");
-    detail::require(cool_s >= 0, "TemperatureHistory::bake", "cool_s", cool_s, "a duration >= 0 s");
+    ::fabtwin::detail::require(ramp_s >= 0, "TemperatureHistory::bake", "ramp_s", ramp_s, "a duration >= 0 s");
+    ::fabtwin::detail::require(cool_s >= 0, "TemperatureHistory::bake", "cool_s", cool_s, "a duration >= 0 s");
     std::vector<Knot> knots;
     if (ramp_s > 0) knots.push_back({0.0, start_k});
     knots.push_back({ramp_s, hold_k});
@@ -70,10 +70,10 @@ class TemperatureHistory {
   /// The history between t0 and t1 (start() <= t0 < t1 <= end()), its ends interpolated: the
   /// piece of a bake that one time step of a PEB integrator sees.
   TemperatureHistory window(double t0, double t1) const {
-    detail::require(t0 >= start() && t0 < end(), "TemperatureHistory::window", "t0", t0,
-                    "a time in [" + detail::describe(start()) + ", " + detail::describe(end()) + ") s");
-    detail::require(t1 > t0 && t1 <= end(), "TemperatureHistory::window", "t1", t1,
-                    "a time in (t0 = " + detail::describe(t0) + ", " + detail::describe(end()) + "] s");
+    ::fabtwin::detail::require(t0 >= start() && t0 < end(), "TemperatureHistory::window", "t0", t0,
+                    "a time in [" + ::fabtwin::detail::describe(start()) + ", " + ::fabtwin::detail::describe(end()) + ") s");
+    ::fabtwin::detail::require(t1 > t0 && t1 <= end(), "TemperatureHistory::window", "t1", t1,
+                    "a time in (t0 = " + ::fabtwin::detail::describe(t0) + ", " + ::fabtwin::detail::describe(end()) + "] s");
     std::vector<Knot> inside{{t0, at(t0)}};
     for (const Knot& k : knots_)
       if (k.t_s > t0 && k.t_s < t1) inside.push_back(k);
@@ -100,14 +100,47 @@ class TemperatureHistory {
   std::vector<Knot> knots_;
 };
 
+/// One node of a quadrature over a history: integral f(T(t)) dt ~ sum of weight * f(kelvin); t_s
+/// for whatever else varies in time (a hotplate's offset gain, rate_map.hpp).
+struct QuadratureNode {
+  double t_s, weight, kelvin;
+};
+
+/// The nodes on which Arrhenius::integral sums exp(-b / T) over `history`, b = Ea / R in K: each
+/// linear segment is cut where the exponent b / T changes by at most 1 and each piece integrated by
+/// 8-point Gauss-Legendre, whose error on exp over an exponent range of 1 is below 1e-15 relative.
+/// One list serves the integral, its derivatives (peb_adjoint.hpp) and the per-sample integrals of
+/// a temperature map, so all three are the same sum.
+inline std::vector<QuadratureNode> arrhenius_quadrature(const TemperatureHistory& history, double activation_k) {
+  // Positive nodes and weights of the 8-point Gauss-Legendre rule on [-1, 1].
+  static constexpr std::array<double, 4> nodes{0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
+                                               0.9602898564975363};
+  static constexpr std::array<double, 4> weights{0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
+                                                 0.1012285362903763};
+  std::vector<QuadratureNode> out;
+  const auto& knots = history.knots();
+  for (std::size_t s = 0; s + 1 < knots.size(); ++s) {
+    const Knot k0 = knots[s], k1 = knots[s + 1];
+    const int pieces = 1 + int(std::floor(std::abs(activation_k / k0.kelvin - activation_k / k1.kelvin)));
+    const double h = (k1.t_s - k0.t_s) / pieces, slope = (k1.kelvin - k0.kelvin) / (k1.t_s - k0.t_s);
+    for (int p = 0; p < pieces; ++p)
+      for (int q = 0; q < 4; ++q)
+        for (const double sign : {-1.0, 1.0}) {
+          const double dt = (p + 0.5) * h + sign * 0.5 * h * nodes[q];
+          out.push_back({k0.t_s + dt, 0.5 * h * weights[q], k0.kelvin + slope * dt});
+        }
+  }
+  return out;
+}
+
 /// rate(T) = exp(ln_prefactor - activation / (R T)); the rate has the prefactor's units.
 class Arrhenius {
  public:
   Arrhenius(double ln_prefactor, double activation_kcal_per_mol)
       : ln_prefactor_(ln_prefactor), activation_(activation_kcal_per_mol) {
-    detail::require(std::isfinite(ln_prefactor), "Arrhenius", "ln_prefactor", ln_prefactor,
+    ::fabtwin::detail::require(std::isfinite(ln_prefactor), "Arrhenius", "ln_prefactor", ln_prefactor,
                     "a finite log of the prefactor");
-    detail::require(std::isfinite(activation_kcal_per_mol) && activation_kcal_per_mol >= 0,
+    ::fabtwin::detail::require(std::isfinite(activation_kcal_per_mol) && activation_kcal_per_mol >= 0,
                     "Arrhenius", "activation_kcal_per_mol", activation_kcal_per_mol,
                     "a finite activation energy >= 0 kcal/mol");
   }
@@ -115,9 +148,9 @@ class Arrhenius {
   /// The Arrhenius law through rate(reference_kelvin) = rate_at_reference: how process data are
   /// usually quoted (a rate at the bake temperature and an activation energy).
   static Arrhenius from_reference(double rate_at_reference, double reference_kelvin, double activation_kcal_per_mol) {
-    detail::require(std::isfinite(rate_at_reference) && rate_at_reference > 0, "Arrhenius::from_reference",
+    ::fabtwin::detail::require(std::isfinite(rate_at_reference) && rate_at_reference > 0, "Arrhenius::from_reference",
                     "rate_at_reference", rate_at_reference, "a positive, finite rate");
-    detail::require(std::isfinite(reference_kelvin) && reference_kelvin > 0, "Arrhenius::from_reference",
+    ::fabtwin::detail::require(std::isfinite(reference_kelvin) && reference_kelvin > 0, "Arrhenius::from_reference",
                     "reference_kelvin", reference_kelvin, "a positive, finite temperature in K");
     return Arrhenius(std::log(rate_at_reference) + activation_kcal_per_mol / (gas_constant_kcal * reference_kelvin),
                      activation_kcal_per_mol);
@@ -127,44 +160,19 @@ class Arrhenius {
   double activation_kcal_per_mol() const { return activation_; }
 
   double rate(double kelvin) const {
-    detail::require(std::isfinite(kelvin) && kelvin > 0, "Arrhenius::rate", "kelvin", kelvin,
+    ::fabtwin::detail::require(std::isfinite(kelvin) && kelvin > 0, "Arrhenius::rate", "kelvin", kelvin,
                     "a positive, finite temperature in K");
     return std::exp(ln_prefactor_ - activation_ / (gas_constant_kcal * kelvin));
   }
 
-  /// integral of rate(T(t)) dt over the history. On each linear segment the exponent
-  /// -Ea/(R T(t)) is smooth; the segment is cut where the exponent changes by at most 1 and each
-  /// piece integrated by 8-point Gauss-Legendre, whose error on exp over an exponent range of 1 is
-  /// below 1e-15 relative.
+  /// integral of rate(T(t)) dt over the history, by arrhenius_quadrature.
   double integral(const TemperatureHistory& history) const {
     const double b = activation_ / gas_constant_kcal;  // K
     double total = 0;
-    const auto& knots = history.knots();
-    for (std::size_t s = 0; s + 1 < knots.size(); ++s) {
-      const Knot k0 = knots[s], k1 = knots[s + 1];
-      const double spread = std::abs(b / k0.kelvin - b / k1.kelvin);
-      const int pieces = 1 + int(std::floor(spread));
-      const double h = (k1.t_s - k0.t_s) / pieces, slope = (k1.kelvin - k0.kelvin) / (k1.t_s - k0.t_s);
-      for (int p = 0; p < pieces; ++p) {
-        const double mid = (p + 0.5) * h;
-        double piece = 0;
-        for (int q = 0; q < 4; ++q)
-          for (const double sign : {-1.0, 1.0}) {
-            const double kelvin = k0.kelvin + slope * (mid + sign * 0.5 * h * gauss_nodes[q]);
-            piece += gauss_weights[q] * std::exp(ln_prefactor_ - b / kelvin);
-          }
-        total += 0.5 * h * piece;
-      }
-    }
+    for (const QuadratureNode& node : arrhenius_quadrature(history, b))
+      total += node.weight * std::exp(ln_prefactor_ - b / node.kelvin);
     return total;
   }
-
-  /// Positive nodes and weights of the 8-point Gauss-Legendre rule on [-1, 1] that integral()
-  /// uses; public so that adjoints differentiate the very same quadrature (peb_adjoint.hpp).
-  static constexpr std::array<double, 4> gauss_nodes{0.1834346424956498, 0.5255324099163290,
-                                                     0.7966664774136267, 0.9602898564975363};
-  static constexpr std::array<double, 4> gauss_weights{0.3626837833783620, 0.3137066458778873,
-                                                       0.2223810344533745, 0.1012285362903763};
 
  private:
   double ln_prefactor_;

@@ -26,6 +26,7 @@
 // of u to rounding; the Robin sink removes dt k_eff (theta u'_top + (1 - theta) u_top) per unit area.
 
 #include <cmath>
+#include <string>
 
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -40,6 +41,9 @@ struct ImplicitDiffusionOptions {
   TimeScheme scheme = TimeScheme::crank_nicolson;
   /// k of -D du/dz = k u at the top face of a 3D field, in nm/s; 0 is no flux (required in 2D).
   double top_transfer_nm_per_s = 0;
+  /// The diffusivity along axis a is axis_scale[a] * D: an anisotropic medium whose lateral and
+  /// vertical diffusivities share one spatial profile (a resist's acid at a varying temperature).
+  Vec3 axis_scale{1, 1, 1};
 };
 
 namespace detail {
@@ -135,6 +139,10 @@ void diffuse_implicit(Context<Space>& ctx, Field<T, Space>& field, const Field<T
                              "options.top_transfer_nm_per_s", k,
                              grid.rank() == 3 ? "a finite transfer coefficient >= 0 nm/s"
                                               : "0: a 2D field has no top surface");
+  const double scales[] = {options.axis_scale.x, options.axis_scale.y, options.axis_scale.z};
+  for (int a = 0; a < 3; ++a)
+    ::fabtwin::detail::require(std::isfinite(scales[a]) && scales[a] >= 0, where,
+                               std::string("options.axis_scale.") + "xyz"[a], scales[a], "a finite factor >= 0");
 
   // One pass each over D: a negative, NaN or infinite diffusivity would make the solves unstable.
   const T d_min = min(ctx, diffusivity.cview()), d_max = max(ctx, diffusivity.cview());
@@ -152,10 +160,13 @@ void diffuse_implicit(Context<Space>& ctx, Field<T, Space>& field, const Field<T
   const index_t extents[] = {nx, ny, nz};
   const auto sweep = [&](int axis, double dt) {
     if (extents[axis] == 1 && !(axis == 2 && k > 0)) return;  // one cell, no flux: the identity
-    const double h = pitches[axis];
+    if (scales[axis] == 0) return;  // nothing moves along this axis (the Robin sink needs D > 0 too)
+    // Scaling D by s scales the weights; the top cell's k_eff h = k h 2 s D / (2 s D + k h) keeps its
+    // form in units of s D with k h / s in place of k h.
+    const double h = pitches[axis], s = scales[axis];
     const detail::SolveLines<T, Space> solve{field.view(), diffusivity.cview(), work, axis,
-                                             T(theta * dt / (h * h)), T((1 - theta) * dt / (h * h)),
-                                             T(axis == 2 ? k * h : 0.0)};
+                                             T(s * theta * dt / (h * h)), T(s * (1 - theta) * dt / (h * h)),
+                                             T(axis == 2 ? k * h / s : 0.0)};
     for_each(ctx, Range1{field.size() / (axis == 0 ? nx : axis == 1 ? ny : nz)}, solve);
   };
   for (index_t s = 0; s < steps; ++s) {

@@ -1,0 +1,115 @@
+#pragma once
+// The post-exposure bake on a wafer whose temperature varies across the field (physics.md §2: a
+// temperature map T(x, y, t) feeds D and k through Arrhenius):
+//
+//   T(x, y, t) = T(t) + g(t) dT(x, y),
+//
+// T(t) the nominal wafer history, dT a map of offsets in K (hotplate non-uniformity: below 0.1 K
+// steady, about 1 K in transients) and g(t) the share of it the wafer has at time t (1 for a map
+// measured during the hold; thermal::offset_gain for a plate offset taken on through the air gap).
+//
+// The same Strang splitting as bake() (peb.hpp): react over [t0, m], diffuse over [t0, t1], react
+// over [m, t1]. The reaction stays exact per sample, now with each sample's own integrals of k_r
+// and k_c over the sub-step (thermal::arrhenius_integral_map). The diffusion no longer has constant
+// coefficients, so the implicit finite-volume solver (implicit_diffusion.hpp: harmonic face
+// diffusivities, Crank-Nicolson with Strang-split axes by default) replaces the spectral one, run
+// once per step with the step's mean diffusivity Dbar(x, y) = (1/h) integral D(T(x, y, t)) dt.
+// Lateral and vertical diffusivities share their Arrhenius factor f(T) = D(T) / D(T_ref), so one
+// field of integral f dt and the axis scales (D_lat, D_lat, D_vert) / h describe both.
+//
+// Error: the splitting's and the mean diffusivity's O(h^2) (the latter exact for a uniform map,
+// whose operators at different times commute), Crank-Nicolson's O(h^2) and the finite volumes'
+// O(dx^2). For a uniform map the bake equals bake() at the offset temperature up to the finite
+// volumes' error (tested, with its second order in dx). Crank-Nicolson damps the finest modes
+// weakly when D h / dx^2 >> 1 (the Sentaurus acid vertically: 27 nm^2/s at 1 s and 1 nm); the
+// exposed acid is smooth in depth, and TimeScheme::backward_euler (first order) damps them fully.
+//
+// Boundaries: no flux through any outer face (mirror laterally, the substrate below, a top without
+// evaporation). A map makes the field non-periodic in general; bake a periodic pattern over a
+// window that ends on mirror planes of the pattern (line or space centres).
+
+#include <cmath>
+#include <string>
+
+#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/resist/peb.hpp"
+#include "fabtwin/resist/peb_reaction.hpp"
+#include "fabtwin/thermal/arrhenius.hpp"
+#include "fabtwin/thermal/implicit_diffusion.hpp"
+#include "fabtwin/thermal/rate_map.hpp"
+
+namespace fabtwin::resist {
+
+/// Offsets of the wafer temperature from the bake history across the field:
+/// T(x, y, t) = history(t) + gain(t) * offset_k(x, y), offset_k a 2D map (K) of the acid's nx x ny.
+template <class T, class Space>
+struct TemperatureMap {
+  const Field<T, Space>& offset_k;
+  thermal::OffsetGain gain = [](double) { return 1.0; };
+};
+
+struct MappedBakeOptions {
+  thermal::TimeScheme scheme = thermal::TimeScheme::crank_nicolson;
+  PebProgress progress;  ///< called after each step, as bake()'s
+};
+
+/// Bakes the acid left by exposure (2D or 3D field, any batch) through `history` with the
+/// temperature map `map`, in equal steps of at most `max_step_s`; see the header comment.
+template <class T, class Space>
+PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
+                        const thermal::TemperatureHistory& history, const TemperatureMap<T, Space>& map,
+                        double max_step_s, const MappedBakeOptions& options = {}) {
+  constexpr const char* where = "resist::bake (temperature map)";
+  model.validate(where);
+  const index_t steps = detail::bake_step_count(history, max_step_s, where);
+  const double h = (history.end() - history.start()) / double(steps);
+  const Grid& grid = exposed_acid.grid();
+  ::fabtwin::detail::require<shape_mismatch>(
+      map.offset_k.grid().nx() == grid.nx() && map.offset_k.grid().ny() == grid.ny(), where, "map.offset_k.grid",
+      map.offset_k.grid(), "the nx x ny of the exposed acid, " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()));
+
+  PebState<T, Space> state = detail::initial_state(ctx, exposed_acid, model);
+  // Per-sample integrals over the current (sub-)step, one batch member's worth, shared by the batch.
+  Field<T, Space> quench(grid), deprotect(grid), diffusivity(grid);
+  const auto integrate = [&](double at_reference, double activation, const thermal::TemperatureHistory& window,
+                             Field<T, Space>& out) {
+    if (at_reference == 0) return fill(ctx, out.view(), T(0));
+    thermal::arrhenius_integral_map(
+        ctx, thermal::Arrhenius::from_reference(at_reference, model.reference_kelvin, activation), window,
+        map.offset_k, map.gain, out);
+  };
+  const auto react_over = [&](double t0, double t1) {
+    const auto window = history.window(t0, t1);
+    integrate(model.quench.per_s, model.quench.activation_kcal_per_mol, window, quench);
+    integrate(model.deprotect.per_s, model.deprotect.activation_kcal_per_mol, window, deprotect);
+    for_each(ctx, Range1{state.acid.size()},
+             detail::ReactAcidQuencher<T, Space, detail::MappedReactionRates<T, Space>>{
+                 state.acid.view(), state.quencher.view(), state.deprotection.view(),
+                 {quench.cview(), deprotect.cview()}});
+  };
+  const auto diffuse_over = [&](Field<T, Space>& field, const Diffusivity& d, const thermal::TemperatureHistory& window) {
+    const double lateral = d.lateral_nm2_per_s, vertical = grid.rank() == 3 ? d.vertical_nm2_per_s : 0.0;
+    if (lateral == 0 && vertical == 0) return;
+    integrate(1.0, d.activation_kcal_per_mol, window, diffusivity);  // integral of f(T) dt, in s
+    const double dt = window.end() - window.start();
+    thermal::ImplicitDiffusionOptions solver{options.scheme, 0.0, Vec3{lateral / dt, lateral / dt, vertical / dt}};
+    thermal::diffuse_implicit(ctx, field, diffusivity, dt, 1, solver);
+  };
+
+  for (index_t n = 0; n < steps; ++n) {
+    const double t0 = history.start() + double(n) * h;
+    const double t1 = n + 1 == steps ? history.end() : t0 + h, mid = 0.5 * (t0 + t1);
+    react_over(t0, mid);
+    const auto window = history.window(t0, t1);
+    diffuse_over(state.acid, model.acid, window);
+    diffuse_over(state.quencher, model.quencher, window);
+    react_over(mid, t1);
+    if (options.progress) options.progress(n + 1, steps);
+  }
+  return state;
+}
+
+}  // namespace fabtwin::resist
