@@ -5,16 +5,23 @@
 // sidewall angle.
 //
 // Usage: peb [--pattern lines:PITCH:CD] [--field NM] [--pitch NM] [--thickness NM] [--dz NM]
-//            [--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S] [--out DIR]
+//            [--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S]
+//            [--plate-tilt K] [--out DIR]
 // Defaults: clear 45 nm lines on a 90 nm pitch, 180 nm field, 2 nm pixels, 80 nm of resist in 1 nm
 // layers (the Sentaurus grid 2 x 2 x 1 nm); 193 nm, NA 1.35, water, annular 0.6-0.9, up to 24 kernels;
 // dose 30 mJ/cm^2, Dill C 0.043 cm^2/mJ, B 1.1 /um; bake 90 s at 110 C in steps of 1 s; Mack
 // R_max 40 nm/s, R_min 0.0003 nm/s, M_th 0.5, n 30, developed 60 s; out/peb.
+// --plate-tilt K bakes on a hotplate whose temperature rises linearly by K across x (from -K/2 to
+// +K/2 about --temperature) with the temperature-map bake (implicit diffusion, no-flux walls:
+// the pattern is mirror-symmetric about the field's edges). The Sentaurus set quotes no activation
+// energies: the diffusivities take AR165J's 19.65 kcal/mol (physics.md), the rates stay constant,
+// so the tilt acts through the diffusion lengths (about +0.7 nm per K for AR165J).
 //
 // Output: aerial.png (top view), acid_xz.png, inhibitor_xz.png, profile_xz.png (x-z cross-sections
 // through the field centre, the developed region dark and the resist light), peb.vti (exposed
 // acid, acid after the bake, inhibitor, development arrival time; open in ParaView), summary.json
-// (CD of the developed opening at the top, middle and bottom of the film, sidewall angle, timings).
+// (CD of the developed opening at the top, middle and bottom of the film, sidewall angle, the top
+// CD of every feature across the field, timings).
 // Progress of the bake goes to stderr.
 
 #include <chrono>
@@ -34,6 +41,7 @@
 #include "fabtwin/resist/development_rate.hpp"
 #include "fabtwin/resist/exposure.hpp"
 #include "fabtwin/resist/peb.hpp"
+#include "fabtwin/resist/peb_temperature_map.hpp"
 #include "support/cli.hpp"
 #include "support/patterns.hpp"
 
@@ -45,13 +53,14 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   std::string pattern = "lines:90:45", out = "out/peb";
   double field_nm = 180, pitch_nm = 2, thickness_nm = 80, dz_nm = 1, dose = 30, bake_s = 90, celsius = 110,
-         step_s = 1, develop_s = 60;
+         step_s = 1, develop_s = 60, plate_tilt_k = 0;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "peb: %s\nusage: peb [--pattern lines:PITCH:CD] [--field NM] [--pitch NM] [--thickness NM] [--dz NM] "
-               "[--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S] [--out DIR]\n",
+               "[--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S] [--plate-tilt K] "
+               "[--out DIR]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -78,6 +87,7 @@ Options parse(int argc, char** argv) {
     else if (flag == "--temperature") o.celsius = v;
     else if (flag == "--step") o.step_s = v;
     else if (flag == "--develop-s") o.develop_s = v;
+    else if (flag == "--plate-tilt") o.plate_tilt_k = v;
     else usage("unknown option " + flag);
   }
   return o;
@@ -143,15 +153,24 @@ int run(const Options& o) {
   resist::DillParameters dill{o.dose, 0.043, resist::DillParameters::alpha_from_dill_b(1.1)};
   resist::expose(ctx, image, dill, acid);
 
-  // 3. Post-exposure bake: periodic across the lines, no flux at the top and the substrate.
+  // 3. Post-exposure bake: periodic across the lines (or no flux under a tilted plate), no flux at
+  // the top and the substrate.
   const auto bake_start = Clock::now();
-  const thermal::Boundaries walls{thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror};
   const auto history = thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(o.celsius), o.bake_s);
   resist::PebModel model = resist::sentaurus_peb_model();
   model.reference_kelvin = thermal::celsius_to_kelvin(o.celsius);
-  const auto baked = resist::bake(ctx, acid, model, history, o.step_s, walls, [](index_t done, index_t all) {
+  model.acid.activation_kcal_per_mol = model.quencher.activation_kcal_per_mol = 19.65;  // AR165J
+  const auto progress = [](index_t done, index_t all) {
     if (done % 10 == 0 || done == all) std::fprintf(stderr, "peb: bake step %lld of %lld\n", (long long)done, (long long)all);
-  });
+  };
+  Field<float, Host> tilt(image_grid);
+  for (index_t j = 0; j < n; ++j)
+    for (index_t i = 0; i < n; ++i) tilt.data()[i + n * j] = float(o.plate_tilt_k * ((double(i) + 0.5) / double(n) - 0.5));
+  const thermal::Boundaries walls{thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror};
+  const auto baked = o.plate_tilt_k == 0
+                         ? resist::bake(ctx, acid, model, history, o.step_s, walls, progress)
+                         : resist::bake(ctx, acid, model, history, resist::TemperatureMap<float, Host>{tilt}, o.step_s,
+                                        {.progress = progress});
   const Field<float, Host> inhibitor = resist::inhibitor(ctx, baked);
   summary["bake_seconds"] = seconds_since(bake_start);
 
@@ -179,6 +198,18 @@ int run(const Options& o) {
     cds.push_back(entry);
   }
   summary["opening_cd"] = cds;
+  // The top CD of every feature across the field (a tilted plate makes them differ).
+  io::json::Value per_feature = io::json::Value::array();
+  for (double x = pattern.period / 2; x < o.field_nm; x += pattern.period) {
+    const metrology::CutLine across{{x - half, y}, {x + half, y}};
+    const metrology::CdResult cd = resist::profile_cd(arrival, o.develop_s, across, o.dz_nm / 2, metrology::Tone::space);
+    io::json::Value entry = io::json::Value::object();
+    entry["centre_nm"] = x;
+    if (cd.ok()) entry["top_cd_nm"] = cd.cd_nm;
+    else entry["status"] = std::string(metrology::describe(cd.status));
+    per_feature.push_back(entry);
+  }
+  summary["top_cd_per_feature"] = per_feature;
   const resist::SidewallAngle angle = resist::sidewall_angle(arrival, o.develop_s, cut, o.thickness_nm / 4,
                                                              3 * o.thickness_nm / 4, metrology::Tone::space);
   if (angle.ok()) summary["sidewall_angle_deg"] = angle.degrees;
@@ -186,6 +217,7 @@ int run(const Options& o) {
   summary["dose_mj_cm2"] = o.dose;
   summary["bake"] = std::to_string(o.bake_s) + " s at " + std::to_string(o.celsius) + " C, steps of " +
                     std::to_string(o.step_s) + " s";
+  summary["plate_tilt_k"] = o.plate_tilt_k;
   summary["develop_s"] = o.develop_s;
 
   // 6. Pictures, the volume and the figures.

@@ -43,6 +43,18 @@
 
 namespace fabtwin::resist {
 
+namespace detail {
+
+/// out(x, y, z) = plane(x, y). Run over out's (nx, ny, nz).
+template <class T, class Space>
+struct BroadcastPlane {
+  View<const T, Space> plane;
+  View<T, Space> out;
+  FABTWIN_HD void operator()(index_t x, index_t y, index_t z) const { out(x, y, z) = plane(x, y); }
+};
+
+}  // namespace detail
+
 /// Offsets of the wafer temperature from the bake history across the field:
 /// T(x, y, t) = history(t) + gain(t) * offset_k(x, y), offset_k a 2D map (K) of the acid's nx x ny.
 template <class T, class Space>
@@ -72,8 +84,10 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
       map.offset_k.grid(), "the nx x ny of the exposed acid, " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()));
 
   PebState<T, Space> state = detail::initial_state(ctx, exposed_acid, model);
-  // Per-sample integrals over the current (sub-)step, one batch member's worth, shared by the batch.
-  Field<T, Space> quench(grid), deprotect(grid), diffusivity(grid);
+  // The integrals over the current (sub-)step vary in x and y only: they are taken on the plane
+  // (the reaction reads sample i's at i mod nx ny) and broadcast through the depth for the solver.
+  const Grid plane(grid.nx(), grid.ny(), grid.pitch().x);
+  Field<T, Space> quench(plane), deprotect(plane), diffusivity_plane(plane), diffusivity(grid);
   const auto integrate = [&](double at_reference, double activation, const thermal::TemperatureHistory& window,
                              Field<T, Space>& out) {
     if (at_reference == 0) return fill(ctx, out.view(), T(0));
@@ -93,7 +107,9 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
   const auto diffuse_over = [&](Field<T, Space>& field, const Diffusivity& d, const thermal::TemperatureHistory& window) {
     const double lateral = d.lateral_nm2_per_s, vertical = grid.rank() == 3 ? d.vertical_nm2_per_s : 0.0;
     if (lateral == 0 && vertical == 0) return;
-    integrate(1.0, d.activation_kcal_per_mol, window, diffusivity);  // integral of f(T) dt, in s
+    integrate(1.0, d.activation_kcal_per_mol, window, diffusivity_plane);  // integral of f(T) dt, in s
+    for_each(ctx, Range3{grid.nx(), grid.ny(), grid.nz()},
+             detail::BroadcastPlane<T, Space>{diffusivity_plane.cview(), diffusivity.view()});
     const double dt = window.end() - window.start();
     thermal::ImplicitDiffusionOptions solver{options.scheme, 0.0, Vec3{lateral / dt, lateral / dt, vertical / dt}};
     thermal::diffuse_implicit(ctx, field, diffusivity, dt, 1, solver);
