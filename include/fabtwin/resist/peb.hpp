@@ -139,6 +139,22 @@ PebState<T, Space> initial_state(Context<Space>& ctx, const Field<T, Space>& exp
   return state;
 }
 
+/// The step sequence of every bake (uniform or mapped): `steps` equal Strang steps over the
+/// history, each react_over(t0, m), diffuse_over(window [t0, t1]), react_over(m, t1), then progress.
+template <class React, class Diffuse>
+void strang_steps(const thermal::TemperatureHistory& history, index_t steps, const React& react_over,
+                  const Diffuse& diffuse_over, const PebProgress& progress) {
+  const double h = (history.end() - history.start()) / double(steps);
+  for (index_t n = 0; n < steps; ++n) {
+    const double t0 = history.start() + double(n) * h;
+    const double t1 = n + 1 == steps ? history.end() : t0 + h, mid = 0.5 * (t0 + t1);
+    react_over(t0, mid);
+    diffuse_over(history.window(t0, t1));
+    react_over(mid, t1);
+    if (progress) progress(n + 1, steps);
+  }
+}
+
 /// The time integral of an Arrhenius quantity given at the reference temperature, over a window.
 inline double integral(double at_reference, double activation, double reference_kelvin,
                        const thermal::TemperatureHistory& window) {
@@ -159,7 +175,6 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
   using ::fabtwin::detail::require;
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);
-  const double h = (history.end() - history.start()) / double(steps);
   const bool three_d = exposed_acid.grid().rank() == 3;
   PebState<T, Space> state = detail::initial_state(ctx, exposed_acid, model);
 
@@ -182,17 +197,13 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
     thermal::diffuse_spectral(ctx, field, Vec3{std::sqrt(2 * lateral), std::sqrt(2 * lateral), std::sqrt(2 * vertical)},
                               boundaries);
   };
-
-  for (index_t n = 0; n < steps; ++n) {
-    const double t0 = history.start() + double(n) * h;
-    const double t1 = n + 1 == steps ? history.end() : t0 + h, mid = 0.5 * (t0 + t1);
-    react_over(t0, mid);
-    const auto window = history.window(t0, t1);
-    diffuse_over(state.acid, model.acid, window);
-    diffuse_over(state.quencher, model.quencher, window);
-    react_over(mid, t1);
-    if (progress) progress(n + 1, steps);
-  }
+  detail::strang_steps(
+      history, steps, react_over,
+      [&](const thermal::TemperatureHistory& window) {
+        diffuse_over(state.acid, model.acid, window);
+        diffuse_over(state.quencher, model.quencher, window);
+      },
+      progress);
   return state;
 }
 

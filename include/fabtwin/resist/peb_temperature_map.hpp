@@ -77,7 +77,6 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
   constexpr const char* where = "resist::bake (temperature map)";
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);
-  const double h = (history.end() - history.start()) / double(steps);
   const Grid& grid = exposed_acid.grid();
   ::fabtwin::detail::require<shape_mismatch>(
       map.offset_k.grid().nx() == grid.nx() && map.offset_k.grid().ny() == grid.ny(), where, "map.offset_k.grid",
@@ -114,17 +113,13 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
     thermal::ImplicitDiffusionOptions solver{options.scheme, 0.0, Vec3{lateral / dt, lateral / dt, vertical / dt}};
     thermal::diffuse_implicit(ctx, field, diffusivity, dt, 1, solver);
   };
-
-  for (index_t n = 0; n < steps; ++n) {
-    const double t0 = history.start() + double(n) * h;
-    const double t1 = n + 1 == steps ? history.end() : t0 + h, mid = 0.5 * (t0 + t1);
-    react_over(t0, mid);
-    const auto window = history.window(t0, t1);
-    diffuse_over(state.acid, model.acid, window);
-    diffuse_over(state.quencher, model.quencher, window);
-    react_over(mid, t1);
-    if (options.progress) options.progress(n + 1, steps);
-  }
+  detail::strang_steps(
+      history, steps, react_over,
+      [&](const thermal::TemperatureHistory& window) {
+        diffuse_over(state.acid, model.acid, window);
+        diffuse_over(state.quencher, model.quencher, window);
+      },
+      options.progress);
   return state;
 }
 
