@@ -1,3 +1,4 @@
+#include "fabtwin/exec/reduce.hpp"
 #include "support/test_cases.hpp"
 
 using namespace fabtwin;

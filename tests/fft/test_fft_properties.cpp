@@ -1,5 +1,7 @@
 // Round trips, Parseval, plan reuse, placement, alignment, determinism and refused arguments.
 
+#include "fabtwin/exec/reduce.hpp"
+#include "fabtwin/fft/plan.hpp"
 #include "support/fft_cases.hpp"
 
 using namespace fabtwin;

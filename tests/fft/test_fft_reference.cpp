@@ -1,5 +1,7 @@
 // Every transform against the long-double reference DFT, which shares no code with FFTW or cuFFT.
 
+#include "fabtwin/exec/reduce.hpp"
+#include "fabtwin/fft/plan.hpp"
 #include "support/fft_cases.hpp"
 
 using namespace fabtwin;
