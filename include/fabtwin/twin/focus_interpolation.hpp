@@ -7,7 +7,11 @@
 // with I_j the image under the kernels of knot z_j and L_j Lagrange weights: linear between two
 // knots, quadratic through three (the knot nearest z and its neighbours, the lower one on a tie)
 // when there are more. Near best focus an aberration-free image is even in z, I = a + b z^2 + O(z^4),
-// which three knots -d, 0, +d interpolate exactly up to the quartic term. At a knot the weights are
+// which three knots -h, 0, +h interpolate exactly up to the quartic term: the error falls as h^4
+// (measured in tests/twin/test_chain.cpp: 2.2e-3 at h = 60 nm, 1.5e-4 at h = 30 nm, for an image
+// that defocus by h / 2 changes by 2.8e-2 and 7.9e-3, at NA 1.35 with every kernel kept). Truncated
+// kernel sets add their own truncation error, which differs from knot to knot (about 1e-3 with 10
+// kernels there). At a knot the weights are
 // exactly (1, 0, 0), so a condition at a knot images with that knot's kernels alone, bit for bit.
 // Focus outside [first knot, last knot] is refused rather than extrapolated.
 
