@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -205,7 +206,7 @@ class Cli {
   /// together and `expected` says what is accepted.
   template <std::size_t N>
   Cli& numbers(std::string name, std::string metavar, std::string help, std::array<double, N>& target,
-               std::string expected, std::function<bool(const std::array<double, N>&)> valid = {}) {
+               std::string expected, std::type_identity_t<std::function<bool(const std::array<double, N>&)>> valid = {}) {
     std::string shown;
     for (std::size_t i = 0; i < N; ++i) shown += (i ? "," : "") + describe(target[i]);
     return add(std::move(name), std::move(metavar), std::move(help), expected, expected, shown,
