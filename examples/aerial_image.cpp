@@ -53,7 +53,6 @@ struct Options {
 };
 
 examples::Cli command_line(Options& o) {
-  using examples::NumberRule;
   examples::Cli cli("aerial_image",
                     "Draws a mask (an ICCAD-2013 clip or a built-in pattern), images it through SOCS kernels generated\n"
                     "from the optics or read from an ICCAD kernel folder, and writes mask.png, aerial.png,\n"
