@@ -37,6 +37,7 @@
 #include "fabtwin/optics/source_spec.hpp"
 #include "support/cli.hpp"
 #include "support/outputs.hpp"
+#include "support/source_option.hpp"
 #include "support/patterns.hpp"
 
 namespace {
@@ -103,11 +104,7 @@ void check(const examples::Cli& cli, Options& o) {
   if (o.kernels.empty()) {
     if (!(o.system.na < o.system.immersion_index))
       cli.refuse("--na", "an NA below --index " + fabtwin::detail::describe(o.system.immersion_index));
-    try {
-      o.source = optics::parse_source_spec(o.source_spec);
-    } catch (const fabtwin::error& e) {
-      cli.refuse("--source", std::string("a source the optics accept (") + e.what() + ")");
-    }
+    o.source = examples::read_source_option(cli, o.source_spec);
   }
 }
 
@@ -208,8 +205,7 @@ int run(const Options& o) {
   io::write_png(out + "mask.png", mask, {.range = io::ValueRange{0, 1}});
   io::write_png(out + "aerial.png", picture);
   io::write_npy(out + "intensity.npy", intensity);
-  io::write_json(out + "summary.json", summary);
-  std::printf("%s\n", summary.dump(2).c_str());
+  examples::finish_outputs(o.out, summary);
   std::fprintf(stderr, "aerial_image: pictures in %s (mask.png, aerial.png), intensity.npy, summary.json\n",
                o.out.c_str());
   return 0;

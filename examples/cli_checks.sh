@@ -109,6 +109,11 @@ expect 1 "'options.count' = 1000" socs_kernels "${socs[@]}" --count 1000 --out "
 no_summary "$scratch/stale_socs_kernels"
 expect 1 "iccad13: " iccad13 eval --kernels "$kernels" --clip "$clip" --out "$scratch/stale_iccad13"
 no_summary "$scratch/stale_iccad13"
+# A summary that cannot reach stdout fails the run, and summary.json is not written after it.
+timeout 60 "$bin/quickstart" --out "$scratch/full_stdout" >/dev/full 2>"$scratch/stderr"
+status=$?
+report "[$status] quickstart --out DIR >/dev/full fails" $((status == 1))
+no_summary "$scratch/full_stdout"
 
 # A folder where a file is expected, a file where a folder is, and a kernel file that is a folder.
 expect 2 "--clip $folder: expected a file, found a folder" aerial_image --clip "$folder"
@@ -135,6 +140,10 @@ expect 2 "--thickness -80: expected a resist thickness > 0 nm" peb --thickness -
 expect 2 "--pattern lines:90:45xyz: expected lines:PITCH:CD" aerial_image --pattern lines:90:45xyz
 expect 2 "--na 1.5: expected an NA below --index 1.43664" aerial_image --na 1.5
 expect 2 "--source annular:0.9:0.6: expected a source the optics accept" aerial_image --source annular:0.9:0.6
+mkdir -p "$scratch/map_folder.npy"
+expect 2 "--source $scratch/map_folder.npy: expected a source spec or a map FILE.npy, found a folder" \
+  aerial_image --source "$scratch/map_folder.npy"
+expect 2 "--out: the value is not valid UTF-8" aerial_image --out $'\xff'
 
 # Unknown options, missing values, repeats, stray words, a missing command or required option.
 expect 2 "unknown option --bogus" aerial_image --bogus 1

@@ -127,18 +127,15 @@ int run(const Options& o) {
     for (const auto& contour : layout::extract_contours(corner_images[0], 0.225))
       io::draw_polyline(nominal, canvas, contour.points, io::Color{255, 40, 40});
     result["out"] = o.out;
-    result["completed"] = true;
 
     // The files only once everything is computed, the summary last: a run that fails leaves none.
     static const char* names[] = {"nominal", "outer", "inner"};
     for (std::size_t c = 0; c < corner_images.size(); ++c) io::write_npy(out + names[c] + ".npy", corner_images[c]);
     io::write_png(out + "nominal.png", nominal);
     io::write_png(out + "target.png", target, {.range = io::ValueRange{0, 1}});
-    io::write_json(out + "summary.json", result);
-  } else {
-    result["completed"] = true;
   }
-  std::printf("%s\n", result.dump(2).c_str());
+  result["completed"] = true;
+  examples::finish_outputs(o.out, result);  // stdout, then DIR/summary.json when --out is given
   return 0;
 }
 

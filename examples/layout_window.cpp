@@ -149,8 +149,7 @@ int run(const Options& options) {
   io::write_png(out + "coverage_contours.png", picture);
   io::write_npy(out + "coverage.npy", coverage);
   io::write_npy(out + "binary.npy", binary);
-  io::write_json(out + "summary.json", summary);
-  std::printf("%s\n", summary.dump(2).c_str());
+  examples::finish_outputs(options.out, summary);
   return 0;
 }
 

@@ -236,8 +236,7 @@ int run(const Options& o) {
       .write(out + "peb.vti");
   summary["seconds"] = seconds_since(start);
   summary["completed"] = true;
-  io::write_json(out + "summary.json", summary);  // last: a run that fails leaves none
-  std::printf("%s\n", summary.dump(2).c_str());
+  examples::finish_outputs(o.out, summary);  // stdout, then summary.json last: a failed run leaves none
   std::fprintf(stderr, "peb: pictures in %s (aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png), peb.vti\n",
                o.out.c_str());
   return 0;

@@ -124,8 +124,7 @@ int run(const std::string& out_dir) {
                  worst, tolerance);
     return 1;
   }
-  io::write_json(out + "summary.json", summary);
-  std::printf("%s\n", summary.dump(2).c_str());
+  examples::finish_outputs(out_dir, summary);
   std::fprintf(stderr, "quickstart: wrote %s{mask.npy, intensity.npy, summary.json}\n", out.c_str());
   return 0;
 }

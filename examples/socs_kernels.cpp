@@ -32,6 +32,7 @@
 #include "fabtwin/optics/source_spec.hpp"
 #include "support/cli.hpp"
 #include "support/outputs.hpp"
+#include "support/source_option.hpp"
 
 namespace {
 
@@ -94,11 +95,7 @@ void check(const examples::Cli& cli, Options& o) {
   const double pixels = o.socs.period_nm / o.pitch_nm;
   if (pixels < 1 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
     cli.refuse("--field", "a whole number of --pitch " + fabtwin::detail::describe(o.pitch_nm) + " nm pixels");
-  try {
-    o.source = optics::parse_source_spec(o.source_spec);
-  } catch (const fabtwin::error& e) {
-    cli.refuse("--source", std::string("a source the optics accept (") + e.what() + ")");
-  }
+  o.source = examples::read_source_option(cli, o.source_spec);
 }
 
 /// |h_k(x)| on the field's pixel grid, the central `window` pixels around the kernel's origin: the
@@ -175,20 +172,18 @@ int run(const Options& o) {
     }
     result["out"] = o.out;
     result["pictures"] = pictures;
-    result["completed"] = true;
 
     // The files only once everything is computed, the summary last: a run that fails leaves none.
     optics::write_iccad_kernels(o.out + "/iccad", set);
     optics::save_kernels(o.out, set);
     for (index_t k = 0; k < set.count(); ++k)
       io::write_png(o.out + "/kernel_" + std::to_string(k) + ".png", images[std::size_t(k)]);
-    io::write_json(o.out + "/summary.json", result);
+  }
+  result["completed"] = true;
+  examples::finish_outputs(o.out, result);  // stdout, then DIR/summary.json when --out is given
+  if (!o.out.empty())
     std::fprintf(stderr, "socs_kernels: wrote %s/iccad/, %s/kernels.npy, %lld PNGs and summary.json\n",
                  o.out.c_str(), o.out.c_str(), (long long)set.count());
-  } else {
-    result["completed"] = true;
-  }
-  std::printf("%s\n", result.dump(2).c_str());
   return 0;
 }
 

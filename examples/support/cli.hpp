@@ -116,13 +116,13 @@ class Cli {
   Cli(std::string program, std::string about, std::string command = "")
       : program_(std::move(program)), about_(std::move(about)), command_(std::move(command)) {}
 
-  /// Text, non-empty and valid UTF-8 (it goes into JSON); `valid`, when given, checks it further
-  /// and `expected` says what it accepts.
+  /// Text, non-empty (every value must be valid UTF-8: it may go into JSON); `valid`, when given,
+  /// checks it further and `expected` says what it accepts.
   Cli& text(std::string name, std::string metavar, std::string help, std::string& target, std::string expected,
             std::function<bool(const std::string&)> valid = {}) {
     return add(std::move(name), std::move(metavar), std::move(help), expected, expected, target,
                [&target, valid = std::move(valid)](const std::string& value) {
-                 if (value.empty() || !utf8(value) || (valid && !valid(value))) return false;
+                 if (value.empty() || (valid && !valid(value))) return false;
                  target = value;
                  return true;
                });
@@ -132,7 +132,7 @@ class Cli {
     static const char* const expected[] = {"a file", "a folder", "a folder to write into"};
     const std::string e = expected[int(kind)];
     add(std::move(name), std::move(metavar), std::move(help), e, e, target, [&target](const std::string& value) {
-      if (value.empty() || !utf8(value)) return false;
+      if (value.empty()) return false;
       target = value;
       return true;
     });
@@ -295,6 +295,8 @@ class Cli {
         fail(o->name + ": missing value" + (i + 1 < argc ? " before " + std::string(argv[i + 1]) : std::string()) +
              "; expected " + o->expected);
       o->value = argv[++i];
+      // Not echoed: the bytes would garble the terminal. Every value may end up in a JSON summary.
+      if (!utf8(o->value)) fail(o->name + ": the value is not valid UTF-8; expected " + o->expected);
       if (!o->set(o->value)) refuse(o->name, o->expected);
       if (o->check)
         if (const std::string problem = o->check(o->value); !problem.empty()) fail(o->name + " " + quoted(o->value) + ": expected " + problem);
