@@ -54,17 +54,19 @@ struct Options {
 };
 
 examples::Cli command_line(Options& o) {
-  examples::Cli cli("aerial_image",
-                    "Draws a mask (an ICCAD-2013 clip or a built-in pattern), images it through SOCS kernels generated\n"
-                    "from the optics or read from an ICCAD kernel folder, and writes mask.png, aerial.png,\n"
-                    "intensity.npy and, last, summary.json. The print threshold defaults to 0.225 for a clip (the\n"
-                    "contest rule) and to the intensity at the drawn edge of a pattern's central feature.");
+  examples::Cli cli(
+      "aerial_image",
+      "Draws a mask (an ICCAD-2013 clip or a built-in pattern), images it through SOCS kernels generated\n"
+      "from the optics or read from an ICCAD kernel folder, and writes mask.png, aerial.png,\n"
+      "intensity.npy and, last, summary.json. The print threshold defaults to 0.225 for a clip (the\n"
+      "contest rule) and to the intensity at the drawn edge of a pattern's central feature.");
   cli.path("--clip", "FILE.glp", "an ICCAD-2013 clip, drawn on the 2048 nm canvas at 1 nm pixels", o.clip,
            examples::PathKind::file)
       .shown_default("none: --pattern")
       .text("--pattern", "SPEC", "a built-in pattern of clear lines or square contacts", o.pattern,
             examples::pattern_forms, [](const std::string& text) { return examples::read_pattern(text).has_value(); })
-      .number("--field", "NM", "side of the periodic field", o.field_nm, {.what = "a field side", .unit = "nm", .above = 0})
+      .number("--field", "NM", "side of the periodic field", o.field_nm,
+              {.what = "a field side", .unit = "nm", .above = 0})
       .number("--pitch", "NM", "pixel pitch", o.pitch_nm, {.what = "a pixel pitch", .unit = "nm", .above = 0})
       .path("--kernels", "DIR", "read the kernels from DIR/scales.txt and DIR/fh<k>.bin, made for --field", o.kernels,
             examples::PathKind::folder)

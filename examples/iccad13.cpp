@@ -34,13 +34,14 @@ struct Options {
 };
 
 examples::Cli command_line(Options& o) {
-  examples::Cli cli("iccad13",
-                    "The ICCAD-2013 mask-optimisation evaluation: images the mask (default: the clip's target, the\n"
-                    "uncorrected baseline) through the contest's focus and defocus kernels and prints one JSON\n"
-                    "object {\"l2\", \"pvb\", \"epe\", \"target_px\", \"nominal_px\", \"clip\", \"mask\", \"seconds\", ...}.\n"
-                    "--out DIR also writes target.png, nominal.png, the three corner intensities as NPY and, last,\n"
-                    "summary.json (the JSON).",
-                    "eval");
+  examples::Cli cli(
+      "iccad13",
+      "The ICCAD-2013 mask-optimisation evaluation: images the mask (default: the clip's target, the\n"
+      "uncorrected baseline) through the contest's focus and defocus kernels and prints one JSON\n"
+      "object {\"l2\", \"pvb\", \"epe\", \"target_px\", \"nominal_px\", \"clip\", \"mask\", \"seconds\", ...}.\n"
+      "--out DIR also writes target.png, nominal.png, the three corner intensities as NPY and, last,\n"
+      "summary.json (the JSON).",
+      "eval");
   cli.path("--kernels", "DIR", "the contest's kernels: DIR/M1OPC and DIR/M1OPC_def", o.kernels,
            examples::PathKind::folder)
       .required()
@@ -122,8 +123,8 @@ int run(const Options& o) {
       corner_images.emplace_back(canvas);
       copy(View<const float, Host>(images.view().member(c)), corner_images.back().view());
     }
-    io::Image nominal =
-        io::render_field(corner_images[0], {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true});
+    io::Image nominal = io::render_field(corner_images[0],
+                                         {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true});
     for (const auto& contour : layout::extract_contours(corner_images[0], 0.225))
       io::draw_polyline(nominal, canvas, contour.points, io::Color{255, 40, 40});
     result["out"] = o.out;

@@ -47,10 +47,11 @@ std::string default_layout() {
 }
 
 examples::Cli command_line(Options& o) {
-  examples::Cli cli("layout_window",
-                    "Reads a window of a GDSII layout without flattening the rest, rasterises one layer (area coverage\n"
-                    "and the ICCAD centre rule), traces the 50 % contour back to polygons and writes coverage.png,\n"
-                    "coverage_contours.png, coverage.npy, binary.npy, contours.gds and, last, summary.json.");
+  examples::Cli cli(
+      "layout_window",
+      "Reads a window of a GDSII layout without flattening the rest, rasterises one layer (area coverage\n"
+      "and the ICCAD centre rule), traces the 50 % contour back to polygons and writes coverage.png,\n"
+      "coverage_contours.png, coverage.npy, binary.npy, contours.gds and, last, summary.json.");
   o.gds = default_layout();
   cli.path("--gds", "FILE", "the GDSII layout", o.gds, examples::PathKind::file)
       .layer("--layer", "L/D", "layer and datatype to read", o.layer)
@@ -69,12 +70,13 @@ examples::Cli command_line(Options& o) {
 /// What the options accept together: the window must be a whole number of pixels each way (they
 /// tile it exactly).
 void check(const examples::Cli& cli, Options& o) {
+  using fabtwin::detail::describe;
   o.default_gds = !cli.given("--gds");
-  for (const double side : {o.window[2] - o.window[0], o.window[3] - o.window[1]}) {
+  const double width = o.window[2] - o.window[0], height = o.window[3] - o.window[1];
+  for (const double side : {width, height}) {
     const double pixels = side / o.pitch_nm;
     if (pixels < 1 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
-      cli.refuse("--pitch", "a pitch that cuts the --window sides (" + fabtwin::detail::describe(o.window[2] - o.window[0]) +
-                                " x " + fabtwin::detail::describe(o.window[3] - o.window[1]) +
+      cli.refuse("--pitch", "a pitch that cuts the --window sides (" + describe(width) + " x " + describe(height) +
                                 " nm) into whole numbers of pixels");
   }
 }

@@ -66,17 +66,20 @@ examples::Cli command_line(Options& o) {
              const auto p = examples::read_pattern(text);
              return p && p->kind == "lines";
            })
-      .number("--field", "NM", "side of the periodic field", o.field_nm, {.what = "a field side", .unit = "nm", .above = 0})
+      .number("--field", "NM", "side of the periodic field", o.field_nm,
+              {.what = "a field side", .unit = "nm", .above = 0})
       .number("--pitch", "NM", "pixel pitch", o.pitch_nm, {.what = "a pixel pitch", .unit = "nm", .above = 0})
       .number("--thickness", "NM", "resist thickness", o.thickness_nm,
               {.what = "a resist thickness", .unit = "nm", .above = 0})
-      .number("--dz", "NM", "layer thickness through the film", o.dz_nm, {.what = "a layer thickness", .unit = "nm", .above = 0})
+      .number("--dz", "NM", "layer thickness through the film", o.dz_nm,
+              {.what = "a layer thickness", .unit = "nm", .above = 0})
       .number("--dose", "MJ_CM2", "exposure dose", o.dose, {.what = "a dose", .unit = "mJ/cm^2", .above = 0})
       .number("--bake-s", "S", "bake time", o.bake_s, {.what = "a bake time", .unit = "s", .above = 0})
       .number("--temperature", "C", "hotplate temperature", o.celsius,
               {.what = "a hotplate temperature", .unit = "C", .above = -273.15})
       .number("--step", "S", "the longest bake step", o.step_s, {.what = "a bake step", .unit = "s", .above = 0})
-      .number("--develop-s", "S", "development time", o.develop_s, {.what = "a development time", .unit = "s", .above = 0})
+      .number("--develop-s", "S", "development time", o.develop_s,
+              {.what = "a development time", .unit = "s", .above = 0})
       .number("--plate-tilt", "K", "hotplate temperature rise across x, baked with the temperature map", o.plate_tilt_k,
               {.what = "a temperature rise", .unit = "K"})
       .path("--out", "DIR", "output folder", o.out, examples::PathKind::output);

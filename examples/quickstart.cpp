@@ -120,7 +120,8 @@ int run(const std::string& out_dir) {
   // Single precision through two FFTs of 25,600 samples: 1e-5 is a generous bound on rounding.
   constexpr double tolerance = 1e-5;
   if (!(worst < tolerance)) {
-    std::fprintf(stderr, "quickstart: the image differs from the closed form by %.3e (more than %.0e); no summary written\n",
+    std::fprintf(stderr,
+                 "quickstart: the image differs from the closed form by %.3e (more than %.0e); no summary written\n",
                  worst, tolerance);
     return 1;
   }

@@ -60,7 +60,8 @@ examples::Cli command_line(Options& o) {
       .required()
       .number("--na", "X", "numerical aperture, below --index", o.system.na, {.what = "an NA", .above = 0})
       .required()
-      .number("--index", "N", "immersion index", o.system.immersion_index, {.what = "a refractive index", .at_least = 1})
+      .number("--index", "N", "immersion index", o.system.immersion_index,
+              {.what = "a refractive index", .at_least = 1})
       .required()
       .text("--source", "SPEC",
             "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, "

@@ -206,7 +206,8 @@ class Cli {
   /// together and `expected` says what is accepted.
   template <std::size_t N>
   Cli& numbers(std::string name, std::string metavar, std::string help, std::array<double, N>& target,
-               std::string expected, std::type_identity_t<std::function<bool(const std::array<double, N>&)>> valid = {}) {
+               std::string expected,
+               std::type_identity_t<std::function<bool(const std::array<double, N>&)>> valid = {}) {
     std::string shown;
     for (std::size_t i = 0; i < N; ++i) shown += (i ? "," : "") + describe(target[i]);
     return add(std::move(name), std::move(metavar), std::move(help), expected, expected, shown,
@@ -268,7 +269,8 @@ class Cli {
     int i = 1;
     if (!command_.empty()) {
       if (argc < 2) fail("missing the command '" + command_ + "'");
-      if (argv[1] != command_) fail("expected the command '" + command_ + "' first, found '" + std::string(argv[1]) + "'");
+      if (argv[1] != command_)
+        fail("expected the command '" + command_ + "' first, found '" + std::string(argv[1]) + "'");
       i = 2;
     }
     for (; i < argc; ++i) {
@@ -299,7 +301,8 @@ class Cli {
       if (!utf8(o->value)) fail(o->name + ": the value is not valid UTF-8; expected " + o->expected);
       if (!o->set(o->value)) refuse(o->name, o->expected);
       if (o->check)
-        if (const std::string problem = o->check(o->value); !problem.empty()) fail(o->name + " " + quoted(o->value) + ": expected " + problem);
+        if (const std::string problem = o->check(o->value); !problem.empty())
+          fail(o->name + " " + quoted(o->value) + ": expected " + problem);
     }
     std::string missing;
     for (const Option& o : options_)
@@ -356,9 +359,12 @@ class Cli {
     std::vector<std::pair<std::string, std::string>> rows;
     for (const Option& o : options_) {
       std::string note = o.constraint;
-      if (o.required) note += std::string(note.empty() ? "" : "; ") + "required";
-      else if (!o.default_text.empty()) note += std::string(note.empty() ? "" : "; ") + "default " + o.default_text;
-      rows.emplace_back(o.takes_value ? o.name + " " + o.metavar : o.name, o.help + (note.empty() ? "" : " (" + note + ")"));
+      if (o.required)
+        note += std::string(note.empty() ? "" : "; ") + "required";
+      else if (!o.default_text.empty())
+        note += std::string(note.empty() ? "" : "; ") + "default " + o.default_text;
+      rows.emplace_back(o.takes_value ? o.name + " " + o.metavar : o.name,
+                        o.help + (note.empty() ? "" : " (" + note + ")"));
     }
     rows.emplace_back("-h, --help", "print this help and exit");
     for (const auto& [left, right] : rows) text += wrap("  " + left, right);

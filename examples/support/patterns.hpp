@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/layout/geometry.hpp"
 #include "fabtwin/layout/shapes.hpp"

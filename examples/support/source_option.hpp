@@ -15,7 +15,8 @@ namespace examples {
 inline fabtwin::optics::Source read_source_option(const Cli& cli, const std::string& spec) {
   // A folder named like a map would fail inside the reader with the stream's own words.
   std::error_code ec;
-  if (std::filesystem::is_directory(spec, ec)) cli.refuse("--source", "a source spec or a map FILE.npy, found a folder");
+  if (std::filesystem::is_directory(spec, ec))
+    cli.refuse("--source", "a source spec or a map FILE.npy, found a folder");
   try {
     return fabtwin::optics::parse_source_spec(spec);
   } catch (const fabtwin::error& e) {

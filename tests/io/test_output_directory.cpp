@@ -72,7 +72,8 @@ TEST_CASE("Unusable output folders are refused with the path and the reason", "[
     CHECK_THAT(refusal(""), Contains("cannot use '' as an output folder: the path is empty"));
   }
   SECTION("an existing regular file") {
-    CHECK_THAT(refusal(file.string()), Contains("'" + file.string() + "' as an output folder: it exists and is not a folder"));
+    CHECK_THAT(refusal(file.string()),
+               Contains("'" + file.string() + "' as an output folder: it exists and is not a folder"));
     CHECK(fs::is_regular_file(file));  // untouched
   }
   SECTION("a path under a regular file") {
