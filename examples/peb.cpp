@@ -6,7 +6,7 @@
 //
 // Usage: peb [--pattern lines:PITCH:CD] [--field NM] [--pitch NM] [--thickness NM] [--dz NM]
 //            [--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S]
-//            [--plate-tilt K] [--out DIR]
+//            [--plate-tilt K] [--out DIR]   (--help lists what each accepts)
 // Defaults: clear 45 nm lines on a 90 nm pitch, 180 nm field, 2 nm pixels, 80 nm of resist in 1 nm
 // layers (the Sentaurus grid 2 x 2 x 1 nm); 193 nm, NA 1.35, water, annular 0.6-0.9, up to 24 kernels;
 // dose 30 mJ/cm^2, Dill C 0.043 cm^2/mJ, B 1.1 /um; bake 90 s at 110 C in steps of 1 s; Mack
@@ -33,7 +33,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +46,7 @@
 #include "fabtwin/resist/peb.hpp"
 #include "fabtwin/resist/peb_temperature_map.hpp"
 #include "support/cli.hpp"
+#include "support/outputs.hpp"
 #include "support/patterns.hpp"
 
 namespace {
@@ -60,41 +60,46 @@ struct Options {
          step_s = 1, develop_s = 60, plate_tilt_k = 0;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "peb: %s\nusage: peb [--pattern lines:PITCH:CD] [--field NM] [--pitch NM] [--thickness NM] [--dz NM] "
-               "[--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S] [--plate-tilt K] "
-               "[--out DIR]\n",
-               problem.c_str());
-  std::exit(2);
+examples::Cli command_line(Options& o) {
+  examples::Cli cli("peb",
+                    "A line/space mask imaged through SOCS kernels, Dill exposure through the film, the post-exposure\n"
+                    "bake (Sentaurus set), Mack development and the profile's CDs and sidewall angle. Writes\n"
+                    "aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png, peb.vti and, last, summary.json.");
+  cli.text("--pattern", "SPEC", "clear lines on a pitch", o.pattern, "lines:PITCH:CD, PITCH > CD > 0 nm",
+           [](const std::string& text) {
+             const auto p = examples::read_pattern(text);
+             return p && p->kind == "lines";
+           })
+      .number("--field", "NM", "side of the periodic field", o.field_nm,
+              {.what = "a field side", .unit = "nm", .above = 0})
+      .number("--pitch", "NM", "pixel pitch", o.pitch_nm, {.what = "a pixel pitch", .unit = "nm", .above = 0})
+      .number("--thickness", "NM", "resist thickness", o.thickness_nm,
+              {.what = "a resist thickness", .unit = "nm", .above = 0})
+      .number("--dz", "NM", "layer thickness through the film", o.dz_nm,
+              {.what = "a layer thickness", .unit = "nm", .above = 0})
+      .number("--dose", "MJ_CM2", "exposure dose", o.dose, {.what = "a dose", .unit = "mJ/cm^2", .above = 0})
+      .number("--bake-s", "S", "bake time", o.bake_s, {.what = "a bake time", .unit = "s", .above = 0})
+      .number("--temperature", "C", "hotplate temperature", o.celsius,
+              {.what = "a hotplate temperature", .unit = "C", .above = -273.15})
+      .number("--step", "S", "the longest bake step", o.step_s, {.what = "a bake step", .unit = "s", .above = 0})
+      .number("--develop-s", "S", "development time", o.develop_s,
+              {.what = "a development time", .unit = "s", .above = 0})
+      .number("--plate-tilt", "K", "hotplate temperature rise across x, baked with the temperature map", o.plate_tilt_k,
+              {.what = "a temperature rise", .unit = "K"})
+      .path("--out", "DIR", "output folder", o.out, examples::PathKind::output);
+  return cli;
 }
 
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) usage("missing value after " + flag);
-    const std::string value = argv[++i];
-    if (flag == "--pattern" || flag == "--out") {
-      (flag == "--pattern" ? o.pattern : o.out) = value;
-      continue;
-    }
-    const auto parsed = examples::parse_number(value);
-    if (!parsed) usage("bad number for " + flag + ": '" + value + "'");
-    const double v = *parsed;
-    if (flag == "--field") o.field_nm = v;
-    else if (flag == "--pitch") o.pitch_nm = v;
-    else if (flag == "--thickness") o.thickness_nm = v;
-    else if (flag == "--dz") o.dz_nm = v;
-    else if (flag == "--dose") o.dose = v;
-    else if (flag == "--bake-s") o.bake_s = v;
-    else if (flag == "--temperature") o.celsius = v;
-    else if (flag == "--step") o.step_s = v;
-    else if (flag == "--develop-s") o.develop_s = v;
-    else if (flag == "--plate-tilt") o.plate_tilt_k = v;
-    else usage("unknown option " + flag);
-  }
-  return o;
+/// What the options accept together (the single options were checked by the parser).
+void check(const examples::Cli& cli, const Options& o) {
+  using fabtwin::detail::describe;
+  const double pixels = o.field_nm / o.pitch_nm, layers = o.thickness_nm / o.dz_nm;
+  if (pixels < 8 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
+    cli.refuse("--field", "at least 8 whole --pitch " + describe(o.pitch_nm) + " nm pixels");
+  if (!examples::fits(examples::parse_pattern(o.pattern), o.field_nm))
+    cli.refuse("--field", "a whole number of the periods of --pattern " + o.pattern);
+  if (layers < 2 || std::fabs(layers - std::round(layers)) > 1e-9 * layers)
+    cli.refuse("--thickness", "at least 2 whole --dz " + describe(o.dz_nm) + " nm layers");
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -123,12 +128,10 @@ void write_section(const std::string& path, const Field<float, Host>& section, s
 
 int run(const Options& o) {
   const auto start = Clock::now();
-  std::filesystem::create_directories(o.out);
+  examples::start_outputs(o.out);
   const std::string out = o.out + "/";
   const index_t n = index_t(std::llround(o.field_nm / o.pitch_nm));
   const index_t nz = index_t(std::llround(o.thickness_nm / o.dz_nm));
-  if (n < 8 || nz < 2 || std::fabs(double(n) * o.pitch_nm - o.field_nm) > 1e-9 * o.field_nm)
-    usage("--field must be at least 8 whole --pitch pixels and --thickness at least 2 --dz layers");
   Context<Host> ctx;
   io::json::Value summary = io::json::Value::object();
 
@@ -305,8 +308,8 @@ int run(const Options& o) {
       .add("arrival_s", arrival)
       .write(out + "peb.vti");
   summary["seconds"] = seconds_since(start);
-  io::write_json(out + "summary.json", summary);
-  std::printf("%s\n", summary.dump(2).c_str());
+  summary["completed"] = true;
+  examples::finish_outputs(o.out, summary);  // stdout, then summary.json last: a failed run leaves none
   std::fprintf(stderr, "peb: pictures in %s (aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png), peb.vti\n",
                o.out.c_str());
   return 0;
@@ -315,6 +318,11 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
-  return examples::exit_status("peb", [&] { return run(options); });
+  return examples::exit_status("peb", [&] {
+    Options options;
+    examples::Cli cli = command_line(options);
+    if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
+    check(cli, options);
+    return run(options);
+  });
 }
