@@ -174,7 +174,9 @@ namespace detail {
 /// enough that no placement (magnification below 16^63) can overflow a double from it.
 inline constexpr double hull_limit = 4611686018427387904.0;  // 2^62
 
-inline coord_t saturate(double v) { return coord_t(v < -hull_limit ? -hull_limit : v > hull_limit ? hull_limit : v); }
+inline coord_t saturate(double v) {
+  return coord_t(v < -hull_limit ? -hull_limit : v > hull_limit ? hull_limit : v);
+}
 
 /// The convex hull of a structure's vertices on a layer selection, in its own coordinates, with every
 /// placement applied and nothing rounded. The hull of a mapped set is the mapped hull, so a parent's
@@ -221,7 +223,10 @@ inline void add_instances(const Reference& ref, const Hull& child, Hull& out) {
 /// rounded vertices are the rounded extremes). Everything, [−2^62, 2^62]^2, for a saturated hull.
 inline Box rounded_bounds(const Hull& hull) {
   if (hull.empty()) return {};
-  if (hull.saturated) return Box{saturate(-hull_limit), saturate(-hull_limit), saturate(hull_limit), saturate(hull_limit)};
+  if (hull.saturated) {
+    const coord_t limit = saturate(hull_limit);
+    return Box{-limit, -limit, limit, limit};
+  }
   return Box{saturate(std::round(hull.x0)), saturate(std::round(hull.y0)), saturate(std::round(hull.x1)),
              saturate(std::round(hull.y1))};
 }

@@ -79,8 +79,9 @@ struct PathBuilder {
 }  // namespace detail
 
 /// Polygons whose union is the path's region (see the file comment for joins and rounding).
-/// A zero width is refused: such a path has no region, and no polygon can stand for it without
-/// choosing a meaning (geometry.hpp draws zero-area polygons' edges in binary rasters).
+/// A zero width is refused: such a path has no region, so returning no polygons would drop it
+/// without a word, and a zero-area polygon along it would be drawn by rasterize_binary
+/// (geometry.hpp) though the area raster ignores it.
 inline std::vector<Polygon> path_polygons(const Path& path,
                                           int round_segments = default_round_segments) {
   constexpr std::string_view where = "layout::path_polygons";

@@ -78,7 +78,8 @@ struct KernelSet {
     std::size_t dominant = 0;
     for (std::size_t k = 0; k < weights.size(); ++k) {
       double power = 0;  // sum_bins |S_k|^2
-      for (index_t b = 0; b < bins(); ++b) power += std::norm(spectra[k * std::size_t(bins()) + std::size_t(b)]);
+      for (index_t b = 0; b < bins(); ++b)
+        power += std::norm(spectra[k * std::size_t(bins()) + std::size_t(b)]);
       require(power <= max_kernel_intensity_bound, where,
               "sum |kernels spectrum " + std::to_string(k) + "|^2", power,
               "at most 2^64 (see max_kernel_intensity_bound)");

@@ -83,7 +83,8 @@ class Source {
         const double value = map[std::size_t(j * n + i)];
         if (value == 0) continue;
         const double cx = pixel_centre(i, n), cy = pixel_centre(j, n);
-        const double nearest = std::hypot(std::max(std::fabs(cx) - half, 0.0), std::max(std::fabs(cy) - half, 0.0));
+        const double nearest =
+            std::hypot(std::max(std::fabs(cx) - half, 0.0), std::max(std::fabs(cy) - half, 0.0));
         if (nearest > 1 + 1e-9)
           throw invalid_argument(::fabtwin::detail::argument_message(
               "Source::freeform",
