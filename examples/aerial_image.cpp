@@ -13,19 +13,19 @@
 // so pass --threshold to compare prints between the two) and, for a pattern, to the intensity at
 // the drawn edge of the central feature: the constant threshold model anchored so that this feature
 // prints at its drawn size.
-// A clip is drawn on the 2048 x 2048 nm ICCAD canvas at 1 nm pixels (--field and --pitch ignored).
-// --kernels DIR reads DIR/scales.txt + DIR/fh<k>.bin (e.g. ../shared/data/iccad2013/kernels/M1OPC),
-// made for a field of --field nm.
+// A clip is drawn on the 2048 x 2048 nm ICCAD canvas at 1 nm pixels (so --clip refuses --pattern,
+// --field and --pitch). --kernels DIR reads DIR/scales.txt + DIR/fh<k>.bin (e.g.
+// ../shared/data/iccad2013/kernels/M1OPC), made for a field of --field nm (so it refuses the options
+// of the optics). --help lists every option with what it accepts.
 //
-// Output: mask.png, aerial.png (intensity, viridis, printed contour in red), intensity.npy,
+// Output: mask.png, aerial.png (intensity, viridis, printed contour in red), intensity.npy, then
 // summary.json (optics, kernel energy, intensity range, printed area, CD and NILS across the centre
-// for line patterns).
+// for line patterns, "completed": true), all written after the computing.
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +36,8 @@
 #include "fabtwin/optics/socs_kernels.hpp"
 #include "fabtwin/optics/source_spec.hpp"
 #include "support/cli.hpp"
+#include "support/outputs.hpp"
+#include "support/source_option.hpp"
 #include "support/patterns.hpp"
 
 namespace {
@@ -43,63 +45,74 @@ namespace {
 using namespace fabtwin;
 
 struct Options {
-  std::string clip, pattern = "lines:90:45", kernels, source = "annular:0.6:0.9", out = "out/aerial_image";
+  std::string clip, pattern = "lines:90:45", kernels, source_spec = "annular:0.6:0.9", out = "out/aerial_image";
   double field_nm = 1080, pitch_nm = 2, dose = 1;
   std::optional<double> threshold;  ///< unset: see the defaults above
   optics::OpticalSystem system;
-  optics::SocsOptions socs;
+  optics::SocsOptions socs{.period_nm = 0, .count = 24, .energy = 0, .source_step = 0.05};
+  std::optional<optics::Source> source;  ///< read from source_spec when kernels are generated
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "aerial_image: %s\nusage: aerial_image [--clip FILE.glp | --pattern lines:PITCH:CD | "
-               "--pattern contacts:PITCH:SIZE] [--field NM] [--pitch NM] [--kernels DIR] [--wavelength NM] "
-               "[--na X] [--index N] [--source SPEC] [--source-step S] [--defocus NM] [--count K] "
-               "[--dose D] [--threshold I] [--out DIR]\n",
-               problem.c_str());
-  std::exit(2);
+examples::Cli command_line(Options& o) {
+  examples::Cli cli(
+      "aerial_image",
+      "Draws a mask (an ICCAD-2013 clip or a built-in pattern), images it through SOCS kernels generated\n"
+      "from the optics or read from an ICCAD kernel folder, and writes mask.png, aerial.png,\n"
+      "intensity.npy and, last, summary.json. The print threshold defaults to 0.225 for a clip (the\n"
+      "contest rule) and to the intensity at the drawn edge of a pattern's central feature.");
+  cli.path("--clip", "FILE.glp", "an ICCAD-2013 clip, drawn on the 2048 nm canvas at 1 nm pixels", o.clip,
+           examples::PathKind::file)
+      .shown_default("none: --pattern")
+      .text("--pattern", "SPEC", "a built-in pattern of clear lines or square contacts", o.pattern,
+            examples::pattern_forms, [](const std::string& text) { return examples::read_pattern(text).has_value(); })
+      .number("--field", "NM", "side of the periodic field", o.field_nm,
+              {.what = "a field side", .unit = "nm", .above = 0})
+      .number("--pitch", "NM", "pixel pitch", o.pitch_nm, {.what = "a pixel pitch", .unit = "nm", .above = 0})
+      .path("--kernels", "DIR", "read the kernels from DIR/scales.txt and DIR/fh<k>.bin, made for --field", o.kernels,
+            examples::PathKind::folder)
+      .shown_default("none: generate them")
+      .number("--wavelength", "NM", "exposure wavelength", o.system.wavelength_nm,
+              {.what = "a wavelength", .unit = "nm", .above = 0})
+      .number("--na", "X", "numerical aperture, below --index", o.system.na, {.what = "an NA", .above = 0})
+      .number("--index", "N", "immersion index", o.system.immersion_index,
+              {.what = "a refractive index", .at_least = 1})
+      .text("--source", "SPEC",
+            "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, quasar:... or a map FILE.npy",
+            o.source_spec, "a source spec")
+      .number("--source-step", "S", "source sampling step", o.socs.source_step,
+              {.what = "a source step", .unit = "sigma", .at_least = 0.001, .at_most = 1})
+      .number("--defocus", "NM", "defocus", o.system.defocus_nm, {.what = "a defocus", .unit = "nm"})
+      .count("--count", "K", "kernels to generate", o.socs.count, "a kernel count")
+      .number("--dose", "D", "dose factor on the intensity", o.dose, {.what = "a dose factor", .above = 0})
+      .number("--threshold", "I", "print threshold", o.threshold, {.what = "a print threshold", .above = 0})
+      .shown_default("0.225 for a clip, anchored at the drawn edge for a pattern")
+      .path("--out", "DIR", "output folder", o.out, examples::PathKind::output);
+  return cli;
 }
 
-double number(const std::string& flag, const std::string& value) {
-  const auto v = examples::parse_number(value);
-  if (!v) usage("bad number for " + flag + ": '" + value + "'");
-  return *v;
-}
-
-Options parse(int argc, char** argv) {
-  Options o;
-  o.socs.source_step = 0.05;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) usage("missing value after " + flag);
-    const std::string value = argv[++i];
-    if (flag == "--clip") o.clip = value;
-    else if (flag == "--pattern") o.pattern = value;
-    else if (flag == "--field") o.field_nm = number(flag, value);
-    else if (flag == "--pitch") o.pitch_nm = number(flag, value);
-    else if (flag == "--kernels") o.kernels = value;
-    else if (flag == "--wavelength") o.system.wavelength_nm = number(flag, value);
-    else if (flag == "--na") o.system.na = number(flag, value);
-    else if (flag == "--index") o.system.immersion_index = number(flag, value);
-    else if (flag == "--source") o.source = value;
-    else if (flag == "--source-step") o.socs.source_step = number(flag, value);
-    else if (flag == "--defocus") o.system.defocus_nm = number(flag, value);
-    else if (flag == "--count") o.socs.count = index_t(number(flag, value));
-    else if (flag == "--dose") o.dose = number(flag, value);
-    else if (flag == "--threshold") o.threshold = number(flag, value);
-    else if (flag == "--out") o.out = value;
-    else usage("unknown option " + flag);
-  }
+/// What each option accepts given the others (the single options were checked by the parser).
+void check(const examples::Cli& cli, Options& o) {
+  cli.exclusive("--clip", "--pattern", "one mask at a time");
+  for (const char* grid : {"--field", "--pitch"})
+    cli.exclusive("--clip", grid, "a clip is drawn on the 2048 nm ICCAD canvas at 1 nm pixels");
+  for (const char* optics : {"--wavelength", "--na", "--index", "--source", "--source-step", "--defocus", "--count"})
+    cli.exclusive("--kernels", optics, "the kernels are read, not generated from the optics");
   if (!o.clip.empty()) o.field_nm = double(layout::iccad2013_canvas_size), o.pitch_nm = 1;
-  if (!(o.pitch_nm > 0) || !(o.field_nm > 0)) usage("--field and --pitch must be positive");
   const double pixels = o.field_nm / o.pitch_nm;
-  if (std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels) usage("--field must be a whole number of --pitch pixels");
-  return o;
+  if (std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
+    cli.refuse("--field", "a whole number of --pitch " + fabtwin::detail::describe(o.pitch_nm) + " nm pixels");
+  if (o.clip.empty() && !examples::fits(examples::parse_pattern(o.pattern), o.field_nm))
+    cli.refuse("--field", "a whole number of the periods of --pattern " + o.pattern);
+  if (o.kernels.empty()) {
+    if (!(o.system.na < o.system.immersion_index))
+      cli.refuse("--na", "an NA below --index " + fabtwin::detail::describe(o.system.immersion_index));
+    o.source = examples::read_source_option(cli, o.source_spec);
+  }
 }
 
 int run(const Options& o) {
   const auto start = std::chrono::steady_clock::now();
-  std::filesystem::create_directories(o.out);
+  examples::start_outputs(o.out);
   const std::string out = o.out + "/";
   const index_t n = index_t(std::llround(o.field_nm / o.pitch_nm));
   Context<Host> ctx;
@@ -125,7 +138,7 @@ int run(const Options& o) {
     kernels = optics::read_iccad_kernels(o.kernels, o.field_nm);
     summary["kernels"] = o.kernels;
   } else {
-    const optics::Source source = optics::parse_source_spec(o.source);
+    const optics::Source& source = *o.source;
     optics::SocsOptions socs = o.socs;
     socs.period_nm = o.field_nm;
     std::fprintf(stderr, "aerial_image: generating %lld kernels for %s, NA %g...\n", (long long)socs.count,
@@ -158,13 +171,10 @@ int run(const Options& o) {
     threshold = sample({centre - p.size / 2, centre_y});
   }
 
-  io::write_png(out + "mask.png", mask, {.range = io::ValueRange{0, 1}});
   io::Image picture =
       io::render_field(intensity, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true});
   for (const auto& contour : layout::extract_contours(intensity, threshold))
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
-  io::write_png(out + "aerial.png", picture);
-  io::write_npy(out + "intensity.npy", intensity);
 
   summary["field_nm"] = o.field_nm;
   summary["pitch_nm"] = o.pitch_nm;
@@ -191,8 +201,13 @@ int run(const Options& o) {
   summary["pictures"] = io::json::Value::array();
   summary["pictures"].push_back(out + "mask.png");
   summary["pictures"].push_back(out + "aerial.png");
-  io::write_json(out + "summary.json", summary);
-  std::printf("%s\n", summary.dump(2).c_str());
+  summary["completed"] = true;
+
+  // The files only once everything is computed, the summary last: a run that fails leaves none.
+  io::write_png(out + "mask.png", mask, {.range = io::ValueRange{0, 1}});
+  io::write_png(out + "aerial.png", picture);
+  io::write_npy(out + "intensity.npy", intensity);
+  examples::finish_outputs(o.out, summary);
   std::fprintf(stderr, "aerial_image: pictures in %s (mask.png, aerial.png), intensity.npy, summary.json\n",
                o.out.c_str());
   return 0;
@@ -201,6 +216,11 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
-  return examples::exit_status("aerial_image", [&] { return run(options); });
+  return examples::exit_status("aerial_image", [&] {
+    Options options;
+    examples::Cli cli = command_line(options);
+    if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
+    check(cli, options);
+    return run(options);
+  });
 }

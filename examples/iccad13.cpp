@@ -4,10 +4,11 @@
 // scales.txt + fh<k>.bin. The clip is placed on the 2048 x 2048 canvas (+512, +512) and drawn with
 // the centre rule. The mask (a 2048 x 2048 float32 or float64 NPY, 1 = clear, values in [0, 1])
 // defaults to the target itself: the uncorrected baseline. Prints one JSON object:
-//   {"l2", "pvb", "epe", "target_px", "nominal_px", "clip", "mask", "seconds"}
+//   {"l2", "pvb", "epe", "target_px", "nominal_px", "clip", "mask", "seconds", "completed"}
 // (L2: nominal print vs target; PVB: outer vs inner corner prints; EPE: violations at 15 nm).
-// --out DIR also writes target.png, nominal.png (intensity with the printed contour) and the three
-// corner intensities as NPY.
+// --out DIR (checked before the work) also writes target.png, nominal.png (intensity with the
+// printed contour), the three corner intensities as NPY and, last, summary.json (the JSON).
+// Exit status 77 (skipped) when DIR/M1OPC/scales.txt is absent; --help lists the options.
 
 #include <chrono>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/iccad2013_protocol.hpp"
 #include "support/cli.hpp"
+#include "support/outputs.hpp"
 
 namespace {
 
@@ -31,29 +33,27 @@ struct Options {
   std::string kernels, clip, mask, out;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "iccad13: %s\nusage: iccad13 eval --kernels DIR --clip FILE.glp [--mask FILE.npy] [--out DIR]\n",
-               problem.c_str());
-  std::exit(2);
-}
-
-Options parse(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) != "eval") usage("the first argument must be the command 'eval'");
-  Options o;
-  for (int i = 2; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) usage("missing value after " + flag);
-    const std::string value = argv[++i];
-    if (flag == "--kernels") o.kernels = value;
-    else if (flag == "--clip") o.clip = value;
-    else if (flag == "--mask") o.mask = value;
-    else if (flag == "--out") o.out = value;
-    else usage("unknown option " + flag);
-  }
-  if (o.kernels.empty()) usage("missing --kernels");
-  if (o.clip.empty()) usage("missing --clip");
-  return o;
+examples::Cli command_line(Options& o) {
+  examples::Cli cli(
+      "iccad13",
+      "The ICCAD-2013 mask-optimisation evaluation: images the mask (default: the clip's target, the\n"
+      "uncorrected baseline) through the contest's focus and defocus kernels and prints one JSON\n"
+      "object {\"l2\", \"pvb\", \"epe\", \"target_px\", \"nominal_px\", \"clip\", \"mask\", \"seconds\", ...}.\n"
+      "--out DIR also writes target.png, nominal.png, the three corner intensities as NPY and, last,\n"
+      "summary.json (the JSON).",
+      "eval");
+  cli.path("--kernels", "DIR", "the contest's kernels: DIR/M1OPC and DIR/M1OPC_def", o.kernels,
+           examples::PathKind::folder)
+      .required()
+      .path("--clip", "FILE.glp", "the clip, placed on the 2048 nm canvas", o.clip, examples::PathKind::file)
+      .required()
+      .path("--mask", "FILE.npy", "a 2048 x 2048 float32 or float64 transmission in [0, 1]", o.mask,
+            examples::PathKind::file)
+      .shown_default("the target")
+      .path("--out", "DIR", "also write pictures and corner images into DIR", o.out, examples::PathKind::output)
+      .shown_default("none: stdout only")
+      .skips("no ICCAD-2013 kernels under --kernels");
+  return cli;
 }
 
 /// A 2048^2 mask from NPY, float32 or float64, checked to lie in [0, 1].
@@ -83,6 +83,7 @@ Field<float, Host> read_mask(const std::string& path, const Grid& grid) {
 }
 
 int run(const Options& o) {
+  if (!o.out.empty()) examples::start_outputs(o.out);
   if (!std::filesystem::exists(o.kernels + "/M1OPC/scales.txt")) {  // 77: "skipped" for ctest
     std::fprintf(stderr, "iccad13: no ICCAD-2013 kernels under '%s' (expected M1OPC/ and M1OPC_def/)\n",
                  o.kernels.c_str());
@@ -114,32 +115,38 @@ int run(const Options& o) {
   result["seconds"] = seconds;
 
   if (!o.out.empty()) {
-    std::filesystem::create_directories(o.out);
     const std::string out = o.out + "/";
     const auto corners = optics::iccad2013_conditions();
     const Field<float, Host> images = imager.image(ctx, mask, corners);
-    static const char* names[] = {"nominal", "outer", "inner"};
+    std::vector<Field<float, Host>> corner_images;
     for (index_t c = 0; c < index_t(corners.size()); ++c) {
-      Field<float, Host> one(canvas);
-      copy(View<const float, Host>(images.view().member(c)), one.view());
-      io::write_npy(out + names[c] + ".npy", one);
-      if (c == 0) {
-        io::Image picture = io::render_field(one, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true});
-        for (const auto& contour : layout::extract_contours(one, 0.225))
-      io::draw_polyline(picture, canvas, contour.points, io::Color{255, 40, 40});
-        io::write_png(out + "nominal.png", picture);
-      }
+      corner_images.emplace_back(canvas);
+      copy(View<const float, Host>(images.view().member(c)), corner_images.back().view());
     }
-    io::write_png(out + "target.png", target, {.range = io::ValueRange{0, 1}});
+    io::Image nominal = io::render_field(corner_images[0],
+                                         {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true});
+    for (const auto& contour : layout::extract_contours(corner_images[0], 0.225))
+      io::draw_polyline(nominal, canvas, contour.points, io::Color{255, 40, 40});
     result["out"] = o.out;
+
+    // The files only once everything is computed, the summary last: a run that fails leaves none.
+    static const char* names[] = {"nominal", "outer", "inner"};
+    for (std::size_t c = 0; c < corner_images.size(); ++c) io::write_npy(out + names[c] + ".npy", corner_images[c]);
+    io::write_png(out + "nominal.png", nominal);
+    io::write_png(out + "target.png", target, {.range = io::ValueRange{0, 1}});
   }
-  std::printf("%s\n", result.dump(2).c_str());
+  result["completed"] = true;
+  examples::finish_outputs(o.out, result);  // stdout, then DIR/summary.json when --out is given
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
-  return examples::exit_status("iccad13", [&] { return run(options); });
+  return examples::exit_status("iccad13", [&] {
+    Options options;
+    examples::Cli cli = command_line(options);
+    if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
+    return run(options);
+  });
 }

@@ -8,9 +8,16 @@
 // Defaults: ../shared/data/layouts/gcd_45nm.gds (or $FABTWIN_DATA/layouts/gcd_45nm.gds), layer 11/0
 // (metal 1 of that 45 nm design), a 4 x 4 um window, 4 nm pixels, out/layout_window.
 //
+// The window must be a whole number of --pitch pixels each way; --help lists every option.
+// Exit status 77 (skipped) when the layout is absent.
+//
 // Output: coverage.png (grey, y up), coverage_contours.png (false colour, 50 % contour in red),
-// coverage.npy, binary.npy, contours.gds (the contour polygons on layer 11/0), summary.json.
+// coverage.npy, binary.npy, contours.gds (the contour polygons on the layer read), then
+// summary.json ("completed": true), all written after the computing.
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +26,7 @@
 
 #include "fabtwin/fabtwin.hpp"
 #include "support/cli.hpp"
+#include "support/outputs.hpp"
 
 namespace {
 
@@ -26,8 +34,9 @@ using namespace fabtwin;
 
 struct Options {
   std::string gds;
+  bool default_gds = true;  ///< no --gds given
   layout::gdsii::LayerKey layer{11, 0};
-  double window[4] = {12000, 12000, 16096, 16096};  // nm
+  std::array<double, 4> window = {12000, 12000, 16096, 16096};  // nm
   double pitch_nm = 4;
   std::string out = "out/layout_window";
 };
@@ -37,49 +46,48 @@ std::string default_layout() {
   return (data ? std::string(data) : std::string("../shared/data")) + "/layouts/gcd_45nm.gds";
 }
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "layout_window: %s\nusage: layout_window [--gds FILE] [--layer L/D] "
-               "[--window X0,Y0,X1,Y1] [--pitch NM] [--out DIR]\n",
-               problem.c_str());
-  std::exit(2);
+examples::Cli command_line(Options& o) {
+  examples::Cli cli(
+      "layout_window",
+      "Reads a window of a GDSII layout without flattening the rest, rasterises one layer (area coverage\n"
+      "and the ICCAD centre rule), traces the 50 % contour back to polygons and writes coverage.png,\n"
+      "coverage_contours.png, coverage.npy, binary.npy, contours.gds and, last, summary.json.");
+  o.gds = default_layout();
+  cli.path("--gds", "FILE", "the GDSII layout", o.gds, examples::PathKind::file)
+      .layer("--layer", "L/D", "layer and datatype to read", o.layer)
+      .numbers("--window", "X0,Y0,X1,Y1", "the window to read, in nm", o.window,
+               "X0,Y0,X1,Y1 in nm with X1 > X0, Y1 > Y0, all within +-1e9 nm (a metre)",
+               [](const std::array<double, 4>& w) {
+                 const bool inside = std::all_of(w.begin(), w.end(), [](double v) { return std::fabs(v) <= 1e9; });
+                 return inside && w[2] > w[0] && w[3] > w[1];
+               })
+      .number("--pitch", "NM", "pixel pitch", o.pitch_nm, {.what = "a pixel pitch", .unit = "nm", .above = 0})
+      .path("--out", "DIR", "output folder", o.out, examples::PathKind::output)
+      .skips("no layout at the default path");
+  return cli;
 }
 
-Options parse(int argc, char** argv) {
-  Options options;
-  options.gds = default_layout();
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) usage("missing value after " + flag);
-    const std::string value = argv[++i];
-    if (flag == "--gds") {
-      options.gds = value;
-    } else if (flag == "--layer") {
-      unsigned layer = 0, datatype = 0;
-      if (std::sscanf(value.c_str(), "%u/%u", &layer, &datatype) != 2) usage("bad --layer " + value);
-      options.layer = {std::uint16_t(layer), std::uint16_t(datatype)};
-    } else if (flag == "--window") {
-      double* w = options.window;
-      if (std::sscanf(value.c_str(), "%lf,%lf,%lf,%lf", &w[0], &w[1], &w[2], &w[3]) != 4 ||
-          !(w[2] > w[0] && w[3] > w[1]))
-        usage("bad --window " + value + " (expected X0,Y0,X1,Y1 in nm with X1 > X0, Y1 > Y0)");
-    } else if (flag == "--pitch") {
-      options.pitch_nm = std::atof(value.c_str());
-      if (!(options.pitch_nm > 0)) usage("bad --pitch " + value);
-    } else if (flag == "--out") {
-      options.out = value;
-    } else {
-      usage("unknown option " + flag);
-    }
+/// What the options accept together: the window must be a whole number of pixels each way (they
+/// tile it exactly).
+void check(const examples::Cli& cli, Options& o) {
+  using fabtwin::detail::describe;
+  o.default_gds = !cli.given("--gds");
+  const double width = o.window[2] - o.window[0], height = o.window[3] - o.window[1];
+  for (const double side : {width, height}) {
+    const double pixels = side / o.pitch_nm;
+    if (pixels < 1 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
+      cli.refuse("--pitch", "a pitch that cuts the --window sides (" + describe(width) + " x " + describe(height) +
+                                " nm) into whole numbers of pixels");
   }
-  return options;
 }
 
 int run(const Options& options) {
-  std::filesystem::create_directories(options.out);
+  examples::start_outputs(options.out);
   const std::string out = options.out + "/";
 
-  if (!std::filesystem::exists(options.gds)) {  // 77: "skipped" for ctest, not a failure
+  // 77: "skipped" for ctest, not a failure, when the default layout is absent; a layout given with
+  // --gds must be there (read_library says so otherwise).
+  if (options.default_gds && !std::filesystem::exists(options.gds)) {
     std::fprintf(stderr, "layout_window: no layout at '%s' (give --gds or set FABTWIN_DATA)\n",
                  options.gds.c_str());
     return 77;
@@ -98,8 +106,8 @@ int run(const Options& options) {
 
   // Pixel centres sit half a pitch inside the window, so the pixels tile it exactly.
   const double pitch = options.pitch_nm;
-  const index_t nx = index_t((options.window[2] - options.window[0]) / pitch);
-  const index_t ny = index_t((options.window[3] - options.window[1]) / pitch);
+  const index_t nx = index_t(std::llround((options.window[2] - options.window[0]) / pitch));
+  const index_t ny = index_t(std::llround((options.window[3] - options.window[1]) / pitch));
   const Grid grid(nx, ny, pitch, {options.window[0] + pitch / 2, options.window[1] + pitch / 2, 0});
 
   Context<Host> ctx;
@@ -110,18 +118,10 @@ int run(const Options& options) {
 
   const std::vector<layout::Contour> contours = layout::extract_contours(coverage, 0.5);
   const layout::PolygonSet traced = layout::to_polygon_set(contours, unit_nm);
-  layout::gdsii::WriteOptions gds_options;
-  gds_options.layer = options.layer;
-  layout::gdsii::write_file(out + "contours.gds", traced, gds_options);
-
-  io::write_png(out + "coverage.png", coverage, {.range = io::ValueRange{0, 1}});
   io::Image picture = io::render_field(
       coverage, {.range = io::ValueRange{0, 1}, .colormap = io::Colormap::viridis, .scale_bar = true});
   for (const auto& contour : contours)
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
-  io::write_png(out + "coverage_contours.png", picture);
-  io::write_npy(out + "coverage.npy", coverage);
-  io::write_npy(out + "binary.npy", binary);
 
   io::json::Value summary = io::json::Value::object();
   summary["layout"] = options.gds;
@@ -141,14 +141,28 @@ int run(const Options& options) {
   summary["density"] = covered_nm2 / (double(nx) * double(ny) * pitch * pitch);
   summary["contours"] = std::int64_t(contours.size());
   summary["contour_polygons_written"] = std::int64_t(traced.polygons.size());
-  io::write_json(out + "summary.json", summary);
-  std::printf("%s\n", summary.dump(2).c_str());
+  summary["completed"] = true;
+
+  // The files only once everything is computed, the summary last: a run that fails leaves none.
+  layout::gdsii::WriteOptions gds_options;
+  gds_options.layer = options.layer;
+  layout::gdsii::write_file(out + "contours.gds", traced, gds_options);
+  io::write_png(out + "coverage.png", coverage, {.range = io::ValueRange{0, 1}});
+  io::write_png(out + "coverage_contours.png", picture);
+  io::write_npy(out + "coverage.npy", coverage);
+  io::write_npy(out + "binary.npy", binary);
+  examples::finish_outputs(options.out, summary);
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
-  return examples::exit_status("layout_window", [&] { return run(options); });
+  return examples::exit_status("layout_window", [&] {
+    Options options;
+    examples::Cli cli = command_line(options);
+    if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
+    check(cli, options);
+    return run(options);
+  });
 }

@@ -6,30 +6,33 @@
 //
 // Usage: peb [--pattern lines:PITCH:CD] [--field NM] [--pitch NM] [--thickness NM] [--dz NM]
 //            [--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S]
-//            [--plate-tilt K] [--out DIR]
+//            [--plate-tilt K] [--out DIR]   (--help lists what each accepts)
 // Defaults: clear 45 nm lines on a 90 nm pitch, 180 nm field, 2 nm pixels, 80 nm of resist in 1 nm
 // layers (the Sentaurus grid 2 x 2 x 1 nm); 193 nm, NA 1.35, water, annular 0.6-0.9, up to 24 kernels;
 // dose 30 mJ/cm^2, Dill C 0.043 cm^2/mJ, B 1.1 /um; bake 90 s at 110 C in steps of 1 s; Mack
 // R_max 40 nm/s, R_min 0.0003 nm/s, M_th 0.5, n 30, developed 60 s; out/peb.
 // --plate-tilt K bakes on a hotplate whose temperature rises linearly by K across x (from -K/2 to
 // +K/2 about --temperature) with the temperature-map bake (implicit diffusion, no-flux walls:
-// the pattern is mirror-symmetric about the field's edges). The Sentaurus set quotes no activation
-// energies: the diffusivities take AR165J's 19.65 kcal/mol (physics.md), the rates stay constant,
-// so the tilt acts through the diffusion lengths (about +0.7 nm per K for AR165J).
+// the pattern is mirror-symmetric about the field's edges).
+// The Sentaurus set holds at 110 C; --temperature and the tilt move every diffusivity and rate
+// from there by Arrhenius (resist::sentaurus_peb_model: 19.65 kcal/mol for both diffusivities and
+// the neutralisation, 21 kcal/mol for the deprotection, about 7 % per K each).
 //
 // Output: aerial.png (top view), acid_xz.png, inhibitor_xz.png, profile_xz.png (x-z cross-sections
 // through the field centre, the developed region dark and the resist light), peb.vti (exposed
 // acid, acid after the bake, inhibitor, development arrival time; open in ParaView), summary.json
-// (CD of the developed opening at the top, middle and bottom of the film, sidewall angle, the top
-// CD of every feature across the field, timings).
+// (CD of the developed opening at the top, middle and bottom of the film and of the latent one,
+// where the inhibitor falls below 0.5; sidewall angle; the top CD of every feature across the
+// field; both openings' sensitivity to the bake temperature in nm/K from two more bakes at
+// --temperature -1 K and +1 K, and their CDs; timings).
 // Progress of the bake goes to stderr.
 
 #include <chrono>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +46,7 @@
 #include "fabtwin/resist/peb.hpp"
 #include "fabtwin/resist/peb_temperature_map.hpp"
 #include "support/cli.hpp"
+#include "support/outputs.hpp"
 #include "support/patterns.hpp"
 
 namespace {
@@ -56,41 +60,46 @@ struct Options {
          step_s = 1, develop_s = 60, plate_tilt_k = 0;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "peb: %s\nusage: peb [--pattern lines:PITCH:CD] [--field NM] [--pitch NM] [--thickness NM] [--dz NM] "
-               "[--dose MJ_CM2] [--bake-s S] [--temperature C] [--step S] [--develop-s S] [--plate-tilt K] "
-               "[--out DIR]\n",
-               problem.c_str());
-  std::exit(2);
+examples::Cli command_line(Options& o) {
+  examples::Cli cli("peb",
+                    "A line/space mask imaged through SOCS kernels, Dill exposure through the film, the post-exposure\n"
+                    "bake (Sentaurus set), Mack development and the profile's CDs and sidewall angle. Writes\n"
+                    "aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png, peb.vti and, last, summary.json.");
+  cli.text("--pattern", "SPEC", "clear lines on a pitch", o.pattern, "lines:PITCH:CD, PITCH > CD > 0 nm",
+           [](const std::string& text) {
+             const auto p = examples::read_pattern(text);
+             return p && p->kind == "lines";
+           })
+      .number("--field", "NM", "side of the periodic field", o.field_nm,
+              {.what = "a field side", .unit = "nm", .above = 0})
+      .number("--pitch", "NM", "pixel pitch", o.pitch_nm, {.what = "a pixel pitch", .unit = "nm", .above = 0})
+      .number("--thickness", "NM", "resist thickness", o.thickness_nm,
+              {.what = "a resist thickness", .unit = "nm", .above = 0})
+      .number("--dz", "NM", "layer thickness through the film", o.dz_nm,
+              {.what = "a layer thickness", .unit = "nm", .above = 0})
+      .number("--dose", "MJ_CM2", "exposure dose", o.dose, {.what = "a dose", .unit = "mJ/cm^2", .above = 0})
+      .number("--bake-s", "S", "bake time", o.bake_s, {.what = "a bake time", .unit = "s", .above = 0})
+      .number("--temperature", "C", "hotplate temperature", o.celsius,
+              {.what = "a hotplate temperature", .unit = "C", .above = -273.15})
+      .number("--step", "S", "the longest bake step", o.step_s, {.what = "a bake step", .unit = "s", .above = 0})
+      .number("--develop-s", "S", "development time", o.develop_s,
+              {.what = "a development time", .unit = "s", .above = 0})
+      .number("--plate-tilt", "K", "hotplate temperature rise across x, baked with the temperature map", o.plate_tilt_k,
+              {.what = "a temperature rise", .unit = "K"})
+      .path("--out", "DIR", "output folder", o.out, examples::PathKind::output);
+  return cli;
 }
 
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) usage("missing value after " + flag);
-    const std::string value = argv[++i];
-    if (flag == "--pattern" || flag == "--out") {
-      (flag == "--pattern" ? o.pattern : o.out) = value;
-      continue;
-    }
-    const auto parsed = examples::parse_number(value);
-    if (!parsed) usage("bad number for " + flag + ": '" + value + "'");
-    const double v = *parsed;
-    if (flag == "--field") o.field_nm = v;
-    else if (flag == "--pitch") o.pitch_nm = v;
-    else if (flag == "--thickness") o.thickness_nm = v;
-    else if (flag == "--dz") o.dz_nm = v;
-    else if (flag == "--dose") o.dose = v;
-    else if (flag == "--bake-s") o.bake_s = v;
-    else if (flag == "--temperature") o.celsius = v;
-    else if (flag == "--step") o.step_s = v;
-    else if (flag == "--develop-s") o.develop_s = v;
-    else if (flag == "--plate-tilt") o.plate_tilt_k = v;
-    else usage("unknown option " + flag);
-  }
-  return o;
+/// What the options accept together (the single options were checked by the parser).
+void check(const examples::Cli& cli, const Options& o) {
+  using fabtwin::detail::describe;
+  const double pixels = o.field_nm / o.pitch_nm, layers = o.thickness_nm / o.dz_nm;
+  if (pixels < 8 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
+    cli.refuse("--field", "at least 8 whole --pitch " + describe(o.pitch_nm) + " nm pixels");
+  if (!examples::fits(examples::parse_pattern(o.pattern), o.field_nm))
+    cli.refuse("--field", "a whole number of the periods of --pattern " + o.pattern);
+  if (layers < 2 || std::fabs(layers - std::round(layers)) > 1e-9 * layers)
+    cli.refuse("--thickness", "at least 2 whole --dz " + describe(o.dz_nm) + " nm layers");
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -119,12 +128,10 @@ void write_section(const std::string& path, const Field<float, Host>& section, s
 
 int run(const Options& o) {
   const auto start = Clock::now();
-  std::filesystem::create_directories(o.out);
+  examples::start_outputs(o.out);
   const std::string out = o.out + "/";
   const index_t n = index_t(std::llround(o.field_nm / o.pitch_nm));
   const index_t nz = index_t(std::llround(o.thickness_nm / o.dz_nm));
-  if (n < 8 || nz < 2 || std::fabs(double(n) * o.pitch_nm - o.field_nm) > 1e-9 * o.field_nm)
-    usage("--field must be at least 8 whole --pitch pixels and --thickness at least 2 --dz layers");
   Context<Host> ctx;
   io::json::Value summary = io::json::Value::object();
 
@@ -154,12 +161,10 @@ int run(const Options& o) {
   resist::expose(ctx, image, dill, acid);
 
   // 3. Post-exposure bake: periodic across the lines (or no flux under a tilted plate), no flux at
-  // the top and the substrate.
+  // the top and the substrate. The Sentaurus set holds at 110 C; a bake at --temperature moves
+  // every diffusivity and rate from there by Arrhenius.
   const auto bake_start = Clock::now();
-  const auto history = thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(o.celsius), o.bake_s);
-  resist::PebModel model = resist::sentaurus_peb_model();
-  model.reference_kelvin = thermal::celsius_to_kelvin(o.celsius);
-  model.acid.activation_kcal_per_mol = model.quencher.activation_kcal_per_mol = 19.65;  // AR165J
+  const resist::PebModel model = resist::sentaurus_peb_model();
   const auto progress = [](index_t done, index_t all) {
     if (done % 10 == 0 || done == all) std::fprintf(stderr, "peb: bake step %lld of %lld\n", (long long)done, (long long)all);
   };
@@ -167,18 +172,25 @@ int run(const Options& o) {
   for (index_t j = 0; j < n; ++j)
     for (index_t i = 0; i < n; ++i) tilt.data()[i + n * j] = float(o.plate_tilt_k * ((double(i) + 0.5) / double(n) - 0.5));
   const thermal::Boundaries walls{thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror};
-  const auto baked = o.plate_tilt_k == 0
-                         ? resist::bake(ctx, acid, model, history, o.step_s, walls, progress)
-                         : resist::bake(ctx, acid, model, history, resist::TemperatureMap<float, Host>{tilt}, o.step_s,
-                                        {.progress = progress});
+  const auto bake_at = [&](double celsius, const resist::PebProgress& report) {
+    const auto history = thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(celsius), o.bake_s);
+    return o.plate_tilt_k == 0 ? resist::bake(ctx, acid, model, history, o.step_s, walls, report)
+                               : resist::bake(ctx, acid, model, history, resist::TemperatureMap<float, Host>{tilt},
+                                              o.step_s, {.progress = report});
+  };
+  const auto baked = bake_at(o.celsius, progress);
   const Field<float, Host> inhibitor = resist::inhibitor(ctx, baked);
   summary["bake_seconds"] = seconds_since(bake_start);
 
   // 4. Development: Mack rate, then the developer's arrival time from the top.
   const auto develop_start = Clock::now();
-  Field<float, Host> rate(film);
-  resist::development_rate(ctx, inhibitor, resist::MackParameters{40, 0.0003, 0.5, 30}.rate<float>(), rate);
-  const Field<double, Host> arrival = resist::arrival_time_from_top(rate);
+  const resist::MackParameters mack{40, 0.0003, 0.5, 30};
+  const auto develop = [&](const Field<float, Host>& protected_fraction) {
+    Field<float, Host> rate(film);
+    resist::development_rate(ctx, protected_fraction, mack.rate<float>(), rate);
+    return resist::arrival_time_from_top(rate);
+  };
+  const Field<double, Host> arrival = develop(inhibitor);
   summary["develop_seconds"] = seconds_since(develop_start);
 
   // 5. The developed opening of the central line at three depths, and its sidewall angle between
@@ -187,14 +199,36 @@ int run(const Options& o) {
   // even for a feature next to the field's edge.
   const double centre = pattern.centre(o.field_nm), y = o.field_nm / 2, half = pattern.period / 2 - o.pitch_nm;
   const metrology::CutLine cut{{centre - half, y}, {centre + half, y}};
+  const std::array<double, 3> fractions{0.0, 0.5, 1.0};  // top, middle, bottom of the film
+  const std::array<const char*, 3> level{"top", "middle", "bottom"};
+  const auto depth_at = [&](double fraction) { return o.dz_nm / 2 + fraction * (o.thickness_nm - o.dz_nm); };
+  // At each depth the developed opening (arrival before --develop-s) and the latent one (the
+  // inhibitor below Mack's M_th). With n = 30 the development rate falls by orders of magnitude
+  // from one 2 nm pixel to the next at the wall, so the arrival time jumps there (0.2 s to 1600 s
+  // at the top) and the developed edge stays by a pixel centre, moving in pixel steps as the bake
+  // changes; the latent edge moves continuously.
+  struct OpeningCds {
+    std::array<metrology::CdResult, 3> developed, latent;
+  };
+  const auto opening_cds = [&](const Field<double, Host>& times, const Field<float, Host>& protected_fraction) {
+    Field<double, Host> m(film);
+    std::copy(protected_fraction.data(), protected_fraction.data() + film.size(), m.data());
+    OpeningCds result;
+    for (std::size_t k = 0; k < fractions.size(); ++k) {
+      result.developed[k] = resist::profile_cd(times, o.develop_s, cut, depth_at(fractions[k]), metrology::Tone::space);
+      const Field<double, Host> slice = resist::arrival_at_depth(m, depth_at(fractions[k]));  // any field by depth
+      result.latent[k] = metrology::measure_cd(slice.cview(), slice.grid(), cut, mack.m_th, metrology::Tone::space);
+    }
+    return result;
+  };
+  const OpeningCds nominal_cds = opening_cds(arrival, inhibitor);
   io::json::Value cds = io::json::Value::array();
-  for (double fraction : {0.0, 0.5, 1.0}) {
-    const double depth = o.dz_nm / 2 + fraction * (o.thickness_nm - o.dz_nm);
-    const metrology::CdResult cd = resist::profile_cd(arrival, o.develop_s, cut, depth, metrology::Tone::space);
+  for (std::size_t k = 0; k < fractions.size(); ++k) {
     io::json::Value entry = io::json::Value::object();
-    entry["depth_nm"] = depth;
-    entry["status"] = std::string(metrology::describe(cd.status));
-    if (cd.ok()) entry["cd_nm"] = cd.cd_nm;
+    entry["depth_nm"] = depth_at(fractions[k]);
+    entry["status"] = std::string(metrology::describe(nominal_cds.developed[k].status));
+    if (nominal_cds.developed[k].ok()) entry["cd_nm"] = nominal_cds.developed[k].cd_nm;
+    if (nominal_cds.latent[k].ok()) entry["latent_cd_nm"] = nominal_cds.latent[k].cd_nm;
     cds.push_back(entry);
   }
   summary["opening_cd"] = cds;
@@ -213,6 +247,45 @@ int run(const Options& o) {
   const resist::SidewallAngle angle = resist::sidewall_angle(arrival, o.develop_s, cut, o.thickness_nm / 4,
                                                              3 * o.thickness_nm / 4, metrology::Tone::space);
   if (angle.ok()) summary["sidewall_angle_deg"] = angle.degrees;
+
+  // The opening CDs' sensitivity to the bake temperature: the same bake and development at
+  // T ± 1 K, dCD/dT by the central difference (error O(1 K^2) times the third derivative). A hotter
+  // bake deprotects more, so the openings grow: positive values. The developed CDs' difference is
+  // that of pixel-stepped edges (above): near zero, or a pixel step spread over 2 K; the latent
+  // CDs' is the bake's own.
+  const auto sweep_start = Clock::now();
+  constexpr double step_k = 1.0;
+  const std::array<double, 2> sweep{o.celsius - step_k, o.celsius + step_k};
+  std::array<OpeningCds, 2> swept;
+  io::json::Value at_temperature = io::json::Value::array();
+  const auto cd_or_status = [](const metrology::CdResult& cd) {
+    return cd.ok() ? io::json::Value(cd.cd_nm) : io::json::Value(std::string(metrology::describe(cd.status)));
+  };
+  for (std::size_t s = 0; s < sweep.size(); ++s) {
+    std::fprintf(stderr, "peb: bake at %g C for the temperature sensitivity\n", sweep[s]);
+    const Field<float, Host> m = resist::inhibitor(ctx, bake_at(sweep[s], {}));
+    swept[s] = opening_cds(develop(m), m);
+    io::json::Value entry = io::json::Value::object();
+    entry["celsius"] = sweep[s];
+    for (std::size_t k = 0; k < fractions.size(); ++k) {
+      entry["cd_nm"].push_back(cd_or_status(swept[s].developed[k]));
+      entry["latent_cd_nm"].push_back(cd_or_status(swept[s].latent[k]));
+    }
+    at_temperature.push_back(entry);
+  }
+  const auto per_kelvin = [&](auto member) {
+    io::json::Value out_k = io::json::Value::object();
+    for (std::size_t k = 0; k < fractions.size(); ++k) {
+      const metrology::CdResult &cold = (swept[0].*member)[k], &hot = (swept[1].*member)[k];
+      if (cold.ok() && hot.ok()) out_k[level[k]] = (hot.cd_nm - cold.cd_nm) / (2 * step_k);
+      else out_k[level[k]] = cd_or_status(cold.ok() ? hot : cold);
+    }
+    return out_k;
+  };
+  summary["cd_per_kelvin_nm"] = per_kelvin(&OpeningCds::developed);
+  summary["latent_cd_per_kelvin_nm"] = per_kelvin(&OpeningCds::latent);
+  summary["cd_at_temperature"] = at_temperature;
+  summary["sensitivity_seconds"] = seconds_since(sweep_start);
   summary["pattern"] = o.pattern;
   summary["dose_mj_cm2"] = o.dose;
   summary["bake"] = std::to_string(o.bake_s) + " s at " + std::to_string(o.celsius) + " C, steps of " +
@@ -235,8 +308,8 @@ int run(const Options& o) {
       .add("arrival_s", arrival)
       .write(out + "peb.vti");
   summary["seconds"] = seconds_since(start);
-  io::write_json(out + "summary.json", summary);
-  std::printf("%s\n", summary.dump(2).c_str());
+  summary["completed"] = true;
+  examples::finish_outputs(o.out, summary);  // stdout, then summary.json last: a failed run leaves none
   std::fprintf(stderr, "peb: pictures in %s (aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png), peb.vti\n",
                o.out.c_str());
   return 0;
@@ -245,6 +318,11 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
-  return examples::exit_status("peb", [&] { return run(options); });
+  return examples::exit_status("peb", [&] {
+    Options options;
+    examples::Cli cli = command_line(options);
+    if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
+    check(cli, options);
+    return run(options);
+  });
 }

@@ -12,16 +12,18 @@
 // --energy E (0 < E <= 1) keeps the fewest kernels, at most --count, that hold that share.
 // --out DIR writes DIR/iccad/{scales.txt, fh<k>.bin} (the ICCAD-2013 layout, readable by the
 // contest's evaluators and by `iccad13 eval`), DIR/kernels.{npy,json} + weights.npy (lossless,
-// optics::load_kernels), and DIR/kernel_<k>.png: |h_k| in space, the central 256 x 256 pixels.
-// Progress goes to stderr; stdout carries only the JSON.
+// optics::load_kernels), DIR/kernel_<k>.png: |h_k| in space, the central 256 x 256 pixels, and
+// last DIR/summary.json (the JSON); the folder is checked before the work, the files written after.
+// Progress goes to stderr; stdout carries only the JSON, which ends with "completed": true.
+// --help lists every option with what it accepts.
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fabtwin/fabtwin.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
@@ -29,6 +31,8 @@
 #include "fabtwin/optics/socs_kernels.hpp"
 #include "fabtwin/optics/source_spec.hpp"
 #include "support/cli.hpp"
+#include "support/outputs.hpp"
+#include "support/source_option.hpp"
 
 namespace {
 
@@ -36,71 +40,74 @@ using namespace fabtwin;
 
 struct Options {
   optics::OpticalSystem system;
-  std::string source;
+  std::string source_spec;
+  std::optional<optics::Source> source;  ///< read from source_spec
   optics::SocsOptions socs;
   double pitch_nm = 0;
+  bool no_radiometric = false;
   std::string out;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "socs_kernels: %s\nusage: socs_kernels --wavelength NM --na X --index N --source SPEC "
-               "[--source-step S] [--defocus NM] --field NM --pitch NM --count K [--energy E] "
-               "[--no-radiometric] [--out DIR]\n",
-               problem.c_str());
-  std::exit(2);
+examples::Cli command_line(Options& o) {
+  examples::Cli cli("socs_kernels",
+                    "Builds the TCC of a scanner's source and pupil over the frequencies one periodic field holds,\n"
+                    "keeps its strongest eigenpairs and prints one JSON object (weights, energy, count, ...) on\n"
+                    "stdout; progress goes to stderr. --out DIR also writes DIR/iccad/{scales.txt, fh<k>.bin},\n"
+                    "DIR/kernels.{npy,json}, weights.npy, kernel_<k>.png and, last, summary.json (the JSON).");
+  o.socs.count = 0;  // required: scripts never get a default
+  cli.number("--wavelength", "NM", "exposure wavelength", o.system.wavelength_nm,
+             {.what = "a wavelength", .unit = "nm", .above = 0})
+      .required()
+      .number("--na", "X", "numerical aperture, below --index", o.system.na, {.what = "an NA", .above = 0})
+      .required()
+      .number("--index", "N", "immersion index", o.system.immersion_index,
+              {.what = "a refractive index", .at_least = 1})
+      .required()
+      .text("--source", "SPEC",
+            "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, "
+            "quasar:SIN:SOUT:OPENING_DEG:ROTATION_DEG or a freeform map FILE.npy over sigma in [-1, 1]^2",
+            o.source_spec, "a source spec")
+      .required()
+      .number("--source-step", "S", "source sampling step", o.socs.source_step,
+              {.what = "a source step", .unit = "sigma", .at_least = 0.001, .at_most = 1})
+      .number("--defocus", "NM", "defocus", o.system.defocus_nm, {.what = "a defocus", .unit = "nm"})
+      .number("--field", "NM", "side of the periodic field the kernels are made for", o.socs.period_nm,
+              {.what = "a field side", .unit = "nm", .above = 0})
+      .required()
+      .number("--pitch", "NM", "pixel pitch of the kernel pictures", o.pitch_nm,
+              {.what = "a pixel pitch", .unit = "nm", .above = 0})
+      .required()
+      .count("--count", "K", "the most kernels kept", o.socs.count, "a kernel count")
+      .required()
+      .number("--energy", "E", "keep the fewest kernels, at most --count, that hold this share of the TCC trace",
+              o.socs.energy, {.what = "a kept energy share", .above = 0, .at_most = 1})
+      .shown_default("keep --count")
+      .flag("--no-radiometric", "leave out the radiometric (obliquity) correction of the pupil", o.no_radiometric)
+      .path("--out", "DIR", "write the kernels and their pictures into DIR", o.out, examples::PathKind::output)
+      .shown_default("none: stdout only");
+  return cli;
 }
 
-double number(const std::string& flag, const std::string& value) {
-  const auto v = examples::parse_number(value);
-  if (!v) usage("bad number for " + flag + ": '" + value + "'");
-  return *v;
-}
-
-Options parse(int argc, char** argv) {
-  Options o;
-  bool have[5] = {};  // wavelength, na, index, field, count: required, so scripts never get defaults
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--no-radiometric") {
-      o.system.radiometric_correction = false;
-      continue;
-    }
-    if (i + 1 >= argc) usage("missing value after " + flag);
-    const std::string value = argv[++i];
-    if (flag == "--wavelength") o.system.wavelength_nm = number(flag, value), have[0] = true;
-    else if (flag == "--na") o.system.na = number(flag, value), have[1] = true;
-    else if (flag == "--index") o.system.immersion_index = number(flag, value), have[2] = true;
-    else if (flag == "--source") o.source = value;
-    else if (flag == "--source-step") o.socs.source_step = number(flag, value);
-    else if (flag == "--defocus") o.system.defocus_nm = number(flag, value);
-    else if (flag == "--field") o.socs.period_nm = number(flag, value), have[3] = true;
-    else if (flag == "--pitch") o.pitch_nm = number(flag, value);
-    else if (flag == "--count") {
-      const double k = number(flag, value);
-      if (k < 1 || k != std::floor(k)) usage("bad --count " + value + " (a positive integer)");
-      o.socs.count = index_t(k), have[4] = true;
-    } else if (flag == "--energy") o.socs.energy = number(flag, value);
-    else if (flag == "--out") o.out = value;
-    else usage("unknown option " + flag);
-  }
-  static const char* names[] = {"--wavelength", "--na", "--index", "--field", "--count"};
-  for (int k = 0; k < 5; ++k)
-    if (!have[k]) usage(std::string("missing ") + names[k]);
-  if (o.source.empty()) usage("missing --source");
-  if (!(o.pitch_nm > 0)) usage("missing or bad --pitch");
+/// What the options accept together (the single options were checked by the parser).
+void check(const examples::Cli& cli, Options& o) {
+  o.system.radiometric_correction = !o.no_radiometric;
+  if (!(o.system.na < o.system.immersion_index))
+    cli.refuse("--na", "an NA below --index " + fabtwin::detail::describe(o.system.immersion_index));
   const double pixels = o.socs.period_nm / o.pitch_nm;
-  if (std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
-    usage("--field must be a whole number of --pitch pixels");
-  return o;
+  if (pixels < 1 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
+    cli.refuse("--field", "a whole number of --pitch " + fabtwin::detail::describe(o.pitch_nm) + " nm pixels");
+  o.source = examples::read_source_option(cli, o.source_spec);
 }
 
 /// |h_k(x)| on the field's pixel grid, the central `window` pixels around the kernel's origin: the
 /// spectrum is placed on the n x n FFT grid and inverse transformed (the origin lands on pixel 0 and
-/// is rolled to the middle).
-Field<float, Host> kernel_magnitude(Context<Host>& ctx, const optics::KernelSet& set, index_t k, index_t n,
+/// is rolled to the middle). `spectrum` and `space` are the n x n work fields, made before the
+/// kernels so that a field too large for memory fails at once; every kernel writes the same bins of
+/// `spectrum`, the others stay 0.
+Field<float, Host> kernel_magnitude(Context<Host>& ctx, const optics::KernelSet& set, index_t k,
+                                    Field<complex<double>, Host>& spectrum, Field<complex<double>, Host>& space,
                                     index_t window) {
-  Field<complex<double>, Host> spectrum(Grid(n, n, 1.0));
+  const index_t n = spectrum.grid().nx();
   auto s = spectrum.view();
   const index_t r = set.radius;
   for (index_t q = -r; q <= r; ++q)
@@ -108,7 +115,6 @@ Field<float, Host> kernel_magnitude(Context<Host>& ctx, const optics::KernelSet&
       const auto v = set.at(k, p, q);
       s((p + n) % n, (q + n) % n) = complex<double>(v.real(), v.imag());
     }
-  Field<complex<double>, Host> space(Grid(n, n, 1.0));
   fft::inverse(ctx, View<const complex<double>, Host>(spectrum.view()), space.view());
   Field<float, Host> picture(Grid(window, window, 1.0));
   for (index_t y = 0; y < window; ++y)
@@ -120,7 +126,14 @@ Field<float, Host> kernel_magnitude(Context<Host>& ctx, const optics::KernelSet&
 }
 
 int run(const Options& o) {
-  const optics::Source source = optics::parse_source_spec(o.source);
+  std::optional<Field<complex<double>, Host>> spectrum, space;
+  const index_t n = index_t(std::llround(o.socs.period_nm / o.pitch_nm));
+  if (!o.out.empty()) {
+    examples::start_outputs(o.out);
+    spectrum.emplace(Grid(n, n, 1.0));
+    space.emplace(Grid(n, n, 1.0));
+  }
+  const optics::Source& source = *o.source;
   std::fprintf(stderr, "socs_kernels: %s, NA %g, n %g, lambda %g nm, field %g nm: building the TCC...\n",
                source.describe().c_str(), o.system.na, o.system.immersion_index, o.system.wavelength_nm,
                o.socs.period_nm);
@@ -149,31 +162,40 @@ int run(const Options& o) {
   result["seconds"] = seconds;
 
   if (!o.out.empty()) {
-    std::filesystem::create_directories(o.out);
-    optics::write_iccad_kernels(o.out + "/iccad", set);
-    optics::save_kernels(o.out, set);
     Context<Host> ctx;
-    const index_t n = index_t(std::llround(set.period_nm / o.pitch_nm));
     const index_t window = n < 256 ? n : 256;
+    std::vector<io::Image> images;
     io::json::Value pictures = io::json::Value::array();
     for (index_t k = 0; k < set.count(); ++k) {
-      const std::string name = "kernel_" + std::to_string(k) + ".png";
-      io::write_png(o.out + "/" + name, io::render_field(kernel_magnitude(ctx, set, k, n, window),
-                                                        {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true}));
-      pictures.push_back(name);
+      images.push_back(io::render_field(kernel_magnitude(ctx, set, k, *spectrum, *space, window),
+                                        {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true}));
+      pictures.push_back("kernel_" + std::to_string(k) + ".png");
     }
     result["out"] = o.out;
     result["pictures"] = pictures;
-    std::fprintf(stderr, "socs_kernels: wrote %s/iccad/, %s/kernels.npy and %lld PNGs\n", o.out.c_str(),
-                 o.out.c_str(), (long long)set.count());
+
+    // The files only once everything is computed, the summary last: a run that fails leaves none.
+    optics::write_iccad_kernels(o.out + "/iccad", set);
+    optics::save_kernels(o.out, set);
+    for (index_t k = 0; k < set.count(); ++k)
+      io::write_png(o.out + "/kernel_" + std::to_string(k) + ".png", images[std::size_t(k)]);
   }
-  std::printf("%s\n", result.dump(2).c_str());
+  result["completed"] = true;
+  examples::finish_outputs(o.out, result);  // stdout, then DIR/summary.json when --out is given
+  if (!o.out.empty())
+    std::fprintf(stderr, "socs_kernels: wrote %s/iccad/, %s/kernels.npy, %lld PNGs and summary.json\n",
+                 o.out.c_str(), o.out.c_str(), (long long)set.count());
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
-  return examples::exit_status("socs_kernels", [&] { return run(options); });
+  return examples::exit_status("socs_kernels", [&] {
+    Options options;
+    examples::Cli cli = command_line(options);
+    if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
+    check(cli, options);
+    return run(options);
+  });
 }

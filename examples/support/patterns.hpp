@@ -3,12 +3,14 @@
 // periodic field, given as "lines:PITCH:CD" or "contacts:PITCH:SIZE" (nm).
 
 #include <cmath>
-#include <cstdio>
+#include <optional>
 #include <string>
 
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/layout/geometry.hpp"
 #include "fabtwin/layout/shapes.hpp"
+#include "cli.hpp"
 
 namespace examples {
 
@@ -20,24 +22,44 @@ struct Pattern {
   double centre(double field_nm) const { return (std::floor(field_nm / period / 2) + 0.5) * period; }
 };
 
-inline Pattern parse_pattern(const std::string& text) {
+/// The forms read_pattern accepts, for messages and help.
+inline constexpr const char* pattern_forms = "lines:PITCH:CD or contacts:PITCH:SIZE, PITCH > CD > 0 nm";
+
+/// The pattern `text` spells, if all of it does (see pattern_forms; "lines:90:45nm" does not).
+inline std::optional<Pattern> read_pattern(const std::string& text) {
+  const std::size_t first = text.find(':');
+  const std::size_t second = first == std::string::npos ? first : text.find(':', first + 1);
+  if (second == std::string::npos) return std::nullopt;
   Pattern p;
-  char kind[16] = {};
-  const bool read = std::sscanf(text.c_str(), "%15[a-z]:%lf:%lf", kind, &p.period, &p.size) == 3;
-  p.kind = kind;
-  fabtwin::detail::require(read && (p.kind == "lines" || p.kind == "contacts") && p.size > 0 && p.period > p.size,
-                           "examples::parse_pattern", "pattern", text,
-                           "lines:PITCH:CD or contacts:PITCH:SIZE with PITCH > CD > 0 (nm)");
+  p.kind = text.substr(0, first);
+  const auto period = parse_number(text.substr(first + 1, second - first - 1));
+  const auto size = parse_number(text.substr(second + 1));
+  if (!(p.kind == "lines" || p.kind == "contacts") || !period || !size || !(*size > 0 && *period > *size))
+    return std::nullopt;
+  p.period = *period;
+  p.size = *size;
   return p;
 }
 
-/// The pattern repeated over a field of side `field_nm`, which must hold a whole number of periods
-/// so that the periodic image has no seam.
+inline Pattern parse_pattern(const std::string& text) {
+  const std::optional<Pattern> p = read_pattern(text);
+  fabtwin::detail::require(p.has_value(), "examples::parse_pattern", "pattern", text, pattern_forms);
+  return *p;
+}
+
+/// Whether a field of side `field_nm` holds a whole number of the pattern's periods, so that the
+/// periodic image has no seam.
+inline bool fits(const Pattern& p, double field_nm) {
+  const double repeats = field_nm / p.period;
+  return repeats >= 1 && std::fabs(repeats - std::round(repeats)) <= 1e-9 * repeats;
+}
+
+/// The pattern repeated over a field of side `field_nm`, which it must fit.
 inline fabtwin::layout::PolygonSet draw_pattern(const Pattern& p, double field_nm) {
   using namespace fabtwin;
+  detail::require(fits(p, field_nm), "examples::draw_pattern", "field_nm", field_nm,
+                  "a whole number of pattern periods of " + detail::describe(p.period) + " nm");
   const double repeats = field_nm / p.period;
-  detail::require(std::fabs(repeats - std::round(repeats)) <= 1e-9, "examples::draw_pattern", "field_nm", field_nm,
-                  "a whole number of pattern periods of " + std::to_string(p.period) + " nm");
   layout::PolygonSet set;
   set.unit_nm = 0.5;  // half-nm database unit: odd CDs still centre exactly
   const auto u = [&](double nm) { return layout::coord_t(std::llround(nm / set.unit_nm)); };

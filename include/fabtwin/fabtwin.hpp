@@ -15,6 +15,7 @@
 #include "fabtwin/fft/plan.hpp"
 #include "fabtwin/io/json.hpp"
 #include "fabtwin/io/npy.hpp"
+#include "fabtwin/io/output_directory.hpp"
 #include "fabtwin/io/png.hpp"
 #include "fabtwin/io/vtk.hpp"
 #include "fabtwin/layout/contour.hpp"

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -74,7 +75,17 @@ struct Stream {
   }
   Stream& real8s(int type, std::initializer_list<double> values) {
     std::string body;
-    for (double v : values) body += real8_bytes.at(v);
+    for (double v : values) {
+      // Hand-made bytes where this file has them; other values (30°, 1.5, ...) through the
+      // writer's encoder, which the first test checks against the hand-made bytes.
+      const auto known = real8_bytes.find(v);
+      if (known != real8_bytes.end()) {
+        body += known->second;
+      } else {
+        const auto encoded = gdsii::encode_real8(v);
+        body.append(encoded.begin(), encoded.end());
+      }
+    }
     return record(type, 5, body);
   }
   Stream& ascii(int type, std::string text) {
@@ -213,7 +224,11 @@ TEST_CASE("A hand-built hierarchy flattens with reflection, magnification, rotat
   // Layer 2 only, and both layers.
   CHECK(lib.flatten({{2, 0}}).polygons.size() == 10);
   CHECK(lib.flatten({{1, 0}, {2, 0}}).polygons.size() == 20);
-  CHECK(lib.flatten({{7, 7}}).polygons.empty());
+  // A layer no structure holds selects nothing: refused, with the layers there are.
+  CHECK_THROWS_WITH(lib.flatten({{7, 7}}), Contains("Library::flatten") && Contains("'layer' = 7/7") &&
+                                               Contains("{1/0, 2/0}"));
+  CHECK_THROWS_WITH(lib.flatten({{1, 0}, {2, 1}}), Contains("'layer' = 2/1"));
+  CHECK_THROWS_WITH(lib.bounding_box("TOP", {{7, 7}}), Contains("'layer' = 7/7"));
   // Flattening B alone: one triangle.
   CHECK(canonical(lib.flatten({{1, 0}}, "B")) == std::vector<Ring>{ccw({5, 5}, {5, -5}, {25, 5})});
   CHECK(lib.bounding_box("B", {{1, 0}}) == Box{5, -5, 25, 5});
@@ -230,7 +245,15 @@ TEST_CASE("Windows expand only instances that reach them and keep polygons that 
   // Array instances in column 1 of both rows: (1050, 0) and (1050, 70).
   CHECK(lib.read_window(Box{1045, -30, 1052, 80}, {{1, 0}}).polygons.size() == 2);
   CHECK(lib.read_window(Box{-5000, -5000, 5000, 5000}, {{1, 0}}).polygons.size() == 10);
-  CHECK(lib.read_window(Box{3000, 3000, 3001, 3001}, {{1, 0}}).polygons.empty());
+  // A window off the layout selects nothing: refused, naming the window and the top cell's bounds
+  // (those of the flattened layer 1/0 above); the same window is inside the bounds of both layers.
+  CHECK_THROWS_WITH(lib.read_window(Box{3000, 3000, 3001, 3001}, {{1, 0}}),
+                    Contains("'window' = [3000, 3001] x [3000, 3001]") &&
+                        Contains("[-995, 1100] x [-1005, 220]") && Contains("'TOP'") && Contains("{1/0}"));
+  CHECK_THROWS_WITH(lib.read_window(Box{1101, -2000, 1200, 2000}, {{1, 0}}), Contains("[-995, 1100]"));
+  // Touching the bounds at their corner (1100, 220), which no polygon reaches: a window on the
+  // layout that holds no polygon is legitimately empty.
+  CHECK(lib.read_window(Box{1100, 220, 1200, 300}, {{1, 0}}).polygons.empty());
   CHECK_THROWS_WITH(lib.read_window(Box{0, 0, 0, 10}, {{1, 0}}), Contains("window") && Contains("positive area"));
   CHECK_THROWS_AS(lib.read_window(Box{}, {{1, 0}}), invalid_argument);
   CHECK_THROWS_WITH(lib.flatten({}), Contains("layers"));
@@ -364,6 +387,170 @@ TEST_CASE("Malformed streams are refused with offset, record and expectation", "
   // Zero padding after ENDLIB is fine, other bytes are not.
   CHECK_NOTHROW(gdsii::parse_library(good + std::string(100, '\0')));
   CHECK_THROWS_WITH(gdsii::parse_library(good + "xy"), Contains("after ENDLIB"));
+}
+
+TEST_CASE("Zero-area boundaries, BOXes that are not rectangles and zero-width paths are refused",
+          "[layout][gdsii]") {
+  auto with_element = [](const std::function<void(Stream&)>& element) {
+    Stream s;
+    s.begin_library().begin_structure("TOP").boundary(1, 0, {0, 0, 10, 0, 0, 10});
+    element(s);
+    s.end_structure().end_library();
+    return s.bytes;
+  };
+  auto box = [](std::vector<std::int32_t> xy) {
+    return [xy](Stream& s) { s.none(0x2D).int16s(0x0D, {4}).int16s(0x2E, {0}).int32s(0x10, xy).none(0x11); };
+  };
+  // Collinear vertices, and a sliver traced out along y = 0 and back in other pieces, with a spike
+  // up and down x = 2: neither encloses area, although the sliver's vertices are not collinear.
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.boundary(1, 0, {0, 0, 10, 0, 5, 0}); })),
+                    Contains("byte offset") && Contains("record XY") && Contains("zero area") &&
+                        Contains("'TOP'") && Contains("(0, 0) (10, 0) (5, 0)"));
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
+                      s.boundary(1, 0, {0, 0, 4, 0, 2, 0, 2, 3, 2, 0});
+                    })),
+                    Contains("zero area") && Contains("(0, 0) (4, 0) (2, 0) (2, 3) (2, 0)"));
+  // Two triangles touching at (1, 1), run in opposite senses: zero signed area, but 2 of area.
+  const gdsii::Library eight =
+      gdsii::parse_library(with_element([](Stream& s) { s.boundary(5, 0, {0, 0, 1, 1, 2, 2, 2, 0, 1, 1, 0, 2}); }));
+  CHECK(eight.flatten({{5, 0}}).polygons.size() == 1);
+
+  // BOX: four corners of an axis-parallel rectangle of positive area, in either turning order.
+  CHECK(bounds(gdsii::parse_library(with_element(box({0, 0, 0, 8, 6, 8, 6, 0, 0, 0}))).flatten({{4, 0}})) ==
+        Box{0, 0, 6, 8});
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element(box({0, 4, 4, 0, 8, 4, 4, 8, 0, 4}))),
+                    Contains("byte offset") && Contains("record XY") && Contains("box in structure 'TOP'") &&
+                        Contains("(0, 4) (4, 0) (8, 4) (4, 8)") && Contains("axis-parallel rectangle"));
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element(box({0, 0, 8, 0, 6, 4, 2, 4, 0, 0}))),
+                    Contains("(0, 0) (8, 0) (6, 4) (2, 4)"));
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element(box({0, 0, 8, 0, 8, 0, 0, 0, 0, 0}))),
+                    Contains("box in structure") && Contains("positive area"));
+
+  // PATH: a zero width, written or implied by a missing WIDTH, covers nothing.
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
+                      s.none(0x09).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x0F, {0}).int32s(0x10, {0, 0, 5, 0}).none(0x11);
+                    })),
+                    Contains("byte offset") && Contains("record WIDTH") && Contains("width = 0") &&
+                        Contains("zero width"));
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
+                      s.none(0x09).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x10, {0, 0, 5, 0}).none(0x11);
+                    })),
+                    Contains("record PATH") && Contains("without = WIDTH"));
+}
+
+TEST_CASE("A top cell with nothing on the layers is refused; bounding_box says empty",
+          "[layout][gdsii]") {
+  // E holds only layer 2/0 and is placed by TOP, which also holds 1/0.
+  Stream s;
+  s.begin_library();
+  s.begin_structure("E").boundary(2, 0, {0, 0, 5, 0, 5, 5, 0, 5}).end_structure();
+  s.begin_structure("TOP").boundary(1, 0, {0, 0, 10, 0, 0, 10}).sref("E", 100, 0).end_structure();
+  s.end_library();
+  const gdsii::Library lib = gdsii::parse_library(s.bytes);
+  CHECK(lib.flatten({{1, 0}}).polygons.size() == 1);  // E adds nothing on 1/0: fine in a hierarchy
+  CHECK(bounds(lib.flatten({{2, 0}})) == Box{100, 0, 105, 5});
+  CHECK(lib.bounding_box("E", {{1, 0}}).empty());
+  CHECK_THROWS_WITH(lib.flatten({{1, 0}}, "E"),
+                    Contains("Library::flatten") && Contains("'layers' = {1/0}") && Contains("top cell 'E'") &&
+                        Contains("{2/0}"));
+  CHECK_THROWS_WITH(lib.read_window(Box{0, 0, 10, 10}, {{1, 0}}, "E"), Contains("read_window") && Contains("{2/0}"));
+}
+
+namespace {
+
+/// A hierarchy with placements off the 90° lattice: A holds a triangle and a pentagon on 1/0 and a
+/// square on 2/0; B places A rotated 30° and magnified 1.5, and A reflected and rotated 17.5°; C is
+/// a reflected, rotated (123.4°), demagnified (0.7) 3 x 2 array of B whose lattice offsets need
+/// rounding (P2 − P1 = (1000, 100) over 3 columns); TOP places C, A at 90° and half size (lattice
+/// points at halves), and B reflected at 270°.
+std::string rotated_hierarchy() {
+  Stream s;
+  s.begin_library();
+  s.begin_structure("A").boundary(1, 0, {0, 0, 40, 0, 0, 25});
+  s.boundary(1, 0, {50, 10, 80, 0, 95, 30, 70, 55, 45, 40}).boundary(2, 0, {0, 0, 10, 0, 10, 10, 0, 10});
+  s.end_structure();
+  s.begin_structure("B").sref("A", 100, 50, false, 1.5, 30).sref("A", -20, 0, true, 1, 17.5).end_structure();
+  s.begin_structure("C").aref("B", 3, 2, {0, 0, 1000, 100, -50, 700}, true, 0.7, 123.4).end_structure();
+  s.begin_structure("TOP").sref("C", 5000, -3000, false, 3, 200).sref("A", 0, 0, false, 0.5, 90);
+  s.sref("B", -3000, 2000, true, 1, 270).end_structure().end_library();
+  return s.bytes;
+}
+
+}  // namespace
+
+TEST_CASE("bounding_box equals the flattened bounds under rotated, magnified and reflected placements",
+          "[layout][gdsii]") {
+  // By hand: a 100 x 100 square turned 45° in B, and B turned 45° again in TOP, is the square turned
+  // 90°: [-100, 0] x [0, 100]. B itself spans x in [-70.7, 70.7], y in [0, 141.4]. Bounds of B's box
+  // turned 45° would reach x = -150: the box of a box is not the box of the polygon.
+  Stream s;
+  s.begin_library();
+  s.begin_structure("S").boundary(1, 0, {0, 0, 100, 0, 100, 100, 0, 100}).end_structure();
+  s.begin_structure("B").sref("S", 0, 0, false, 1, 45).end_structure();
+  s.begin_structure("TOP").sref("B", 0, 0, false, 1, 45).end_structure().end_library();
+  const gdsii::Library square = gdsii::parse_library(s.bytes);
+  CHECK(square.bounding_box("B", {{1, 0}}) == Box{-71, 0, 71, 141});
+  CHECK(square.bounding_box("TOP", {{1, 0}}) == Box{-100, 0, 0, 100});
+  CHECK(bounds(square.flatten({{1, 0}})) == Box{-100, 0, 0, 100});
+
+  // The general hierarchy: every structure and layer selection against flatten().
+  const gdsii::Library lib = gdsii::parse_library(rotated_hierarchy());
+  const std::vector<std::vector<gdsii::LayerKey>> selections = {{{1, 0}}, {{2, 0}}, {{1, 0}, {2, 0}}};
+  for (const std::string name : {"A", "B", "C", "TOP"})
+    for (const auto& layers : selections) {
+      INFO(name << " on " << layers.size() << " layer(s), first " << layers[0]);
+      const Box flat = bounds(lib.flatten(layers, name));
+      REQUIRE_FALSE(flat.empty());
+      CHECK(lib.bounding_box(name, layers) == flat);
+    }
+}
+
+TEST_CASE("Windows over rotated placements return exactly the flattened polygons that meet them",
+          "[layout][gdsii]") {
+  const gdsii::Library lib = gdsii::parse_library(rotated_hierarchy());
+  const std::vector<gdsii::LayerKey> layers{{1, 0}, {2, 0}};
+  const PolygonSet flat = lib.flatten(layers);
+  const Box all = lib.bounding_box("TOP", layers);
+  REQUIRE(all == bounds(flat));
+  auto expected = [&](const Box& window) {
+    PolygonSet meeting;
+    for (const Polygon& p : flat.polygons)
+      if (intersects(p, window)) meeting.polygons.push_back(p);
+    return canonical(meeting);
+  };
+  // A 7 x 7 tiling of the bounds, and small windows at random places inside them.
+  const coord_t w = (all.x1 - all.x0) / 7 + 1, h = (all.y1 - all.y0) / 7 + 1;
+  std::size_t nonempty = 0, total = 0;
+  for (int i = 0; i < 7; ++i)
+    for (int j = 0; j < 7; ++j) {
+      const Box window{all.x0 + i * w, all.y0 + j * h, all.x0 + (i + 1) * w, all.y0 + (j + 1) * h};
+      const std::vector<Ring> got = canonical(lib.read_window(window, layers));
+      CHECK(got == expected(window));
+      nonempty += !got.empty();
+      total += got.size();
+    }
+  CHECK(nonempty >= 5);                   // TOP's three placements lie far apart: most tiles are empty
+  CHECK(total >= flat.polygons.size());  // every polygon meets some tile
+  // Small windows near the geometry: around a random flattened vertex, so that many of them graze
+  // polygons and the culling of instances is tested where it matters.
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<std::size_t> pick(0, flat.polygons.size() - 1);
+  std::uniform_int_distribution<coord_t> shift(-30, 30), side(1, 30);
+  std::size_t grazing = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const Polygon& p = flat.polygons[pick(rng)];
+    const Point v = p.points[std::size_t(rng() % p.points.size())];
+    const coord_t x0 = v.x + shift(rng), y0 = v.y + shift(rng);
+    const Box window{x0, y0, x0 + side(rng), y0 + side(rng)};
+    if (!window.intersects(all)) {  // beyond an outer vertex: off the layout
+      CHECK_THROWS_AS(lib.read_window(window, layers), invalid_argument);
+      continue;
+    }
+    const std::vector<Ring> want = expected(window);
+    REQUIRE(canonical(lib.read_window(window, layers)) == want);
+    grazing += !want.empty();
+  }
+  CHECK(grazing > 100);
 }
 
 TEST_CASE("TEXT, NODE and properties are skipped; BOX is read on its BOXTYPE", "[layout][gdsii]") {
@@ -530,7 +717,9 @@ TEST_CASE("The shared 45 nm GCD layout agrees with an independent record walk", 
   CHECK(part.polygons.size() <= may);
   CHECK(must > 10);
   for (const Polygon& p : part.polygons) CHECK(bounds(p).intersects(window));
-  CHECK(lib.read_window(Box{0, 0, 1000, 1000}, layers).polygons.empty());
+  CHECK_THROWS_WITH(lib.read_window(Box{0, 0, 1000, 1000}, layers),
+                    Contains("[11400, 317300] x [13150, 308850]") && Contains("'TOP'"));
+  CHECK(lib.bounding_box("TOP", layers) == walked);
 
   // Round trip of the flattened layer through the writer.
   const gdsii::Library again = gdsii::parse_library(gdsii::serialize(flat, {}));

@@ -196,7 +196,7 @@ TEST_CASE("45-degree paths round their corners to the grid", "[layout][shapes]")
 }
 
 TEST_CASE("Paths reject bad input with the argument in the message", "[layout][shapes]") {
-  CHECK(path_polygons(Path{{{0, 0}, {10, 0}}, 0}).empty());
+  CHECK_THROWS_WITH(path_polygons(Path{{{0, 0}, {10, 0}}, 0}), Contains("'path.width' = 0") && Contains("no area"));
   CHECK_THROWS_WITH(path_polygons(Path{{{0, 0}, {10, 0}}, -4}), Contains("path.width") && Contains("-4"));
   CHECK_THROWS_WITH(path_polygons(Path{{{3, 3}, {3, 3}}, 4}), Contains("two distinct points"));
   CHECK_THROWS_AS(path_polygons(Path{{{0, 0}, {10, 0}}, 4, PathEnd(3)}), invalid_argument);

@@ -109,6 +109,31 @@ TEST_CASE("Hand-written clips: rectangles, polygons, levels, orientation", "[lay
   CHECK(parse_glp(quarter).unit_nm == 0.25);
   CHECK(iccad2013_placement().apply(Point{0, 0}) == Point{512, 512});
   CHECK(place_on_iccad2013_canvas(m1).polygons[0].points[2] == Point{516, 516});
+  // Two triangles touching at (1, 1) and run in opposite senses: zero signed area, but a region.
+  CHECK(parse_glp(clip("PGON N M1 0 0 1 1 2 2 2 0 1 1 0 2\n")).polygons.size() == 1);
+}
+
+TEST_CASE("A clip is placed only when it lies wholly on the contest canvas", "[layout][glp]") {
+  auto box = [](coord_t x0, coord_t y0, coord_t x1, coord_t y1) {
+    PolygonSet set;
+    set.polygons.push_back(box_polygon(Box{x0, y0, x1, y1}));
+    return set;
+  };
+  // Canvas pixels are the points 0 .. 2047: clip coordinates -512 .. 1535 once shifted by 512.
+  CHECK(bounds(place_on_iccad2013_canvas(box(-512, -512, 1535, 1535))) == Box{0, 0, 2047, 2047});
+  CHECK_THROWS_WITH(place_on_iccad2013_canvas(box(0, 0, 1536, 10)),
+                    Contains("place_on_iccad2013_canvas") && Contains("[0, 1536] x [0, 10]") &&
+                        Contains("placed: [512, 2048] x [512, 522], partly off the canvas") &&
+                        Contains("[0, 2047]"));
+  CHECK_THROWS_WITH(place_on_iccad2013_canvas(box(-513, 0, 10, 10)), Contains("partly off"));
+  CHECK_THROWS_WITH(place_on_iccad2013_canvas(box(3000, 3000, 3100, 3100)),
+                    Contains("placed: [3512, 3612] x [3512, 3612], wholly off the canvas"));
+  CHECK_THROWS_WITH(place_on_iccad2013_canvas(box(max_coordinate - 10, 0, max_coordinate, 10)),
+                    Contains("wholly off"));
+  CHECK_THROWS_WITH(place_on_iccad2013_canvas(PolygonSet{}), Contains("clip.polygons") && Contains("no polygon"));
+  PolygonSet quarter = box(0, 0, 1, 1);
+  quarter.unit_nm = 0.25;
+  CHECK_THROWS_WITH(place_on_iccad2013_canvas(quarter), Contains("unit_nm"));
 }
 
 TEST_CASE("Malformed clips are refused with the line number", "[layout][glp]") {
@@ -119,7 +144,15 @@ TEST_CASE("Malformed clips are refused with the line number", "[layout][glp]") {
   fails("CIRCLE N M1 0 0 4\n", "line 8", "unknown keyword = 'CIRCLE'");
   fails("RECT N M1 0 0 4294967296 4\n", "line 8", "4294967296");
   fails("RECT N M1 0 0 99999999999999999999999 4\n", "line 8", "within");
-  fails("RECT N M1 0 0 -3 4\n", "line 8", "positive");
+  fails("RECT N M1 0 0 -3 4\n", "line 8", "RECT width = '-3'; expected a positive integer");
+  fails("RECT N M1 0 0 0 4\n", "line 8", "RECT width = '0'");
+  fails("RECT N M1 0 0 4 -1\n", "line 8", "RECT height = '-1'");
+  // Zero-area polygons, refused like zero-width rectangles: collinear vertices, and a sliver traced
+  // out along y = 0 and back with a spike up x = 2 (not collinear, still no area).
+  fails("RECT N M1 0 0 4 4\nPGON N M1 0 0 4 0 2 0\n", "line 9", "PGON of zero area = '(0, 0) (4, 0) (2, 0)'");
+  fails("PGON N M1 0 0 4 0 2 0 2 3 2 0 0 0\n", "line 8", "(0, 0) (4, 0) (2, 0) (2, 3) (2, 0)'");
+  fails("PGON N M2 0 0 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8 8 9 9\n", "line 8",
+        "(0, 0) (1, 1) (2, 2) (3, 3) (4, 4) (5, 5) (6, 6) (7, 7) ... (2 more; 10 vertices)");
   fails("RECT N M1 0 zero 4 4\n", "line 8", "'zero'");
   fails("RECT N M1 0 0 4\n", "line 8", "RECT N level x y w h");
   fails("RECT N M3 0 0 4 4\n", "line 8", "level = 'M3'");

@@ -262,6 +262,17 @@ TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics]
     CHECK_THROWS_WITH((Imager(ctx, grid, {set}, nan_mask)), Contains("mask.dark"));
     CHECK_THROWS_WITH(MaskModel::attenuated_psm(1.5, 180), Contains("intensity_transmission"));
   }
+  SECTION("weights no positive semidefinite TCC has, or that overflow float images") {
+    auto negative = set;
+    negative.weights[1] = -0.5;
+    CHECK_THROWS_WITH((Imager(ctx, grid, {negative})), Contains("kernels.weights[1]") && Contains("-0.5"));
+    auto zero = set;
+    zero.weights = {0, 0};
+    CHECK_THROWS_WITH((Imager(ctx, grid, {zero})), Contains("all zero"));
+    auto huge = set;
+    huge.weights[0] = 1e300;
+    CHECK_THROWS_WITH((Imager(ctx, grid, {set, huge})), Contains("kernels.weights[0]") && Contains("2^64"));
+  }
 
   Imager imager(ctx, grid, {set});
   auto pattern = test::field_with<Host>(grid, test::as<float>(test::random_pattern(grid, 2, 1)), 2);

@@ -190,6 +190,18 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   CHECK_THROWS_WITH(optics::score_iccad2013(ctx, Field<T, Space>(grid, 3), box, small),
                     Contains("target") && Contains("32x32"));
 
+  // Target polygons must lie on the grid: a box partly off the 64 x 64 canvas (samples 0 .. 63 nm)
+  // or wholly off it would be scored on what is visible, or as a perfect print.
+  layout::PolygonSet partly, wholly;
+  partly.polygons.push_back(layout::box_polygon(layout::Box{40, 40, 64, 50}));
+  wholly.polygons.push_back(layout::box_polygon(layout::Box{100, 100, 120, 120}));
+  const Field<T, Space> three(grid, 3);
+  CHECK_THROWS_WITH(optics::score_iccad2013(ctx, three, partly, target),
+                    Contains("score_iccad2013") && Contains("target_polygons bounds") &&
+                        Contains("[40, 64] x [40, 50]") && Contains("partly off") && Contains("[0, 63] x [0, 63]"));
+  CHECK_THROWS_WITH(optics::score_iccad2013(ctx, three, wholly, target), Contains("wholly off"));
+  CHECK_THROWS_WITH(optics::score_iccad2013(ctx, three, layout::PolygonSet{}, target), Contains("no polygon"));
+
   // evaluate_iccad2013 needs the focus and the defocus set, and a mask on the imager's grid.
   optics::KernelSet point;
   point.radius = 1;
@@ -202,6 +214,8 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
                     Contains("kernel_sets().size()") && Contains("defocus"));
   optics::SocsImager<T, Space> two_sets(ctx, grid, {point, point});
   CHECK_THROWS_AS(optics::evaluate_iccad2013(ctx, two_sets, box, target, small), shape_mismatch);
+  CHECK_THROWS_WITH(optics::evaluate_iccad2013(ctx, two_sets, wholly, target, target),
+                    Contains("evaluate_iccad2013") && Contains("[100, 120] x [100, 120]"));
   // With a point kernel (only the zero frequency passes), a mask of mean 1024/4096 images to the
   // uniform intensity (1024/4096)^2 = 0.0625 at dose 1: nothing prints at nominal; 0.98 and 1.02
   // change nothing.

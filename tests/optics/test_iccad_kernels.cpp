@@ -229,8 +229,11 @@ TEST_CASE("write_iccad_kernels: layout, float rounding and stale files", "[optic
   CHECK_FALSE(fs::exists(out / "fh1.bin"));
   CHECK(optics::read_iccad_kernels(out.string(), 300).count() == 1);
 
+  // A sample beyond float32 range (and so beyond the 2^64 bound on a kernel's power that every
+  // validated set keeps) is refused before anything is written.
   set.spectra[4] = {1e39, 0};
-  CHECK_THROWS_WITH(optics::write_iccad_kernels(out.string(), set), Contains("float32 range"));
+  CHECK_THROWS_WITH(optics::write_iccad_kernels(out.string(), set),
+                    Contains("spectrum 0|^2") && Contains("1e+78") && Contains("2^64"));
   set.spectra[4] = {0, 0};
   set.weights = {std::nan("")};
   CHECK_THROWS_AS(optics::write_iccad_kernels(out.string(), set), invalid_argument);
@@ -265,6 +268,20 @@ TEST_CASE("read_iccad_kernels: malformed scales.txt", "[optics][iccad]") {
   CHECK_THAT(with_scales("2\n1.5\n2.5\n3.5\n"), Contains("line 4 '3.5'") && Contains("only K = 2"));
   CHECK_THAT(with_scales("2\n1.5\n0.5x\n"), Contains("line 3 '0.5x'") && Contains("weight 1"));
   CHECK_THAT(with_scales("2\n\n1.5\ninf\n"), Contains("line 4 'inf'") && Contains("finite"));
+  // Weights are eigenvalues of a positive semidefinite TCC: none negative, not all zero, and none
+  // so large that a clear mask's intensity would overflow float.
+  CHECK_THAT(with_scales("2\n1.5\n-0.25\n"),
+             Contains("line 3 '-0.25'") && Contains("weight 1") && Contains("non-negative"));
+  CHECK_THAT(with_scales("2\n0\n0.0\n"), Contains("all 0") && Contains("positive weight"));
+  CHECK_THAT(with_scales("2\n1e300\n1\n"), Contains("line 2 '1e300'") && Contains("weight 0") && Contains("2^64"));
+  CHECK_THAT(with_scales("2\n18446744073709555712\n1\n"), Contains("line 2") && Contains("2^64"));
+  write_bytes(folder / "scales.txt", "2\n18446744073709551616\n0\n");  // 2^64 itself, and one zero
+  const optics::KernelSet limit = optics::read_iccad_kernels(folder.string());
+  CHECK(limit.weights == std::vector<double>{18446744073709551616.0, 0.0});
+  // These kernels are not unit-norm: fh0's power is sum_e 2 (e / 64)^2 = 9800 / 4096 for e = 0..24,
+  // so the whole set's bound 2^64 * 9800 / 4096 is past 2^64, which KernelSet::validate (run by
+  // every SocsImager) refuses, naming the weight.
+  CHECK_THROWS_WITH(limit.validate(), Contains("kernels.weights[0]") && Contains("2^64"));
   // Blank lines and CR LF ends are fine.
   write_bytes(folder / "scales.txt", "\r\n2\r\n  1.5 \r\n\r\n2.5e-1\r\n\r\n");
   CHECK(optics::read_iccad_kernels(folder.string()).weights == std::vector<double>{1.5, 0.25});

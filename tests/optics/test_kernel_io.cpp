@@ -128,6 +128,51 @@ TEST_CASE("save_kernels: refuses sets that do not validate", "[optics][kernel_io
   fs::remove(folder);
 }
 
+TEST_CASE("KernelSet::validate: weights of a positive semidefinite TCC, bounded for float images",
+          "[optics][kernel_io]") {
+  // Two kernels of radius 1: a unit spike at the zero frequency (power 1) and one of power 4.
+  optics::KernelSet set;
+  set.radius = 1;
+  set.period_nm = 100;
+  set.weights = {1, 1};
+  set.spectra.assign(18, {0, 0});
+  set.at(0, 0, 0) = 1;
+  set.at(1, 1, -1) = {0, 2};
+  CHECK_NOTHROW(set.validate());
+  set.weights = {1, -1e-3};
+  CHECK_THROWS_WITH(set.validate("here"), Contains("fabtwin::here") && Contains("'kernels.weights[1]' = -0.001") &&
+                                              Contains("non-negative"));
+  set.weights = {0, 0};
+  CHECK_THROWS_WITH(set.validate(), Contains("all zero") && Contains("positive weight"));
+  // Positive weights on zero spectra image every mask to 0 as well.
+  set.weights = {1, 0};
+  set.at(0, 0, 0) = 0;
+  CHECK_THROWS_WITH(set.validate(), Contains("zero spectra"));
+  set.at(0, 0, 0) = 1;
+  // The clear-field bound sum_k w_k P_k: 2^64 exactly is allowed; one step beyond is not.
+  set.weights = {18446744073709551616.0 - 4 * 4096.0, 4096.0};  // 2^64 - 2^14 + 4 * 2^12
+  CHECK_NOTHROW(set.validate());
+  set.weights = {18446744073709551616.0 - 4 * 4096.0, 2 * 4096.0};
+  CHECK_THROWS_WITH(set.validate(), Contains("'kernels.weights[0]'") && Contains("2^64"));
+  set.weights = {1, 1e300};
+  CHECK_THROWS_WITH(set.validate(), Contains("'kernels.weights[1]' = 1e+300") && Contains("4e+300"));
+  // A kernel whose own power passes 2^64 overflows float fields whatever its weight.
+  set.weights = {1, 0};
+  set.at(1, 1, -1) = {5e9, 0};
+  CHECK_THROWS_WITH(set.validate(), Contains("spectrum 1|^2") && Contains("2.5e+19"));
+
+  // load_kernels refuses such a set as damaged, naming the weight.
+  const fs::path folder = fresh_folder("weights");
+  optics::save_kernels(folder.string(), sample_set());
+  const std::vector<double> negative{86.943428, -1.0 / 3.0, 1e-300, 0.1};
+  io::write_npy((folder / "weights.npy").string(), negative.data(), {4});
+  CHECK_THAT(load_error(folder), Contains("kernels.weights[1]") && Contains("non-negative") && Contains("read from"));
+  const std::vector<double> zeros(4, 0.0);
+  io::write_npy((folder / "weights.npy").string(), zeros.data(), {4});
+  CHECK_THAT(load_error(folder), Contains("all zero"));
+  fs::remove_all(folder);
+}
+
 TEST_CASE("load_kernels: damaged folders", "[optics][kernel_io]") {
   const fs::path folder = fresh_folder("damaged");
   optics::save_kernels(folder.string(), sample_set());

@@ -226,9 +226,11 @@ TEST_CASE("sigma_max bounds the light", "[optics][source]") {
   CHECK(Source::annular(0.3, 0.85).sigma_max() == 0.85);
   CHECK(Source::dipole(0.3, 0.6, 20, 0).sigma_max() == 0.6);
   CHECK(Source::quasar(0.3, 0.95, 20, 45).sigma_max() == 0.95);
-  std::vector<double> corner(64, 0.0);
-  corner[0] = 1;  // the corner pixel reaches no further than the unit circle
-  CHECK(Source::freeform(corner, 8).sigma_max() == 1);
+  std::vector<double> edge(64, 0.0);
+  // Pixel (1, 0) spans [-0.75, -0.5] x [-1, -0.75]: the circle crosses it, its far corner lies at
+  // |sigma| = 1.25, but no light beyond the unit circle reaches the pupil.
+  edge[1] = 1;
+  CHECK(Source::freeform(edge, 8).sigma_max() == 1);
   for (const auto& source :
        {Source::disc(0.7), Source::annular(0.3, 0.85), Source::quasar(0.3, 0.95, 20, 45)})
     for (const auto& p : source.sample(0.03)) CHECK(std::hypot(p.sx, p.sy) <= source.sigma_max() + 1e-9);
@@ -263,6 +265,7 @@ TEST_CASE("Bad source arguments are refused", "[optics][source][errors]") {
   not_finite[3] = nan;
   REQUIRE_THROWS_WITH(Source::freeform(not_finite, 2), Contains("'map[3]' = nan"));
   REQUIRE_THROWS_WITH(Source::freeform(std::vector<double>(4, 0.0), 2), Contains("'sum(map)' = 0"));
+  REQUIRE_THROWS_WITH(Source::freeform({1e308, 1e308, 0, 0}, 2), Contains("'sum(map)' = inf"));
 
   const Source disc = Source::disc(0.5);
   REQUIRE_THROWS_WITH(disc.sample(0),
@@ -273,4 +276,38 @@ TEST_CASE("Bad source arguments are refused", "[optics][source][errors]") {
   // A thin ring that the lattice 0, +-0.5, +-1 misses entirely.
   REQUIRE_THROWS_WITH(Source::annular(0.3, 0.4).sample(0.5),
                       Contains("'step' = 0.5") && Contains("annular 0.3-0.4"));
+}
+
+TEST_CASE("A freeform map with light wholly outside |sigma| <= 1 is refused", "[optics][source][errors]") {
+  // 8 x 8 pixels of 0.25 sigma: the corner pixel spans [-1, -0.75]^2, its nearest point
+  // (-0.75, -0.75) lies at 0.75 sqrt(2) = 1.06066 > 1, so no sample ever takes its light.
+  std::vector<double> corner(64, 0.0);
+  corner[27] = 1;  // some light inside, so that only the corner is wrong
+  corner[0] = 2.5;
+  REQUIRE_THROWS_WITH(Source::freeform(corner, 8),
+                      Contains("Source::freeform") && Contains("map[0] (pixel i = 0, j = 0") &&
+                          Contains("(-0.875, -0.875)") && Contains("= 2.5") && Contains("1.06066"));
+  corner[0] = 0;
+  corner[63] = 1e-12;  // the opposite corner, however faint
+  REQUIRE_THROWS_WITH(Source::freeform(corner, 8), Contains("map[63] (pixel i = 7, j = 7"));
+  corner[63] = 0;
+  CHECK_NOTHROW(Source::freeform(corner, 8));
+
+  // 16 x 16 pixels of 0.125 sigma along the bottom row (sigma_y in [-1, -0.875]): pixel 3 spans
+  // sigma_x in [-0.625, -0.5], nearest point (-0.5, -0.875) at sqrt(1.015625) = 1.00778: refused;
+  // pixel 4, nearest point (-0.375, -0.875) at sqrt(0.90625) = 0.952, is crossed by the circle: its
+  // light inside |sigma| <= 1 is sampled.
+  std::vector<double> row(256, 0.0);
+  row[3] = 1;
+  REQUIRE_THROWS_WITH(Source::freeform(row, 16), Contains("map[3] (pixel i = 3, j = 0") && Contains("1.00778"));
+  row[3] = 0;
+  row[4] = 1;
+  const std::vector<SourcePoint> points = Source::freeform(row, 16).sample(0.01);
+  REQUIRE_FALSE(points.empty());
+  for (const SourcePoint& p : points) {
+    CHECK(p.sx >= -0.5 - 1e-12);
+    CHECK(p.sx <= -0.375 + 1e-12);
+    CHECK(p.sy <= -0.875 + 1e-12);
+    CHECK(std::hypot(p.sx, p.sy) <= 1 + 1e-9);
+  }
 }

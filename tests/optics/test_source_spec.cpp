@@ -49,7 +49,19 @@ TEST_CASE("A freeform spec reads a square NPY map", "[optics][source]") {
   CHECK(source.intensity(0.25, -0.25) == 3.0);
   CHECK(source.intensity(-0.25, 0.25) == 0.0);
   io::write_npy(path, map.data(), {2, 8});
-  CHECK_THROWS_WITH(parse_source_spec(path), Contains("square 2D float64 map"));
+  CHECK_THROWS_WITH(parse_source_spec(path), Contains("square 2D float64 map") && Contains("shape (2, 8)"));
+  // An 8 x 8 map lit in a corner pixel, wholly outside |sigma| <= 1 (nearest point at 1.06): the
+  // reader hands it to Source::freeform, which refuses it rather than drop the light.
+  std::vector<double> corner(64, 0.0);
+  corner[27] = 1;
+  corner[7] = 4;
+  io::write_npy(path, corner.data(), {8, 8});
+  CHECK_THROWS_WITH(parse_source_spec(path), Contains("map[7] (pixel i = 7, j = 0") && Contains("= 4"));
+  std::vector<double> negative(16, 0.0);
+  negative[5] = 1;
+  negative[6] = -0.5;
+  io::write_npy(path, negative.data(), {4, 4});
+  CHECK_THROWS_WITH(parse_source_spec(path), Contains("'map[6]' = -0.5") && Contains("non-negative"));
   std::filesystem::remove(path);
 }
 

@@ -12,11 +12,16 @@
 //
 // Checked at read time, each as an io_error naming the byte offset and the record: truncation,
 // record lengths, unknown records, data types, value counts, XY point counts and closure, self-
-// crossing boundaries, references to undefined structures and reference cycles. So a Library that
-// exists is well formed: flattening it can only fail when a placement moves a coordinate beyond
-// ±max_coordinate (io_error naming the reference) or when it exceeds FlattenLimits.
+// crossing boundaries, boundaries of zero area (geometry.hpp), BOXes that are not axis-parallel
+// rectangles of positive area, PATHs of zero or missing width, references to undefined structures
+// and reference cycles. So a Library that exists is well formed: flattening it can only fail when a
+// placement moves a coordinate beyond ±max_coordinate (io_error naming the reference), when it
+// exceeds FlattenLimits, or when the selection asks for nothing there is (invalid_argument: a layer
+// no structure holds, a top cell with nothing on the layers, a window off the top cell's bounds).
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <compare>
 #include <cstdint>
 #include <filesystem>
@@ -67,6 +72,38 @@ struct Shape {
   std::size_t offset = 0;  // byte offset of the element's first record
 };
 
+namespace detail {
+
+/// A point in floating point: a vertex mapped through placements, not yet rounded.
+using RealPoint = std::array<double, 2>;
+
+/// Convex hull of `points`, counter-clockwise, without repeats (Andrew's monotone chain; one or two
+/// points when they do not span an area). The orientation tests are in double: a point within
+/// rounding of a hull edge (about 2^-52 of the coordinates' span) may be left out, which moves no
+/// extreme of the hull by more than that.
+inline std::vector<RealPoint> convex_hull(std::vector<RealPoint> points) {
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+  if (points.size() < 3) return points;
+  auto cross = [](const RealPoint& o, const RealPoint& a, const RealPoint& b) {
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  };
+  std::vector<RealPoint> hull(2 * points.size());
+  std::size_t k = 0;
+  for (const RealPoint& p : points) {  // lower chain, left to right
+    while (k >= 2 && cross(hull[k - 2], hull[k - 1], p) <= 0) --k;
+    hull[k++] = p;
+  }
+  for (std::size_t i = points.size() - 1, lower = k + 1; i-- > 0;) {  // upper chain, back
+    while (k >= lower && cross(hull[k - 2], hull[k - 1], points[i]) <= 0) --k;
+    hull[k++] = points[i];
+  }
+  hull.resize(k - 1);  // the last point repeats the first
+  return hull;
+}
+
+}  // namespace detail
+
 struct Reference {
   std::size_t structure = 0;  // index into Library::structures()
   Transform transform;        // STRANS/MAG/ANGLE, translated to the (first) reference point
@@ -74,21 +111,47 @@ struct Reference {
   Point column_span{}, row_span{};      // AREF: P2 − P1 and P3 − P1, the whole array's extent
   std::size_t offset = 0;               // byte offset of the SREF/AREF record
   bool array = false;                   // AREF
+  /// lattice_hull(), kept by the parser for an AREF (empty for an SREF: the one offset (0, 0)).
+  std::vector<detail::RealPoint> offset_hull;
+
+  /// Lattice offset of instance (column c, row r) from the first reference point:
+  /// c·(P2 − P1)/columns + r·(P3 − P1)/rows, each term rounded to the nearest unit (halves away from
+  /// zero) when it is not a whole number of units.
+  detail::RealPoint lattice_offset(std::int64_t c, std::int64_t r) const {
+    return {step(column_span.x, c, columns) + step(row_span.x, r, rows),
+            step(column_span.y, c, columns) + step(row_span.y, r, rows)};
+  }
 
   /// Placement of instance (column c, row r): the array points are already in the parent's
-  /// coordinates, so the lattice offset P1 + c·(P2 − P1)/columns + r·(P3 − P1)/rows is added after
-  /// the reflection, magnification and rotation. An offset that is not a whole number of units is
-  /// rounded to the nearest unit (halves away from zero).
+  /// coordinates, so the lattice offset is added after the reflection, magnification and rotation.
   Transform instance(std::int64_t c, std::int64_t r) const {
-    auto step = [](std::int64_t span, std::int64_t k, std::int64_t n) {
-      const std::int64_t num = span * k;  // |span| < 2^33, k < 2^15
-      const std::int64_t q = num / n, rem = num % n;
-      return double(q + (2 * (rem < 0 ? -rem : rem) >= n ? (num < 0 ? -1 : 1) : 0));
-    };
     const auto [tx, ty] = transform.offset();
+    const auto [ox, oy] = lattice_offset(c, r);
     return Transform(transform.mirror_x(), transform.magnification(), transform.angle_degrees(),
-                     {tx + step(column_span.x, c, columns) + step(row_span.x, r, rows),
-                      ty + step(column_span.y, c, columns) + step(row_span.y, r, rows)});
+                     {tx + ox, ty + oy});
+  }
+
+  /// Convex hull of the lattice offsets of all instances ((0, 0) for an SREF). Rounded offsets
+  /// need not lie on a parallelogram, so the corners alone do not bound them in every direction;
+  /// the set is {column offsets} + {row offsets}, whose hull is the sum of the two hulls.
+  std::vector<detail::RealPoint> lattice_hull() const {
+    auto line = [](Point span, std::int64_t n) {
+      std::vector<detail::RealPoint> points;
+      for (std::int64_t k = 0; k < n; ++k) points.push_back({step(span.x, k, n), step(span.y, k, n)});
+      return detail::convex_hull(std::move(points));
+    };
+    const std::vector<detail::RealPoint> across = line(column_span, columns), up = line(row_span, rows);
+    std::vector<detail::RealPoint> sums;
+    for (const auto& [ax, ay] : across)
+      for (const auto& [bx, by] : up) sums.push_back({ax + bx, ay + by});
+    return detail::convex_hull(std::move(sums));
+  }
+
+ private:
+  static double step(std::int64_t span, std::int64_t k, std::int64_t n) {
+    const std::int64_t num = span * k;  // |span| < 2^33, k < 2^15
+    const std::int64_t q = num / n, rem = num % n;
+    return double(q + (2 * (rem < 0 ? -rem : rem) >= n ? (num < 0 ? -1 : 1) : 0));
   }
 };
 
@@ -107,30 +170,87 @@ struct FlattenLimits {
 
 namespace detail {
 
-/// Bounding box of `box` under `t`, never throwing: corners are mapped in floating point and the
-/// box is widened outward and saturated at ±2^62, so that it can only over-approximate.
-inline Box transformed_bounds(const Transform& t, const Box& box) {
-  Box out;
-  if (box.empty()) return out;
-  constexpr double limit = 4611686018427387904.0;  // 2^62
-  auto clamp = [&](double v) { return coord_t(v < -limit ? -limit : v > limit ? limit : v); };
-  for (const Point& corner : {Point{box.x0, box.y0}, Point{box.x1, box.y0}, Point{box.x0, box.y1},
-                              Point{box.x1, box.y1}}) {
-    const auto [x, y] = t.apply_unrounded(corner);
-    out.include(Point{clamp(std::floor(x)), clamp(std::floor(y))});
-    out.include(Point{clamp(std::ceil(x)), clamp(std::ceil(y))});
-  }
-  return out;
+/// Limit of the coordinates a Hull keeps: far beyond what flattening accepts (±2^31 − 1), and small
+/// enough that no placement (magnification below 16^63) can overflow a double from it.
+inline constexpr double hull_limit = 4611686018427387904.0;  // 2^62
+
+inline coord_t saturate(double v) {
+  return coord_t(v < -hull_limit ? -hull_limit : v > hull_limit ? hull_limit : v);
 }
 
-/// Bounds of every instance of `ref` of a child whose bounds are `child` (the corner instances of
-/// an array span all the others, the lattice offsets being monotone in c and r).
-inline Box reference_bounds(const Reference& ref, const Box& child) {
+/// The convex hull of a structure's vertices on a layer selection, in its own coordinates, with every
+/// placement applied and nothing rounded. The hull of a mapped set is the mapped hull, so a parent's
+/// hull is built from its own vertices and its children's hulls without flattening (arrays add the
+/// hull of their lattice offsets). `saturated`: some hierarchy level reached ±2^62 (nested
+/// magnifications far beyond any layout), where the points are clamped and the hull says nothing.
+struct Hull {
+  std::vector<RealPoint> points;
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // extent of `points` (when not empty)
+  bool saturated = false;
+
+  bool empty() const { return points.empty(); }
+  void add(double x, double y) {
+    if (!(std::fabs(x) <= hull_limit && std::fabs(y) <= hull_limit)) {
+      saturated = true;
+      x = double(saturate(x)), y = double(saturate(y));
+    }
+    points.push_back({x, y});
+  }
+  /// Replaces `points` by their hull and records the extent.
+  void close() {
+    points = convex_hull(std::move(points));
+    if (points.empty()) return;
+    x0 = x1 = points[0][0], y0 = y1 = points[0][1];
+    for (const auto& [x, y] : points)
+      x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+  }
+};
+
+/// Appends to `out` the images of `child`'s hull under every instance of `ref`: a vertex mapped by
+/// the reference's transform plus each vertex of the hull of the lattice offsets.
+inline void add_instances(const Reference& ref, const Hull& child, Hull& out) {
+  static const std::vector<RealPoint> single{{0.0, 0.0}};
+  const std::vector<RealPoint>& offsets = ref.array ? ref.offset_hull : single;
+  for (const RealPoint& v : child.points) {
+    const auto [x, y] = ref.transform.apply_unrounded(v);
+    for (const auto& [ox, oy] : offsets) out.add(x + ox, y + oy);
+  }
+  out.saturated = out.saturated || child.saturated;
+}
+
+/// The bounds flatten() gives the hull's vertices: each extreme rounded to the nearest unit, halves
+/// away from zero, as every flattened vertex is (rounding is monotone, so the extremes of the
+/// rounded vertices are the rounded extremes). Everything, [−2^62, 2^62]^2, for a saturated hull.
+inline Box rounded_bounds(const Hull& hull) {
+  if (hull.empty()) return {};
+  if (hull.saturated) {
+    const coord_t limit = saturate(hull_limit);
+    return Box{-limit, -limit, limit, limit};
+  }
+  return Box{saturate(std::round(hull.x0)), saturate(std::round(hull.y0)), saturate(std::round(hull.x1)),
+             saturate(std::round(hull.y1))};
+}
+
+/// A box holding every rounded image under `t` of the hull's points, never throwing: the mapped
+/// vertices' floors and ceilings (half a unit to spare for the floating-point routes, which differ
+/// by far less), saturated at ±2^62. Under a rotation by a multiple of 90° the image of the hull's
+/// extent box bounds the same, from four corners instead of every vertex.
+inline Box covering_bounds(const Transform& t, const Hull& hull) {
   Box out;
-  if (child.empty()) return out;
-  for (std::int64_t c : {std::int64_t(0), std::int64_t(ref.columns - 1)})
-    for (std::int64_t r : {std::int64_t(0), std::int64_t(ref.rows - 1)})
-      out.include(transformed_bounds(ref.instance(c, r), child));
+  if (hull.empty()) return out;
+  if (hull.saturated) return rounded_bounds(hull);
+  auto include = [&](const RealPoint& v) {
+    const auto [x, y] = t.apply_unrounded(v);
+    out.include(Point{saturate(std::floor(x)), saturate(std::floor(y))});
+    out.include(Point{saturate(std::ceil(x)), saturate(std::ceil(y))});
+  };
+  if (std::fmod(t.angle_degrees(), 90.0) == 0) {
+    for (const RealPoint& corner : {RealPoint{hull.x0, hull.y0}, RealPoint{hull.x1, hull.y0},
+                                    RealPoint{hull.x0, hull.y1}, RealPoint{hull.x1, hull.y1}})
+      include(corner);
+  } else {
+    for (const RealPoint& v : hull.points) include(v);
+  }
   return out;
 }
 
@@ -178,31 +298,39 @@ class Library {
   }
 
   /// Every layer/datatype pair that holds a shape in some structure, sorted.
-  std::vector<LayerKey> layers() const {
-    std::set<LayerKey> keys;
-    for (const Structure& s : structures_)
-      for (const Shape& shape : s.shapes) keys.insert(shape.key);
-    return {keys.begin(), keys.end()};
-  }
+  const std::vector<LayerKey>& layers() const { return layers_; }
 
-  /// Bounds of structure `name` flattened for `layers` (empty when nothing is on them).
+  /// Bounds of structure `name` flattened for `layers`: the bounds of flatten(layers, name)'s
+  /// polygons, under any placement (angle, magnification, reflection, arrays), without flattening;
+  /// empty when the structure holds nothing on them. Both round the same unrounded coordinates, but
+  /// reach them along different floating-point routes (flatten composes the transforms first; the
+  /// hulls here map vertices level by level), so an extreme within about 1e-6 units of a half unit
+  /// could round the other way: a tie that exact arithmetic only produces with magnifications off
+  /// the integers composed into rotations on the 90° lattice from angles off it. A hierarchy whose
+  /// intermediate coordinates pass ±2^62 gets [−2^62, 2^62]^2. invalid_argument for an unknown
+  /// structure or a layer no structure holds.
   Box bounding_box(std::string_view name, const std::vector<LayerKey>& layers) const {
-    const std::size_t s = require_structure(name, "layout::gdsii::Library::bounding_box");
-    return (*structure_bounds(selection(layers, "layout::gdsii::Library::bounding_box")))[s];
+    constexpr std::string_view where = "layout::gdsii::Library::bounding_box";
+    const std::size_t s = require_structure(name, where);
+    return detail::rounded_bounds((*structure_hulls(selection(layers, where)))[s]);
   }
 
   /// Every polygon on `layers` in `top` (default: the unique top cell) with all placements applied,
-  /// in units of unit_nm(), oriented counter-clockwise.
+  /// in units of unit_nm(), oriented counter-clockwise. invalid_argument for a layer no structure
+  /// holds (the message lists layers()) and for a top cell that holds nothing on `layers` (it lists
+  /// the layers the top cell does hold): a selection that can only give nothing is a mistake.
   PolygonSet flatten(const std::vector<LayerKey>& layers, std::string_view top = {},
                      const FlattenLimits& limits = {}) const {
     return collect(layers, top, std::nullopt, limits, "layout::gdsii::Library::flatten");
   }
 
   /// The polygons of flatten() that share a point with the closed `window` (database units).
-  /// Each structure's bounds are computed once per layer selection and kept, so instances wholly
+  /// Each structure's hull is computed once per layer selection and kept, so instances wholly
   /// outside the window are never expanded and many windows over one library stay cheap.
-  /// Polygons are kept whole, not clipped: callers rasterising the window crop them anyway. An empty
-  /// result is not an error; a window of zero area is.
+  /// Polygons are kept whole, not clipped: callers rasterising the window crop them anyway. A window
+  /// inside the layout that meets no polygon gives an empty set; invalid_argument, besides flatten's
+  /// refusals, for a window of zero area and for one that does not meet the top cell's bounds
+  /// (bounding_box) on `layers`, naming both.
   PolygonSet read_window(const Box& window, const std::vector<LayerKey>& layers,
                          std::string_view top = {}, const FlattenLimits& limits = {}) const {
     ::fabtwin::detail::require(!window.empty() && window.x0 < window.x1 && window.y0 < window.y1,
@@ -222,32 +350,71 @@ class Library {
     return *s;
   }
 
-  static std::set<LayerKey> selection(const std::vector<LayerKey>& layers, std::string_view where) {
+  static std::string describe_layers(const std::vector<LayerKey>& keys) {
+    std::ostringstream out;
+    out << '{';
+    for (std::size_t i = 0; i < keys.size(); ++i) out << (i ? ", " : "") << keys[i];
+    out << '}';
+    return out.str();
+  }
+
+  /// The layers as a set; invalid_argument for an empty list or a layer that no structure holds.
+  std::set<LayerKey> selection(const std::vector<LayerKey>& layers, std::string_view where) const {
     ::fabtwin::detail::require(!layers.empty(), where, "layers", "{}",
                                "at least one layer/datatype (Library::layers() lists them)");
+    for (const LayerKey& key : layers)
+      if (!std::binary_search(layers_.begin(), layers_.end(), key))
+        throw invalid_argument(::fabtwin::detail::argument_message(
+            where, "layer", key,
+            "a layer/datatype that some structure holds: the library has " + describe_layers(layers_)));
     return {layers.begin(), layers.end()};
   }
 
-  /// Bounds of every structure for the selected layers, computed once per selection (children
-  /// first, in topological order) and kept, so that reading many windows costs only the instances
-  /// near each window.
-  std::shared_ptr<const std::vector<Box>> structure_bounds(const std::set<LayerKey>& keys) const {
+  /// Hulls of every structure for the selected layers, computed once per selection (children first,
+  /// in topological order) and kept, so that reading many windows costs only the instances near
+  /// each window.
+  std::shared_ptr<const std::vector<detail::Hull>> structure_hulls(const std::set<LayerKey>& keys) const {
     {
       const std::lock_guard<std::mutex> lock(cache_->mutex);
-      const auto it = cache_->boxes.find(keys);
-      if (it != cache_->boxes.end()) return it->second;
+      const auto it = cache_->hulls.find(keys);
+      if (it != cache_->hulls.end()) return it->second;
     }
-    auto computed = std::make_shared<std::vector<Box>>(structures_.size());
-    std::vector<Box>& boxes = *computed;
+    auto computed = std::make_shared<std::vector<detail::Hull>>(structures_.size());
+    std::vector<detail::Hull>& hulls = *computed;
     for (const std::size_t s : children_first_) {
-      Box& box = boxes[s];
+      detail::Hull& hull = hulls[s];
       for (const Shape& shape : structures_[s].shapes)
-        if (keys.count(shape.key)) box.include(bounds(shape.polygon));
+        if (keys.count(shape.key))
+          for (const Point& p : shape.polygon.points) hull.add(double(p.x), double(p.y));
       for (const Reference& ref : structures_[s].references)
-        box.include(detail::reference_bounds(ref, boxes[ref.structure]));
+        detail::add_instances(ref, hulls[ref.structure], hull);
+      hull.close();
     }
     const std::lock_guard<std::mutex> lock(cache_->mutex);
-    return cache_->boxes.emplace(keys, std::move(computed)).first->second;
+    return cache_->hulls.emplace(keys, std::move(computed)).first->second;
+  }
+
+  /// invalid_argument when `top` holds nothing on `keys` or `window` misses its bounds.
+  void require_selected(std::size_t top, const std::set<LayerKey>& keys, const detail::Hull& hull,
+                        const std::optional<Box>& window, std::string_view where) const {
+    const std::vector<LayerKey> selected(keys.begin(), keys.end());
+    if (hull.empty()) {
+      std::vector<LayerKey> held;
+      for (const LayerKey& key : layers_)
+        if (!(*structure_hulls({key}))[top].empty()) held.push_back(key);
+      throw invalid_argument(::fabtwin::detail::argument_message(
+          where, "layers", describe_layers(selected),
+          "layers that top cell '" + structures_[top].name + "' holds once flattened: " +
+              describe_layers(held)));
+    }
+    const Box box = detail::rounded_bounds(hull);
+    if (window && !box.intersects(*window)) {
+      std::ostringstream expected;
+      expected << "a window that meets the bounds " << box << " of top cell '" << structures_[top].name
+               << "' on layers " << describe_layers(selected);
+      throw invalid_argument(
+          ::fabtwin::detail::argument_message(where, "window", *window, expected.str()));
+    }
   }
 
   PolygonSet collect(const std::vector<LayerKey>& layers, std::string_view top_name,
@@ -256,8 +423,9 @@ class Library {
     const std::set<LayerKey> keys = selection(layers, where);
     const std::size_t top =
         top_name.empty() ? require_structure(top_cell(), where) : require_structure(top_name, where);
-    const std::shared_ptr<const std::vector<Box>> cached = structure_bounds(keys);
-    const std::vector<Box>& boxes = *cached;
+    const std::shared_ptr<const std::vector<detail::Hull>> cached = structure_hulls(keys);
+    const std::vector<detail::Hull>& hulls = *cached;
+    require_selected(top, keys, hulls[top], window, where);
     PolygonSet out;
     out.unit_nm = unit_nm();
     std::size_t visits = 0;
@@ -297,7 +465,6 @@ class Library {
       std::size_t reference = 0;
       std::int64_t instance = 0;
     };
-    if (boxes[top].empty() || (window && !boxes[top].intersects(*window))) return out;
     emit(top, Transform());
     std::vector<Frame> stack{{top, Transform()}};
     while (!stack.empty()) {
@@ -309,11 +476,15 @@ class Library {
       }
       const Reference& ref = parent.references[frame.reference];
       const std::int64_t count = std::int64_t(ref.columns) * ref.rows;
-      const Box& child_box = boxes[ref.structure];
-      bool skip = frame.instance == count || child_box.empty();
-      if (!skip && frame.instance == 0 && window)
-        skip = !detail::transformed_bounds(frame.transform, detail::reference_bounds(ref, child_box))
-                    .intersects(*window);
+      const detail::Hull& child_hull = hulls[ref.structure];
+      bool skip = frame.instance == count || child_hull.empty();
+      if (!skip && frame.instance == 0 && window && count > 1) {
+        // The whole array at once: the hull of all its instances, placed by the frame.
+        detail::Hull instances;
+        detail::add_instances(ref, child_hull, instances);
+        instances.close();
+        skip = !detail::covering_bounds(frame.transform, instances).intersects(*window);
+      }
       if (skip) {
         ++frame.reference;
         frame.instance = 0;
@@ -330,7 +501,7 @@ class Library {
                 << "': placement beyond the coordinate range (" << e.what() << ")";
         throw io_error(message.str());
       }
-      if (window && !detail::transformed_bounds(placement, child_box).intersects(*window)) continue;
+      if (window && !detail::covering_bounds(placement, child_hull).intersects(*window)) continue;
       visit();
       const std::size_t child = ref.structure;  // `frame` dies at the push below
       emit(child, placement);
@@ -345,12 +516,13 @@ class Library {
   std::vector<Structure> structures_;
   std::map<std::string, std::size_t> index_;
   std::vector<std::size_t> children_first_;  // structures in an order where children come first
-  struct BoundsCache {
+  std::vector<LayerKey> layers_;             // layers(), collected once by the parser
+  struct HullCache {
     std::mutex mutex;
-    std::map<std::set<LayerKey>, std::shared_ptr<const std::vector<Box>>> boxes;
+    std::map<std::set<LayerKey>, std::shared_ptr<const std::vector<detail::Hull>>> hulls;
   };
   // Shared by copies of the Library, whose structures never change after parsing.
-  std::shared_ptr<BoundsCache> cache_ = std::make_shared<BoundsCache>();
+  std::shared_ptr<HullCache> cache_ = std::make_shared<HullCache>();
 };
 
 /// The recursive-descent parser over records (grammar of the manual's "Stream syntax" chapter).
@@ -532,9 +704,23 @@ class Parser {
                                               " repeated (a closed ring)");
     p.pop_back();
     Polygon polygon{std::move(p)};
+    if (start.type == box) {
+      // Corners in either turning order, each side parallel to an axis, opposite corners apart in
+      // both coordinates.
+      const std::vector<Point>& q = polygon.points;
+      const bool across_first = q[0].y == q[1].y && q[1].x == q[2].x && q[2].y == q[3].y && q[3].x == q[0].x;
+      const bool up_first = q[0].x == q[1].x && q[1].y == q[2].y && q[2].x == q[3].x && q[3].y == q[0].y;
+      if (!(across_first || up_first) || q[0].x == q[2].x || q[0].y == q[2].y)
+        points.fail("box in structure '" + s.name + "'", describe_vertices(polygon),
+                    "the corners of an axis-parallel rectangle of positive area");
+    }
     if (const std::optional<Crossing> crossing = find_self_intersection(polygon))
       points.fail("polygon in structure '" + s.name + "'", describe(*crossing),
                   "a ring whose edges do not cross");
+    if (!encloses_area(polygon))
+      points.fail("polygon of zero area in structure '" + s.name + "'", describe_vertices(polygon),
+                  "a ring that encloses some area, not points all on one line or a sliver traced "
+                  "out and back");
     s.shapes.push_back(Shape{key, std::move(polygon), start.offset});
   }
 
@@ -550,12 +736,16 @@ class Parser {
                                             "(custom extensions)");
       path.end = PathEnd(type);
     }
-    if (f.width) {
-      path.width = f.width->int32(0);
-      if (path.width < 0)
-        f.width->fail("width", path.width,
-                      "a non-negative width (absolute widths are not supported by this reader)");
-    }
+    if (!f.width)
+      start.fail("element PATH without", "WIDTH",
+                 "a WIDTH record with a positive width (without one the width is 0, and a path of "
+                 "zero width encloses no area)");
+    path.width = f.width->int32(0);
+    if (path.width < 0)
+      f.width->fail("width", path.width,
+                    "a positive width (absolute widths are not supported by this reader)");
+    if (path.width == 0)
+      f.width->fail("width", path.width, "a positive width (a path of zero width encloses no area)");
     // BGNEXTN and ENDEXTN mean something only for path type 4; the manual has others ignore them.
     if (path.end == PathEnd::custom) {
       if (f.bgnextn) path.begin_extension = f.bgnextn->int32(0);
@@ -606,6 +796,7 @@ class Parser {
                     "counts between 1 and 32767");
       ref.column_span = {p[1].x - p[0].x, p[1].y - p[0].y};
       ref.row_span = {p[2].x - p[0].x, p[2].y - p[0].y};
+      ref.offset_hull = ref.lattice_hull();
     }
     if (!f.sname) start.fail("element " + start.name() + " without", "SNAME", "it before ENDEL");
     const Record& name = *f.sname;
@@ -613,8 +804,13 @@ class Parser {
     s.references.push_back(ref);
   }
 
-  /// Binds reference names to structures, then orders structures children first, refusing cycles.
+  /// Binds reference names to structures, then orders structures children first, refusing cycles;
+  /// collects the layers.
   void resolve() {
+    std::set<LayerKey> keys;
+    for (const Structure& s : lib_.structures_)
+      for (const Shape& shape : s.shapes) keys.insert(shape.key);
+    lib_.layers_.assign(keys.begin(), keys.end());
     for (const Pending& p : pending_) {
       const std::optional<std::size_t> target = lib_.find(p.name);
       if (!target) p.record.fail("reference to", p.name, "the name of a structure in the library");

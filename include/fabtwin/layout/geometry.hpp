@@ -10,6 +10,15 @@
 // polygon is oriented counter-clockwise (normalise_orientation). That makes a layer the union of its
 // polygons, overlapping or abutting, and resolves the keyhole holes GDSII uses (the hole is traced
 // the other way round through the cut, so its winding is zero).
+//
+// Zero-area polygons (every vertex on one line, or a sliver traced out and back along its own edges;
+// encloses_area in predicates.hpp tells them apart) have no interior. The readers refuse them with
+// the shape's line or record, as they refuse a zero-width RECT or PATH: no designer draws one on
+// purpose. A PolygonSet built in code may still hold one (rounding a thin polygon through an
+// off-lattice placement can flatten it), and the rasterisers take it as it is rather than refuse a
+// set that a valid layout produced: rasterize_area gives it no coverage, and rasterize_binary sets
+// the pixels whose centres lie on its edges, which are exactly the pixels that every polygon
+// containing it sets, however thin, so the binary raster does not jump as a width shrinks to zero.
 
 #include <algorithm>
 #include <cstdint>

@@ -10,7 +10,8 @@
 //   CELL name PRIME           the cell's body follows
 //   RECT N level x y w h      the closed box [x, x + w] x [y, y + h], w and h > 0
 //   PGON N level x1 y1 ...    a polygon, at least three vertices (a repeated first vertex at the
-//                             end is dropped)
+//                             end is dropped), edges that do not cross, positive area (not all
+//                             vertices on one line, no sliver traced out and back)
 //   ENDMSG                    end; only blank lines may follow
 // Contest placement (physics.md §1): the clip is drawn shifted by (+512, +512) into the canvas, and
 // canvas pixel (column x, row y) is the point (x, y) of the shifted clip.
@@ -42,10 +43,33 @@ inline constexpr Point iccad2013_offset{512, 512};
 /// The placement of a clip on the contest canvas: canvas point = clip point + (512, 512).
 inline Transform iccad2013_placement() { return Transform::translation(iccad2013_offset); }
 
-/// A copy of `clip` (nm units) moved onto the contest canvas.
+/// A copy of `clip` (nm units) moved onto the contest canvas. invalid_argument for a clip with no
+/// polygon, or one that is not wholly on the canvas once placed: canvas pixel (i, j) is the point
+/// (i, j), so every placed coordinate must lie in [0, 2047] (clip coordinates in [-512, 1535]). A
+/// clip partly off the canvas would be scored on its visible part only, and one wholly off it as a
+/// perfect print with every EPE probe failing; the ten contest clips lie in [80, 1146] (placed
+/// [592, 1658]).
 inline PolygonSet place_on_iccad2013_canvas(const PolygonSet& clip) {
-  ::fabtwin::detail::require(clip.unit_nm == 1.0, "layout::place_on_iccad2013_canvas",
-                             "clip.unit_nm", clip.unit_nm, "1 (the canvas has 1 nm pixels)");
+  constexpr std::string_view where = "layout::place_on_iccad2013_canvas";
+  ::fabtwin::detail::require(clip.unit_nm == 1.0, where, "clip.unit_nm", clip.unit_nm,
+                             "1 (the canvas has 1 nm pixels)");
+  ::fabtwin::detail::require(!clip.polygons.empty(), where, "clip.polygons", "{} (no polygon)",
+                             "a clip with at least one polygon to place");
+  const Box box = bounds(clip);
+  // Placed bounds, computed before placing: Transform::apply would refuse a shift past 2^31 - 1.
+  const Box placed{box.x0 + iccad2013_offset.x, box.y0 + iccad2013_offset.y,
+                   box.x1 + iccad2013_offset.x, box.y1 + iccad2013_offset.y};
+  const Box canvas{0, 0, iccad2013_canvas_size - 1, iccad2013_canvas_size - 1};
+  if (!(placed.x0 >= canvas.x0 && placed.y0 >= canvas.y0 && placed.x1 <= canvas.x1 &&
+        placed.y1 <= canvas.y1)) {
+    std::ostringstream value;
+    value << box << " (placed: " << placed
+          << (placed.intersects(canvas) ? ", partly off the canvas)" : ", wholly off the canvas)");
+    throw invalid_argument(::fabtwin::detail::argument_message(
+        where, "clip bounds", value.str(),
+        "a clip inside the 2048 x 2048 canvas [0, 2047] x [0, 2047] once shifted by (512, 512), "
+        "i.e. clip coordinates in [-512, 1535]"));
+  }
   const Transform placement = iccad2013_placement();
   PolygonSet out;
   out.unit_nm = 1.0;
@@ -76,7 +100,8 @@ class GlpParser {
       } else if (keyword == "EQUIV") {
         arity(5, "EQUIV a b MICRON +X,+Y");
         if (in_cell || !polygons_.empty()) fail("EQUIV", "after shapes", "EQUIV before CELL");
-        const coord_t microns = positive(tokens_[1]), units = positive(tokens_[2]);
+        const coord_t microns = positive(tokens_[1], "EQUIV microns"),
+                      units = positive(tokens_[2], "EQUIV units");
         if (tokens_[3] != "MICRON") fail("EQUIV unit", tokens_[3], "MICRON");
         if (tokens_[4] != "+X,+Y") fail("EQUIV axes", tokens_[4], "+X,+Y");
         unit_nm_ = double(microns) * 1000.0 / double(units);
@@ -168,9 +193,9 @@ class GlpParser {
     if (ec != std::errc() || ptr != end || first == end) fail("number", token, "a decimal integer");
     return value;
   }
-  coord_t positive(std::string_view token) const {
+  coord_t positive(std::string_view token, std::string_view what) const {
     const coord_t v = number(token);
-    if (v <= 0) fail("number", token, "a positive integer");
+    if (v <= 0) fail(what, token, "a positive integer");
     return v;
   }
 
@@ -185,7 +210,7 @@ class GlpParser {
     if (rect) {
       arity(7, "RECT N level x y w h");
       const coord_t x = number(tokens_[3]), y = number(tokens_[4]);
-      const coord_t w = positive(tokens_[5]), h = positive(tokens_[6]);
+      const coord_t w = positive(tokens_[5], "RECT width"), h = positive(tokens_[6], "RECT height");
       if (x + w > max_coordinate || y + h > max_coordinate)
         fail("RECT far corner", std::to_string(x + w) + " " + std::to_string(y + h),
              "coordinates within ±(2^31 - 1)");
@@ -201,6 +226,10 @@ class GlpParser {
         fail("PGON vertex count", polygon.points.size(), "at least 3 vertices");
       if (const std::optional<Crossing> crossing = find_self_intersection(polygon))
         fail("PGON", describe(*crossing), "a polygon whose edges do not cross");
+      if (!encloses_area(polygon))
+        fail("PGON of zero area", describe_vertices(polygon),
+             "a polygon that encloses some area, not vertices all on one line or a sliver traced "
+             "out and back");
     }
     if (shape_level == wanted) polygons_.push_back(std::move(polygon));
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "fabtwin/core/error.hpp"
@@ -104,6 +105,60 @@ inline void require_simple(const Polygon& polygon, std::string_view where,
   if (const std::optional<Crossing> crossing = find_self_intersection(polygon))
     throw invalid_argument(::fabtwin::detail::argument_message(
         where, polygon_name, describe(*crossing), "a polygon whose edges do not cross"));
+}
+
+/// True when the polygon's region has positive area, i.e. some point off its edges has a non-zero
+/// winding number. False for rings whose vertices all lie on one line and for slivers traced out and
+/// back along their own edges (a spike, a tree of segments). Exact: the winding number jumps across
+/// an edge by the net number of times the ring runs along that stretch (counted with direction),
+/// so it is zero everywhere off the ring exactly when, on every line, the edges lying on it cancel
+/// out. A non-zero signed area settles it at once; only rings of zero signed area (which include
+/// figure-of-eight rings touching at a vertex, whose two lobes cancel in the signed area but not in
+/// the region) take the per-line count, sorted, O(n log n).
+inline bool encloses_area(const Polygon& polygon) {
+  if (twice_signed_area(polygon) != 0) return true;
+  struct Event {
+    __extension__ __int128 ux, uy, offset, at;  // the line u x p = offset (u primitive), u . p
+    int delta;                                  // +1 where a run along +u starts, -1 where it ends
+  };
+  std::vector<Event> events;
+  const std::vector<Point>& p = polygon.points;
+  const std::size_t n = p.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Point& a = p[i];
+    const Point& b = p[(i + 1) % n];
+    if (a == b) continue;
+    coord_t ux = b.x - a.x, uy = b.y - a.y;
+    const coord_t g = std::gcd(ux < 0 ? -ux : ux, uy < 0 ? -uy : uy);
+    ux /= g, uy /= g;
+    int sign = 1;
+    if (ux < 0 || (ux == 0 && uy < 0)) ux = -ux, uy = -uy, sign = -1;
+    __extension__ const __int128 offset = __int128(ux) * a.y - __int128(uy) * a.x;
+    __extension__ const __int128 ta = __int128(ux) * a.x + __int128(uy) * a.y;
+    __extension__ const __int128 tb = __int128(ux) * b.x + __int128(uy) * b.y;
+    events.push_back({ux, uy, offset, std::min(ta, tb), sign});
+    events.push_back({ux, uy, offset, std::max(ta, tb), -sign});
+  }
+  auto key = [](const Event& e) { return std::tie(e.ux, e.uy, e.offset, e.at); };
+  std::sort(events.begin(), events.end(), [&](const Event& l, const Event& r) { return key(l) < key(r); });
+  long net = 0;  // runs along +u minus runs along -u over the stretch after the current position
+  for (std::size_t i = 0; i < events.size();) {
+    std::size_t j = i;
+    for (; j < events.size() && key(events[j]) == key(events[i]); ++j) net += events[j].delta;
+    if (net != 0) return true;
+    i = j;
+  }
+  return false;
+}
+
+/// The first `limit` vertices of `polygon` and how many more there are, for error messages:
+/// "(0, 0) (4, 0) (2, 0)" or "(0, 0) (1, 0) ... (8 more; 10 vertices)".
+inline std::string describe_vertices(const Polygon& polygon, std::size_t limit = 8) {
+  std::ostringstream out;
+  const std::size_t n = polygon.points.size();
+  for (std::size_t i = 0; i < n && i < limit; ++i) out << (i ? " " : "") << polygon.points[i];
+  if (n > limit) out << " ... (" << n - limit << " more; " << n << " vertices)";
+  return out.str();
 }
 
 /// Winding number of `polygon` around `q` (0 for points outside; points on the boundary count as

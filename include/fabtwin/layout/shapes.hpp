@@ -37,7 +37,7 @@ enum class PathEnd : int { flush = 0, round = 1, half_width = 2, custom = 4 };
 
 struct Path {
   std::vector<Point> points;  // centre line, at least two distinct points
-  coord_t width = 0;          // full width, >= 0; a zero-width path covers no area
+  coord_t width = 0;          // full width, > 0 (path_polygons refuses 0: see there)
   PathEnd end = PathEnd::flush;
   coord_t begin_extension = 0, end_extension = 0;  // PathEnd::custom only (BGNEXTN, ENDEXTN)
 };
@@ -79,11 +79,15 @@ struct PathBuilder {
 }  // namespace detail
 
 /// Polygons whose union is the path's region (see the file comment for joins and rounding).
+/// A zero width is refused: such a path has no region, so returning no polygons would drop it
+/// without a word, and a zero-area polygon along it would be drawn by rasterize_binary
+/// (geometry.hpp) though the area raster ignores it.
 inline std::vector<Polygon> path_polygons(const Path& path,
                                           int round_segments = default_round_segments) {
   constexpr std::string_view where = "layout::path_polygons";
-  ::fabtwin::detail::require(path.width >= 0 && path.width <= 2 * max_coordinate, where,
-                             "path.width", path.width, "a width in [0, 2^32 - 2]");
+  ::fabtwin::detail::require(path.width > 0 && path.width <= 2 * max_coordinate, where,
+                             "path.width", path.width,
+                             "a width in [1, 2^32 - 2] (a path of zero width encloses no area)");
   ::fabtwin::detail::require(round_segments >= 8 && round_segments % 4 == 0, where,
                              "round_segments", round_segments, "a multiple of 4, at least 8");
   const int end = int(path.end);
@@ -101,7 +105,6 @@ inline std::vector<Polygon> path_polygons(const Path& path,
   ::fabtwin::detail::require(p.size() >= 2, where, "path.points", path.points.size(),
                              "at least two distinct points");
   detail::PathBuilder out;
-  if (path.width == 0) return {};
   const double h = double(path.width) / 2;
   const std::size_t m = p.size() - 1;  // segments
   std::vector<double> dx(m), dy(m), length(m);

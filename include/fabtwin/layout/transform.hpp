@@ -60,7 +60,12 @@ class Transform {
 
   /// The point this transform maps `p` to, before rounding.
   std::array<double, 2> apply_unrounded(Point p) const {
-    const double x = double(p.x), y = mirror_ ? -double(p.y) : double(p.y);
+    return apply_unrounded(std::array<double, 2>{double(p.x), double(p.y)});
+  }
+
+  /// The image of a point given in floating point (a vertex already mapped by an inner transform).
+  std::array<double, 2> apply_unrounded(std::array<double, 2> p) const {
+    const double x = p[0], y = mirror_ ? -p[1] : p[1];
     return {translation_[0] + magnification_ * (cos_ * x - sin_ * y),
             translation_[1] + magnification_ * (sin_ * x + cos_ * y)};
   }

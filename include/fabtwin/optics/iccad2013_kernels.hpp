@@ -4,7 +4,10 @@
 //
 // scales.txt: the first non-blank line holds K (a positive integer), the next K lines one weight
 // each (a decimal number such as 86.943428 or 1e-05); blank lines are ignored, anything else is an
-// error.
+// error. A weight is an eigenvalue of the TCC, which is positive semidefinite: negative weights, a
+// set of zeros only, and weights above max_kernel_intensity_bound (2^64; the files' kernels have
+// unit norm, so one such weight alone breaks the bound KernelSet::validate checks) are refused with
+// their line.
 //
 // fh<k>.bin, as found in the shared files (physics.md says "five int32"; the data say six):
 //   bytes  0..23  six big-endian int32: nx, ny, type, and three words the layout does not need,
@@ -30,7 +33,8 @@
 // The reader refuses, with an io_error naming the file: a missing or malformed scales.txt (with
 // the line number), a missing fh<k>.bin for k < K or a stray one for k >= K, a size other than
 // 24 + 8 nx ny (truncated or padded), nx != ny, an even nx, a type other than 2, kernels of
-// different sizes, and non-finite samples or weights.
+// different sizes, non-finite samples or weights, and negative, all-zero or oversized weights (with
+// the line of scales.txt).
 // The writer emits the same layout, so reading back a set read from such files gives the same
 // samples bit for bit; samples are rounded to float32 (a set generated in double loses precision:
 // kernel_io.hpp saves sets losslessly), weights are written in the shortest decimal form that
@@ -121,8 +125,17 @@ inline std::vector<double> parse_iccad_scales(std::string_view text, const std::
       iccad_fail(where, file, at, "only K = " + std::to_string(count) + " weight lines after K");
     double weight = 0;
     const auto [ptr, ec] = std::from_chars(line.data(), end, weight);
+    const std::string index = "weight " + std::to_string(weights.size());
     if (ec != std::errc() || ptr != end || !std::isfinite(weight))
-      iccad_fail(where, file, at, "a finite decimal weight (weight " + std::to_string(weights.size()) + ")");
+      iccad_fail(where, file, at, "a finite decimal weight (" + index + ")");
+    if (weight < 0)
+      iccad_fail(where, file, at,
+                 "a non-negative weight (" + index + "; an eigenvalue of the positive semidefinite TCC)");
+    if (weight > max_kernel_intensity_bound)
+      iccad_fail(where, file, at,
+                 "a weight of at most 2^64 (" + index +
+                     "; with a unit-norm kernel it alone bounds a clear mask's intensity, and float "
+                     "images overflow near 3.4e38)");
     weights.push_back(weight);
   }
   if (count < 0) iccad_fail(where, file, "no text", "the kernel count K on the first line");
@@ -130,6 +143,9 @@ inline std::vector<double> parse_iccad_scales(std::string_view text, const std::
     iccad_fail(where, file, std::to_string(weights.size()) + " weights in " +
                                 std::to_string(line_number) + " lines",
                "K = " + std::to_string(count) + " weights (the file is truncated)");
+  if (std::all_of(weights.begin(), weights.end(), [](double w) { return w == 0; }))
+    iccad_fail(where, file, "K = " + std::to_string(count) + " weights, all 0",
+               "some positive weight (with none, every mask images to 0)");
   return weights;
 }
 

@@ -17,10 +17,12 @@
 // The mask is imaged as given: the contest scores binary masks, so a relaxed (continuous) ILT mask
 // is to be binarised by the caller first.
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
@@ -55,6 +57,38 @@ inline metrology::EpeRule iccad2013_epe_rule() {
   return rule;
 }
 
+namespace detail {
+
+/// invalid_argument unless `target_polygons` has a polygon and lies wholly on `grid`'s samples (in
+/// nm: [origin, origin + (n - 1) pitch] on each axis): a target partly off the grid is scored on its
+/// visible part only, and one wholly off it as a perfect print with every EPE probe failing.
+inline void require_target_on_grid(const layout::PolygonSet& target_polygons, const Grid& grid,
+                                   std::string_view where) {
+  using ::fabtwin::detail::require;
+  require(!target_polygons.polygons.empty(), where, "target_polygons", "{} (no polygon)",
+          "the target's polygons (at least one)");
+  const layout::Box box = layout::bounds(target_polygons);
+  const double unit = target_polygons.unit_nm;
+  const double x0 = double(box.x0) * unit, x1 = double(box.x1) * unit;
+  const double y0 = double(box.y0) * unit, y1 = double(box.y1) * unit;
+  const Vec3 lo = grid.position(0, 0), hi = grid.position(grid.nx() - 1, grid.ny() - 1);
+  // A relative slack for decimal units (0.1 nm units times a coordinate need not be exact).
+  const double slack = 1e-9 * std::max(grid.pitch().x, grid.pitch().y);
+  if (!(x0 >= lo.x - slack && y0 >= lo.y - slack && x1 <= hi.x + slack && y1 <= hi.y + slack)) {
+    const bool overlaps = x1 >= lo.x && x0 <= hi.x && y1 >= lo.y && y0 <= hi.y;
+    throw invalid_argument(::fabtwin::detail::argument_message(
+        where, "target_polygons bounds",
+        ::fabtwin::detail::describe(box) + " units of " + ::fabtwin::detail::describe(unit) + " nm (" +
+            (overlaps ? "partly" : "wholly") + " off the grid)",
+        "polygons inside the grid's samples [" + ::fabtwin::detail::describe(lo.x) + ", " +
+            ::fabtwin::detail::describe(hi.x) + "] x [" + ::fabtwin::detail::describe(lo.y) + ", " +
+            ::fabtwin::detail::describe(hi.y) + "] nm (place a clip with "
+            "layout::place_on_iccad2013_canvas)"));
+  }
+}
+
+}  // namespace detail
+
 struct Iccad2013Score {
   index_t l2 = 0;          ///< nominal print != target
   index_t pvb = 0;         ///< outer print != inner print
@@ -65,7 +99,8 @@ struct Iccad2013Score {
 
 /// The scores of three intensities already computed (`intensities`: batch 3, nominal, outer and
 /// inner as iccad2013_conditions() orders them) against the target raster (0/1, printing where
-/// >= 0.5) and its polygons, all on `grid`.
+/// >= 0.5) and its polygons, all on `grid`. invalid_argument when the polygons are empty or not
+/// wholly on the grid.
 template <class T, class Space>
 Iccad2013Score score_iccad2013(Context<Space>& ctx, const Field<T, Space>& intensities,
                                const layout::PolygonSet& target_polygons,
@@ -80,6 +115,7 @@ Iccad2013Score score_iccad2013(Context<Space>& ctx, const Field<T, Space>& inten
                           ::fabtwin::detail::describe(target.grid()) + " batch " +
                               std::to_string(target.batch()),
                           "one image of the intensities' grid, " + ::fabtwin::detail::describe(grid));
+  detail::require_target_on_grid(target_polygons, grid, where);
   const auto images = intensities.view();
   const auto nominal = images.member(0), outer = images.member(1), inner = images.member(2);
   Iccad2013Score score;
@@ -94,8 +130,8 @@ Iccad2013Score score_iccad2013(Context<Space>& ctx, const Field<T, Space>& inten
 /// Evaluates `mask` (a pattern in [0, 1], 1 clear, on the imager's grid) with the ICCAD-2013
 /// protocol: `imager` holds the focus kernels as set 0 and the defocus kernels as set 1;
 /// `target` is the rasterised clip and `target_polygons` its polygons in the grid's coordinates
-/// (nm, already placed on the canvas). The three corners are imaged in one call on the default
-/// (band-limited) path.
+/// (nm, already placed on the canvas, and wholly on it: checked before imaging). The three corners
+/// are imaged in one call on the default (band-limited) path.
 template <class T, class Space>
 Iccad2013Score evaluate_iccad2013(Context<Space>& ctx, SocsImager<T, Space>& imager,
                                   const layout::PolygonSet& target_polygons,
@@ -107,6 +143,7 @@ Iccad2013Score evaluate_iccad2013(Context<Space>& ctx, SocsImager<T, Space>& ima
   require<shape_mismatch>(mask.grid().same_shape(imager.grid()) && mask.batch() == 1, where, "mask",
                           ::fabtwin::detail::describe(mask.grid()) + " batch " + std::to_string(mask.batch()),
                           "one image of the imager's grid, " + ::fabtwin::detail::describe(imager.grid()));
+  detail::require_target_on_grid(target_polygons, imager.grid(), where);
   const std::array<Condition, 3> corners = iccad2013_conditions();
   const Field<T, Space> intensities = imager.image(ctx, mask, std::span<const Condition>(corners));
   return score_iccad2013(ctx, intensities, target_polygons, target);

@@ -59,6 +59,11 @@ class Source {
 
   /// A pixel map of `n` x `n` non-negative intensities covering sigma in [-1, 1]^2, row-major with
   /// x fastest (row 0 at sigma_y = -1); pixel (i, j) is centred at sigma = -1 + (i + 1/2) 2/n.
+  /// Light is refused in a pixel whose square lies wholly outside the disc |sigma| <= 1 (its
+  /// nearest point beyond 1 + 1e-9, the boundary tolerance of intensity()): no source point is
+  /// ever sampled there, at any step, so that light would be dropped without a word. Pixels the
+  /// circle crosses keep their light (a disc drawn on pixels lights them), and the samples inside
+  /// the circle take it.
   static Source freeform(std::vector<double> map, index_t n) {
     using ::fabtwin::detail::require;
     require(n > 0, "Source::freeform", "n", n, "a positive map size");
@@ -70,7 +75,26 @@ class Source {
               map[i], "a finite, non-negative intensity");
       total += map[i];
     }
-    require(total > 0, "Source::freeform", "sum(map)", total, "some positive intensity");
+    require(total > 0 && std::isfinite(total), "Source::freeform", "sum(map)", total,
+            "some positive intensity, finite in total");
+    const double half = 1.0 / double(n);  // half a pixel side in sigma
+    for (index_t j = 0; j < n; ++j)
+      for (index_t i = 0; i < n; ++i) {
+        const double value = map[std::size_t(j * n + i)];
+        if (value == 0) continue;
+        const double cx = pixel_centre(i, n), cy = pixel_centre(j, n);
+        const double nearest =
+            std::hypot(std::max(std::fabs(cx) - half, 0.0), std::max(std::fabs(cy) - half, 0.0));
+        if (nearest > 1 + 1e-9)
+          throw invalid_argument(::fabtwin::detail::argument_message(
+              "Source::freeform",
+              "map[" + std::to_string(j * n + i) + "] (pixel i = " + std::to_string(i) + ", j = " +
+                  std::to_string(j) + ", centred at sigma (" + ::fabtwin::detail::describe(cx) + ", " +
+                  ::fabtwin::detail::describe(cy) + "))",
+              value,
+              "0: the pixel lies wholly outside |sigma| <= 1 (its nearest point at |sigma| = " +
+                  ::fabtwin::detail::describe(nearest) + "), where no light reaches the pupil"));
+      }
     Source source(Shape::freeform, 0, 1, 360, 0);
     source.map_ = std::move(map);
     source.map_n_ = n;
@@ -92,7 +116,7 @@ class Source {
         if (map_[j * map_n_ + i] > 0) {
           // The farthest corner of a lit pixel bounds every sample that can land in it.
           const double h = 1.0 / map_n_;
-          const double x = std::fabs(pixel_centre(i)) + h, y = std::fabs(pixel_centre(j)) + h;
+          const double x = std::fabs(pixel_centre(i, map_n_)) + h, y = std::fabs(pixel_centre(j, map_n_)) + h;
           largest = std::max(largest, std::min(1.0, std::sqrt(x * x + y * y)));
         }
     return largest;
@@ -168,7 +192,7 @@ class Source {
       : shape_(shape), sigma_in_(sigma_in), sigma_out_(sigma_out), opening_deg_(opening_deg),
         rotation_deg_(rotation_deg) {}
 
-  double pixel_centre(index_t i) const { return -1 + (i + 0.5) * 2.0 / map_n_; }
+  static double pixel_centre(index_t i, index_t n) { return -1 + (double(i) + 0.5) * 2.0 / double(n); }
 
   static void check_sigma(const char* where, const char* name, double sigma) {
     ::fabtwin::detail::require(std::isfinite(sigma) && sigma >= 0 && sigma <= 1, where, name, sigma,

@@ -5,6 +5,8 @@
 //   dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG   two poles, the first centred at ROTATION_DEG
 //   quasar:SIN:SOUT:OPENING_DEG:ROTATION_DEG   four poles, the first at ROTATION_DEG, then every 90
 //   FILE.npy                                   freeform: a square float64 map over sigma in [-1, 1]^2
+//                                              (Source::freeform refuses negative or non-finite
+//                                              values, an all-zero map and light outside |sigma| <= 1)
 // Numbers are parsed whole (no trailing characters); the shapes' own checks then apply.
 
 #include <cstdlib>
@@ -25,8 +27,11 @@ inline Source parse_source_spec(std::string_view spec) {
   };
   if (text.size() > 4 && text.compare(text.size() - 4, 4, ".npy") == 0) {
     const io::NpyArray<double> map = io::read_npy<double>(text);
-    if (map.shape.size() != 2 || map.shape[0] != map.shape[1])
-      throw fail("a square 2D float64 map (found " + std::to_string(map.shape.size()) + " dimensions)");
+    if (map.shape.size() != 2 || map.shape[0] != map.shape[1]) {
+      std::string shape;
+      for (const index_t extent : map.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(extent);
+      throw fail("a square 2D float64 map (found shape (" + shape + "))");
+    }
     return Source::freeform(map.data, map.shape[0]);
   }
   std::vector<std::string> parts;

@@ -89,15 +89,34 @@ struct PebModel {
 
 /// The Sentaurus Lithography set quoted by physics.md (used by the DeePEB paper): 90 s bake,
 /// diffusion lengths acid 10 nm lateral / 70 nm vertical, quencher 10 / 15 nm, k_c = 0.9 /s,
-/// k_r = 8.7 /s, Q0 = 0.4. The set gives no temperature or activation energies: the rates hold at
-/// the reference temperature (here 110 C) and the activation energies are left 0, so the set is
-/// meant for a constant-temperature bake.
+/// k_r = 8.7 /s, Q0 = 0.4. The set names no temperature: its values are taken to hold at 110 C
+/// (reference_kelvin = 383.15 K), the usual ArF bake for its 90 s, and a bake at any other
+/// temperature moves every rate from there by Arrhenius.
+///
+/// The set gives no activation energies; these come from elsewhere, each with what it rests on:
+/// - acid diffusion, 19.65 kcal/mol: measured for the ArF resist JSR AR165J (with ln A = 27.12,
+///   A in nm^2/s; physics.md, the AR165J entry of lithography simulators' resist tables). One
+///   193 nm resist, not necessarily the one behind the set.
+/// - quencher diffusion, 19.65 kcal/mol: no published value found. Assumed equal to the acid's:
+///   both are small molecules moving through the same glassy matrix.
+/// - k_r, 19.65 kcal/mol: the neutralisation of a strong acid by a base is diffusion-controlled
+///   (Smoluchowski; shown for a photoacid and a base by Cohen, Huppert and Agmon, J. Phys. Chem. A
+///   105, 7165 (2001)), so k_r = 4 pi (D_A + D_Q) r_contact takes the diffusivities' activation
+///   energy. A model argument, not a measurement.
+/// - k_c, 21 kcal/mol: the acid-catalysed deprotection of t-BOC-protected poly(hydroxystyrene), its
+///   rate-determining step computed by Ichikawa et al., J. Polym. Sci. A 36, 1035 (1998), and
+///   reported to agree with experiment. That is a 248 nm chemistry; the ester protecting groups of
+///   193 nm resists are of the high-activation kind (they need a bake near 100-130 C) and may lie
+///   some kcal/mol higher: not confirmed here.
+/// About 110 C these give 6.7 %/K (19.65 kcal/mol) and 7.2 %/K (21 kcal/mol), Ea / (R T^2).
 inline PebModel sentaurus_peb_model() {
+  constexpr double diffusion_kcal_per_mol = 19.65, deprotection_kcal_per_mol = 21.0;
   PebModel model;
-  model.acid = Diffusivity::from_lengths(10, 70, 90, 0);
-  model.quencher = Diffusivity::from_lengths(10, 15, 90, 0);
-  model.quench = {8.7, 0};
-  model.deprotect = {0.9, 0};
+  model.reference_kelvin = 383.15;
+  model.acid = Diffusivity::from_lengths(10, 70, 90, diffusion_kcal_per_mol);
+  model.quencher = Diffusivity::from_lengths(10, 15, 90, diffusion_kcal_per_mol);
+  model.quench = {8.7, diffusion_kcal_per_mol};
+  model.deprotect = {0.9, deprotection_kcal_per_mol};
   model.initial_quencher = 0.4;
   return model;
 }

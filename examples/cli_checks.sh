@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The examples against bad command lines and unusable paths: every case must end with the right
+# exit status and a message naming what was wrong, never with an abort, and before any heavy work
+# (the whole set takes seconds). Run by ctest as example_cli_checks:
+#   cli_checks.sh BIN_DIR SCRATCH_DIR
+# BIN_DIR holds the example programs; SCRATCH_DIR is emptied and used for fixtures and outputs.
+
+set -u
+bin=$1
+scratch=$2
+rm -rf "$scratch"
+mkdir -p "$scratch"
+failures=0
+checks=0
+
+# report NAME OK: counts a check and prints it, with the stderr of the run when OK is 0.
+report() {
+  local name=$1 ok=$2
+  checks=$((checks + 1))
+  if ((ok)); then
+    echo "ok    $name"
+  else
+    echo "FAIL  $name"
+    sed 's/^/        stderr: /' "$scratch/stderr"
+    failures=$((failures + 1))
+  fi
+}
+
+# expect STATUSES TEXT PROGRAM ARGS...: the program must exit with one of STATUSES ("2", "1|2"),
+# say TEXT on stderr (a fixed string), and not abort (no "terminate called", no status 134).
+expect() {
+  local want=$1 text=$2
+  shift 2
+  timeout 60 "$bin/$1" "${@:2}" >"$scratch/stdout" 2>"$scratch/stderr"
+  local got=$? ok=1
+  [[ "|$want|" == *"|$got|"* ]] || ok=0
+  grep -qF -- "$text" "$scratch/stderr" || ok=0
+  grep -q "terminate called" "$scratch/stderr" && ok=0
+  report "[$got] $* -> '$text'" $ok
+}
+
+# expect_help PROGRAM [ARGS...]: --help (anywhere) prints the usage on stdout and exits 0.
+expect_help() {
+  timeout 60 "$bin/$1" "${@:2}" >"$scratch/stdout" 2>"$scratch/stderr"
+  local got=$? ok=1
+  ((got == 0)) || ok=0
+  grep -q "^usage: $1" "$scratch/stdout" || ok=0
+  grep -q "^Exit status: 0 done, 1 error, 2 bad command line" "$scratch/stdout" || ok=0
+  [[ -s "$scratch/stderr" ]] && ok=0
+  report "[$got] $* prints its usage" $ok
+}
+
+# no_summary DIR: a run that failed left no summary.json in DIR.
+no_summary() {
+  local ok=1
+  [[ -e "$1/summary.json" ]] && ok=0
+  report "no summary.json in $1" $ok
+}
+
+# Fixtures: a regular file, a folder, and ICCAD kernel folders whose fh3.bin is a folder (fh0-2
+# are valid 1 x 1 kernels: six big-endian int32 nx = ny = 1, type 2, 0, 0, 0, then 1 + 0i).
+file="$scratch/regular_file"
+echo "not a folder" >"$file"
+folder="$scratch/a_folder"
+mkdir -p "$folder"
+kernels="$scratch/kernels"
+for set in M1OPC M1OPC_def; do
+  mkdir -p "$kernels/$set/fh3.bin"
+  printf '4\n1\n1\n1\n1\n' >"$kernels/$set/scales.txt"
+  for k in 0 1 2; do
+    printf '\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x3f\x80\x00\x00\x00\x00\x00\x00' \
+      >"$kernels/$set/fh$k.bin"
+  done
+done
+clip="$scratch/clip.glp"
+printf 'BEGIN\nEQUIV 1 1000 MICRON +X,+Y\nCNAME Temp_Top\nLEVEL M1\nCELL Temp_Top PRIME\n   RECT N M1 0 0 100 100\nENDMSG\n' >"$clip"
+socs=(--wavelength 193 --na 1.35 --index 1.43664 --source annular:0.6:0.9 --source-step 0.05 --field 1024 --pitch 4)
+
+# --help anywhere, even after a bad option.
+for program in aerial_image iccad13 socs_kernels peb layout_window quickstart; do
+  expect_help "$program" --help
+  expect_help "$program" --out x -h
+done
+expect_help iccad13 eval --kernels x --help
+expect_help aerial_image --count 2.7 --help
+
+# An output folder that cannot be used: refused by name before the work, no summary left.
+for out in "$file/out" /dev/null; do
+  expect 1 "'$out'" aerial_image --out "$out"
+  expect 1 "'$out'" peb --out "$out"
+  expect 1 "'$out'" layout_window --out "$out"
+  expect 1 "'$out'" quickstart --out "$out"
+  expect 1 "'$out'" socs_kernels "${socs[@]}" --count 4 --out "$out"
+  expect 1 "'$out'" iccad13 eval --kernels "$kernels" --clip "$clip" --out "$out"
+done
+no_summary "$file/out"
+expect 2 "--out '': expected a folder to write into" aerial_image --out ""
+
+# A run that fails part way removes the summary an earlier run left in its folder.
+for program in aerial_image layout_window socs_kernels iccad13; do
+  mkdir -p "$scratch/stale_$program"
+  echo '{"completed": true}' >"$scratch/stale_$program/summary.json"
+done
+expect 1 "read_glp" aerial_image --clip "$scratch/missing.glp" --out "$scratch/stale_aerial_image"
+no_summary "$scratch/stale_aerial_image"
+expect 1 "read_library" layout_window --gds "$scratch/missing.gds" --out "$scratch/stale_layout_window"
+no_summary "$scratch/stale_layout_window"
+expect 1 "'options.count' = 1000" socs_kernels "${socs[@]}" --count 1000 --out "$scratch/stale_socs_kernels"
+no_summary "$scratch/stale_socs_kernels"
+expect 1 "iccad13: " iccad13 eval --kernels "$kernels" --clip "$clip" --out "$scratch/stale_iccad13"
+no_summary "$scratch/stale_iccad13"
+# A summary that cannot reach stdout fails the run, and summary.json is not written after it.
+timeout 60 "$bin/quickstart" --out "$scratch/full_stdout" >/dev/full 2>"$scratch/stderr"
+status=$?
+report "[$status] quickstart --out DIR >/dev/full fails" $((status == 1))
+no_summary "$scratch/full_stdout"
+
+# A folder where a file is expected, a file where a folder is, and a kernel file that is a folder.
+expect 2 "--clip $folder: expected a file, found a folder" aerial_image --clip "$folder"
+expect 2 "--clip $folder: expected a file, found a folder" iccad13 eval --kernels "$kernels" --clip "$folder"
+expect 2 "--mask $folder: expected a file, found a folder" iccad13 eval --kernels "$kernels" --clip "$clip" --mask "$folder"
+expect 2 "--gds $folder: expected a file, found a folder" layout_window --gds "$folder"
+expect 2 "--kernels $file: expected a folder, found a file" aerial_image --kernels "$file"
+expect 2 "--kernels $file: expected a folder, found a file" iccad13 eval --kernels "$file" --clip "$clip"
+expect "1|2" "aerial_image: " aerial_image --kernels "$kernels/M1OPC" --out "$scratch/fh3"
+expect "1|2" "iccad13: " iccad13 eval --kernels "$kernels" --clip "$clip"
+
+# Numbers and lists read whole, or refused with the option, the value and what was expected.
+expect 2 "--count 2.7: expected a kernel count, a whole number >= 1" aerial_image --count 2.7
+expect 2 "--count 2.7: expected a kernel count, a whole number >= 1" socs_kernels "${socs[@]}" --count 2.7
+expect 2 "--pitch 4nm: expected a pixel pitch > 0 nm" layout_window --pitch 4nm
+expect 2 "--pitch 4nm: expected a pixel pitch > 0 nm" aerial_image --pitch 4nm
+expect 2 "--pitch 4nm: expected a pixel pitch > 0 nm" peb --pitch 4nm
+expect 2 "--window 0,0,10,10xyz: expected X0,Y0,X1,Y1" layout_window --window 0,0,10,10xyz
+expect 2 "--window 0,0,10,10,5: expected X0,Y0,X1,Y1" layout_window --window 0,0,10,10,5
+expect 2 "--layer 70000/0: expected a layer L/D with L and D whole numbers in 0..65535" layout_window --layer 70000/0
+expect 2 "--bake-s 0: expected a bake time > 0 s" peb --bake-s 0
+expect 2 "--dz 0: expected a layer thickness > 0 nm" peb --dz 0
+expect 2 "--thickness -80: expected a resist thickness > 0 nm" peb --thickness -80
+expect 2 "--pattern lines:90:45xyz: expected lines:PITCH:CD" aerial_image --pattern lines:90:45xyz
+expect 2 "--na 1.5: expected an NA below --index 1.43664" aerial_image --na 1.5
+expect 2 "--source annular:0.9:0.6: expected a source the optics accept" aerial_image --source annular:0.9:0.6
+mkdir -p "$scratch/map_folder.npy"
+expect 2 "--source $scratch/map_folder.npy: expected a source spec or a map FILE.npy, found a folder" \
+  aerial_image --source "$scratch/map_folder.npy"
+expect 2 "--out: the value is not valid UTF-8" aerial_image --out $'\xff'
+
+# Unknown options, missing values, repeats, stray words, a missing command or required option.
+expect 2 "unknown option --bogus" aerial_image --bogus 1
+expect 2 "unknown option --pitch=2 (write --pitch 2)" peb --pitch=2
+expect 2 "--pitch: missing value; expected a pixel pitch > 0 nm" layout_window --pitch
+expect 2 "--out: missing value before --pitch" aerial_image --out --pitch 2
+expect 2 "--pitch given twice (2, then 4); give it once" peb --pitch 2 --pitch 4
+expect 2 "unexpected argument stray" quickstart stray
+expect 2 "missing the command 'eval'" iccad13
+expect 2 "missing --clip FILE.glp (required)" iccad13 eval --kernels "$kernels"
+expect 2 "missing --count K (required)" socs_kernels "${socs[@]}"
+expect 2 "--clip and --pattern exclude each other" aerial_image --clip "$clip" --pattern lines:90:45
+
+echo "$((checks - failures)) of $checks checks passed"
+((failures == 0))
