@@ -20,8 +20,6 @@
 #include <compare>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +32,7 @@
 #include <vector>
 
 #include "fabtwin/core/error.hpp"
+#include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/layout/gdsii_records.hpp"
 #include "fabtwin/layout/geometry.hpp"
 #include "fabtwin/layout/predicates.hpp"
@@ -677,15 +676,7 @@ inline Library parse_library(std::string_view stream) { return Parser(stream).ru
 
 /// Reads and parses a GDSII file.
 inline Library read_library(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw io_error(::fabtwin::detail::argument_message("layout::gdsii::read_library", "file",
-                                                       file.string(), "a readable GDSII file"));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad())
-    throw io_error(::fabtwin::detail::argument_message("layout::gdsii::read_library", "file",
-                                                       file.string(), "a file that reads completely"));
-  return parse_library(bytes);
+  return parse_library(io::detail::read_file(file, "layout::gdsii::read_library"));
 }
 
 }  // namespace fabtwin::layout::gdsii
