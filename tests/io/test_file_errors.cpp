@@ -18,6 +18,7 @@
 
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fabtwin/io/json.hpp"
 #include "fabtwin/io/npy.hpp"
@@ -219,6 +220,30 @@ TEST_CASE("A write that fails part way keeps the old file bit for bit and leaves
     CHECK(listing(folder) == std::vector<std::string>{"good"});
     fs::remove(good);
   }
+  fs::remove_all(folder);
+}
+
+TEST_CASE("Permissions: a read-only folder or file refuses a write (not as root)", "[io][files][errors]") {
+  if (geteuid() == 0) {
+    WARN("skipped: root ignores permission bits (the other cases cover the same paths)");
+    return;
+  }
+  const fs::path folder = fresh_folder("permissions");
+  fs::create_directory(folder / "locked");
+  write_bytes(folder / "read_only", "keep");
+  fs::permissions(folder / "read_only", fs::perms::owner_read);
+  fs::permissions(folder / "locked", fs::perms::owner_read | fs::perms::owner_exec);
+  for (const Writer& writer : writers()) {
+    INFO(writer.name);
+    CHECK_THAT(io_error_of([&] { writer.write(folder / "locked" / "out"); }),
+               Contains("'" + (folder / "locked" / "out").string() + "'") && Contains("Permission denied"));
+    CHECK(fs::is_empty(folder / "locked"));
+    CHECK_THAT(io_error_of([&] { writer.write(folder / "read_only"); }),
+               Contains("'" + (folder / "read_only").string() + "'") && Contains("Permission denied"));
+    CHECK(read_bytes(folder / "read_only") == "keep");
+  }
+  CHECK(listing(folder) == std::vector<std::string>{"locked", "read_only"});
+  fs::permissions(folder / "locked", fs::perms::owner_all);
   fs::remove_all(folder);
 }
 

@@ -17,7 +17,7 @@
 // StagedFiles: all are written before any is renamed, so a failure while writing leaves the old set
 // whole; the declaring file is staged last, and its old version is removed before the others are
 // renamed, so a reader never finds a declaration next to data it does not describe.
-// POSIX (getpid, fstat).
+// POSIX (getpid, fstat, access).
 
 #include <atomic>
 #include <cerrno>
@@ -196,6 +196,10 @@ class StagedFiles {
       throw file_error(where_, "write", path,
                        "it is a " + std::string(file_kind(status.type())) +
                            "; expected a regular file or a new name");
+    // rename needs only the folder's permission: a file its owner made read-only must still refuse
+    // to be replaced, as it refused to be opened for writing.
+    if (std::filesystem::is_regular_file(status) && access(target.c_str(), W_OK) != 0)
+      throw file_error(where_, "write", path, std::strerror(errno));
 
     std::FILE* file = nullptr;
     Staged staged{target, {}};
