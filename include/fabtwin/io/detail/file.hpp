@@ -5,7 +5,8 @@
 // overloads, and never a half-written file.
 //
 // Reading: the path is checked first, so that a missing path, a folder or a device is named as
-// such, then read with C stdio.
+// such, then read with C stdio. Only regular files (or links to them) are read: a pipe or a device
+// could block or never end.
 //
 // Writing is all or nothing. Each file is written to a temporary sibling "<name>.tmp-<pid>-<n>" in
 // the same folder and renamed over the target only once every byte has been written, flushed and
