@@ -282,6 +282,10 @@ TEST_CASE("Readers name a folder, a missing path or a device given as a file", "
     CHECK_THAT(io_error_of([&] { read(under_file); }),
                Contains("'" + under_file.string() + "'") && Contains("Not a directory"));
   }
+  // Malformed content is reported with the path too.
+  write_bytes(folder / "bad.gds", std::string("\x00\x06\x00\x02\x02", 5));
+  CHECK_THAT(io_error_of([&] { layout::gdsii::read_library(folder / "bad.gds"); }),
+             Contains("'" + (folder / "bad.gds").string() + "'"));
   // Devices are refused rather than read (a FIFO or /dev/zero would block or never end).
   CHECK_THAT(io_error_of([] { io::read_npy<float>("/dev/zero"); }),
              Contains("'/dev/zero'") && Contains("character device"));

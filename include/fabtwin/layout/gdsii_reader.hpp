@@ -674,9 +674,15 @@ class Parser {
 /// Parses a GDSII stream held in memory.
 inline Library parse_library(std::string_view stream) { return Parser(stream).run(); }
 
-/// Reads and parses a GDSII file.
+/// Reads and parses a GDSII file; io_error naming the path and the reason when it cannot be read,
+/// and the parser's io_error with the path added when its content is malformed.
 inline Library read_library(const std::filesystem::path& file) {
-  return parse_library(io::detail::read_file(file, "layout::gdsii::read_library"));
+  const std::string bytes = io::detail::read_file(file, "layout::gdsii::read_library");
+  try {
+    return parse_library(bytes);
+  } catch (const io_error& e) {
+    throw io_error(std::string(e.what()) + " (in '" + file.string() + "')");
+  }
 }
 
 }  // namespace fabtwin::layout::gdsii

@@ -223,7 +223,8 @@ inline PolygonSet parse_glp(std::string_view text, std::string_view level = "M1"
   return detail::GlpParser(text, source).run(level);
 }
 
-/// Reads a .glp file (see parse_glp).
+/// Reads a .glp file (see parse_glp); io_error naming the path and the reason when it cannot be
+/// read.
 inline PolygonSet read_glp(const std::filesystem::path& file, std::string_view level = "M1") {
   return parse_glp(io::detail::read_file(file, "layout::read_glp"), level, file.string());
 }
