@@ -59,19 +59,17 @@ examples::Cli command_line(Options& o) {
 /// A 2048^2 mask from NPY, float32 or float64, checked to lie in [0, 1].
 Field<float, Host> read_mask(const std::string& path, const Grid& grid) {
   Field<float, Host> mask(grid);
-  const std::string descr = [&] {  // peek at the dtype so either precision is accepted
-    try {
-      (void)io::read_npy<float>(path);
-      return std::string("<f4");
-    } catch (const io_error&) {
-      return std::string("<f8");
-    }
-  }();
-  if (descr == "<f4") {
-    mask = io::read_npy_field<float>(path, grid);
-  } else {
+  // The header says the dtype; float64 masks are read as they are and rounded to the imager's float.
+  // Any other dtype, and a truncated or Fortran-ordered file, get read_npy's own message.
+  const std::string descr = io::read_npy_header(path).descr;
+  if (descr != "<f4" && descr != "<f8")
+    throw io_error("fabtwin iccad13: '" + path + "': found dtype '" + descr +
+                   "'; expected a float32 ('<f4') or float64 ('<f8') mask");
+  if (descr == "<f8") {
     const Field<double, Host> wide = io::read_npy_field<double>(path, grid);
     for (index_t i = 0; i < grid.size(); ++i) mask.view()[i] = float(wide.view()[i]);
+  } else {
+    mask = io::read_npy_field<float>(path, grid);
   }
   for (index_t i = 0; i < grid.size(); ++i) {
     const float v = mask.view()[i];

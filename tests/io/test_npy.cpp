@@ -198,6 +198,63 @@ TEST_CASE("NPY reading refuses what it cannot read faithfully, saying what it fo
                     Catch::Contains("at most 64 axes"));
 }
 
+TEST_CASE("NPY headers read without the data; each defect of a file has its own message",
+          "[io][npy][errors]") {
+  const std::string path = temp_path("header.npy");
+  const std::string data = float_bytes({1, 2, 3, 4, 5, 6});
+  const auto dict = [](const std::string& order) {
+    return "{'descr': '<f4', 'fortran_order': " + order + ", 'shape': (2, 3), }";
+  };
+
+  write_bytes(path, hand_made_npy(2, dict("True"), data.substr(0, 20)));
+  const io::NpyHeader header = io::read_npy_header(path);
+  CHECK(header.major_version == 2);
+  CHECK(header.minor_version == 0);
+  CHECK(header.descr == "<f4");
+  CHECK(header.fortran_order);
+  CHECK(header.shape == std::vector<index_t>{2, 3});
+  CHECK(header.header_bytes == 128);  // 12 bytes of preamble + the dict padded to 64-byte blocks
+  CHECK(header.data_bytes == 20);
+
+  const std::vector<complex<double>> samples{{1, 2}, {3, 4}};
+  io::write_npy(path, samples.data(), {2});
+  const io::NpyHeader written = io::read_npy_header(path);
+  CHECK(written.major_version == 1);
+  CHECK(written.descr == "<c16");
+  CHECK_FALSE(written.fortran_order);
+  CHECK(written.shape == std::vector<index_t>{2});
+  CHECK(written.header_bytes == 128);
+  CHECK(written.data_bytes == 32);
+
+  // A float32 file that is truncated, or in Fortran order, says so, not that its dtype is wrong.
+  const std::string truncated = npy_error(hand_made_npy(1, dict("False"), data.substr(0, 20)));
+  CHECK_THAT(truncated, Catch::Contains("truncated") && !Catch::Contains("dtype"));
+  const std::string fortran = npy_error(hand_made_npy(1, dict("True"), data));
+  CHECK_THAT(fortran, Catch::Contains("'fortran_order': True") && !Catch::Contains("dtype") &&
+                          !Catch::Contains("truncated"));
+  // The checks run in the order magic, header, dtype, order, size.
+  CHECK_THAT(npy_error(hand_made_npy(1, dict("True"), data.substr(0, 20))),
+             Catch::Contains("'fortran_order': True") && !Catch::Contains("truncated"));
+  CHECK_THAT(npy_error<double>(hand_made_npy(1, dict("True"), data.substr(0, 20))),
+             Catch::Contains("dtype '<f4'") && !Catch::Contains("fortran_order"));
+
+  // The header reader refuses a malformed preamble in its own name, and a truncated header as such.
+  write_bytes(path, hand_made_npy(1, dict("False"), data).substr(0, 40));
+  CHECK_THROWS_WITH(io::read_npy_header(path), Catch::Contains("fabtwin::io::read_npy_header: '" + path) &&
+                                                   Catch::Contains("the file is truncated"));
+  write_bytes(path, hand_made_npy(1, "{'descr': '<f4', 'shape': (2, 3)}", data));
+  CHECK_THROWS_WITH(io::read_npy_header(path), Catch::Contains("fabtwin::io::read_npy_header") &&
+                                                   Catch::Contains("without 'fortran_order'"));
+  std::filesystem::remove(path);
+  CHECK_THROWS_WITH(io::read_npy_header(path),
+                    Catch::Contains("'" + path + "'") && Catch::Contains("does not exist"));
+
+  const float sample = 0;
+  CHECK_THROWS_WITH(io::write_npy(path, &sample, {index_t(1) << 62, 4}),
+                    Catch::Contains("fits in 64 bits"));
+  CHECK_FALSE(std::filesystem::exists(path));
+}
+
 TEMPLATE_LIST_TEST_CASE("NPY files load into host fields on a grid of their shape", "[io][npy]",
                         test::Cases) {
   using T = typename TestType::real;

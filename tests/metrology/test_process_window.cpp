@@ -180,6 +180,10 @@ TEST_CASE("Process-window inputs are validated", "[metrology][process_window][er
                       Contains("cd_nm[1].size()"));
 
   const FocusExposureMatrix two({0, 10}, {1, 2}, Rows{{1, 2}, {1, 2}});
+  CHECK(two.cd(1, 1) == 2);
+  REQUIRE_THROWS_AS(two.cd(2, 0), invalid_argument);
+  REQUIRE_THROWS_WITH(two.cd(0, 2), Contains("argument 'd' = 2") && Contains("an index below 2"));
+  REQUIRE_THROWS_WITH(two.cd_at_focus(5), Contains("cd_at_focus") && Contains("argument 'f' = 5"));
   REQUIRE_THROWS_WITH(fit_bossung(two), Contains("at least 3 focus values"));
   const CdSpec spec{1.5, 0.1, std::nullopt};
   REQUIRE_THROWS_WITH(exposure_latitude(two, 2, spec), Contains("focus_index"));

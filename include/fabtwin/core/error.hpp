@@ -2,10 +2,13 @@
 // The exceptions fabtwin throws. Every message names the place, the argument, the value it got and
 // what was expected, so that a fab tool can show it to its user unchanged.
 
+#include <cstdio>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace fabtwin {
 
@@ -69,6 +72,35 @@ template <class Error = invalid_argument, class Value>
 void require(bool ok, std::string_view where, std::string_view argument, const Value& value,
              std::string_view expected) {
   if (!ok) throw Error(argument_message(where, argument, value, expected));
+}
+
+/// "fabtwin::optics::tcc_factor: out of memory: 5368709120 bytes (5.0 GiB) asked for the TCC
+/// factor (2000 frequencies x 167772 source points), a size set by period_nm = 2048 and source_step
+/// = 0.001"
+inline std::string memory_message(std::string_view where, double bytes, std::string_view what,
+                                  std::string_view cause) {
+  char size[64];
+  std::snprintf(size, sizeof size, "%.0f bytes (%.1f GiB)", bytes, bytes / (1024.0 * 1024 * 1024));
+  std::string message = "fabtwin::";
+  message.append(where).append(": out of memory: ").append(size).append(" asked for ");
+  message.append(what).append(", a size set by ").append(cause);
+  return message;
+}
+
+/// Runs `allocate`, which allocates memory sized by user input, and turns the std::bad_alloc of a
+/// host that cannot give it (or the std::length_error of a container asked for more than it can
+/// index) into out_of_memory (see memory_message): the caller learns which argument to change
+/// instead of seeing a bare "std::bad_alloc".
+template <class Allocate>
+decltype(auto) allocate_or_throw(std::string_view where, double bytes, std::string_view what,
+                                 std::string_view cause, Allocate&& allocate) {
+  try {
+    return std::forward<Allocate>(allocate)();
+  } catch (const std::bad_alloc&) {
+    throw out_of_memory(memory_message(where, bytes, what, cause));
+  } catch (const std::length_error&) {
+    throw out_of_memory(memory_message(where, bytes, what, cause));
+  }
 }
 
 }  // namespace detail

@@ -9,15 +9,16 @@
 // (3.0 only changes the header's text encoding to UTF-8, which the ASCII dicts of these dtypes do
 // not notice) and only what the writer produces: little-endian float32, float64, complex64 and
 // complex128 in C order, of exactly the requested type (no conversion) and exactly the byte count
-// the shape implies. Anything else is an io_error saying what was found and what was expected.
+// the shape implies. Anything else is an io_error saying what was found and what was expected,
+// checked in this order: the magic and version, the header, the dtype, the order, the data size.
+// read_npy_header reads the preamble alone, for callers that choose the type from the file.
+// Files are read and written through detail/file.hpp: errors name the path and the system's
+// reason, and a write that fails leaves no partial file.
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,7 @@
 #include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
+#include "fabtwin/io/detail/file.hpp"
 
 namespace fabtwin::io {
 namespace detail {
@@ -68,22 +70,21 @@ void write_npy(const std::string& path, const T* data, const std::vector<index_t
   // 65535 bytes a version 1.0 length field can describe.
   ::fabtwin::detail::require(shape.size() <= 64, "io::write_npy", "shape.size()", shape.size(),
                              "at most 64 axes");
-  index_t count = 1;
+  index_t count = 1, bytes = 0;
   for (index_t extent : shape) {
     ::fabtwin::detail::require(extent >= 0, "io::write_npy", "shape", extent,
                                "non-negative extents");
-    count *= extent;
+    ::fabtwin::detail::require(!__builtin_mul_overflow(count, extent, &count), "io::write_npy",
+                               "shape", extent, "extents whose product fits in 64 bits");
   }
+  ::fabtwin::detail::require(!__builtin_mul_overflow(count, index_t(sizeof(T)), &bytes),
+                             "io::write_npy", "shape", count, "a sample count whose bytes fit in 64 bits");
   static_assert(std::endian::native == std::endian::little,
                 "fabtwin::io::write_npy writes the host's bytes as little-endian samples");
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out)
-    throw io_error("fabtwin::io::write_npy: cannot open '" + path +
-                   "' for writing: " + std::strerror(errno));
-  const std::string preamble = detail::npy_preamble<T>(shape);
-  out.write(preamble.data(), std::streamsize(preamble.size()));
-  out.write(reinterpret_cast<const char*>(data), std::streamsize(sizeof(T) * std::size_t(count)));
-  if (!out) throw io_error("fabtwin::io::write_npy: writing '" + path + "' failed");
+  detail::write_file(path,
+                     {detail::npy_preamble<T>(shape),
+                      std::string_view(reinterpret_cast<const char*>(data), std::size_t(bytes))},
+                     "io::write_npy");
 }
 
 /// The shape (slowest axis first) and samples of an NPY file.
@@ -93,21 +94,26 @@ struct NpyArray {
   std::vector<T> data;
 };
 
+/// What the preamble of an NPY file says (read_npy_header), read without the samples.
+struct NpyHeader {
+  int major_version = 1, minor_version = 0;
+  std::string descr;           ///< NumPy's dtype string as written, e.g. "<f4" (little-endian float32)
+  bool fortran_order = false;  ///< true: the samples are stored fastest axis first
+  std::vector<index_t> shape;  ///< extents as the file lists them
+  std::size_t header_bytes = 0;  ///< bytes before the first sample (magic, version, length, dict)
+  std::uintmax_t data_bytes = 0; ///< bytes after them, as found in the file
+};
+
 namespace detail {
 
 /// Reads the dict literal of an NPY header: the Python subset numpy.lib.format writes.
 class NpyHeaderParser {
  public:
-  NpyHeaderParser(std::string_view text, std::string path) : text_(text), path_(std::move(path)) {}
+  NpyHeaderParser(std::string_view text, std::string path, std::string_view where)
+      : text_(text), path_(std::move(path)), where_(where) {}
 
-  struct Header {
-    std::string descr;
-    bool fortran_order = false;
-    std::vector<index_t> shape;
-  };
-
-  Header parse() {
-    Header header;
+  /// Fills descr, fortran_order and shape of `header`.
+  void parse(NpyHeader& header) {
     bool seen[3] = {false, false, false};
     expect('{');
     while (skip_space(), peek() != '}') {
@@ -136,12 +142,11 @@ class NpyHeaderParser {
                                            : !seen[1] ? "'fortran_order'"
                                                       : "'shape'"),
            "the keys 'descr', 'fortran_order' and 'shape'");
-    return header;
   }
 
-  /// Throws io_error: "fabtwin::io::read_npy: 'path': header has X; expected Y".
+  /// Throws io_error: "fabtwin::<where>: 'path': header has X; expected Y".
   [[noreturn]] void fail(const std::string& found, const std::string& expected) const {
-    throw io_error("fabtwin::io::read_npy: '" + path_ + "': header has " + found + " at byte " +
+    throw io_error("fabtwin::" + where_ + ": '" + path_ + "': header has " + found + " at byte " +
                    std::to_string(at_) + " of the dict; expected " + expected);
   }
 
@@ -200,53 +205,80 @@ class NpyHeaderParser {
   }
 
   std::string_view text_;
-  std::string path_;
+  std::string path_, where_;
   std::size_t at_ = 0;
 };
 
-inline std::string read_whole_file(const std::string& path, std::string_view where) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw io_error("fabtwin::" + std::string(where) + ": cannot open '" + path +
-                   "' for reading: " + std::strerror(errno));
-  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad())
-    throw io_error("fabtwin::" + std::string(where) + ": reading '" + path + "' failed");
-  return bytes;
+/// io_error "fabtwin::<where>: '<path>': found <found>; expected <expected>".
+inline io_error npy_error(std::string_view where, const std::string& path, const std::string& found,
+                          const std::string& expected) {
+  return io_error("fabtwin::" + std::string(where) + ": '" + path + "': found " + found + "; expected " +
+                  expected);
+}
+
+/// Reads and checks the preamble of the NPY file open in `in`, leaving `in` at the first sample:
+/// the magic and version, then the header's length and dict.
+inline NpyHeader read_npy_preamble(InputFile& in, std::string_view where) {
+  const std::string path = in.path().string();
+  const auto fail = [&](const std::string& found, const std::string& expected) {
+    return npy_error(where, path, found, expected);
+  };
+  char start[12];
+  std::size_t got = in.read(start, 10);
+  if (got < 10 || std::memcmp(start, "\x93NUMPY", 6) != 0)
+    throw fail(got < 10 ? std::to_string(got) + " bytes" : "no NPY magic",
+               "a file starting with \"\\x93NUMPY\" and a version");
+  NpyHeader header;
+  header.major_version = std::uint8_t(start[6]);
+  header.minor_version = std::uint8_t(start[7]);
+  if (!(header.minor_version == 0 && header.major_version >= 1 && header.major_version <= 3))
+    throw fail("format version " + std::to_string(header.major_version) + "." +
+                   std::to_string(header.minor_version),
+               "version 1.0, 2.0 or 3.0");
+  const std::size_t prefix = header.major_version == 1 ? 10 : 12;
+  if (prefix > got) got += in.read(start + got, prefix - got);
+  if (got < prefix) throw fail(std::to_string(got) + " bytes", "a complete preamble");
+  std::size_t header_length = 0;
+  for (std::size_t k = prefix; k-- > 8;)
+    header_length = header_length * 256 + std::uint8_t(start[k]);
+  if (in.size() - prefix < header_length)
+    throw fail("a header of " + std::to_string(header_length) + " bytes in a file of " +
+                   std::to_string(in.size()),
+               "the complete header (the file is truncated)");
+  std::string dict;
+  ::fabtwin::detail::allocate_or_throw(where, double(header_length), "the header of '" + path + "'",
+                                       "the header length it declares",
+                                       [&] { dict.resize(header_length); });
+  if (in.read(dict.data(), header_length) < header_length)
+    throw fail("a header of " + std::to_string(header_length) + " bytes, of which the file holds fewer",
+               "the complete header (the file is truncated)");
+  NpyHeaderParser(dict, path, where).parse(header);
+  header.header_bytes = prefix + header_length;
+  header.data_bytes = in.size() - header.header_bytes;
+  return header;
 }
 
 }  // namespace detail
+
+/// The preamble of the NPY file at `path` (dtype, order, shape, sizes), without reading its samples;
+/// io_error when the file is missing or its magic, version or header is malformed. The dtype, order
+/// and data size are reported, not checked: read_npy checks them.
+inline NpyHeader read_npy_header(const std::string& path) {
+  detail::InputFile in(path, "io::read_npy_header");
+  return detail::read_npy_preamble(in, "io::read_npy_header");
+}
 
 /// Reads an NPY file holding samples of type T (see the rules at the top of this file).
 template <class T>
 NpyArray<T> read_npy(const std::string& path) {
   static_assert(std::endian::native == std::endian::little,
                 "fabtwin::io::read_npy reads little-endian samples as the host's bytes");
-  const std::string bytes = detail::read_whole_file(path, "io::read_npy");
+  constexpr const char* where = "io::read_npy";
+  detail::InputFile in(path, where);
+  NpyHeader header = detail::read_npy_preamble(in, where);
   const auto fail = [&path](const std::string& found, const std::string& expected) {
-    return io_error("fabtwin::io::read_npy: '" + path + "': found " + found + "; expected " +
-                    expected);
+    return detail::npy_error(where, path, found, expected);
   };
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
-    throw fail(bytes.size() < 10 ? std::to_string(bytes.size()) + " bytes" : "no NPY magic",
-               "a file starting with \"\\x93NUMPY\" and a version");
-  const int major = std::uint8_t(bytes[6]), minor = std::uint8_t(bytes[7]);
-  if (!(minor == 0 && (major == 1 || major == 2 || major == 3)))
-    throw fail("format version " + std::to_string(major) + "." + std::to_string(minor),
-               "version 1.0, 2.0 or 3.0");
-  const std::size_t prefix = major == 1 ? 10 : 12;
-  if (bytes.size() < prefix)
-    throw fail(std::to_string(bytes.size()) + " bytes", "a complete preamble");
-  std::size_t header_length = 0;
-  for (std::size_t k = prefix; k-- > 8;)
-    header_length = header_length * 256 + std::uint8_t(bytes[k]);
-  if (bytes.size() - prefix < header_length)
-    throw fail("a header of " + std::to_string(header_length) + " bytes in a file of " +
-                   std::to_string(bytes.size()),
-               "the complete header (the file is truncated)");
-
-  const auto header =
-      detail::NpyHeaderParser(std::string_view(bytes).substr(prefix, header_length), path).parse();
   const std::string descr = detail::npy_descr<T>();
   if (header.descr != descr)
     throw fail(
@@ -261,16 +293,23 @@ NpyArray<T> read_npy(const std::string& path) {
       throw fail("a shape whose size overflows 64 bits", "a shape that fits in memory");
   if (__builtin_mul_overflow(count, index_t(sizeof(T)), &total_bytes))
     throw fail("a shape whose size overflows 64 bits", "a shape that fits in memory");
-  const std::size_t data_bytes = bytes.size() - prefix - header_length;
   const auto expected_bytes = std::size_t(total_bytes);
-  if (data_bytes != expected_bytes)
-    throw fail(std::to_string(data_bytes) + " bytes of data" +
-                   (data_bytes < expected_bytes ? " (the file is truncated)" : " (trailing bytes)"),
-               std::to_string(expected_bytes) + " bytes for " + std::to_string(count) +
-                   " samples of " + std::to_string(sizeof(T)) + " bytes");
-  NpyArray<T> array{header.shape, std::vector<T>(std::size_t(count))};
-  if (count > 0)
-    std::memcpy(array.data.data(), bytes.data() + prefix + header_length, expected_bytes);
+  const auto expect_data = [&](std::uintmax_t data_bytes) {
+    return fail(std::to_string(data_bytes) + " bytes of data" +
+                    (data_bytes < expected_bytes ? " (the file is truncated)" : " (trailing bytes)"),
+                std::to_string(expected_bytes) + " bytes for " + std::to_string(count) +
+                    " samples of " + std::to_string(sizeof(T)) + " bytes");
+  };
+  if (header.data_bytes != expected_bytes) throw expect_data(header.data_bytes);
+  NpyArray<T> array{std::move(header.shape), {}};
+  ::fabtwin::detail::allocate_or_throw(where, double(expected_bytes), "the samples of '" + path + "'",
+                                       "the shape in its header",
+                                       [&] { array.data.resize(std::size_t(count)); });
+  // The file may have changed since it was opened: what is read is checked again.
+  const std::size_t got = in.read(array.data.data(), expected_bytes);
+  char extra;
+  if (got < expected_bytes || in.read(&extra, 1) != 0)
+    throw expect_data(got < expected_bytes ? got : expected_bytes + 1);
   return array;
 }
 

@@ -25,8 +25,6 @@
 #include <compare>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +37,7 @@
 #include <vector>
 
 #include "fabtwin/core/error.hpp"
+#include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/layout/gdsii_records.hpp"
 #include "fabtwin/layout/geometry.hpp"
 #include "fabtwin/layout/predicates.hpp"
@@ -871,17 +870,15 @@ class Parser {
 /// Parses a GDSII stream held in memory.
 inline Library parse_library(std::string_view stream) { return Parser(stream).run(); }
 
-/// Reads and parses a GDSII file.
+/// Reads and parses a GDSII file; io_error naming the path and the reason when it cannot be read,
+/// and the parser's io_error with the path added when its content is malformed.
 inline Library read_library(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw io_error(::fabtwin::detail::argument_message("layout::gdsii::read_library", "file",
-                                                       file.string(), "a readable GDSII file"));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad())
-    throw io_error(::fabtwin::detail::argument_message("layout::gdsii::read_library", "file",
-                                                       file.string(), "a file that reads completely"));
-  return parse_library(bytes);
+  const std::string bytes = io::detail::read_file(file, "layout::gdsii::read_library");
+  try {
+    return parse_library(bytes);
+  } catch (const io_error& e) {
+    throw io_error(std::string(e.what()) + " (in '" + file.string() + "')");
+  }
 }
 
 }  // namespace fabtwin::layout::gdsii

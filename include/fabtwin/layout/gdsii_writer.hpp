@@ -10,11 +10,11 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 
 #include "fabtwin/core/error.hpp"
+#include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/layout/gdsii_reader.hpp"
 #include "fabtwin/layout/gdsii_records.hpp"
 #include "fabtwin/layout/geometry.hpp"
@@ -131,13 +131,7 @@ inline std::string serialize(const PolygonSet& set, const WriteOptions& options 
 /// Writes `set` to `file` as a GDSII stream (see serialize).
 inline void write_file(const std::filesystem::path& file, const PolygonSet& set,
                        const WriteOptions& options = {}) {
-  const std::string bytes = serialize(set, options);
-  std::ofstream out(file, std::ios::binary);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
-  out.close();
-  if (!out)
-    throw io_error(::fabtwin::detail::argument_message("layout::gdsii::write_file", "file",
-                                                       file.string(), "a writable path"));
+  io::detail::write_file(file, serialize(set, options), "layout::gdsii::write_file");
 }
 
 }  // namespace fabtwin::layout::gdsii

@@ -19,8 +19,6 @@
 #include <charconv>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <sstream>
 #include <string>
@@ -28,6 +26,7 @@
 #include <vector>
 
 #include "fabtwin/core/error.hpp"
+#include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/layout/geometry.hpp"
 #include "fabtwin/layout/predicates.hpp"
 #include "fabtwin/layout/shapes.hpp"
@@ -253,14 +252,10 @@ inline PolygonSet parse_glp(std::string_view text, std::string_view level = "M1"
   return detail::GlpParser(text, source).run(level);
 }
 
-/// Reads a .glp file (see parse_glp).
+/// Reads a .glp file (see parse_glp); io_error naming the path and the reason when it cannot be
+/// read.
 inline PolygonSet read_glp(const std::filesystem::path& file, std::string_view level = "M1") {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw io_error(::fabtwin::detail::argument_message("layout::read_glp", "file", file.string(),
-                                                       "a readable .glp file"));
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_glp(text, level, file.string());
+  return parse_glp(io::detail::read_file(file, "layout::read_glp"), level, file.string());
 }
 
 }  // namespace fabtwin::layout

@@ -59,10 +59,24 @@ class FocusExposureMatrix {
   const std::vector<double>& dose() const { return dose_; }
   std::size_t focus_count() const { return focus_.size(); }
   std::size_t dose_count() const { return dose_.size(); }
-  double cd(std::size_t f, std::size_t d) const { return cd_.at(f).at(d); }
-  const std::vector<double>& cd_at_focus(std::size_t f) const { return cd_.at(f); }
+  /// The CD at focus_nm[f] and dose[d]; invalid_argument for an index out of range.
+  double cd(std::size_t f, std::size_t d) const {
+    require_index("metrology::FocusExposureMatrix::cd", "f", f, focus_.size());
+    require_index("metrology::FocusExposureMatrix::cd", "d", d, dose_.size());
+    return cd_[f][d];
+  }
+  /// The CDs at focus_nm[f], one per dose; invalid_argument for an index out of range.
+  const std::vector<double>& cd_at_focus(std::size_t f) const {
+    require_index("metrology::FocusExposureMatrix::cd_at_focus", "f", f, focus_.size());
+    return cd_[f];
+  }
 
  private:
+  static void require_index(const char* where, const char* name, std::size_t index, std::size_t size) {
+    ::fabtwin::detail::require(index < size, where, name, index,
+                               "an index below " + std::to_string(size));
+  }
+
   static void require_axis(const std::vector<double>& values, const char* where, const char* name) {
     ::fabtwin::detail::require(!values.empty(), where, std::string(name) + ".size()", 0,
                                "at least one value");

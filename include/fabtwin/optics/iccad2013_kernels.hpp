@@ -56,7 +56,6 @@
 #include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
-#include "fabtwin/io/npy.hpp"
 #include "fabtwin/optics/kernel_set.hpp"
 
 namespace fabtwin::optics {
@@ -203,8 +202,9 @@ inline std::vector<long long> iccad_kernel_indices(const std::filesystem::path& 
                                                     std::string_view where) {
   std::vector<long long> indices;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
+  // increment(ec), not ++: the range-for's operator++ throws filesystem_error.
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
     if (name.size() <= 6 || !name.starts_with("fh") || !name.ends_with(".bin")) continue;
     const std::string_view digits = std::string_view(name).substr(2, name.size() - 6);
     long long k = 0;
@@ -228,17 +228,18 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
   ::fabtwin::detail::require(std::isfinite(period_nm) && period_nm > 0, where, "period_nm", period_nm,
                              "a positive field period in nm");
   const std::filesystem::path folder(dir);
-  if (!std::filesystem::is_directory(folder))
-    throw io_error(::fabtwin::detail::argument_message(where, "dir", dir,
-                                                       "a folder holding scales.txt and fh<k>.bin"));
+  if (const std::string reason = io::detail::not_a_folder(folder); !reason.empty())
+    throw io_error(::fabtwin::detail::argument_message(
+        where, "dir", dir, "a folder holding scales.txt and fh<k>.bin, but " + reason));
   const std::string scales_file = (folder / "scales.txt").string();
-  if (!std::filesystem::exists(scales_file))
+  std::error_code ec;  // a scales.txt that exists but cannot be read is reported by read_file
+  if (std::filesystem::status(scales_file, ec).type() == std::filesystem::file_type::not_found)
     throw io_error("fabtwin::" + std::string(where) + ": '" + scales_file +
                    "' is missing; expected the kernel count and weights of the folder");
 
   KernelSet set;
   set.period_nm = period_nm;
-  set.weights = detail::parse_iccad_scales(io::detail::read_whole_file(scales_file, where), scales_file);
+  set.weights = detail::parse_iccad_scales(io::detail::read_file(scales_file, where), scales_file);
   const std::size_t count = set.weights.size();
 
   const std::vector<long long> present = detail::iccad_kernel_indices(folder, where);
@@ -257,7 +258,7 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
   for (std::size_t k = 0; k < count; ++k) {
     const std::string file = (folder / detail::iccad_kernel_name(k)).string();
     const detail::IccadKernelFile kernel =
-        detail::parse_iccad_kernel(io::detail::read_whole_file(file, where), file);
+        detail::parse_iccad_kernel(io::detail::read_file(file, where), file);
     if (k == 0) {
       set.radius = (kernel.side - 1) / 2;
       set.spectra.resize(count * std::size_t(set.bins()));
@@ -279,6 +280,10 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
 /// holds scales.txt and fh0.bin .. fh<K-1>.bin; stray fh<k>.bin files of an earlier, larger set
 /// are removed so that the folder reads back as this set. Samples are rounded to float32;
 /// invalid_argument for a set that does not validate or a sample beyond float32's range.
+/// All or nothing: the kernel files are written first and scales.txt, which declares them, last,
+/// all under temporary names renamed into place once every file is complete. A failure while
+/// writing leaves an earlier set in `dir` as it was; one while renaming leaves no scales.txt, so
+/// the folder reads as incomplete, never as a set of other kernels.
 inline void write_iccad_kernels(const std::string& dir, const KernelSet& set) {
   constexpr const char* where = "optics::write_iccad_kernels";
   set.validate(where);
@@ -289,21 +294,12 @@ inline void write_iccad_kernels(const std::string& dir, const KernelSet& set) {
                                "a sample within float32 range (the file stores float32)");
   }
   const std::filesystem::path folder(dir);
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec || !std::filesystem::is_directory(folder))
-    throw io_error("fabtwin::" + std::string(where) + ": cannot create the folder '" + dir +
-                   "': " + (ec ? ec.message() : "a file of that name exists"));
+  io::detail::create_folder(folder, where);
 
+  // All or nothing (io/detail/file.hpp): every file is written under a temporary name first, and
+  // scales.txt, which declares the set, is renamed into place last.
+  io::detail::StagedFiles files(where);
   const std::size_t count = set.weights.size();
-  std::string scales = std::to_string(count) + "\n";
-  for (const double w : set.weights) {
-    char buffer[64];
-    scales.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, w).ptr);
-    scales += '\n';
-  }
-  io::detail::write_file((folder / "scales.txt").string(), scales, where);
-
   const index_t n = set.side();
   for (std::size_t k = 0; k < count; ++k) {
     std::string bytes;
@@ -316,11 +312,24 @@ inline void write_iccad_kernels(const std::string& dir, const KernelSet& set) {
         detail::store_big_endian_float(float(v.real()), bytes);
         detail::store_big_endian_float(float(v.imag()), bytes);
       }
-    io::detail::write_file((folder / detail::iccad_kernel_name(k)).string(), bytes, where);
+    files.stage(folder / detail::iccad_kernel_name(k), {bytes});
   }
+  std::string scales = std::to_string(count) + "\n";
+  for (const double w : set.weights) {
+    char buffer[64];
+    scales.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, w).ptr);
+    scales += '\n';
+  }
+  files.stage(folder / "scales.txt", {scales});
+
+  // The old scales.txt goes before the stray kernels of a larger set do: from here until the new
+  // one is in place, a reader (or the folder a failure leaves) has no declaration rather than a
+  // wrong one.
+  io::detail::remove_file(folder / "scales.txt", where);
   for (const long long k : detail::iccad_kernel_indices(folder, where))
     if (k >= static_cast<long long>(count))
-      std::filesystem::remove(folder / ("fh" + std::to_string(k) + ".bin"));
+      io::detail::remove_file(folder / ("fh" + std::to_string(k) + ".bin"), where);
+  files.commit();
 }
 
 }  // namespace fabtwin::optics

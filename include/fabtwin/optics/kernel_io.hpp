@@ -11,6 +11,11 @@
 // load_kernels refuses, with an io_error naming the file, missing files, a malformed or
 // incomplete kernels.json, another format or version, arrays whose shape disagrees with the JSON,
 // and non-finite values.
+// save_kernels writes all or nothing (io/detail/file.hpp): the three files are written under
+// temporary names and renamed into place only when all are complete, the arrays first and
+// kernels.json, which declares them, last (its old version is removed before the arrays are
+// renamed). A failed save leaves an earlier set in the folder as it was, and a reader never finds a
+// kernels.json beside arrays it does not describe.
 
 #include <charconv>
 #include <cmath>
@@ -27,6 +32,7 @@
 #include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
+#include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/io/json.hpp"
 #include "fabtwin/io/npy.hpp"
 #include "fabtwin/optics/kernel_set.hpp"
@@ -224,8 +230,8 @@ inline std::string shape_text(const std::vector<index_t>& shape) {
 }  // namespace detail
 
 /// Saves `set` (validated; energy must be a finite share >= 0) into `dir`, created when missing:
-/// kernels.npy, weights.npy and kernels.json (see the file comment). `description` is stored as
-/// free text (UTF-8).
+/// kernels.npy, weights.npy and kernels.json, all or nothing (see the file comment). `description`
+/// is stored as free text (UTF-8).
 inline void save_kernels(const std::string& dir, const KernelSet& set, std::string_view description = {}) {
   constexpr const char* where = "optics::save_kernels";
   set.validate(where);
@@ -241,31 +247,35 @@ inline void save_kernels(const std::string& dir, const KernelSet& set, std::stri
   if (!description.empty()) meta["description"] = description;  // refuses invalid UTF-8
 
   const std::filesystem::path folder(dir);
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec || !std::filesystem::is_directory(folder))
-    throw io_error("fabtwin::" + std::string(where) + ": cannot create the folder '" + dir +
-                   "': " + (ec ? ec.message() : "a file of that name exists"));
-  std::vector<complex<double>> spectra;  // the NPY writer takes fabtwin's complex type
-  spectra.reserve(set.spectra.size());
-  for (const std::complex<double>& v : set.spectra) spectra.emplace_back(v.real(), v.imag());
-  io::write_npy((folder / "kernels.npy").string(), spectra.data(), {set.count(), set.side(), set.side()});
-  io::write_npy((folder / "weights.npy").string(), set.weights.data(), {set.count()});
-  io::write_json((folder / "kernels.json").string(), meta);
+  io::detail::create_folder(folder, where);
+  // std::complex<double> is stored as the two doubles (re, im) that NPY's '<c16' names.
+  const std::string_view spectra(reinterpret_cast<const char*>(set.spectra.data()),
+                                 set.spectra.size() * sizeof(std::complex<double>));
+  const std::string_view weights(reinterpret_cast<const char*>(set.weights.data()),
+                                 set.weights.size() * sizeof(double));
+  // All or nothing (io/detail/file.hpp): the arrays, then kernels.json, which declares them.
+  io::detail::StagedFiles files(where);
+  files.stage(folder / "kernels.npy",
+              {io::detail::npy_preamble<complex<double>>({set.count(), set.side(), set.side()}), spectra});
+  files.stage(folder / "weights.npy", {io::detail::npy_preamble<double>({set.count()}), weights});
+  files.stage(folder / "kernels.json", {meta.dump(2) + "\n"});
+  files.commit();
 }
 
 /// Loads a set saved by save_kernels (see the file comment for what is refused).
 inline KernelSet load_kernels(const std::string& dir) {
   constexpr const char* where = "optics::load_kernels";
   const std::filesystem::path folder(dir);
-  for (const char* name : {"kernels.json", "kernels.npy", "weights.npy"})
-    if (!std::filesystem::is_regular_file(folder / name))
+  for (const char* name : {"kernels.json", "kernels.npy", "weights.npy"}) {
+    std::error_code ec;  // a path that exists but cannot be read is reported by the reads below
+    if (std::filesystem::status(folder / name, ec).type() == std::filesystem::file_type::not_found)
       throw io_error("fabtwin::" + std::string(where) + ": '" + (folder / name).string() +
                      "' is missing; expected a kernel folder written by save_kernels "
                      "(kernels.json, kernels.npy, weights.npy)");
+  }
 
   const std::string json_file = (folder / "kernels.json").string();
-  const std::string json_text = io::detail::read_whole_file(json_file, where);
+  const std::string json_text = io::detail::read_file(json_file, where);
   detail::FlatJsonReader reader(json_text, json_file);
   const auto members = reader.parse();
   const auto format = members.find("format");

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -56,6 +57,18 @@ inline index_t kernels_for_energy(const Eigen::VectorXd& values, double trace, d
   return values.size();
 }
 
+/// Bytes the eigen step holds for K = `count` pairs of an n-row TCC, by the solver
+/// leading_eigenpairs' automatic choice takes: dense, T and its eigenvectors (2 n^2 complex
+/// doubles); iterative, the Krylov basis and its image (2 n m, m = block (steps + 1)) and the
+/// Rayleigh-Ritz matrix with its eigenvectors (2 m^2).
+inline double eigen_step_bytes(index_t n, index_t count) {
+  const double complex_bytes = sizeof(std::complex<double>);
+  if (n <= dense_eigen_rows || 4 * count > n) return 2 * double(n) * double(n) * complex_bytes;
+  const KrylovShape shape = krylov_shape(n, count);
+  const double m = double(shape.block) * double(shape.steps + 1);
+  return (2 * double(n) * m + 2 * m * m) * complex_bytes;
+}
+
 }  // namespace detail
 
 inline KernelSet socs_kernels(const OpticalSystem& system, const Source& source, const SocsOptions& options) {
@@ -75,7 +88,12 @@ inline KernelSet socs_kernels(const OpticalSystem& system, const Source& source,
               ::fabtwin::detail::describe(system.na) + ", " + source.describe() + " and period " +
               ::fabtwin::detail::describe(options.period_nm) + " nm");
   const TccFactor tcc = detail::make_factor(where, system, std::move(support), std::move(points));
-  const Eigenpairs pairs = leading_eigenpairs(tcc.a, options.count);
+  const Eigenpairs pairs = ::fabtwin::detail::allocate_or_throw(
+      where, detail::eigen_step_bytes(tcc.support.size(), options.count), "the TCC's eigen step",
+      "options.period_nm = " + ::fabtwin::detail::describe(options.period_nm) + " (" +
+          std::to_string(tcc.support.size()) + " frequencies) and options.count = " +
+          std::to_string(options.count),
+      [&] { return leading_eigenpairs(tcc.a, options.count); });
   const double trace = tcc.trace();
   require(trace > 0, where, "source", source.describe(), "a source whose light passes the pupil");
   const index_t kept = options.energy > 0 ? detail::kernels_for_energy(pairs.values, trace, options.energy)

@@ -98,14 +98,23 @@ inline double support_radius_bins(const OpticalSystem& system, const Source& sou
 }
 
 /// Support of already validated arguments. Refuses, before enumerating it, a support whose factor
-/// with `columns` source points could exceed the size limit (pi (rho + 1)^2 bounds the bin count).
+/// with `columns` source points could exceed the size limit (pi (rho + 1)^2 bounds the bin count:
+/// the unit squares centred on the bins of a disc of radius rho lie in the disc of radius rho + 1).
+/// Allocation failures, here and in make_factor, are out_of_memory naming the size and its cause.
 inline TccSupport make_support(const char* where, const OpticalSystem& system, const Source& source,
                                double period_nm, std::size_t columns = 1) {
   const double rho = support_radius_bins(system, source, period_nm);
-  check_factor_size(where, std::floor(std::numbers::pi * (rho + 1) * (rho + 1)), double(columns));
+  const double bin_bound = std::floor(std::numbers::pi * (rho + 1) * (rho + 1));
+  check_factor_size(where, bin_bound, double(columns));
   TccSupport support;
   support.period_nm = period_nm;
   support.radius = index_t(std::floor(rho));
+  ::fabtwin::detail::allocate_or_throw(
+      where, 2 * bin_bound * sizeof(index_t), "the TCC's frequency list",
+      "the field period " + ::fabtwin::detail::describe(period_nm) + " nm", [&] {
+        support.p.reserve(std::size_t(bin_bound));
+        support.q.reserve(std::size_t(bin_bound));
+      });
   const index_t r = support.radius;
   for (index_t q = -r; q <= r; ++q)
     for (index_t p = -r; p <= r; ++p)
@@ -125,7 +134,12 @@ inline TccFactor make_factor(const char* where, const OpticalSystem& system, Tcc
   const index_t n = support.size();
   const index_t columns = index_t(tcc.points.size());
   check_factor_size(where, double(n), double(columns));
-  tcc.a.resize(n, columns);
+  // The size check bounds what is asked for, not what the host can give.
+  ::fabtwin::detail::allocate_or_throw(
+      where, double(n) * double(columns) * sizeof(std::complex<double>), "the TCC factor",
+      "the field period " + ::fabtwin::detail::describe(support.period_nm) + " nm (" + std::to_string(n) +
+          " frequencies) and the source step (" + std::to_string(columns) + " source points)",
+      [&] { tcc.a.resize(n, columns); });
   const double cutoff = system.cutoff();
   const double period = support.period_nm;
 #pragma omp parallel for schedule(static)
