@@ -263,6 +263,16 @@ TEST_CASE("Viridis passes through its published anchors and interpolates between
     CHECK(pixel(png, std::size_t(k), 0).g >= pixel(png, std::size_t(k - 1), 0).g);
 }
 
+TEST_CASE("The diverging map is blue, neutral grey at its middle and red", "[io][png]") {
+  CHECK(io::map_color(io::Colormap::diverging, 0) == io::Color{59, 76, 192});
+  CHECK(io::map_color(io::Colormap::diverging, 0.5) == io::Color{221, 221, 221});
+  CHECK(io::map_color(io::Colormap::diverging, 1) == io::Color{180, 4, 38});
+  // A quarter: halfway between blue and grey, (140, 148.5, 206.5) rounded half away from zero.
+  CHECK(io::map_color(io::Colormap::diverging, 0.25) == io::Color{140, 149, 207});
+  // Symmetric values about the middle are equally far from grey in lightness order: blue side bluer.
+  CHECK(io::map_color(io::Colormap::diverging, 0.4).b > io::map_color(io::Colormap::diverging, 0.6).b);
+}
+
 TEST_CASE("The scale bar runs from max at the top to min at the bottom with five ticks",
           "[io][png]") {
   std::vector<float> values(5 * 9, 0.0f);

@@ -1,0 +1,219 @@
+#pragma once
+// The post-exposure bake as a twin stage (resist/peb.hpp, resist/peb_adjoint.hpp underneath):
+// exposed acid -> inhibitor M after the bake, with every PebModel rate, diffusivity and activation
+// energy and the plate temperature as named parameters.
+//
+// Temperature. The stage holds the bake's history at its nominal plate temperature (the hottest
+// knot: the hold of a ramp-hold-cool) and the parameter peb.temperature_c; member m bakes through
+// that history moved by (peb.temperature_c - nominal) + conditions[m % C].bake_offset_k kelvin at
+// every knot, a uniform offset whose gradient bake_backward gives. The model's rates hold at its
+// reference_kelvin (not a parameter: the point where the set was quoted), so the temperature acts
+// through every Arrhenius factor.
+//
+// Memory: the stage keeps nothing of the bake; backward recomputes it with bake_backward's sqrt(N)
+// checkpoints. Conditions with their own temperature offsets bake as separate batches.
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/core/grid.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/resist/peb.hpp"
+#include "fabtwin/resist/peb_adjoint.hpp"
+#include "fabtwin/thermal/arrhenius.hpp"
+#include "fabtwin/twin/conditions.hpp"
+#include "fabtwin/twin/parameter.hpp"
+#include "fabtwin/twin/stage.hpp"
+
+namespace fabtwin::twin {
+
+struct BakeOptions {
+  double max_step_s = 1;  ///< Strang step (peb.hpp: second order in it, no stability limit)
+  /// Periodic laterally (the optics' field is periodic), no flux through the top and the substrate.
+  thermal::Boundaries boundaries{thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror};
+  index_t checkpoints = 0;  ///< bake_backward's C (0: about sqrt(steps))
+};
+
+struct BakeValues {
+  resist::PebModel model;
+  double temperature_c = 0;  ///< the plate temperature (the history's hottest knot), C
+};
+
+struct BakeGradient {
+  resist::PebGradient model;  ///< temperature_offset_kelvin: dL/d(peb.temperature_c)
+  std::vector<double> condition_bake_offset_k;
+};
+
+template <class T, class Space>
+class BakeStage {
+ public:
+  using value_type = T;
+  using space = Space;
+
+  BakeStage(const Grid& acid_grid, resist::PebModel model, thermal::TemperatureHistory history, BakeOptions options = {},
+            ProcessConditions conditions = nominal_condition())
+      : grid_(acid_grid), history_(std::move(history)), options_(options) {
+    constexpr const char* where = "twin::BakeStage";
+    model.validate(where);
+    ::fabtwin::detail::require(std::isfinite(options.max_step_s) && options.max_step_s > 0, where,
+                               "options.max_step_s", options.max_step_s, "a positive, finite step in s");
+    double hottest = 0;
+    for (const thermal::Knot& k : history_.knots()) hottest = std::max(hottest, k.kelvin);
+    nominal_c_ = hottest - 273.15;
+    values_ = {model, nominal_c_};
+    set_conditions(std::move(conditions));
+  }
+
+  Grid input_grid() const { return grid_; }
+  Grid output_grid() const { return grid_; }
+  index_t output_batch(index_t input_batch) const { return input_batch; }
+
+  const ProcessConditions& conditions() const { return conditions_; }
+  void set_conditions(ProcessConditions conditions) {
+    validate(conditions, "twin::BakeStage::set_conditions");
+    conditions_ = std::move(conditions);
+    gradient_.condition_bake_offset_k.assign(conditions_.size(), 0.0);
+  }
+  ConditionUse condition_use() const { return {false, false, true}; }
+
+  BakeValues& values() { return values_; }
+  const BakeGradient& gradient() const { return gradient_; }
+  /// The history member `m` bakes through at the current parameters.
+  thermal::TemperatureHistory history(index_t m) const {
+    return shifted(values_.temperature_c - nominal_c_ + conditions_[std::size_t(m % index_t(conditions_.size()))].bake_offset_k);
+  }
+
+  std::vector<Parameter> parameters() {
+    resist::PebModel& m = values_.model;
+    resist::PebGradient& g = gradient_.model;
+    std::vector<Parameter> list{
+        {"peb.temperature_c", "C", 0, 300, 1.0, &values_.temperature_c, &g.temperature_offset_kelvin},
+        {"peb.acid_d", "nm^2/s", 0, unbounded, 0.1, &m.acid.lateral_nm2_per_s, &g.acid.lateral_nm2_per_s},
+        {"peb.acid_ea", "kcal/mol", 0, unbounded, 1.0, &m.acid.activation_kcal_per_mol, &g.acid.activation_kcal_per_mol},
+        {"peb.quencher_d", "nm^2/s", 0, unbounded, 0.1, &m.quencher.lateral_nm2_per_s, &g.quencher.lateral_nm2_per_s},
+        {"peb.quencher_ea", "kcal/mol", 0, unbounded, 1.0, &m.quencher.activation_kcal_per_mol,
+         &g.quencher.activation_kcal_per_mol},
+        {"peb.kr", "1/s", 0, unbounded, 0.1, &m.quench.per_s, &g.quench.per_s},
+        {"peb.kr_ea", "kcal/mol", 0, unbounded, 1.0, &m.quench.activation_kcal_per_mol, &g.quench.activation_kcal_per_mol},
+        {"peb.kc", "1/s", 0, unbounded, 0.01, &m.deprotect.per_s, &g.deprotect.per_s},
+        {"peb.kc_ea", "kcal/mol", 0, unbounded, 1.0, &m.deprotect.activation_kcal_per_mol,
+         &g.deprotect.activation_kcal_per_mol},
+        {"peb.q0", "(relative)", 0, unbounded, 0.01, &m.initial_quencher, &g.initial_quencher}};
+    if (grid_.rank() == 3) {
+      list.push_back({"peb.acid_d_vertical", "nm^2/s", 0, unbounded, 0.1, &m.acid.vertical_nm2_per_s,
+                      &g.acid.vertical_nm2_per_s});
+      list.push_back({"peb.quencher_d_vertical", "nm^2/s", 0, unbounded, 0.1, &m.quencher.vertical_nm2_per_s,
+                      &g.quencher.vertical_nm2_per_s});
+    }
+    return list;
+  }
+
+  void zero_gradient() {
+    gradient_.model = {};
+    std::fill(gradient_.condition_bake_offset_k.begin(), gradient_.condition_bake_offset_k.end(), 0.0);
+  }
+
+  const Field<T, Space>& forward(Context<Space>& ctx, const Field<T, Space>& acid) {
+    constexpr const char* where = "twin::BakeStage::forward";
+    detail::require_input(acid, grid_, where, "acid");
+    values_.model.validate(where);
+    input_ = &acid;
+    const index_t count = index_t(conditions_.size());
+    if (count == 1) {
+      output_ = resist::inhibitor(ctx, bake(ctx, acid, 0));
+      return *output_;
+    }
+    Field<T, Space>& inhibitor = detail::reuse(output_, grid_, acid.batch());
+    Field<T, Space> part(grid_, acid.batch() / count);
+    for (index_t c = 0; c < count; ++c) {
+      gather(acid, c, part);
+      scatter(resist::inhibitor(ctx, bake(ctx, part, c)), c, inhibitor);
+    }
+    return inhibitor;
+  }
+
+  const Field<T, Space>& backward(Context<Space>& ctx, const Field<T, Space>& grad_inhibitor) {
+    constexpr const char* where = "twin::BakeStage::backward";
+    detail::require_cotangent(input_, output_, grad_inhibitor, where);
+    const Field<T, Space>& acid = *input_;
+    Field<T, Space>& grad_acid = detail::reuse(grad_input_, grid_, acid.batch());
+    const index_t count = index_t(conditions_.size());
+    if (count == 1) {
+      accumulate(0, resist::bake_backward(ctx, acid, values_.model, history(0), options_.max_step_s,
+                                          options_.boundaries, grad_inhibitor, grad_acid, options_.checkpoints));
+      return grad_acid;
+    }
+    const index_t members = acid.batch() / count;
+    Field<T, Space> part(grid_, members), grad_part(grid_, members), grad_out(grid_, members);
+    for (index_t c = 0; c < count; ++c) {
+      gather(acid, c, part);
+      gather(grad_inhibitor, c, grad_part);
+      accumulate(c, resist::bake_backward(ctx, part, values_.model, history(c), options_.max_step_s,
+                                          options_.boundaries, grad_part, grad_out, options_.checkpoints));
+      scatter(grad_out, c, grad_acid);
+    }
+    return grad_acid;
+  }
+
+ private:
+  thermal::TemperatureHistory shifted(double kelvin) const {
+    std::vector<thermal::Knot> knots = history_.knots();
+    for (thermal::Knot& k : knots) k.kelvin += kelvin;
+    for (const thermal::Knot& k : knots)
+      ::fabtwin::detail::require(k.kelvin > 0, "twin::BakeStage", "temperature offset of the bake history", kelvin,
+                                 "an offset (peb.temperature_c - nominal + the condition's bake_offset_k) that keeps "
+                                 "the history above 0 K");
+    return thermal::TemperatureHistory(std::move(knots));
+  }
+
+  resist::PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& acid, index_t c) const {
+    return resist::bake(ctx, acid, values_.model, history(c), options_.max_step_s, options_.boundaries);
+  }
+
+  void accumulate(index_t c, const resist::PebGradient& g) {
+    resist::PebGradient& sum = gradient_.model;
+    const auto add = [](resist::Diffusivity& a, const resist::Diffusivity& b) {
+      a.lateral_nm2_per_s += b.lateral_nm2_per_s;
+      a.vertical_nm2_per_s += b.vertical_nm2_per_s;
+      a.activation_kcal_per_mol += b.activation_kcal_per_mol;
+    };
+    add(sum.acid, g.acid);
+    add(sum.quencher, g.quencher);
+    sum.quench.per_s += g.quench.per_s;
+    sum.quench.activation_kcal_per_mol += g.quench.activation_kcal_per_mol;
+    sum.deprotect.per_s += g.deprotect.per_s;
+    sum.deprotect.activation_kcal_per_mol += g.deprotect.activation_kcal_per_mol;
+    sum.initial_quencher += g.initial_quencher;
+    sum.temperature_offset_kelvin += g.temperature_offset_kelvin;
+    gradient_.condition_bake_offset_k[std::size_t(c)] += g.temperature_offset_kelvin;
+  }
+
+  /// Members c, c + C, c + 2C, ... of `from` into `to` (batch B), and back.
+  void gather(const Field<T, Space>& from, index_t c, Field<T, Space>& to) const {
+    const index_t count = index_t(conditions_.size());
+    for (index_t b = 0; b < to.batch(); ++b)
+      copy(View<const T, Space>(from.view().member(b * count + c)), to.view().member(b));
+  }
+  void scatter(const Field<T, Space>& from, index_t c, Field<T, Space>& to) const {
+    const index_t count = index_t(conditions_.size());
+    for (index_t b = 0; b < from.batch(); ++b)
+      copy(View<const T, Space>(from.view().member(b)), to.view().member(b * count + c));
+  }
+
+  Grid grid_;
+  thermal::TemperatureHistory history_;
+  BakeOptions options_;
+  double nominal_c_ = 0;
+  BakeValues values_;
+  ProcessConditions conditions_;
+  BakeGradient gradient_;
+  const Field<T, Space>* input_ = nullptr;
+  std::optional<Field<T, Space>> output_, grad_input_;
+};
+
+}  // namespace fabtwin::twin

@@ -1,0 +1,14 @@
+#pragma once
+// The differentiable process twin: the Stage contract, twin::chain, named parameters, process
+// conditions, and the stages over optics and resist.
+
+#include "fabtwin/twin/bake_stage.hpp"
+#include "fabtwin/twin/chain.hpp"
+#include "fabtwin/twin/conditions.hpp"
+#include "fabtwin/twin/exposure_stage.hpp"
+#include "fabtwin/twin/focus_interpolation.hpp"
+#include "fabtwin/twin/imaging_stage.hpp"
+#include "fabtwin/twin/layer_stage.hpp"
+#include "fabtwin/twin/parameter.hpp"
+#include "fabtwin/twin/stage.hpp"
+#include "fabtwin/twin/threshold_stage.hpp"

@@ -1,0 +1,276 @@
+// The twin's stages and their composition (twin/): the Stage contract's gradients for each stage
+// (Taylor tests w.r.t. the input and every named parameter, dot-product test of the linear one)
+// through the generic checks of support/stage_checks.hpp; the focus interpolation against the
+// polynomials it must reproduce; the chain's parameters, hand-offs and conditions.
+
+#include <cmath>
+#include <complex>
+#include <string>
+#include <vector>
+
+#include "fabtwin/twin/twin.hpp"
+#include "support/stage_checks.hpp"
+#include "support/test_cases.hpp"
+
+using namespace fabtwin;
+
+namespace {
+
+void check_second_order(const std::vector<double>& orders, const std::string& what) {
+  for (const double order : orders) {
+    INFO(what << ": observed order " << order);
+    CHECK(order > 1.9);
+    CHECK(order < 2.1);
+  }
+}
+
+/// Kernels of radius 3 on a 32-pixel field of 8 nm whose phase turns with focus (a defocus-like
+/// quadratic phase), so that the images at different focus differ.
+optics::KernelSet synthetic_kernels(double focus_nm) {
+  optics::KernelSet set;
+  set.radius = 3;
+  set.period_nm = 256;
+  set.weights = {1.0, 0.45, 0.2};
+  test::Sequence random(17);
+  for (index_t k = 0; k < set.count(); ++k)
+    for (index_t q = -set.radius; q <= set.radius; ++q)
+      for (index_t p = -set.radius; p <= set.radius; ++p) {
+        const double re = random.next(), im = random.next();
+        const double phase = 0.004 * focus_nm * double(p * p + q * q);
+        set.spectra.push_back(std::complex<double>(re, im) * std::polar(1.0, phase));
+      }
+  return set;
+}
+
+std::vector<twin::FocusKernels> synthetic_focus_sets() {
+  return {{-40, synthetic_kernels(-40)}, {0, synthetic_kernels(0)}, {40, synthetic_kernels(40)}};
+}
+
+const Grid image_grid(32, 32, 8.0);
+
+template <class S>
+Field<double, S> mask_like(index_t batch, std::uint64_t seed) {
+  std::vector<double> values = test::random_values<double>(image_grid.size() * batch, seed);
+  for (double& v : values) v = 0.5 + 0.45 * v;
+  return test::field_with<S>(image_grid, values, batch);
+}
+
+}  // namespace
+
+TEST_CASE("Focus weights reproduce the polynomials they interpolate, exactly at the knots",
+          "[twin][focus]") {
+  const std::vector<double> three{-40, 0, 40};
+  const auto quadratic = [](double z) { return 0.7 - 0.01 * z + 3e-4 * z * z; };
+  const auto derivative = [](double z) { return -0.01 + 6e-4 * z; };
+  for (const double z : {-40.0, -17.5, 0.0, 3.25, 40.0}) {
+    double value = 0, slope = 0;
+    for (const twin::FocusWeight& w : twin::focus_weights(three, z, "test", "z")) {
+      value += w.weight * quadratic(three[std::size_t(w.knot)]);
+      slope += w.slope * quadratic(three[std::size_t(w.knot)]);
+    }
+    CHECK(value == Approx(quadratic(z)).epsilon(1e-14));
+    CHECK(slope == Approx(derivative(z)).epsilon(1e-12));
+  }
+  // At a knot the weights are exactly one and zero.
+  for (const twin::FocusWeight& w : twin::focus_weights(three, 0.0, "test", "z"))
+    CHECK(w.weight == (w.knot == 1 ? 1.0 : 0.0));
+  // Two knots: linear; one knot: only that focus; outside the knots: refused.
+  const std::vector<double> two{0, 25};
+  const auto weights = twin::focus_weights(two, 10, "test", "z");
+  CHECK(weights[0].weight == Approx(0.6));
+  CHECK(weights[1].slope == Approx(1 / 25.0));
+  CHECK_THROWS_AS(twin::focus_weights(two, 26, "test", "z"), invalid_argument);
+  CHECK_THROWS_AS(twin::focus_weights({5.0}, 0, "test", "z"), invalid_argument);
+  // Five knots: the window follows the nearest knot.
+  const std::vector<double> five{-60, -30, 0, 30, 60};
+  const auto far = twin::focus_weights(five, 50, "test", "z");
+  REQUIRE(far.size() == 3);
+  CHECK(far.front().knot == 2);
+}
+
+TEST_CASE("Parameter lists refuse duplicate names and values outside the bounds", "[twin][parameters]") {
+  double a = 1, b = 2, ga = 0, gb = 0;
+  CHECK_THROWS_AS(twin::ParameterList({{"x", "nm", 0, 5, 1, &a, &ga}, {"x", "nm", 0, 5, 1, &b, &gb}}), invalid_argument);
+  const twin::ParameterList list({{"x", "nm", 0, 5, 1, &a, &ga}, {"y", "K", -1, 1, 1, &b, &gb}});
+  list.set("x", 4.5);
+  CHECK(a == 4.5);
+  CHECK_THROWS_AS(list.set("x", 6), invalid_argument);
+  CHECK_THROWS_AS(list.set("x", std::nan("")), invalid_argument);
+  CHECK_THROWS_WITH(list.at("z"), Catch::Contains("'x', 'y'"));
+}
+
+TEMPLATE_LIST_TEST_CASE("Imaging stage: Taylor tests for the masks, focus and per-condition doses",
+                        "[twin][imaging]", test::DoubleCases) {
+  using S = typename TestType::space;
+  Context<S> ctx;
+  const twin::ProcessConditions conditions{{1.0, 0, 0}, {1.04, 12.5, 0}, {0.96, -22, 0}};
+  twin::ImagingStage<double, S> stage(ctx, image_grid, synthetic_focus_sets(), {.apply_dose = true}, conditions);
+  stage.values().focus_nm = 3;
+  const Field<double, S> masks = mask_like<S>(2, 5);
+  const Field<double, S> direction = test::random_field<S>(image_grid, 2, 6);
+  const Field<double, S> g = test::random_field<S>(image_grid, 6, 7);
+  check_second_order(test::input_taylor_orders(ctx, stage, masks, direction, g, 0.04), "masks");
+  for (const auto& p : test::parameter_taylor_orders(ctx, stage, masks, g)) {
+    CHECK(p.slope != 0);  // focus must act
+    check_second_order(p.orders, p.name);
+  }
+  // The per-condition dose gradient: the image is linear in the dose, so dL/ds_c = <g_c, I_c> / s_c.
+  stage.zero_gradient();
+  const std::vector<double> images = to_vector(stage.forward(ctx, masks));
+  stage.backward(ctx, g);
+  const std::vector<double> gv = to_vector(g);
+  const std::size_t n = std::size_t(image_grid.size());
+  for (std::size_t c = 0; c < conditions.size(); ++c) {
+    double expected = 0;
+    for (std::size_t b = 0; b < 2; ++b)
+      for (std::size_t i = 0; i < n; ++i) expected += gv[(b * 3 + c) * n + i] * images[(b * 3 + c) * n + i];
+    CHECK(stage.gradient().condition_dose[c] == Approx(expected / conditions[c].dose).epsilon(1e-12));
+  }
+}
+
+TEMPLATE_LIST_TEST_CASE("Imaging stage at a knot images with that knot's kernels alone", "[twin][imaging]",
+                        test::Cases) {
+  using T = typename TestType::real;
+  using S = typename TestType::space;
+  Context<S> ctx;
+  twin::ImagingStage<T, S> stage(ctx, image_grid, synthetic_focus_sets(), {}, {{1.0, 40, 0}, {1.0, 0, 0}});
+  std::vector<T> values = test::random_values<T>(image_grid.size(), 3);
+  for (T& v : values) v = T(0.5) + T(0.4) * v;
+  const Field<T, S> mask = test::field_with<S>(image_grid, values);
+  const std::vector<T> staged = to_vector(stage.forward(ctx, mask));
+  optics::SocsImager<T, S> imager(ctx, image_grid, {synthetic_kernels(40), synthetic_kernels(0)});
+  const std::vector<optics::Condition> direct{{1.0, 0}, {1.0, 1}};
+  CHECK(staged == to_vector(imager.image(ctx, mask, direct)));
+}
+
+TEMPLATE_LIST_TEST_CASE("Exposure stage: Taylor tests, 2D and through a 3D film", "[twin][exposure]", test::DoubleCases) {
+  using S = typename TestType::space;
+  Context<S> ctx;
+  for (const twin::Film film : {twin::Film{}, twin::Film{4, 80}}) {
+    INFO("film layers " << film.layers);
+    twin::ExposureStage<double, S> stage(image_grid, {30, 0.043, 0.0011}, film, {{1.0, 0, 0}, {1.1, 0, 0}});
+    const Field<double, S> images = mask_like<S>(4, 11);
+    const Field<double, S> direction = test::random_field<S>(image_grid, 4, 12);
+    const Field<double, S> g = test::random_field<S>(stage.output_grid(), 4, 13);
+    check_second_order(test::input_taylor_orders(ctx, stage, images, direction, g, 0.02), "images");
+    for (const auto& p : test::parameter_taylor_orders(ctx, stage, images, g)) {
+      CHECK(p.slope != 0);
+      check_second_order(p.orders, p.name);
+    }
+    // The conditions' dose multiplies the energy: condition 1 at 30 mJ/cm^2 x 1.1 = 33.
+    const std::vector<double> acid = to_vector(stage.forward(ctx, images));
+    const std::vector<double> image = to_vector(images);
+    const double i = image[std::size_t(image_grid.size())];  // member 1, pixel 0
+    CHECK(acid[std::size_t(stage.output_grid().size())] ==
+          Approx(-std::expm1(-0.043 * 33 * i * std::exp(-0.0011 * stage.output_grid().origin().z * (film.layers > 0)))));
+  }
+}
+
+TEMPLATE_LIST_TEST_CASE("Bake stage: Taylor tests with per-condition temperature offsets", "[twin][bake]",
+                        test::DoubleCases) {
+  using S = typename TestType::space;
+  Context<S> ctx;
+  resist::PebModel model;
+  model.acid = {3.0, 0, 15.0};
+  model.quencher = {1.0, 0, 10.0};
+  model.quench = {5.0, 8.0};
+  model.deprotect = {0.6, 20.0};
+  model.initial_quencher = 0.3;
+  const auto history = thermal::TemperatureHistory::bake(353.15, 383.15, 2, 4, 2);
+  twin::BakeStage<double, S> stage(image_grid, model, history, {.max_step_s = 1}, {{1, 0, 0}, {1, 0, 1.5}});
+  CHECK(stage.values().temperature_c == Approx(110));
+  std::vector<double> values = test::random_values<double>(image_grid.size() * 4, 21);
+  for (double& v : values) v = 0.35 + 0.25 * v;
+  const Field<double, S> acid = test::field_with<S>(image_grid, values, 4);
+  const Field<double, S> direction = test::random_field<S>(image_grid, 4, 22);
+  const Field<double, S> g = test::random_field<S>(image_grid, 4, 23);
+  check_second_order(test::input_taylor_orders(ctx, stage, acid, direction, g, 0.02), "acid");
+  for (const auto& p : test::parameter_taylor_orders(ctx, stage, acid, g)) {
+    CHECK(p.slope != 0);
+    check_second_order(p.orders, p.name);
+  }
+  // The offset of condition 1 bakes it hotter: the same acid deprotects more (less inhibitor left).
+  std::vector<double> same(values.begin(), values.begin() + image_grid.size());
+  std::vector<double> twice;
+  for (int m = 0; m < 2; ++m) twice.insert(twice.end(), same.begin(), same.end());
+  const std::vector<double> m = to_vector(stage.forward(ctx, test::field_with<S>(image_grid, twice, 2)));
+  double nominal = 0, hotter = 0;
+  for (index_t i = 0; i < image_grid.size(); ++i) {
+    nominal += m[std::size_t(i)];
+    hotter += m[std::size_t(image_grid.size() + i)];
+  }
+  CHECK(hotter < nominal);
+}
+
+TEMPLATE_LIST_TEST_CASE("Threshold stage: Taylor tests for both tones", "[twin][threshold]", test::DoubleCases) {
+  using S = typename TestType::space;
+  Context<S> ctx;
+  for (const twin::PrintTone tone : {twin::PrintTone::above, twin::PrintTone::below}) {
+    twin::ThresholdStage<double, S> stage(image_grid, 9.0, {0.5, 12}, tone);
+    const Field<double, S> input = mask_like<S>(2, 31);
+    const Field<double, S> direction = test::random_field<S>(image_grid, 2, 32);
+    const Field<double, S> g = test::random_field<S>(image_grid, 2, 33);
+    check_second_order(test::input_taylor_orders(ctx, stage, input, direction, g, 0.02), "input");
+    for (const auto& p : test::parameter_taylor_orders(ctx, stage, input, g)) {
+      CHECK(p.slope != 0);
+      check_second_order(p.orders, p.name);
+    }
+  }
+  // The two tones are complements.
+  twin::ThresholdStage<double, S> above(image_grid, 9.0, {0.5, 12}, twin::PrintTone::above);
+  twin::ThresholdStage<double, S> below(image_grid, 9.0, {0.5, 12}, twin::PrintTone::below);
+  const Field<double, S> input = mask_like<S>(1, 34);
+  const std::vector<double> p = to_vector(above.forward(ctx, input)), q = to_vector(below.forward(ctx, input));
+  for (std::size_t i = 0; i < p.size(); ++i) CHECK(p[i] + q[i] == Approx(1).epsilon(1e-14));
+}
+
+TEMPLATE_LIST_TEST_CASE("Layer stage: dot-product test", "[twin][layer]", test::Cases) {
+  using T = typename TestType::real;
+  using S = typename TestType::space;
+  Context<S> ctx;
+  const Grid film = Grid::volume(16, 12, 5, {4, 4, 10}, {2, 2, 5});
+  twin::LayerStage<T, S> stage(film, 3);
+  const auto x = test::random_field<S, T>(film, 2, 41);
+  const auto y = test::random_field<S, T>(stage.output_grid(), 2, 42);
+  const auto [forward_side, backward_side] = test::dot_product_sides(ctx, stage, x, y);
+  CHECK(forward_side == Approx(backward_side).epsilon(std::is_same_v<T, float> ? 1e-5 : 1e-13));
+}
+
+TEMPLATE_LIST_TEST_CASE("A chain composes stages: parameters by name, hand-offs and conditions checked",
+                        "[twin][chain]", test::DoubleCases) {
+  using S = typename TestType::space;
+  Context<S> ctx;
+  const twin::ProcessConditions conditions{{1.0, 0, 0}, {1.05, 10, 0}};
+  twin::ImagingStage<double, S> imaging(ctx, image_grid, synthetic_focus_sets(), {}, conditions);
+  twin::ExposureStage<double, S> exposure(image_grid, {30, 0.043, 0}, {}, conditions);
+  twin::ThresholdStage<double, S> resist(image_grid, 5.0, {0.4, 10});
+  auto chain = twin::chain(imaging, exposure, resist);
+  static_assert(twin::Stage<decltype(chain)>);
+  CHECK(chain.parameter_list().names() ==
+        std::vector<std::string>{"focus_nm", "dose_mj_cm2", "dill_c", "resist.blur_nm", "resist.threshold",
+                                 "resist.steepness"});
+  CHECK(chain.output_batch(3) == 6);
+  const Field<double, S> masks = mask_like<S>(1, 51);
+  const Field<double, S> direction = test::random_field<S>(image_grid, 1, 52);
+  const Field<double, S> g = test::random_field<S>(image_grid, 2, 53);
+  check_second_order(test::input_taylor_orders(ctx, chain, masks, direction, g, 0.02), "masks");
+  for (const auto& p : test::parameter_taylor_orders(ctx, chain, masks, g)) check_second_order(p.orders, p.name);
+
+  // A dose applied by the imaging stage and by the exposure is one quantity counted twice.
+  twin::ImagingStage<double, S> dosed(ctx, image_grid, synthetic_focus_sets(), {.apply_dose = true}, conditions);
+  CHECK_THROWS_WITH(twin::chain(dosed, exposure), Catch::Contains("dose"));
+  // A bake offset that no stage applies would be silently ignored.
+  twin::ImagingStage<double, S> imaging_only(ctx, image_grid, synthetic_focus_sets(), {.apply_dose = true});
+  auto optics_only = twin::chain(imaging_only, resist);
+  CHECK_THROWS_WITH(optics_only.set_conditions({{1, 0, 2.0}}), Catch::Contains("bake_offset_k"));
+  // Stages that disagree on the conditions.
+  twin::ExposureStage<double, S> other(image_grid, {30, 0.043, 0}, {}, {{1.0, 0, 0}});
+  CHECK_THROWS_AS(twin::chain(imaging, other), invalid_argument);
+  // Grids that do not hand over.
+  twin::ThresholdStage<double, S> wrong(Grid(16, 16, 8.0), 5.0, {0.4, 10});
+  CHECK_THROWS_AS(twin::chain(imaging, wrong), shape_mismatch);
+  // Two members naming one quantity.
+  twin::ThresholdStage<double, S> second(image_grid, 5.0, {0.4, 10});
+  auto twice = twin::chain(resist, second);
+  CHECK_THROWS_AS(twice.parameters(), invalid_argument);
+}
