@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -109,6 +110,17 @@ struct Stream {
     xy.push_back(xy[0]);
     xy.push_back(xy[1]);
     return int32s(0x10, xy).none(0x11);
+  }
+  /// A PATH of path type `type`; without `width` the WIDTH record is left out (the format's default
+  /// width is 0).
+  Stream& path(int layer, int datatype, std::optional<std::int32_t> width,
+               const std::vector<std::int32_t>& xy, int type = 0) {
+    none(0x09).int16s(0x0D, {layer}).int16s(0x0E, {datatype}).int16s(0x21, {type});
+    if (width) int32s(0x0F, {*width});
+    return int32s(0x10, xy).none(0x11);
+  }
+  Stream& box(int layer, int boxtype, const std::vector<std::int32_t>& xy) {
+    return none(0x2D).int16s(0x0D, {layer}).int16s(0x2E, {boxtype}).int32s(0x10, xy).none(0x11);
   }
   Stream& sref(const std::string& name, std::int32_t x, std::int32_t y, bool mirror = false,
                double mag = 1, double angle = 0) {
@@ -389,53 +401,237 @@ TEST_CASE("Malformed streams are refused with offset, record and expectation", "
   CHECK_THROWS_WITH(gdsii::parse_library(good + "xy"), Contains("after ENDLIB"));
 }
 
-TEST_CASE("Zero-area boundaries, BOXes that are not rectangles and zero-width paths are refused",
-          "[layout][gdsii]") {
-  auto with_element = [](const std::function<void(Stream&)>& element) {
+TEST_CASE("Zero-area boundaries and BOXes and zero-width paths are kept aside; other BOXes must be "
+          "rectangles", "[layout][gdsii]") {
+  // TOP holds a triangle on 1/0 and then `element`, whose byte offset lands in `at`.
+  auto with_element = [](const std::function<void(Stream&)>& element, std::size_t* at = nullptr) {
     Stream s;
     s.begin_library().begin_structure("TOP").boundary(1, 0, {0, 0, 10, 0, 0, 10});
+    if (at) *at = s.bytes.size();
     element(s);
     s.end_structure().end_library();
     return s.bytes;
   };
-  auto box = [](std::vector<std::int32_t> xy) {
-    return [xy](Stream& s) { s.none(0x2D).int16s(0x0D, {4}).int16s(0x2E, {0}).int32s(0x10, xy).none(0x11); };
+  // The library holds the one degenerate shape `kind` on `key` at `at` with `points`; flattening
+  // 1/0 alone is unaffected, selecting `key` is refused with the shape's record, layer, structure and
+  // vertices.
+  auto kept = [](const std::string& bytes, std::size_t at, gdsii::DegenerateShape::Kind kind,
+                 gdsii::LayerKey key, const std::vector<Point>& points, const std::string& element,
+                 const std::string& problem) {
+    const gdsii::Library lib = gdsii::parse_library(bytes);
+    REQUIRE(lib.degenerate_shapes().size() == 1);
+    const gdsii::DegenerateShape& d = lib.degenerate_shapes()[0];
+    CHECK(d.kind == kind);
+    CHECK(d.key == key);
+    CHECK(d.structure == 0);
+    CHECK(d.offset == at);
+    CHECK(d.points == points);
+    CHECK(d.element() == element);
+    CHECK(std::binary_search(lib.layers().begin(), lib.layers().end(), key));
+    CHECK(canonical(lib.flatten({{1, 0}})) == std::vector<Ring>{ccw({0, 0}, {10, 0}, {0, 10})});
+    CHECK_THROWS_AS(lib.flatten({key}), io_error);
+    const std::string layer = std::to_string(key.layer) + "/" + std::to_string(key.datatype);
+    CHECK_THROWS_WITH(lib.flatten({key}), Contains("byte offset " + std::to_string(at) + ", " + element) &&
+                                              Contains("on layer " + layer) && Contains("in structure 'TOP'") &&
+                                              Contains(problem));
   };
+  using Kind = gdsii::DegenerateShape::Kind;
+  std::size_t at = 0;
   // Collinear vertices, and a sliver traced out along y = 0 and back in other pieces, with a spike
   // up and down x = 2: neither encloses area, although the sliver's vertices are not collinear.
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.boundary(1, 0, {0, 0, 10, 0, 5, 0}); })),
-                    Contains("byte offset") && Contains("record XY") && Contains("zero area") &&
-                        Contains("'TOP'") && Contains("(0, 0) (10, 0) (5, 0)"));
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
-                      s.boundary(1, 0, {0, 0, 4, 0, 2, 0, 2, 3, 2, 0});
-                    })),
-                    Contains("zero area") && Contains("(0, 0) (4, 0) (2, 0) (2, 3) (2, 0)"));
+  std::string bytes = with_element([](Stream& s) { s.boundary(9, 0, {0, 0, 10, 0, 5, 0}); }, &at);
+  kept(bytes, at, Kind::zero_area_boundary, {9, 0}, {{0, 0}, {10, 0}, {5, 0}}, "BOUNDARY",
+       "zero area, vertices (0, 0) (10, 0) (5, 0); expected a ring that encloses some area");
+  bytes = with_element([](Stream& s) { s.boundary(9, 2, {0, 0, 4, 0, 2, 0, 2, 3, 2, 0}); }, &at);
+  kept(bytes, at, Kind::zero_area_boundary, {9, 2}, {{0, 0}, {4, 0}, {2, 0}, {2, 3}, {2, 0}}, "BOUNDARY",
+       "(0, 0) (4, 0) (2, 0) (2, 3) (2, 0)");
   // Two triangles touching at (1, 1), run in opposite senses: zero signed area, but 2 of area.
   const gdsii::Library eight =
       gdsii::parse_library(with_element([](Stream& s) { s.boundary(5, 0, {0, 0, 1, 1, 2, 2, 2, 0, 1, 1, 0, 2}); }));
   CHECK(eight.flatten({{5, 0}}).polygons.size() == 1);
+  CHECK(eight.degenerate_shapes().empty());
+  // A zero-area ring whose arms cross at (0, 0) (a plus sign traced out and back): the crossing is
+  // structural, refused at read time before the area is looked at.
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
+                      s.boundary(9, 0, {-4, 0, 4, 0, 0, 0, 0, 4, 0, -4, 0, 0});
+                    })),
+                    Contains("record XY") && Contains("cross at (0, 0)"));
 
   // BOX: four corners of an axis-parallel rectangle of positive area, in either turning order.
-  CHECK(bounds(gdsii::parse_library(with_element(box({0, 0, 0, 8, 6, 8, 6, 0, 0, 0}))).flatten({{4, 0}})) ==
-        Box{0, 0, 6, 8});
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element(box({0, 4, 4, 0, 8, 4, 4, 8, 0, 4}))),
+  CHECK(bounds(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 0, 0, 8, 6, 8, 6, 0, 0, 0}); }))
+                   .flatten({{4, 0}})) == Box{0, 0, 6, 8});
+  // Points spanning an area that are not such corners: refused at read time on any layer.
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 4, 4, 0, 8, 4, 4, 8, 0, 4}); })),
                     Contains("byte offset") && Contains("record XY") && Contains("box in structure 'TOP'") &&
                         Contains("(0, 4) (4, 0) (8, 4) (4, 8)") && Contains("axis-parallel rectangle"));
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element(box({0, 0, 8, 0, 6, 4, 2, 4, 0, 0}))),
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 0, 8, 0, 6, 4, 2, 4, 0, 0}); })),
                     Contains("(0, 0) (8, 0) (6, 4) (2, 4)"));
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element(box({0, 0, 8, 0, 8, 0, 0, 0, 0, 0}))),
-                    Contains("box in structure") && Contains("positive area"));
+  // Zero area as a ring, but bounds of positive area (a reader taking the bounds would draw a square),
+  // and points on a diagonal line: both refused, not kept.
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 0, 4, 0, 4, 4, 4, 0, 0, 0}); })),
+                    Contains("box in structure 'TOP'") && Contains("(0, 0) (4, 0) (4, 4) (4, 0)"));
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 0, 2, 2, 4, 4, 1, 1, 0, 0}); })),
+                    Contains("box in structure 'TOP'"));
+  // Points on one axis-parallel line cover nothing however the BOX is read: kept, on layer 4/BOXTYPE.
+  bytes = with_element([](Stream& s) { s.box(4, 3, {0, 0, 8, 0, 8, 0, 0, 0, 0, 0}); }, &at);
+  kept(bytes, at, Kind::zero_area_box, {4, 3}, {{0, 0}, {8, 0}, {8, 0}, {0, 0}}, "BOX",
+       "zero area, corners (0, 0) (8, 0) (8, 0) (0, 0); expected the corners of an axis-parallel rectangle");
+  bytes = with_element([](Stream& s) { s.box(4, 0, {0, 0, 0, 8, 0, 2, 0, 5, 0, 0}); }, &at);
+  kept(bytes, at, Kind::zero_area_box, {4, 0}, {{0, 0}, {0, 8}, {0, 2}, {0, 5}}, "BOX", "(0, 0) (0, 8) (0, 2) (0, 5)");
 
-  // PATH: a zero width, written or implied by a missing WIDTH, covers nothing.
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
-                      s.none(0x09).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x0F, {0}).int32s(0x10, {0, 0, 5, 0}).none(0x11);
-                    })),
-                    Contains("byte offset") && Contains("record WIDTH") && Contains("width = 0") &&
-                        Contains("zero width"));
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
-                      s.none(0x09).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x10, {0, 0, 5, 0}).none(0x11);
-                    })),
-                    Contains("record PATH") && Contains("without = WIDTH"));
+  // PATH: a zero width, written or implied by a missing WIDTH, is a line.
+  bytes = with_element([](Stream& s) { s.path(1, 7, 0, {0, 0, 5, 0, 5, 9}, 2); }, &at);
+  kept(bytes, at, Kind::zero_width_path, {1, 7}, {{0, 0}, {5, 0}, {5, 9}}, "PATH",
+       "width 0 along (0, 0) (5, 0) (5, 9); expected a positive width");
+  bytes = with_element([](Stream& s) { s.path(2, 0, std::nullopt, {0, 0, 5, 0}); }, &at);
+  kept(bytes, at, Kind::zero_width_path, {2, 0}, {{0, 0}, {5, 0}}, "PATH", "width 0 along (0, 0) (5, 0)");
+  // What is malformed stays refused at read time, zero width or not: a bad path type, one point.
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.path(2, 0, 0, {0, 0, 5, 0}, 3); })),
+                    Contains("record PATHTYPE") && Contains("path type = 3"));
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.path(2, 0, 0, {0, 0}); })),
+                    Contains("point count = 1"));
+}
+
+namespace {
+
+/// Layer 11/0 in a small hierarchy (CELL placed by TOP once turned and as a 2 x 2 array), with or
+/// without degenerate shapes on 99/0: a zero-width PATH reaching far beyond the layout and a
+/// zero-area BOUNDARY in CELL, another zero-area BOUNDARY in TOP. `offsets` gets their byte offsets.
+std::string annotated(bool degenerate, std::vector<std::size_t>* offsets = nullptr) {
+  Stream s;
+  s.begin_library().begin_structure("CELL");
+  s.boundary(11, 0, {0, 0, 100, 0, 100, 50, 0, 50});
+  if (degenerate) {
+    if (offsets) offsets->push_back(s.bytes.size());
+    s.path(99, 0, 0, {-50000, 0, 50000, 0}, 2);
+  }
+  s.boundary(11, 0, {0, 60, 40, 60, 0, 90});
+  if (degenerate) {
+    if (offsets) offsets->push_back(s.bytes.size());
+    s.boundary(99, 0, {0, 0, 0, 70000, 0, 30});
+  }
+  s.end_structure().begin_structure("TOP");
+  if (degenerate) {
+    if (offsets) offsets->push_back(s.bytes.size());
+    s.boundary(99, 0, {-9000, -9000, 9000, 9000, 0, 0});
+  }
+  s.sref("CELL", 1000, 0, false, 1, 90).aref("CELL", 2, 2, {0, 0, 400, 0, 0, 300});
+  s.boundary(11, 0, {-200, -200, -100, -200, -100, -100});
+  s.end_structure().end_library();
+  return s.bytes;
+}
+
+}  // namespace
+
+TEST_CASE("Degenerate shapes on layers not selected change nothing; selecting them is refused",
+          "[layout][gdsii]") {
+  std::vector<std::size_t> offsets;
+  const gdsii::Library dirty = gdsii::parse_library(annotated(true, &offsets));
+  const gdsii::Library clean = gdsii::parse_library(annotated(false));
+  REQUIRE(offsets.size() == 3);
+  CHECK(clean.layers() == std::vector<gdsii::LayerKey>{{11, 0}});
+  CHECK(dirty.layers() == std::vector<gdsii::LayerKey>{{11, 0}, {99, 0}});
+  CHECK(clean.degenerate_shapes().empty());
+  const std::vector<gdsii::DegenerateShape>& d = dirty.degenerate_shapes();
+  REQUIRE(d.size() == 3);
+  using Kind = gdsii::DegenerateShape::Kind;
+  CHECK(d[0].kind == Kind::zero_width_path);
+  CHECK(d[1].kind == Kind::zero_area_boundary);
+  CHECK(d[2].kind == Kind::zero_area_boundary);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(d[i].key == gdsii::LayerKey{99, 0});
+    CHECK(d[i].offset == offsets[i]);
+    CHECK(dirty.structures()[d[i].structure].name == (i < 2 ? "CELL" : "TOP"));
+  }
+
+  // Layer 11/0 reads as from the library without them: 2 polygons in each of 5 placements of CELL
+  // and one in TOP. TOP's own triangle, the turned CELL (x = 1000 − y) and the array's top row
+  // (pitch 150, triangle apex at 150 + 90) bound it.
+  const std::vector<gdsii::LayerKey> metal{{11, 0}};
+  const PolygonSet flat = dirty.flatten(metal);
+  CHECK(flat.polygons.size() == 11);
+  CHECK(canonical(flat) == canonical(clean.flatten(metal)));
+  CHECK(bounds(flat) == Box{-200, -200, 1000, 240});
+  CHECK(dirty.bounding_box("TOP", metal) == Box{-200, -200, 1000, 240});
+  CHECK(dirty.bounding_box("TOP", metal) == clean.bounding_box("TOP", metal));
+  CHECK(dirty.bounding_box("CELL", metal) == Box{0, 0, 100, 90});
+  CHECK(dirty.bounding_box("CELL", metal) == clean.bounding_box("CELL", metal));
+  // Windows with the polygons counted by hand: the array's (0, 0) rectangle; all four array
+  // rectangles and the (200, 0) triangle; both shapes of the turned CELL; TOP's triangle on its
+  // hypotenuse; the (200, 150) triangle and the rectangle below it (touching at y = 200).
+  const std::vector<std::pair<Box, std::size_t>> windows = {
+      {Box{-5, -5, 5, 5}, 1}, {Box{90, 40, 210, 160}, 5}, {Box{900, 0, 1000, 50}, 2},
+      {Box{-150, -150, -140, -140}, 1}, {Box{200, 200, 250, 250}, 2}};
+  for (const auto& [window, count] : windows) {
+    INFO(window);
+    const PolygonSet part = dirty.read_window(window, metal);
+    CHECK(part.polygons.size() == count);
+    CHECK(canonical(part) == canonical(clean.read_window(window, metal)));
+  }
+
+  // Selecting 99/0, alone or with 11/0: the first in file order is named, with the others counted.
+  for (const std::vector<gdsii::LayerKey>& layers :
+       {std::vector<gdsii::LayerKey>{{99, 0}}, std::vector<gdsii::LayerKey>{{11, 0}, {99, 0}}}) {
+    CHECK_THROWS_AS(dirty.flatten(layers), io_error);
+    CHECK_THROWS_WITH(dirty.flatten(layers),
+                      Contains("byte offset " + std::to_string(offsets[0]) + ", PATH on layer 99/0") &&
+                          Contains("in structure 'CELL'") && Contains("top cell 'TOP'") &&
+                          Contains("Library::flatten") && Contains("width 0 along (-50000, 0) (50000, 0)") &&
+                          Contains("expected a positive width") && Contains("without {99/0}") &&
+                          Contains("2 more"));
+    CHECK_THROWS_AS(dirty.read_window(Box{0, 0, 10, 10}, layers), io_error);
+    CHECK_THROWS_WITH(dirty.read_window(Box{0, 0, 10, 10}, layers), Contains("Library::read_window"));
+    CHECK_THROWS_AS(dirty.bounding_box("TOP", layers), io_error);
+    CHECK_THROWS_WITH(dirty.bounding_box("TOP", layers), Contains("Library::bounding_box") && Contains("2 more"));
+  }
+  // CELL reaches two of them.
+  CHECK_THROWS_WITH(dirty.bounding_box("CELL", {{99, 0}}),
+                    Contains("top cell 'CELL'") && Contains("PATH") && Contains("1 more"));
+  CHECK_THROWS_WITH(dirty.flatten({{99, 0}}, "CELL"), Contains("1 more"));
+  // A layer no structure holds is still the caller's mistake, not the file's.
+  CHECK_THROWS_AS(dirty.flatten({{98, 0}}), invalid_argument);
+}
+
+TEST_CASE("A degenerate shape outside the chosen top cell's reach does not block it", "[layout][gdsii]") {
+  // TOP places A; OTHER places MID, an array of BAD, whose zero-area BOUNDARY on 11/0 and zero-width
+  // PATH on 12/0 sit two levels down.
+  Stream s;
+  s.begin_library();
+  s.begin_structure("A").boundary(11, 0, {0, 0, 30, 0, 30, 20, 0, 20}).end_structure();
+  s.begin_structure("BAD").boundary(11, 0, {0, 0, 5, 0, 5, 5, 0, 5});
+  const std::size_t at = s.bytes.size();
+  s.boundary(11, 0, {0, 0, 7, 7, 3, 3}).path(12, 0, 0, {0, 0, 0, 9}).end_structure();
+  s.begin_structure("MID").aref("BAD", 2, 1, {0, 0, 20, 0, 0, 10}).end_structure();
+  s.begin_structure("TOP").sref("A", 100, 200).end_structure();
+  s.begin_structure("OTHER").sref("MID", 0, 0).end_structure().end_library();
+  const gdsii::Library lib = gdsii::parse_library(s.bytes);
+  CHECK(lib.top_cells() == std::vector<std::string>{"TOP", "OTHER"});
+  CHECK(lib.layers() == std::vector<gdsii::LayerKey>{{11, 0}, {12, 0}});
+  REQUIRE(lib.degenerate_shapes().size() == 2);
+  CHECK(lib.structures()[lib.degenerate_shapes()[0].structure].name == "BAD");
+
+  const std::vector<gdsii::LayerKey> metal{{11, 0}};
+  CHECK(canonical(lib.flatten(metal, "TOP")) == std::vector<Ring>{{{100, 200}, {130, 200}, {130, 220}, {100, 220}}});
+  CHECK(lib.bounding_box("TOP", metal) == Box{100, 200, 130, 220});
+  CHECK(lib.read_window(Box{120, 210, 140, 230}, metal, "TOP").polygons.size() == 1);
+  CHECK(lib.bounding_box("A", metal) == Box{0, 0, 30, 20});
+  // OTHER, MID and BAD reach it.
+  for (const std::string top : {"OTHER", "MID", "BAD"}) {
+    INFO(top);
+    CHECK_THROWS_WITH(lib.flatten(metal, top),
+                      Contains("byte offset " + std::to_string(at) + ", BOUNDARY on layer 11/0") &&
+                          Contains("in structure 'BAD'") && Contains("top cell '" + top + "'") &&
+                          Contains("(0, 0) (7, 7) (3, 3)"));
+    CHECK_THROWS_AS(lib.read_window(Box{0, 0, 5, 5}, metal, top), io_error);
+    CHECK_THROWS_AS(lib.bounding_box(top, metal), io_error);
+    // Both layers that hold one are named, so that leaving them out is one retry.
+    CHECK_THROWS_WITH(lib.flatten({{11, 0}, {12, 0}}, top),
+                      Contains("BOUNDARY on layer 11/0") && Contains("without {11/0, 12/0}") && Contains("1 more"));
+  }
+  // From TOP, 12/0 holds nothing at all: the ordinary refusal, listing what TOP does hold.
+  CHECK_THROWS_AS(lib.flatten({{12, 0}}, "TOP"), invalid_argument);
+  CHECK_THROWS_WITH(lib.flatten({{12, 0}}, "TOP"), Contains("'layers' = {12/0}") && Contains("top cell 'TOP'") &&
+                                                       Contains(": {11/0}"));
 }
 
 TEST_CASE("A top cell with nothing on the layers is refused; bounding_box says empty",

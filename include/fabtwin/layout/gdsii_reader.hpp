@@ -10,14 +10,30 @@
 // Not supported, and refused with an io_error rather than drawn wrongly: absolute magnification or
 // angle (STRANS bits 13, 14) and absolute path widths (negative WIDTH).
 //
-// Checked at read time, each as an io_error naming the byte offset and the record: truncation,
-// record lengths, unknown records, data types, value counts, XY point counts and closure, self-
-// crossing boundaries, boundaries of zero area (geometry.hpp), BOXes that are not axis-parallel
-// rectangles of positive area, PATHs of zero or missing width, references to undefined structures
-// and reference cycles. So a Library that exists is well formed: flattening it can only fail when a
-// placement moves a coordinate beyond ±max_coordinate (io_error naming the reference), when it
-// exceeds FlattenLimits, or when the selection asks for nothing there is (invalid_argument: a layer
-// no structure holds, a top cell with nothing on the layers, a window off the top cell's bounds).
+// Refused at read time, whatever the layer, each as an io_error naming the byte offset and the
+// record: what makes the file unreadable or its geometry ambiguous. Truncation, record lengths,
+// unknown records, data types, value counts, XY point counts and closure, self-crossing
+// BOUNDARYs (the region rule has no meaning for them, whatever their area), BOXes whose points
+// span an area but are not the corners of an axis-parallel rectangle, references to undefined
+// structures and reference cycles. Such a BOX is refused rather than kept: the manual defines a
+// BOX as a rectangle, and tools that accept other point sets disagree on what they cover (the
+// polygon, or the bounds of its points), so there is no reading to keep it under.
+//
+// Kept, not refused: degenerate shapes, well-formed elements that cover no area. A BOUNDARY of
+// zero area (points on one line, a sliver traced out and back; encloses_area in predicates.hpp),
+// a BOX whose points all lie on one axis-parallel line (zero area under either reading above)
+// and a PATH of width 0 (WIDTH 0, or no WIDTH, whose default is 0: a line, as annotation, guide
+// and text layers draw them). Real layouts carry them on layers nobody simulates, so they are
+// listed in Library::degenerate_shapes() (their layers in layers()) and refused only when they
+// matter: by flatten, read_window and bounding_box, with an io_error naming the shape, when a
+// selected layer holds one in a structure the chosen top cell reaches. Flattening it would drop
+// it without a word. A selection of other layers reads as if they were not there.
+//
+// So a Library that exists is well formed: flattening it can only fail on a degenerate shape in
+// the selection (io_error), when a placement moves a coordinate beyond ±max_coordinate (io_error
+// naming the reference), when it exceeds FlattenLimits, or when the selection asks for nothing
+// there is (invalid_argument: a layer no structure holds, a top cell with nothing on the layers,
+// a window off the top cell's bounds).
 
 #include <algorithm>
 #include <array>
@@ -69,6 +85,49 @@ struct Shape {
   LayerKey key;
   Polygon polygon;         // ring without the closing point, as stored (any orientation)
   std::size_t offset = 0;  // byte offset of the element's first record
+};
+
+/// A well-formed BOUNDARY, BOX or PATH that covers no area (see the file comment): kept by the
+/// parser, refused by flatten, read_window and bounding_box when the selection reaches it.
+struct DegenerateShape {
+  enum class Kind {
+    zero_area_boundary,  // a ring that encloses no area
+    zero_area_box,       // points all on one axis-parallel line
+    zero_width_path,     // WIDTH 0 or no WIDTH: a line
+  };
+  LayerKey key;
+  Kind kind = Kind::zero_area_boundary;
+  std::size_t structure = 0;  // index into Library::structures()
+  std::size_t offset = 0;     // byte offset of the element's first record (BOUNDARY, BOX, PATH)
+  std::vector<Point> points;  // the ring without its closing point, or the path's centre line
+
+  /// The element's record name: "BOUNDARY", "BOX" or "PATH".
+  std::string element() const {
+    switch (kind) {
+      case Kind::zero_area_boundary: return "BOUNDARY";
+      case Kind::zero_area_box: return "BOX";
+      default: return "PATH";
+    }
+  }
+  /// What is wrong, with the vertices: "width 0 along (0, 0) (5, 0)".
+  std::string problem() const {
+    const std::string vertices = describe_vertices(Polygon{points});
+    switch (kind) {
+      case Kind::zero_area_boundary: return "zero area, vertices " + vertices;
+      case Kind::zero_area_box: return "zero area, corners " + vertices;
+      default: return "width 0 along " + vertices;
+    }
+  }
+  /// What a shape of this element must be to cover something.
+  std::string expected() const {
+    switch (kind) {
+      case Kind::zero_area_boundary:
+        return "a ring that encloses some area, not points all on one line or a sliver traced out "
+               "and back";
+      case Kind::zero_area_box: return "the corners of an axis-parallel rectangle of positive area";
+      default: return "a positive width (a path of width 0 is a line, which covers nothing)";
+    }
+  }
 };
 
 namespace detail {
@@ -296,8 +355,12 @@ class Library {
     return tops.front();
   }
 
-  /// Every layer/datatype pair that holds a shape in some structure, sorted.
+  /// Every layer/datatype pair that holds a shape, degenerate or not, in some structure, sorted.
   const std::vector<LayerKey>& layers() const { return layers_; }
+
+  /// The shapes that cover no area (see the file comment), in file order: a tool can report them,
+  /// and leave their layers out of the selection when they are not needed.
+  const std::vector<DegenerateShape>& degenerate_shapes() const { return degenerate_; }
 
   /// Bounds of structure `name` flattened for `layers`: the bounds of flatten(layers, name)'s
   /// polygons, under any placement (angle, magnification, reflection, arrays), without flattening;
@@ -307,17 +370,25 @@ class Library {
   /// could round the other way: a tie that exact arithmetic only produces with magnifications off
   /// the integers composed into rotations on the 90° lattice from angles off it. A hierarchy whose
   /// intermediate coordinates pass ±2^62 gets [−2^62, 2^62]^2. invalid_argument for an unknown
-  /// structure or a layer no structure holds.
+  /// structure or a layer no structure holds; io_error, as flatten, when `name` reaches a
+  /// degenerate shape on `layers` (bounds that leave it out would be bounds of a layout the file
+  /// does not hold).
   Box bounding_box(std::string_view name, const std::vector<LayerKey>& layers) const {
     constexpr std::string_view where = "layout::gdsii::Library::bounding_box";
     const std::size_t s = require_structure(name, where);
-    return detail::rounded_bounds((*structure_hulls(selection(layers, where)))[s]);
+    const std::set<LayerKey> keys = selection(layers, where);
+    require_no_degenerate(s, keys, where);
+    return detail::rounded_bounds((*structure_hulls(keys))[s]);
   }
 
   /// Every polygon on `layers` in `top` (default: the unique top cell) with all placements applied,
   /// in units of unit_nm(), oriented counter-clockwise. invalid_argument for a layer no structure
   /// holds (the message lists layers()) and for a top cell that holds nothing on `layers` (it lists
   /// the layers the top cell does hold): a selection that can only give nothing is a mistake.
+  /// io_error when a structure that `top` reaches holds a degenerate shape on `layers` (the first
+  /// in file order is named, with its layer, structure, element and byte offset): it would be
+  /// dropped without a word. Degenerate shapes on other layers, or in structures `top` does not
+  /// reach, do not matter.
   PolygonSet flatten(const std::vector<LayerKey>& layers, std::string_view top = {},
                      const FlattenLimits& limits = {}) const {
     return collect(layers, top, std::nullopt, limits, "layout::gdsii::Library::flatten");
@@ -393,6 +464,48 @@ class Library {
     return cache_->hulls.emplace(keys, std::move(computed)).first->second;
   }
 
+  /// io_error naming the first degenerate shape (file order) on `keys` in a structure that `top`
+  /// reaches, how many more there are and the selected layers that hold them (all of them, so that
+  /// one retry with those layers left out succeeds). Costs nothing unless a selected layer holds
+  /// one somewhere; then one walk over the structure graph (references, not instances).
+  void require_no_degenerate(std::size_t top, const std::set<LayerKey>& keys,
+                             std::string_view where) const {
+    if (std::none_of(degenerate_.begin(), degenerate_.end(),
+                     [&](const DegenerateShape& d) { return keys.count(d.key) > 0; }))
+      return;
+    std::vector<bool> reached(structures_.size(), false);
+    std::vector<std::size_t> stack{top};
+    reached[top] = true;
+    while (!stack.empty()) {
+      const std::size_t s = stack.back();
+      stack.pop_back();
+      for (const Reference& ref : structures_[s].references)
+        if (!reached[ref.structure]) {
+          reached[ref.structure] = true;
+          stack.push_back(ref.structure);
+        }
+    }
+    const DegenerateShape* first = nullptr;
+    std::size_t more = 0;
+    std::set<LayerKey> holding;
+    for (const DegenerateShape& d : degenerate_)
+      if (keys.count(d.key) && reached[d.structure]) {
+        if (first) ++more;
+        else first = &d;
+        holding.insert(d.key);
+      }
+    if (!first) return;
+    std::ostringstream message;
+    message << "fabtwin::layout::gdsii: byte offset " << first->offset << ", " << first->element()
+            << " on layer " << first->key << " in structure '" << structures_[first->structure].name
+            << "' (reached from top cell '" << structures_[top].name << "', selected by " << where
+            << "): " << first->problem() << "; expected " << first->expected()
+            << ", or a selection without "
+            << describe_layers(std::vector<LayerKey>(holding.begin(), holding.end()));
+    if (more) message << " (" << more << " more such shapes reached on them)";
+    throw io_error(message.str());
+  }
+
   /// invalid_argument when `top` holds nothing on `keys` or `window` misses its bounds.
   void require_selected(std::size_t top, const std::set<LayerKey>& keys, const detail::Hull& hull,
                         const std::optional<Box>& window, std::string_view where) const {
@@ -422,6 +535,7 @@ class Library {
     const std::set<LayerKey> keys = selection(layers, where);
     const std::size_t top =
         top_name.empty() ? require_structure(top_cell(), where) : require_structure(top_name, where);
+    require_no_degenerate(top, keys, where);
     const std::shared_ptr<const std::vector<detail::Hull>> cached = structure_hulls(keys);
     const std::vector<detail::Hull>& hulls = *cached;
     require_selected(top, keys, hulls[top], window, where);
@@ -516,6 +630,7 @@ class Library {
   std::map<std::string, std::size_t> index_;
   std::vector<std::size_t> children_first_;  // structures in an order where children come first
   std::vector<LayerKey> layers_;             // layers(), collected once by the parser
+  std::vector<DegenerateShape> degenerate_;  // degenerate_shapes(), in file order
   struct HullCache {
     std::mutex mutex;
     std::map<std::set<LayerKey>, std::shared_ptr<const std::vector<detail::Hull>>> hulls;
@@ -704,23 +819,42 @@ class Parser {
     p.pop_back();
     Polygon polygon{std::move(p)};
     if (start.type == box) {
-      // Corners in either turning order, each side parallel to an axis, opposite corners apart in
-      // both coordinates.
+      // Points on one axis-parallel line cover nothing under any reading: degenerate. Others must
+      // be the corners of a rectangle, in either turning order, each side parallel to an axis
+      // (which also rules out crossings).
       const std::vector<Point>& q = polygon.points;
+      const Box extent = bounds(polygon);
+      if (extent.x0 == extent.x1 || extent.y0 == extent.y1) {
+        keep_degenerate(DegenerateShape::Kind::zero_area_box, key, start,
+                        std::move(polygon.points));
+        return;
+      }
       const bool across_first = q[0].y == q[1].y && q[1].x == q[2].x && q[2].y == q[3].y && q[3].x == q[0].x;
       const bool up_first = q[0].x == q[1].x && q[1].y == q[2].y && q[2].x == q[3].x && q[3].y == q[0].y;
-      if (!(across_first || up_first) || q[0].x == q[2].x || q[0].y == q[2].y)
+      if (!(across_first || up_first))
         points.fail("box in structure '" + s.name + "'", describe_vertices(polygon),
-                    "the corners of an axis-parallel rectangle of positive area");
+                    "the corners of an axis-parallel rectangle (or points on one axis-parallel "
+                    "line)");
+      s.shapes.push_back(Shape{key, std::move(polygon), start.offset});
+      return;
     }
+    // A crossing is refused before the area is looked at: a sliver can cross itself too.
     if (const std::optional<Crossing> crossing = find_self_intersection(polygon))
       points.fail("polygon in structure '" + s.name + "'", describe(*crossing),
                   "a ring whose edges do not cross");
-    if (!encloses_area(polygon))
-      points.fail("polygon of zero area in structure '" + s.name + "'", describe_vertices(polygon),
-                  "a ring that encloses some area, not points all on one line or a sliver traced "
-                  "out and back");
+    if (!encloses_area(polygon)) {
+      keep_degenerate(DegenerateShape::Kind::zero_area_boundary, key, start,
+                      std::move(polygon.points));
+      return;
+    }
     s.shapes.push_back(Shape{key, std::move(polygon), start.offset});
+  }
+
+  /// Keeps a degenerate shape of the structure being parsed (it takes the next index).
+  void keep_degenerate(DegenerateShape::Kind kind, LayerKey key, const Record& start,
+                       std::vector<Point> points) {
+    lib_.degenerate_.push_back(
+        DegenerateShape{key, kind, lib_.structures_.size(), start.offset, std::move(points)});
   }
 
   void path_element(const Record& start, const Fields& f, const Record& points,
@@ -735,16 +869,15 @@ class Parser {
                                             "(custom extensions)");
       path.end = PathEnd(type);
     }
-    if (!f.width)
-      start.fail("element PATH without", "WIDTH",
-                 "a WIDTH record with a positive width (without one the width is 0, and a path of "
-                 "zero width encloses no area)");
-    path.width = f.width->int32(0);
+    // Without WIDTH the width is 0, as the manual defines.
+    path.width = f.width ? f.width->int32(0) : 0;
     if (path.width < 0)
       f.width->fail("width", path.width,
                     "a positive width (absolute widths are not supported by this reader)");
-    if (path.width == 0)
-      f.width->fail("width", path.width, "a positive width (a path of zero width encloses no area)");
+    if (path.width == 0) {
+      keep_degenerate(DegenerateShape::Kind::zero_width_path, key, start, std::move(path.points));
+      return;
+    }
     // BGNEXTN and ENDEXTN mean something only for path type 4; the manual has others ignore them.
     if (path.end == PathEnd::custom) {
       if (f.bgnextn) path.begin_extension = f.bgnextn->int32(0);
@@ -809,6 +942,7 @@ class Parser {
     std::set<LayerKey> keys;
     for (const Structure& s : lib_.structures_)
       for (const Shape& shape : s.shapes) keys.insert(shape.key);
+    for (const DegenerateShape& d : lib_.degenerate_) keys.insert(d.key);
     lib_.layers_.assign(keys.begin(), keys.end());
     for (const Pending& p : pending_) {
       const std::optional<std::size_t> target = lib_.find(p.name);

@@ -11,14 +11,18 @@
 // polygons, overlapping or abutting, and resolves the keyhole holes GDSII uses (the hole is traced
 // the other way round through the cut, so its winding is zero).
 //
-// Zero-area polygons (every vertex on one line, or a sliver traced out and back along its own edges;
-// encloses_area in predicates.hpp tells them apart) have no interior. The readers refuse them with
-// the shape's line or record, as they refuse a zero-width RECT or PATH: no designer draws one on
-// purpose. A PolygonSet built in code may still hold one (rounding a thin polygon through an
-// off-lattice placement can flatten it), and the rasterisers take it as it is rather than refuse a
-// set that a valid layout produced: rasterize_area gives it no coverage, and rasterize_binary sets
-// the pixels whose centres lie on its edges, which are exactly the pixels that every polygon
-// containing it sets, however thin, so the binary raster does not jump as a width shrinks to zero.
+// Zero-area polygons (every vertex on one line, or a sliver traced out and back along its own
+// edges; encloses_area in predicates.hpp tells them apart) have no interior. The .glp reader
+// refuses them with the shape's line, as it refuses a zero-width RECT: no designer draws one on
+// purpose in a clip. The GDSII reader keeps them, and zero-width PATHs (lines, which annotation
+// layers carry), aside as degenerate shapes and refuses them, naming the record, when a
+// selection reaches one (gdsii_reader.hpp), so flatten passes none on from the file. A
+// PolygonSet built in code may still hold one (rounding a thin polygon through an off-lattice
+// placement can flatten it), and the rasterisers take it as it is rather than refuse a set that
+// a valid layout produced: rasterize_area gives it no coverage, and rasterize_binary sets the
+// pixels whose centres lie on its edges, which are exactly the pixels that every polygon
+// containing it sets, however thin, so the binary raster does not jump as a width shrinks to
+// zero.
 
 #include <algorithm>
 #include <cstdint>
