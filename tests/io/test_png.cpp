@@ -328,7 +328,7 @@ TEST_CASE("Contours are drawn in nm through the grid, y up, clipped to the field
     io::Image figure = io::render_field(field, options);
     const io::FieldArea area = figure.field_area;
     CHECK(area.left == 4);
-    CHECK(area.top == 4 + 10 + 4);
+    CHECK(area.top == 4 + 10 + 6);
     CHECK(area.magnify == magnify);
     const io::Image before = figure;
     io::draw_polyline(figure, grid, diagonal, {255, 255, 255}, false);
@@ -410,8 +410,8 @@ TEST_CASE("Colour-scale values are written with 3 significant digits", "[io][png
 
 TEST_CASE("The colour scale runs from max at the top to min at the bottom, labelled",
           "[io][png]") {
-  // Field 5 x 13, range 0 .. 12, text_scale 1. Field area at (4, 8): padding 4, and 4 rows for
-  // the top label's upper half; bar at columns 9 + 4 = 13 to 24, ticks 25 to 28, values from 31.
+  // Field 5 x 13, range 0 .. 12, text_scale 1. Field area at (4, 10): padding 4, and 6 rows for
+  // the top label's upper half; bar at columns 9 + 4 = 13 to 24, ticks 25 to 28, values from 33.
   std::vector<float> values(5 * 13, 0.0f);
   values.back() = 12;
   const auto field = make_host_field(Grid(5, 13, 1.0), values);
@@ -420,22 +420,22 @@ TEST_CASE("The colour scale runs from max at the top to min at the bottom, label
   options.text_scale = 1;
   const io::Image image = io::render_field(field, options);
   CHECK(image.field_area.left == 4);
-  CHECK(image.field_area.top == 8);
-  // Width: the value "12" ends at 31 + 11, then padding 4; height: 8 + 13 rows, 4 for the bottom
+  CHECK(image.field_area.top == 10);
+  // Width: the value "12" ends at 33 + 11, then padding 4; height: 10 + 13 rows, 4 for the bottom
   // label's lower half, padding 4.
-  REQUIRE(image.width == 46);
-  REQUIRE(image.height == 29);
+  REQUIRE(image.width == 48);
+  REQUIRE(image.height == 31);
   const DecodedPng png = decode_png(io::encode_png(image));
-  for (std::size_t row = 8; row < 21; ++row) {
+  for (std::size_t row = 10; row < 23; ++row) {
     for (std::size_t col = 9; col < 13; ++col) CHECK(pixel(png, col, row).r == 255);  // gap
     for (std::size_t col = 13; col < 25; ++col)
-      CHECK(pixel(png, col, row).r == level((20 - double(row)) / 12));
-    const bool tick = (row - 8) % 3 == 0;  // rows 8 + round(k / 4 * 12) = 8, 11, ..., 20
+      CHECK(pixel(png, col, row).r == level((22 - double(row)) / 12));
+    const bool tick = (row - 10) % 3 == 0;  // rows 10 + round(k / 4 * 12) = 10, 13, ..., 22
     for (std::size_t col = 25; col < 29; ++col) CHECK(pixel(png, col, row).r == (tick ? 0 : 255));
   }
   // Ticks 3 rows apart: only the ends carry values, their capitals centred on the tick rows.
-  CHECK(shows_text(image, 31, 8 - 3, "12"));
-  CHECK(shows_text(image, 31, 20 - 3, "0"));
+  CHECK(shows_text(image, 33, 10 - 3, "12"));
+  CHECK(shows_text(image, 33, 22 - 3, "0"));
 
   // 41 rows: ticks 10 rows apart, each labelled; 21 rows: 5 apart, every other one labelled.
   io::RenderOptions given = options;
@@ -443,14 +443,14 @@ TEST_CASE("The colour scale runs from max at the top to min at the bottom, label
   const auto tall = make_host_field(Grid(3, 41, 1.0), std::vector<double>(123, 0.5));
   const io::Image five = io::render_field(tall, given);
   const char* const labels[5] = {"1", "0.75", "0.5", "0.25", "0"};
-  for (index_t k = 0; k < 5; ++k) CHECK(shows_text(five, 29, 8 + 10 * k - 3, labels[k]));
+  for (index_t k = 0; k < 5; ++k) CHECK(shows_text(five, 31, 10 + 10 * k - 3, labels[k]));
   const auto middle = make_host_field(Grid(3, 21, 1.0), std::vector<double>(63, 0.5));
   const io::Image three = io::render_field(middle, given);
-  CHECK(shows_text(three, 29, 8 - 3, "1"));
-  CHECK(shows_text(three, 29, 18 - 3, "0.5"));
-  CHECK(shows_text(three, 29, 28 - 3, "0"));
-  for (index_t row = 8 + 4; row < 18 - 3; ++row)  // between the capitals of "1" and "0.5"
-    for (index_t col = 29; col < three.width; ++col) CHECK(three.get(col, row).r == 255);
+  CHECK(shows_text(three, 31, 10 - 3, "1"));
+  CHECK(shows_text(three, 31, 20 - 3, "0.5"));
+  CHECK(shows_text(three, 31, 30 - 3, "0"));
+  for (index_t row = 10 + 4; row < 20 - 3; ++row)  // between the capitals of "1" and "0.5"
+    for (index_t col = 31; col < three.width; ++col) CHECK(three.get(col, row).r == 255);
 
   // Title and value label above, at text scale 2: padding 8, lines of 20 rows.
   given.title = "Ab";
@@ -458,7 +458,7 @@ TEST_CASE("The colour scale runs from max at the top to min at the bottom, label
   given.text_scale = 2;
   const io::Image titled = io::render_field(tall, given);
   CHECK(titled.field_area.left == 8);
-  CHECK(titled.field_area.top == 8 + 20 + 20 + 8);
+  CHECK(titled.field_area.top == 8 + 20 + 20 + 12);
   CHECK(shows_text(titled, 8, 8, "Ab", 2));
   CHECK(shows_text(titled, 8 + 3 + 8, 28, "dL/dmask", 2));  // over the bar, 8 right of the field
   CHECK(titled.width == 8 + 3 + 8 + io::text_width("dL/dmask", 2) + 8);

@@ -241,9 +241,10 @@ struct ValueRange {
 /// area's top row) to min (its bottom row), `ticks` tick marks `tick_length` long at t = 0, 1/4,
 /// ..., 1 (row round((1 - t) (rows - 1)) of the field area), and `label_gap` further the tick
 /// values (tick_labels), their capitals centred on the tick rows: all five when they stand a line
-/// apart, else those of t = 0, 1/2, 1, else those of the ends.
+/// apart, else those of t = 0, 1/2, 1, else those of the ends. The gap is a character wide, so that
+/// a tick does not read as the minus sign of its value.
 struct ScaleBarLayout {
-  static constexpr index_t gap = 4, width = 12, tick_length = 4, label_gap = 2, ticks = 5;
+  static constexpr index_t gap = 4, width = 12, tick_length = 4, label_gap = 4, ticks = 5;
 };
 
 /// The values at the colour scale's ticks, min first: min + (max - min) k / 4, written by
@@ -390,8 +391,9 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
   if (!options.title.empty()) area.top += line;
   const index_t value_label_top = area.top;
   if (!options.value_label.empty()) area.top += line;
-  // The top tick's label reaches 3 font pixels above the field's top row; one more keeps it apart.
-  if (options.scale_bar) area.top += 4 * s;
+  // The top tick's label reaches 3 font pixels above the field's top row; 3 more keep it clear of
+  // the value label's descenders.
+  if (options.scale_bar) area.top += 6 * s;
   index_t right = area.left + columns, bottom = area.top + rows;
 
   using Bar = ScaleBarLayout;
