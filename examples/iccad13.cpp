@@ -121,9 +121,10 @@ int run(const Options& o) {
       corner_images.emplace_back(canvas);
       copy(View<const float, Host>(images.view().member(c)), corner_images.back().view());
     }
-    io::Image nominal = io::render_field(
-        corner_images[0], {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true, .length_bar = true,
-                           .title = "nominal image, red: 0.225 contour", .value_label = "intensity"});
+    io::Image nominal = io::render_field(corner_images[0], {.range = std::nullopt, .colormap = io::Colormap::viridis,
+                                                            .scale_bar = true, .length_bar = true,
+                                                            .title = "nominal image, red: 0.225 contour",
+                                                            .value_label = "intensity"});
     for (const auto& contour : layout::extract_contours(corner_images[0], 0.225))
       io::draw_polyline(nominal, canvas, contour.points, io::Color{255, 40, 40});
     result["out"] = o.out;

@@ -335,8 +335,8 @@ TEST_CASE("Contours are drawn in nm through the grid, y up, clipped to the field
     const DecodedPng png = decode_png(io::encode_png(figure));
     for (index_t row = 0; row < figure.height; ++row)
       for (index_t col = 0; col < figure.width; ++col) {
-        // Field pixel (u, v) = (col - left, row - top): the diagonal u = v from the centre of sample
-        // (0, 0)'s block, clipped below row 8 m.
+        // Field pixel (u, v) = (col - left, row - top): the diagonal u = v from the centre of
+        // sample (0, 0)'s block, clipped below row 8 m.
         const index_t u = col - area.left, v = row - area.top;
         const bool on_line = u == v && u >= (magnify - 1) / 2 && v < 8 * magnify;
         CHECK(pixel(png, std::size_t(col), std::size_t(row)) ==
@@ -462,6 +462,14 @@ TEST_CASE("The colour scale runs from max at the top to min at the bottom, label
   CHECK(shows_text(titled, 8, 8, "Ab", 2));
   CHECK(shows_text(titled, 8 + 3 + 8, 28, "dL/dmask", 2));  // over the bar, 8 right of the field
   CHECK(titled.width == 8 + 3 + 8 + io::text_width("dL/dmask", 2) + 8);
+  // The automatic text scale: one font pixel per 640 pixels of the longer side, rounded.
+  io::RenderOptions titled_only;
+  titled_only.title = "x";
+  for (const index_t side : {959, 960, 1599, 1600}) {
+    const auto row = make_host_field(Grid(side, 1, 1.0), std::vector<float>(std::size_t(side)));
+    const index_t scale = side < 960 ? 1 : (side < 1600 ? 2 : 3);
+    CHECK(io::render_field(row, titled_only).field_area.left == 4 * scale);
+  }
 }
 
 TEST_CASE("The length bar is a round length, length / pitch pixels long", "[io][png]") {
@@ -489,7 +497,8 @@ TEST_CASE("The length bar is a round length, length / pitch pixels long", "[io][
     io::RenderOptions options;
     options.length_bar = true;
     const std::vector<float> ones(std::size_t(4 * c.nx), 1.0f);
-    const io::Image image = io::render_field(make_host_field(Grid(c.nx, 4, c.pitch), ones), options);
+    const io::Image image =
+        io::render_field(make_host_field(Grid(c.nx, 4, c.pitch), ones), options);
     const io::FieldArea& area = image.field_area;
     index_t row = area.top + 4;
     while (row < image.height && image.get(area.left, row).r == 255) ++row;

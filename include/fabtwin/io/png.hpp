@@ -188,8 +188,8 @@ inline std::string tick_label(double value) {
                              "a finite value");
   if (value == 0) return "0";
   char buffer[32];  // "d.ddddde-ddd": at most 17 significant digits and a 3-digit exponent
-  const auto written =
-      std::to_chars(buffer, buffer + sizeof buffer, std::fabs(value), std::chars_format::scientific);
+  const auto written = std::to_chars(buffer, buffer + sizeof buffer, std::fabs(value),
+                                     std::chars_format::scientific);
   const std::string form(buffer, written.ptr);  // "2.375e-01"
   const std::size_t mark = form.find('e');
   std::string digits = form.substr(0, 1) + (mark > 1 ? form.substr(2, mark - 2) : "");
@@ -284,8 +284,9 @@ inline LengthBar choose_length_bar(double width_nm) {
   // fraction shows: 5 x 10^-1 -> "0.5".
   const int u = decade >= 6 ? 2 : (decade >= 3 ? 1 : 0);
   const int e = decade - 3 * u;
-  std::string number = e >= 0 ? std::to_string(digit) + std::string(std::size_t(e), '0')
-                              : "0." + std::string(std::size_t(-e - 1), '0') + std::to_string(digit);
+  const std::string number =
+      e >= 0 ? std::to_string(digit) + std::string(std::size_t(e), '0')
+             : "0." + std::string(std::size_t(-e - 1), '0') + std::to_string(digit);
   static constexpr const char* units[] = {" nm", " um", " mm"};
   return {digit * std::pow(10.0, decade), number + units[u]};
 }
@@ -296,7 +297,7 @@ struct RenderOptions {
   bool scale_bar = false;   ///< the colour scale right of the field, its ticks labelled with values
   bool length_bar = false;  ///< a bar of choose_length_bar(nx pitch.x) under the field, labelled
   std::string title;        ///< one line above the field; empty: none
-  std::string value_label;  ///< what the colours mean, above the scale ("dL/dmask (nm^2)"); needs it
+  std::string value_label;  ///< what the colours mean ("dL/dmask (nm^2)"); needs scale_bar
   index_t magnify = 1;      ///< each sample a magnify x magnify block (1..64; magnification_for)
   index_t text_scale = 0;   ///< image pixels per font pixel (1..16); 0: one per 640 pixels of the
                             ///< field area's longer side, rounded, at least 1
@@ -323,11 +324,12 @@ inline constexpr index_t figure_padding = 4;
 /// for Colormap::grey, rgb8 otherwise. Without annotations (scale_bar, length_bar, title) the
 /// image is the field area alone, nx magnify x ny magnify pixels at (0, 0); with any of them the
 /// field sits in margins holding, in font pixels of text_scale image pixels each:
-///   above   the title, then the value_label over the colour scale, each a 10-pixel line
+///   above   the title, then the value_label over the colour scale, each a 10-pixel line, then
+///           6 rows for the top tick's value (with the colour scale)
 ///   right   the colour scale and its tick values (ScaleBarLayout)
-///   below   the length bar from the field's left edge, 3 pixels thick, its label 4 to the right;
-///           its length is length_nm / pitch.x * magnify image pixels, the last column inked in
-///           proportion to the fraction of a pixel it covers
+///   below   from 6 rows under the field, the length bar from the field's left edge on rows 2-4
+///           and its label 4 to the right of it; the bar is length_nm / pitch.x * magnify image
+///           pixels long, its last column inked in proportion to the part of it the bar covers
 /// and a padding of 4 all round. Image::field_area says where the field went.
 template <class T, class Space>
 Image render_field(const Field<T, Space>& field, const RenderOptions& options = {}) {
@@ -461,7 +463,8 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
                      blend(options.ink.g, options.background.g),
                      blend(options.ink.b, options.background.b)};
     for (index_t row = length_top + 2 * s; row < length_top + 5 * s; ++row) {
-      for (index_t col = area.left; col < area.left + whole; ++col) image.set(col, row, options.ink);
+      for (index_t col = area.left; col < area.left + whole; ++col)
+        image.set(col, row, options.ink);
       if (part > 0) image.set(area.left + whole, row, edge);
     }
     draw_text(image, area.left + index_t(std::ceil(length_pixels)) + 4 * s, length_top,
@@ -489,9 +492,9 @@ void draw_polyline(Image& image, const Grid& grid, const Points& points, Color c
       area.left >= 0 && area.top >= 0 && area.magnify >= 1 &&
           area.left + columns <= image.width && area.top + rows <= image.height,
       "io::draw_polyline", "image",
-      std::to_string(image.width) + "x" + std::to_string(image.height) + " with its field area at (" +
-          std::to_string(area.left) + ", " + std::to_string(area.top) + "), magnify " +
-          std::to_string(area.magnify),
+      std::to_string(image.width) + "x" + std::to_string(image.height) +
+          " with its field area at (" + std::to_string(area.left) + ", " +
+          std::to_string(area.top) + "), magnify " + std::to_string(area.magnify),
       "an image holding the grid's " + std::to_string(grid.nx()) + "x" +
           std::to_string(grid.ny()) + " samples in its field area");
   struct Pixel {

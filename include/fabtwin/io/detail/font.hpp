@@ -122,11 +122,12 @@ inline constexpr Glyph font[95] = {
     {'~', {0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00, 0x00, 0x00}},
 };
 
-static_assert([] {
+constexpr bool font_in_order() {
   for (int k = 0; k < 95; ++k)
     if (font[k].character != char(32 + k)) return false;
   return true;
-}(), "the font table runs from ' ' to '~' without gaps");
+}
+static_assert(font_in_order(), "the font table runs from ' ' to '~' without gaps");
 
 /// The glyph of `c`; characters outside printable ASCII are drawn as '?'.
 constexpr const Glyph& glyph(char c) {
@@ -141,9 +142,10 @@ void rasterize_text(std::string_view text, index_t left, index_t top, index_t sc
     const Glyph& g = glyph(c);
     for (index_t r = 0; r < glyph_rows; ++r)
       for (index_t b = 0; b < glyph_width; ++b)
-        if (g.rows[r] >> (glyph_width - 1 - b) & 1)
+        if ((g.rows[r] >> (glyph_width - 1 - b)) & 1)
           for (index_t dy = 0; dy < scale; ++dy)
-            for (index_t dx = 0; dx < scale; ++dx) plot(left + b * scale + dx, top + r * scale + dy);
+            for (index_t dx = 0; dx < scale; ++dx)
+              plot(left + b * scale + dx, top + r * scale + dy);
     left += glyph_advance * scale;
   }
 }
