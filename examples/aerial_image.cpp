@@ -171,8 +171,11 @@ int run(const Options& o) {
     threshold = sample({centre - p.size / 2, centre_y});
   }
 
-  io::Image picture =
-      io::render_field(intensity, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true});
+  const index_t magnify = io::magnification_for(grid, 512);
+  io::Image picture = io::render_field(
+      intensity, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true, .length_bar = true,
+                  .title = "aerial image, red: threshold " + io::tick_label(threshold), .value_label = "intensity",
+                  .magnify = magnify});
   for (const auto& contour : layout::extract_contours(intensity, threshold))
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
 
@@ -204,7 +207,8 @@ int run(const Options& o) {
   summary["completed"] = true;
 
   // The files only once everything is computed, the summary last: a run that fails leaves none.
-  io::write_png(out + "mask.png", mask, {.range = io::ValueRange{0, 1}});
+  io::write_png(out + "mask.png", mask, {.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
+                                         .title = "mask", .value_label = "transmission", .magnify = magnify});
   io::write_png(out + "aerial.png", picture);
   io::write_npy(out + "intensity.npy", intensity);
   examples::finish_outputs(o.out, summary);

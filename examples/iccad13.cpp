@@ -121,8 +121,10 @@ int run(const Options& o) {
       corner_images.emplace_back(canvas);
       copy(View<const float, Host>(images.view().member(c)), corner_images.back().view());
     }
-    io::Image nominal = io::render_field(corner_images[0],
-                                         {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true});
+    io::Image nominal = io::render_field(corner_images[0], {.range = std::nullopt, .colormap = io::Colormap::viridis,
+                                                            .scale_bar = true, .length_bar = true,
+                                                            .title = "nominal image, red: 0.225 contour",
+                                                            .value_label = "intensity"});
     for (const auto& contour : layout::extract_contours(corner_images[0], 0.225))
       io::draw_polyline(nominal, canvas, contour.points, io::Color{255, 40, 40});
     result["out"] = o.out;
@@ -131,7 +133,8 @@ int run(const Options& o) {
     static const char* names[] = {"nominal", "outer", "inner"};
     for (std::size_t c = 0; c < corner_images.size(); ++c) io::write_npy(out + names[c] + ".npy", corner_images[c]);
     io::write_png(out + "nominal.png", nominal);
-    io::write_png(out + "target.png", target, {.range = io::ValueRange{0, 1}});
+    io::write_png(out + "target.png", target, {.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
+                                               .title = "target", .value_label = "inside the target"});
   }
   result["completed"] = true;
   examples::finish_outputs(o.out, result);  // stdout, then DIR/summary.json when --out is given

@@ -118,8 +118,14 @@ int run(const Options& options) {
 
   const std::vector<layout::Contour> contours = layout::extract_contours(coverage, 0.5);
   const layout::PolygonSet traced = layout::to_polygon_set(contours, unit_nm);
-  io::Image picture = io::render_field(
-      coverage, {.range = io::ValueRange{0, 1}, .colormap = io::Colormap::viridis, .scale_bar = true});
+  const std::string layer = std::to_string(options.layer.layer) + "/" + std::to_string(options.layer.datatype);
+  const io::RenderOptions figure{.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
+                                 .title = "layer " + layer + " coverage", .value_label = "area fraction",
+                                 .magnify = io::magnification_for(grid, 512)};
+  io::RenderOptions contour_figure = figure;
+  contour_figure.colormap = io::Colormap::viridis;
+  contour_figure.title += ", red: 50 % contour";
+  io::Image picture = io::render_field(coverage, contour_figure);
   for (const auto& contour : contours)
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
 
@@ -127,7 +133,7 @@ int run(const Options& options) {
   summary["layout"] = options.gds;
   summary["top_cell"] = library.top_cell();
   summary["database_unit_nm"] = unit_nm;
-  summary["layer"] = std::to_string(options.layer.layer) + "/" + std::to_string(options.layer.datatype);
+  summary["layer"] = layer;
   io::json::Value w = io::json::Value::array();
   for (double v : options.window) w.push_back(v);
   summary["window_nm"] = w;
@@ -147,7 +153,7 @@ int run(const Options& options) {
   layout::gdsii::WriteOptions gds_options;
   gds_options.layer = options.layer;
   layout::gdsii::write_file(out + "contours.gds", traced, gds_options);
-  io::write_png(out + "coverage.png", coverage, {.range = io::ValueRange{0, 1}});
+  io::write_png(out + "coverage.png", coverage, figure);
   io::write_png(out + "coverage_contours.png", picture);
   io::write_npy(out + "coverage.npy", coverage);
   io::write_npy(out + "binary.npy", binary);

@@ -122,8 +122,12 @@ Field<float, Host> cross_section(const Field<T, Host>& volume) {
   return picture;
 }
 
-void write_section(const std::string& path, const Field<float, Host>& section, std::optional<io::ValueRange> range) {
-  io::write_png(path, io::render_field(section, {.range = range, .colormap = io::Colormap::viridis, .scale_bar = true}));
+/// A cross-section magnified to at least 400 pixels across, so that the film's 80 nm can be read.
+void write_section(const std::string& path, const Field<float, Host>& section, std::optional<io::ValueRange> range,
+                   const std::string& title, const std::string& value_label) {
+  io::write_png(path, io::render_field(section, {.range = range, .colormap = io::Colormap::viridis, .scale_bar = true,
+                                                 .length_bar = true, .title = title, .value_label = value_label,
+                                                 .magnify = io::magnification_for(section.grid(), 400)}));
 }
 
 int run(const Options& o) {
@@ -294,13 +298,18 @@ int run(const Options& o) {
   summary["develop_s"] = o.develop_s;
 
   // 6. Pictures, the volume and the figures.
-  io::write_png(out + "aerial.png", io::render_field(image, {.range = std::nullopt, .colormap = io::Colormap::viridis,
-                                                             .scale_bar = true}));
-  write_section(out + "acid_xz.png", cross_section(acid), io::ValueRange{0, 1});
-  write_section(out + "inhibitor_xz.png", cross_section(inhibitor), io::ValueRange{0, 1});
+  io::write_png(out + "aerial.png",
+                io::render_field(image, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true,
+                                         .length_bar = true, .title = "aerial image", .value_label = "intensity",
+                                         .magnify = io::magnification_for(image.grid(), 400)}));
+  write_section(out + "acid_xz.png", cross_section(acid), io::ValueRange{0, 1}, "exposed acid, x-z section",
+                "acid A0");
+  write_section(out + "inhibitor_xz.png", cross_section(inhibitor), io::ValueRange{0, 1},
+                "inhibitor after the bake, x-z section", "inhibitor M");
   Field<double, Host> resist_left(film);
   for (index_t i = 0; i < film.size(); ++i) resist_left.data()[i] = arrival.data()[i] < o.develop_s ? 0.0 : 1.0;
-  write_section(out + "profile_xz.png", cross_section(resist_left), io::ValueRange{0, 1});
+  write_section(out + "profile_xz.png", cross_section(resist_left), io::ValueRange{0, 1},
+                "developed profile, x-z section", "resist left");
   io::VtiFile(film)
       .add("exposed_acid", acid)
       .add("acid_after_bake", baked.acid)

@@ -106,7 +106,7 @@ void check(const examples::Cli& cli, Options& o) {
 /// `spectrum`, the others stay 0.
 Field<float, Host> kernel_magnitude(Context<Host>& ctx, const optics::KernelSet& set, index_t k,
                                     Field<complex<double>, Host>& spectrum, Field<complex<double>, Host>& space,
-                                    index_t window) {
+                                    index_t window, double pitch_nm) {
   const index_t n = spectrum.grid().nx();
   auto s = spectrum.view();
   const index_t r = set.radius;
@@ -116,7 +116,7 @@ Field<float, Host> kernel_magnitude(Context<Host>& ctx, const optics::KernelSet&
       s((p + n) % n, (q + n) % n) = complex<double>(v.real(), v.imag());
     }
   fft::inverse(ctx, View<const complex<double>, Host>(spectrum.view()), space.view());
-  Field<float, Host> picture(Grid(window, window, 1.0));
+  Field<float, Host> picture(Grid(window, window, pitch_nm));
   for (index_t y = 0; y < window; ++y)
     for (index_t x = 0; x < window; ++x) {
       const index_t sx = (x - window / 2 + n) % n, sy = (y - window / 2 + n) % n;
@@ -167,8 +167,11 @@ int run(const Options& o) {
     std::vector<io::Image> images;
     io::json::Value pictures = io::json::Value::array();
     for (index_t k = 0; k < set.count(); ++k) {
-      images.push_back(io::render_field(kernel_magnitude(ctx, set, k, *spectrum, *space, window),
-                                        {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true}));
+      const Field<float, Host> magnitude = kernel_magnitude(ctx, set, k, *spectrum, *space, window, o.pitch_nm);
+      images.push_back(io::render_field(
+          magnitude, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true, .length_bar = true,
+                      .title = "kernel " + std::to_string(k) + ", magnitude", .value_label = "magnitude",
+                      .magnify = io::magnification_for(magnitude.grid(), 512)}));
       pictures.push_back("kernel_" + std::to_string(k) + ".png");
     }
     result["out"] = o.out;

@@ -3,6 +3,7 @@
 // stored and fixed-Huffman blocks are not assumed (any other block type fails the test), and
 // filter type 0 scanlines. Expected pixels are computed by hand from the documented mapping.
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -142,6 +143,20 @@ struct NmPoint {
   double x, y;
 };
 
+/// Whether `image` shows exactly `text` (ink {0, 0, 0} on white) in the box of its glyphs with the
+/// top-left corner at (left, top): ink where the font inks, white elsewhere.
+bool shows_text(const io::Image& image, index_t left, index_t top, const std::string& text,
+                index_t scale = 1) {
+  const index_t width = io::text_width(text, scale), rows = 9 * scale;
+  io::Image reference(width, rows, io::PixelFormat::rgb8);
+  io::draw_text(reference, 0, 0, text, {0, 0, 0}, scale);
+  if (left < 0 || top < 0 || left + width > image.width || top + rows > image.height) return false;
+  for (index_t row = 0; row < rows; ++row)
+    for (index_t col = 0; col < width; ++col)
+      if (image.get(left + col, top + row).r != reference.get(col, row).r) return false;
+  return true;
+}
+
 struct IntegerPoint {  // like layout::Point: integer coordinates (here read as nm)
   std::int64_t x, y;
 };
@@ -219,6 +234,18 @@ TEMPLATE_LIST_TEST_CASE("Fields render in grey with y up and the automatic or gi
       const double t = std::clamp((i + 4 * j - 2) / 4.0, 0.0, 1.0);
       CHECK(pixel(given, std::size_t(i), std::size_t(2 - j)).r == level(t));
     }
+
+  // Magnified 3 times: sample (i, j) fills columns 3i..3i+2 and rows 3(2 - j)..3(2 - j)+2.
+  options.magnify = 3;
+  const io::Image big = io::render_field(field, options);
+  REQUIRE(big.width == 12);
+  REQUIRE(big.height == 9);
+  CHECK(big.field_area.magnify == 3);
+  for (index_t row = 0; row < 9; ++row)
+    for (index_t col = 0; col < 12; ++col) {
+      const int i = int(col / 3), j = 2 - int(row / 3);
+      CHECK(big.get(col, row).r == level(std::clamp((i + 4 * j - 2) / 4.0, 0.0, 1.0)));
+    }
 }
 
 TEMPLATE_LIST_TEST_CASE("A plane of a 3D field or a batch renders on its own", "[io][png]",
@@ -273,26 +300,6 @@ TEST_CASE("The diverging map is blue, neutral grey at its middle and red", "[io]
   CHECK(io::map_color(io::Colormap::diverging, 0.4).b > io::map_color(io::Colormap::diverging, 0.6).b);
 }
 
-TEST_CASE("The scale bar runs from max at the top to min at the bottom with five ticks",
-          "[io][png]") {
-  std::vector<float> values(5 * 9, 0.0f);
-  values.back() = 8;  // range 0 .. 8
-  const auto field = make_host_field(Grid(5, 9, 1.0), values);
-  io::RenderOptions options;
-  options.scale_bar = true;
-  const DecodedPng png = decode_png(io::encode_png(io::render_field(field, options)));
-  using Bar = io::ScaleBarLayout;
-  REQUIRE(png.width == 5 + 4 + 12 + 4);
-  REQUIRE(Bar::columns == 20);
-  for (std::size_t row = 0; row < 9; ++row) {
-    for (std::size_t col = 5; col < 9; ++col) CHECK(pixel(png, col, row).r == 255);  // gap
-    for (std::size_t col = 9; col < 21; ++col)
-      CHECK(pixel(png, col, row).r == level((8 - double(row)) / 8));
-    const bool tick = row % 2 == 0;  // rows round(k / 4 * 8) = 0, 2, 4, 6, 8
-    for (std::size_t col = 21; col < 25; ++col) CHECK(pixel(png, col, row).r == (tick ? 0 : 255));
-  }
-}
-
 TEST_CASE("Contours are drawn in nm through the grid, y up, clipped to the field", "[io][png]") {
   // 10 x 8 pixels of 2 nm from (100, 50): x = 100 + 2 col, y = 50 + 2 (7 - row).
   const Grid grid(10, 8, 2.0, {100, 50, 0});
@@ -317,18 +324,227 @@ TEST_CASE("Contours are drawn in nm through the grid, y up, clipped to the field
   for (index_t row = 0; row < 8; ++row)
     for (index_t col = 0; col < 10; ++col) CHECK((line.get(col, row) == red) == (row == 2));
 
-  // Over a rendered field with a scale bar, through the PNG: the contour stays in the field area.
+  // Over annotated figures, through the PNG: the contour lands on the same field pixels, moved
+  // by the field area's offset; magnified, through the centres of the samples' blocks.
   const auto field = make_host_field(grid, std::vector<double>(80, 0.5));
   io::RenderOptions options;
   options.colormap = io::Colormap::viridis;
   options.scale_bar = true;
-  io::Image figure = io::render_field(field, options);
+  options.length_bar = true;
+  options.title = "contour";
   const std::vector<NmPoint> diagonal = {{100, 64}, {118, 46}};  // (col, row) (0, 0) to (9, 9)
-  io::draw_polyline(figure, grid, diagonal, {255, 255, 255}, false);
-  const DecodedPng png = decode_png(io::encode_png(figure));
-  for (std::size_t k = 0; k < 8; ++k) CHECK(pixel(png, k, k) == io::Color{255, 255, 255});
-  CHECK(pixel(png, 8, 7) == pixel(png, 0, 7));  // beyond row 7 the line is clipped away
-  CHECK(pixel(png, 1, 0) == pixel(png, 0, 7));
+  for (const index_t magnify : {1, 3}) {
+    options.magnify = magnify;
+    io::Image figure = io::render_field(field, options);
+    const io::FieldArea area = figure.field_area;
+    CHECK(area.left == 4);
+    CHECK(area.top == 4 + 10 + 6);
+    CHECK(area.magnify == magnify);
+    const io::Image before = figure;
+    io::draw_polyline(figure, grid, diagonal, {255, 255, 255}, false);
+    const DecodedPng png = decode_png(io::encode_png(figure));
+    for (index_t row = 0; row < figure.height; ++row)
+      for (index_t col = 0; col < figure.width; ++col) {
+        // Field pixel (u, v) = (col - left, row - top): the diagonal u = v from the centre of
+        // sample (0, 0)'s block, clipped below row 8 m.
+        const index_t u = col - area.left, v = row - area.top;
+        const bool on_line = u == v && u >= (magnify - 1) / 2 && v < 8 * magnify;
+        CHECK(pixel(png, std::size_t(col), std::size_t(row)) ==
+              (on_line ? io::Color{255, 255, 255} : before.get(col, row)));
+      }
+  }
+}
+
+TEST_CASE("The annotation font draws its glyphs at the expected pixels", "[io][png][text]") {
+  // "1.5e-3g" drawn by hand, 6 columns per character (5 and a blank one), 9 rows: capitals and
+  // digits on rows 0-6, the x-height from row 2, the descender of g on rows 7-8.
+  const char* const expected[9] = {
+      "..#.........#####.............#####......",
+      ".##.........#....................#.......",
+      "..#.........####...###..........#....####",
+      "..#.............#.#...#.#####....#..#...#",
+      "..#.............#.#####...........#.#...#",
+      "..#....##...#...#.#...........#...#.#...#",
+      ".###...##....###...###.........###...####",
+      "........................................#",
+      ".....................................###.",
+  };
+  CHECK(io::text_width("1.5e-3g") == 41);
+  CHECK(io::text_width("1.5e-3g", 3) == 123);
+  CHECK(io::text_width("") == 0);
+  const io::Color blue{0, 0, 255}, white{255, 255, 255};
+  // At (2, 1) on a 45 x 12 image at scale 1, and at (-4, 3) at scale 2: what falls outside the
+  // image (here the first glyph's blank left columns) is dropped.
+  io::Image once(45, 12, io::PixelFormat::rgb8), twice(80, 22, io::PixelFormat::rgb8);
+  io::draw_text(once, 2, 1, "1.5e-3g", blue);
+  io::draw_text(twice, -4, 3, "1.5e-3g", blue, 2);
+  for (index_t row = 0; row < 12; ++row)
+    for (index_t col = 0; col < 45; ++col) {
+      const bool inside = col >= 2 && col < 43 && row >= 1 && row < 10;
+      const bool ink = inside && expected[row - 1][col - 2] == '#';
+      CHECK(once.get(col, row) == (ink ? blue : white));
+    }
+  for (index_t row = 0; row < 22; ++row)
+    for (index_t col = 0; col < 80; ++col) {
+      const index_t r = (row - 3) / 2, c = (col + 4) / 2;
+      const bool ink = row >= 3 && r < 9 && c < 41 && expected[r][c] == '#';
+      CHECK(twice.get(col, row) == (ink ? blue : white));
+    }
+  // Outside printable ASCII: '?'.
+  io::Image odd(5, 9, io::PixelFormat::grey8);
+  io::draw_text(odd, 0, 0, "\t", {0, 0, 0});
+  CHECK(shows_text(odd, 0, 0, "?"));
+  CHECK_THROWS_WITH(io::draw_text(odd, 0, 0, "x", {0, 0, 0}, 0), Catch::Contains("scale"));
+}
+
+TEST_CASE("Colour-scale values are written with 3 significant digits", "[io][png][text]") {
+  using Labels = std::array<std::string, 5>;
+  CHECK(io::tick_labels({0, 1}) == Labels{"0", "0.25", "0.5", "0.75", "1"});
+  CHECK(io::tick_labels({-1.5e-3, 1.5e-3}) ==
+        Labels{"-1.5e-3", "-7.5e-4", "0", "7.5e-4", "1.5e-3"});
+  // 0.2125 and 0.2375 round half away from zero in decimal (0.2375 is 0.23749999... in binary).
+  CHECK(io::tick_labels({0.2, 0.25}) == Labels{"0.2", "0.213", "0.225", "0.238", "0.25"});
+  CHECK(io::tick_labels({-300, 12345}) == Labels{"-300", "2.86k", "6.02k", "9.18k", "12.3k"});
+  CHECK(io::tick_label(0.0123) == "0.0123");    // plain from 0.01
+  CHECK(io::tick_label(0.00999) == "9.99e-3");  // below it, an exponent
+  CHECK(io::tick_label(999.4) == "999");
+  CHECK(io::tick_label(999.6) == "1k");  // the carry moves it a decade up
+  CHECK(io::tick_label(9.995) == "10");
+  CHECK(io::tick_label(-1234567) == "-1.23M");
+  CHECK(io::tick_label(2.5e11) == "250G");
+  CHECK(io::tick_label(1e12) == "1e12");
+  CHECK(io::tick_label(-2.25e-5) == "-2.25e-5");
+  CHECK(io::tick_label(-0.0) == "0");
+  CHECK_THROWS_WITH(io::tick_label(INFINITY), Catch::Contains("finite"));
+}
+
+TEST_CASE("The colour scale runs from max at the top to min at the bottom, labelled",
+          "[io][png]") {
+  // Field 5 x 13, range 0 .. 12, text_scale 1. Field area at (4, 10): padding 4, and 6 rows for
+  // the top label's upper half; bar at columns 9 + 4 = 13 to 24, ticks 25 to 28, values from 33.
+  std::vector<float> values(5 * 13, 0.0f);
+  values.back() = 12;
+  const auto field = make_host_field(Grid(5, 13, 1.0), values);
+  io::RenderOptions options;
+  options.scale_bar = true;
+  options.text_scale = 1;
+  const io::Image image = io::render_field(field, options);
+  CHECK(image.field_area.left == 4);
+  CHECK(image.field_area.top == 10);
+  // Width: the value "12" ends at 33 + 11, then padding 4; height: 10 + 13 rows, 4 for the bottom
+  // label's lower half, padding 4.
+  REQUIRE(image.width == 48);
+  REQUIRE(image.height == 31);
+  const DecodedPng png = decode_png(io::encode_png(image));
+  for (std::size_t row = 10; row < 23; ++row) {
+    for (std::size_t col = 9; col < 13; ++col) CHECK(pixel(png, col, row).r == 255);  // gap
+    for (std::size_t col = 13; col < 25; ++col)
+      CHECK(pixel(png, col, row).r == level((22 - double(row)) / 12));
+    const bool tick = (row - 10) % 3 == 0;  // rows 10 + round(k / 4 * 12) = 10, 13, ..., 22
+    for (std::size_t col = 25; col < 29; ++col) CHECK(pixel(png, col, row).r == (tick ? 0 : 255));
+  }
+  // Ticks 3 rows apart: only the ends carry values, their capitals centred on the tick rows.
+  CHECK(shows_text(image, 33, 10 - 3, "12"));
+  CHECK(shows_text(image, 33, 22 - 3, "0"));
+
+  // 41 rows: ticks 10 rows apart, each labelled; 21 rows: 5 apart, every other one labelled.
+  io::RenderOptions given = options;
+  given.range = io::ValueRange{0, 1};
+  const auto tall = make_host_field(Grid(3, 41, 1.0), std::vector<double>(123, 0.5));
+  const io::Image five = io::render_field(tall, given);
+  const char* const labels[5] = {"1", "0.75", "0.5", "0.25", "0"};
+  for (index_t k = 0; k < 5; ++k) CHECK(shows_text(five, 31, 10 + 10 * k - 3, labels[k]));
+  const auto middle = make_host_field(Grid(3, 21, 1.0), std::vector<double>(63, 0.5));
+  const io::Image three = io::render_field(middle, given);
+  CHECK(shows_text(three, 31, 10 - 3, "1"));
+  CHECK(shows_text(three, 31, 20 - 3, "0.5"));
+  CHECK(shows_text(three, 31, 30 - 3, "0"));
+  for (index_t row = 10 + 4; row < 20 - 3; ++row)  // between the capitals of "1" and "0.5"
+    for (index_t col = 31; col < three.width; ++col) CHECK(three.get(col, row).r == 255);
+
+  // Title and value label above, at text scale 2: padding 8, lines of 20 rows.
+  given.title = "Ab";
+  given.value_label = "dL/dmask";
+  given.text_scale = 2;
+  const io::Image titled = io::render_field(tall, given);
+  CHECK(titled.field_area.left == 8);
+  CHECK(titled.field_area.top == 8 + 20 + 20 + 12);
+  CHECK(shows_text(titled, 8, 8, "Ab", 2));
+  CHECK(shows_text(titled, 8 + 3 + 8, 28, "dL/dmask", 2));  // over the bar, 8 right of the field
+  CHECK(titled.width == 8 + 3 + 8 + io::text_width("dL/dmask", 2) + 8);
+  // The automatic text scale: one font pixel per 640 pixels of the longer side, rounded.
+  io::RenderOptions titled_only;
+  titled_only.title = "x";
+  for (const index_t side : {959, 960, 1599, 1600}) {
+    const auto row = make_host_field(Grid(side, 1, 1.0), std::vector<float>(std::size_t(side)));
+    const index_t scale = side < 960 ? 1 : (side < 1600 ? 2 : 3);
+    CHECK(io::render_field(row, titled_only).field_area.left == 4 * scale);
+  }
+}
+
+TEST_CASE("The length bar is a round length, length / pitch pixels long", "[io][png]") {
+  // The longest 1, 2, 5 x 10^k nm up to a quarter of nx pitch, by hand.
+  struct Case {
+    index_t nx;
+    double pitch, length;
+    const char* label;
+  };
+  const Case cases[] = {
+      {64, 1, 10, "10 nm"},    {100, 1, 20, "20 nm"},    {256, 1, 50, "50 nm"},
+      {400, 1, 100, "100 nm"}, {1000, 1, 200, "200 nm"}, {2048, 1, 500, "500 nm"},
+      {64, 2, 20, "20 nm"},    {100, 2, 50, "50 nm"},    {256, 2, 100, "100 nm"},
+      {400, 2, 200, "200 nm"}, {1000, 2, 500, "500 nm"}, {2048, 2, 1000, "1 um"},
+      {64, 4, 50, "50 nm"},    {100, 4, 100, "100 nm"},  {256, 4, 200, "200 nm"},
+      {400, 4, 200, "200 nm"}, {1000, 4, 1000, "1 um"},  {2048, 4, 2000, "2 um"},
+  };
+  for (const Case& c : cases) {
+    INFO("nx " << c.nx << ", pitch " << c.pitch << " nm");
+    const io::LengthBar bar = io::choose_length_bar(double(c.nx) * c.pitch);
+    CHECK(bar.length_nm == c.length);
+    CHECK(bar.label == c.label);
+    // Drawn under an nx x 4 field: find the bar's first row down the field's left column, then
+    // count its ink. 50 nm of 4 nm pixels is 12.5: 12 black pixels and one half grey.
+    io::RenderOptions options;
+    options.length_bar = true;
+    const std::vector<float> ones(std::size_t(4 * c.nx), 1.0f);
+    const io::Image image =
+        io::render_field(make_host_field(Grid(c.nx, 4, c.pitch), ones), options);
+    const io::FieldArea& area = image.field_area;
+    index_t row = area.top + 4;
+    while (row < image.height && image.get(area.left, row).r == 255) ++row;
+    REQUIRE(row < image.height);
+    index_t black = 0;
+    while (image.get(area.left + black, row).r == 0) ++black;
+    const double pixels = c.length / c.pitch;
+    CHECK(black == index_t(pixels));
+    CHECK(image.get(area.left + black, row).r == (pixels == std::floor(pixels) ? 255 : 128));
+    CHECK(image.get(area.left - 1, row).r == 255);
+  }
+  // Magnified twice, 100 nm of 1 nm pixels is 200 pixels; the bar on 3 rows, its label 4 pixels
+  // to the right with its top 2 rows above the bar's (text scale 1 below 960 pixels).
+  io::RenderOptions options;
+  options.length_bar = true;
+  options.magnify = 2;
+  const std::vector<float> ones(800, 1.0f);
+  const io::Image image = io::render_field(make_host_field(Grid(400, 2, 1.0), ones), options);
+  CHECK(image.field_area.left == 4);
+  CHECK(image.field_area.top == 4);
+  const index_t bar_top = 4 + 4 + 6 + 2;  // the field's bottom, 6 rows, then font rows 0-1
+  for (index_t col = 4; col < 4 + 200; ++col) {
+    CHECK(image.get(col, bar_top - 1).r == 255);
+    for (index_t row = bar_top; row < bar_top + 3; ++row) CHECK(image.get(col, row).r == 0);
+    CHECK(image.get(col, bar_top + 3).r == 255);
+  }
+  CHECK(image.get(4 + 200, bar_top).r == 255);
+  CHECK(shows_text(image, 4 + 200 + 4, bar_top - 2, "100 nm"));
+
+  CHECK(io::choose_length_bar(3).label == "0.5 nm");
+  CHECK(io::choose_length_bar(4).label == "1 nm");
+  CHECK(io::choose_length_bar(3.9e7).label == "5 mm");
+  CHECK_THROWS_WITH(io::choose_length_bar(0), Catch::Contains("width_nm"));
+  CHECK(io::magnification_for(Grid::volume(90, 40, 80, {1, 1, 1}), 400) == 5);
+  CHECK(io::magnification_for(Grid(512, 100, 1.0), 400) == 1);
+  CHECK(io::magnification_for(Grid(3, 3, 1.0), 400) == 64);
 }
 
 TEST_CASE("PNG errors name the path, the sample or the argument", "[io][png][errors]") {
@@ -359,9 +575,26 @@ TEST_CASE("PNG errors name the path, the sample or the argument", "[io][png][err
   CHECK_THROWS_WITH(io::render_field(make_host_field(grid, values), options),
                     Catch::Contains("options.range") && Catch::Contains("max > min"));
 
+  const auto ones = make_host_field(grid, std::vector<double>(6, 1.0));
+  options.range.reset();
+  options.value_label = "intensity";
+  CHECK_THROWS_WITH(io::render_field(ones, options),
+                    Catch::Contains("options.value_label") && Catch::Contains("options.scale_bar"));
+  options.value_label.clear();
+  options.magnify = 0;
+  CHECK_THROWS_WITH(io::render_field(ones, options),
+                    Catch::Contains("options.magnify") && Catch::Contains("[1, 64]"));
+  options.magnify = 1;
+  options.text_scale = -1;
+  CHECK_THROWS_WITH(io::render_field(ones, options), Catch::Contains("options.text_scale"));
+
   io::Image small(2, 2, io::PixelFormat::grey8);
   const std::vector<NmPoint> point = {{0, 0}};
   CHECK_THROWS_AS(io::draw_polyline(small, grid, point, {0, 0, 0}), shape_mismatch);
+  io::Image shifted(4, 3, io::PixelFormat::grey8);  // 3 x 2 samples from row 2 need 4 rows
+  shifted.field_area = {1, 2, 1};
+  CHECK_THROWS_WITH(io::draw_polyline(shifted, grid, point, {0, 0, 0}),
+                    Catch::Contains("field area at (1, 2)"));
   io::Image fits(3, 2, io::PixelFormat::grey8);
   const std::vector<NmPoint> nan_point = {{std::nan(""), 0}};
   CHECK_THROWS_WITH(io::draw_polyline(fits, grid, nan_point, {0, 0, 0}), Catch::Contains("finite"));

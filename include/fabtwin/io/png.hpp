@@ -1,26 +1,35 @@
 #pragma once
-// PNG figures: 8-bit grey and RGB images, and fields rendered through a colour map with an optional
-// colour scale bar and contour overlays.
+// PNG figures: 8-bit grey and RGB images, and fields rendered through a colour map with the
+// annotations that let a reader take numbers from the picture: a title, a colour scale whose ticks
+// carry their values, and a length bar in nm, in margins around the field.
 //
 // Files follow the W3C PNG specification (2nd ed., = RFC 2083 format): signature, IHDR, IDAT (a
 // zlib stream of stored deflate blocks, see detail/zlib.hpp; every scanline uses filter type 0),
 // IEND, each chunk with its CRC-32. No compression: a 2048 x 2048 grey figure is 4 MiB.
 //
 // Orientation: PNG row 0 is the top of the picture while a layout's y axis points up, so a field
-// is drawn with sample (i, j) at column i and row ny - 1 - j: x grows to the right, y upwards, as
-// in a layout viewer.
+// is drawn with sample (i, j) at column i and row ny - 1 - j of its field area: x grows to the
+// right, y upwards, as in a layout viewer. The field area sits at Image::field_area (the top-left
+// corner without annotations), each sample a magnify x magnify block.
 //
 // Values: a sample v becomes t = (v - min) / (max - min), clamped to [0, 1], then a colour (see
 // colormap.hpp). The range is given, or the field's own min..max (a constant field maps to t = 0).
 // NaN samples are refused (invalid_argument naming the first one) rather than drawn: a NaN in a
 // simulated field is a bug upstream, and a figure that hides it behind a colour is easy to miss.
 // Infinite samples clamp to the ends of a given range; with the automatic range they are refused.
+//
+// Text uses the 5 x 9 bitmap font of detail/font.hpp, each font pixel a text_scale x text_scale
+// block: large figures are shown shrunk to fit a screen, and their text must survive that.
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fabtwin/core/error.hpp"
@@ -28,6 +37,7 @@
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/io/colormap.hpp"
 #include "fabtwin/io/detail/file.hpp"
+#include "fabtwin/io/detail/font.hpp"
 #include "fabtwin/io/detail/zlib.hpp"
 
 namespace fabtwin::io {
@@ -35,11 +45,18 @@ namespace fabtwin::io {
 /// Bytes per pixel: 1 (grey, PNG colour type 0) or 3 (RGB, PNG colour type 2).
 enum class PixelFormat { grey8 = 1, rgb8 = 3 };
 
+/// Where a field's samples lie in an image: sample (i, j) of an nx x ny field fills the magnify x
+/// magnify block whose top-left pixel is (left + i magnify, top + (ny - 1 - j) magnify).
+struct FieldArea {
+  index_t left = 0, top = 0, magnify = 1;
+};
+
 /// An 8-bit image in host memory: rows top to bottom, pixels left to right, channels R, G, B.
 struct Image {
   index_t width = 0, height = 0;
   PixelFormat format = PixelFormat::grey8;
   std::vector<std::uint8_t> pixels;
+  FieldArea field_area;  ///< set by render_field; draw_polyline maps grid points through it
 
   Image() = default;
   /// A `columns` x `rows` image filled with `background`.
@@ -143,30 +160,177 @@ inline void write_png_rgb(const std::string& path, const std::uint8_t* rgb, inde
   write_png(path, image);
 }
 
+/// Image columns `text` covers in the annotation font (detail/font.hpp), each font pixel a scale x
+/// scale block: 6 scale per character less the blank column after the last one.
+inline index_t text_width(std::string_view text, index_t scale = 1) {
+  return detail::text_columns(text, scale);
+}
+
+/// Draws `text` in the annotation font with the top-left corner of its first glyph at (left, top):
+/// capitals and digits fill font rows 0-6, descenders rows 7-8, each font pixel a scale x scale
+/// block. Pixels beyond the image are left out; characters outside printable ASCII are drawn '?'.
+inline void draw_text(Image& image, index_t left, index_t top, std::string_view text, Color color,
+                      index_t scale = 1) {
+  ::fabtwin::detail::require(scale >= 1, "io::draw_text", "scale", scale, "a positive integer");
+  detail::rasterize_text(text, left, top, scale, [&](index_t col, index_t row) {
+    if (col >= 0 && col < image.width && row >= 0 && row < image.height) image.set(col, row, color);
+  });
+}
+
+/// A value as a colour-scale label of at most 3 significant digits: its shortest decimal form
+/// (std::to_chars) rounded half away from zero, trailing zeros dropped, then written
+///   0.01 <= |v| < 1000   plain:             "0.225", "12.3", "0.0123", "100"
+///   1e3 <= |v| < 1e12    k, M or G suffix:  "12.3k", "1.5M", "250G"
+///   otherwise            d.dde<exponent>:   "-1.5e-3", "2.25e-5", "1e12"
+/// and 0 as "0". Rounding the decimal form rather than the binary value keeps 0.2375 at "0.238".
+inline std::string tick_label(double value) {
+  ::fabtwin::detail::require(std::isfinite(value), "io::tick_label", "value", value,
+                             "a finite value");
+  if (value == 0) return "0";
+  char buffer[32];  // "d.ddddde-ddd": at most 17 significant digits and a 3-digit exponent
+  const auto written = std::to_chars(buffer, buffer + sizeof buffer, std::fabs(value),
+                                     std::chars_format::scientific);
+  const std::string form(buffer, written.ptr);  // "2.375e-01"
+  const std::size_t mark = form.find('e');
+  std::string digits = form.substr(0, 1) + (mark > 1 ? form.substr(2, mark - 2) : "");
+  int exponent = std::stoi(form.substr(mark + 1));  // value = d.ddd x 10^exponent
+  if (digits.size() > 3) {
+    const bool up = digits[3] >= '5';
+    digits.resize(3);
+    if (up) {  // carry through the nines; 9.995 becomes 10.0, a decade up
+      std::size_t k = 3;
+      while (k > 0 && digits[k - 1] == '9') digits[--k] = '0';
+      if (k == 0) {
+        digits = "100";
+        ++exponent;
+      } else {
+        ++digits[k - 1];
+      }
+    }
+  }
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+
+  // d.ddd x 10^e written without an exponent, for -2 <= e <= 2.
+  const auto plain = [&digits](int e) {
+    if (e < 0) return "0." + std::string(std::size_t(-e - 1), '0') + digits;
+    const std::size_t whole = std::size_t(e) + 1;  // digits before the point
+    if (digits.size() <= whole) return digits + std::string(whole - digits.size(), '0');
+    return digits.substr(0, whole) + "." + digits.substr(whole);
+  };
+  std::string label = value < 0 ? "-" : "";
+  if (exponent >= -2 && exponent <= 2) {
+    label += plain(exponent);
+  } else if (exponent >= 3 && exponent < 12) {
+    label += plain(exponent % 3);
+    label += "kMG"[exponent / 3 - 1];
+  } else {
+    label += digits.substr(0, 1);
+    if (digits.size() > 1) label += "." + digits.substr(1);
+    label += "e" + std::to_string(exponent);
+  }
+  return label;
+}
+
 /// The value interval mapped onto the colour map.
 struct ValueRange {
   double min = 0, max = 1;
 };
 
-/// Geometry of the scale bar drawn right of the field: `gap` background columns, a bar `width`
-/// columns wide running from max (top row) to min (bottom row), then `ticks` tick marks of
-/// `tick_length` columns at t = 0, 1/4, ..., 1 (row round((1 - t) (ny - 1))).
+/// Geometry of the colour scale drawn right of the field, in font pixels (text_scale x text_scale
+/// image pixels each): `gap` background columns, a bar `width` wide running from max (the field
+/// area's top row) to min (its bottom row), `ticks` tick marks `tick_length` long at t = 0, 1/4,
+/// ..., 1 (row round((1 - t) (rows - 1)) of the field area), and `label_gap` further the tick
+/// values (tick_labels), their capitals centred on the tick rows: all five when they stand a line
+/// apart, else those of t = 0, 1/2, 1, else those of the ends. The gap is a character wide, so that
+/// a tick does not read as the minus sign of its value.
 struct ScaleBarLayout {
-  static constexpr index_t gap = 4, width = 12, tick_length = 4, ticks = 5;
-  static constexpr index_t columns = gap + width + tick_length;
+  static constexpr index_t gap = 4, width = 12, tick_length = 4, label_gap = 4, ticks = 5;
 };
+
+/// The values at the colour scale's ticks, min first: min + (max - min) k / 4, written by
+/// tick_label. The ends are the range's own bounds exactly.
+inline std::array<std::string, ScaleBarLayout::ticks> tick_labels(ValueRange range) {
+  std::array<std::string, ScaleBarLayout::ticks> labels;
+  for (std::size_t k = 0; k < labels.size(); ++k) {
+    const double f = double(k) / double(labels.size() - 1);
+    labels[k] = tick_label(range.min * (1 - f) + range.max * f);  // no overflow near DBL_MAX
+  }
+  return labels;
+}
+
+/// A length bar: `length_nm` and its label ("200 nm", "1 um").
+struct LengthBar {
+  double length_nm = 0;
+  std::string label;
+};
+
+/// The length bar of a field `width_nm` wide: the longest of 1, 2, 5 x 10^k nm not above a quarter
+/// of the width (so between a tenth and a quarter of it), labelled in nm below 1 um, in um below
+/// 1 mm, else in mm.
+inline LengthBar choose_length_bar(double width_nm) {
+  ::fabtwin::detail::require(std::isfinite(width_nm) && width_nm > 0, "io::choose_length_bar",
+                             "width_nm", width_nm, "a positive finite width in nm");
+  const double quarter = width_nm / 4;
+  int decade = int(std::floor(std::log10(quarter)));  // 10^decade <= quarter < 10^(decade + 1)
+  if (std::pow(10.0, decade) > quarter) --decade;     // log10 rounded across a power of ten
+  if (std::pow(10.0, decade + 1) <= quarter) ++decade;
+  int digit = 1;
+  for (const int d : {5, 2})
+    if (d * std::pow(10.0, decade) <= quarter) {
+      digit = d;
+      break;
+    }
+  // digit x 10^decade nm in the unit 10^(3 u) nm, written from the integers so that no binary
+  // fraction shows: 5 x 10^-1 -> "0.5".
+  const int u = decade >= 6 ? 2 : (decade >= 3 ? 1 : 0);
+  const int e = decade - 3 * u;
+  const std::string number =
+      e >= 0 ? std::to_string(digit) + std::string(std::size_t(e), '0')
+             : "0." + std::string(std::size_t(-e - 1), '0') + std::to_string(digit);
+  static constexpr const char* units[] = {" nm", " um", " mm"};
+  return {digit * std::pow(10.0, decade), number + units[u]};
+}
 
 struct RenderOptions {
   std::optional<ValueRange> range;  ///< mapped to the ends of the colour map; unset: the field's
   Colormap colormap = Colormap::grey;
-  bool scale_bar = false;  ///< add ScaleBarLayout::columns columns at the right
-  index_t plane = 0;       ///< the xy plane drawn: batch member b, z index k -> b * nz + k
-  Color background = {255, 255, 255};  ///< around the scale bar
-  Color ticks = {0, 0, 0};
+  bool scale_bar = false;   ///< the colour scale right of the field, its ticks labelled with values
+  bool length_bar = false;  ///< a bar of choose_length_bar(nx pitch.x) under the field, labelled
+  std::string title;        ///< one line above the field; empty: none
+  std::string value_label;  ///< what the colours mean ("dL/dmask (nm^2)"); needs scale_bar
+  index_t magnify = 1;      ///< each sample a magnify x magnify block (1..64; magnification_for)
+  index_t text_scale = 0;   ///< image pixels per font pixel (1..16); 0: one per 640 pixels of the
+                            ///< field area's longer side, rounded, at least 1
+  index_t plane = 0;        ///< the xy plane drawn: batch member b, z index k -> b * nz + k
+  Color background = {255, 255, 255};  ///< the margins
+  Color ink = {0, 0, 0};               ///< text, ticks and the length bar
 };
 
-/// A plane of a real field (any space; that plane is copied to the host) drawn as an image of nx x
-/// ny pixels (plus the scale bar): grey8 for Colormap::grey, rgb8 otherwise.
+/// The smallest magnification (at most 64) that draws the longer side of `grid`'s xy plane with
+/// at least `pixels` pixels: fields of a few dozen samples are otherwise too small to read.
+inline index_t magnification_for(const Grid& grid, index_t pixels) {
+  const index_t side = std::max(grid.nx(), grid.ny());
+  return std::clamp<index_t>((pixels + side - 1) / side, 1, 64);
+}
+
+namespace detail {
+
+// Margin around an annotated figure, in font pixels.
+inline constexpr index_t figure_padding = 4;
+
+}  // namespace detail
+
+/// A plane of a real field (any space; that plane is copied to the host) drawn as an image: grey8
+/// for Colormap::grey, rgb8 otherwise. Without annotations (scale_bar, length_bar, title) the
+/// image is the field area alone, nx magnify x ny magnify pixels at (0, 0); with any of them the
+/// field sits in margins holding, in font pixels of text_scale image pixels each:
+///   above   the title, then the value_label over the colour scale, each a 10-pixel line, then
+///           6 rows for the top tick's value (with the colour scale)
+///   right   the colour scale and its tick values (ScaleBarLayout)
+///   below   from 6 rows under the field, the length bar from the field's left edge on rows 2-4
+///           and its label 4 to the right of it; the bar is length_nm / pitch.x * magnify image
+///           pixels long, its last column inked in proportion to the part of it the bar covers
+/// and a padding of 4 all round. Image::field_area says where the field went.
 template <class T, class Space>
 Image render_field(const Field<T, Space>& field, const RenderOptions& options = {}) {
   static_assert(Real<T>,
@@ -176,6 +340,14 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
   ::fabtwin::detail::require(
       options.plane >= 0 && options.plane < planes, "io::render_field", "options.plane",
       options.plane, "a plane index in [0, batch * nz) = [0, " + std::to_string(planes) + ")");
+  ::fabtwin::detail::require(options.magnify >= 1 && options.magnify <= 64, "io::render_field",
+                             "options.magnify", options.magnify, "an integer in [1, 64]");
+  ::fabtwin::detail::require(options.text_scale >= 0 && options.text_scale <= 16,
+                             "io::render_field", "options.text_scale", options.text_scale,
+                             "0 (automatic) or an integer in [1, 16]");
+  ::fabtwin::detail::require(options.value_label.empty() || options.scale_bar, "io::render_field",
+                             "options.value_label", "'" + options.value_label + "'",
+                             "an empty label unless options.scale_bar draws the scale it names");
   const index_t nx = grid.nx(), ny = grid.ny();
   std::vector<T> plane(std::size_t(nx * ny));  // only the drawn plane comes to the host
   ::fabtwin::detail::copy_bytes<Host, Space>(plane.data(), field.data() + options.plane * nx * ny,
@@ -209,55 +381,133 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
   }
   const double scale = hi > lo ? 1.0 / (hi - lo) : 0.0;
 
+  // Layout, in image pixels; s is one font pixel.
+  const index_t m = options.magnify, columns = nx * m, rows = ny * m;
+  const index_t s = options.text_scale > 0
+                        ? options.text_scale
+                        : std::max<index_t>(1, (std::max(columns, rows) + 320) / 640);
+  const index_t line = detail::line_height * s, pad = detail::figure_padding * s;
+  const bool annotated = options.scale_bar || options.length_bar || !options.title.empty();
+  FieldArea area{annotated ? pad : 0, annotated ? pad : 0, m};
+  const index_t title_top = area.top;
+  if (!options.title.empty()) area.top += line;
+  const index_t value_label_top = area.top;
+  if (!options.value_label.empty()) area.top += line;
+  // The top tick's label reaches 3 font pixels above the field's top row; 3 more keep it clear of
+  // the value label's descenders.
+  if (options.scale_bar) area.top += 6 * s;
+  index_t right = area.left + columns, bottom = area.top + rows;
+
+  using Bar = ScaleBarLayout;
+  const index_t bar_left = right + Bar::gap * s, tick_left = bar_left + Bar::width * s;
+  const index_t label_left = tick_left + (Bar::tick_length + Bar::label_gap) * s;
+  std::array<std::string, Bar::ticks> labels;
+  if (options.scale_bar) {
+    labels = tick_labels({lo, hi});
+    for (const auto& label : labels) right = std::max(right, label_left + text_width(label, s));
+    right = std::max(right, bar_left + text_width(options.value_label, s));
+    bottom += 4 * s;  // the bottom tick's label reaches 4 font pixels below the field
+  }
+  std::optional<LengthBar> length;
+  const index_t length_top = area.top + rows + 6 * s;  // its label's top; the bar on rows 2-4
+  double length_pixels = 0;
+  if (options.length_bar) {
+    length = choose_length_bar(double(nx) * grid.pitch().x);
+    length_pixels = length->length_nm / grid.pitch().x * double(m);
+    right = std::max(right, area.left + index_t(std::ceil(length_pixels)) + 4 * s +
+                                text_width(length->label, s));
+    bottom = length_top + detail::cap_height * s;
+  }
+  right = std::max(right, area.left + text_width(options.title, s));
+
   const PixelFormat format =
       options.colormap == Colormap::grey ? PixelFormat::grey8 : PixelFormat::rgb8;
-  Image image(nx + (options.scale_bar ? ScaleBarLayout::columns : 0), ny, format,
+  Image image(annotated ? right + pad : columns, annotated ? bottom + pad : rows, format,
               options.background);
+  image.field_area = area;
   for (index_t j = 0; j < ny; ++j)
-    for (index_t i = 0; i < nx; ++i)
-      image.set(i, ny - 1 - j,
-                map_color(options.colormap, (double(plane[j * nx + i]) - lo) * scale));
+    for (index_t i = 0; i < nx; ++i) {
+      const Color c = map_color(options.colormap, (double(plane[j * nx + i]) - lo) * scale);
+      const index_t top = area.top + (ny - 1 - j) * m, left = area.left + i * m;
+      for (index_t row = top; row < top + m; ++row)
+        for (index_t col = left; col < left + m; ++col) image.set(col, row, c);
+    }
 
   if (options.scale_bar) {
-    using Bar = ScaleBarLayout;
-    const index_t bar = nx + Bar::gap;
-    for (index_t row = 0; row < ny; ++row) {
-      const double t = ny > 1 ? double(ny - 1 - row) / double(ny - 1) : 1.0;
-      for (index_t col = bar; col < bar + Bar::width; ++col)
-        image.set(col, row, map_color(options.colormap, t));
+    for (index_t r = 0; r < rows; ++r) {
+      const double t = rows > 1 ? double(rows - 1 - r) / double(rows - 1) : 1.0;
+      for (index_t col = bar_left; col < tick_left; ++col)
+        image.set(col, area.top + r, map_color(options.colormap, t));
     }
+    // Label every tick, every other one, or the ends: whichever keeps the labels a line apart.
+    const double spacing = double(rows - 1) / double(Bar::ticks - 1);
+    const index_t every = spacing >= double(line) ? 1 : (2 * spacing >= double(line) ? 2 : 4);
     for (index_t k = 0; k < Bar::ticks; ++k) {
-      const index_t row = std::lround(double(k) / double(Bar::ticks - 1) * double(ny - 1));
-      for (index_t col = bar + Bar::width; col < bar + Bar::width + Bar::tick_length; ++col)
-        image.set(col, row, options.ticks);
+      const index_t row = area.top + std::lround(double(k) * spacing);  // k = 0: max, at the top
+      for (index_t dy = 0; dy < s; ++dy)
+        for (index_t col = tick_left; col < tick_left + Bar::tick_length * s; ++col)
+          if (row + dy < area.top + rows) image.set(col, row + dy, options.ink);
+      if (k % every == 0)
+        draw_text(image, label_left, row - 3 * s, labels[std::size_t(Bar::ticks - 1 - k)],
+                  options.ink, s);
     }
+    draw_text(image, bar_left, value_label_top, options.value_label, options.ink, s);
   }
+  if (length) {
+    const auto whole = index_t(length_pixels);
+    const double part = length_pixels - double(whole);
+    const auto blend = [&](std::uint8_t ink, std::uint8_t back) {
+      return std::uint8_t(std::lround(double(back) + (double(ink) - double(back)) * part));
+    };
+    const Color edge{blend(options.ink.r, options.background.r),
+                     blend(options.ink.g, options.background.g),
+                     blend(options.ink.b, options.background.b)};
+    for (index_t row = length_top + 2 * s; row < length_top + 5 * s; ++row) {
+      for (index_t col = area.left; col < area.left + whole; ++col)
+        image.set(col, row, options.ink);
+      if (part > 0) image.set(area.left + whole, row, edge);
+    }
+    draw_text(image, area.left + index_t(std::ceil(length_pixels)) + 4 * s, length_top,
+              length->label, options.ink, s);
+  }
+  draw_text(image, area.left, title_top, options.title, options.ink, s);
   return image;
 }
 
 /// Draws the polyline through `points` (any range of objects with members x and y in nm, e.g.
-/// layout contour points) onto the field area of `image` (its top-left grid.nx() x grid.ny()
-/// pixels, as render_field lays it out), closing it back to the first point when `closed`.
-/// A point (x, y) falls at column (x - origin.x) / pitch.x and row ny - 1 - (y - origin.y) /
-/// pitch.y (Grid::position: sample (i, j) sits at origin + (i, j) pitch); segments are clipped to
-/// the field area and stepped at most one pixel at a time along their longer axis, each step
-/// drawing the pixel it falls in (rounding half away from zero).
+/// layout contour points) onto the field area of `image` (Image::field_area: where render_field put
+/// the grid's samples; the top-left grid.nx() x grid.ny() pixels of an image made directly),
+/// closing it back to the first point when `closed`. A point (x, y) falls at sample coordinates
+/// u = (x - origin.x) / pitch.x, v = ny - 1 - (y - origin.y) / pitch.y (Grid::position: sample
+/// (i, j) sits at origin + (i, j) pitch), that is at pixel column left + (u + 1/2) magnify - 1/2
+/// and row top + (v + 1/2) magnify - 1/2, so that a sample's centre is its block's centre. Segments
+/// are clipped to the field area and stepped at most one pixel at a time along their longer axis,
+/// each step drawing the pixel it falls in (rounding half away from zero).
 template <class Points>
 void draw_polyline(Image& image, const Grid& grid, const Points& points, Color color,
                    bool closed = true) {
+  const FieldArea& area = image.field_area;
+  const index_t columns = grid.nx() * area.magnify, rows = grid.ny() * area.magnify;
   ::fabtwin::detail::require<shape_mismatch>(
-      image.width >= grid.nx() && image.height == grid.ny(), "io::draw_polyline", "image",
-      std::to_string(image.width) + "x" + std::to_string(image.height),
-      "an image at least as wide as the grid and as tall (" + std::to_string(grid.nx()) + "x" +
-          std::to_string(grid.ny()) + ")");
+      area.left >= 0 && area.top >= 0 && area.magnify >= 1 &&
+          area.left + columns <= image.width && area.top + rows <= image.height,
+      "io::draw_polyline", "image",
+      std::to_string(image.width) + "x" + std::to_string(image.height) +
+          " with its field area at (" + std::to_string(area.left) + ", " +
+          std::to_string(area.top) + "), magnify " + std::to_string(area.magnify),
+      "an image holding the grid's " + std::to_string(grid.nx()) + "x" +
+          std::to_string(grid.ny()) + " samples in its field area");
   struct Pixel {
     double u, v;
   };
+  const double m = double(area.magnify);
   std::vector<Pixel> path;
   for (const auto& point : points) {
     const double x = double(point.x), y = double(point.y);
-    const Pixel p{(x - grid.origin().x) / grid.pitch().x,
-                  double(grid.ny() - 1) - (y - grid.origin().y) / grid.pitch().y};
+    const double u = (x - grid.origin().x) / grid.pitch().x;
+    const double v = double(grid.ny() - 1) - (y - grid.origin().y) / grid.pitch().y;
+    // In pixels of the field area, whose pixel (0, 0) is image pixel (left, top).
+    const Pixel p{(u + 0.5) * m - 0.5, (v + 0.5) * m - 0.5};
     if (!std::isfinite(p.u) || !std::isfinite(p.v)) {  // the message is built only when needed
       std::string where = "(";
       where.append(::fabtwin::detail::describe(x)).append(", ");
@@ -271,11 +521,12 @@ void draw_polyline(Image& image, const Grid& grid, const Points& points, Color c
   if (closed && path.size() > 2) path.push_back(path.front());
   if (path.size() == 1) path.push_back(path.front());
 
-  const double u_max = double(grid.nx()) - 0.5, v_max = double(grid.ny()) - 0.5;
+  const double u_max = double(columns) - 0.5, v_max = double(rows) - 0.5;
   const auto plot = [&](double u, double v) {
     const index_t col = std::lround(u), row = std::lround(v);
     // A clipped end on the field's edge may round to the pixel beyond it: leave that one out.
-    if (col >= 0 && col < grid.nx() && row >= 0 && row < grid.ny()) image.set(col, row, color);
+    if (col >= 0 && col < columns && row >= 0 && row < rows)
+      image.set(area.left + col, area.top + row, color);
   };
   for (std::size_t s = 0; s + 1 < path.size(); ++s) {
     Pixel a = path[s], b = path[s + 1];
