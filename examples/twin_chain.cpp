@@ -232,11 +232,15 @@ int run(const Options& o) {
 
   // Pictures and arrays, after all the computing.
   const Field<T, Host> host_mask = to<Host>(mask);
-  io::write_png(out + "mask.png", io::render_field(host_mask, {.range = io::ValueRange{0, 1}, .scale_bar = true}));
+  io::write_png(out + "mask.png",
+                io::render_field(host_mask, {.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
+                                             .title = "mask (area coverage)", .value_label = "transmission"}));
   Field<T, Host> nominal_print(grid);
   std::copy(printed.data(), printed.data() + grid.size(), nominal_print.data());
-  io::Image picture = io::render_field(nominal_print,
-                                       {.range = io::ValueRange{0, 1}, .colormap = io::Colormap::viridis, .scale_bar = true});
+  io::Image picture = io::render_field(
+      nominal_print, {.range = io::ValueRange{0, 1}, .colormap = io::Colormap::viridis, .scale_bar = true,
+                      .length_bar = true, .title = "nominal print, red: 0.5 contour, white: CD sites",
+                      .value_label = "cleared fraction"});
   for (const auto& contour : layout::extract_contours(nominal_print, 0.5))
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
   for (const Site& site : sites)
@@ -248,7 +252,9 @@ int run(const Options& o) {
   const double range = largest > 0 ? largest : 1;
   io::write_png(out + "grad_mask.png",
                 io::render_field(grad_mask, {.range = io::ValueRange{-range, range}, .colormap = io::Colormap::diverging,
-                                             .scale_bar = true}));
+                                             .scale_bar = true, .length_bar = true,
+                                             .title = "gradient of the CD loss w.r.t. the mask",
+                                             .value_label = "dL/dmask (nm^2)"}));
   io::write_npy(out + "grad_mask.npy", grad_mask);
   summary["grad_mask_max_abs"] = largest;
   summary["seconds"] = seconds_since(start);
