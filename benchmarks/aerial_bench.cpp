@@ -150,7 +150,7 @@ void socs_full(benchmark::State& state) {
 /// 24 kernels for a 2048 nm field at NA 1.35 (193 nm, water), annular 0.6-0.9 sampled every
 /// state.range(0) / 100 sigma; reports the TCC's frequency count and the kept energy.
 void generate_kernels(benchmark::State& state) {
-  optics::OpticalSystem system;  // 193 nm, NA 1.35, water, 4x, radiometric correction on
+  optics::OpticalSystem system;  // 193 nm, NA 1.35, water, 4x, two-sided radiometric factor
   const optics::Source source = optics::Source::annular(0.6, 0.9);
   optics::SocsOptions options;
   options.period_nm = 2048;

@@ -3,7 +3,7 @@
 // read from an ICCAD kernel folder) and writes what a lithographer looks at first.
 //
 // Usage: aerial_image [--clip FILE.glp | --pattern lines:PITCH:CD | --pattern contacts:PITCH:SIZE]
-//                     [--field NM] [--pitch NM] [--kernels DIR]
+//                     [--field NM] [--pitch NM] [--kernels DIR [--kernel-layout contest|header24]]
 //                     [--wavelength NM] [--na X] [--index N] [--source SPEC] [--source-step S]
 //                     [--defocus NM] [--count K] [--dose D] [--threshold I] [--out DIR]
 // Defaults: lines:90:45 (clear 45 nm lines, the mask's open areas, on a 90 nm pitch) on a 1080 nm
@@ -16,7 +16,8 @@
 // A clip is drawn on the 2048 x 2048 nm ICCAD canvas at 1 nm pixels (so --clip refuses --pattern,
 // --field and --pitch). --kernels DIR reads DIR/scales.txt + DIR/fh<k>.bin (e.g.
 // ../shared/data/iccad2013/kernels/M1OPC), made for a field of --field nm (so it refuses the options
-// of the optics). --help lists every option with what it accepts.
+// of the optics), read as the contest reads them (--kernel-layout contest, the default) or from
+// byte 24 (header24; optics/iccad2013_kernels.hpp). --help lists every option with what it accepts.
 //
 // Output: mask.png, aerial.png (intensity, viridis, printed contour in red), intensity.npy, then
 // summary.json (optics, kernel energy, intensity range, printed area, CD and NILS across the centre
@@ -50,6 +51,7 @@ struct Options {
   std::optional<double> threshold;  ///< unset: see the defaults above
   optics::OpticalSystem system;
   optics::SocsOptions socs{.period_nm = 0, .count = 24, .energy = 0, .source_step = 0.05};
+  optics::IccadKernelLayout layout = optics::IccadKernelLayout::contest;
   std::optional<optics::Source> source;  ///< read from source_spec when kernels are generated
 };
 
@@ -71,6 +73,8 @@ examples::Cli command_line(Options& o) {
       .path("--kernels", "DIR", "read the kernels from DIR/scales.txt and DIR/fh<k>.bin, made for --field", o.kernels,
             examples::PathKind::folder)
       .shown_default("none: generate them")
+      .choice("--kernel-layout", "how --kernels are read: as the ICCAD-2013 contest reads them, or from byte 24",
+              o.layout, {{"contest", optics::IccadKernelLayout::contest}, {"header24", optics::IccadKernelLayout::header24}})
       .number("--wavelength", "NM", "exposure wavelength", o.system.wavelength_nm,
               {.what = "a wavelength", .unit = "nm", .above = 0})
       .number("--na", "X", "numerical aperture, below --index", o.system.na, {.what = "an NA", .above = 0})
@@ -97,6 +101,8 @@ void check(const examples::Cli& cli, Options& o) {
     cli.exclusive("--clip", grid, "a clip is drawn on the 2048 nm ICCAD canvas at 1 nm pixels");
   for (const char* optics : {"--wavelength", "--na", "--index", "--source", "--source-step", "--defocus", "--count"})
     cli.exclusive("--kernels", optics, "the kernels are read, not generated from the optics");
+  if (cli.given("--kernel-layout") && o.kernels.empty())
+    cli.refuse("--kernel-layout", "--kernels DIR too (generated kernels are not read from files)");
   if (!o.clip.empty()) o.field_nm = double(layout::iccad2013_canvas_size), o.pitch_nm = 1;
   const double pixels = o.field_nm / o.pitch_nm;
   if (std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
@@ -135,8 +141,9 @@ int run(const Options& o) {
 
   optics::KernelSet kernels;
   if (!o.kernels.empty()) {
-    kernels = optics::read_iccad_kernels(o.kernels, o.field_nm);
+    kernels = optics::read_iccad_kernels(o.kernels, o.field_nm, o.layout);
     summary["kernels"] = o.kernels;
+    summary["kernel_layout"] = optics::describe(o.layout);
   } else {
     const optics::Source& source = *o.source;
     optics::SocsOptions socs = o.socs;

@@ -145,6 +145,12 @@ expect 2 "--source $scratch/map_folder.npy: expected a source spec or a map FILE
   aerial_image --source "$scratch/map_folder.npy"
 expect 2 "--out: the value is not valid UTF-8" aerial_image --out $'\xff'
 
+# Named choices: one of the listed words, and only where it acts.
+expect 2 "--kernel-layout header: expected one of contest|header24" \
+  iccad13 eval --kernels "$kernels" --clip "$clip" --kernel-layout header
+expect 2 "--kernel-layout header24: expected --kernels DIR too" aerial_image --kernel-layout header24
+expect 2 "--radiometric on: expected one of two-sided|wafer-side|off" socs_kernels "${socs[@]}" --count 2 --radiometric on
+
 # Unknown options, missing values, repeats, stray words, a missing command or required option.
 expect 2 "unknown option --bogus" aerial_image --bogus 1
 expect 2 "unknown option --pitch=2 (write --pitch 2)" peb --pitch=2

@@ -1,10 +1,13 @@
 // The ICCAD-2013 mask-optimisation evaluation (physics.md §1) as a command:
-//   iccad13 eval --kernels DIR --clip FILE.glp [--mask FILE.npy] [--out DIR]
+//   iccad13 eval --kernels DIR --clip FILE.glp [--mask FILE.npy] [--kernel-layout contest|header24]
+//                [--out DIR]
 // DIR holds the contest's two kernel sets, DIR/M1OPC (focus) and DIR/M1OPC_def (defocus), each
-// scales.txt + fh<k>.bin. The clip is placed on the 2048 x 2048 canvas (+512, +512) and drawn with
+// scales.txt + fh<k>.bin, read as the contest reads them (--kernel-layout contest, the default:
+// samples from byte 20, float32 weights, the model behind the published L2/PVB figures) or in the
+// physically consistent 24-byte reading (header24; optics/iccad2013_kernels.hpp says why both). The clip is placed on the 2048 x 2048 canvas (+512, +512) and drawn with
 // the centre rule. The mask (a 2048 x 2048 float32 or float64 NPY, 1 = clear, values in [0, 1])
 // defaults to the target itself: the uncorrected baseline. Prints one JSON object:
-//   {"l2", "pvb", "epe", "target_px", "nominal_px", "clip", "mask", "seconds", "completed"}
+//   {"l2", "pvb", "epe", "target_px", "nominal_px", "clip", "mask", "kernel_layout", "seconds", "completed"}
 // (L2: nominal print vs target; PVB: outer vs inner corner prints; EPE: violations at 15 nm).
 // --out DIR (checked before the work) also writes target.png, nominal.png (intensity with the
 // printed contour), the three corner intensities as NPY and, last, summary.json (the JSON).
@@ -31,6 +34,7 @@ using namespace fabtwin;
 
 struct Options {
   std::string kernels, clip, mask, out;
+  optics::IccadKernelLayout layout = optics::IccadKernelLayout::contest;
 };
 
 examples::Cli command_line(Options& o) {
@@ -50,6 +54,10 @@ examples::Cli command_line(Options& o) {
       .path("--mask", "FILE.npy", "a 2048 x 2048 float32 or float64 transmission in [0, 1]", o.mask,
             examples::PathKind::file)
       .shown_default("the target")
+      .choice("--kernel-layout",
+              "how the kernel files are read: as the contest and the published figures read them, or "
+              "from byte 24 (symmetric, unit-norm kernels)",
+              o.layout, {{"contest", optics::IccadKernelLayout::contest}, {"header24", optics::IccadKernelLayout::header24}})
       .path("--out", "DIR", "also write pictures and corner images into DIR", o.out, examples::PathKind::output)
       .shown_default("none: stdout only")
       .skips("no ICCAD-2013 kernels under --kernels");
@@ -90,8 +98,8 @@ int run(const Options& o) {
   const auto start = std::chrono::steady_clock::now();
   const Grid canvas(layout::iccad2013_canvas_size, layout::iccad2013_canvas_size, 1.0);
   std::vector<optics::KernelSet> sets;
-  sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC"));
-  sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC_def"));
+  sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC", 2048, o.layout));
+  sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC_def", 2048, o.layout));
 
   const layout::PolygonSet target_polygons = layout::place_on_iccad2013_canvas(layout::read_glp(o.clip));
   Context<Host> ctx;
@@ -110,6 +118,7 @@ int run(const Options& o) {
   result["nominal_px"] = std::int64_t(score.nominal_px);
   result["clip"] = o.clip;
   result["mask"] = o.mask.empty() ? std::string("target") : o.mask;
+  result["kernel_layout"] = optics::describe(o.layout);
   result["seconds"] = seconds;
 
   if (!o.out.empty()) {

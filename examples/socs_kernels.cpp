@@ -6,12 +6,15 @@
 //
 // Usage: socs_kernels --wavelength NM --na X --index N --source SPEC [--source-step S]
 //                     [--defocus NM] --field NM --pitch NM --count K [--energy E]
-//                     [--no-radiometric] [--out DIR]
+//                     [--radiometric two-sided|wafer-side|off] [--out DIR]
 // SPEC: disc:S | annular:SIN:SOUT | dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG |
 //       quasar:SIN:SOUT:OPENING_DEG:ROTATION_DEG | FILE.npy (freeform map over sigma in [-1, 1]^2).
 // --energy E (0 < E <= 1) keeps the fewest kernels, at most --count, that hold that share.
-// --out DIR writes DIR/iccad/{scales.txt, fh<k>.bin} (the ICCAD-2013 layout, readable by the
-// contest's evaluators and by `iccad13 eval`), DIR/kernels.{npy,json} + weights.npy (lossless,
+// --radiometric names the pupil's radiometric factor (optics/pupil.hpp): two-sided (default, the
+// textbook ((1 - sin^2 theta_mask) / (1 - sin^2 theta_wafer))^(1/4)), wafer-side
+// ((1 - sin^2 theta_wafer)^(-1/4)) or off.
+// --out DIR writes DIR/iccad/{scales.txt, fh<k>.bin} (the ICCAD-2013 files in the contest layout,
+// read correctly by the contest's evaluators and by `iccad13 eval`), DIR/kernels.{npy,json} + weights.npy (lossless,
 // optics::load_kernels), DIR/kernel_<k>.png: |h_k| in space, the central 256 x 256 pixels, and
 // last DIR/summary.json (the JSON); the folder is checked before the work, the files written after.
 // Progress goes to stderr; stdout carries only the JSON, which ends with "completed": true.
@@ -44,7 +47,6 @@ struct Options {
   std::optional<optics::Source> source;  ///< read from source_spec
   optics::SocsOptions socs;
   double pitch_nm = 0;
-  bool no_radiometric = false;
   std::string out;
 };
 
@@ -82,7 +84,10 @@ examples::Cli command_line(Options& o) {
       .number("--energy", "E", "keep the fewest kernels, at most --count, that hold this share of the TCC trace",
               o.socs.energy, {.what = "a kept energy share", .above = 0, .at_most = 1})
       .shown_default("keep --count")
-      .flag("--no-radiometric", "leave out the radiometric (obliquity) correction of the pupil", o.no_radiometric)
+      .choice("--radiometric", "the pupil's radiometric (obliquity) factor", o.system.radiometric,
+              {{"two-sided", optics::Radiometric::two_sided},
+               {"wafer-side", optics::Radiometric::wafer_side},
+               {"off", optics::Radiometric::off}})
       .path("--out", "DIR", "write the kernels and their pictures into DIR", o.out, examples::PathKind::output)
       .shown_default("none: stdout only");
   return cli;
@@ -90,7 +95,6 @@ examples::Cli command_line(Options& o) {
 
 /// What the options accept together (the single options were checked by the parser).
 void check(const examples::Cli& cli, Options& o) {
-  o.system.radiometric_correction = !o.no_radiometric;
   if (!(o.system.na < o.system.immersion_index))
     cli.refuse("--na", "an NA below --index " + fabtwin::detail::describe(o.system.immersion_index));
   const double pixels = o.socs.period_nm / o.pitch_nm;
@@ -158,7 +162,7 @@ int run(const Options& o) {
   result["na"] = o.system.na;
   result["index"] = o.system.immersion_index;
   result["defocus_nm"] = o.system.defocus_nm;
-  result["radiometric_correction"] = o.system.radiometric_correction;
+  result["radiometric"] = optics::describe(o.system.radiometric);
   result["seconds"] = seconds;
 
   if (!o.out.empty()) {

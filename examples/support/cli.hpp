@@ -228,6 +228,26 @@ class Cli {
                });
   }
 
+  /// One of a few named values, `names` pairing each word with its value ({{"off", Form::off}, ...});
+  /// the metavar lists the words ("a|b|c") and the default shown is the word of `target`'s value.
+  template <class Value>
+  Cli& choice(std::string name, std::string help, Value& target, std::vector<std::pair<std::string, Value>> names) {
+    std::string words, shown;
+    for (const auto& [word, value] : names) {
+      words += (words.empty() ? "" : "|") + word;
+      if (value == target) shown = word;
+    }
+    return add(std::move(name), words, std::move(help), "one of " + words, "one of " + words, shown,
+               [&target, names = std::move(names)](const std::string& value) {
+                 for (const auto& [word, v] : names)
+                   if (word == value) {
+                     target = v;
+                     return true;
+                   }
+                 return false;
+               });
+  }
+
   /// An option without a value: sets `target` to true.
   Cli& flag(std::string name, std::string help, bool& target) {
     Option o;

@@ -65,20 +65,27 @@ TEMPLATE_LIST_TEST_CASE("A clear mask images to sum_s w_s |P(f_s)|^2", "[optics]
        {Source::disc(0.6), Source::annular(0.5, 0.9), Source::quasar(0.6, 0.95, 30, 45)}) {
     INFO(source.describe());
     const double step = 0.05;
-    // Closed form of the radiometric factor squared at f = sigma NA / lambda:
-    // sqrt((1 - (NA sigma / R)^2) / (1 - (NA sigma / n)^2)).
-    double expected = 0;
+    // Closed forms of the radiometric factor squared at f = sigma NA / lambda: two-sided
+    // sqrt((1 - (NA sigma / R)^2) / (1 - (NA sigma / n)^2)), wafer-side 1 / sqrt(1 - (NA sigma / n)^2).
+    double expected = 0, wafer_side = 0;
     for (const auto& p : source.sample(step)) {
       const double s2 = p.sx * p.sx + p.sy * p.sy;
       const double a = system.na / system.reduction, b = system.na / system.immersion_index;
       expected += p.weight * std::sqrt((1 - a * a * s2) / (1 - b * b * s2));
+      wafer_side += p.weight / std::sqrt(1 - b * b * s2);
     }
     CHECK(expected > 1.05);
+    CHECK(wafer_side > expected * 1.01);
     const auto image = to_vector(abbe_image(ctx, system, source, clear, {step}));
     for (T v : image) REQUIRE(double(v) == Approx(expected).epsilon(tolerance<T>));
 
+    OpticalSystem wafer = system;
+    wafer.radiometric = Radiometric::wafer_side;
+    for (T v : to_vector(abbe_image(ctx, wafer, source, clear, {step})))
+      REQUIRE(double(v) == Approx(wafer_side).epsilon(tolerance<T>));
+
     OpticalSystem plain = system;
-    plain.radiometric_correction = false;
+    plain.radiometric = Radiometric::off;
     for (T v : to_vector(abbe_image(ctx, plain, source, clear, {step})))
       REQUIRE(double(v) == Approx(1).epsilon(tolerance<T>));
   }

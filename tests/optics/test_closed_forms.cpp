@@ -126,7 +126,7 @@ TEMPLATE_LIST_TEST_CASE("Two-beam imaging of an alternating phase-shift grating 
   };
   REQUIRE(std::abs(coefficient(0)) < 1e-15);
   OpticalSystem system;
-  system.radiometric_correction = false;
+  system.radiometric = Radiometric::off;
   for (double defocus : {0.0, 150.0}) {
     system.defocus_nm = defocus;
     std::vector<double> expected(static_cast<std::size_t>(n));
@@ -272,7 +272,7 @@ TEMPLATE_LIST_TEST_CASE("A full source images a weak sinusoid with the incoheren
       mask.push_back(T(value));
     }
   OpticalSystem system;
-  system.radiometric_correction = false;
+  system.radiometric = Radiometric::off;
   const Source source = Source::disc(1);
   const auto image = to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, mask), {step}));
   const auto points = source.sample(step);

@@ -1,7 +1,7 @@
 // The pupil function (optics/pupil.hpp) and OpticalSystem::validate, against closed forms written
 // here: the cut-off NA / lambda, the exact defocus phase 2 pi z (sqrt(n^2/lambda^2 - f^2) - n/lambda),
-// the radiometric factor ((1 - (lambda f / R)^2) / (1 - (lambda f / n)^2))^(1/4), and the phase of
-// a single Zernike term.
+// the radiometric factor in each form (two-sided ((1 - (lambda f / R)^2) / (1 - (lambda f / n)^2))^(1/4),
+// wafer-side (1 - (lambda f / n)^2)^(-1/4), off 1), and the phase of a single Zernike term.
 
 #include <catch2/catch.hpp>
 
@@ -9,6 +9,7 @@
 #include <complex>
 #include <limits>
 #include <numbers>
+#include <string>
 
 #include "fabtwin/optics/pupil.hpp"
 
@@ -22,7 +23,7 @@ constexpr double pi = std::numbers::pi;
 
 OpticalSystem plain_system() {
   OpticalSystem system;  // 193 nm, NA 1.35, water
-  system.radiometric_correction = false;
+  system.radiometric = Radiometric::off;
   return system;
 }
 
@@ -32,9 +33,9 @@ double distance(std::complex<double> a, std::complex<double> b) { return std::ab
 }  // namespace
 
 TEST_CASE("The pupil passes |f| <= NA / lambda and nothing beyond", "[optics][pupil]") {
-  for (bool radiometric : {false, true}) {
+  for (const Radiometric radiometric : {Radiometric::off, Radiometric::two_sided, Radiometric::wafer_side}) {
     OpticalSystem system;
-    system.radiometric_correction = radiometric;
+    system.radiometric = radiometric;
     system.defocus_nm = 40;
     system.zernike_waves[6] = 0.03;
     const double cutoff = 1.35 / 193.0;
@@ -85,8 +86,8 @@ TEST_CASE("Defocus adds the exact (non-paraxial) phase", "[optics][pupil]") {
 }
 
 TEST_CASE("The radiometric factor is 1 on axis and its closed form at the edge", "[optics][pupil]") {
-  OpticalSystem system;  // correction on by default
-  CHECK(system.radiometric_correction);
+  OpticalSystem system;  // two-sided by default
+  CHECK(system.radiometric == Radiometric::two_sided);
   CHECK(distance(pupil(system, 0, 0), 1.0) < 1e-15);
   CHECK(radiometric_factor(system, 0) == 1.0);
 
@@ -106,11 +107,47 @@ TEST_CASE("The radiometric factor is 1 on axis and its closed form at the edge",
   // The factor only scales the amplitude: the defocus phase is unchanged.
   system.defocus_nm = 80;
   OpticalSystem without = system;
-  without.radiometric_correction = false;
+  without.radiometric = Radiometric::off;
   const double fx = 0.7 * system.cutoff();
   CHECK(std::arg(pupil(system, fx, 0)) == Approx(std::arg(pupil(without, fx, 0))).margin(1e-14));
   CHECK(std::abs(pupil(without, fx, 0)) == Approx(1).epsilon(1e-14));
   CHECK(std::abs(pupil(system, fx, 0)) > 1.1);
+}
+
+TEST_CASE("Each radiometric form against its closed form", "[optics][pupil]") {
+  // At |f| = share * NA / lambda: sin_wafer = share NA / n, sin_mask = share NA / R.
+  OpticalSystem two;  // 193 nm, NA 1.35, water, 4x
+  OpticalSystem wafer = two, off = two;
+  wafer.radiometric = Radiometric::wafer_side;
+  off.radiometric = Radiometric::off;
+  const double na = two.na, n = two.immersion_index, r = two.reduction;
+  for (double share : {0.0, 0.25, 0.5, 0.8, 1.0}) {
+    INFO("|f| = " << share << " NA / lambda");
+    const double f = share * two.cutoff(), sw = share * na / n, sm = share * na / r;
+    const double expected_two = std::pow((1 - sm * sm) / (1 - sw * sw), 0.25);
+    const double expected_wafer = 1 / std::sqrt(std::sqrt(1 - sw * sw));
+    CHECK(radiometric_factor(two, f) == Approx(expected_two).epsilon(1e-14));
+    CHECK(radiometric_factor(wafer, f) == Approx(expected_wafer).epsilon(1e-14));
+    CHECK(radiometric_factor(off, f) == 1.0);
+    CHECK(std::abs(pupil(wafer, 0.6 * f, -0.8 * f)) == Approx(expected_wafer).epsilon(1e-12));
+    CHECK(std::abs(pupil(off, 0.6 * f, -0.8 * f)) == Approx(1).epsilon(1e-14));
+    // wafer-side = two-sided / (1 - sin^2 theta_mask)^(1/4): 3.1 % more at the edge.
+    CHECK(radiometric_factor(wafer, f) / radiometric_factor(two, f) ==
+          Approx(std::pow(1 - sm * sm, -0.25)).epsilon(1e-14));
+  }
+  CHECK(radiometric_factor(wafer, wafer.cutoff()) / radiometric_factor(two, two.cutoff()) == Approx(1.0307).epsilon(1e-4));
+  // The reduction acts on two-sided only; the immersion index on both.
+  OpticalSystem two5 = two, wafer5 = wafer;
+  two5.reduction = wafer5.reduction = 5;
+  const double f = 0.9 * two.cutoff();
+  CHECK(radiometric_factor(two5, f) > radiometric_factor(two, f) * 1.002);
+  CHECK(radiometric_factor(wafer5, f) == radiometric_factor(wafer, f));
+  OpticalSystem wafer_index = wafer;
+  wafer_index.immersion_index = 1.5;
+  CHECK(radiometric_factor(wafer_index, f) < radiometric_factor(wafer, f) * 0.99);
+  CHECK(std::string(describe(Radiometric::two_sided)) == "two-sided");
+  CHECK(std::string(describe(Radiometric::wafer_side)) == "wafer-side");
+  CHECK(std::string(describe(Radiometric::off)) == "off");
 }
 
 TEST_CASE("A single Zernike term adds 2 pi c Z_j(rho, theta) of phase", "[optics][pupil]") {
@@ -200,6 +237,10 @@ TEST_CASE("OpticalSystem::validate refuses non-physical systems", "[optics][pupi
   SECTION("defocus") {
     system.defocus_nm = -inf;
     REQUIRE_THROWS_WITH(system.validate(), Contains("'defocus_nm' = -inf"));
+  }
+  SECTION("radiometric form") {
+    system.radiometric = Radiometric(3);
+    REQUIRE_THROWS_WITH(system.validate(), Contains("'radiometric' = 3") && Contains("wafer_side"));
   }
   SECTION("Zernike coefficients") {
     system.zernike_waves[8] = nan;

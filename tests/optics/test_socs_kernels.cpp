@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Eigenvalues>
@@ -281,6 +282,43 @@ TEST_CASE("Opposite defocus gives the same weights and conjugate kernels", "[opt
     CHECK(worst <= 1e-10);
   }
   CHECK(a.energy == Approx(b.energy).epsilon(1e-12));
+}
+
+TEST_CASE("The radiometric form moves the generated weights", "[optics][socs]") {
+  // A coherent source (disc 0: one point at f_s = 0) gives TCC = P P^H, one kernel of weight
+  // sum over the passed bins of |P(f)|^2 = A(|f|)^2, written out here for each form:
+  // two-sided sqrt((1 - (lambda f / R)^2) / (1 - (lambda f / n)^2)), wafer-side
+  // 1 / sqrt(1 - (lambda f / n)^2), off 1 (so the weight counts the bins).
+  const double period = 700;
+  OpticalSystem system;
+  const double lambda = system.wavelength_nm, n = system.immersion_index, r = system.reduction;
+  double two_sided = 0, wafer_side = 0, bins = 0;
+  for (int q = -10; q <= 10; ++q)
+    for (int p = -10; p <= 10; ++p) {
+      const double f = std::hypot(double(p), double(q)) / period;
+      if (f > system.na / lambda) continue;
+      const double sw = lambda * f / n, sm = lambda * f / r;
+      two_sided += std::sqrt((1 - sm * sm) / (1 - sw * sw));
+      wafer_side += 1 / std::sqrt(1 - sw * sw);
+      bins += 1;
+    }
+  std::vector<double> first;
+  for (const auto& [form, expected] : {std::pair{Radiometric::off, bins}, std::pair{Radiometric::two_sided, two_sided},
+                                       std::pair{Radiometric::wafer_side, wafer_side}}) {
+    INFO(describe(form));
+    system.radiometric = form;
+    const KernelSet coherent = socs_kernels(system, Source::disc(0), {.period_nm = period, .count = 1});
+    CHECK(coherent.weights[0] == Approx(expected).epsilon(1e-12));
+    // A partially coherent source: every leading weight moves with the form.
+    const KernelSet quasar =
+        socs_kernels(system, Source::quasar(0.6, 0.9, 30, 45), {.period_nm = period, .count = 8, .source_step = 0.05});
+    first.insert(first.end(), quasar.weights.begin(), quasar.weights.end());
+  }
+  for (std::size_t k = 0; k < 8; ++k) {
+    INFO("weight " << k << ": off " << first[k] << ", two-sided " << first[8 + k] << ", wafer-side " << first[16 + k]);
+    CHECK(first[8 + k] > first[k] * 1.01);
+    CHECK(first[16 + k] > first[8 + k] * 1.003);
+  }
 }
 
 TEST_CASE("ICCAD-like optics: 2048 nm field at NA 1.35, annular 0.6-0.9", "[optics][socs]") {

@@ -160,24 +160,28 @@ TEST_CASE("No light reaches a bin outside the TCC support", "[optics][tcc]") {
 TEST_CASE("TCC(0, 0) is the clear-field intensity", "[optics][tcc]") {
   // A clear mask has M = delta(f): its image is TCC(0, 0) = sum_s w_s |P(f_s)|^2, which is 1 for an
   // unaberrated pupil without radiometric gain (every source point inside the pupil, weights summing
-  // to 1) and the source average of the radiometric factor squared with it.
+  // to 1) and the source average of the radiometric factor squared with it, written out here at
+  // f_s = sigma NA / lambda: two-sided sqrt((1 - (NA sigma / R)^2) / (1 - (NA sigma / n)^2)),
+  // wafer-side 1 / sqrt(1 - (NA sigma / n)^2).
   OpticalSystem system;
   system.defocus_nm = 75;  // a pure phase: no effect on the clear field
   const Source source = Source::annular(0.5, 0.9);
-  for (bool radiometric : {false, true}) {
-    system.radiometric_correction = radiometric;
+  const double a = system.na / system.reduction, b = system.na / system.immersion_index;
+  double two_sided = 0, wafer_side = 0;
+  for (const SourcePoint& s : source.sample(0.05)) {
+    const double s2 = s.sx * s.sx + s.sy * s.sy;
+    two_sided += s.weight * std::sqrt((1 - a * a * s2) / (1 - b * b * s2));
+    wafer_side += s.weight / std::sqrt(1 - b * b * s2);
+  }
+  CHECK(two_sided > 1.05);  // the gain at sigma 0.5-0.9 and NA 1.35 is several per cent
+  CHECK(wafer_side > two_sided * 1.01);
+  for (const auto& [form, expected] : {std::pair{Radiometric::off, 1.0}, std::pair{Radiometric::two_sided, two_sided},
+                                       std::pair{Radiometric::wafer_side, wafer_side}}) {
+    INFO(describe(form));
+    system.radiometric = form;
     const TccFactor tcc = tcc_factor(system, source, 900, 0.05);
     const auto positions = bin_positions(tcc.support);
     const index_t zero = positions.at({0, 0});
-    double expected = 1;
-    if (radiometric) {
-      expected = 0;
-      for (const SourcePoint& s : source.sample(0.05)) {
-        const double g = radiometric_factor(system, std::hypot(s.sx, s.sy) * system.na / system.wavelength_nm);
-        expected += s.weight * g * g;
-      }
-      CHECK(expected > 1.05);  // the gain at sigma 0.5-0.9 and NA 1.35 is several per cent
-    }
     CHECK(tcc.a.row(zero).squaredNorm() == Approx(expected).epsilon(1e-13));
   }
 }
@@ -186,7 +190,7 @@ TEST_CASE("A coherent source gives a rank-one TCC whose kernel is the pupil", "[
   // Disc sigma 0 is one source point at f_s = 0 with weight 1: TCC = P P^H, a single eigenvalue
   // sum_f |P(f)|^2 with eigenvector P / |P|.
   OpticalSystem system;
-  system.radiometric_correction = true;
+  system.radiometric = Radiometric::two_sided;
   const double period = 1000;
   const Source coherent = Source::disc(0);
   SECTION("rank one") {

@@ -9,36 +9,60 @@
 // unit norm, so one such weight alone breaks the bound KernelSet::validate checks) are refused with
 // their line.
 //
-// fh<k>.bin, as found in the shared files (physics.md says "five int32"; the data say six):
-//   bytes  0..23  six big-endian int32: nx, ny, type, and three words the layout does not need,
-//   bytes 24..    nx * ny complex samples, each two big-endian IEEE float32 (re, im), x-major:
-//                 element (x, y) at x * ny + y, centre (nx/2, ny/2) = the zero frequency.
-// Evidence for the 24-byte header (checked on both shipped sets, 48 files): every file is
-// 9824 = 24 + 8 * 35 * 35 bytes; read from byte 24, each kernel is exactly even or exactly odd
-// about element (17, 17) (|h(x, y) -/+ h(34-x, 34-y)| <= 1.2e-8, float rounding, as eigenvectors of
-// a TCC with a centro-symmetric source must be), has unit norm (|sum |h|^2 - 1| <= 1.2e-8) and the
-// largest magnitude of kernel 0 at the centre; read from byte 20 none of this holds (fh0 of
-// M1OPC becomes asymmetric by 1e-3 and its "centre" pairs the real part of one sample with the
-// imaginary part of another). Header words: nx = ny = 35 and type = 2 (complex float32) in every
-// file; the 4th word is the kernel index (0..23) in M1OPC_def but the constant 105565448
-// (0x064ACD08, apparently uninitialised memory) in M1OPC, and the 5th and 6th are 0. So only nx,
-// ny and type are read, and the writer zeroes the other three.
+// fh<k>.bin: big-endian int32 header words nx, ny, type (2: complex float32), then nx * ny complex
+// samples, each two big-endian IEEE float32 (re, im), x-major: element (x, y) at x * ny + y, centre
+// (nx/2, ny/2) = the zero frequency. Every shipped file (both sets, 48 files) is 9824 =
+// 24 + 8 * 35 * 35 bytes, and there are two ways to read it, named by IccadKernelLayout:
+//
+//   contest   (the default) as the contest's own simulator reads the files: IBM's lithosim,
+//             agsReadKernel, reads five int32 (`fread(idata, 5, sizeof(int), F)`: nx, ny, type, the
+//             kernel index, 0), then nx * ny * 2 floats, so the samples start at BYTE 20 and the
+//             file's last 4 bytes are never read; it reads scales.txt with fscanf("%f") into a
+//             float, so the weights are the float32 nearest to their decimal text. The public
+//             evaluators inherit this reading: Neural-ILT's lithosim/lithosim_cuda.py takes
+//             `data[20:]` and float32 weights, OpenILT's shipped kernel tensors
+//             (kernel/kernels/focus.pt, defocus.pt) equal the files read from byte 20 (bit for bit,
+//             as issue 12 reports), and the published L2/PVB figures of OpenILT, LithoBench and
+//             Neural-ILT were computed with them. It is the model the benchmark scores:
+//             `iccad13 eval` of clip 1 with the target as mask gives L2 116184, PVB 45874 with
+//             it, against 114491, 45825 with header24 (scripts/reference/iccad13_reference.py;
+//             float32 or double weights give the same counts on all ten clips).
+//   header24  the physically consistent reading: a 24-byte header of six int32, samples from
+//             byte 24, weights as their decimal text (double). Read so, each kernel is exactly even
+//             or exactly odd about element (17, 17) (|h(x, y) -/+ h(34-x, 34-y)| <= 1.2e-8, float
+//             rounding, as eigenvectors of a TCC with a centro-symmetric source must be), has unit
+//             norm (|sum |h|^2 - 1| <= 1.2e-8) and kernel 0 its largest magnitude at the centre;
+//             read from byte 20 none of this holds (fh0 of M1OPC is asymmetric by 1e-3, and each
+//             sample pairs the imaginary part of one true sample with the real part of the next).
+//             So the files were written with a 6-word header, and the contest's reader is off by
+//             one float: the sixth header word (0) becomes the real part of its first sample.
+// Use contest to reproduce the contest's scores and the published figures (the ICCAD protocol,
+// `iccad13 eval`, anything compared with the literature); header24 for the optics the files were
+// made from (symmetric, unit-norm kernels), e.g. to compare with kernels generated here.
+// Header words: nx = ny = 35 and type = 2 in every file; the 4th word is the kernel index (0..23)
+// in M1OPC_def but the constant 105565448 (0x064ACD08, apparently uninitialised memory) in M1OPC
+// (lithosim only warns when it differs from the index), the 5th and 6th are 0. Only nx, ny and type
+// are read.
 //
 // Mapping to KernelSet (kernel_set.hpp, same Fourier convention, no rescaling): radius R =
 // (nx - 1) / 2 and spectra[k][j][i] = file element (x = i, y = j), i.e. the transpose of the file's
 // order, so that bin (i, j) is frequency ((i - R) / L, (j - R) / L) along the canvas' x (columns)
-// and y (rows). The files do not say which field period they were made for: the contest canvas
-// (2048 nm, 1 nm pixels) is the default.
+// and y (rows): lithosim's myKernelMult puts element (i, j) at the centred spectrum's column
+// imx/2 - nx/2 + i and row imy/2 - ny/2 + j. The files do not say which field period they were
+// made for: the contest canvas (2048 nm, 1 nm pixels) is the default.
 //
 // The reader refuses, with an io_error naming the file: a missing or malformed scales.txt (with
 // the line number), a missing fh<k>.bin for k < K or a stray one for k >= K, a size other than
-// 24 + 8 nx ny (truncated or padded), nx != ny, an even nx, a type other than 2, kernels of
-// different sizes, non-finite samples or weights, and negative, all-zero or oversized weights (with
-// the line of scales.txt).
-// The writer emits the same layout, so reading back a set read from such files gives the same
-// samples bit for bit; samples are rounded to float32 (a set generated in double loses precision:
-// kernel_io.hpp saves sets losslessly), weights are written in the shortest decimal form that
-// reads back to the same double.
+// 24 + 8 nx ny in either layout (truncated or padded), nx != ny, an even nx, a type other than 2,
+// kernels of different sizes, non-finite samples or weights, and negative, all-zero or oversized
+// weights (with the line of scales.txt).
+// The writer emits the layout it is given, so that the same layout reads the set back: header
+// words nx, ny, 2, k, 0 (and a 6th word 0 in header24), the samples, and in contest 4 trailing zero
+// bytes (the file keeps its 24 + 8 nx ny bytes). Reading back a set read from the shipped files in
+// the same layout gives the same samples and weights bit for bit. Samples are rounded to float32 (a
+// set generated in double loses precision: kernel_io.hpp saves sets losslessly); weights are
+// written in the shortest decimal form that reads back to the same value: the same double in
+// header24, the same float32 (the weight rounded to float32) in contest.
 
 #include <algorithm>
 #include <charconv>
@@ -59,10 +83,47 @@
 #include "fabtwin/optics/kernel_set.hpp"
 
 namespace fabtwin::optics {
+
+/// How an ICCAD-2013 folder is read and written (see the file comment).
+enum class IccadKernelLayout {
+  contest,  ///< as the contest's lithosim reads it: samples from byte 20, float32 weights (default)
+  header24  ///< the physically consistent reading: samples from byte 24, weights in double
+};
+
+inline const char* describe(IccadKernelLayout layout) {
+  switch (layout) {
+    case IccadKernelLayout::contest: return "contest";
+    case IccadKernelLayout::header24: return "header24";
+  }
+  return "an unknown layout";
+}
+
 namespace detail {
 
-inline constexpr std::size_t iccad_header_bytes = 24;
+inline constexpr std::size_t iccad_file_extra_bytes = 24;  ///< size = 24 + 8 nx ny in both layouts
 inline constexpr std::int32_t iccad_complex_float = 2;  ///< the header's type word
+
+/// Byte at which the samples start: 20 after agsReadKernel's five words, 24 after six.
+inline std::size_t iccad_sample_offset(IccadKernelLayout layout) {
+  return layout == IccadKernelLayout::contest ? 20 : 24;
+}
+
+/// invalid_argument unless `layout` is one of the named layouts (not a stray cast).
+inline void require_iccad_layout(IccadKernelLayout layout, std::string_view where) {
+  ::fabtwin::detail::require(layout == IccadKernelLayout::contest || layout == IccadKernelLayout::header24,
+                             where, "layout", int(layout), "IccadKernelLayout::contest or ::header24");
+}
+
+/// A weight as the layout reads it: the decimal `text` (already parsed to `value`) in double for
+/// header24, rounded once to the nearest float32 for contest (as C's fscanf("%f") does; rounding
+/// `value` instead could round twice).
+inline double iccad_weight(std::string_view text, double value, IccadKernelLayout layout) {
+  if (layout == IccadKernelLayout::header24) return value;
+  float single = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), single);
+  // Only a weight below float32's smallest subnormal fails here (the range was checked in double).
+  return ec == std::errc() && ptr == text.data() + text.size() ? double(single) : double(float(value));
+}
 
 inline std::uint32_t load_big_endian_u32(const char* bytes) {
   std::uint32_t value = 0;
@@ -100,8 +161,9 @@ inline std::string_view trim(std::string_view text) {
   return text.substr(first, text.find_last_not_of(" \t\r\f\v") - first + 1);
 }
 
-/// The weights of a scales.txt text (see the file comment).
-inline std::vector<double> parse_iccad_scales(std::string_view text, const std::string& file) {
+/// The weights of a scales.txt text (see the file comment), as `layout` reads them.
+inline std::vector<double> parse_iccad_scales(std::string_view text, const std::string& file,
+                                              IccadKernelLayout layout) {
   constexpr const char* where = "optics::read_iccad_kernels";
   std::vector<double> weights;
   long long count = -1;
@@ -135,7 +197,7 @@ inline std::vector<double> parse_iccad_scales(std::string_view text, const std::
                  "a weight of at most 2^64 (" + index +
                      "; with a unit-norm kernel it alone bounds a clear mask's intensity, and float "
                      "images overflow near 3.4e38)");
-    weights.push_back(weight);
+    weights.push_back(iccad_weight(line, weight, layout));
   }
   if (count < 0) iccad_fail(where, file, "no text", "the kernel count K on the first line");
   if (weights.size() != std::size_t(count))
@@ -154,12 +216,14 @@ struct IccadKernelFile {
   std::vector<std::complex<float>> samples;
 };
 
-inline IccadKernelFile parse_iccad_kernel(std::string_view bytes, const std::string& file) {
+inline IccadKernelFile parse_iccad_kernel(std::string_view bytes, const std::string& file,
+                                          IccadKernelLayout layout) {
   constexpr const char* where = "optics::read_iccad_kernels";
   const std::size_t size = bytes.size();
-  if (size < iccad_header_bytes)
+  const std::size_t offset = iccad_sample_offset(layout);
+  if (size < iccad_file_extra_bytes)
     iccad_fail(where, file, std::to_string(size) + " bytes",
-               "at least the 24-byte header (six big-endian int32; the file is truncated)");
+               "at least 24 bytes (the header's words; the file is truncated)");
   const auto word = [&](int k) {
     return std::int32_t(load_big_endian_u32(bytes.data() + 4 * k));
   };
@@ -174,16 +238,17 @@ inline IccadKernelFile parse_iccad_kernel(std::string_view bytes, const std::str
   std::uint64_t expected = 0;
   const bool huge = __builtin_mul_overflow(std::uint64_t(nx), std::uint64_t(ny), &expected) ||
                     __builtin_mul_overflow(expected, std::uint64_t(8), &expected) ||
-                    __builtin_add_overflow(expected, std::uint64_t(iccad_header_bytes), &expected);
+                    __builtin_add_overflow(expected, std::uint64_t(iccad_file_extra_bytes), &expected);
   if (huge || size != expected)
     iccad_fail(where, file,
                std::to_string(size) + " bytes" +
                    (huge || size < expected ? " (truncated)" : " (trailing bytes)"),
-               (huge ? std::string("over 2^64") : std::to_string(expected)) +
-                   " bytes = a 24-byte header + " + std::to_string(nx) + " x " + std::to_string(ny) +
-                   " complex float32 samples");
+               (huge ? std::string("over 2^64") : std::to_string(expected)) + " bytes = " +
+                   (layout == IccadKernelLayout::contest ? "a 20-byte header + " : "a 24-byte header + ") +
+                   std::to_string(nx) + " x " + std::to_string(ny) + " complex float32 samples" +
+                   (layout == IccadKernelLayout::contest ? " + 4 unread bytes (the contest layout)" : ""));
   IccadKernelFile kernel{index_t(nx), std::vector<std::complex<float>>(std::size_t(nx) * std::size_t(ny))};
-  const char* data = bytes.data() + iccad_header_bytes;
+  const char* data = bytes.data() + offset;
   for (std::size_t e = 0; e < kernel.samples.size(); ++e) {
     const float re = load_big_endian_float(data + 8 * e), im = load_big_endian_float(data + 8 * e + 4);
     if (!std::isfinite(re) || !std::isfinite(im))
@@ -221,12 +286,15 @@ inline std::string iccad_kernel_name(std::size_t k) { return "fh" + std::to_stri
 
 }  // namespace detail
 
-/// The kernel set of an ICCAD-2013 folder (see the file comment), for a field of `period_nm`
-/// (the contest canvas: 2048 nm). energy = 1: the files do not say what was left out.
-inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2048) {
+/// The kernel set of an ICCAD-2013 folder read in `layout` (see the file comment; contest: as the
+/// contest and the published figures read it), for a field of `period_nm` (the contest canvas:
+/// 2048 nm). energy = 1: the files do not say what was left out.
+inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2048,
+                                    IccadKernelLayout layout = IccadKernelLayout::contest) {
   constexpr const char* where = "optics::read_iccad_kernels";
   ::fabtwin::detail::require(std::isfinite(period_nm) && period_nm > 0, where, "period_nm", period_nm,
                              "a positive field period in nm");
+  detail::require_iccad_layout(layout, where);
   const std::filesystem::path folder(dir);
   if (const std::string reason = io::detail::not_a_folder(folder); !reason.empty())
     throw io_error(::fabtwin::detail::argument_message(
@@ -239,7 +307,7 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
 
   KernelSet set;
   set.period_nm = period_nm;
-  set.weights = detail::parse_iccad_scales(io::detail::read_file(scales_file, where), scales_file);
+  set.weights = detail::parse_iccad_scales(io::detail::read_file(scales_file, where), scales_file, layout);
   const std::size_t count = set.weights.size();
 
   const std::vector<long long> present = detail::iccad_kernel_indices(folder, where);
@@ -258,7 +326,7 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
   for (std::size_t k = 0; k < count; ++k) {
     const std::string file = (folder / detail::iccad_kernel_name(k)).string();
     const detail::IccadKernelFile kernel =
-        detail::parse_iccad_kernel(io::detail::read_file(file, where), file);
+        detail::parse_iccad_kernel(io::detail::read_file(file, where), file, layout);
     if (k == 0) {
       set.radius = (kernel.side - 1) / 2;
       set.spectra.resize(count * std::size_t(set.bins()));
@@ -276,16 +344,20 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
   return set;
 }
 
-/// Writes `set` as an ICCAD-2013 folder (see the file comment): `dir` (created when missing) then
-/// holds scales.txt and fh0.bin .. fh<K-1>.bin; stray fh<k>.bin files of an earlier, larger set
-/// are removed so that the folder reads back as this set. Samples are rounded to float32;
-/// invalid_argument for a set that does not validate or a sample beyond float32's range.
+/// Writes `set` as an ICCAD-2013 folder in `layout` (see the file comment; contest, the default:
+/// what the contest's evaluators read correctly): `dir` (created when missing) then holds
+/// scales.txt and fh0.bin .. fh<K-1>.bin; stray fh<k>.bin files of an earlier, larger set are
+/// removed so that the folder reads back, in the same layout, as this set. Samples are rounded to
+/// float32, and in contest the weights too; invalid_argument for a set that does not validate or a
+/// sample beyond float32's range.
 /// All or nothing: the kernel files are written first and scales.txt, which declares them, last,
 /// all under temporary names renamed into place once every file is complete. A failure while
 /// writing leaves an earlier set in `dir` as it was; one while renaming leaves no scales.txt, so
 /// the folder reads as incomplete, never as a set of other kernels.
-inline void write_iccad_kernels(const std::string& dir, const KernelSet& set) {
+inline void write_iccad_kernels(const std::string& dir, const KernelSet& set,
+                                IccadKernelLayout layout = IccadKernelLayout::contest) {
   constexpr const char* where = "optics::write_iccad_kernels";
+  detail::require_iccad_layout(layout, where);
   set.validate(where);
   for (std::size_t e = 0; e < set.spectra.size(); ++e) {
     const double largest = std::max(std::fabs(set.spectra[e].real()), std::fabs(set.spectra[e].imag()));
@@ -293,6 +365,11 @@ inline void write_iccad_kernels(const std::string& dir, const KernelSet& set) {
                                "set.spectra[" + std::to_string(e) + "]", set.spectra[e],
                                "a sample within float32 range (the file stores float32)");
   }
+  if (layout == IccadKernelLayout::contest)  // a weight float32 rounds to 0 would read back as 0
+    for (std::size_t k = 0; k < set.weights.size(); ++k)
+      ::fabtwin::detail::require(set.weights[k] == 0 || float(set.weights[k]) != 0, where,
+                                 "set.weights[" + std::to_string(k) + "]", set.weights[k],
+                                 "0 or a weight float32 holds (>= 1.4e-45: the contest layout stores float32)");
   const std::filesystem::path folder(dir);
   io::detail::create_folder(folder, where);
 
@@ -303,21 +380,28 @@ inline void write_iccad_kernels(const std::string& dir, const KernelSet& set) {
   const index_t n = set.side();
   for (std::size_t k = 0; k < count; ++k) {
     std::string bytes;
-    bytes.reserve(detail::iccad_header_bytes + 8 * std::size_t(set.bins()));
-    for (const std::int32_t word : {std::int32_t(n), std::int32_t(n), detail::iccad_complex_float, 0, 0, 0})
+    bytes.reserve(detail::iccad_file_extra_bytes + 8 * std::size_t(set.bins()));
+    // nx, ny, type and the kernel index (which lithosim expects in the 4th word), then zeros up to
+    // where the layout's samples start.
+    for (const std::int32_t word : {std::int32_t(n), std::int32_t(n), detail::iccad_complex_float, std::int32_t(k)})
       detail::store_big_endian_u32(std::uint32_t(word), bytes);
+    bytes.resize(detail::iccad_sample_offset(layout), '\0');
     for (index_t x = 0; x < n; ++x)
       for (index_t y = 0; y < n; ++y) {  // x-major: the transpose of spectra's [j][i]
         const std::complex<double> v = set.spectra[std::size_t(index_t(k) * set.bins() + y * n + x)];
         detail::store_big_endian_float(float(v.real()), bytes);
         detail::store_big_endian_float(float(v.imag()), bytes);
       }
+    bytes.resize(detail::iccad_file_extra_bytes + 8 * std::size_t(set.bins()), '\0');  // contest: 4 unread bytes
     files.stage(folder / detail::iccad_kernel_name(k), {bytes});
   }
   std::string scales = std::to_string(count) + "\n";
   for (const double w : set.weights) {
     char buffer[64];
-    scales.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, w).ptr);
+    // contest reads a float32: the shortest text of w rounded to float32 reads back as exactly it.
+    scales.append(buffer, layout == IccadKernelLayout::contest
+                              ? std::to_chars(buffer, buffer + sizeof buffer, float(w)).ptr
+                              : std::to_chars(buffer, buffer + sizeof buffer, w).ptr);
     scales += '\n';
   }
   files.stage(folder / "scales.txt", {scales});

@@ -2,7 +2,8 @@
 // The ICCAD-2013 mask-optimisation evaluation (physics.md §1), on any Space.
 //
 // A mask is imaged under three process corners with the contest's SOCS kernels (kernel set 0 the
-// focus set M1OPC, kernel set 1 the defocus set M1OPC_def, both read by iccad2013_kernels.hpp):
+// focus set M1OPC, kernel set 1 the defocus set M1OPC_def, both read by iccad2013_kernels.hpp in
+// its contest layout, as the contest and the published figures read them):
 //   nominal: dose 1.00, focus set;  outer: dose 1.02, focus set;  inner: dose 0.98, defocus set,
 // the dose multiplying the mask AMPLITUDE (the contest's convention: intensities scale as dose^2).
 // A pixel prints where I >= 0.225. Scores:
@@ -16,6 +17,13 @@
 // (layout::rasterize_binary), so that `target` and `target_polygons` describe the same shapes.
 // The mask is imaged as given: the contest scores binary masks, so a relaxed (continuous) ILT mask
 // is to be binarised by the caller first.
+// This is the public evaluators' model (OpenILT, Neural-ILT), with which the published figures were
+// computed. The contest's own simulator (IBM lithosim) differs in two details fabtwin does not
+// follow: its mask amplitude is pixel * 0.9771 + 0.0229 + i (pixel * 0.0217 - 0.0217) (clear 1,
+// dark 0.0229 - 0.0217i, an attenuated background; myMaskFloat), where the public ports image a
+// 0/1 mask; and its PV band counts pixels where the outer corner prints and the inner one does not
+// (calculate_pvband_area), where OpenILT counts those where they differ. Both use threshold 0.225
+// (>=), the dose on the amplitude, and a forward FFT scaled by 1/N^2.
 
 #include <algorithm>
 #include <array>
