@@ -87,7 +87,8 @@ examples::Cli command_line(Options& o) {
               {.what = "a source step", .unit = "sigma", .at_least = 0.001, .at_most = 1})
       .number("--defocus", "NM", "defocus", o.system.defocus_nm, {.what = "a defocus", .unit = "nm"})
       .count("--count", "K", "kernels to generate", o.socs.count, "a kernel count")
-      .number("--dose", "D", "dose factor on the intensity", o.dose, {.what = "a dose factor", .above = 0})
+      .number("--dose", "D", "the ICCAD-2013 dose: a factor on the mask amplitude (intensity x D^2)", o.dose,
+              {.what = "a dose factor", .above = 0})
       .number("--threshold", "I", "print threshold", o.threshold, {.what = "a print threshold", .above = 0})
       .shown_default("0.225 for a clip, anchored at the drawn edge for a pattern")
       .path("--out", "DIR", "output folder", o.out, examples::PathKind::output);

@@ -89,12 +89,12 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of sum g I and of sum (I - I0)^2 w.r.t. pat
       const auto& cotangent = loss == 0 ? g : g_sq;
       const auto J = [&](const std::vector<double>& i) { return loss == 0 ? j_lin(i) : j_sq(i); };
       Field<double, S> grad(grid, masks);
-      std::vector<double> grad_dose(3);
+      std::vector<double> grad_amplitude(3);
       imager.backward(ctx, test::field_with<S>(grid, p0, masks), conditions_at(doses),
-                      test::field_with<S>(grid, cotangent, masks * 3), grad, grad_dose, path);
+                      test::field_with<S>(grid, cotangent, masks * 3), grad, grad_amplitude, path);
       const auto grad_p = to_vector(grad);
       const double slope_p = test::real_dot(grad_p, direction);
-      const double slope_d = test::real_dot(grad_dose, dose_direction);
+      const double slope_d = test::real_dot(grad_amplitude, dose_direction);
       const double j0 = J(i0);
       std::vector<double> remainder_p, remainder_d;
       for (double eps = 0.05; eps > 0.05 / 40; eps /= 2) {
@@ -114,7 +114,7 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of sum g I and of sum (I - I0)^2 w.r.t. pat
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("Band-limited backward equals full-grid backward; dL/ddose = 2 d sum g I_1",
+TEMPLATE_LIST_TEST_CASE("Band-limited backward equals full-grid backward; dL/damplitude = 2 d sum g I_1",
                         "[optics][adjoint]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
@@ -143,7 +143,7 @@ TEMPLATE_LIST_TEST_CASE("Band-limited backward equals full-grid backward; dL/ddo
     for (index_t b = 0; b < masks; ++b)
       for (index_t i = 0; i < grid.size(); ++i) {
         const std::size_t at = std::size_t((b * 3 + index_t(c)) * grid.size() + i);
-        const double term = double(g_values[at]) * 2 * double(images[at]) / conditions[c].dose;
+        const double term = double(g_values[at]) * 2 * double(images[at]) / conditions[c].amplitude;
         expected += term;
         size += std::abs(term);
       }

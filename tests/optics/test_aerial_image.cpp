@@ -48,7 +48,7 @@ TEMPLATE_LIST_TEST_CASE("Both paths equal the SOCS sum evaluated by direct DFTs"
       for (index_t c = 0; c < 3; ++c) {
         const auto& condition = conditions[std::size_t(c)];
         const auto expected = test::direct_image(test::member(pattern, n * n, b), n,
-                                                 condition.focus == 0 ? focus : defocus, mask, condition.dose);
+                                                 condition.focus == 0 ? focus : defocus, mask, condition.amplitude);
         INFO("pattern " << b << ", condition " << c);
         CHECK(test::relative_error(test::member(images, n * n, b * 3 + c), expected) <=
               test::image_tolerance<T>);
@@ -296,9 +296,9 @@ TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics]
   }
   SECTION("bad conditions") {
     const std::vector<Condition> negative{{1.0, 0}, {-0.5, 0}};
-    CHECK_THROWS_WITH(imager.image(ctx, pattern, negative), Contains("conditions[1].dose") && Contains("-0.5"));
+    CHECK_THROWS_WITH(imager.image(ctx, pattern, negative), Contains("conditions[1].amplitude") && Contains("-0.5"));
     const std::vector<Condition> infinite{{std::numeric_limits<double>::infinity(), 0}};
-    CHECK_THROWS_WITH(imager.image(ctx, pattern, infinite), Contains("conditions[0].dose"));
+    CHECK_THROWS_WITH(imager.image(ctx, pattern, infinite), Contains("conditions[0].amplitude"));
     const std::vector<Condition> out_of_range{{1.0, 1}};
     CHECK_THROWS_WITH(imager.image(ctx, pattern, out_of_range),
                       Contains("conditions[0].focus") && Contains("1 kernel sets"));
@@ -320,7 +320,7 @@ TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics]
     Field<float, Host> grad_one(grid, 1);
     CHECK_THROWS_WITH(imager.backward(ctx, pattern, two, gi, grad_one), Contains("grad_pattern.batch()"));
     std::vector<double> dose(3);
-    CHECK_THROWS_WITH(imager.backward(ctx, pattern, two, gi, grad, dose), Contains("grad_dose.size()"));
+    CHECK_THROWS_WITH(imager.backward(ctx, pattern, two, gi, grad, dose), Contains("grad_amplitude.size()"));
     CHECK_THROWS_WITH(imager.fields(ctx, pattern), Contains("pattern.batch()"));
     const Field<complex<float>, Host> cotangent(grid, 3);
     CHECK_THROWS_WITH(imager.fields_adjoint(ctx, cotangent), Contains("cotangent.batch()"));

@@ -242,10 +242,10 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   CHECK(s.epe == 4);
 
   const auto corners = optics::iccad2013_conditions();
-  CHECK(corners[0].dose == 1.00);
+  CHECK(corners[0].amplitude == 1.00);
   CHECK(corners[0].focus == 0);
-  CHECK(corners[1].dose == 1.02);
+  CHECK(corners[1].amplitude == 1.02);
   CHECK(corners[1].focus == 0);
-  CHECK(corners[2].dose == 0.98);
+  CHECK(corners[2].amplitude == 0.98);
   CHECK(corners[2].focus == 1);
 }

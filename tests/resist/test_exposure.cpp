@@ -76,8 +76,8 @@ TEST_CASE("Exposure refuses bad doses, C, intensities and shapes, naming them", 
   using Catch::Matchers::Contains;
   CHECK_THROWS_AS(resist::expose(ctx, image, DillParameters{-1.0, 0.04}, acid), invalid_argument);
   CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{-1.0, 0.04}, acid),
-                    Contains("'dose' = -1") && Contains("non-negative"));
-  CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{std::nan(""), 0.04}, acid), Contains("'dose'"));
+                    Contains("'dose_mj_cm2' = -1") && Contains("non-negative"));
+  CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{std::nan(""), 0.04}, acid), Contains("'dose_mj_cm2'"));
   CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{20.0, 0.0}, acid),
                     Contains("'c' = 0") && Contains("positive"));
   CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{20.0, 0.04, -1e-3}, acid),
@@ -134,12 +134,12 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of the exposure adjoint (image, dose, C, al
       DillParameters p = p0;
       if (which == 0)
         for (std::size_t k = 0; k < image.size(); ++k) image[k] += 0.3 * eps * di[k];
-      if (which == 1) p.dose += 4 * eps;
+      if (which == 1) p.dose_mj_cm2 += 4 * eps;
       if (which == 2) p.c += 0.005 * eps;
       if (which == 3) p.alpha_per_nm += 0.002 * eps;
       return J(image, p);
     };
-    const double slopes[] = {0.3 * test::real_dot(gi, di), 4 * grad.dose, 0.005 * grad.c,
+    const double slopes[] = {0.3 * test::real_dot(gi, di), 4 * grad.dose_mj_cm2, 0.005 * grad.c,
                              0.002 * grad.alpha_per_nm};
     const char* names[] = {"image", "dose", "c", "alpha"};
     const int directions = acid_grid.rank() == 3 ? 4 : 3;
@@ -154,6 +154,6 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of the exposure adjoint (image, dose, C, al
       }
     }
     // dL/dE and dL/dC are one sum scaled by C and E: E dL/dE = C dL/dC.
-    CHECK(p0.dose * grad.dose == Approx(p0.c * grad.c).epsilon(1e-12));
+    CHECK(p0.dose_mj_cm2 * grad.dose_mj_cm2 == Approx(p0.c * grad.c).epsilon(1e-12));
   }
 }

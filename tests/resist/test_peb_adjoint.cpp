@@ -233,8 +233,8 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of image -> expose -> bake -> inhibitor -> 
   check_orders(test::taylor_orders(along_image, 0.1 * test::real_dot(to_vector(grad_image), di), 0.2, 5), "image");
   const auto along_dose = [&](double eps) {
     auto dill = dill0;
-    dill.dose += eps;
+    dill.dose_mj_cm2 += eps;
     return loss(image, dill);
   };
-  check_orders(test::taylor_orders(along_dose, dill_gradient.dose, 0.2, 5), "dose");
+  check_orders(test::taylor_orders(along_dose, dill_gradient.dose_mj_cm2, 0.2, 5), "dose");
 }

@@ -12,8 +12,8 @@
 // per source point and mask, so it is a reference, not a production path.
 //
 // The mask is the complex amplitude transmission (a real field is taken as a real amplitude: a
-// binary pattern with clear 1, dark 0). A dose multiplies the amplitude (the ICCAD-2013
-// convention), so a caller scales the mask by the dose and the intensity scales as dose^2.
+// binary pattern with clear 1, dark 0). An amplitude factor (optics::Condition::amplitude,
+// the ICCAD-2013 "dose") is the caller's to apply to the mask: the intensity scales as its square.
 //
 // Pupil samples are tabulated on the host for each source point (only the bins inside the shifted
 // pupil, a disc of NA L / lambda bins), uploaded once, and scattered into a batch of spectra that is

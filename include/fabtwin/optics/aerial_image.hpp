@@ -2,8 +2,9 @@
 // SOCS aerial image (physics.md §1), batched over masks, kernels and process conditions, on any
 // Space, and its hand-written adjoint.
 //
-// Model (the KernelSet convention): with a(x) = dose (dark + (clear - dark) p(x)) the mask amplitude
-// (mask.hpp; the dose multiplies the AMPLITUDE, so intensities scale as dose^2) on the N x N field
+// Model (the KernelSet convention): with a(x) = s (dark + (clear - dark) p(x)) the mask amplitude
+// (mask.hpp) times the condition's amplitude factor s (the ICCAD-2013 contest's "dose": intensities
+// scale as s^2; a relative exposure dose D is s = sqrt(D), twin/conditions.hpp) on the N x N field
 // of period L = N pitch, A(p, q) = FFT(a)(p, q) / N^2, and
 //   field_k(x) = sum_{|p|,|q| <= R} S_k(p, q) A(p, q) exp(2 pi i (p x + q y) / N),
 //   I(x) = sum_k w_k |field_k(x)|^2.
@@ -50,10 +51,11 @@ enum class ImagingPath {
   full_grid      ///< every field on the full grid: the plain reference
 };
 
-/// A process condition: the dose multiplies the mask amplitude (intensity x dose^2); focus selects
+/// A process condition: `amplitude` multiplies the mask amplitude, so the intensity by amplitude^2
+/// (what the ICCAD-2013 contest calls its dose: 1.02 at the outer corner); focus selects
 /// one of the imager's kernel sets (e.g. 0 nominal focus, 1 defocus).
 struct Condition {
-  double dose = 1;
+  double amplitude = 1;
   index_t focus = 0;
 };
 
@@ -157,8 +159,8 @@ class SocsImager {
     }
   }
 
-  /// Like image() for B complex mask amplitudes at unit dose (the MaskModel is not applied; the
-  /// conditions' doses still multiply the amplitude).
+  /// Like image() for B complex mask amplitudes as given (the MaskModel is not applied; the
+  /// conditions' amplitude factors still apply).
   Field<T, Space> image_amplitude(Context<Space>& ctx, const Field<complex<T>, Space>& amplitude,
                                   std::span<const Condition> conditions,
                                   ImagingPath path = ImagingPath::band_limited) {
@@ -182,12 +184,12 @@ class SocsImager {
 
   /// Adjoint of image(): given g = dL/dI (B * C members laid out like image()'s result), writes
   /// dL/dpattern summed over the conditions into `grad_pattern` (the pattern's grid and batch,
-  /// overwritten) and, when `grad_dose` is not empty, dL/ddose of each condition summed over the
+  /// overwritten) and, when `grad_amplitude` is not empty, dL/damplitude of each condition summed over the
   /// masks (C values, overwritten).
   void backward(Context<Space>& ctx, const Field<T, Space>& pattern,
                 std::span<const Condition> conditions, const Field<T, Space>& grad_intensity,
-                Field<T, Space>& grad_pattern, std::span<double> grad_dose = {}) {
-    backward(ctx, pattern, conditions, grad_intensity, grad_pattern, grad_dose,
+                Field<T, Space>& grad_pattern, std::span<double> grad_amplitude = {}) {
+    backward(ctx, pattern, conditions, grad_intensity, grad_pattern, grad_amplitude,
              ImagingPath::band_limited);
   }
 
@@ -203,7 +205,7 @@ class SocsImager {
   //   dL/dp(y) = (2 / N^2) Re[ conj(d beta) IFFT_N(Q)(y) ],
   //   dL/dd    = 2 Re sum_y a_1(y) conj(IFFT_N(Q)(y)) / N^2 = 2 Re sum_f A_1(f) conj(Q(f))   (Parseval)
   // with a_1 = alpha + beta p, A_1 its coefficients. Fields scale with d, so writing Q = d Q1 with
-  // Q1 built from the unit-dose fields, the conditions add up as
+  // Q1 built from the unit-amplitude fields, the conditions add up as
   //   dL/dp = (2 / N^2) Re IFFT_N( conj(beta) sum_c d_c^2 Q1_c ),  dL/dd_c = 2 d_c Re sum_f A_1 conj(Q1_c).
   // Re IFFT_N(Z) is the c2r transform of the Hermitian part (Z(f) + conj(Z(-f))) / 2: one c2r per mask.
   //
@@ -218,7 +220,7 @@ class SocsImager {
   // c2r give g_t on the small grid; the K products and their FFTs are small and batched.
   void backward(Context<Space>& ctx, const Field<T, Space>& pattern,
                 std::span<const Condition> conditions, const Field<T, Space>& grad_intensity,
-                Field<T, Space>& grad_pattern, std::span<double> grad_dose, ImagingPath path) {
+                Field<T, Space>& grad_pattern, std::span<double> grad_amplitude, ImagingPath path) {
     constexpr const char* where = "SocsImager::backward";
     using ::fabtwin::detail::require;
     check_input(ctx, pattern, "pattern", where);
@@ -231,10 +233,10 @@ class SocsImager {
     require_same_shape(grid_, grad_pattern.grid(), where, "grad_pattern.grid");
     require<shape_mismatch>(grad_pattern.batch() == masks, where, "grad_pattern.batch()",
                             grad_pattern.batch(), "the pattern's batch, " + std::to_string(masks));
-    require<shape_mismatch>(grad_dose.empty() || index_t(grad_dose.size()) == count, where,
-                            "grad_dose.size()", grad_dose.size(),
-                            "0 (no dose gradient) or one per condition, " + std::to_string(count));
-    std::fill(grad_dose.begin(), grad_dose.end(), 0.0);
+    require<shape_mismatch>(grad_amplitude.empty() || index_t(grad_amplitude.size()) == count, where,
+                            "grad_amplitude.size()", grad_amplitude.size(),
+                            "0 (no amplitude gradient) or one per condition, " + std::to_string(count));
+    std::fill(grad_amplitude.begin(), grad_amplitude.end(), 0.0);
 
     auto bins_block = ctx.scratch().acquire(bins_bytes());
     auto total_block = ctx.scratch().acquire(bins_bytes());
@@ -253,9 +255,9 @@ class SocsImager {
       for (std::size_t s = 0; s < kernels_.size(); ++s) {
         if (!uses_focus(conditions, s)) continue;
         if (small)
-          adjoint_small(ctx, bins, s, conditions, gradient_of, half, part, total, grad_dose);
+          adjoint_small(ctx, bins, s, conditions, gradient_of, half, part, total, grad_amplitude);
         else
-          adjoint_full(ctx, bins, s, conditions, gradient_of, part, total, grad_dose);
+          adjoint_full(ctx, bins, s, conditions, gradient_of, part, total, grad_amplitude);
       }
       const std::complex<double> beta = mask_.clear - mask_.dark;
       to_pattern(ctx, total, 2.0 * std::conj(beta) * double(inverse_area()), half,
@@ -263,7 +265,7 @@ class SocsImager {
     }
   }
 
-  /// The K unit-dose coherent fields field_k of one pattern (batch 1) under kernel set `focus`, on
+  /// The K unit-amplitude coherent fields field_k of one pattern (batch 1) under kernel set `focus`, on
   /// the full grid (K members): the linear map behind the image, for adjoint tests and inspection.
   Field<complex<T>, Space> fields(Context<Space>& ctx, const Field<T, Space>& pattern, index_t focus = 0) {
     constexpr const char* where = "SocsImager::fields";
@@ -370,9 +372,9 @@ class SocsImager {
     ::fabtwin::detail::require(!conditions.empty(), where, "conditions.size()", 0, "at least one condition");
     for (std::size_t c = 0; c < conditions.size(); ++c) {
       const std::string name = "conditions[" + std::to_string(c) + "]";
-      ::fabtwin::detail::require(std::isfinite(conditions[c].dose) && conditions[c].dose >= 0, where,
-                                 name + ".dose", conditions[c].dose,
-                                 "a finite, non-negative dose (it multiplies the mask amplitude)");
+      ::fabtwin::detail::require(std::isfinite(conditions[c].amplitude) && conditions[c].amplitude >= 0, where,
+                                 name + ".amplitude", conditions[c].amplitude,
+                                 "a finite, non-negative factor on the mask amplitude");
       check_focus(conditions[c].focus, name + ".focus", where);
     }
   }
@@ -382,7 +384,7 @@ class SocsImager {
                        [&](const Condition& c) { return c.focus == index_t(s); });
   }
 
-  /// Unit-dose mask coefficients A on [-Rm, Rm]^2 of one real pattern: one r2c FFT on N x N.
+  /// Unit-amplitude mask coefficients A on [-Rm, Rm]^2 of one real pattern: one r2c FFT on N x N.
   void pattern_bins(Context<Space>& ctx, View<const T, Space> pattern, View<complex<T>, Space> bins) {
     auto half_block = ctx.scratch().acquire(half_bytes(n_));
     const auto half = half_block.template view<complex<T>>(n_ / 2 + 1, n_);
@@ -403,12 +405,12 @@ class SocsImager {
       const auto buffer = buffer_block.template view<complex<T>>(n_, n_);
       for (std::size_t c = 0; c < conditions.size(); ++c) {
         const DeviceKernels& set = kernels_[std::size_t(conditions[c].focus)];
-        const T dose2 = T(conditions[c].dose * conditions[c].dose);
+        const T scale2 = T(conditions[c].amplitude * conditions[c].amplitude);
         const auto image = out.member(first + index_t(c));
         for (index_t k = 0; k < set.count; ++k) {
           unit_fields(ctx, bins, set, n_, k, buffer);
           for_each(ctx, Range1{n_ * n_},
-                   detail::AccumulateNorm<T, Space>{image, buffer, set.host_weights[std::size_t(k)] * dose2,
+                   detail::AccumulateNorm<T, Space>{image, buffer, set.host_weights[std::size_t(k)] * scale2,
                                                     k > 0});
         }
       }
@@ -433,17 +435,17 @@ class SocsImager {
       for (std::size_t c = 0; c < conditions.size(); ++c) {
         if (conditions[c].focus != index_t(s)) continue;
         // The small spectrum is n^2 times the intensity's Fourier coefficients; the full-grid c2r
-        // sums those coefficients unnormalised. The dose scales the amplitude, so the intensity by d^2.
-        const double dose = conditions[c].dose;
+        // sums those coefficients unnormalised. The factor scales the amplitude, so the intensity by s^2.
+        const double scale = conditions[c].amplitude;
         for_each(ctx, Range2{n_ / 2 + 1, n_},
                  detail::CopyHalfSpectrumBand<T, Space>{half, small_half, n_, n, 2 * set.radius,
-                                                        T(dose * dose / (double(n) * double(n)))});
+                                                        T(scale * scale / (double(n) * double(n)))});
         fft::inverse(ctx, half, out.member(first + index_t(c)));
       }
     }
   }
 
-  /// The unit-dose fields of `set` on an m x m grid: all K (batched, k0 = 0, `out` batch K) or kernel
+  /// The unit-amplitude fields of `set` on an m x m grid: all K (batched, k0 = 0, `out` batch K) or kernel
   /// k0 alone (`out` batch 1); unnormalised inverse FFTs of the embedded spectra S_k A.
   void unit_fields(Context<Space>& ctx, View<const complex<T>, Space> bins, const DeviceKernels& set,
                    index_t m, index_t k0, View<complex<T>, Space> out) {
@@ -452,13 +454,13 @@ class SocsImager {
     fft::inverse(ctx, out, out);
   }
 
-  /// Folds one condition's Q1 (in `part`) into the total and its dose gradient.
+  /// Folds one condition's Q1 (in `part`) into the total and its amplitude gradient.
   void finish_condition(Context<Space>& ctx, View<const complex<T>, Space> bins,
                         View<const complex<T>, Space> part, View<complex<T>, Space> total,
-                        std::span<double> grad_dose, std::size_t c, double dose) {
-    for_each(ctx, Range1{part.size()}, detail::AddScaled<T, Space>{total, part, T(dose * dose)});
-    if (grad_dose.empty()) return;
-    grad_dose[c] += 2 * dose *
+                        std::span<double> grad_amplitude, std::size_t c, double scale) {
+    for_each(ctx, Range1{part.size()}, detail::AddScaled<T, Space>{total, part, T(scale * scale)});
+    if (grad_amplitude.empty()) return;
+    grad_amplitude[c] += 2 * scale *
                     transform_reduce(ctx, part.size(), 0.0, reduce_op::Plus{},
                                      detail::RealProduct<T, Space>{bins, part});
   }
@@ -468,7 +470,7 @@ class SocsImager {
   void adjoint_small(Context<Space>& ctx, View<const complex<T>, Space> bins, std::size_t s,
                      std::span<const Condition> conditions, const GradientOf& gradient_of,
                      View<complex<T>, Space> half, View<complex<T>, Space> part,
-                     View<complex<T>, Space> total, std::span<double> grad_dose) {
+                     View<complex<T>, Space> total, std::span<double> grad_amplitude) {
     const index_t n = small_;
     const DeviceKernels& set = kernels_[s];
     const std::size_t small_bytes = sizeof(complex<T>) * std::size_t(n * n * set.count);
@@ -496,7 +498,7 @@ class SocsImager {
                detail::GatherAdjointBins<T, Space>{part, products, set.spectra.view(), set.weights.view(),
                                                    n, set.radius, radius_, 0, set.count, to_full, true,
                                                    false});
-      finish_condition(ctx, bins, part, total, grad_dose, c, conditions[c].dose);
+      finish_condition(ctx, bins, part, total, grad_amplitude, c, conditions[c].amplitude);
     }
   }
 
@@ -505,7 +507,7 @@ class SocsImager {
   void adjoint_full(Context<Space>& ctx, View<const complex<T>, Space> bins, std::size_t s,
                     std::span<const Condition> conditions, const GradientOf& gradient_of,
                     View<complex<T>, Space> part, View<complex<T>, Space> total,
-                    std::span<double> grad_dose) {
+                    std::span<double> grad_amplitude) {
     const DeviceKernels& set = kernels_[s];
     auto buffer_block = ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(n_ * n_));
     const auto buffer = buffer_block.template view<complex<T>>(n_, n_);
@@ -520,7 +522,7 @@ class SocsImager {
                  detail::GatherAdjointBins<T, Space>{part, buffer, set.spectra.view(), set.weights.view(),
                                                      n_, set.radius, radius_, k, 1, T(1), true, k > 0});
       }
-      finish_condition(ctx, bins, part, total, grad_dose, c, conditions[c].dose);
+      finish_condition(ctx, bins, part, total, grad_amplitude, c, conditions[c].amplitude);
     }
   }
 

@@ -2,9 +2,9 @@
 // The thin (Kirchhoff) mask of the scalar imaging model (physics.md §1): a real pattern p in [0, 1]
 // (1 clear, 0 dark; fractional values for anti-aliased rasters and relaxed ILT masks) becomes the
 // transmitted amplitude
-//   a(x) = dose * (dark + (clear - dark) * p(x)).
-// The map is affine in p, and the dose multiplies the AMPLITUDE (the ICCAD-2013 convention), so the
-// intensity scales as dose^2. Values of p outside [0, 1] are not clamped: the affine map is used as
+//   a(x) = s * (dark + (clear - dark) * p(x)),
+// s the condition's amplitude factor (optics::Condition::amplitude: the ICCAD-2013 contest's "dose"),
+// so the intensity scales as s^2. Values of p outside [0, 1] are not clamped: the affine map is used as
 // it stands.
 
 #include <cmath>
@@ -38,9 +38,9 @@ struct MaskModel {
     return model;
   }
 
-  /// Amplitude of pattern value `p` at `dose` (host code; the imaging kernels apply the same affine
+  /// Amplitude of pattern value `p` at amplitude factor `scale` (host code; the imaging kernels apply the same affine
   /// map in the frequency domain).
-  std::complex<double> amplitude(double p, double dose = 1) const { return dose * (dark + (clear - dark) * p); }
+  std::complex<double> amplitude(double p, double scale = 1) const { return scale * (dark + (clear - dark) * p); }
 
   /// Refuses non-finite amplitudes; `where` names the caller in the message.
   void validate(const char* where = "MaskModel") const {

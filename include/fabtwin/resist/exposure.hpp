@@ -38,7 +38,7 @@ namespace fabtwin::resist {
 /// Parameters of the Dill exposure. Units: E in mJ/cm^2, C in cm^2/mJ (C E I is dimensionless),
 /// alpha in 1/nm.
 struct DillParameters {
-  double dose = 0;          ///< E, mJ/cm^2
+  double dose_mj_cm2 = 0;   ///< E, mJ/cm^2
   double c = 0;             ///< Dill C, cm^2/mJ (ArF example: 0.043)
   double alpha_per_nm = 0;  ///< absorption through the depth; ignored by 2D exposure
 
@@ -58,7 +58,7 @@ struct DillParameters {
   }
 
   void validate(std::string_view where) const {
-    ::fabtwin::detail::require(std::isfinite(dose) && dose >= 0, where, "dose", dose,
+    ::fabtwin::detail::require(std::isfinite(dose_mj_cm2) && dose_mj_cm2 >= 0, where, "dose_mj_cm2", dose_mj_cm2,
                     "a finite, non-negative dose in mJ/cm^2");
     ::fabtwin::detail::require(std::isfinite(c) && c > 0, where, "c", c, "a positive, finite Dill C in cm^2/mJ");
     ::fabtwin::detail::require(std::isfinite(alpha_per_nm) && alpha_per_nm >= 0, where, "alpha_per_nm", alpha_per_nm,
@@ -68,7 +68,7 @@ struct DillParameters {
 
 /// dL/d(parameter) of the exposure, summed over every sample of the batch.
 struct DillGradient {
-  double dose = 0, c = 0, alpha_per_nm = 0;
+  double dose_mj_cm2 = 0, c = 0, alpha_per_nm = 0;
 };
 
 namespace detail {
@@ -159,7 +159,7 @@ void expose(Context<Space>& ctx, const Field<T, Space>& image, const DillParamet
   const detail::LayerDepths depths(acid.grid());
   const double alpha = acid.grid().rank() == 3 ? parameters.alpha_per_nm : 0.0;
   for_each(ctx, Range3{acid.grid().nx(), acid.grid().ny(), acid.grid().nz() * acid.batch()},
-           detail::DillAcid<T, Space>{image.cview(), acid.view(), T(parameters.c * parameters.dose),
+           detail::DillAcid<T, Space>{image.cview(), acid.view(), T(parameters.c * parameters.dose_mj_cm2),
                                       T(alpha), T(depths.z0), T(depths.dz)});
 }
 
@@ -178,7 +178,7 @@ DillGradient expose_backward(Context<Space>& ctx, const Field<T, Space>& image,
   const detail::LayerDepths depths(grad_acid.grid());
   const bool volume = grad_acid.grid().rank() == 3;
   const double alpha = volume ? parameters.alpha_per_nm : 0.0;
-  const double ce = parameters.c * parameters.dose;
+  const double ce = parameters.c * parameters.dose_mj_cm2;
   for_each(ctx, Range3{image.grid().nx(), image.grid().ny(), image.batch()},
            detail::DillImageAdjoint<T, Space>{image.cview(), grad_acid.cview(), grad_image.view(), T(ce),
                                               T(alpha), T(depths.z0), T(depths.dz)});
@@ -189,8 +189,8 @@ DillGradient expose_backward(Context<Space>& ctx, const Field<T, Space>& image,
   };
   const double sum_q_i3 = reduce_term(false);
   DillGradient gradient;
-  gradient.dose = parameters.c * sum_q_i3;
-  gradient.c = parameters.dose * sum_q_i3;
+  gradient.dose_mj_cm2 = parameters.c * sum_q_i3;
+  gradient.c = parameters.dose_mj_cm2 * sum_q_i3;
   if (volume) gradient.alpha_per_nm = -ce * reduce_term(true);
   return gradient;
 }

@@ -67,7 +67,7 @@ class ExposureStage {
 
   std::vector<Parameter> parameters() {
     std::vector<Parameter> list{
-        {"dose_mj_cm2", "mJ/cm^2", 0, unbounded, 1.0, &dill_.dose, &gradient_.dill.dose},
+        {"dose_mj_cm2", "mJ/cm^2", 0, unbounded, 1.0, &dill_.dose_mj_cm2, &gradient_.dill.dose_mj_cm2},
         {"dill_c", "cm^2/mJ", 0, unbounded, 0.005, &dill_.c, &gradient_.dill.c}};
     if (acid_grid_.rank() == 3)
       list.push_back({"dill_alpha", "1/nm", 0, unbounded, 1e-4, &dill_.alpha_per_nm, &gradient_.dill.alpha_per_nm});
@@ -99,7 +99,7 @@ class ExposureStage {
     const Field<T, Space>& images = *input_;
     Field<T, Space>& grad_images = detail::reuse(grad_input_, image_grid_, images.batch());
     const resist::DillGradient dill = resist::expose_backward(ctx, *scaled_, dill_, grad_acid, grad_images);
-    gradient_.dill.dose += dill.dose;
+    gradient_.dill.dose_mj_cm2 += dill.dose_mj_cm2;
     gradient_.dill.c += dill.c;
     gradient_.dill.alpha_per_nm += dill.alpha_per_nm;
     const index_t count = index_t(conditions_.size());
