@@ -17,6 +17,26 @@
 
 namespace fabtwin::twin {
 
+namespace detail {
+
+/// layer(x, y, b) = film(x, y, k, b), and back (namespace scope: nvcc's stubs must name them).
+template <class T, class Space>
+struct TakeLayer {
+  View<const T, Space> film;
+  View<T, Space> layer;
+  index_t k;
+  FABTWIN_HD void operator()(index_t x, index_t y, index_t b) const { layer(x, y, 0, b) = film(x, y, k, b); }
+};
+template <class T, class Space>
+struct PutLayer {
+  View<const T, Space> layer;
+  View<T, Space> film;
+  index_t k;
+  FABTWIN_HD void operator()(index_t x, index_t y, index_t b) const { film(x, y, k, b) = layer(x, y, 0, b); }
+};
+
+}  // namespace detail
+
 template <class T, class Space>
 class LayerStage {
  public:
@@ -46,7 +66,7 @@ class LayerStage {
     detail::require_input(film, film_, "twin::LayerStage::forward", "film");
     input_ = &film;
     Field<T, Space>& out = detail::reuse(output_, layer_grid_, film.batch());
-    for_each(ctx, Range3{film_.nx(), film_.ny(), film.batch()}, Take{film.cview(), out.view(), layer_});
+    for_each(ctx, Range3{film_.nx(), film_.ny(), film.batch()}, detail::TakeLayer<T, Space>{film.cview(), out.view(), layer_});
     return out;
   }
 
@@ -54,24 +74,11 @@ class LayerStage {
     detail::require_cotangent(input_, output_, grad_layer, "twin::LayerStage::backward");
     Field<T, Space>& grad_film = detail::reuse(grad_input_, film_, grad_layer.batch());
     fill(ctx, grad_film.view(), T(0));
-    for_each(ctx, Range3{film_.nx(), film_.ny(), grad_layer.batch()}, Put{grad_layer.cview(), grad_film.view(), layer_});
+    for_each(ctx, Range3{film_.nx(), film_.ny(), grad_layer.batch()}, detail::PutLayer<T, Space>{grad_layer.cview(), grad_film.view(), layer_});
     return grad_film;
   }
 
  private:
-  struct Take {
-    View<const T, Space> film;
-    View<T, Space> layer;
-    index_t k;
-    FABTWIN_HD void operator()(index_t x, index_t y, index_t b) const { layer(x, y, 0, b) = film(x, y, k, b); }
-  };
-  struct Put {
-    View<const T, Space> layer;
-    View<T, Space> film;
-    index_t k;
-    FABTWIN_HD void operator()(index_t x, index_t y, index_t b) const { film(x, y, k, b) = layer(x, y, 0, b); }
-  };
-
   Grid film_, layer_grid_;
   index_t layer_;
   const Field<T, Space>* input_ = nullptr;

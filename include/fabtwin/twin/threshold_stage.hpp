@@ -34,6 +34,17 @@ struct ThresholdValues {
   resist::SigmoidThreshold sigmoid;
 };
 
+namespace detail {
+
+/// p = 1 - p (device functors live at namespace scope: nvcc's generated stubs must name them).
+template <class T, class Space>
+struct OneMinus {
+  View<T, Space> p;
+  FABTWIN_HD void operator()(index_t i) const { p[i] = T(1) - p[i]; }
+};
+
+}  // namespace detail
+
 template <class T, class Space>
 class ThresholdStage {
  public:
@@ -70,7 +81,7 @@ class ThresholdStage {
     Field<T, Space>& printed = detail::reuse(output_, grid_, input.batch());
     resist::blurred_threshold(ctx, input, values_.blur_nm, values_.sigmoid, printed);
     if (tone_ == PrintTone::below)
-      for_each(ctx, Range1{printed.size()}, OneMinus{printed.view()});
+      for_each(ctx, Range1{printed.size()}, detail::OneMinus<T, Space>{printed.view()});
     return printed;
   }
 
@@ -93,11 +104,6 @@ class ThresholdStage {
   }
 
  private:
-  struct OneMinus {
-    View<T, Space> p;
-    FABTWIN_HD void operator()(index_t i) const { p[i] = T(1) - p[i]; }
-  };
-
   Grid grid_;
   ThresholdValues values_;
   PrintTone tone_;
