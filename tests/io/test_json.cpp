@@ -11,16 +11,12 @@
 
 #include "fabtwin/io/json.hpp"
 #include "support/test_cases.hpp"
+#include "support/files.hpp"
 
 using namespace fabtwin;
 using io::json::Value;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 /// The bits of the double that the JSON text of `value` reads back as.
 std::uint64_t read_back(double value) {
@@ -132,7 +128,7 @@ TEST_CASE("JSON objects keep insertion order and nest; compact and pretty forms"
   const std::string path =
       (std::filesystem::temp_directory_path() / "fabtwin_test_figure.json").string();
   io::write_json(path, figure, -1);
-  CHECK(read_file(path) == figure.dump() + "\n");
+  CHECK(test::read_file(path) == figure.dump() + "\n");
   std::filesystem::remove(path);
 }
 

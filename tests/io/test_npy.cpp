@@ -8,19 +8,11 @@
 
 #include "fabtwin/io/npy.hpp"
 #include "support/test_cases.hpp"
+#include "support/files.hpp"
 
 using namespace fabtwin;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("fabtwin_test_" + name)).string();
-}
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
@@ -43,7 +35,7 @@ std::string float_bytes(std::initializer_list<float> values) {
 /// The io_error message read_npy<T> gives for a file holding `bytes`.
 template <class T = float>
 std::string npy_error(const std::string& bytes) {
-  const std::string path = temp_path("bad.npy");
+  const std::string path = test::temp_path("bad.npy");
   write_bytes(path, bytes);
   try {
     io::read_npy<T>(path);
@@ -59,10 +51,10 @@ std::string npy_error(const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("NPY files carry the magic, a header padded to 64 bytes and raw samples", "[io][npy]") {
-  const std::string path = temp_path("shape.npy");
+  const std::string path = test::temp_path("shape.npy");
   const float samples[6] = {1, 2, 3, 4, 5, 6};
   io::write_npy(path, samples, {2, 3});
-  const std::string bytes = read_file(path);
+  const std::string bytes = test::read_file(path);
 
   // 10 bytes of magic, version and length, this 59-character dict, spaces, '\n': 128 bytes in all.
   const std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
@@ -81,10 +73,10 @@ TEMPLATE_LIST_TEST_CASE("NPY shapes follow Python tuple syntax and the field's a
                         test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
-  const std::string path = temp_path("field.npy");
+  const std::string path = test::temp_path("field.npy");
   const Field<complex<T>, S> field(Grid::volume(4, 3, 2, {1, 1, 1}), 5);
   io::write_npy(path, field);
-  const std::string bytes = read_file(path);
+  const std::string bytes = test::read_file(path);
   CHECK(bytes.find(std::is_same_v<T, float> ? "'descr': '<c8'" : "'descr': '<c16'") !=
         std::string::npos);
   CHECK(bytes.find("'shape': (5, 2, 3, 4), }") != std::string::npos);
@@ -94,7 +86,7 @@ TEMPLATE_LIST_TEST_CASE("NPY shapes follow Python tuple syntax and the field's a
 
   const double one[1] = {7};
   io::write_npy(path, one, {1});
-  CHECK(read_file(path).find("'shape': (1,), }") != std::string::npos);
+  CHECK(test::read_file(path).find("'shape': (1,), }") != std::string::npos);
   std::filesystem::remove(path);
 }
 
@@ -108,7 +100,7 @@ TEST_CASE("NPY writing to an impossible path is an io_error naming the path", "[
 TEMPLATE_TEST_CASE("NPY round trips every dtype and rank 0 to 4", "[io][npy]", float, double,
                    complex<float>, complex<double>) {
   using T = TestType;
-  const std::string path = temp_path("roundtrip.npy");
+  const std::string path = test::temp_path("roundtrip.npy");
   const std::vector<std::vector<index_t>> shapes = {{},        {5},          {2, 3},
                                                     {2, 3, 4}, {2, 1, 3, 2}, {3, 0}};
   for (const auto& shape : shapes) {
@@ -128,7 +120,7 @@ TEMPLATE_TEST_CASE("NPY round trips every dtype and rank 0 to 4", "[io][npy]", f
 
 TEST_CASE("NPY reading takes versions 1.0 to 3.0 and any spacing or quotes NumPy may use",
           "[io][npy]") {
-  const std::string path = temp_path("hand.npy");
+  const std::string path = test::temp_path("hand.npy");
   const std::string data = float_bytes({1, 2, 3, 4, 5, 6});
   for (const int major : {1, 2, 3}) {
     write_bytes(
@@ -194,13 +186,13 @@ TEST_CASE("NPY reading refuses what it cannot read faithfully, saying what it fo
       io::read_npy<float>("/nonexistent-dir/x.npy"),
       Catch::Contains("'/nonexistent-dir/x.npy'") && Catch::Contains("No such file"));
   const float sample = 0;
-  CHECK_THROWS_WITH(io::write_npy(temp_path("rank.npy"), &sample, std::vector<index_t>(65, 1)),
+  CHECK_THROWS_WITH(io::write_npy(test::temp_path("rank.npy"), &sample, std::vector<index_t>(65, 1)),
                     Catch::Contains("at most 64 axes"));
 }
 
 TEST_CASE("NPY headers read without the data; each defect of a file has its own message",
           "[io][npy][errors]") {
-  const std::string path = temp_path("header.npy");
+  const std::string path = test::temp_path("header.npy");
   const std::string data = float_bytes({1, 2, 3, 4, 5, 6});
   const auto dict = [](const std::string& order) {
     return "{'descr': '<f4', 'fortran_order': " + order + ", 'shape': (2, 3), }";
@@ -259,7 +251,7 @@ TEMPLATE_LIST_TEST_CASE("NPY files load into host fields on a grid of their shap
                         test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
-  const std::string path = temp_path("field_in.npy");
+  const std::string path = test::temp_path("field_in.npy");
   const Grid plane(4, 3, 1.0), volume = Grid::volume(4, 3, 2, {1, 1, 1});
 
   const std::vector<T> batch = test::random_values<T>(3 * 12, 5);

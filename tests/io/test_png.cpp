@@ -14,6 +14,7 @@
 
 #include "fabtwin/io/png.hpp"
 #include "support/test_cases.hpp"
+#include "support/files.hpp"
 
 using namespace fabtwin;
 
@@ -128,15 +129,6 @@ io::Color pixel(const DecodedPng& png, std::size_t col, std::size_t row) {
   return {p[0], p[1], p[2]};
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("fabtwin_test_" + name)).string();
-}
-
 std::uint8_t level(double t) { return std::uint8_t(std::lround(255 * t)); }
 
 struct NmPoint {
@@ -176,9 +168,9 @@ struct StringMaker<io::Color> {
 
 TEST_CASE("PNG grey and RGB images decode to their pixels", "[io][png]") {
   const std::uint8_t grey[6] = {0, 10, 20, 200, 254, 255};  // 3 x 2, row 0 at the top
-  const std::string path = temp_path("grey.png");
+  const std::string path = test::temp_path("grey.png");
   io::write_png_grey(path, grey, 3, 2);
-  const DecodedPng g = decode_png(read_file(path));
+  const DecodedPng g = decode_png(test::read_file(path));
   CHECK(g.width == 3);
   CHECK(g.height == 2);
   CHECK(g.bit_depth == 8);
@@ -190,7 +182,7 @@ TEST_CASE("PNG grey and RGB images decode to their pixels", "[io][png]") {
 
   const std::uint8_t rgb[12] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 1, 2, 3};  // 2 x 2
   io::write_png_rgb(path, rgb, 2, 2);
-  const DecodedPng c = decode_png(read_file(path));
+  const DecodedPng c = decode_png(test::read_file(path));
   CHECK(c.width == 2);
   CHECK(c.height == 2);
   CHECK(c.color_type == 2);
@@ -553,7 +545,7 @@ TEST_CASE("PNG errors name the path, the sample or the argument", "[io][png][err
   REQUIRE_THROWS_WITH(
       io::write_png_grey("/nonexistent-dir/x.png", &level0, 1, 1),
       Catch::Contains("'/nonexistent-dir/x.png'") && Catch::Contains("No such file or directory"));
-  CHECK_THROWS_AS(io::write_png_grey(temp_path("empty.png"), &level0, 0, 3), invalid_argument);
+  CHECK_THROWS_AS(io::write_png_grey(test::temp_path("empty.png"), &level0, 0, 3), invalid_argument);
   io::Image bad;
   CHECK_THROWS_WITH(io::encode_png(bad), Catch::Contains("a non-empty image"));
 

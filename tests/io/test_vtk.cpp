@@ -9,6 +9,7 @@
 
 #include "fabtwin/io/vtk.hpp"
 #include "support/test_cases.hpp"
+#include "support/files.hpp"
 
 using namespace fabtwin;
 
@@ -60,15 +61,6 @@ std::vector<T> samples_of(const std::string& block) {
   return values;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("fabtwin_test_" + name)).string();
-}
-
 }  // namespace
 
 TEMPLATE_LIST_TEST_CASE("A 2D field becomes ImageData with the grid's origin and spacing",
@@ -77,9 +69,9 @@ TEMPLATE_LIST_TEST_CASE("A 2D field becomes ImageData with the grid's origin and
   using S = typename TestType::space;
   const Grid grid(4, 3, 2.5, {10, -5, 0});
   const std::vector<T> values = test::random_values<T>(12, 7);
-  const std::string path = temp_path("field2d.vti");
+  const std::string path = test::temp_path("field2d.vti");
   io::write_vti(path, test::field_with<S>(grid, values), "density");
-  const std::string file = read_file(path);
+  const std::string file = test::read_file(path);
 
   CHECK(file.starts_with("<?xml version=\"1.0\"?>\n"));
   const auto vtk = elements(file, "VTKFile");

@@ -2,6 +2,7 @@
 // Test data for the SOCS aerial-image tests: synthetic kernel sets with random complex spectra,
 // random and structured patterns, and an independent evaluation of the SOCS sum by direct DFTs.
 
+#include <array>
 #include <cmath>
 #include <complex>
 #include <numbers>
@@ -11,6 +12,12 @@
 #include "support/test_cases.hpp"
 
 namespace fabtwin::test {
+
+/// Both imaging paths, and their names for messages.
+inline constexpr std::array imaging_paths{optics::ImagingPath::band_limited, optics::ImagingPath::full_grid};
+inline const char* path_name(optics::ImagingPath path) {
+  return path == optics::ImagingPath::band_limited ? "band-limited" : "full grid";
+}
 
 /// K kernels of radius R with random complex spectra and positive weights, largest first.
 inline optics::KernelSet random_kernels(index_t radius, index_t count, double period_nm, std::uint64_t seed) {

@@ -18,7 +18,7 @@ using Catch::Contains;
 namespace {
 
 template <class T>
-constexpr double tolerance = std::is_same_v<T, float> ? 2e-5 : 1e-12;
+constexpr double abbe_tolerance = std::is_same_v<T, float> ? 2e-5 : 1e-12;
 
 /// A few rectangles of a 64 x 64 pattern: enough structure to fill the passband.
 std::vector<double> rectangles(index_t n, index_t shift_x = 0, index_t shift_y = 0) {
@@ -43,11 +43,6 @@ double max_abs_difference(const std::vector<double>& a, const std::vector<double
   double worst = 0;
   for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
   return worst;
-}
-
-template <class T>
-std::vector<double> widen(const std::vector<T>& values) {
-  return std::vector<double>(values.begin(), values.end());
 }
 
 }  // namespace
@@ -77,17 +72,17 @@ TEMPLATE_LIST_TEST_CASE("A clear mask images to sum_s w_s |P(f_s)|^2", "[optics]
     CHECK(expected > 1.05);
     CHECK(wafer_side > expected * 1.01);
     const auto image = to_vector(abbe_image(ctx, system, source, clear, {step}));
-    for (T v : image) REQUIRE(double(v) == Approx(expected).epsilon(tolerance<T>));
+    for (T v : image) REQUIRE(double(v) == Approx(expected).epsilon(abbe_tolerance<T>));
 
     OpticalSystem wafer = system;
     wafer.radiometric = Radiometric::wafer_side;
     for (T v : to_vector(abbe_image(ctx, wafer, source, clear, {step})))
-      REQUIRE(double(v) == Approx(wafer_side).epsilon(tolerance<T>));
+      REQUIRE(double(v) == Approx(wafer_side).epsilon(abbe_tolerance<T>));
 
     OpticalSystem plain = system;
     plain.radiometric = Radiometric::off;
     for (T v : to_vector(abbe_image(ctx, plain, source, clear, {step})))
-      REQUIRE(double(v) == Approx(1).epsilon(tolerance<T>));
+      REQUIRE(double(v) == Approx(1).epsilon(abbe_tolerance<T>));
   }
 }
 
@@ -105,23 +100,23 @@ TEMPLATE_LIST_TEST_CASE("Abbe images do not depend on how masks and source point
   std::vector<double> both(first);
   both.insert(both.end(), second.begin(), second.end());
 
-  const auto batched = widen(
+  const auto batched = test::to_double(
       to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(both), 2), {0.1, 0})));
   const auto alone =
-      widen(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(first)), {0.1, 0})));
+      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(first)), {0.1, 0})));
   const auto other =
-      widen(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(second)), {0.1, 0})));
+      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(second)), {0.1, 0})));
   REQUIRE(batched.size() == both.size());
   const std::vector<double> batched_first(batched.begin(), batched.begin() + n * n);
   const std::vector<double> batched_second(batched.begin() + n * n, batched.end());
-  CHECK(max_abs_difference(batched_first, alone) <= tolerance<T>);
-  CHECK(max_abs_difference(batched_second, other) <= tolerance<T>);
+  CHECK(max_abs_difference(batched_first, alone) <= abbe_tolerance<T>);
+  CHECK(max_abs_difference(batched_second, other) <= abbe_tolerance<T>);
 
   for (index_t slots : {1, 7, 1000}) {
-    const auto image = widen(
+    const auto image = test::to_double(
         to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(first)), {0.1, slots})));
     INFO("source points per batch: " << slots);
-    CHECK(max_abs_difference(image, alone) <= tolerance<T>);
+    CHECK(max_abs_difference(image, alone) <= abbe_tolerance<T>);
   }
 }
 
@@ -134,9 +129,9 @@ TEMPLATE_LIST_TEST_CASE("Shifting the mask shifts its Abbe image", "[optics][abb
   OpticalSystem system;
   system.zernike_waves[6] = 0.04;  // coma: the image is not symmetric, the shift still holds
   const Source source = Source::dipole(0.4, 0.8, 40, 20);
-  const auto image = widen(
+  const auto image = test::to_double(
       to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(rectangles(n))), {0.1})));
-  const auto shifted = widen(to_vector(
+  const auto shifted = test::to_double(to_vector(
       abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(rectangles(n, 3, 11))), {0.1})));
   double worst = 0, largest = 0;
   for (index_t y = 0; y < n; ++y)
@@ -146,7 +141,7 @@ TEMPLATE_LIST_TEST_CASE("Shifting the mask shifts its Abbe image", "[optics][abb
       largest = std::max(largest, image[std::size_t(y * n + x)]);
     }
   CHECK(largest > 0.5);
-  CHECK(worst <= tolerance<T> * largest);
+  CHECK(worst <= abbe_tolerance<T> * largest);
 }
 
 TEMPLATE_LIST_TEST_CASE("A real mask images like the same complex amplitude; phase matters", "[optics][abbe]",
@@ -171,23 +166,23 @@ TEMPLATE_LIST_TEST_CASE("A real mask images like the same complex amplitude; pha
     psm[i] = complex<T>(T(a.real()), T(a.imag()));
   }
   const auto real_image =
-      widen(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(pattern)), {0.1})));
+      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(pattern)), {0.1})));
   const auto complex_image =
-      widen(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, amplitude), {0.1})));
+      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, amplitude), {0.1})));
   const auto rotated_image =
-      widen(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, rotated), {0.1})));
+      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, rotated), {0.1})));
   const auto psm_image =
-      widen(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, psm), {0.1})));
-  CHECK(max_abs_difference(real_image, complex_image) <= tolerance<T>);
-  CHECK(max_abs_difference(real_image, rotated_image) <= 4 * tolerance<T>);
+      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, psm), {0.1})));
+  CHECK(max_abs_difference(real_image, complex_image) <= abbe_tolerance<T>);
+  CHECK(max_abs_difference(real_image, rotated_image) <= 4 * abbe_tolerance<T>);
   CHECK(max_abs_difference(real_image, psm_image) > 0.01);
   // A dark field stays dark, a dose scales the intensity as dose^2 (it multiplies the amplitude).
   std::vector<T> dosed(pattern.size());
   for (std::size_t i = 0; i < pattern.size(); ++i) dosed[i] = T(1.1 * pattern[i]);
   const auto dosed_image =
-      widen(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, dosed), {0.1})));
+      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, dosed), {0.1})));
   for (std::size_t i = 0; i < dosed_image.size(); ++i)
-    REQUIRE(dosed_image[i] == Approx(1.21 * real_image[i]).margin(4 * tolerance<T>));
+    REQUIRE(dosed_image[i] == Approx(1.21 * real_image[i]).margin(4 * abbe_tolerance<T>));
   for (T v : to_vector(abbe_image(ctx, system, source, Field<T, S>(grid), {0.1}))) REQUIRE(v == T(0));
 }
 

@@ -80,24 +80,19 @@ double relative_l2(const std::vector<double>& image, const std::vector<double>& 
   return std::sqrt(difference / norm);
 }
 
-template <class T>
-std::vector<double> widen(const std::vector<T>& values) {
-  return std::vector<double>(values.begin(), values.end());
-}
-
 /// Abbe vs SOCS over the kernel ladder of `setup` for one pattern; checks the monotone fall, the
 /// 1e-3 bar and the all-kernel agreement, and returns (K, error) pairs.
 template <class T, class S>
 std::vector<std::pair<index_t, double>> compare(Context<S>& ctx, const std::string& name, const Setup& setup,
                                                 const Field<T, S>& pattern) {
-  const auto abbe = widen(to_vector(abbe_image(ctx, setup.system, setup.source, pattern, {setup.step})));
+  const auto abbe = test::to_double(to_vector(abbe_image(ctx, setup.system, setup.source, pattern, {setup.step})));
   const std::vector<KernelSet>& ladder = kernel_ladder(name, setup);
   REQUIRE(ladder.size() >= 4);
   std::vector<std::pair<index_t, double>> errors;
   const std::vector<Condition> nominal{{1.0, 0}};
   for (const KernelSet& set : ladder) {
     SocsImager<T, S> imager(ctx, pattern.grid(), {set});
-    const auto socs = widen(to_vector(imager.image(ctx, pattern, nominal)));
+    const auto socs = test::to_double(to_vector(imager.image(ctx, pattern, nominal)));
     errors.emplace_back(set.count(), relative_l2(socs, abbe));
   }
   for (std::size_t i = 0; i < errors.size(); ++i) {

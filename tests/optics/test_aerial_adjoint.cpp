@@ -17,9 +17,6 @@ using optics::SocsImager;
 
 namespace {
 
-constexpr std::array paths{ImagingPath::band_limited, ImagingPath::full_grid};
-
-const char* name(ImagingPath path) { return path == ImagingPath::band_limited ? "band-limited" : "full grid"; }
 
 }  // namespace
 
@@ -68,8 +65,8 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of sum g I and of sum (I - I0)^2 w.r.t. pat
   const auto g = test::random_values<double>(grid.size() * masks * 3, 19);
   const auto target = test::random_pattern(grid, masks * 3, 20);
 
-  for (const auto path : paths) {
-    INFO(name(path));
+  for (const auto path : test::imaging_paths) {
+    INFO(test::path_name(path));
     const auto image = [&](const std::vector<double>& p, const std::vector<double>& d) {
       return to_vector(imager.image(ctx, test::field_with<S>(grid, p, masks), conditions_at(d), path));
     };

@@ -1,4 +1,4 @@
-// SOCS aerial image: both paths against direct DFT sums, band-limited vs full grid, clear masks,
+// SOCS aerial image: both test::imaging_paths against direct DFT sums, band-limited vs full grid, clear masks,
 // periodicity, dose and focus conditions, att-PSM amplitudes, refused arguments.
 
 #include <algorithm>
@@ -18,13 +18,10 @@ using Catch::Contains;
 
 namespace {
 
-constexpr std::array paths{ImagingPath::band_limited, ImagingPath::full_grid};
-
-const char* name(ImagingPath path) { return path == ImagingPath::band_limited ? "band-limited" : "full grid"; }
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("Both paths equal the SOCS sum evaluated by direct DFTs", "[optics][aerial]",
+TEMPLATE_LIST_TEST_CASE("Both test::imaging_paths equal the SOCS sum evaluated by direct DFTs", "[optics][aerial]",
                         test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
@@ -41,8 +38,8 @@ TEMPLATE_LIST_TEST_CASE("Both paths equal the SOCS sum evaluated by direct DFTs"
   const auto pattern = test::random_pattern(grid, 2, 3);
   const auto field = test::field_with<S>(grid, test::as<T>(pattern), 2);
   const std::vector<Condition> conditions{{1.0, 0}, {0.97, 1}, {1.02, 0}};
-  for (const auto path : paths) {
-    INFO(name(path));
+  for (const auto path : test::imaging_paths) {
+    INFO(test::path_name(path));
     const auto images = to_vector(imager.image(ctx, field, conditions, path));
     for (index_t b = 0; b < 2; ++b)
       for (index_t c = 0; c < 3; ++c) {
@@ -106,8 +103,8 @@ TEMPLATE_LIST_TEST_CASE("A clear mask images to sum_k w_k |S_k(0,0)|^2 times dos
   const std::vector<Condition> conditions{{1.0, 0}, {0.9, 0}};
   const auto clear = test::field_with<S>(grid, std::vector<T>(std::size_t(grid.size()), T(1)));
   const Field<T, S> dark(grid);  // p = 0: only the absorber's transmission sqrt(t) e^{i pi}
-  for (const auto path : paths) {
-    INFO(name(path));
+  for (const auto path : test::imaging_paths) {
+    INFO(test::path_name(path));
     const auto bright = to_vector(imager.image(ctx, clear, conditions, path));
     const auto dim = to_vector(imager.image(ctx, dark, conditions, path));
     const double tolerance = test::image_tolerance<T> * expected;
@@ -134,8 +131,8 @@ TEMPLATE_LIST_TEST_CASE("Shifting the mask shifts the image (periodic field)", "
     for (index_t x = 0; x < n; ++x)
       shifted[std::size_t(((y + dy) % n) * n + (x + dx) % n)] = values[std::size_t(y * n + x)];
   const std::vector<Condition> nominal{{}};
-  for (const auto path : paths) {
-    INFO(name(path));
+  for (const auto path : test::imaging_paths) {
+    INFO(test::path_name(path));
     const auto image = to_vector(imager.image(ctx, test::field_with<S>(grid, test::as<T>(values)), nominal, path));
     const auto moved = to_vector(imager.image(ctx, test::field_with<S>(grid, test::as<T>(shifted)), nominal, path));
     std::vector<T> expected(image.size());
@@ -162,8 +159,8 @@ TEMPLATE_LIST_TEST_CASE("Conditions: dose scales the intensity by dose^2, focus 
   // The ICCAD-2013 corners: nominal, outer (dose 1.02), inner (defocus, dose 0.98).
   const std::vector<Condition> corners{{1.0, 0}, {1.02, 0}, {0.98, 1}};
   const std::vector<Condition> unit_focus{{1.0, 0}}, unit_defocus{{1.0, 0}};
-  for (const auto path : paths) {
-    INFO(name(path));
+  for (const auto path : test::imaging_paths) {
+    INFO(test::path_name(path));
     const auto images = to_vector(both.image(ctx, pattern, corners, path));
     REQUIRE(images.size() == std::size_t(6 * n * n));
     const auto a = to_vector(only_focus.image(ctx, pattern, unit_focus, path));
@@ -201,8 +198,8 @@ TEMPLATE_LIST_TEST_CASE("An att-PSM pattern images like its complex amplitude", 
     amplitude[i] = complex<T>(T(a), T(0));
   }
   const std::vector<Condition> conditions{{1.0, 0}, {1.05, 0}};
-  for (const auto path : paths) {
-    INFO(name(path));
+  for (const auto path : test::imaging_paths) {
+    INFO(test::path_name(path));
     const auto from_pattern =
         to_vector(imager.image(ctx, test::field_with<S>(grid, test::as<T>(values)), conditions, path));
     const auto from_amplitude =
@@ -217,7 +214,7 @@ TEST_CASE("The small grid is the smallest FFT-friendly size holding +-2R", "[opt
   // ICCAD-2013: 35 x 35 kernels (R = 17) on 2048 x 2048: 4R + 1 = 69 -> 70 = 2 * 5 * 7.
   CHECK(SocsImager<float, Host>(ctx, Grid(2048, 2048, 1.0), {kernels(17, 2048)}).small_size() == 70);
   CHECK(SocsImager<float, Host>(ctx, Grid(256, 256, 2.0), {kernels(10, 512)}).small_size() == 42);
-  // 4R + 1 >= N: no smaller grid exists; both paths run on the full grid.
+  // 4R + 1 >= N: no smaller grid exists; both test::imaging_paths run on the full grid.
   SocsImager<double, Host> tight(ctx, Grid(16, 16, 1.0), {kernels(5, 16)});
   CHECK_FALSE(tight.band_limited());
   CHECK(tight.small_size() == 16);

@@ -18,11 +18,11 @@ using namespace fabtwin::optics;
 
 namespace {
 
-constexpr double pi = std::numbers::pi;
+using std::numbers::pi;
 using cd = std::complex<double>;
 
 template <class T>
-constexpr double tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+constexpr double closed_form_tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-12;
 
 /// Radiometric amplitude at wafer frequency f, written out: ((1 - (lambda f / R)^2) / (1 - (lambda f /
 /// n)^2))^(1/4).
@@ -52,7 +52,7 @@ std::vector<double> row_of(const std::vector<T>& image, index_t n) {
   for (index_t y = 1; y < n; ++y)
     for (index_t x = 0; x < n; ++x)
       REQUIRE(double(image[std::size_t(y * n + x)]) ==
-              Approx(double(image[std::size_t(x)])).margin(tolerance<T> * 10));
+              Approx(double(image[std::size_t(x)])).margin(closed_form_tolerance<T> * 10));
   return std::vector<double>(image.begin(), image.begin() + n);
 }
 
@@ -95,10 +95,10 @@ TEMPLATE_LIST_TEST_CASE("Coherent three-beam imaging of a binary grating", "[opt
       expected[std::size_t(x)] = std::norm(a0 + 2.0 * first * std::cos(2 * pi * x * pitch / p_nm));
     const auto image =
         row_of(to_vector(abbe_image(ctx, system, Source::disc(0), test::field_with<S>(grid, mask))), n);
-    CHECK(relative_difference(image, expected) <= tolerance<T>);
+    CHECK(relative_difference(image, expected) <= closed_form_tolerance<T>);
     if (defocus == 0.0) {
       // In focus: I(x) = |a0 + 2 A a1 cos(2 pi x / p)|^2, peak on the line centre.
-      CHECK(image[0] == Approx(std::pow(a0 + 2 * amplitude * a1, 2)).epsilon(10 * tolerance<T>));
+      CHECK(image[0] == Approx(std::pow(a0 + 2 * amplitude * a1, 2)).epsilon(10 * closed_form_tolerance<T>));
     }
   }
 }
@@ -138,10 +138,10 @@ TEMPLATE_LIST_TEST_CASE("Two-beam imaging of an alternating phase-shift grating 
     const auto image =
         row_of(to_vector(abbe_image(ctx, system, Source::disc(0), test::field_with<S>(grid, mask))), n);
     INFO("defocus " << defocus << " nm");
-    CHECK(relative_difference(image, expected) <= tolerance<T>);
+    CHECK(relative_difference(image, expected) <= closed_form_tolerance<T>);
     // Frequency doubling: the image repeats every half_width period.
     for (index_t x = 0; x + period / 2 < n; ++x)
-      CHECK(image[std::size_t(x)] == Approx(image[std::size_t(x + period / 2)]).margin(10 * tolerance<T>));
+      CHECK(image[std::size_t(x)] == Approx(image[std::size_t(x + period / 2)]).margin(10 * closed_form_tolerance<T>));
   }
 }
 
@@ -180,7 +180,7 @@ TEMPLATE_LIST_TEST_CASE("Two-beam imaging from an off-axis point: orders 0 and -
       expected[std::size_t(x)] = a * a + b * b + 2 * a * b * std::cos(2 * pi * x * pitch / p_nm + shift);
     const auto image =
         row_of(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, mask), {0.25})), n);
-    CHECK(relative_difference(image, expected) <= tolerance<T>);
+    CHECK(relative_difference(image, expected) <= closed_form_tolerance<T>);
   }
 }
 
@@ -229,7 +229,7 @@ TEMPLATE_LIST_TEST_CASE("The coherent limit is |h * m|^2 with h from a direct su
 
   const auto mask = test::field_with<S>(grid, std::vector<T>(pattern.begin(), pattern.end()));
   const auto exact = to_vector(abbe_image(ctx, system, Source::disc(0), mask));
-  CHECK(relative_difference(std::vector<double>(exact.begin(), exact.end()), coherent) <= 2 * tolerance<T>);
+  CHECK(relative_difference(std::vector<double>(exact.begin(), exact.end()), coherent) <= 2 * closed_form_tolerance<T>);
 
   // Partially coherent images approach the coherent one as sigma -> 0. The pupil edge is sharp and
   // the bins discrete, so the limit is smooth only once the source is too small to move a bin across

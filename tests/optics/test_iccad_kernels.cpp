@@ -35,7 +35,7 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
 }
 
 /// A fresh, empty folder under the system's temporary folder.
-fs::path fresh_folder(const std::string& name) {
+fs::path fresh_iccad_folder(const std::string& name) {
   const fs::path folder = fs::temp_directory_path() / ("fabtwin_test_iccad_" + name);
   fs::remove_all(folder);
   fs::create_directories(folder);
@@ -73,7 +73,7 @@ std::string kernel_file(std::int32_t nx, std::int32_t ny, std::int32_t type, std
 
 /// A well-formed folder of two 5 x 5 kernels.
 fs::path good_folder(const std::string& name) {
-  const fs::path folder = fresh_folder(name);
+  const fs::path folder = fresh_iccad_folder(name);
   write_bytes(folder / "scales.txt", "2\n3.5\n0.25\n");
   write_bytes(folder / "fh0.bin", kernel_file(5, 5, 2, 25));
   write_bytes(folder / "fh1.bin", kernel_file(5, 5, 2, 25));
@@ -240,7 +240,7 @@ TEST_CASE("write_iccad_kernels: the shipped sets read back bit for bit in each l
     for (const Layout layout : {Layout::contest, Layout::header24}) {
       INFO(name << ", layout " << optics::describe(layout));
       const optics::KernelSet set = optics::read_iccad_kernels(dir->string(), 2048, layout);
-      const fs::path out = fresh_folder("roundtrip");
+      const fs::path out = fresh_iccad_folder("roundtrip");
       optics::write_iccad_kernels(out.string(), set, layout);
       const optics::KernelSet back = optics::read_iccad_kernels(out.string(), 2048, layout);
       CHECK(back.radius == set.radius);
@@ -269,7 +269,7 @@ TEST_CASE("write_iccad_kernels: layout, float rounding and stale files", "[optic
   set.period_nm = 300;
   set.weights = {2.0, 1.0 / 3.0};
   for (int e = 0; e < 18; ++e) set.spectra.emplace_back(0.1 * e + 1.0 / 3.0, -e);
-  const fs::path out = fresh_folder("layout");
+  const fs::path out = fresh_iccad_folder("layout");
   for (const Layout layout : {Layout::header24, Layout::contest}) {
     INFO("layout " << optics::describe(layout));
     const bool contest = layout == Layout::contest;

@@ -31,7 +31,7 @@ void write_text(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-fs::path fresh_folder(const std::string& name) {
+fs::path fresh_kernel_io_folder(const std::string& name) {
   const fs::path folder = fs::temp_directory_path() / ("fabtwin_test_kernel_io_" + name);
   fs::remove_all(folder);
   return folder;
@@ -66,7 +66,7 @@ std::string load_error(const fs::path& folder) {
 
 TEST_CASE("save_kernels / load_kernels: a lossless round trip", "[optics][kernel_io]") {
   const optics::KernelSet set = sample_set();
-  const fs::path folder = fresh_folder("roundtrip") / "nested";  // created, parents included
+  const fs::path folder = fresh_kernel_io_folder("roundtrip") / "nested";  // created, parents included
   optics::save_kernels(folder.string(), set, "test set: \"quoted\", tab\t, newline\n, µm, 𝜎");
   const optics::KernelSet back = optics::load_kernels(folder.string());
   CHECK(back.radius == set.radius);
@@ -101,7 +101,7 @@ TEST_CASE("save_kernels / load_kernels: the ICCAD-2013 set", "[optics][kernel_io
   const auto dir = test::data_file("iccad2013/kernels/M1OPC");
   if (!dir) return;
   const optics::KernelSet set = optics::read_iccad_kernels(dir->string());
-  const fs::path folder = fresh_folder("iccad");
+  const fs::path folder = fresh_kernel_io_folder("iccad");
   optics::save_kernels(folder.string(), set, "ICCAD-2013 M1OPC");
   const optics::KernelSet back = optics::load_kernels(folder.string());
   CHECK(back.radius == 17);
@@ -112,7 +112,7 @@ TEST_CASE("save_kernels / load_kernels: the ICCAD-2013 set", "[optics][kernel_io
 }
 
 TEST_CASE("save_kernels: refuses sets that do not validate", "[optics][kernel_io]") {
-  const fs::path folder = fresh_folder("refused");
+  const fs::path folder = fresh_kernel_io_folder("refused");
   optics::KernelSet set = sample_set();
   set.energy = std::nan("");
   CHECK_THROWS_WITH(optics::save_kernels(folder.string(), set), Contains("set.energy"));
@@ -162,7 +162,7 @@ TEST_CASE("KernelSet::validate: weights of a positive semidefinite TCC, bounded 
   CHECK_THROWS_WITH(set.validate(), Contains("spectrum 1|^2") && Contains("2.5e+19"));
 
   // load_kernels refuses such a set as damaged, naming the weight.
-  const fs::path folder = fresh_folder("weights");
+  const fs::path folder = fresh_kernel_io_folder("weights");
   optics::save_kernels(folder.string(), sample_set());
   const std::vector<double> negative{86.943428, -1.0 / 3.0, 1e-300, 0.1};
   io::write_npy((folder / "weights.npy").string(), negative.data(), {4});
@@ -174,7 +174,7 @@ TEST_CASE("KernelSet::validate: weights of a positive semidefinite TCC, bounded 
 }
 
 TEST_CASE("load_kernels: damaged folders", "[optics][kernel_io]") {
-  const fs::path folder = fresh_folder("damaged");
+  const fs::path folder = fresh_kernel_io_folder("damaged");
   optics::save_kernels(folder.string(), sample_set());
   const std::string good_json = read_text(folder / "kernels.json");
   const auto with_json = [&](const std::string& text) {

@@ -21,7 +21,7 @@ namespace {
 
 using cd = std::complex<double>;
 
-OpticalSystem aberrated_system() {
+OpticalSystem aberrated_kernel_system() {
   OpticalSystem system;
   system.defocus_nm = 30;
   system.zernike_waves[7 - 1] = 0.04;  // x coma
@@ -79,7 +79,7 @@ void check_square_symmetry_degeneracies(const KernelSet& set, index_t checked, d
 }  // namespace
 
 TEST_CASE("A generated kernel set follows the KernelSet conventions", "[optics][socs]") {
-  const OpticalSystem system = aberrated_system();
+  const OpticalSystem system = aberrated_kernel_system();
   const Source source = Source::annular(0.5, 0.85);
   const double period = 700;
   const KernelSet set = socs_kernels(system, source, {.period_nm = period, .count = 12, .source_step = 0.05});
@@ -115,7 +115,7 @@ TEST_CASE("A generated kernel set follows the KernelSet conventions", "[optics][
 }
 
 TEST_CASE("All kernels rebuild the TCC; kept energy grows with K to 1", "[optics][socs]") {
-  const OpticalSystem system = aberrated_system();
+  const OpticalSystem system = aberrated_kernel_system();
   const Source source = Source::annular(0.4, 0.8);
   const double period = 500, step = 0.1;
   const TccFactor tcc = tcc_factor(system, source, period, step);
@@ -200,7 +200,7 @@ TEST_CASE("Symmetric sources give the degeneracies of the square's symmetry grou
 TEST_CASE("The iterative eigensolver agrees with the dense one", "[optics][socs][eigen]") {
   const double period = 800, step = 0.05;  // about 350 frequencies
   SECTION("aberrated: eigenvector by eigenvector where the eigenvalue is isolated") {
-    const TccFactor tcc = tcc_factor(aberrated_system(), Source::annular(0.6, 0.9), period, step);
+    const TccFactor tcc = tcc_factor(aberrated_kernel_system(), Source::annular(0.6, 0.9), period, step);
     const index_t count = 16;
     const Eigenpairs dense = leading_eigenpairs(tcc.a, count, EigenMethod::dense);
     const Eigenpairs iterative = leading_eigenpairs(tcc.a, count, EigenMethod::iterative);

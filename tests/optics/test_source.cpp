@@ -20,7 +20,7 @@ using Catch::Contains;
 
 namespace {
 
-constexpr double pi = std::numbers::pi;
+using std::numbers::pi;
 
 /// The sample as integer lattice coordinates (i, j) = (sx, sy) / step.
 std::set<std::pair<long, long>> lattice(const std::vector<SourcePoint>& points, double step) {

@@ -23,7 +23,7 @@ namespace {
 using cd = std::complex<double>;
 
 /// An aberrated, defocused immersion system: every entry of its TCC is complex.
-OpticalSystem aberrated_system() {
+OpticalSystem aberrated_tcc_system() {
   OpticalSystem system;
   system.defocus_nm = 40;
   system.zernike_waves[7 - 1] = 0.05;  // x coma
@@ -80,7 +80,7 @@ TEST_CASE("The TCC support is the disc |f| <= NA/lambda (1 + sigma_max) of field
 }
 
 TEST_CASE("TCC entries equal the defining sum over source points", "[optics][tcc]") {
-  const OpticalSystem system = aberrated_system();
+  const OpticalSystem system = aberrated_tcc_system();
   const Source source = Source::annular(0.4, 0.8);
   const double period = 500;
   const TccFactor tcc = tcc_factor(system, source, period, 0.1);

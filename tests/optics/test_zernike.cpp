@@ -18,7 +18,7 @@ using Catch::Contains;
 
 namespace {
 
-constexpr double pi = std::numbers::pi;
+using std::numbers::pi;
 
 /// Gauss-Legendre nodes and weights on [0, 1] (Newton on P_n from the Chebyshev guess): exact for
 /// polynomials of degree < 2n, which the radial products Z_i Z_j rho (degree <= 25) are for n = 16.

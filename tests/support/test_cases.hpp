@@ -83,6 +83,12 @@ double relative_error(const std::vector<A>& a, const std::vector<B>& b) {
   return largest > 0 ? worst / largest : worst;
 }
 
+/// The values in double.
+template <class T>
+std::vector<double> to_double(const std::vector<T>& values) {
+  return std::vector<double>(values.begin(), values.end());
+}
+
 /// A field in space S holding `values`.
 template <class S, class T>
 Field<T, S> field_with(const Grid& grid, const std::vector<T>& values, index_t batch = 1) {

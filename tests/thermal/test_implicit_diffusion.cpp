@@ -25,7 +25,7 @@ Field<T, S> constant_field(const Grid& grid, double value) {
 
 /// Rounding of many line solves: a few hundred ulps of the peak.
 template <class T>
-constexpr double rounding = 256 * std::numeric_limits<T>::epsilon();
+constexpr double implicit_rounding = 256 * std::numeric_limits<T>::epsilon();
 
 /// Mass drift of `sweeps` line solves: each rounds the total by a few ulps.
 template <class T>
@@ -78,7 +78,7 @@ TEMPLATE_LIST_TEST_CASE("A 2D point source follows the discrete heat kernel and 
     const double kernel_error = test::relative_to_peak(result, kernel);
     const double gaussian_error = test::relative_to_peak(result, gaussian);
     INFO("vs discrete kernel " << kernel_error << ", vs Gaussian " << gaussian_error);
-    CHECK(kernel_error < 2 * (cn ? 15.0 / 96 * (dt / t) * (dt / t) : 3.0 / 8 * (dt / t)) + rounding<T>);
+    CHECK(kernel_error < 2 * (cn ? 15.0 / 96 * (dt / t) * (dt / t) : 3.0 / 8 * (dt / t)) + implicit_rounding<T>);
     CHECK(gaussian_error < 2.0 / (8 * sigma * sigma) + kernel_error);  // 2D: two axes' kurtosis terms
     CHECK(std::abs(test::total(result) - 1) < mass_rounding<T>(3 * steps));
   }
@@ -113,7 +113,7 @@ TEMPLATE_LIST_TEST_CASE("A 3D point source with unequal pitches follows the disc
   const auto result = to_vector(field);
   const double error = test::relative_to_peak(result, expected);
   INFO("vs discrete kernel " << error);
-  CHECK(error < 3 * 15.0 / 96 / (64 * 64) + rounding<T>);  // Crank-Nicolson's term, as in 2D
+  CHECK(error < 3 * 15.0 / 96 / (64 * 64) + implicit_rounding<T>);  // Crank-Nicolson's term, as in 2D
   CHECK(std::abs(test::total(result) - 1) < mass_rounding<T>(5 * 64));
 }
 
@@ -145,7 +145,7 @@ TEMPLATE_LIST_TEST_CASE("Axis scales make one diffusivity field anisotropic", "[
             axis[0][std::size_t(x)] * axis[1][std::size_t(y)] * axis[2][std::size_t(z)];
   const double error = test::relative_to_peak(to_vector(field), expected);
   INFO("vs discrete kernel " << error);
-  CHECK(error < 3 * 15.0 / 96 / (64 * 64) + rounding<T>);  // Crank-Nicolson's term, whatever the scale
+  CHECK(error < 3 * 15.0 / 96 / (64 * 64) + implicit_rounding<T>);  // Crank-Nicolson's term, whatever the scale
 
   // With evaporation at the top, scaling z by s is the same as s times the diffusivity.
   const Grid column = Grid::volume(1, 1, 12, Vec3{1.0, 1.0, 2.0});
@@ -155,7 +155,7 @@ TEMPLATE_LIST_TEST_CASE("Axis scales make one diffusivity field anisotropic", "[
   robin.axis_scale = Vec3{1, 1, 1};
   diffuse_implicit(ctx, plain, constant_field<T, S>(column, 2.5 * 1.2), 0.5, 8, robin);
   const auto a = to_vector(scaled), b = to_vector(plain);
-  CHECK(test::relative_to_peak(a, std::vector<double>(b.begin(), b.end())) < rounding<T>);
+  CHECK(test::relative_to_peak(a, std::vector<double>(b.begin(), b.end())) < implicit_rounding<T>);
   CHECK(test::total(a) < 12 - 0.5);  // the top did evaporate (about 0.9 of the 12 units)
   CHECK_THROWS_WITH(diffuse_implicit(ctx, field, constant_field<T, S>(grid, d), 0.1, 1,
                                      {TimeScheme::crank_nicolson, 0.0, Vec3{1, -1, 1}}),
@@ -187,7 +187,7 @@ TEMPLATE_LIST_TEST_CASE("An implicit step blurs to the error function", "[therma
   for (index_t i = 0; i < grid.size(); ++i)
     worst = std::max(worst, std::abs(double(result[std::size_t(i)]) - test::erf_step(double(i % nx), nx / 2 - 0.5, sigma)));
   INFO("max |u - erf| = " << worst << ", Edgeworth term " << bound);
-  CHECK(worst < 1.02 * bound + rounding<T>);
+  CHECK(worst < 1.02 * bound + implicit_rounding<T>);
   CHECK(worst > 0.95 * bound);
 }
 
@@ -228,11 +228,11 @@ TEMPLATE_LIST_TEST_CASE("Implicit and spectral diffusion agree for constant D", 
     m0 += values[std::size_t(i)], ma += a[std::size_t(i)], mb += b[std::size_t(i)];
     va += x * x * a[std::size_t(i)], vb += x * x * b[std::size_t(i)];
   }
-  CHECK(std::abs(ma - m0) / m0 < rounding<T>);
-  CHECK(std::abs(mb - m0) / m0 < rounding<T>);
+  CHECK(std::abs(ma - m0) / m0 < implicit_rounding<T>);
+  CHECK(std::abs(mb - m0) / m0 < implicit_rounding<T>);
   const double expected = (sigma0 * sigma0 + 2 * d_t) * m0;  // x variance times mass (sampled: exact to 1e-16)
-  CHECK(std::abs(va - expected) / expected < rounding<T>);
-  CHECK(std::abs(vb - expected) / expected < rounding<T>);
+  CHECK(std::abs(va - expected) / expected < implicit_rounding<T>);
+  CHECK(std::abs(vb - expected) / expected < implicit_rounding<T>);
 }
 
 TEMPLATE_LIST_TEST_CASE("Implicit diffusion conserves mass for varying D without evaporation",
@@ -254,9 +254,9 @@ TEMPLATE_LIST_TEST_CASE("Implicit diffusion conserves mass for varying D without
     diffuse_implicit(ctx, field, diffusivity, 0.7, 5, {scheme});
     const auto result = to_vector(field);
     CHECK(std::abs(test::total(std::vector<T>(result.begin(), result.begin() + grid.size())) - mass0) / mass0 <
-          rounding<T>);
+          implicit_rounding<T>);
     CHECK(std::abs(test::total(std::vector<T>(result.begin() + grid.size(), result.end())) - mass1) / mass1 <
-          rounding<T>);
+          implicit_rounding<T>);
   }
 }
 

@@ -17,7 +17,7 @@ namespace {
 
 /// FFT rounding: a few ulps times the log of the size, relative to the peak.
 template <class T>
-constexpr double rounding = 64 * std::numeric_limits<T>::epsilon();
+constexpr double spectral_rounding = 64 * std::numeric_limits<T>::epsilon();
 
 }  // namespace
 
@@ -44,8 +44,8 @@ TEMPLATE_LIST_TEST_CASE("A 2D point source spreads to the Gaussian with its imag
         expected[std::size_t(x + nx * y)] =
             test::gaussian_sample(x, x0, sigma_x, nx, b) * test::gaussian_sample(y, y0, sigma_y, ny, b);
     const auto result = to_vector(field);
-    CHECK(test::relative_to_peak(result, expected) < rounding<T>);
-    CHECK(std::abs(test::total(result) - 1) < rounding<T>);
+    CHECK(test::relative_to_peak(result, expected) < spectral_rounding<T>);
+    CHECK(std::abs(test::total(result) - 1) < spectral_rounding<T>);
   }
 }
 
@@ -76,10 +76,10 @@ TEMPLATE_LIST_TEST_CASE("A 3D point source with anisotropic lengths, mixed bound
               test::gaussian_sample(y, sources[b][1], sigma.y / pitch.y, ny, boundaries.y) *
               test::gaussian_sample(z, sources[b][2], sigma.z / pitch.z, nz, boundaries.z);
   const auto result = to_vector(field);
-  CHECK(test::relative_to_peak(result, expected) < rounding<T>);
+  CHECK(test::relative_to_peak(result, expected) < spectral_rounding<T>);
   const std::size_t member = std::size_t(grid.size());
-  CHECK(std::abs(test::total(std::vector<T>(result.begin(), result.begin() + member)) - 1) < rounding<T>);
-  CHECK(std::abs(test::total(std::vector<T>(result.begin() + member, result.end())) - 2) < 2 * rounding<T>);
+  CHECK(std::abs(test::total(std::vector<T>(result.begin(), result.begin() + member)) - 1) < spectral_rounding<T>);
+  CHECK(std::abs(test::total(std::vector<T>(result.begin() + member, result.end())) - 2) < 2 * spectral_rounding<T>);
 }
 
 TEMPLATE_LIST_TEST_CASE("A step blurs to the error function", "[thermal][spectral]", test::Cases) {
@@ -106,7 +106,7 @@ TEMPLATE_LIST_TEST_CASE("A step blurs to the error function", "[thermal][spectra
     for (index_t x = 0; x < nx; ++x)
       worst = std::max(worst, std::abs(double(result[std::size_t(x + nx * y)]) - test::erf_step(x, nx / 2 - 0.5, s)));
   INFO("max |u - erf| = " << worst << ", bound " << bound);
-  CHECK(worst < bound + rounding<T>);
+  CHECK(worst < bound + spectral_rounding<T>);
   CHECK(worst > 0.95 * bound);  // the bound is the leading error term, not slack
 }
 
@@ -122,9 +122,9 @@ TEMPLATE_LIST_TEST_CASE("Spectral diffusion conserves mass and leaves sigma = 0 
   for (const auto b : {Boundary::periodic, Boundary::mirror}) {
     auto field = test::field_with<S>(grid, values);
     diffuse_spectral(ctx, field, {0.0, 0.0, 0.0}, {b, b, b});
-    CHECK(test::relative_to_peak(to_vector(field), std::vector<double>(values.begin(), values.end())) < rounding<T>);
+    CHECK(test::relative_to_peak(to_vector(field), std::vector<double>(values.begin(), values.end())) < spectral_rounding<T>);
     diffuse_spectral(ctx, field, {3.0, 5.0, 4.0}, {b, b, b});
-    CHECK(std::abs(test::total(to_vector(field)) - mass) / mass < rounding<T>);
+    CHECK(std::abs(test::total(to_vector(field)) - mass) / mass < spectral_rounding<T>);
   }
   auto field = test::field_with<S>(grid, values);
   CHECK_THROWS_MATCHES(diffuse_spectral(ctx, field, {1.0, -2.0, 1.0}), invalid_argument,
