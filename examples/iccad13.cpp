@@ -24,6 +24,7 @@
 #include "fabtwin/fabtwin.hpp"
 #include "fabtwin/optics/aerial_image.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
+#include "fabtwin/metrology/iccad2013_score.hpp"
 #include "fabtwin/optics/iccad2013_protocol.hpp"
 #include "support/cli.hpp"
 #include "support/outputs.hpp"
@@ -107,7 +108,7 @@ int run(const Options& o) {
   const Field<float, Host> mask = o.mask.empty() ? to<Host>(target) : read_mask(o.mask, canvas);
 
   optics::SocsImager<float, Host> imager(ctx, canvas, sets);
-  const optics::Iccad2013Score score = optics::evaluate_iccad2013(ctx, imager, target_polygons, target, mask);
+  const metrology::Iccad2013Score score = metrology::evaluate_iccad2013(ctx, imager, target_polygons, target, mask);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   io::json::Value result = io::json::Value::object();
