@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "fabtwin/fabtwin.hpp"
+#include "fabtwin/metrology/profile.hpp"
 #include "fabtwin/optics/aerial_image.hpp"
 #include "fabtwin/optics/socs_kernels.hpp"
 #include "fabtwin/resist/development_front.hpp"
@@ -219,7 +220,7 @@ int run(const Options& o) {
     std::copy(protected_fraction.data(), protected_fraction.data() + film.size(), m.data());
     OpeningCds result;
     for (std::size_t k = 0; k < fractions.size(); ++k) {
-      result.developed[k] = resist::profile_cd(times, o.develop_s, cut, depth_at(fractions[k]), metrology::Tone::space);
+      result.developed[k] = metrology::profile_cd(times, o.develop_s, cut, depth_at(fractions[k]), metrology::Tone::space);
       const Field<double, Host> slice = resist::arrival_at_depth(m, depth_at(fractions[k]));  // any field by depth
       result.latent[k] = metrology::measure_cd(slice.cview(), slice.grid(), cut, mack.m_th, metrology::Tone::space);
     }
@@ -240,7 +241,7 @@ int run(const Options& o) {
   io::json::Value per_feature = io::json::Value::array();
   for (double x = pattern.period / 2; x < o.field_nm; x += pattern.period) {
     const metrology::CutLine across{{x - half, y}, {x + half, y}};
-    const metrology::CdResult cd = resist::profile_cd(arrival, o.develop_s, across, o.dz_nm / 2, metrology::Tone::space);
+    const metrology::CdResult cd = metrology::profile_cd(arrival, o.develop_s, across, o.dz_nm / 2, metrology::Tone::space);
     io::json::Value entry = io::json::Value::object();
     entry["centre_nm"] = x;
     if (cd.ok()) entry["top_cd_nm"] = cd.cd_nm;
@@ -248,7 +249,7 @@ int run(const Options& o) {
     per_feature.push_back(entry);
   }
   summary["top_cd_per_feature"] = per_feature;
-  const resist::SidewallAngle angle = resist::sidewall_angle(arrival, o.develop_s, cut, o.thickness_nm / 4,
+  const metrology::SidewallAngle angle = metrology::sidewall_angle(arrival, o.develop_s, cut, o.thickness_nm / 4,
                                                              3 * o.thickness_nm / 4, metrology::Tone::space);
   if (angle.ok()) summary["sidewall_angle_deg"] = angle.degrees;
 
