@@ -45,7 +45,7 @@
 #include "fabtwin/resist/peb.hpp"
 #include "fabtwin/twin.hpp"
 #include "support/cli.hpp"
-#include "support/focus_kernels.hpp"
+#include "support/kernels.hpp"
 #include "support/outputs.hpp"
 #include "support/space.hpp"
 

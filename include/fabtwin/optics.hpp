@@ -3,7 +3,7 @@
 // files, masks, SOCS and Abbe imaging, the ICCAD-2013 corners.
 // tcc.hpp, leading_eigenpairs.hpp and socs_kernels.hpp are host code built on Eigen; they compile
 // under nvcc too (EIGEN_NO_CUDA), but a program that generates kernels is quicker to build with that
-// step in a unit the host compiler builds (examples/support/focus_kernels.cpp shows how).
+// step in a unit the host compiler builds (examples/support/kernels.cpp shows how).
 
 #include "fabtwin/optics/abbe.hpp"
 #include "fabtwin/optics/aerial_image.hpp"
