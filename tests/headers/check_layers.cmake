@@ -34,7 +34,8 @@ foreach(layer IN LISTS layers)
   endif()
   math(EXPR count "${count} + 1")
   if(NOT DEFINED rank_${layer})
-    list(APPEND problems "layer ${layer}/ has no place in the order (give it one here and in docs/architecture.md)")
+    list(APPEND problems
+         "layer ${layer}/ has no place in the order (give it one here and in docs/architecture.md)")
     continue()
   endif()
 

@@ -62,7 +62,8 @@ class SocsImager {
   /// FFT plans in `ctx`.
   SocsImager(Context<Space>& ctx, const Grid& grid, std::vector<KernelSet> kernel_sets,
              MaskModel mask = MaskModel::binary())
-      : grid_(grid), n_(grid.nx()), sets_(checked(grid, std::move(kernel_sets), mask)), render_(ctx, n_, mask, sets_) {}
+      : grid_(grid), n_(grid.nx()), sets_(checked(grid, std::move(kernel_sets), mask)),
+        render_(ctx, n_, mask, sets_) {}
 
   const Grid& grid() const { return grid_; }
   const std::vector<KernelSet>& kernel_sets() const { return sets_; }
@@ -172,14 +173,14 @@ class SocsImager {
       render_.pattern_bins(ctx, pattern.view().member(b), bins);
       fill(ctx, total, complex<T>(0, 0));
       const auto gradient_of = [&](index_t c) { return grad_intensity.view().member(b * count + c); };
+      const View<const complex<T>, Space> mask_bins = bins;
       for (std::size_t s = 0; s < render_.set_count(); ++s) {
         if (!render_.uses_focus(conditions, s)) continue;
         if (small)
-          detail::adjoint_small(ctx, render_, View<const complex<T>, Space>(bins), s, conditions, gradient_of, half,
-                                part, total, grad_amplitude);
+          detail::adjoint_small(ctx, render_, mask_bins, s, conditions, gradient_of, half, part, total,
+                                grad_amplitude);
         else
-          detail::adjoint_full(ctx, render_, View<const complex<T>, Space>(bins), s, conditions, gradient_of, part,
-                               total, grad_amplitude);
+          detail::adjoint_full(ctx, render_, mask_bins, s, conditions, gradient_of, part, total, grad_amplitude);
       }
       const std::complex<double> beta = mask().clear - mask().dark;
       detail::to_pattern(ctx, render_, View<const complex<T>, Space>(total),

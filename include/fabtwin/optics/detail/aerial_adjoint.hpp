@@ -83,7 +83,8 @@ void adjoint_small(Context<Space>& ctx, const AerialRender<T, Space>& render, Vi
     for_each(ctx, Range2{n / 2 + 1, n},
              CopyHalfSpectrumBand<T, Space>{small_half, half, n, big, 2 * set.radius, render.inverse_area()});
     fft::inverse(ctx, small_half, small_gradient);
-    for_each(ctx, Range3{n, n, set.count}, MultiplyByGradient<T, Space>{products, small_fields, small_gradient, n});
+    for_each(ctx, Range3{n, n, set.count},
+             MultiplyByGradient<T, Space>{products, small_fields, small_gradient, n});
     fft::forward(ctx, products, products);
     for_each(ctx, Range2{side, side},
              GatherAdjointBins<T, Space>{part, products, set.spectra.view(), set.weights.view(), n, set.radius,
@@ -105,7 +106,8 @@ void adjoint_full(Context<Space>& ctx, const AerialRender<T, Space>& render, Vie
     if (conditions[c].focus != index_t(s)) continue;
     for (index_t k = 0; k < set.count; ++k) {
       render.unit_fields(ctx, bins, set, big, k, buffer);
-      for_each(ctx, Range3{big, big, 1}, MultiplyByGradient<T, Space>{buffer, buffer, gradient_of(index_t(c)), big});
+      for_each(ctx, Range3{big, big, 1},
+               MultiplyByGradient<T, Space>{buffer, buffer, gradient_of(index_t(c)), big});
       fft::forward(ctx, buffer, buffer);
       for_each(ctx, Range2{side, side},
                GatherAdjointBins<T, Space>{part, buffer, set.spectra.view(), set.weights.view(), big, set.radius,
