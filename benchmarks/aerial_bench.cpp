@@ -11,7 +11,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "fabtwin/fabtwin.hpp"
+#include "fabtwin/core.hpp"
+#include "fabtwin/exec.hpp"
+#include "fabtwin/fft.hpp"
+#include "fabtwin/layout.hpp"
 #include "fabtwin/optics/aerial_image.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/iccad2013_protocol.hpp"

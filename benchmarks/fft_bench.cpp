@@ -6,7 +6,9 @@
 
 #include <cmath>
 
-#include "fabtwin/fabtwin.hpp"
+#include "fabtwin/core.hpp"
+#include "fabtwin/exec.hpp"
+#include "fabtwin/fft.hpp"
 #include "support/cuda_timing.hpp"
 #include "support/ratio_reporter.hpp"
 

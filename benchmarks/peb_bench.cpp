@@ -17,7 +17,9 @@
 
 #include <cmath>
 
-#include "fabtwin/fabtwin.hpp"
+#include "fabtwin/core.hpp"
+#include "fabtwin/exec.hpp"
+#include "fabtwin/thermal.hpp"
 #include "fabtwin/resist/peb.hpp"
 #include "fabtwin/resist/peb_temperature_map.hpp"
 #include "support/ratio_reporter.hpp"

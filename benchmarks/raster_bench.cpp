@@ -6,7 +6,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "fabtwin/fabtwin.hpp"
+#include "fabtwin/core.hpp"
+#include "fabtwin/exec.hpp"
+#include "fabtwin/fft.hpp"
+#include "fabtwin/layout.hpp"
 #include "support/ratio_reporter.hpp"
 
 namespace {

@@ -19,9 +19,12 @@
 // of the optics), read as the contest reads them (--kernel-layout contest, the default) or from
 // byte 24 (header24; optics/iccad2013_kernels.hpp). --help lists every option with what it accepts.
 //
+// Runs on the GPU when compiled by nvcc and one is present (the "space" in the summary), else on the
+// host; kernels are generated on the host either way (support/kernels.cpp).
+//
 // Output: mask.png, aerial.png (intensity, viridis, printed contour in red), intensity.npy, then
 // summary.json (optics, kernel energy, intensity range, printed area, CD and NILS across the centre
-// for line patterns, "completed": true), all written after the computing.
+// for line patterns, the space, "completed": true), all written after the computing.
 
 #include <chrono>
 #include <cmath>
@@ -31,15 +34,23 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/fabtwin.hpp"
+#include "fabtwin/core.hpp"
+#include "fabtwin/exec.hpp"
+#include "fabtwin/io.hpp"
+#include "fabtwin/layout.hpp"
+#include "fabtwin/metrology/cut_line.hpp"
+#include "fabtwin/metrology/nils.hpp"
+#include "fabtwin/metrology/pixel_counts.hpp"
+#include "fabtwin/metrology/sampling.hpp"
 #include "fabtwin/optics/aerial_image.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
-#include "fabtwin/optics/socs_kernels.hpp"
 #include "fabtwin/optics/source_spec.hpp"
 #include "support/cli.hpp"
+#include "support/kernels.hpp"
 #include "support/outputs.hpp"
-#include "support/source_option.hpp"
 #include "support/patterns.hpp"
+#include "support/source_option.hpp"
+#include "support/space.hpp"
 
 namespace {
 
@@ -50,7 +61,7 @@ struct Options {
   double field_nm = 1080, pitch_nm = 2, dose = 1;
   std::optional<double> threshold;  ///< unset: see the defaults above
   optics::OpticalSystem system;
-  optics::SocsOptions socs{.period_nm = 0, .count = 24, .energy = 0, .source_step = 0.05};
+  examples::KernelRequest socs{.period_nm = 0, .count = 24, .source_step = 0.05};
   optics::IccadKernelLayout layout = optics::IccadKernelLayout::contest;
   std::optional<optics::Source> source;  ///< read from source_spec when kernels are generated
 };
@@ -117,17 +128,18 @@ void check(const examples::Cli& cli, Options& o) {
   }
 }
 
+template <class Space>
 int run(const Options& o) {
   const auto start = std::chrono::steady_clock::now();
   examples::start_outputs(o.out);
   const std::string out = o.out + "/";
   const index_t n = index_t(std::llround(o.field_nm / o.pitch_nm));
-  Context<Host> ctx;
+  Context<Space> ctx;
 
   // The mask: pixel centres at (i + 1/2) pitch for patterns (area coverage: an anti-aliased mask);
   // an ICCAD clip uses the contest's canvas and centre rule.
   layout::PolygonSet shapes;
-  Field<float, Host> mask(Grid(n, n, o.pitch_nm));
+  Field<float, Space> mask(Grid(n, n, o.pitch_nm));
   io::json::Value summary = io::json::Value::object();
   if (!o.clip.empty()) {
     shapes = layout::place_on_iccad2013_canvas(layout::read_glp(o.clip));
@@ -147,11 +159,11 @@ int run(const Options& o) {
     summary["kernel_layout"] = optics::describe(o.layout);
   } else {
     const optics::Source& source = *o.source;
-    optics::SocsOptions socs = o.socs;
+    examples::KernelRequest socs = o.socs;
     socs.period_nm = o.field_nm;
     std::fprintf(stderr, "aerial_image: generating %lld kernels for %s, NA %g...\n", (long long)socs.count,
                  source.describe().c_str(), o.system.na);
-    kernels = optics::socs_kernels(o.system, source, socs);
+    kernels = examples::generate_kernels(o.system, source, socs);
     summary["source"] = source.describe();
     summary["na"] = o.system.na;
     summary["wavelength_nm"] = o.system.wavelength_nm;
@@ -160,9 +172,11 @@ int run(const Options& o) {
   summary["kernel_count"] = std::int64_t(kernels.count());
   summary["kernel_energy"] = kernels.energy;
 
-  optics::SocsImager<float, Host> imager(ctx, grid, {kernels});
+  optics::SocsImager<float, Space> imager(ctx, grid, {kernels});
   const optics::Condition condition{o.dose, 0};
-  const Field<float, Host> intensity = imager.image(ctx, mask, std::span(&condition, 1));
+  const Field<float, Space> intensity = imager.image(ctx, mask, std::span(&condition, 1));
+  // The measurements along a line, the contours and the pictures are host work.
+  const Field<float, Host> host_intensity = to<Host>(intensity), host_mask = to<Host>(mask);
 
   // The central feature of a pattern: its centre, and the cut line across it (through the field
   // centre, one period long).
@@ -175,16 +189,16 @@ int run(const Options& o) {
     threshold = *o.threshold;
   } else if (is_pattern) {
     // Pixel centres sit at (i + 1/2) pitch, so the drawn edge lies inside the sampled hull.
-    const metrology::BilinearSampler<float> sample(intensity.cview(), grid, 0, "aerial_image");
+    const metrology::BilinearSampler<float> sample(host_intensity.cview(), grid, 0, "aerial_image");
     threshold = sample({centre - p.size / 2, centre_y});
   }
 
   const index_t magnify = io::magnification_for(grid, 512);
   io::Image picture = io::render_field(
-      intensity, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true, .length_bar = true,
-                  .title = "aerial image, red: threshold " + io::tick_label(threshold), .value_label = "intensity",
-                  .magnify = magnify});
-  for (const auto& contour : layout::extract_contours(intensity, threshold))
+      host_intensity, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true, .length_bar = true,
+                       .title = "aerial image, red: threshold " + io::tick_label(threshold), .value_label = "intensity",
+                       .magnify = magnify});
+  for (const auto& contour : layout::extract_contours(host_intensity, threshold))
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
 
   summary["field_nm"] = o.field_nm;
@@ -201,13 +215,14 @@ int run(const Options& o) {
     // Across the central feature: its printed width and the normalised edge slope there.
     const metrology::CutLine cut{{centre - p.period / 2, centre_y}, {centre + p.period / 2, centre_y}};
     const metrology::CdResult cd =
-        metrology::measure_cd(intensity.view(), grid, cut, threshold, metrology::Tone::line);
+        metrology::measure_cd(host_intensity.view(), grid, cut, threshold, metrology::Tone::line);
     summary["cd_status"] = std::string(metrology::describe(cd.status));
     if (cd.ok()) {
       summary["cd_nm"] = cd.cd_nm;
       summary["nils"] = metrology::nils(cd, p.size).mean;
     }
   }
+  summary["space"] = std::string(Space::name);
   summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary["pictures"] = io::json::Value::array();
   summary["pictures"].push_back(out + "mask.png");
@@ -215,10 +230,10 @@ int run(const Options& o) {
   summary["completed"] = true;
 
   // The files only once everything is computed, the summary last: a run that fails leaves none.
-  io::write_png(out + "mask.png", mask, {.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
-                                         .title = "mask", .value_label = "transmission", .magnify = magnify});
+  io::write_png(out + "mask.png", host_mask, {.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
+                                              .title = "mask", .value_label = "transmission", .magnify = magnify});
   io::write_png(out + "aerial.png", picture);
-  io::write_npy(out + "intensity.npy", intensity);
+  io::write_npy(out + "intensity.npy", host_intensity);
   examples::finish_outputs(o.out, summary);
   std::fprintf(stderr, "aerial_image: pictures in %s (mask.png, aerial.png), intensity.npy, summary.json\n",
                o.out.c_str());
@@ -233,6 +248,6 @@ int main(int argc, char** argv) {
     examples::Cli cli = command_line(options);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
     check(cli, options);
-    return run(options);
+    return examples::on_best_space([&](auto space) { return run<decltype(space)>(options); });
   });
 }

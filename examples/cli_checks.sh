@@ -125,6 +125,26 @@ expect 2 "--kernels $file: expected a folder, found a file" iccad13 eval --kerne
 expect "1|2" "aerial_image: " aerial_image --kernels "$kernels/M1OPC" --out "$scratch/fh3"
 expect "1|2" "iccad13: " iccad13 eval --kernels "$kernels" --clip "$clip"
 
+# A mask outside [0, 1] is refused with its first bad sample before any imaging: a 2048 x 2048
+# float32 NPY of zeros but mask[5] = 1.5 (NPY 1.0: magic, version, header length 118 so that the
+# data start at byte 128), read with three valid 1 x 1 kernels per set.
+good="$scratch/good_kernels"
+for set in M1OPC M1OPC_def; do
+  mkdir -p "$good/$set"
+  printf '3\n1\n1\n1\n' >"$good/$set/scales.txt"
+  cp "$kernels/$set/fh0.bin" "$kernels/$set/fh1.bin" "$kernels/$set/fh2.bin" "$good/$set/"
+done
+bad_mask="$scratch/bad_mask.npy"
+{
+  printf '\x93NUMPY\x01\x00\x76\x00'
+  printf "%-117s\n" "{'descr': '<f4', 'fortran_order': False, 'shape': (2048, 2048), }"
+  head -c 20 /dev/zero
+  printf '\x00\x00\xc0\x3f'
+  head -c $((4 * (2048 * 2048 - 6))) /dev/zero
+} >"$bad_mask"
+expect 1 "mask[5] = 1.5; expected a transmission in [0, 1]" \
+  iccad13 eval --kernels "$good" --clip "$clip" --mask "$bad_mask"
+
 # Numbers and lists read whole, or refused with the option, the value and what was expected.
 expect 2 "--count 2.7: expected a kernel count, a whole number >= 1" aerial_image --count 2.7
 expect 2 "--count 2.7: expected a kernel count, a whole number >= 1" socs_kernels "${socs[@]}" --count 2.7

@@ -9,7 +9,8 @@
 // (metal 1 of that 45 nm design), a 4 x 4 um window, 4 nm pixels, out/layout_window.
 //
 // The window must be a whole number of --pitch pixels each way; --help lists every option.
-// Exit status 77 (skipped) when the layout is absent.
+// Exit status 77 (skipped) when the layout is absent. The layout is read on the host; the
+// rasterising runs on the GPU when compiled by nvcc and one is present ("space" in the summary).
 //
 // Output: coverage.png (grey, y up), coverage_contours.png (false colour, 50 % contour in red),
 // coverage.npy, binary.npy, contours.gds (the contour polygons on the layer read), then
@@ -24,9 +25,13 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/fabtwin.hpp"
+#include "fabtwin/core.hpp"
+#include "fabtwin/exec.hpp"
+#include "fabtwin/io.hpp"
+#include "fabtwin/layout.hpp"
 #include "support/cli.hpp"
 #include "support/outputs.hpp"
+#include "support/space.hpp"
 
 namespace {
 
@@ -81,6 +86,7 @@ void check(const examples::Cli& cli, Options& o) {
   }
 }
 
+template <class Space>
 int run(const Options& options) {
   examples::start_outputs(options.out);
   const std::string out = options.out + "/";
@@ -110,13 +116,15 @@ int run(const Options& options) {
   const index_t ny = index_t(std::llround((options.window[3] - options.window[1]) / pitch));
   const Grid grid(nx, ny, pitch, {options.window[0] + pitch / 2, options.window[1] + pitch / 2, 0});
 
-  Context<Host> ctx;
-  const auto coverage = layout::rasterize_area<float>(ctx, shapes, grid);
-  const auto binary = layout::rasterize_binary<float>(ctx, shapes, grid);
+  Context<Space> ctx;
+  const Field<float, Space> coverage = layout::rasterize_area<float>(ctx, shapes, grid);
+  const Field<float, Space> binary = layout::rasterize_binary<float>(ctx, shapes, grid);
   const double covered_nm2 = double(sum(ctx, coverage.view())) * pitch * pitch;
   const double centre_nm2 = double(sum(ctx, binary.view())) * pitch * pitch;
+  // Contours, pictures and files on the host.
+  const Field<float, Host> host_coverage = to<Host>(coverage), host_binary = to<Host>(binary);
 
-  const std::vector<layout::Contour> contours = layout::extract_contours(coverage, 0.5);
+  const std::vector<layout::Contour> contours = layout::extract_contours(host_coverage, 0.5);
   const layout::PolygonSet traced = layout::to_polygon_set(contours, unit_nm);
   const std::string layer = std::to_string(options.layer.layer) + "/" + std::to_string(options.layer.datatype);
   const io::RenderOptions figure{.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
@@ -125,7 +133,7 @@ int run(const Options& options) {
   io::RenderOptions contour_figure = figure;
   contour_figure.colormap = io::Colormap::viridis;
   contour_figure.title += ", red: 50 % contour";
-  io::Image picture = io::render_field(coverage, contour_figure);
+  io::Image picture = io::render_field(host_coverage, contour_figure);
   for (const auto& contour : contours)
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
 
@@ -147,16 +155,17 @@ int run(const Options& options) {
   summary["density"] = covered_nm2 / (double(nx) * double(ny) * pitch * pitch);
   summary["contours"] = std::int64_t(contours.size());
   summary["contour_polygons_written"] = std::int64_t(traced.polygons.size());
+  summary["space"] = std::string(Space::name);
   summary["completed"] = true;
 
   // The files only once everything is computed, the summary last: a run that fails leaves none.
   layout::gdsii::WriteOptions gds_options;
   gds_options.layer = options.layer;
   layout::gdsii::write_file(out + "contours.gds", traced, gds_options);
-  io::write_png(out + "coverage.png", coverage, figure);
+  io::write_png(out + "coverage.png", host_coverage, figure);
   io::write_png(out + "coverage_contours.png", picture);
-  io::write_npy(out + "coverage.npy", coverage);
-  io::write_npy(out + "binary.npy", binary);
+  io::write_npy(out + "coverage.npy", host_coverage);
+  io::write_npy(out + "binary.npy", host_binary);
   examples::finish_outputs(options.out, summary);
   return 0;
 }
@@ -169,6 +178,6 @@ int main(int argc, char** argv) {
     examples::Cli cli = command_line(options);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
     check(cli, options);
-    return run(options);
+    return examples::on_best_space([&](auto space) { return run<decltype(space)>(options); });
   });
 }

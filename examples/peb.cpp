@@ -24,8 +24,10 @@
 // (CD of the developed opening at the top, middle and bottom of the film and of the latent one,
 // where the inhibitor falls below 0.5; sidewall angle; the top CD of every feature across the
 // field; both openings' sensitivity to the bake temperature in nm/K from two more bakes at
-// --temperature -1 K and +1 K, and their CDs; timings).
-// Progress of the bake goes to stderr.
+// --temperature -1 K and +1 K, and their CDs; the space; timings).
+// Progress of the bake goes to stderr. The imaging, exposure, bake and development rate run on the
+// GPU when compiled by nvcc and one is present, else on the host; kernel generation (Eigen), the
+// development front (fast marching) and the measurements are host work either way.
 
 #include <chrono>
 #include <algorithm>
@@ -37,17 +39,20 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/fabtwin.hpp"
+#include "fabtwin/core.hpp"
+#include "fabtwin/exec.hpp"
+#include "fabtwin/io.hpp"
+#include "fabtwin/layout/rasterize.hpp"
+#include "fabtwin/metrology/cut_line.hpp"
+#include "fabtwin/metrology/profile.hpp"
 #include "fabtwin/optics/aerial_image.hpp"
-#include "fabtwin/optics/socs_kernels.hpp"
-#include "fabtwin/resist/development_front.hpp"
-#include "fabtwin/resist/development_rate.hpp"
-#include "fabtwin/resist/exposure.hpp"
-#include "fabtwin/resist/peb.hpp"
-#include "fabtwin/resist/peb_temperature_map.hpp"
+#include "fabtwin/resist.hpp"
+#include "fabtwin/thermal.hpp"
 #include "support/cli.hpp"
+#include "support/kernels.hpp"
 #include "support/outputs.hpp"
 #include "support/patterns.hpp"
+#include "support/space.hpp"
 
 namespace {
 
@@ -130,37 +135,38 @@ void write_section(const std::string& path, const Field<float, Host>& section, s
                                                  .magnify = io::magnification_for(section.grid(), 400)}));
 }
 
+template <class Space>
 int run(const Options& o) {
   const auto start = Clock::now();
   examples::start_outputs(o.out);
   const std::string out = o.out + "/";
   const index_t n = index_t(std::llround(o.field_nm / o.pitch_nm));
   const index_t nz = index_t(std::llround(o.thickness_nm / o.dz_nm));
-  Context<Host> ctx;
+  Context<Space> ctx;
   io::json::Value summary = io::json::Value::object();
 
   // 1. Aerial image of the mask (anti-aliased area coverage, pixel centres at (i + 1/2) pitch).
   const examples::Pattern pattern = examples::parse_pattern(o.pattern);
   const Grid image_grid(n, n, o.pitch_nm, {o.pitch_nm / 2, o.pitch_nm / 2, 0});
-  const Field<float, Host> mask =
+  const Field<float, Space> mask =
       layout::rasterize_area<float>(ctx, examples::draw_pattern(pattern, o.field_nm), image_grid);
   const optics::OpticalSystem scanner;
   const optics::Source source = optics::Source::annular(0.6, 0.9);
-  optics::SocsOptions socs;
-  socs.period_nm = o.field_nm;
-  socs.source_step = 0.05;
   // 24 kernels, or all of them when a small field holds fewer frequencies (180 nm holds 21).
-  socs.count = std::min<index_t>(24, optics::tcc_support(scanner, source, o.field_nm).size());
-  const optics::KernelSet kernels = optics::socs_kernels(scanner, source, socs);
-  optics::SocsImager<float, Host> imager(ctx, image_grid, {kernels});
+  const examples::KernelRequest socs{
+      .period_nm = o.field_nm,
+      .count = std::min<index_t>(24, examples::tcc_frequencies(scanner, source, o.field_nm)),
+      .source_step = 0.05};
+  const optics::KernelSet kernels = examples::generate_kernels(scanner, source, socs);
+  optics::SocsImager<float, Space> imager(ctx, image_grid, {kernels});
   const optics::Condition nominal{};
-  const Field<float, Host> image = imager.image(ctx, mask, std::span(&nominal, 1));
+  const Field<float, Space> image = imager.image(ctx, mask, std::span(&nominal, 1));
   summary["image_seconds"] = seconds_since(start);
 
   // 2. Exposure through the film: layer k at depth (k + 1/2) dz below the top.
   const Grid film = Grid::volume(n, n, nz, {o.pitch_nm, o.pitch_nm, o.dz_nm},
                                  {o.pitch_nm / 2, o.pitch_nm / 2, o.dz_nm / 2});
-  Field<float, Host> acid(film);
+  Field<float, Space> acid(film);
   resist::DillParameters dill{o.dose, 0.043, resist::DillParameters::alpha_from_dill_b(1.1)};
   resist::expose(ctx, image, dill, acid);
 
@@ -172,27 +178,30 @@ int run(const Options& o) {
   const auto progress = [](index_t done, index_t all) {
     if (done % 10 == 0 || done == all) std::fprintf(stderr, "peb: bake step %lld of %lld\n", (long long)done, (long long)all);
   };
-  Field<float, Host> tilt(image_grid);
+  Field<float, Host> host_tilt(image_grid);
   for (index_t j = 0; j < n; ++j)
-    for (index_t i = 0; i < n; ++i) tilt.data()[i + n * j] = float(o.plate_tilt_k * ((double(i) + 0.5) / double(n) - 0.5));
+    for (index_t i = 0; i < n; ++i)
+      host_tilt.data()[i + n * j] = float(o.plate_tilt_k * ((double(i) + 0.5) / double(n) - 0.5));
+  const Field<float, Space> tilt = to<Space>(host_tilt);
   const thermal::Boundaries walls{thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror};
   const auto bake_at = [&](double celsius, const resist::PebProgress& report) {
     const auto history = thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(celsius), o.bake_s);
     return o.plate_tilt_k == 0 ? resist::bake(ctx, acid, model, history, o.step_s, walls, report)
-                               : resist::bake(ctx, acid, model, history, resist::TemperatureMap<float, Host>{tilt},
+                               : resist::bake(ctx, acid, model, history, resist::TemperatureMap<float, Space>{tilt},
                                               o.step_s, {.progress = report});
   };
   const auto baked = bake_at(o.celsius, progress);
-  const Field<float, Host> inhibitor = resist::inhibitor(ctx, baked);
+  const Field<float, Space> inhibitor = resist::inhibitor(ctx, baked);
   summary["bake_seconds"] = seconds_since(bake_start);
 
-  // 4. Development: Mack rate, then the developer's arrival time from the top.
+  // 4. Development: Mack rate, then the developer's arrival time from the top (fast marching,
+  // sequential: on the host).
   const auto develop_start = Clock::now();
   const resist::MackParameters mack{40, 0.0003, 0.5, 30};
-  const auto develop = [&](const Field<float, Host>& protected_fraction) {
-    Field<float, Host> rate(film);
+  const auto develop = [&](const Field<float, Space>& protected_fraction) {
+    Field<float, Space> rate(film);
     resist::development_rate(ctx, protected_fraction, mack.rate<float>(), rate);
-    return resist::arrival_time_from_top(rate);
+    return resist::arrival_time_from_top(to<Host>(rate));
   };
   const Field<double, Host> arrival = develop(inhibitor);
   summary["develop_seconds"] = seconds_since(develop_start);
@@ -219,13 +228,14 @@ int run(const Options& o) {
     std::copy(protected_fraction.data(), protected_fraction.data() + film.size(), m.data());
     OpeningCds result;
     for (std::size_t k = 0; k < fractions.size(); ++k) {
-      result.developed[k] = resist::profile_cd(times, o.develop_s, cut, depth_at(fractions[k]), metrology::Tone::space);
+      result.developed[k] = metrology::profile_cd(times, o.develop_s, cut, depth_at(fractions[k]), metrology::Tone::space);
       const Field<double, Host> slice = resist::arrival_at_depth(m, depth_at(fractions[k]));  // any field by depth
       result.latent[k] = metrology::measure_cd(slice.cview(), slice.grid(), cut, mack.m_th, metrology::Tone::space);
     }
     return result;
   };
-  const OpeningCds nominal_cds = opening_cds(arrival, inhibitor);
+  const Field<float, Host> host_inhibitor = to<Host>(inhibitor);
+  const OpeningCds nominal_cds = opening_cds(arrival, host_inhibitor);
   io::json::Value cds = io::json::Value::array();
   for (std::size_t k = 0; k < fractions.size(); ++k) {
     io::json::Value entry = io::json::Value::object();
@@ -240,7 +250,7 @@ int run(const Options& o) {
   io::json::Value per_feature = io::json::Value::array();
   for (double x = pattern.period / 2; x < o.field_nm; x += pattern.period) {
     const metrology::CutLine across{{x - half, y}, {x + half, y}};
-    const metrology::CdResult cd = resist::profile_cd(arrival, o.develop_s, across, o.dz_nm / 2, metrology::Tone::space);
+    const metrology::CdResult cd = metrology::profile_cd(arrival, o.develop_s, across, o.dz_nm / 2, metrology::Tone::space);
     io::json::Value entry = io::json::Value::object();
     entry["centre_nm"] = x;
     if (cd.ok()) entry["top_cd_nm"] = cd.cd_nm;
@@ -248,7 +258,7 @@ int run(const Options& o) {
     per_feature.push_back(entry);
   }
   summary["top_cd_per_feature"] = per_feature;
-  const resist::SidewallAngle angle = resist::sidewall_angle(arrival, o.develop_s, cut, o.thickness_nm / 4,
+  const metrology::SidewallAngle angle = metrology::sidewall_angle(arrival, o.develop_s, cut, o.thickness_nm / 4,
                                                              3 * o.thickness_nm / 4, metrology::Tone::space);
   if (angle.ok()) summary["sidewall_angle_deg"] = angle.degrees;
 
@@ -267,8 +277,8 @@ int run(const Options& o) {
   };
   for (std::size_t s = 0; s < sweep.size(); ++s) {
     std::fprintf(stderr, "peb: bake at %g C for the temperature sensitivity\n", sweep[s]);
-    const Field<float, Host> m = resist::inhibitor(ctx, bake_at(sweep[s], {}));
-    swept[s] = opening_cds(develop(m), m);
+    const Field<float, Space> m = resist::inhibitor(ctx, bake_at(sweep[s], {}));
+    swept[s] = opening_cds(develop(m), to<Host>(m));
     io::json::Value entry = io::json::Value::object();
     entry["celsius"] = sweep[s];
     for (std::size_t k = 0; k < fractions.size(); ++k) {
@@ -296,24 +306,28 @@ int run(const Options& o) {
                     std::to_string(o.step_s) + " s";
   summary["plate_tilt_k"] = o.plate_tilt_k;
   summary["develop_s"] = o.develop_s;
+  summary["space"] = std::string(Space::name);
 
-  // 6. Pictures, the volume and the figures.
+  // 6. Pictures, the volume and the figures, on the host.
+  const Field<float, Host> host_image = to<Host>(image), host_acid = to<Host>(acid),
+                           host_baked_acid = to<Host>(baked.acid);
   io::write_png(out + "aerial.png",
-                io::render_field(image, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true,
-                                         .length_bar = true, .title = "aerial image", .value_label = "intensity",
-                                         .magnify = io::magnification_for(image.grid(), 400)}));
-  write_section(out + "acid_xz.png", cross_section(acid), io::ValueRange{0, 1}, "exposed acid, x-z section",
+                io::render_field(host_image, {.range = std::nullopt, .colormap = io::Colormap::viridis,
+                                              .scale_bar = true, .length_bar = true, .title = "aerial image",
+                                              .value_label = "intensity",
+                                              .magnify = io::magnification_for(image.grid(), 400)}));
+  write_section(out + "acid_xz.png", cross_section(host_acid), io::ValueRange{0, 1}, "exposed acid, x-z section",
                 "acid A0");
-  write_section(out + "inhibitor_xz.png", cross_section(inhibitor), io::ValueRange{0, 1},
+  write_section(out + "inhibitor_xz.png", cross_section(host_inhibitor), io::ValueRange{0, 1},
                 "inhibitor after the bake, x-z section", "inhibitor M");
   Field<double, Host> resist_left(film);
   for (index_t i = 0; i < film.size(); ++i) resist_left.data()[i] = arrival.data()[i] < o.develop_s ? 0.0 : 1.0;
   write_section(out + "profile_xz.png", cross_section(resist_left), io::ValueRange{0, 1},
                 "developed profile, x-z section", "resist left");
   io::VtiFile(film)
-      .add("exposed_acid", acid)
-      .add("acid_after_bake", baked.acid)
-      .add("inhibitor", inhibitor)
+      .add("exposed_acid", host_acid)
+      .add("acid_after_bake", host_baked_acid)
+      .add("inhibitor", host_inhibitor)
       .add("arrival_s", arrival)
       .write(out + "peb.vti");
   summary["seconds"] = seconds_since(start);
@@ -332,6 +346,6 @@ int main(int argc, char** argv) {
     examples::Cli cli = command_line(options);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
     check(cli, options);
-    return run(options);
+    return examples::on_best_space([&](auto space) { return run<decltype(space)>(options); });
   });
 }

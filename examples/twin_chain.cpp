@@ -43,9 +43,9 @@
 #include "fabtwin/metrology/cd_gradient.hpp"
 #include "fabtwin/metrology/cut_line.hpp"
 #include "fabtwin/resist/peb.hpp"
-#include "fabtwin/twin/twin.hpp"
+#include "fabtwin/twin.hpp"
 #include "support/cli.hpp"
-#include "support/focus_kernels.hpp"
+#include "support/kernels.hpp"
 #include "support/outputs.hpp"
 #include "support/space.hpp"
 

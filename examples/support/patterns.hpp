@@ -43,7 +43,9 @@ inline std::optional<Pattern> read_pattern(const std::string& text) {
 
 inline Pattern parse_pattern(const std::string& text) {
   const std::optional<Pattern> p = read_pattern(text);
-  fabtwin::detail::require(p.has_value(), "examples::parse_pattern", "pattern", text, pattern_forms);
+  if (!p)
+    throw fabtwin::invalid_argument("examples::parse_pattern: pattern '" + text + "'; expected " +
+                                    pattern_forms);
   return *p;
 }
 
@@ -57,8 +59,10 @@ inline bool fits(const Pattern& p, double field_nm) {
 /// The pattern repeated over a field of side `field_nm`, which it must fit.
 inline fabtwin::layout::PolygonSet draw_pattern(const Pattern& p, double field_nm) {
   using namespace fabtwin;
-  detail::require(fits(p, field_nm), "examples::draw_pattern", "field_nm", field_nm,
-                  "a whole number of pattern periods of " + detail::describe(p.period) + " nm");
+  if (!fits(p, field_nm))
+    throw invalid_argument("examples::draw_pattern: field_nm = " + detail::describe(field_nm) +
+                           "; expected a whole number of pattern periods of " + detail::describe(p.period) +
+                           " nm");
   const double repeats = field_nm / p.period;
   layout::PolygonSet set;
   set.unit_nm = 0.5;  // half-nm database unit: odd CDs still centre exactly

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference numbers for tests/optics/test_iccad2013_protocol.cpp.
+"""Independent reference numbers for tests/metrology/test_iccad2013_score.cpp.
 
 The ICCAD-2013 evaluation (physics.md section 1) of the uncorrected baseline, mask = target, on
 each of the ten clips, computed in double precision with numpy only, reading the shared files

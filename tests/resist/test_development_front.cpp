@@ -1,14 +1,14 @@
 // Development front (host only): fast-marching arrival times against closed forms (uniform rate,
-// two layers, an oblique plane front, a point source with its first-order error), and the resist
-// profile's CD and sidewall angle on an arrival field of known walls.
+// two layers, an oblique plane front, a point source with its first-order error), and a developed
+// opening end to end (its CD measured by metrology/profile.hpp, tested in test_profile.cpp).
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <limits>
-#include <numbers>
 #include <vector>
 
+#include "fabtwin/metrology/profile.hpp"
 #include "fabtwin/resist/development_front.hpp"
 
 using namespace fabtwin;
@@ -117,39 +117,6 @@ TEST_CASE("Arrival time refuses non-positive rates and NaN seeds", "[resist][fro
   CHECK_THROWS_AS(resist::arrival_time_from_top(uniform(Grid(3, 3, 1.0), 1.0)), shape_mismatch);
 }
 
-TEST_CASE("Profile CD at a depth and sidewall angle from walls of known slope", "[resist][front]") {
-  // t = t_dev + s c (h(z) - |x - 40|) with h(z) = 15 + z tan(10 deg): linear in x on each side and in
-  // z, so the trilinear reading is exact. s = +1: a resist line (t >= t_dev) of CD 2 h(z) whose foot
-  // widens downward, walls at 90 - 10 = 80 degrees. s = -1: an opening of width 2 h(z) widening
-  // downward, an undercut: the resist walls stand at 100 degrees.
-  const Grid grid = Grid::volume(41, 3, 11, {2.0, 2.0, 5.0});
-  const double t_dev = 60, slope = std::tan(10 * std::numbers::pi / 180);
-  const metrology::CutLine line{{2, 2}, {78, 2}};
-  for (const double s : {1.0, -1.0}) {
-    Field<double, Host> arrival(grid);
-    for (index_t k = 0; k < 11; ++k)
-      for (index_t i = 0; i < 41 * 3; ++i) {
-        const Vec3 p = grid.position(i % 41, i / 41, k);
-        arrival.data()[k * 41 * 3 + i] = t_dev + s * 0.8 * (15 + p.z * slope - std::abs(p.x - 40));
-      }
-    const auto tone = s > 0 ? metrology::Tone::line : metrology::Tone::space;
-    for (const double depth : {0.0, 12.5, 27.0, 50.0}) {
-      const auto cd = resist::profile_cd(arrival, t_dev, line, depth, tone);
-      REQUIRE(cd.ok());
-      CHECK(cd.cd_nm == Approx(2 * (15 + depth * slope)).epsilon(1e-12));
-    }
-    const auto angle = resist::sidewall_angle(arrival, t_dev, line, 10.0, 40.0, tone);
-    REQUIRE(angle.ok());
-    const double expected = s > 0 ? 80.0 : 100.0;
-    CHECK(angle.first_degrees == Approx(expected).epsilon(1e-12));
-    CHECK(angle.second_degrees == Approx(expected).epsilon(1e-12));
-    CHECK(angle.degrees == Approx(expected).epsilon(1e-12));
-  }
-  // Depths outside the layers are refused.
-  CHECK_THROWS_WITH(resist::profile_cd(Field<double, Host>(grid), t_dev, line, 51.0),
-                    Catch::Matchers::Contains("'depth_nm' = 51"));
-}
-
 TEST_CASE("Uniform rate end to end: a developed opening reaches depth R t_dev", "[resist][front]") {
   // Rate 40 nm/s in the exposed column |x - 20| < 8 nm (samples x = 14 ... 26), 0.0003 nm/s outside;
   // after t_dev = 0.5 s the column is developed to 20 nm. Down the column's centre t = z / 40. At
@@ -165,10 +132,10 @@ TEST_CASE("Uniform rate end to end: a developed opening reaches depth R t_dev", 
         rate.data()[i + 21 * (j + 3 * k)] = std::abs(2.0 * i - 20) < 8 ? 40.0 : 0.0003;
   const auto arrival = resist::arrival_time_from_top(rate);
   for (index_t k = 0; k < 21; ++k) CHECK(arrival.data()[10 + 21 * (1 + 3 * k)] == Approx(2.0 * k / 40).epsilon(1e-13));
-  const auto cd = resist::profile_cd(arrival, 0.5, {{0, 2}, {40, 2}}, 10.0, metrology::Tone::space);
+  const auto cd = metrology::profile_cd(arrival, 0.5, {{0, 2}, {40, 2}}, 10.0, metrology::Tone::space);
   REQUIRE(cd.ok());
   CHECK(cd.cd_nm > 12.0);
   CHECK(cd.cd_nm <= 12.00026);
   // Below the developed depth the resist is closed.
-  CHECK_FALSE(resist::profile_cd(arrival, 0.5, {{0, 2}, {40, 2}}, 30.0, metrology::Tone::space).ok());
+  CHECK_FALSE(metrology::profile_cd(arrival, 0.5, {{0, 2}, {40, 2}}, 30.0, metrology::Tone::space).ok());
 }

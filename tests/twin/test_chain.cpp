@@ -13,7 +13,7 @@
 #include "fabtwin/metrology/cd_gradient.hpp"
 #include "fabtwin/metrology/cut_line.hpp"
 #include "fabtwin/optics/socs_kernels.hpp"
-#include "fabtwin/twin/twin.hpp"
+#include "fabtwin/twin.hpp"
 #include "support/stage_checks.hpp"
 #include "support/test_cases.hpp"
 

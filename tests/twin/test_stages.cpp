@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/twin/twin.hpp"
+#include "fabtwin/twin.hpp"
 #include "support/stage_checks.hpp"
 #include "support/test_cases.hpp"
 

@@ -15,7 +15,7 @@
 
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
-#include "fabtwin/layout/gdsii_reader.hpp"
+#include "fabtwin/layout/gdsii_library.hpp"
 #include "fabtwin/layout/gdsii_records.hpp"
 #include "fabtwin/layout/geometry.hpp"
 

@@ -16,7 +16,7 @@
 // refuses them with the shape's line, as it refuses a zero-width RECT: no designer draws one on
 // purpose in a clip. The GDSII reader keeps them, and zero-width PATHs (lines, which annotation
 // layers carry), aside as degenerate shapes and refuses them, naming the record, when a
-// selection reaches one (gdsii_reader.hpp), so flatten passes none on from the file. A
+// selection reaches one (gdsii_library.hpp), so flatten passes none on from the file. A
 // PolygonSet built in code may still hold one (rounding a thin polygon through an off-lattice
 // placement can flatten it), and the rasterisers take it as it is rather than refuse a set that
 // a valid layout produced: rasterize_area gives it no coverage, and rasterize_binary sets the

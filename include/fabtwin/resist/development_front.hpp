@@ -1,7 +1,8 @@
 #pragma once
 // The development front (physics.md §2): the time t(x) at which the developer reaches each voxel,
 // the solution of the eikonal equation |grad t| = 1 / R(x) started from the top surface of the
-// resist, and the resist profile it leaves: developed where t < t_dev, resist where t >= t_dev.
+// resist, and the resist profile it leaves: developed where t < t_dev, resist where t >= t_dev
+// (metrology::profile_cd and metrology::sidewall_angle, in the layer above, measure it).
 //
 // Solver: fast marching (Sethian 1996) on the voxel grid, first-order upwind. A voxel's trial time
 // uses on each axis the smaller of its two accepted neighbours' times, v_a, and solves
@@ -23,7 +24,6 @@
 #include <cmath>
 #include <functional>
 #include <limits>
-#include <numbers>
 #include <queue>
 #include <string>
 #include <utility>
@@ -32,7 +32,6 @@
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
-#include "fabtwin/metrology/cut_line.hpp"
 
 namespace fabtwin::resist {
 
@@ -177,51 +176,6 @@ inline Field<double, Host> developed(const Field<double, Host>& arrival, double 
   Field<double, Host> region(arrival.grid(), arrival.batch());
   for (index_t i = 0; i < arrival.size(); ++i) region.data()[i] = arrival.data()[i] < t_dev ? 1.0 : 0.0;
   return region;
-}
-
-/// CD of the resist profile at `depth_nm` along `line`: Tone::line measures the resist feature
-/// (t >= t_dev) holding the line's midpoint, Tone::space the developed opening (t < t_dev).
-inline metrology::CdResult profile_cd(const Field<double, Host>& arrival, double t_dev,
-                                      const metrology::CutLine& line, double depth_nm,
-                                      metrology::Tone tone = metrology::Tone::line) {
-  ::fabtwin::detail::require(std::isfinite(t_dev) && t_dev > 0, "resist::profile_cd", "t_dev", t_dev,
-                             "a positive, finite development time in s");
-  const Field<double, Host> slice = arrival_at_depth(arrival, depth_nm);
-  return metrology::measure_cd(slice.cview(), slice.grid(), line, t_dev, tone);
-}
-
-/// Sidewall angle between the substrate plane and the resist wall, measured inside the resist:
-/// 90 degrees vertical, below 90 a foot (the resist widens downward), above 90 an undercut.
-struct SidewallAngle {
-  double degrees = std::numeric_limits<double>::quiet_NaN();  ///< mean of the two walls
-  double first_degrees = degrees, second_degrees = degrees;   ///< the wall at the line's lower / higher s
-  metrology::CdResult upper, lower;                           ///< the CDs at the two depths
-  bool ok() const { return upper.ok() && lower.ok(); }
-};
-
-/// Sidewall angle of the feature of `tone` at the line's midpoint, from its edges at two depths
-/// (upper_nm < lower_nm): a wall whose resist widens by w over the depth step dz stands at
-/// atan2(dz, w) to the substrate. NaN angles unless both CDs are ok.
-inline SidewallAngle sidewall_angle(const Field<double, Host>& arrival, double t_dev,
-                                    const metrology::CutLine& line, double upper_nm, double lower_nm,
-                                    metrology::Tone tone = metrology::Tone::line) {
-  ::fabtwin::detail::require(lower_nm > upper_nm, "resist::sidewall_angle", "lower_nm", lower_nm,
-                             "a depth below upper_nm = " + std::to_string(upper_nm));
-  SidewallAngle result;
-  result.upper = profile_cd(arrival, t_dev, line, upper_nm, tone);
-  result.lower = profile_cd(arrival, t_dev, line, lower_nm, tone);
-  if (!result.ok()) return result;
-  constexpr double degrees = 180 / std::numbers::pi;
-  const double dz = lower_nm - upper_nm;
-  // Going down, the resist advances by how much its wall moves away from the resist's inside: for a
-  // resist line the first wall moves to lower s, for an opening (resist outside) to higher s.
-  const double sign = tone == metrology::Tone::line ? 1.0 : -1.0;
-  const double first = sign * (result.upper.first.s_nm - result.lower.first.s_nm);
-  const double second = sign * (result.lower.second.s_nm - result.upper.second.s_nm);
-  result.first_degrees = degrees * std::atan2(dz, first);
-  result.second_degrees = degrees * std::atan2(dz, second);
-  result.degrees = 0.5 * (result.first_degrees + result.second_degrees);
-  return result;
 }
 
 }  // namespace fabtwin::resist

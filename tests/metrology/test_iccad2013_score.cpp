@@ -1,7 +1,8 @@
-// The ICCAD-2013 evaluation (optics/iccad2013_protocol.hpp): the uncorrected baseline (mask =
-// target) of the ten contest clips with the kernels read as the contest reads them, and of clip 1
-// with the 24-byte reading, against an independent numpy evaluation; and the scoring rules on
-// hand-made images.
+// The ICCAD-2013 evaluation (optics/iccad2013_protocol.hpp images the corners,
+// metrology/iccad2013_score.hpp scores the prints): the uncorrected baseline (mask = target) of
+// the ten contest clips with the kernels read as the contest reads them, and of clip 1 with the
+// 24-byte reading, against an independent numpy evaluation; and the scoring rules on hand-made
+// images.
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "fabtwin/layout/glp.hpp"
 #include "fabtwin/layout/rasterize.hpp"
 #include "fabtwin/layout/shapes.hpp"
+#include "fabtwin/metrology/iccad2013_score.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/iccad2013_protocol.hpp"
 #include "support/data.hpp"
@@ -91,7 +93,7 @@ double largest_difference(const Field<T, Space>& a, const Field<double, Space>& 
 }  // namespace
 
 TEMPLATE_LIST_TEST_CASE("evaluate_iccad2013: the uncorrected baseline of the ten clips",
-                        "[optics][iccad][data]", test::Cases) {
+                        "[metrology][iccad][data]", test::Cases) {
   using T = typename TestType::real;
   using Space = typename TestType::space;
   const auto focus = test::data_file("iccad2013/kernels/M1OPC");
@@ -114,7 +116,7 @@ TEMPLATE_LIST_TEST_CASE("evaluate_iccad2013: the uncorrected baseline of the ten
       const layout::PolygonSet polygons = layout::place_on_iccad2013_canvas(
           layout::read_glp(*clips / ("M1_test" + std::to_string(expected.clip) + ".glp")));
       const Field<T, Space> target = layout::rasterize_binary<T, Space>(ctx, polygons, grid);
-      const optics::Iccad2013Score score = optics::evaluate_iccad2013(ctx, imager, polygons, target, target);
+      const metrology::Iccad2013Score score = metrology::evaluate_iccad2013(ctx, imager, polygons, target, target);
 
       CHECK(score.target_px == expected.target_px);
       CHECK(score.target_px == lattice_points(polygons));
@@ -149,7 +151,7 @@ TEMPLATE_LIST_TEST_CASE("evaluate_iccad2013: the uncorrected baseline of the ten
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images", "[optics][iccad]",
+TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images", "[metrology][iccad]",
                         test::Cases) {
   using T = typename TestType::real;
   using Space = typename TestType::space;
@@ -168,7 +170,7 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
     std::vector<T> all = nominal;
     all.insert(all.end(), outer.begin(), outer.end());
     all.insert(all.end(), inner.begin(), inner.end());
-    return optics::score_iccad2013(ctx, test::field_with<Space>(grid, all, 3), box, target);
+    return metrology::score_iccad2013(ctx, test::field_with<Space>(grid, all, 3), box, target);
   };
   // The smallest T at or above 0.225 prints, the next one below does not (the comparison is
   // made in double, so a float image cannot hold 0.225 itself).
@@ -180,7 +182,7 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   for (std::size_t i = 0; i < exact.size(); ++i) exact[i] = raster[i] > 0 ? T(1) : T(0.1);
 
   // The print equals the target: no L2, no EPE violation; outer prints it, inner nothing.
-  optics::Iccad2013Score s = score(exact, exact, dark);
+  metrology::Iccad2013Score s = score(exact, exact, dark);
   CHECK(s.target_px == 1024);
   CHECK(s.nominal_px == 1024);
   CHECK(s.l2 == 0);
@@ -200,10 +202,10 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   CHECK(s.pvb == 64 * 64);
 
   // Shapes are checked.
-  CHECK_THROWS_AS(optics::score_iccad2013(ctx, test::field_with<Space>(grid, exact), box, target),
+  CHECK_THROWS_AS(metrology::score_iccad2013(ctx, test::field_with<Space>(grid, exact), box, target),
                   shape_mismatch);
   const Field<T, Space> small(Grid(32, 32, 1.0));
-  CHECK_THROWS_WITH(optics::score_iccad2013(ctx, Field<T, Space>(grid, 3), box, small),
+  CHECK_THROWS_WITH(metrology::score_iccad2013(ctx, Field<T, Space>(grid, 3), box, small),
                     Contains("target") && Contains("32x32"));
 
   // Target polygons must lie on the grid: a box partly off the 64 x 64 canvas (samples 0 .. 63 nm)
@@ -212,11 +214,11 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   partly.polygons.push_back(layout::box_polygon(layout::Box{40, 40, 64, 50}));
   wholly.polygons.push_back(layout::box_polygon(layout::Box{100, 100, 120, 120}));
   const Field<T, Space> three(grid, 3);
-  CHECK_THROWS_WITH(optics::score_iccad2013(ctx, three, partly, target),
+  CHECK_THROWS_WITH(metrology::score_iccad2013(ctx, three, partly, target),
                     Contains("score_iccad2013") && Contains("target_polygons bounds") &&
                         Contains("[40, 64] x [40, 50]") && Contains("partly off") && Contains("[0, 63] x [0, 63]"));
-  CHECK_THROWS_WITH(optics::score_iccad2013(ctx, three, wholly, target), Contains("wholly off"));
-  CHECK_THROWS_WITH(optics::score_iccad2013(ctx, three, layout::PolygonSet{}, target), Contains("no polygon"));
+  CHECK_THROWS_WITH(metrology::score_iccad2013(ctx, three, wholly, target), Contains("wholly off"));
+  CHECK_THROWS_WITH(metrology::score_iccad2013(ctx, three, layout::PolygonSet{}, target), Contains("no polygon"));
 
   // evaluate_iccad2013 needs the focus and the defocus set, and a mask on the imager's grid.
   optics::KernelSet point;
@@ -226,16 +228,16 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   point.spectra.assign(9, {0, 0});
   point.at(0, 0, 0) = 1;
   optics::SocsImager<T, Space> one_set(ctx, grid, {point});
-  CHECK_THROWS_WITH(optics::evaluate_iccad2013(ctx, one_set, box, target, target),
+  CHECK_THROWS_WITH(metrology::evaluate_iccad2013(ctx, one_set, box, target, target),
                     Contains("kernel_sets().size()") && Contains("defocus"));
   optics::SocsImager<T, Space> two_sets(ctx, grid, {point, point});
-  CHECK_THROWS_AS(optics::evaluate_iccad2013(ctx, two_sets, box, target, small), shape_mismatch);
-  CHECK_THROWS_WITH(optics::evaluate_iccad2013(ctx, two_sets, wholly, target, target),
+  CHECK_THROWS_AS(metrology::evaluate_iccad2013(ctx, two_sets, box, target, small), shape_mismatch);
+  CHECK_THROWS_WITH(metrology::evaluate_iccad2013(ctx, two_sets, wholly, target, target),
                     Contains("evaluate_iccad2013") && Contains("[100, 120] x [100, 120]"));
   // With a point kernel (only the zero frequency passes), a mask of mean 1024/4096 images to the
   // uniform intensity (1024/4096)^2 = 0.0625 at dose 1: nothing prints at nominal; 0.98 and 1.02
   // change nothing.
-  s = optics::evaluate_iccad2013(ctx, two_sets, box, target, target);
+  s = metrology::evaluate_iccad2013(ctx, two_sets, box, target, target);
   CHECK(s.nominal_px == 0);
   CHECK(s.l2 == 1024);
   CHECK(s.pvb == 0);

@@ -1,0 +1,35 @@
+#include "kernels.hpp"
+
+#include "fabtwin/optics/socs_kernels.hpp"
+#include "fabtwin/optics/tcc.hpp"
+
+namespace examples {
+
+fabtwin::optics::KernelSet generate_kernels(const fabtwin::optics::OpticalSystem& system,
+                                           const fabtwin::optics::Source& source, const KernelRequest& request) {
+  fabtwin::optics::SocsOptions options;
+  options.period_nm = request.period_nm;
+  options.count = request.count;
+  options.source_step = request.source_step;
+  return fabtwin::optics::socs_kernels(system, source, options);
+}
+
+fabtwin::index_t tcc_frequencies(const fabtwin::optics::OpticalSystem& system, const fabtwin::optics::Source& source,
+                                 double period_nm) {
+  return fabtwin::index_t(fabtwin::optics::tcc_support(system, source, period_nm).size());
+}
+
+std::vector<fabtwin::twin::FocusKernels> focus_kernels(const fabtwin::optics::OpticalSystem& system,
+                                                       const fabtwin::optics::Source& source,
+                                                       const KernelRequest& request,
+                                                       const std::vector<double>& focus_nm) {
+  std::vector<fabtwin::twin::FocusKernels> sets;
+  for (const double focus : focus_nm) {
+    fabtwin::optics::OpticalSystem at = system;
+    at.defocus_nm = system.defocus_nm + focus;
+    sets.push_back({focus, generate_kernels(at, source, request)});
+  }
+  return sets;
+}
+
+}  // namespace examples

@@ -1,0 +1,40 @@
+#pragma once
+// SOCS kernels generated from the optics, for the examples that image: one set, or one set per
+// focus value for the twin's imaging stage. Declared here and defined in kernels.cpp, which the
+// host compiler builds in every build: the eigen step is Eigen code with no device work, and nvcc
+// would only add minutes compiling it. This header stays free of Eigen so that nvcc units can
+// include it.
+
+#include <vector>
+
+#include "fabtwin/core/config.hpp"
+#include "fabtwin/optics/kernel_set.hpp"
+#include "fabtwin/optics/optical_system.hpp"
+#include "fabtwin/optics/source.hpp"
+#include "fabtwin/twin/imaging_stage.hpp"
+
+namespace examples {
+
+/// What the kernels are made for: the periodic field, how many, and the source sampling step.
+struct KernelRequest {
+  double period_nm = 0;
+  fabtwin::index_t count = 24;
+  double source_step = 0.05;
+};
+
+/// The `request.count` strongest SOCS kernels of the optics (optics::socs_kernels).
+fabtwin::optics::KernelSet generate_kernels(const fabtwin::optics::OpticalSystem& system,
+                                           const fabtwin::optics::Source& source, const KernelRequest& request);
+
+/// How many frequencies the TCC of a field of `period_nm` holds (optics::tcc_support): the most
+/// kernels there are to keep.
+fabtwin::index_t tcc_frequencies(const fabtwin::optics::OpticalSystem& system, const fabtwin::optics::Source& source,
+                                 double period_nm);
+
+/// One kernel set per focus in `focus_nm` (defocus from `system.defocus_nm`).
+std::vector<fabtwin::twin::FocusKernels> focus_kernels(const fabtwin::optics::OpticalSystem& system,
+                                                       const fabtwin::optics::Source& source,
+                                                       const KernelRequest& request,
+                                                       const std::vector<double>& focus_nm);
+
+}  // namespace examples

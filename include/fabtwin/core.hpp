@@ -1,0 +1,10 @@
+#pragma once
+// The foundation: configuration, errors, complex numbers, grids, memory spaces, views and fields.
+
+#include "fabtwin/core/complex.hpp"
+#include "fabtwin/core/config.hpp"
+#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/core/grid.hpp"
+#include "fabtwin/core/space.hpp"
+#include "fabtwin/core/view.hpp"
