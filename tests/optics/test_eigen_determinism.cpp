@@ -132,7 +132,7 @@ TEST_CASE("Eigenpairs and kernels are the same bits on 1, 2 and 3 threads", "[op
       const Eigenpairs one = solve(1);
       REQUIRE(one.method == method);
       index_t pairs = 0;
-      for (const auto& [begin, end] : clusters(one.values, 1e-9)) pairs += end - begin == 2;
+      for (const auto& [begin, end] : clusters(one.values, 1e-12)) pairs += end - begin == 2;
       CHECK(pairs >= 2);
       CHECK(same_bits(one, solve(2)));
       CHECK(same_bits(one, solve(3)));
@@ -211,7 +211,7 @@ TEST_CASE("Degenerate eigenspaces come out in the canonical basis", "[optics][ei
       // (rounding for dense, the 1e-10 residual for iterative) over the cluster's gap.
       const double accuracy = method == EigenMethod::dense ? 1e-13 : 1e-9;
       index_t pairs = 0;
-      for (const auto& [begin, end] : clusters(spectrum, 1e-9)) {
+      for (const auto& [begin, end] : clusters(spectrum, 1e-12)) {
         if (begin >= 18) break;
         pairs += end - begin == 2;
         const double gap = relative_gap(spectrum, begin, end);
@@ -234,7 +234,7 @@ TEST_CASE("Degenerate eigenspaces come out in the canonical basis", "[optics][ei
       REQUIRE(iterative.method == EigenMethod::iterative);
       const Eigen::VectorXd spectrum = leading_eigenpairs(tcc.a, 24, EigenMethod::dense).values;
       index_t pairs = 0;
-      for (const auto& [begin, end] : clusters(spectrum, 1e-9)) {
+      for (const auto& [begin, end] : clusters(spectrum, 1e-12)) {
         if (begin >= 18) break;
         pairs += end - begin == 2;
         const double gap = relative_gap(spectrum, begin, end);
