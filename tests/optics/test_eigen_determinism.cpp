@@ -10,6 +10,7 @@
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include <Eigen/QR>
@@ -53,8 +54,8 @@ bool same_bits(const KernelSet& a, const KernelSet& b) {
          same_bits(a.spectra.data(), b.spectra.data(), a.spectra.size());
 }
 
-/// Clusters of the leading eigenvalues: [begin, end) of consecutive values within `tolerance` of
-/// the largest of each other.
+/// Clusters of eigenvalues (largest first): runs [begin, end) whose neighbouring gaps are at most
+/// `tolerance` times the largest value, as leading_eigenpairs.hpp defines them.
 std::vector<std::pair<index_t, index_t>> clusters(const Eigen::VectorXd& values, double tolerance) {
   std::vector<std::pair<index_t, index_t>> out;
   for (index_t k = 0; k < values.size();) {
