@@ -2,7 +2,9 @@
 // library they wrap, called directly, in the same run. Throughput is the conventional 5 N log2 N
 // flops per transform; the ratio table at the end is fabtwin's overhead.
 //
-// Both sides plan with FFTW_MEASURE on the same thread count and on 64-byte aligned arrays.
+// Both sides plan with FFTW_MEASURE on 64-byte aligned arrays and run on OpenMP's thread count;
+// fabtwin makes its plans for the thread count the size sets (fft/fftw.hpp: the same bits on any
+// thread count), the direct call for OpenMP's.
 
 #include <cmath>
 

@@ -3,6 +3,8 @@
 # names files the package does not ship, so fabtwin looks for the libraries itself.
 #
 # Hints: FFTW_ROOT (CMake or environment variable).
+# fabtwin needs FFTW 3.3.9 or newer: its host plans run FFTW's thread jobs through
+# fftw_threads_set_callback (fft/fftw.hpp), which keeps results independent of the thread count.
 
 find_path(fabtwinFFTW_INCLUDE_DIR fftw3.h HINTS ${FFTW_ROOT} ENV FFTW_ROOT PATH_SUFFIXES include)
 set(_fabtwin_fftw_libraries "")
@@ -14,10 +16,19 @@ foreach(_lib fftw3f_omp fftw3f fftw3_omp fftw3)
   list(APPEND _fabtwin_fftw_required_vars fabtwinFFTW_${_lib}_LIBRARY)
 endforeach()
 
+set(fabtwinFFTW_HAS_THREADS_CALLBACK FALSE)
+if(fabtwinFFTW_INCLUDE_DIR)
+  file(STRINGS "${fabtwinFFTW_INCLUDE_DIR}/fftw3.h" _fabtwin_fftw_callback REGEX "threads_set_callback")
+  if(_fabtwin_fftw_callback)
+    set(fabtwinFFTW_HAS_THREADS_CALLBACK TRUE)
+  endif()
+endif()
+list(APPEND _fabtwin_fftw_required_vars fabtwinFFTW_HAS_THREADS_CALLBACK)
+
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(fabtwinFFTW
   REQUIRED_VARS ${_fabtwin_fftw_required_vars}
-  REASON_FAILURE_MESSAGE "install Debian's libfftw3-dev (scripts/install-deps.sh does) or set FFTW_ROOT")
+  REASON_FAILURE_MESSAGE "install Debian's libfftw3-dev, FFTW 3.3.9 or newer with fftw_threads_set_callback (scripts/install-deps.sh does), or set FFTW_ROOT")
 
 if(fabtwinFFTW_FOUND AND NOT TARGET fabtwin::fftw)
   add_library(fabtwin::fftw INTERFACE IMPORTED)

@@ -4,7 +4,8 @@
 // |h_k * m|^2 is non-negative at every pixel and shrinks as kernels are added (w_k >= 0), so the
 // relative L2 error must fall monotonically with K, reach 1e-3 with enough kernels, and vanish to
 // rounding with all of them. K values are taken at gaps of the eigenvalue spectrum: a symmetric
-// source has degenerate pairs, and a K that splits one keeps an arbitrary member.
+// source has degenerate pairs, and a K that splits one keeps one member of it (the first of its
+// canonical basis, leading_eigenpairs.hpp), which breaks the symmetry the pair shares.
 
 #include "support/test_cases.hpp"
 

@@ -3,6 +3,9 @@
 // and to the SIMD alignment of the arrays they were made for, so one Plan keeps up to eight FFTW
 // plans (direction x placement x alignment), each made on first use on scratch arrays (planning
 // may overwrite them) and executed on the caller's arrays with the new-array execute functions.
+// Every FFTW plan is made for a thread count that depends on the transform's size only, and its
+// jobs run on the context's threads (fftw.hpp), so a transform gives the same bits on any thread
+// count.
 
 #include <array>
 #include <limits>
@@ -70,6 +73,7 @@ class Plan<T, Host> {
     detail::require_half_spectrum_extents(out, shape_, where, "out");
     require_distinct(in.data(), out.data(), where);
     auto plan = get(0, false, aligned(in.data(), out.data()));
+    const detail::FftwJobThreads jobs(threads_);
     Api::execute_r2c(plan, const_cast<T*>(in.data()), as_fftw(out.data()));
   }
   /// c2r inverse (unnormalised) transform of a half spectrum. FFTW overwrites `in`.
@@ -80,6 +84,7 @@ class Plan<T, Host> {
     detail::require_space_extents(out, shape_, where, "out");
     require_distinct(in.data(), out.data(), where);
     auto plan = get(1, false, aligned(in.data(), out.data()));
+    const detail::FftwJobThreads jobs(threads_);
     Api::execute_c2r(plan, as_fftw(in.data()), out.data());
   }
 
@@ -111,6 +116,7 @@ class Plan<T, Host> {
     detail::require_space_extents(out, shape_, where, "out");
     const bool in_place = in.data() == out.data();
     auto plan = get(sign == FFTW_FORWARD ? 0 : 1, in_place, aligned(in.data(), out.data()));
+    const detail::FftwJobThreads jobs(threads_);
     Api::execute_dft(plan, as_fftw(in.data()), as_fftw(out.data()));
   }
 
@@ -144,7 +150,8 @@ class Plan<T, Host> {
     auto* b = in_place ? a : static_cast<FftwComplex*>(second.data);
 
     std::lock_guard lock(detail::fftw_planner_mutex());
-    Api::plan_with_nthreads(threads_);
+    const detail::FftwJobThreads jobs(threads_);  // measure and patient run candidate plans
+    Api::plan_with_nthreads(detail::fftw_planning_threads(index_t(real_size) * batch));
     typename Api::plan plan = nullptr;
     if (kind_ == Kind::c2c)
       plan = Api::many_dft(rank, dims.data(), batch, a, real_size, b, real_size,

@@ -6,15 +6,19 @@
 // with |f| <= NA / lambda (1 + sigma_max)); weights = the kept eigenvalues, largest first (a
 // negative rounding residue of a PSD matrix's zero eigenvalue is reported as 0); spectra = the
 // unit-norm eigenvectors on the (2R+1)^2 bins, zero outside the support, phase as in
-// leading_eigenpairs.hpp (largest-magnitude component real positive); energy = kept eigenvalue sum
+// leading_eigenpairs.hpp (largest-magnitude component real positive), the kernels of a degenerate
+// eigenvalue (a symmetric source gives exact pairs) in the canonical basis that header defines, so
+// that they do not depend on the solver or its rounding; energy = kept eigenvalue sum
 // over trace(TCC), the trace computed directly (TccFactor::trace), so no other eigenvalue is needed.
 // With these kernels a clear mask images to TCC(0, 0) when every kernel is kept.
 //
 // Which solver: leading_eigenpairs' automatic choice, dense for up to 600 frequencies or when K is
 // over a quarter of them, the block Krylov solver otherwise (a 2048 nm field at NA 1.35 has some
 // 2,300 frequencies: the iterative solver then takes seconds where the dense one takes minutes).
-// When K splits a degenerate eigenvalue (a symmetric source gives exact pairs), which member of the
-// pair is kept is not defined: choose K, or the energy, at a gap.
+// When K splits a degenerate eigenvalue, the kept kernels are the first members of its canonical
+// basis (the same as a larger K gives, to the solver's accuracy), but one member of a pair breaks
+// the symmetry the pair shares: choose K, or the energy, at a gap. The set is the same bits on any
+// thread count.
 // Host code only (Eigen), run once per kernel set.
 
 #include <algorithm>
