@@ -18,8 +18,8 @@
 #include "fabtwin/optics/aerial_image.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/iccad2013_protocol.hpp"
-#include "fabtwin/optics/socs_kernels.hpp"
 #include "support/cuda_timing.hpp"
+#include "support/host_kernels.hpp"
 #include "support/ratio_reporter.hpp"
 
 namespace {
@@ -151,19 +151,17 @@ void socs_full(benchmark::State& state) {
 }
 
 /// 24 kernels for a 2048 nm field at NA 1.35 (193 nm, water), annular 0.6-0.9 sampled every
-/// state.range(0) / 100 sigma; reports the TCC's frequency count and the kept energy.
+/// state.range(0) / 100 sigma; reports the TCC's frequency count and the kept energy. The
+/// generation (optics::socs_kernels) is compiled by the host compiler (support/host_kernels.hpp).
 void generate_kernels(benchmark::State& state) {
   optics::OpticalSystem system;  // 193 nm, NA 1.35, water, 4x, two-sided radiometric factor
   const optics::Source source = optics::Source::annular(0.6, 0.9);
-  optics::SocsOptions options;
-  options.period_nm = 2048;
-  options.count = 24;
-  options.source_step = double(state.range(0)) / 100;
+  const support::KernelRequest request{2048, 24, double(state.range(0)) / 100};
   optics::KernelSet kernels;
-  for (auto _ : state) benchmark::DoNotOptimize((kernels = optics::socs_kernels(system, source, options)).energy);
+  for (auto _ : state) benchmark::DoNotOptimize((kernels = support::generate_kernels(system, source, request)).energy);
   state.counters["radius_bins"] = double(kernels.radius);
   state.counters["energy"] = kernels.energy;
-  state.counters["source_points"] = double(source.sample(options.source_step).size());
+  state.counters["source_points"] = double(source.sample(request.source_step).size());
 }
 
 void corners(benchmark::internal::Benchmark* b) {

@@ -46,7 +46,7 @@
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/source_spec.hpp"
 #include "support/cli.hpp"
-#include "support/kernels.hpp"
+#include "support/host_kernels.hpp"
 #include "support/outputs.hpp"
 #include "support/patterns.hpp"
 #include "support/source_option.hpp"
@@ -61,7 +61,7 @@ struct Options {
   double field_nm = 1080, pitch_nm = 2, dose = 1;
   std::optional<double> threshold;  ///< unset: see the defaults above
   optics::OpticalSystem system;
-  examples::KernelRequest socs{.period_nm = 0, .count = 24, .source_step = 0.05};
+  support::KernelRequest socs{.period_nm = 0, .count = 24, .source_step = 0.05};
   optics::IccadKernelLayout layout = optics::IccadKernelLayout::contest;
   std::optional<optics::Source> source;  ///< read from source_spec when kernels are generated
 };
@@ -159,11 +159,11 @@ int run(const Options& o) {
     summary["kernel_layout"] = optics::describe(o.layout);
   } else {
     const optics::Source& source = *o.source;
-    examples::KernelRequest socs = o.socs;
+    support::KernelRequest socs = o.socs;
     socs.period_nm = o.field_nm;
     std::fprintf(stderr, "aerial_image: generating %lld kernels for %s, NA %g...\n", (long long)socs.count,
                  source.describe().c_str(), o.system.na);
-    kernels = examples::generate_kernels(o.system, source, socs);
+    kernels = support::generate_kernels(o.system, source, socs);
     summary["source"] = source.describe();
     summary["na"] = o.system.na;
     summary["wavelength_nm"] = o.system.wavelength_nm;

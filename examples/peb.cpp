@@ -49,7 +49,7 @@
 #include "fabtwin/resist.hpp"
 #include "fabtwin/thermal.hpp"
 #include "support/cli.hpp"
-#include "support/kernels.hpp"
+#include "support/host_kernels.hpp"
 #include "support/outputs.hpp"
 #include "support/patterns.hpp"
 #include "support/space.hpp"
@@ -153,11 +153,11 @@ int run(const Options& o) {
   const optics::OpticalSystem scanner;
   const optics::Source source = optics::Source::annular(0.6, 0.9);
   // 24 kernels, or all of them when a small field holds fewer frequencies (180 nm holds 21).
-  const examples::KernelRequest socs{
+  const support::KernelRequest socs{
       .period_nm = o.field_nm,
-      .count = std::min<index_t>(24, examples::tcc_frequencies(scanner, source, o.field_nm)),
+      .count = std::min<index_t>(24, support::tcc_frequencies(scanner, source, o.field_nm)),
       .source_step = 0.05};
-  const optics::KernelSet kernels = examples::generate_kernels(scanner, source, socs);
+  const optics::KernelSet kernels = support::generate_kernels(scanner, source, socs);
   optics::SocsImager<float, Space> imager(ctx, image_grid, {kernels});
   const optics::Condition nominal{};
   const Field<float, Space> image = imager.image(ctx, mask, std::span(&nominal, 1));

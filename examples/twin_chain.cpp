@@ -45,7 +45,7 @@
 #include "fabtwin/resist/peb.hpp"
 #include "fabtwin/twin.hpp"
 #include "support/cli.hpp"
-#include "support/kernels.hpp"
+#include "support/host_kernels.hpp"
 #include "support/outputs.hpp"
 #include "support/space.hpp"
 
@@ -153,7 +153,7 @@ int run(const Options& o) {
   const twin::ProcessConditions conditions{{1.0, 0, 0}, {1.05, 0, 0}, {0.95, 30, 2}};
   twin::ImagingStage<T, Space> imaging(
       ctx, grid,
-      examples::focus_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9), {2048, 24, 0.05},
+      support::focus_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9), {2048, 24, 0.05},
                               {-40, 0, 40}),
       {}, conditions);
   twin::ExposureStage<T, Space> exposure(grid, {30, 0.043, 0}, {}, conditions);

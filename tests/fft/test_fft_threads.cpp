@@ -12,11 +12,6 @@ using namespace fabtwin;
 
 namespace {
 
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
-}
-
 /// Forward and inverse transforms of fixed data with a context of `threads` threads: c2c out of
 /// place and in place, or r2c then c2r.
 template <class T>
@@ -58,7 +53,7 @@ TEMPLATE_TEST_CASE("Host FFTs give the same bits on 1 to 4 threads", "[fft][host
       const auto one = transforms<T>(1, kind, shape);
       for (int threads : {2, 3, 4}) {
         INFO(threads << " threads");
-        CHECK(same_bits(one, transforms<T>(threads, kind, shape)));
+        CHECK(test::same_bits(one, transforms<T>(threads, kind, shape)));
       }
     }
 }

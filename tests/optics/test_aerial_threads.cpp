@@ -20,11 +20,6 @@ using optics::SocsImager;
 
 namespace {
 
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
-}
-
 /// The images and the pattern gradient of `pattern` under `kernels`, computed with `threads`
 /// threads, concatenated.
 template <class T>
@@ -59,7 +54,7 @@ TEMPLATE_TEST_CASE("Images of fixed kernels are the same bits on 1 to 4 threads"
     const auto one = image_and_gradient<T>(1, grid, kernels, pattern, path);
     for (int threads : {2, 3, 4}) {
       INFO(threads << " threads");
-      CHECK(same_bits(one, image_and_gradient<T>(threads, grid, kernels, pattern, path)));
+      CHECK(test::same_bits(one, image_and_gradient<T>(threads, grid, kernels, pattern, path)));
     }
   }
 }
@@ -90,7 +85,7 @@ TEMPLATE_TEST_CASE("Kernels generated and imaged on 1 or 2 threads give the same
       if (reference.empty())
         reference = out;
       else
-        CHECK(same_bits(reference, out));
+        CHECK(test::same_bits(reference, out));
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <tuple>
 #include <vector>
 
@@ -81,6 +82,12 @@ double relative_error(const std::vector<A>& a, const std::vector<B>& b) {
     worst = std::max(worst, double(cuda::std::abs(ai - bi)));
   }
   return largest > 0 ? worst / largest : worst;
+}
+
+/// Whether a and b hold the same samples bit for bit (determinism checks).
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
 /// The values in double.

@@ -1,9 +1,7 @@
 // Implicit diffusion in time and at the evaporating top surface: the measured order of both schemes
-// against the exact exponential of the semi-discrete operator (assembled densely here and
-// diagonalised by Eigen), the Robin boundary against the eigenfunction series of the slab, and the
+// against the exact exponential of the semi-discrete operator (assembled densely and diagonalised
+// by Eigen in support/semi_discrete_reference.cpp, a host-compiled unit), the Robin boundary against the eigenfunction series of the slab, and the
 // discrete loss balance of one step.
-
-#include <Eigen/Dense>
 
 #include <cmath>
 #include <limits>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "fabtwin/thermal/implicit_diffusion.hpp"
+#include "support/semi_discrete_reference.hpp"
 #include "support/test_cases.hpp"
 
 using namespace fabtwin;
@@ -18,43 +17,6 @@ using thermal::diffuse_implicit;
 using thermal::TimeScheme;
 
 namespace {
-
-/// The semi-discrete operator A of du/dt = div(D grad u) written out as a dense matrix: faces of
-/// harmonic-mean D between neighbours along each axis, and the top cells losing
-/// k_eff / h_z = 2 D k / ((2 D + k h_z) h_z) for a transfer coefficient k.
-Eigen::MatrixXd operator_matrix(const Grid& grid, const std::vector<double>& d, double k) {
-  const index_t nx = grid.nx(), ny = grid.ny(), nz = grid.nz(), n = grid.size();
-  const double h[3] = {grid.pitch().x, grid.pitch().y, grid.pitch().z};
-  const index_t stride[3] = {1, nx, nx * ny};
-  Eigen::MatrixXd a = Eigen::MatrixXd::Zero(n, n);
-  for (index_t z = 0; z < nz; ++z)
-    for (index_t y = 0; y < ny; ++y)
-      for (index_t x = 0; x < nx; ++x) {
-        const index_t i = x + nx * (y + ny * z);
-        const bool has_next[3] = {x + 1 < nx, y + 1 < ny, z + 1 < nz};
-        for (int axis = 0; axis < grid.rank(); ++axis) {
-          if (!has_next[axis]) continue;
-          const index_t j = i + stride[axis];
-          const double di = d[std::size_t(i)], dj = d[std::size_t(j)];
-          const double w = (di + dj > 0 ? 2 * di * dj / (di + dj) : 0) / (h[axis] * h[axis]);
-          a(i, i) -= w, a(j, j) -= w, a(i, j) += w, a(j, i) += w;
-        }
-        if (grid.rank() == 3 && z == nz - 1 && k > 0) {
-          const double dt = d[std::size_t(i)];
-          a(i, i) -= 2 * dt * k / ((2 * dt + k * h[2]) * h[2]);
-        }
-      }
-  return a;
-}
-
-/// exp(t A) u0 for symmetric A.
-std::vector<double> exact(const Eigen::MatrixXd& a, const std::vector<double>& u0, double t) {
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(a);
-  const Eigen::VectorXd u = Eigen::Map<const Eigen::VectorXd>(u0.data(), Eigen::Index(u0.size()));
-  const Eigen::VectorXd growth = (eigen.eigenvalues() * t).array().exp();
-  const Eigen::VectorXd v = eigen.eigenvectors() * (growth.asDiagonal() * (eigen.eigenvectors().transpose() * u));
-  return {v.data(), v.data() + v.size()};
-}
 
 template <class S>
 double max_error(Context<S>& ctx, const Grid& grid, const std::vector<double>& u0, const std::vector<double>& d,
@@ -87,7 +49,7 @@ TEMPLATE_LIST_TEST_CASE("Crank-Nicolson-Strang is second order and backward Eule
           u0.push_back(std::exp(-(rx * rx + ry * ry + rz * rz) / 2));
           d.push_back(1.2 + 0.8 * std::sin(0.7 * x + 0.2) * std::cos(0.5 * y) + 0.3 * std::cos(0.4 * z));
         }
-    const auto reference = exact(operator_matrix(grid, d, k), u0, t);
+    const auto reference = test::semi_discrete_exact(grid, d, k, u0, t);
     for (const auto scheme : {TimeScheme::crank_nicolson, TimeScheme::backward_euler}) {
       const bool cn = scheme == TimeScheme::crank_nicolson;
       std::vector<double> errors;

@@ -1,9 +1,9 @@
-#include "kernels.hpp"
+#include "host_kernels.hpp"
 
 #include "fabtwin/optics/socs_kernels.hpp"
 #include "fabtwin/optics/tcc.hpp"
 
-namespace examples {
+namespace fabtwin::support {
 
 fabtwin::optics::KernelSet generate_kernels(const fabtwin::optics::OpticalSystem& system,
                                            const fabtwin::optics::Source& source, const KernelRequest& request) {
@@ -32,4 +32,4 @@ std::vector<fabtwin::twin::FocusKernels> focus_kernels(const fabtwin::optics::Op
   return sets;
 }
 
-}  // namespace examples
+}  // namespace fabtwin::support

@@ -1,9 +1,10 @@
 #pragma once
-// SOCS kernels generated from the optics, for the examples that image: one set, or one set per
-// focus value for the twin's imaging stage. Declared here and defined in kernels.cpp, which the
-// host compiler builds in every build: the eigen step is Eigen code with no device work, and nvcc
-// would only add minutes compiling it. This header stays free of Eigen so that nvcc units can
-// include it.
+// SOCS kernels generated from the optics, for the repository's programs that image (examples,
+// tests, benchmarks): one set, or one set per focus value for the twin's imaging stage. Declared
+// here and defined in host_kernels.cpp, which the host compiler builds once (the OBJECT library
+// fabtwin_host_kernels): the eigen step is Eigen code with no device work, and nvcc would only add
+// minutes compiling it. This header stays free of Eigen so that nvcc units can include it. Not part
+// of the installed library.
 
 #include <vector>
 
@@ -13,7 +14,7 @@
 #include "fabtwin/optics/source.hpp"
 #include "fabtwin/twin/imaging_stage.hpp"
 
-namespace examples {
+namespace fabtwin::support {
 
 /// What the kernels are made for: the periodic field, how many, and the source sampling step.
 struct KernelRequest {
@@ -37,4 +38,4 @@ std::vector<fabtwin::twin::FocusKernels> focus_kernels(const fabtwin::optics::Op
                                                        const KernelRequest& request,
                                                        const std::vector<double>& focus_nm);
 
-}  // namespace examples
+}  // namespace fabtwin::support
