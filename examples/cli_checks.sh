@@ -77,7 +77,7 @@ printf 'BEGIN\nEQUIV 1 1000 MICRON +X,+Y\nCNAME Temp_Top\nLEVEL M1\nCELL Temp_To
 socs=(--wavelength 193 --na 1.35 --index 1.43664 --source annular:0.6:0.9 --source-step 0.05 --field 1024 --pitch 4)
 
 # --help anywhere, even after a bad option.
-for program in aerial_image iccad13 socs_kernels peb layout_window quickstart; do
+for program in aerial_image iccad13 socs_kernels peb layout_window quickstart twin_chain; do
   expect_help "$program" --help
   expect_help "$program" --out x -h
 done
@@ -90,6 +90,7 @@ for out in "$file/out" /dev/null; do
   expect 1 "'$out'" peb --out "$out"
   expect 1 "'$out'" layout_window --out "$out"
   expect 1 "'$out'" quickstart --out "$out"
+  expect 1 "'$out'" twin_chain --clip "$clip" --out "$out"
   expect 1 "'$out'" socs_kernels "${socs[@]}" --count 4 --out "$out"
   expect 1 "'$out'" iccad13 eval --kernels "$kernels" --clip "$clip" --out "$out"
 done
@@ -120,6 +121,10 @@ expect 2 "--clip $folder: expected a file, found a folder" aerial_image --clip "
 expect 2 "--clip $folder: expected a file, found a folder" iccad13 eval --kernels "$kernels" --clip "$folder"
 expect 2 "--mask $folder: expected a file, found a folder" iccad13 eval --kernels "$kernels" --clip "$clip" --mask "$folder"
 expect 2 "--gds $folder: expected a file, found a folder" layout_window --gds "$folder"
+expect 2 "--clip $folder: expected a file, found a folder" twin_chain --clip "$folder"
+expect 2 "--pitch 3: expected a pitch that cuts the 2048 nm canvas" twin_chain --clip "$clip" --pitch 3
+expect 2 "--pitch 4nm" twin_chain --pitch 4nm
+expect 2 "--sites 0" twin_chain --sites 0
 expect 2 "--kernels $file: expected a folder, found a file" aerial_image --kernels "$file"
 expect 2 "--kernels $file: expected a folder, found a file" iccad13 eval --kernels "$file" --clip "$clip"
 expect "1|2" "aerial_image: " aerial_image --kernels "$kernels/M1OPC" --out "$scratch/fh3"
