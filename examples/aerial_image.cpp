@@ -118,12 +118,12 @@ void check(const examples::Cli& cli, Options& o) {
   if (!o.clip.empty()) o.field_nm = double(layout::iccad2013_canvas_size), o.pitch_nm = 1;
   const double pixels = o.field_nm / o.pitch_nm;
   if (std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
-    cli.refuse("--field", "a whole number of --pitch " + fabtwin::detail::describe(o.pitch_nm) + " nm pixels");
+    cli.refuse("--field", "a whole number of --pitch " + fabtwin::describe(o.pitch_nm) + " nm pixels");
   if (o.clip.empty() && !examples::fits(examples::parse_pattern(o.pattern), o.field_nm))
     cli.refuse("--field", "a whole number of the periods of --pattern " + o.pattern);
   if (o.kernels.empty()) {
     if (!(o.system.na < o.system.immersion_index))
-      cli.refuse("--na", "an NA below --index " + fabtwin::detail::describe(o.system.immersion_index));
+      cli.refuse("--na", "an NA below --index " + fabtwin::describe(o.system.immersion_index));
     o.source = examples::read_source_option(cli, o.source_spec);
   }
 }

@@ -75,7 +75,7 @@ examples::Cli command_line(Options& o) {
 /// What the options accept together: the window must be a whole number of pixels each way (they
 /// tile it exactly).
 void check(const examples::Cli& cli, Options& o) {
-  using fabtwin::detail::describe;
+  using fabtwin::describe;
   o.default_gds = !cli.given("--gds");
   const double width = o.window[2] - o.window[0], height = o.window[3] - o.window[1];
   for (const double side : {width, height}) {

@@ -97,7 +97,7 @@ examples::Cli command_line(Options& o) {
 
 /// What the options accept together (the single options were checked by the parser).
 void check(const examples::Cli& cli, const Options& o) {
-  using fabtwin::detail::describe;
+  using fabtwin::describe;
   const double pixels = o.field_nm / o.pitch_nm, layers = o.thickness_nm / o.dz_nm;
   if (pixels < 8 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
     cli.refuse("--field", "at least 8 whole --pitch " + describe(o.pitch_nm) + " nm pixels");

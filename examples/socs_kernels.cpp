@@ -96,10 +96,10 @@ examples::Cli command_line(Options& o) {
 /// What the options accept together (the single options were checked by the parser).
 void check(const examples::Cli& cli, Options& o) {
   if (!(o.system.na < o.system.immersion_index))
-    cli.refuse("--na", "an NA below --index " + fabtwin::detail::describe(o.system.immersion_index));
+    cli.refuse("--na", "an NA below --index " + fabtwin::describe(o.system.immersion_index));
   const double pixels = o.socs.period_nm / o.pitch_nm;
   if (pixels < 1 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
-    cli.refuse("--field", "a whole number of --pitch " + fabtwin::detail::describe(o.pitch_nm) + " nm pixels");
+    cli.refuse("--field", "a whole number of --pitch " + fabtwin::describe(o.pitch_nm) + " nm pixels");
   o.source = examples::read_source_option(cli, o.source_spec);
 }
 

@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/json.hpp"
 
@@ -80,7 +81,7 @@ struct NumberRule {
   }
   /// "> 0 s", "in [0.001, 1]", "nm" (no bounds), "" (neither bounds nor unit).
   std::string constraint() const {
-    using fabtwin::detail::describe;
+    using fabtwin::describe;
     const bool low = above || at_least, high = below || at_most;
     std::string text;
     if (low && high)
@@ -403,7 +404,7 @@ class Cli {
 
   template <class Value>
   static std::string describe(const Value& value) {
-    return fabtwin::detail::describe(value);
+    return fabtwin::describe(value);
   }
   static std::string describe(const std::string& value) { return value; }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/layout/geometry.hpp"
 #include "fabtwin/layout/shapes.hpp"
@@ -60,8 +61,8 @@ inline bool fits(const Pattern& p, double field_nm) {
 inline fabtwin::layout::PolygonSet draw_pattern(const Pattern& p, double field_nm) {
   using namespace fabtwin;
   if (!fits(p, field_nm))
-    throw invalid_argument("examples::draw_pattern: field_nm = " + detail::describe(field_nm) +
-                           "; expected a whole number of pattern periods of " + detail::describe(p.period) +
+    throw invalid_argument("examples::draw_pattern: field_nm = " + fabtwin::describe(field_nm) +
+                           "; expected a whole number of pattern periods of " + fabtwin::describe(p.period) +
                            " nm");
   const double repeats = field_nm / p.period;
   layout::PolygonSet set;

@@ -1,6 +1,7 @@
 #pragma once
-// The foundation: configuration, errors, complex numbers, grids, memory spaces, views and fields.
+// The foundation: configuration, errors and argument checks, complex numbers, grids, memory spaces, views and fields.
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"

@@ -49,7 +49,7 @@ TEMPLATE_TEST_CASE("Host FFTs give the same bits on 1 to 4 threads", "[fft][host
                                   fft::Shape{253, 253, 1, 3}, fft::Shape{100, 100, 1, 1}, fft::Shape{64, 48, 10, 2},
                                   fft::Shape{65536, 1, 1, 1}})
     for (const fft::Kind kind : {fft::Kind::c2c, fft::Kind::r2c}) {
-      INFO(::fabtwin::detail::describe(kind) << " " << ::fabtwin::detail::describe(shape));
+      INFO(::fabtwin::describe(kind) << " " << ::fabtwin::describe(shape));
       const auto one = transforms<T>(1, kind, shape);
       for (int threads : {2, 3, 4}) {
         INFO(threads << " threads");

@@ -1,10 +1,10 @@
 #pragma once
 // The exceptions fabtwin throws. Every message names the place, the argument, the value it got and
-// what was expected, so that a fab tool can show it to its user unchanged.
+// what was expected, so that a fab tool can show it to its user unchanged (core/check.hpp builds
+// such messages for argument checks).
 
 #include <cstdio>
 #include <new>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -49,30 +49,6 @@ class out_of_memory : public backend_error {
 };
 
 namespace detail {
-
-template <class Value>
-std::string describe(const Value& value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
-/// "fabtwin::Grid: argument 'nx' = 0; expected a positive size"
-template <class Value>
-std::string argument_message(std::string_view where, std::string_view argument, const Value& value,
-                             std::string_view expected) {
-  std::string message = "fabtwin::";
-  message.append(where).append(": argument '").append(argument).append("' = ");
-  message.append(describe(value)).append("; expected ").append(expected);
-  return message;
-}
-
-/// Throws `Error` (an invalid_argument by default) unless `ok` holds.
-template <class Error = invalid_argument, class Value>
-void require(bool ok, std::string_view where, std::string_view argument, const Value& value,
-             std::string_view expected) {
-  if (!ok) throw Error(argument_message(where, argument, value, expected));
-}
 
 /// "fabtwin::optics::tcc_factor: out of memory: 5368709120 bytes (5.0 GiB) asked for the TCC
 /// factor (2000 frequencies x 167772 source points), a size set by period_nm = 2048 and source_step

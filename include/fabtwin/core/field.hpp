@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/core/space.hpp"
@@ -24,9 +25,9 @@ class Field {
 
   /// `batch` fields of `grid`, zero-filled.
   explicit Field(const Grid& grid, index_t batch = 1) : grid_(grid), batch_(batch) {
-    detail::require(batch > 0, "Field", "batch", batch, "a positive number of batch members");
+    require(batch > 0, "Field", "batch", batch, "a positive number of batch members");
     index_t bytes = 0;
-    detail::require<out_of_memory>(
+    require<out_of_memory>(
         !__builtin_mul_overflow(grid.size(), batch, &bytes) &&
             !__builtin_mul_overflow(bytes, index_t(sizeof(T)), &bytes),
         "Field", "grid.size() * batch", double(grid.size()) * double(batch),
@@ -70,7 +71,7 @@ class Field {
 template <class T, class To, class From>
 void copy(View<const T, From> source, View<T, To> destination) {
   if (!source.same_extents(destination))
-    throw shape_mismatch(detail::argument_message(
+    throw shape_mismatch(argument_message(
         "copy", "destination",
         detail::describe_extents(destination),
         "the extents of the source, " + detail::describe_extents(source)));
@@ -95,9 +96,9 @@ Field<T, To> to(const Field<T, From>& source) {
 /// A host field holding `values` (grid.size() * batch of them).
 template <class T>
 Field<T, Host> make_host_field(const Grid& grid, const std::vector<T>& values, index_t batch = 1) {
-  detail::require(static_cast<index_t>(values.size()) == grid.size() * batch, "make_host_field",
+  require(static_cast<index_t>(values.size()) == grid.size() * batch, "make_host_field",
                   "values.size()", values.size(),
-                  "grid.size() * batch = " + std::to_string(grid.size() * batch) + " samples");
+                  [&] { return "grid.size() * batch = " + std::to_string(grid.size() * batch) + " samples"; });
   Field<T, Host> field(grid, batch);
   std::copy(values.begin(), values.end(), field.data());
   return field;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 
 namespace fabtwin {
@@ -72,17 +73,17 @@ class Grid {
       : rank_(rank), n_(n), pitch_(pitch), origin_(origin) {
     static constexpr const char* names[] = {"nx", "ny", "nz"};
     for (int axis = 0; axis < rank; ++axis)
-      ::fabtwin::detail::require(n[axis] > 0, "Grid", names[axis], n[axis], "a positive number of samples");
+      require(n[axis] > 0, "Grid", names[axis], n[axis], "a positive number of samples");
     index_t samples = 1;
     for (int axis = 0; axis < 3; ++axis)
-      ::fabtwin::detail::require(!__builtin_mul_overflow(samples, n[axis], &samples), "Grid",
-                                 "nx*ny*nz", describe_extents(n), "a sample count below 2^63");
+      require(!__builtin_mul_overflow(samples, n[axis], &samples), "Grid",
+                                 "nx*ny*nz", [&] { return describe_extents(n); }, "a sample count below 2^63");
     const double pitches[] = {pitch.x, pitch.y, pitch.z};
     static constexpr const char* pitch_names[] = {"pitch.x", "pitch.y", "pitch.z"};
     for (int axis = 0; axis < rank; ++axis)
-      ::fabtwin::detail::require(std::isfinite(pitches[axis]) && pitches[axis] > 0, "Grid", pitch_names[axis],
+      require(std::isfinite(pitches[axis]) && pitches[axis] > 0, "Grid", pitch_names[axis],
                       pitches[axis], "a positive, finite pitch in nm");
-    ::fabtwin::detail::require(std::isfinite(origin.x) && std::isfinite(origin.y) && std::isfinite(origin.z),
+    require(std::isfinite(origin.x) && std::isfinite(origin.y) && std::isfinite(origin.z),
                     "Grid", "origin", origin, "finite coordinates in nm");
   }
 
@@ -96,12 +97,12 @@ class Grid {
   Vec3 origin_;
 };
 
-/// Throws shape_mismatch naming `argument` unless `actual` has the shape of `expected`.
-inline void require_same_shape(const Grid& expected, const Grid& actual, std::string_view where,
-                               std::string_view argument) {
-  if (!expected.same_shape(actual))
-    throw shape_mismatch(detail::argument_message(where, argument, actual,
-                                                  "a grid of " + detail::describe(expected)));
+/// Throws shape_mismatch naming `argument` (a message part, core/check.hpp) unless `actual` has the
+/// shape of `expected`.
+template <message_part Argument>
+void require_same_shape(const Grid& expected, const Grid& actual, std::string_view where, const Argument& argument) {
+  require<shape_mismatch>(expected.same_shape(actual), where, argument, actual,
+                          [&] { return "a grid of " + ::fabtwin::describe(expected); });
 }
 
 }  // namespace fabtwin

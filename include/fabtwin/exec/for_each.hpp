@@ -8,6 +8,7 @@
 
 #include <type_traits>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/range.hpp"
@@ -128,7 +129,7 @@ void for_each(Context<Cuda>& ctx, Range3 range, F f) {
 template <class Space, class In, class Out, class F>
 void transform(Context<Space>& ctx, View<In, Space> in, View<Out, Space> out, F f) {
   if (!in.same_extents(out))
-    throw shape_mismatch(detail::argument_message("transform", "out.size()", out.size(),
+    throw shape_mismatch(argument_message("transform", "out.size()", out.size(),
                                                   "the extents of 'in' (" +
                                                       std::to_string(in.size()) + " samples)"));
   for_each(ctx, Range1{in.size()},

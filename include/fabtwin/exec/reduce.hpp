@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/complex.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -90,7 +91,7 @@ struct ProductAt {
 /// combine(init, combine over i in [0, n) of map(i)); `combine` must be associative.
 template <class T, class Combine, class Map>
 T transform_reduce(Context<Host>& ctx, index_t n, T init, Combine combine, Map map) {
-  detail::require(n >= 0, "transform_reduce", "n", n, "a non-negative count");
+  require(n >= 0, "transform_reduce", "n", n, "a non-negative count");
   if (n == 0) return init;
   constexpr index_t lanes = 8;
   const index_t chunks = (n + host_reduce_chunk - 1) / host_reduce_chunk;
@@ -119,7 +120,7 @@ T transform_reduce(Context<Host>& ctx, index_t n, T init, Combine combine, Map m
 #if FABTWIN_HAS_CUDA
 template <class T, class Combine, class Map>
 T transform_reduce(Context<Cuda>& ctx, index_t n, T init, Combine combine, Map map) {
-  detail::require(n >= 0, "transform_reduce", "n", n, "a non-negative count");
+  require(n >= 0, "transform_reduce", "n", n, "a non-negative count");
   if (n == 0) return init;
   ctx.activate();
   return thrust::transform_reduce(thrust::cuda::par.on(ctx.stream()),
@@ -141,7 +142,7 @@ template <class Space, class T>
 std::remove_cv_t<T> max(Context<Space>& ctx, View<T, Space> values) {
   using Value = std::remove_cv_t<T>;
   static_assert(Real<Value>, "fabtwin::max needs real samples: complex numbers have no order");
-  detail::require(values.size() > 0, "max", "values.size()", values.size(), "at least one sample");
+  require(values.size() > 0, "max", "values.size()", values.size(), "at least one sample");
   return transform_reduce(ctx, values.size(), -std::numeric_limits<Value>::infinity(),
                           reduce_op::Max{}, detail::ReadAt<View<T, Space>>{values});
 }
@@ -151,7 +152,7 @@ template <class Space, class T>
 std::remove_cv_t<T> min(Context<Space>& ctx, View<T, Space> values) {
   using Value = std::remove_cv_t<T>;
   static_assert(Real<Value>, "fabtwin::min needs real samples: complex numbers have no order");
-  detail::require(values.size() > 0, "min", "values.size()", values.size(), "at least one sample");
+  require(values.size() > 0, "min", "values.size()", values.size(), "at least one sample");
   return transform_reduce(ctx, values.size(), std::numeric_limits<Value>::infinity(),
                           reduce_op::Min{}, detail::ReadAt<View<T, Space>>{values});
 }
@@ -162,7 +163,7 @@ std::remove_cv_t<A> dot(Context<Space>& ctx, View<A, Space> a, View<B, Space> b)
   static_assert(std::is_same_v<std::remove_cv_t<A>, std::remove_cv_t<B>>,
                 "fabtwin::dot needs two views of the same sample type");
   if (!a.same_extents(b))
-    throw shape_mismatch(detail::argument_message("dot", "b.size()", b.size(),
+    throw shape_mismatch(argument_message("dot", "b.size()", b.size(),
                                                   "the extents of 'a' (" + std::to_string(a.size()) +
                                                       " samples)"));
   return transform_reduce(ctx, a.size(), std::remove_cv_t<A>{}, reduce_op::Plus{},

@@ -8,6 +8,7 @@
 #include <map>
 #include <utility>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/space.hpp"
 #include "fabtwin/core/view.hpp"
 
@@ -45,9 +46,9 @@ class ScratchBlock {
   template <class T>
   View<T, Space> view(index_t nx, index_t ny = 1, index_t nz = 1, index_t batch = 1) const {
     const index_t samples = nx * ny * nz * batch;
-    detail::require(samples >= 0 && sizeof(T) * static_cast<std::size_t>(samples) <= bytes_,
+    require(samples >= 0 && sizeof(T) * static_cast<std::size_t>(samples) <= bytes_,
                     "ScratchBlock::view", "nx*ny*nz*batch", samples,
-                    "at most " + std::to_string(bytes_ / sizeof(T)) + " samples of this block");
+                    [&] { return "at most " + std::to_string(bytes_ / sizeof(T)) + " samples of this block"; });
     return View<T, Space>(static_cast<T*>(data_), nx, ny, nz, batch);
   }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/space.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/fft/plan_fwd.hpp"
@@ -44,7 +45,7 @@ class Plan<T, Cuda> {
   Plan(Context<Cuda>& ctx, Kind kind, Shape shape)
       : kind_(kind), shape_(shape), device_(ctx.device()), stream_(ctx.stream()) {
     shape.validate("fft::Plan<Cuda>");
-    ::fabtwin::detail::require(shape.size() <= (index_t{1} << 31) - 1, "fft::Plan<Cuda>",
+    require(shape.size() <= (index_t{1} << 31) - 1, "fft::Plan<Cuda>",
                                "nx*ny*nz", shape.size(), "at most 2^31-1 samples per transform");
   }
   Plan(Plan&& other) noexcept

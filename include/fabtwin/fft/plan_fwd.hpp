@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fabtwin/core/complex.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/fft/shape.hpp"
 
@@ -25,7 +26,7 @@ void require_extents(const View& view, index_t nx, index_t ny, index_t nz, index
     return std::to_string(x) + "x" + std::to_string(y) + "x" + std::to_string(z) + " batch " +
            std::to_string(b);
   };
-  throw shape_mismatch(::fabtwin::detail::argument_message(
+  throw shape_mismatch(argument_message(
       where, argument, extents(view.nx(), view.ny(), view.nz(), view.batch()),
       "the plan's extents " + extents(nx, ny, nz, batch)));
 }
@@ -45,7 +46,7 @@ void require_half_spectrum_extents(const View& view, const Shape& shape, const c
 }
 
 inline void require_kind(Kind actual, Kind needed, const char* where) {
-  ::fabtwin::detail::require(actual == needed, where, "plan kind", actual,
+  require(actual == needed, where, "plan kind", actual,
                              needed == Kind::c2c ? "a c2c plan for complex input and output"
                                                  : "an r2c plan for real data and a half spectrum");
 }

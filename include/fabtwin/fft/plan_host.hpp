@@ -12,6 +12,7 @@
 #include <mutex>
 #include <utility>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/space.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/fft/fftw.hpp"
@@ -29,7 +30,7 @@ class Plan<T, Host> {
   Plan(Context<Host>& ctx, Kind kind, Shape shape)
       : kind_(kind), shape_(shape), threads_(ctx.threads()), flags_(planner_flags(ctx)) {
     shape.validate("fft::Plan<Host>");
-    ::fabtwin::detail::require(shape.size() <= std::numeric_limits<int>::max(), "fft::Plan<Host>",
+    require(shape.size() <= std::numeric_limits<int>::max(), "fft::Plan<Host>",
                                "nx*ny*nz", shape.size(), "at most 2^31-1 samples per transform");
     detail::fftw_init_threads_once<T>();
   }
@@ -105,7 +106,7 @@ class Plan<T, Host> {
     return Api::alignment_of(in) == 0 && Api::alignment_of(out) == 0;
   }
   static void require_distinct(const void* in, const void* out, const char* where) {
-    ::fabtwin::detail::require(in != out, where, "out", "the same array as 'in'",
+    require(in != out, where, "out", "the same array as 'in'",
                                "a separate array (in-place r2c/c2r is not supported)");
   }
 
@@ -164,8 +165,8 @@ class Plan<T, Host> {
                            real_size, flags);
     if (!plan)
       throw backend_error("fabtwin::fft::Plan<Host>: FFTW could not plan a " +
-                          ::fabtwin::detail::describe(kind_) + " transform of " +
-                          ::fabtwin::detail::describe(shape_));
+                          ::fabtwin::describe(kind_) + " transform of " +
+                          ::fabtwin::describe(shape_));
     return plan;
   }
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/view.hpp"
 
 namespace fabtwin::fft {
@@ -47,7 +47,7 @@ struct Shape {
     const index_t extents[] = {nx, ny, nz, batch};
     static constexpr const char* names[] = {"nx", "ny", "nz", "batch"};
     for (int axis = 0; axis < 4; ++axis)
-      ::fabtwin::detail::require(extents[axis] > 0 && extents[axis] <= index_t{1} << 30, where, names[axis],
+      require(extents[axis] > 0 && extents[axis] <= index_t{1} << 30, where, names[axis],
                       extents[axis], "a positive extent below 2^30");
   }
 };

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
 
@@ -43,7 +44,7 @@ class Value {
   template <std::integral I>
   requires(!std::same_as<I, bool> && !std::same_as<I, char>) Value(I value) : kind_(Kind::number) {
     if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t))
-      ::fabtwin::detail::require(value <= I(std::numeric_limits<std::int64_t>::max()),
+      require(value <= I(std::numeric_limits<std::int64_t>::max()),
                                  "io::json::Value", "value", value, "an integer below 2^63");
     text_ = std::to_string(value);
   }
@@ -93,7 +94,7 @@ class Value {
 
   template <class Real>
   static std::string format_real(Real value) {
-    ::fabtwin::detail::require(std::isfinite(value), "io::json::Value", "value", value,
+    require(std::isfinite(value), "io::json::Value", "value", value,
                                "a finite number (JSON has no NaN or infinity)");
     char buffer[64];
     const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
@@ -126,8 +127,8 @@ class Value {
       }
       if (valid && length == 3) valid = code >= 0x800 && (code < 0xD800 || code > 0xDFFF);
       if (valid && length == 4) valid = code >= 0x10000 && code <= 0x10FFFF;
-      ::fabtwin::detail::require(valid, "io::json::Value", "string",
-                                 "bytes invalid at offset " + std::to_string(i),
+      require(valid, "io::json::Value", "string",
+                                 [&] { return "bytes invalid at offset " + std::to_string(i); },
                                  "UTF-8 text (RFC 8259 section 8.1)");
       i += length;
     }
@@ -138,7 +139,7 @@ class Value {
     static constexpr const char* names[] = {"null",   "boolean", "number",
                                             "string", "array",   "object"};
     if (kind_ != kind)
-      throw invalid_argument(::fabtwin::detail::argument_message(
+      throw invalid_argument(argument_message(
           "io::json::Value::" + std::string(where), "this",
           std::string("a JSON ") + names[int(kind_)],
           std::string("a JSON ") + names[int(kind)] + " or null"));

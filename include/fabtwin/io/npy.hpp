@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "fabtwin/core/complex.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/io/detail/file.hpp"
@@ -68,16 +69,16 @@ template <class T>
 void write_npy(const std::string& path, const T* data, const std::vector<index_t>& shape) {
   // NumPy arrays have at most 64 axes (NPY_MAXDIMS), which also keeps the header far below the
   // 65535 bytes a version 1.0 length field can describe.
-  ::fabtwin::detail::require(shape.size() <= 64, "io::write_npy", "shape.size()", shape.size(),
+  require(shape.size() <= 64, "io::write_npy", "shape.size()", shape.size(),
                              "at most 64 axes");
   index_t count = 1, bytes = 0;
   for (index_t extent : shape) {
-    ::fabtwin::detail::require(extent >= 0, "io::write_npy", "shape", extent,
+    require(extent >= 0, "io::write_npy", "shape", extent,
                                "non-negative extents");
-    ::fabtwin::detail::require(!__builtin_mul_overflow(count, extent, &count), "io::write_npy",
+    require(!__builtin_mul_overflow(count, extent, &count), "io::write_npy",
                                "shape", extent, "extents whose product fits in 64 bits");
   }
-  ::fabtwin::detail::require(!__builtin_mul_overflow(count, index_t(sizeof(T)), &bytes),
+  require(!__builtin_mul_overflow(count, index_t(sizeof(T)), &bytes),
                              "io::write_npy", "shape", count, "a sample count whose bytes fit in 64 bits");
   static_assert(std::endian::native == std::endian::little,
                 "fabtwin::io::write_npy writes the host's bytes as little-endian samples");
@@ -331,10 +332,10 @@ Field<T, Host> read_npy_field(const std::string& path, const Grid& grid) {
       for (std::size_t i = 0; i < s.size(); ++i) text += (i ? ", " : "") + std::to_string(s[i]);
       return text + ")";
     };
-    throw shape_mismatch(::fabtwin::detail::argument_message(
+    throw shape_mismatch(argument_message(
         "io::read_npy_field", "shape of '" + path + "'", tuple(shape),
         tuple(spatial) + ", or that with a leading batch axis, for a grid of " +
-            ::fabtwin::detail::describe(grid)));
+            ::fabtwin::describe(grid)));
   }
   return make_host_field(grid, array.data, batched ? shape[0] : 1);
 }

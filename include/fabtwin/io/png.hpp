@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -62,8 +63,8 @@ struct Image {
   /// A `columns` x `rows` image filled with `background`.
   Image(index_t columns, index_t rows, PixelFormat pixel_format, Color background = {255, 255, 255})
       : width(columns), height(rows), format(pixel_format) {
-    ::fabtwin::detail::require(width > 0 && height > 0, "io::Image", "width x height",
-                               std::to_string(width) + "x" + std::to_string(height),
+    require(width > 0 && height > 0, "io::Image", "width x height",
+                               [&] { return std::to_string(width) + "x" + std::to_string(height); },
                                "a positive size");
     pixels.resize(std::size_t(width * height * channels()));
     for (index_t row = 0; row < height; ++row)
@@ -92,17 +93,17 @@ struct Image {
 /// The PNG file (all bytes) holding `image`.
 inline std::string encode_png(const Image& image) {
   constexpr index_t png_max_dimension = 0x7FFFFFFF;  // IHDR stores width and height in 31 bits
-  ::fabtwin::detail::require(image.width > 0 && image.height > 0 &&
+  require(image.width > 0 && image.height > 0 &&
                                  image.width <= png_max_dimension &&
                                  image.height <= png_max_dimension,
                              "io::encode_png", "image.width x image.height",
-                             std::to_string(image.width) + "x" + std::to_string(image.height),
+                             [&] { return std::to_string(image.width) + "x" + std::to_string(image.height); },
                              "a non-empty image of at most 2^31 - 1 pixels a side");
   const auto row_bytes = std::size_t(image.width * image.channels());
-  ::fabtwin::detail::require(image.pixels.size() == row_bytes * std::size_t(image.height),
+  require(image.pixels.size() == row_bytes * std::size_t(image.height),
                              "io::encode_png", "image.pixels.size()", image.pixels.size(),
-                             "width * height * channels = " +
-                                 std::to_string(row_bytes * std::size_t(image.height)) + " bytes");
+                             [&] { return "width * height * channels = " +
+                                 std::to_string(row_bytes * std::size_t(image.height)) + " bytes"; });
 
   std::string png("\x89PNG\r\n\x1a\n", 8);
   // Chunk: length, type, data, CRC-32 over type and data.
@@ -171,7 +172,7 @@ inline index_t text_width(std::string_view text, index_t scale = 1) {
 /// block. Pixels beyond the image are left out; characters outside printable ASCII are drawn '?'.
 inline void draw_text(Image& image, index_t left, index_t top, std::string_view text, Color color,
                       index_t scale = 1) {
-  ::fabtwin::detail::require(scale >= 1, "io::draw_text", "scale", scale, "a positive integer");
+  require(scale >= 1, "io::draw_text", "scale", scale, "a positive integer");
   detail::rasterize_text(text, left, top, scale, [&](index_t col, index_t row) {
     if (col >= 0 && col < image.width && row >= 0 && row < image.height) image.set(col, row, color);
   });
@@ -184,7 +185,7 @@ inline void draw_text(Image& image, index_t left, index_t top, std::string_view 
 ///   otherwise            d.dde<exponent>:   "-1.5e-3", "2.25e-5", "1e12"
 /// and 0 as "0". Rounding the decimal form rather than the binary value keeps 0.2375 at "0.238".
 inline std::string tick_label(double value) {
-  ::fabtwin::detail::require(std::isfinite(value), "io::tick_label", "value", value,
+  require(std::isfinite(value), "io::tick_label", "value", value,
                              "a finite value");
   if (value == 0) return "0";
   char buffer[32];  // "d.ddddde-ddd": at most 17 significant digits and a 3-digit exponent
@@ -268,7 +269,7 @@ struct LengthBar {
 /// of the width (so between a tenth and a quarter of it), labelled in nm below 1 um, in um below
 /// 1 mm, else in mm.
 inline LengthBar choose_length_bar(double width_nm) {
-  ::fabtwin::detail::require(std::isfinite(width_nm) && width_nm > 0, "io::choose_length_bar",
+  require(std::isfinite(width_nm) && width_nm > 0, "io::choose_length_bar",
                              "width_nm", width_nm, "a positive finite width in nm");
   const double quarter = width_nm / 4;
   int decade = int(std::floor(std::log10(quarter)));  // 10^decade <= quarter < 10^(decade + 1)
@@ -337,16 +338,16 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
                 "fabtwin::io::render_field draws real fields (take abs or real part first)");
   const Grid& grid = field.grid();
   const index_t planes = field.batch() * grid.nz();
-  ::fabtwin::detail::require(
+  require(
       options.plane >= 0 && options.plane < planes, "io::render_field", "options.plane",
-      options.plane, "a plane index in [0, batch * nz) = [0, " + std::to_string(planes) + ")");
-  ::fabtwin::detail::require(options.magnify >= 1 && options.magnify <= 64, "io::render_field",
+      options.plane, [&] { return "a plane index in [0, batch * nz) = [0, " + std::to_string(planes) + ")"; });
+  require(options.magnify >= 1 && options.magnify <= 64, "io::render_field",
                              "options.magnify", options.magnify, "an integer in [1, 64]");
-  ::fabtwin::detail::require(options.text_scale >= 0 && options.text_scale <= 16,
+  require(options.text_scale >= 0 && options.text_scale <= 16,
                              "io::render_field", "options.text_scale", options.text_scale,
                              "0 (automatic) or an integer in [1, 16]");
-  ::fabtwin::detail::require(options.value_label.empty() || options.scale_bar, "io::render_field",
-                             "options.value_label", "'" + options.value_label + "'",
+  require(options.value_label.empty() || options.scale_bar, "io::render_field",
+                             "options.value_label", [&] { return "'" + options.value_label + "'"; },
                              "an empty label unless options.scale_bar draws the scale it names");
   const index_t nx = grid.nx(), ny = grid.ny();
   std::vector<T> plane(std::size_t(nx * ny));  // only the drawn plane comes to the host
@@ -358,7 +359,7 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
     for (index_t i = 0; i < nx; ++i) {
       const double v = plane[j * nx + i];
       if (std::isnan(v))
-        throw invalid_argument(::fabtwin::detail::argument_message(
+        throw invalid_argument(argument_message(
             "io::render_field", "field",
             "NaN at sample (i, j) = (" + std::to_string(i) + ", " + std::to_string(j) +
                 ") of plane " + std::to_string(options.plane),
@@ -369,14 +370,14 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
   if (options.range) {
     lo = options.range->min;
     hi = options.range->max;
-    ::fabtwin::detail::require(
+    require(
         std::isfinite(lo) && std::isfinite(hi) && hi > lo, "io::render_field", "options.range",
-        "[" + ::fabtwin::detail::describe(lo) + ", " + ::fabtwin::detail::describe(hi) + "]",
+        [&] { return "[" + ::fabtwin::describe(lo) + ", " + ::fabtwin::describe(hi) + "]"; },
         "finite bounds with max > min");
   } else {
-    ::fabtwin::detail::require(std::isfinite(lo) && std::isfinite(hi), "io::render_field", "field",
-                               "values in [" + ::fabtwin::detail::describe(lo) + ", " +
-                                   ::fabtwin::detail::describe(hi) + "]",
+    require(std::isfinite(lo) && std::isfinite(hi), "io::render_field", "field",
+                               [&] { return "values in [" + ::fabtwin::describe(lo) + ", " +
+                                   ::fabtwin::describe(hi) + "]"; },
                                "finite values, or an explicit options.range");
   }
   const double scale = hi > lo ? 1.0 / (hi - lo) : 0.0;
@@ -488,15 +489,15 @@ void draw_polyline(Image& image, const Grid& grid, const Points& points, Color c
                    bool closed = true) {
   const FieldArea& area = image.field_area;
   const index_t columns = grid.nx() * area.magnify, rows = grid.ny() * area.magnify;
-  ::fabtwin::detail::require<shape_mismatch>(
+  require<shape_mismatch>(
       area.left >= 0 && area.top >= 0 && area.magnify >= 1 &&
           area.left + columns <= image.width && area.top + rows <= image.height,
       "io::draw_polyline", "image",
-      std::to_string(image.width) + "x" + std::to_string(image.height) +
+      [&] { return std::to_string(image.width) + "x" + std::to_string(image.height) +
           " with its field area at (" + std::to_string(area.left) + ", " +
-          std::to_string(area.top) + "), magnify " + std::to_string(area.magnify),
-      "an image holding the grid's " + std::to_string(grid.nx()) + "x" +
-          std::to_string(grid.ny()) + " samples in its field area");
+          std::to_string(area.top) + "), magnify " + std::to_string(area.magnify); },
+      [&] { return "an image holding the grid's " + std::to_string(grid.nx()) + "x" +
+          std::to_string(grid.ny()) + " samples in its field area"; });
   struct Pixel {
     double u, v;
   };
@@ -510,9 +511,9 @@ void draw_polyline(Image& image, const Grid& grid, const Points& points, Color c
     const Pixel p{(u + 0.5) * m - 0.5, (v + 0.5) * m - 0.5};
     if (!std::isfinite(p.u) || !std::isfinite(p.v)) {  // the message is built only when needed
       std::string where = "(";
-      where.append(::fabtwin::detail::describe(x)).append(", ");
-      where.append(::fabtwin::detail::describe(y)).append(")");
-      throw invalid_argument(::fabtwin::detail::argument_message(
+      where.append(::fabtwin::describe(x)).append(", ");
+      where.append(::fabtwin::describe(y)).append(")");
+      throw invalid_argument(argument_message(
           "io::draw_polyline", "point", where, "finite coordinates in nm"));
     }
     path.push_back(p);

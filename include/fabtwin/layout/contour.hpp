@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -165,11 +166,11 @@ template <class T>
 std::vector<Contour> extract_contours(View<T, Host> values, const Grid& grid, double threshold) {
   using Value = std::remove_const_t<T>;
   static_assert(std::is_arithmetic_v<Value>, "extract_contours needs real samples");
-  ::fabtwin::detail::require(grid.rank() == 2, "extract_contours", "grid", grid, "a 2D grid (rank 2)");
-  ::fabtwin::detail::require(std::isfinite(threshold), "extract_contours", "threshold", threshold,
+  require(grid.rank() == 2, "extract_contours", "grid", grid, "a 2D grid (rank 2)");
+  require(std::isfinite(threshold), "extract_contours", "threshold", threshold,
                              "a finite level");
   if (values.nx() != grid.nx() || values.ny() != grid.ny() || values.nz() != 1 || values.batch() != 1)
-    throw shape_mismatch(::fabtwin::detail::argument_message(
+    throw shape_mismatch(argument_message(
         "extract_contours", "values",
         ::fabtwin::detail::describe_extents(values),
         "one 2D image of the grid's " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()) +
@@ -177,7 +178,7 @@ std::vector<Contour> extract_contours(View<T, Host> values, const Grid& grid, do
   for (index_t j = 0; j < grid.ny(); ++j)
     for (index_t i = 0; i < grid.nx(); ++i)
       if (!std::isfinite(double(values(i, j))))  // the message is built only for the culprit
-        throw invalid_argument(::fabtwin::detail::argument_message(
+        throw invalid_argument(argument_message(
             "extract_contours", "values(" + std::to_string(i) + ", " + std::to_string(j) + ")",
             values(i, j), "finite samples"));
   return detail::MarchingSquares<Value>(View<const Value, Host>(values), grid, threshold).trace();

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/layout/contour.hpp"
 #include "fabtwin/layout/geometry.hpp"
 
@@ -65,10 +65,10 @@ inline std::vector<Point> rounded_ring(const Contour& contour, double unit_nm, s
   std::vector<Point> ring;
   for (const ContourPoint& q : contour.points) {
     const double x = std::round(q.x / unit_nm), y = std::round(q.y / unit_nm);
-    ::fabtwin::detail::require(
+    require(
         std::fabs(x) <= double(max_coordinate) && std::fabs(y) <= double(max_coordinate), "to_polygon_set",
-        "contours[" + std::to_string(index) + "] point",
-        "(" + std::to_string(q.x) + ", " + std::to_string(q.y) + ") nm",
+        [&] { return "contours[" + std::to_string(index) + "] point"; },
+        [&] { return "(" + std::to_string(q.x) + ", " + std::to_string(q.y) + ") nm"; },
         "coordinates within the signed 32-bit range of GDSII in units of unit_nm");
     ring.push_back({coord_t(x), coord_t(y)});
   }
@@ -172,7 +172,7 @@ inline bool splice_hole(std::vector<Point>& ring, const std::vector<Point>& hole
 /// (geometry.hpp) is the contoured region up to rounding. Throws invalid_argument for a
 /// non-positive or non-finite unit, or a point outside the GDSII coordinate range.
 inline PolygonSet to_polygon_set(const std::vector<Contour>& contours, double unit_nm) {
-  ::fabtwin::detail::require(std::isfinite(unit_nm) && unit_nm > 0, "to_polygon_set", "unit_nm", unit_nm,
+  require(std::isfinite(unit_nm) && unit_nm > 0, "to_polygon_set", "unit_nm", unit_nm,
                              "a positive, finite database unit in nm");
   std::vector<std::vector<Point>> outers, holes;
   std::vector<detail::contour_int128> outer_areas;

@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/layout/geometry.hpp"
 #include "fabtwin/layout/predicates.hpp"
@@ -332,7 +333,7 @@ class Library {
     if (tops.size() != 1) {
       std::string list;
       for (const std::string& t : tops) list += (list.empty() ? "" : ", ") + t;
-      throw invalid_argument(::fabtwin::detail::argument_message(
+      throw invalid_argument(argument_message(
           "layout::gdsii::Library::top_cell", "top cells", "{" + list + "}",
           "exactly one structure that no other references (pass the top cell's name)"));
     }
@@ -387,7 +388,7 @@ class Library {
   /// (bounding_box) on `layers`, naming both.
   PolygonSet read_window(const Box& window, const std::vector<LayerKey>& layers,
                          std::string_view top = {}, const FlattenLimits& limits = {}) const {
-    ::fabtwin::detail::require(!window.empty() && window.x0 < window.x1 && window.y0 < window.y1,
+    require(!window.empty() && window.x0 < window.x1 && window.y0 < window.y1,
                                "layout::gdsii::Library::read_window", "window", window,
                                "a box of positive area");
     return collect(layers, top, window, limits, "layout::gdsii::Library::read_window");
@@ -399,7 +400,7 @@ class Library {
   std::size_t require_structure(std::string_view name, std::string_view where) const {
     const std::optional<std::size_t> s = find(name);
     if (!s)
-      throw invalid_argument(::fabtwin::detail::argument_message(
+      throw invalid_argument(argument_message(
           where, "structure", std::string(name), "the name of a structure in the library"));
     return *s;
   }
@@ -414,11 +415,11 @@ class Library {
 
   /// The layers as a set; invalid_argument for an empty list or a layer that no structure holds.
   std::set<LayerKey> selection(const std::vector<LayerKey>& layers, std::string_view where) const {
-    ::fabtwin::detail::require(!layers.empty(), where, "layers", "{}",
+    require(!layers.empty(), where, "layers", "{}",
                                "at least one layer/datatype (Library::layers() lists them)");
     for (const LayerKey& key : layers)
       if (!std::binary_search(layers_.begin(), layers_.end(), key))
-        throw invalid_argument(::fabtwin::detail::argument_message(
+        throw invalid_argument(argument_message(
             where, "layer", key,
             "a layer/datatype that some structure holds: the library has " + describe_layers(layers_)));
     return {layers.begin(), layers.end()};
@@ -498,7 +499,7 @@ class Library {
       std::vector<LayerKey> held;
       for (const LayerKey& key : layers_)
         if (!(*structure_hulls({key}))[top].empty()) held.push_back(key);
-      throw invalid_argument(::fabtwin::detail::argument_message(
+      throw invalid_argument(argument_message(
           where, "layers", describe_layers(selected),
           "layers that top cell '" + structures_[top].name + "' holds once flattened: " +
               describe_layers(held)));
@@ -509,7 +510,7 @@ class Library {
       expected << "a window that meets the bounds " << box << " of top cell '" << structures_[top].name
                << "' on layers " << describe_layers(selected);
       throw invalid_argument(
-          ::fabtwin::detail::argument_message(where, "window", *window, expected.str()));
+          argument_message(where, "window", *window, expected.str()));
     }
   }
 
@@ -528,7 +529,7 @@ class Library {
     std::size_t visits = 0;
     auto visit = [&] {
       if (++visits > limits.max_visits)
-        throw invalid_argument(::fabtwin::detail::argument_message(
+        throw invalid_argument(argument_message(
             where, "limits.max_visits", limits.max_visits,
             "a limit above the instances plus polygons this hierarchy expands to"));
     };

@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/layout/gdsii_library.hpp"
@@ -222,7 +223,7 @@ class Parser {
       points.fail("point count", p.size(),
                   start.type == box ? "5 (a closed box)" : "at least 4 (a closed triangle)");
     if (!(p.front() == p.back()))
-      points.fail("last point", p.back(), "the first point " + ::fabtwin::detail::describe(p.front()) +
+      points.fail("last point", p.back(), "the first point " + ::fabtwin::describe(p.front()) +
                                               " repeated (a closed ring)");
     p.pop_back();
     Polygon polygon{std::move(p)};

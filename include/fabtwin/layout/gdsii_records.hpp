@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 
 namespace fabtwin::layout::gdsii {
@@ -102,14 +103,14 @@ inline double decode_real8(const unsigned char* bytes) {
 /// Throws invalid_argument for values that are not finite or beyond 16^63.
 inline std::array<unsigned char, 8> encode_real8(double value) {
   std::array<unsigned char, 8> bytes{};
-  ::fabtwin::detail::require(std::isfinite(value), "layout::gdsii::encode_real8", "value", value,
+  require(std::isfinite(value), "layout::gdsii::encode_real8", "value", value,
                              "a finite number");
   if (value == 0) return bytes;
   int binary_exponent = 0;
   const double f = std::frexp(std::fabs(value), &binary_exponent);  // |value| = f·2^e, f in [0.5, 1)
   // Choose 16^E with E = ceil(e / 4), so that f·2^(e − 4E) lies in [1/16, 1): a normalised fraction.
   const int e16 = binary_exponent > 0 ? (binary_exponent + 3) / 4 : -((-binary_exponent) / 4);
-  ::fabtwin::detail::require(e16 + 64 >= 0 && e16 + 64 <= 127, "layout::gdsii::encode_real8",
+  require(e16 + 64 >= 0 && e16 + 64 <= 127, "layout::gdsii::encode_real8",
                              "value", value, "a magnitude between 16^-65 and 16^63");
   const auto fraction = std::uint64_t(std::ldexp(f, 56 + binary_exponent - 4 * e16));
   bytes[0] = static_cast<unsigned char>((value < 0 ? 0x80 : 0) | (e16 + 64));

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/layout/gdsii_library.hpp"
 #include "fabtwin/layout/gdsii_records.hpp"
@@ -78,7 +78,7 @@ class RecordWriter {
 inline void require_name(std::string_view name, std::string_view argument) {
   bool ok = !name.empty() && name.size() <= 32;
   for (char c : name) ok = ok && c > ' ' && c < 127;
-  ::fabtwin::detail::require(ok, "layout::gdsii::serialize", argument, std::string(name),
+  require(ok, "layout::gdsii::serialize", argument, [&] { return std::string(name); },
                              "1 to 32 printable ASCII characters without spaces");
 }
 
@@ -89,14 +89,14 @@ inline std::string serialize(const PolygonSet& set, const WriteOptions& options 
   constexpr std::string_view where = "layout::gdsii::serialize";
   detail::require_name(options.library_name, "options.library_name");
   detail::require_name(options.structure_name, "options.structure_name");
-  ::fabtwin::detail::require(std::isfinite(set.unit_nm) && set.unit_nm > 0, where, "set.unit_nm",
+  require(std::isfinite(set.unit_nm) && set.unit_nm > 0, where, "set.unit_nm",
                              set.unit_nm, "a positive finite unit");
-  ::fabtwin::detail::require(std::isfinite(options.user_unit_m) && options.user_unit_m > 0, where,
+  require(std::isfinite(options.user_unit_m) && options.user_unit_m > 0, where,
                              "options.user_unit_m", options.user_unit_m, "a positive finite unit");
   for (std::size_t i = 0; i < set.polygons.size(); ++i) {
     const std::size_t n = set.polygons[i].points.size();
-    ::fabtwin::detail::require(n >= 3 && n <= max_boundary_vertices, where,
-                               "vertex count of polygon " + std::to_string(i), n,
+    require(n >= 3 && n <= max_boundary_vertices, where,
+                               [&] { return "vertex count of polygon " + std::to_string(i); }, n,
                                "3 to 8190 vertices (a GDSII XY record holds 8191 points; split "
                                "larger polygons first)");
     require_coordinates_in_range(set.polygons[i], where);

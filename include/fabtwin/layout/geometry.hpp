@@ -30,7 +30,7 @@
 #include <ostream>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 
 namespace fabtwin::layout {
 
@@ -118,7 +118,7 @@ inline void normalise_orientation(PolygonSet& set) {
 /// Throws invalid_argument naming `where` unless every coordinate is within ±max_coordinate.
 inline void require_coordinates_in_range(const Polygon& polygon, std::string_view where) {
   for (const Point& p : polygon.points)
-    detail::require(p.x >= -max_coordinate && p.x <= max_coordinate && p.y >= -max_coordinate &&
+    require(p.x >= -max_coordinate && p.x <= max_coordinate && p.y >= -max_coordinate &&
                         p.y <= max_coordinate,
                     where, "point", p, "coordinates within the signed 32-bit range of GDSII");
 }

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/layout/geometry.hpp"
@@ -50,9 +51,9 @@ inline Transform iccad2013_placement() { return Transform::translation(iccad2013
 /// [592, 1658]).
 inline PolygonSet place_on_iccad2013_canvas(const PolygonSet& clip) {
   constexpr std::string_view where = "layout::place_on_iccad2013_canvas";
-  ::fabtwin::detail::require(clip.unit_nm == 1.0, where, "clip.unit_nm", clip.unit_nm,
+  require(clip.unit_nm == 1.0, where, "clip.unit_nm", clip.unit_nm,
                              "1 (the canvas has 1 nm pixels)");
-  ::fabtwin::detail::require(!clip.polygons.empty(), where, "clip.polygons", "{} (no polygon)",
+  require(!clip.polygons.empty(), where, "clip.polygons", "{} (no polygon)",
                              "a clip with at least one polygon to place");
   const Box box = bounds(clip);
   // Placed bounds, computed before placing: Transform::apply would refuse a shift past 2^31 - 1.
@@ -64,7 +65,7 @@ inline PolygonSet place_on_iccad2013_canvas(const PolygonSet& clip) {
     std::ostringstream value;
     value << box << " (placed: " << placed
           << (placed.intersects(canvas) ? ", partly off the canvas)" : ", wholly off the canvas)");
-    throw invalid_argument(::fabtwin::detail::argument_message(
+    throw invalid_argument(argument_message(
         where, "clip bounds", value.str(),
         "a clip inside the 2048 x 2048 canvas [0, 2047] x [0, 2047] once shifted by (512, 512), "
         "i.e. clip coordinates in [-512, 1535]"));
@@ -128,7 +129,7 @@ class GlpParser {
     if (!levels_.count(std::string(level))) {
       std::string known;
       for (const std::string& l : levels_) known += (known.empty() ? "" : ", ") + l;
-      throw invalid_argument(::fabtwin::detail::argument_message(
+      throw invalid_argument(argument_message(
           "layout::parse_glp", "level", std::string(level),
           "a level the clip declares {" + known + "} (" + std::string(source_) + ")"));
     }

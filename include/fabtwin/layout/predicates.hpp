@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/layout/geometry.hpp"
 
@@ -103,7 +104,7 @@ inline std::string describe(const Crossing& crossing) {
 inline void require_simple(const Polygon& polygon, std::string_view where,
                            std::string_view polygon_name) {
   if (const std::optional<Crossing> crossing = find_self_intersection(polygon))
-    throw invalid_argument(::fabtwin::detail::argument_message(
+    throw invalid_argument(argument_message(
         where, polygon_name, describe(*crossing), "a polygon whose edges do not cross"));
 }
 

@@ -24,6 +24,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -133,9 +134,9 @@ Field<U, Space> upload(const std::vector<U>& values) {
 
 template <class T, class Space>
 void require_raster_target(const View<T, Space>& out, const Grid& grid, std::string_view where) {
-  ::fabtwin::detail::require(grid.rank() == 2, where, "grid", grid, "a 2D grid (rank 2)");
+  require(grid.rank() == 2, where, "grid", grid, "a 2D grid (rank 2)");
   if (out.nx() != grid.nx() || out.ny() != grid.ny() || out.nz() != 1 || out.batch() != 1)
-    throw shape_mismatch(::fabtwin::detail::argument_message(
+    throw shape_mismatch(argument_message(
         where, "out",
         ::fabtwin::detail::describe_extents(out),
         "one 2D image of the grid's " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()) +
@@ -214,7 +215,7 @@ void rasterize_area(Context<Space>& ctx, const PolygonSet& set, View<T, Space> o
 /// A new field of `grid` holding rasterize_area of `set`.
 template <class T, class Space>
 Field<T, Space> rasterize_area(Context<Space>& ctx, const PolygonSet& set, const Grid& grid) {
-  ::fabtwin::detail::require(grid.rank() == 2, "rasterize_area", "grid", grid, "a 2D grid (rank 2)");
+  require(grid.rank() == 2, "rasterize_area", "grid", grid, "a 2D grid (rank 2)");
   Field<T, Space> out(grid);
   rasterize_area(ctx, set, out.view(), grid);
   return out;
@@ -237,7 +238,7 @@ void rasterize_binary(Context<Space>& ctx, const PolygonSet& set, View<T, Space>
 /// A new field of `grid` holding rasterize_binary of `set`.
 template <class T, class Space>
 Field<T, Space> rasterize_binary(Context<Space>& ctx, const PolygonSet& set, const Grid& grid) {
-  ::fabtwin::detail::require(grid.rank() == 2, "rasterize_binary", "grid", grid, "a 2D grid (rank 2)");
+  require(grid.rank() == 2, "rasterize_binary", "grid", grid, "a 2D grid (rank 2)");
   Field<T, Space> out(grid);
   rasterize_binary(ctx, set, out.view(), grid);
   return out;

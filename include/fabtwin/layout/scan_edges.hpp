@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/layout/geometry.hpp"
 
@@ -25,12 +26,12 @@ struct ScanEdge {
 /// Throws invalid_argument naming `where` unless `set` can be rasterised: a positive, finite unit,
 /// rings of at least 3 points, coordinates within the GDSII range.
 inline void require_rasterizable(const PolygonSet& set, std::string_view where) {
-  ::fabtwin::detail::require(std::isfinite(set.unit_nm) && set.unit_nm > 0, where, "set.unit_nm",
+  require(std::isfinite(set.unit_nm) && set.unit_nm > 0, where, "set.unit_nm",
                              set.unit_nm, "a positive, finite database unit in nm");
   for (std::size_t k = 0; k < set.polygons.size(); ++k) {
     const Polygon& polygon = set.polygons[k];
     if (polygon.points.size() < 3)
-      throw invalid_argument(::fabtwin::detail::argument_message(
+      throw invalid_argument(argument_message(
           where, "set.polygons[" + std::to_string(k) + "].points.size()", polygon.points.size(),
           "a ring of at least 3 points"));
     require_coordinates_in_range(polygon, where);

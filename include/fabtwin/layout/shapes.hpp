@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/layout/geometry.hpp"
 
@@ -28,7 +29,7 @@ namespace fabtwin::layout {
 
 /// The polygon of a closed box, counter-clockwise from (x0, y0).
 inline Polygon box_polygon(const Box& box) {
-  ::fabtwin::detail::require(!box.empty(), "layout::box_polygon", "box", box, "a non-empty box");
+  require(!box.empty(), "layout::box_polygon", "box", box, "a non-empty box");
   return Polygon{{{box.x0, box.y0}, {box.x1, box.y0}, {box.x1, box.y1}, {box.x0, box.y1}}};
 }
 
@@ -60,7 +61,7 @@ struct PathBuilder {
     if (!(std::fabs(x) < limit && std::fabs(y) < limit)) {
       std::ostringstream value;
       value << '(' << x << ", " << y << ')';
-      throw invalid_argument(::fabtwin::detail::argument_message(
+      throw invalid_argument(argument_message(
           "layout::path_polygons", "path", value.str(),
           "an outline within ±max_coordinate (2^31 - 1)"));
     }
@@ -85,16 +86,16 @@ struct PathBuilder {
 inline std::vector<Polygon> path_polygons(const Path& path,
                                           int round_segments = default_round_segments) {
   constexpr std::string_view where = "layout::path_polygons";
-  ::fabtwin::detail::require(path.width > 0 && path.width <= 2 * max_coordinate, where,
+  require(path.width > 0 && path.width <= 2 * max_coordinate, where,
                              "path.width", path.width,
                              "a width in [1, 2^32 - 2] (a path of zero width encloses no area)");
-  ::fabtwin::detail::require(round_segments >= 8 && round_segments % 4 == 0, where,
+  require(round_segments >= 8 && round_segments % 4 == 0, where,
                              "round_segments", round_segments, "a multiple of 4, at least 8");
   const int end = int(path.end);
-  ::fabtwin::detail::require(end == 0 || end == 1 || end == 2 || end == 4, where, "path.end", end,
+  require(end == 0 || end == 1 || end == 2 || end == 4, where, "path.end", end,
                              "a GDSII path type 0, 1, 2 or 4");
   for (const coord_t e : {path.begin_extension, path.end_extension})
-    ::fabtwin::detail::require(e >= -max_coordinate && e <= max_coordinate, where, "extension", e,
+    require(e >= -max_coordinate && e <= max_coordinate, where, "extension", e,
                                "an extension within ±max_coordinate");
   Polygon line{path.points};
   require_coordinates_in_range(line, where);
@@ -102,7 +103,7 @@ inline std::vector<Polygon> path_polygons(const Path& path,
   std::vector<Point> p;
   for (const Point& q : path.points)
     if (p.empty() || !(p.back() == q)) p.push_back(q);
-  ::fabtwin::detail::require(p.size() >= 2, where, "path.points", path.points.size(),
+  require(p.size() >= 2, where, "path.points", path.points.size(),
                              "at least two distinct points");
   detail::PathBuilder out;
   const double h = double(path.width) / 2;
@@ -121,9 +122,9 @@ inline std::vector<Polygon> path_polygons(const Path& path,
     finish = double(path.end_extension);
     // A negative extension shortens the end segment; past its other end the outline would turn
     // inside out.
-    ::fabtwin::detail::require(-begin <= length[0] && -finish <= length[m - 1], where,
-                               "extensions", std::to_string(path.begin_extension) + ", " +
-                                                 std::to_string(path.end_extension),
+    require(-begin <= length[0] && -finish <= length[m - 1], where,
+                               "extensions", [&] { return std::to_string(path.begin_extension) + ", " +
+                                                 std::to_string(path.end_extension); },
                                "negative extensions no longer than the end segments");
   }
   for (std::size_t i = 0; i < m; ++i) {

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/layout/geometry.hpp"
 
@@ -35,14 +36,14 @@ class Transform {
   Transform(bool mirror_x, double magnification, double angle_degrees,
             std::array<double, 2> translation = {0, 0})
       : mirror_(mirror_x), magnification_(magnification), translation_(translation) {
-    ::fabtwin::detail::require(std::isfinite(magnification) && magnification > 0, "layout::Transform",
+    require(std::isfinite(magnification) && magnification > 0, "layout::Transform",
                                "magnification", magnification, "a finite positive factor");
-    ::fabtwin::detail::require(std::isfinite(angle_degrees), "layout::Transform", "angle_degrees",
+    require(std::isfinite(angle_degrees), "layout::Transform", "angle_degrees",
                                angle_degrees, "a finite angle");
-    ::fabtwin::detail::require(
+    require(
         std::isfinite(translation[0]) && std::isfinite(translation[1]) &&
             std::fabs(translation[0]) <= exact_limit && std::fabs(translation[1]) <= exact_limit,
-        "layout::Transform", "translation", describe_pair(translation),
+        "layout::Transform", "translation", [&] { return describe_pair(translation); },
         "finite components of magnitude at most 2^52 (exact integers in a double)");
     set_angle(angle_degrees);
   }
@@ -83,7 +84,7 @@ class Transform {
     const std::optional<Point> q = try_apply(p);
     if (!q) {
       const auto [x, y] = apply_unrounded(p);
-      throw invalid_argument(::fabtwin::detail::argument_message(
+      throw invalid_argument(argument_message(
           "layout::Transform::apply", "point", p,
           "a point mapped within ±max_coordinate (2^31 - 1), not to " + describe_pair({x, y})));
     }

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/core/view.hpp"
 #include "fabtwin/metrology/cut_line.hpp"
@@ -46,7 +46,7 @@ void add_edge_gradient(const BilinearSampler<T>& sampler, const Grid& grid, cons
   const double dv_da = (1 - fy) * (v10 - v00) + fy * (v11 - v01);
   const double dv_db = (1 - fx) * (v01 - v00) + fx * (v11 - v10);
   const double dv_ds = dv_da * dir.x / grid.pitch().x + dv_db * dir.y / grid.pitch().y;
-  ::fabtwin::detail::require(std::isfinite(dv_ds) && dv_ds != 0, "metrology::cd_gradient", "edge.point", edge.point,
+  require(std::isfinite(dv_ds) && dv_ds != 0, "metrology::cd_gradient", "edge.point", edge.point,
                              "a crossing where the image is not flat along the line");
   const index_t nx = grid.nx();
   const double scale = -sign / dv_ds;
@@ -65,7 +65,7 @@ template <class T>
 std::vector<SampleWeight> cd_gradient(View<T, Host> image, const Grid& grid, const CutLine& line, const CdResult& cd,
                                       index_t z = 0) {
   constexpr const char* where = "metrology::cd_gradient";
-  ::fabtwin::detail::require(cd.ok(), where, "cd.status", std::string(describe(cd.status)), "a measured CD (ok)");
+  require(cd.ok(), where, "cd.status", [&] { return std::string(describe(cd.status)); }, "a measured CD (ok)");
   using U = std::remove_cv_t<T>;
   const BilinearSampler<U> sampler(View<const U, Host>(image), grid, z, where);
   std::vector<SampleWeight> weights;

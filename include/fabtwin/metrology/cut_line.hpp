@@ -26,7 +26,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/core/view.hpp"
 #include "fabtwin/metrology/sampling.hpp"
@@ -104,11 +104,11 @@ inline std::vector<double> cell_breaks(double a0, double a1, double b0, double b
 }
 
 inline void require_line(const CutLine& line, std::string_view where) {
-  ::fabtwin::detail::require(std::isfinite(line.start.x) && std::isfinite(line.start.y), where,
+  require(std::isfinite(line.start.x) && std::isfinite(line.start.y), where,
                              "line.start", line.start, "finite coordinates in nm");
-  ::fabtwin::detail::require(std::isfinite(line.end.x) && std::isfinite(line.end.y), where,
+  require(std::isfinite(line.end.x) && std::isfinite(line.end.y), where,
                              "line.end", line.end, "finite coordinates in nm");
-  ::fabtwin::detail::require(line.length() > 0, where, "line.end", line.end,
+  require(line.length() > 0, where, "line.end", line.end,
                              "a point other than line.start (a cut line of positive length)");
 }
 
@@ -122,13 +122,13 @@ LineCrossings find_crossings(View<T, Host> image, const Grid& grid, const CutLin
                              double threshold, index_t z = 0) {
   constexpr const char* where = "metrology::find_crossings";
   detail::require_line(line, where);
-  ::fabtwin::detail::require(std::isfinite(threshold), where, "threshold", threshold,
+  require(std::isfinite(threshold), where, "threshold", threshold,
                              "a finite image level");
   using U = std::remove_cv_t<T>;
   const BilinearSampler<U> sampler(View<const U, Host>(image), grid, z, where);
-  ::fabtwin::detail::require(sampler.contains(line.start), where, "line.start", line.start,
+  require(sampler.contains(line.start), where, "line.start", line.start,
                              "a point inside the image's sample hull");
-  ::fabtwin::detail::require(sampler.contains(line.end), where, "line.end", line.end,
+  require(sampler.contains(line.end), where, "line.end", line.end,
                              "a point inside the image's sample hull");
 
   const double length = line.length();

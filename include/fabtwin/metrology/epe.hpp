@@ -41,6 +41,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -94,15 +95,15 @@ struct EpeReport {
 namespace detail {
 
 inline void require_rule(const EpeRule& rule, std::string_view where) {
-  ::fabtwin::detail::require(std::isfinite(rule.spacing_nm) && rule.spacing_nm > 0, where,
+  require(std::isfinite(rule.spacing_nm) && rule.spacing_nm > 0, where,
                              "rule.spacing_nm", rule.spacing_nm, "a positive site spacing in nm");
-  ::fabtwin::detail::require(std::isfinite(rule.short_edge_nm) && rule.short_edge_nm >= 0, where,
+  require(std::isfinite(rule.short_edge_nm) && rule.short_edge_nm >= 0, where,
                              "rule.short_edge_nm", rule.short_edge_nm,
                              "a non-negative edge length in nm");
-  ::fabtwin::detail::require(std::isfinite(rule.tolerance_nm) && rule.tolerance_nm > 0, where,
+  require(std::isfinite(rule.tolerance_nm) && rule.tolerance_nm > 0, where,
                              "rule.tolerance_nm", rule.tolerance_nm,
                              "a positive probe distance in nm");
-  ::fabtwin::detail::require(std::isfinite(rule.print_threshold), where, "rule.print_threshold",
+  require(std::isfinite(rule.print_threshold), where, "rule.print_threshold",
                              rule.print_threshold, "a finite level");
 }
 
@@ -169,7 +170,7 @@ struct ProbePrint {
 inline std::vector<EpeSite> epe_sites(const layout::PolygonSet& target, const EpeRule& rule = {}) {
   constexpr const char* where = "metrology::epe_sites";
   detail::require_rule(rule, where);
-  ::fabtwin::detail::require(std::isfinite(target.unit_nm) && target.unit_nm > 0, where,
+  require(std::isfinite(target.unit_nm) && target.unit_nm > 0, where,
                              "target.unit_nm", target.unit_nm, "a positive database unit in nm");
   layout::PolygonSet region = target;
   layout::normalise_orientation(region);
@@ -188,10 +189,10 @@ inline std::vector<EpeSite> epe_sites(const layout::PolygonSet& target, const Ep
     for (std::size_t k = 0; k < distinct.size(); ++k) {
       const layout::Point &a = pts[distinct[k]], &b = pts[distinct[(k + 1) % distinct.size()]];
       if (a.x != b.x && a.y != b.y)
-        throw invalid_argument(::fabtwin::detail::argument_message(
+        throw invalid_argument(argument_message(
             where, "target.polygons[" + std::to_string(p) + "]",
-            "an edge from " + ::fabtwin::detail::describe(a) + " to " +
-                ::fabtwin::detail::describe(b),
+            "an edge from " + ::fabtwin::describe(a) + " to " +
+                ::fabtwin::describe(b),
             "Manhattan polygons (horizontal and vertical edges only)"));
     }
     std::vector<std::size_t> corners;
@@ -234,10 +235,10 @@ EpeReport epe_check(Context<Space>& ctx, const layout::PolygonSet& target, View<
   static_assert(Real<U>, "epe_check reads a real print (float or double)");
   if (grid.rank() != 2 || print.nx() != grid.nx() || print.ny() != grid.ny() || print.nz() != 1 ||
       print.batch() != 1)
-    throw shape_mismatch(::fabtwin::detail::argument_message(
+    throw shape_mismatch(argument_message(
         where, "print",
         ::fabtwin::detail::describe_extents(print),
-        "one 2D field of the grid's shape, " + ::fabtwin::detail::describe(grid)));
+        "one 2D field of the grid's shape, " + ::fabtwin::describe(grid)));
   EpeReport report;
   const std::vector<EpeSite> sites = epe_sites(target, rule);
   if (sites.empty()) return report;
@@ -284,15 +285,15 @@ std::optional<double> measure_epe(View<T, Host> image, const Grid& grid, const E
                                   index_t z = 0) {
   constexpr const char* where = "metrology::measure_epe";
   using U = std::remove_cv_t<T>;
-  ::fabtwin::detail::require(std::isfinite(search_range_nm) && search_range_nm > 0, where,
+  require(std::isfinite(search_range_nm) && search_range_nm > 0, where,
                              "search_range_nm", search_range_nm, "a positive distance in nm");
-  ::fabtwin::detail::require(std::isfinite(site.position.x) && std::isfinite(site.position.y),
+  require(std::isfinite(site.position.x) && std::isfinite(site.position.y),
                              where, "site.position", site.position, "finite coordinates in nm");
   const double normal_length = norm(site.normal);
-  ::fabtwin::detail::require(std::isfinite(normal_length) && normal_length > 0, where,
+  require(std::isfinite(normal_length) && normal_length > 0, where,
                              "site.normal", site.normal, "a finite, non-zero direction");
   const BilinearSampler<U> sampler(View<const U, Host>(image), grid, z, where);
-  ::fabtwin::detail::require(sampler.contains(site.position), where, "site.position",
+  require(sampler.contains(site.position), where, "site.position",
                              site.position, "a point inside the image's sample hull");
   const Point2 n = (1.0 / normal_length) * site.normal;
   const double inward = std::fmin(search_range_nm, sampler.reach(site.position, -1.0 * n));

@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -53,7 +54,6 @@ namespace detail {
 /// visible part only, and one wholly off it as a perfect print with every EPE probe failing.
 inline void require_target_on_grid(const layout::PolygonSet& target_polygons, const Grid& grid,
                                    std::string_view where) {
-  using ::fabtwin::detail::require;
   require(!target_polygons.polygons.empty(), where, "target_polygons", "{} (no polygon)",
           "the target's polygons (at least one)");
   const layout::Box box = layout::bounds(target_polygons);
@@ -65,13 +65,13 @@ inline void require_target_on_grid(const layout::PolygonSet& target_polygons, co
   const double slack = 1e-9 * std::max(grid.pitch().x, grid.pitch().y);
   if (!(x0 >= lo.x - slack && y0 >= lo.y - slack && x1 <= hi.x + slack && y1 <= hi.y + slack)) {
     const bool overlaps = x1 >= lo.x && x0 <= hi.x && y1 >= lo.y && y0 <= hi.y;
-    throw invalid_argument(::fabtwin::detail::argument_message(
+    throw invalid_argument(argument_message(
         where, "target_polygons bounds",
-        ::fabtwin::detail::describe(box) + " units of " + ::fabtwin::detail::describe(unit) + " nm (" +
+        ::fabtwin::describe(box) + " units of " + ::fabtwin::describe(unit) + " nm (" +
             (overlaps ? "partly" : "wholly") + " off the grid)",
-        "polygons inside the grid's samples [" + ::fabtwin::detail::describe(lo.x) + ", " +
-            ::fabtwin::detail::describe(hi.x) + "] x [" + ::fabtwin::detail::describe(lo.y) + ", " +
-            ::fabtwin::detail::describe(hi.y) + "] nm (place a clip with "
+        "polygons inside the grid's samples [" + ::fabtwin::describe(lo.x) + ", " +
+            ::fabtwin::describe(hi.x) + "] x [" + ::fabtwin::describe(lo.y) + ", " +
+            ::fabtwin::describe(hi.y) + "] nm (place a clip with "
             "layout::place_on_iccad2013_canvas)"));
   }
 }
@@ -95,15 +95,14 @@ Iccad2013Score score_iccad2013(Context<Space>& ctx, const Field<T, Space>& inten
                                const layout::PolygonSet& target_polygons,
                                const Field<T, Space>& target) {
   constexpr const char* where = "metrology::score_iccad2013";
-  using ::fabtwin::detail::require;
   const Grid& grid = intensities.grid();
   require<shape_mismatch>(grid.rank() == 2 && intensities.batch() == 3, where, "intensities",
-                          ::fabtwin::detail::describe(grid) + " batch " + std::to_string(intensities.batch()),
+                          [&] { return ::fabtwin::describe(grid) + " batch " + std::to_string(intensities.batch()); },
                           "three 2D images: nominal, outer, inner");
   require<shape_mismatch>(target.grid().same_shape(grid) && target.batch() == 1, where, "target",
-                          ::fabtwin::detail::describe(target.grid()) + " batch " +
-                              std::to_string(target.batch()),
-                          "one image of the intensities' grid, " + ::fabtwin::detail::describe(grid));
+                          [&] { return ::fabtwin::describe(target.grid()) + " batch " +
+                              std::to_string(target.batch()); },
+                          [&] { return "one image of the intensities' grid, " + ::fabtwin::describe(grid); });
   detail::require_target_on_grid(target_polygons, grid, where);
   const auto images = intensities.view();
   const auto nominal = images.member(0), outer = images.member(1), inner = images.member(2);

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 
 namespace fabtwin::metrology {
 
@@ -19,13 +19,13 @@ struct CdPair {
 /// MEEF from two measurements with different mask CDs (two mask biases of one feature).
 inline double meef(const CdPair& a, const CdPair& b, double magnification) {
   constexpr const char* where = "metrology::meef";
-  ::fabtwin::detail::require(std::isfinite(magnification) && magnification > 0, where, "magnification",
+  require(std::isfinite(magnification) && magnification > 0, where, "magnification",
                   magnification, "a positive, finite reduction ratio (4 for a 4x scanner)");
-  ::fabtwin::detail::require(std::isfinite(a.mask_cd_nm), where, "a.mask_cd_nm", a.mask_cd_nm, "a finite CD");
-  ::fabtwin::detail::require(std::isfinite(a.wafer_cd_nm), where, "a.wafer_cd_nm", a.wafer_cd_nm, "a finite CD");
-  ::fabtwin::detail::require(std::isfinite(b.mask_cd_nm), where, "b.mask_cd_nm", b.mask_cd_nm, "a finite CD");
-  ::fabtwin::detail::require(std::isfinite(b.wafer_cd_nm), where, "b.wafer_cd_nm", b.wafer_cd_nm, "a finite CD");
-  ::fabtwin::detail::require(b.mask_cd_nm != a.mask_cd_nm, where, "b.mask_cd_nm", b.mask_cd_nm,
+  require(std::isfinite(a.mask_cd_nm), where, "a.mask_cd_nm", a.mask_cd_nm, "a finite CD");
+  require(std::isfinite(a.wafer_cd_nm), where, "a.wafer_cd_nm", a.wafer_cd_nm, "a finite CD");
+  require(std::isfinite(b.mask_cd_nm), where, "b.mask_cd_nm", b.mask_cd_nm, "a finite CD");
+  require(std::isfinite(b.wafer_cd_nm), where, "b.wafer_cd_nm", b.wafer_cd_nm, "a finite CD");
+  require(b.mask_cd_nm != a.mask_cd_nm, where, "b.mask_cd_nm", b.mask_cd_nm,
                   "a mask CD different from a.mask_cd_nm (MEEF needs two mask biases)");
   return (b.wafer_cd_nm - a.wafer_cd_nm) / ((b.mask_cd_nm - a.mask_cd_nm) / magnification);
 }

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <type_traits>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/metrology/cut_line.hpp"
 #include "fabtwin/metrology/sampling.hpp"
 
@@ -16,8 +16,8 @@ namespace fabtwin::metrology {
 /// |slope| / intensity, per nm. The intensity must be positive and finite.
 inline double image_log_slope(double slope, double intensity) {
   constexpr const char* where = "metrology::image_log_slope";
-  ::fabtwin::detail::require(std::isfinite(slope), where, "slope", slope, "a finite image slope");
-  ::fabtwin::detail::require(std::isfinite(intensity) && intensity > 0, where, "intensity", intensity,
+  require(std::isfinite(slope), where, "slope", slope, "a finite image slope");
+  require(std::isfinite(intensity) && intensity > 0, where, "intensity", intensity,
                   "a positive, finite image intensity at the edge");
   return std::fabs(slope) / intensity;
 }
@@ -29,7 +29,7 @@ inline double image_log_slope(const EdgeCrossing& edge) {
 
 /// NILS = width · ILS at a threshold crossing; `width_nm` is the nominal (drawn) feature width.
 inline double nils(const EdgeCrossing& edge, double width_nm) {
-  ::fabtwin::detail::require(std::isfinite(width_nm) && width_nm > 0, "metrology::nils", "width_nm", width_nm,
+  require(std::isfinite(width_nm) && width_nm > 0, "metrology::nils", "width_nm", width_nm,
                   "a positive nominal feature width in nm");
   return width_nm * image_log_slope(edge);
 }
@@ -41,7 +41,7 @@ struct FeatureNils {
 
 /// NILS at the two edges of a CD measurement, which must have succeeded (cd.ok()).
 inline FeatureNils nils(const CdResult& cd, double width_nm) {
-  ::fabtwin::detail::require(cd.ok(), "metrology::nils", "cd.status", describe(cd.status),
+  require(cd.ok(), "metrology::nils", "cd.status", [&] { return describe(cd.status); },
                   "a successful CD measurement");
   FeatureNils result;
   result.first = nils(cd.first, width_nm);
@@ -58,10 +58,10 @@ double image_log_slope_at(View<T, Host> image, const Grid& grid, Point2 p, Point
   constexpr const char* where = "metrology::image_log_slope_at";
   using U = std::remove_cv_t<T>;
   const BilinearSampler<U> sampler(View<const U, Host>(image), grid, z, where);
-  ::fabtwin::detail::require(std::isfinite(p.x) && std::isfinite(p.y) && sampler.contains(p), where, "p", p,
+  require(std::isfinite(p.x) && std::isfinite(p.y) && sampler.contains(p), where, "p", p,
                   "a point inside the image's sample hull");
   const double length = norm(direction);
-  ::fabtwin::detail::require(std::isfinite(length) && length > 0, where, "direction", direction,
+  require(std::isfinite(length) && length > 0, where, "direction", direction,
                   "a finite, non-zero direction");
   return image_log_slope(sampler.slope(p, (1.0 / length) * direction), sampler(p));
 }

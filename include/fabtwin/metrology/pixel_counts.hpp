@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "fabtwin/core/complex.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/view.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -40,15 +41,16 @@ struct PrintsAt {
   FABTWIN_HD index_t operator()(index_t i) const { return double(a[i]) >= ta ? 1 : 0; }
 };
 
-inline void require_threshold(double threshold, std::string_view where, std::string_view argument) {
-  ::fabtwin::detail::require(std::isfinite(threshold), where, argument, threshold, "a finite level");
+template <message_part Argument>
+void require_threshold(double threshold, std::string_view where, const Argument& argument) {
+  require(std::isfinite(threshold), where, argument, threshold, "a finite level");
 }
 
 template <class A, class B, class Space>
 void require_same_extents(const View<A, Space>& a, const View<B, Space>& b, std::string_view where,
                           std::string_view a_name, std::string_view b_name) {
   if (!a.same_extents(b))
-    throw shape_mismatch(::fabtwin::detail::argument_message(
+    throw shape_mismatch(argument_message(
         where, b_name, ::fabtwin::detail::describe_extents(b),
         "the extents of '" + std::string(a_name) + "', " + ::fabtwin::detail::describe_extents(a)));
 }
@@ -59,8 +61,8 @@ index_t count_differences(Context<Space>& ctx, View<A, Space> a, View<B, Space> 
                           std::string_view b_name) {
   static_assert(Real<std::remove_cv_t<A>> && Real<std::remove_cv_t<B>>,
                 "pixel counts binarise real fields (float or double)");
-  require_threshold(ta, where, std::string(a_name) + "_threshold");
-  require_threshold(tb, where, std::string(b_name) + "_threshold");
+  require_threshold(ta, where, [&] { return std::string(a_name) + "_threshold"; });
+  require_threshold(tb, where, [&] { return std::string(b_name) + "_threshold"; });
   require_same_extents(a, b, where, a_name, b_name);
   return transform_reduce(ctx, a.size(), index_t{0}, reduce_op::Plus{},
                           DiffersAt<A, B, Space>{a, b, ta, tb});

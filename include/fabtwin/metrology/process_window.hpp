@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 
 namespace fabtwin::metrology {
 
@@ -39,18 +39,18 @@ class FocusExposureMatrix {
     require_axis(focus_, where, "focus_nm");
     require_axis(dose_, where, "dose");
     for (std::size_t d = 0; d < dose_.size(); ++d)
-      ::fabtwin::detail::require(dose_[d] > 0, where, "dose[" + std::to_string(d) + "]", dose_[d],
+      require(dose_[d] > 0, where, [&] { return "dose[" + std::to_string(d) + "]"; }, dose_[d],
                                  "a positive dose");
-    ::fabtwin::detail::require<shape_mismatch>(cd_.size() == focus_.size(), where, "cd_nm.size()",
-                                               cd_.size(), "one row per focus value (" +
-                                                               std::to_string(focus_.size()) + ")");
+    require<shape_mismatch>(cd_.size() == focus_.size(), where, "cd_nm.size()",
+                                               cd_.size(), [&] { return "one row per focus value (" +
+                                                               std::to_string(focus_.size()) + ")"; });
     for (std::size_t f = 0; f < cd_.size(); ++f) {
-      ::fabtwin::detail::require<shape_mismatch>(
-          cd_[f].size() == dose_.size(), where, "cd_nm[" + std::to_string(f) + "].size()",
-          cd_[f].size(), "one CD per dose value (" + std::to_string(dose_.size()) + ")");
+      require<shape_mismatch>(
+          cd_[f].size() == dose_.size(), where, [&] { return "cd_nm[" + std::to_string(f) + "].size()"; },
+          cd_[f].size(), [&] { return "one CD per dose value (" + std::to_string(dose_.size()) + ")"; });
       for (std::size_t d = 0; d < dose_.size(); ++d)
-        ::fabtwin::detail::require(std::isfinite(cd_[f][d]), where,
-                                   "cd_nm[" + std::to_string(f) + "][" + std::to_string(d) + "]",
+        require(std::isfinite(cd_[f][d]), where,
+                                   [&] { return "cd_nm[" + std::to_string(f) + "][" + std::to_string(d) + "]"; },
                                    cd_[f][d], "a finite CD in nm");
     }
   }
@@ -73,23 +73,23 @@ class FocusExposureMatrix {
 
  private:
   static void require_index(const char* where, const char* name, std::size_t index, std::size_t size) {
-    ::fabtwin::detail::require(index < size, where, name, index,
-                               "an index below " + std::to_string(size));
+    require(index < size, where, name, index,
+                               [&] { return "an index below " + std::to_string(size); });
   }
 
   static void require_axis(const std::vector<double>& values, const char* where, const char* name) {
-    ::fabtwin::detail::require(!values.empty(), where, std::string(name) + ".size()", 0,
+    require(!values.empty(), where, [&] { return std::string(name) + ".size()"; }, 0,
                                "at least one value");
     for (std::size_t i = 0; i < values.size(); ++i) {
-      ::fabtwin::detail::require(std::isfinite(values[i]), where,
-                                 std::string(name) + "[" + std::to_string(i) + "]", values[i],
+      require(std::isfinite(values[i]), where,
+                                 [&] { return std::string(name) + "[" + std::to_string(i) + "]"; }, values[i],
                                  "a finite value");
       if (i > 0)
-        ::fabtwin::detail::require(values[i] > values[i - 1], where,
-                                   std::string(name) + "[" + std::to_string(i) + "]", values[i],
-                                   "values sorted strictly increasing, after " +
-                                       ::fabtwin::detail::describe(values[i - 1]) +
-                                       " (no duplicates)");
+        require(values[i] > values[i - 1], where,
+                                   [&] { return std::string(name) + "[" + std::to_string(i) + "]"; }, values[i],
+                                   [&] { return "values sorted strictly increasing, after " +
+                                       ::fabtwin::describe(values[i - 1]) +
+                                       " (no duplicates)"; });
     }
   }
 
@@ -126,7 +126,7 @@ struct BossungFit {
 
 /// Quadratic fit of every Bossung curve; needs at least 3 focus values.
 inline std::vector<BossungFit> fit_bossung(const FocusExposureMatrix& fem) {
-  ::fabtwin::detail::require(fem.focus_count() >= 3, "metrology::fit_bossung", "fem.focus().size()",
+  require(fem.focus_count() >= 3, "metrology::fit_bossung", "fem.focus().size()",
                              fem.focus_count(), "at least 3 focus values for a quadratic");
   // Centre and scale focus so that the 3x3 normal equations stay well conditioned.
   const std::vector<double>& f = fem.focus();
@@ -200,13 +200,13 @@ struct DoseWindow {
 namespace detail {
 
 inline void require_spec(const CdSpec& spec, const char* where) {
-  ::fabtwin::detail::require(std::isfinite(spec.target_cd_nm) && spec.target_cd_nm > 0, where,
+  require(std::isfinite(spec.target_cd_nm) && spec.target_cd_nm > 0, where,
                              "spec.target_cd_nm", spec.target_cd_nm, "a positive CD in nm");
-  ::fabtwin::detail::require(std::isfinite(spec.tolerance) && spec.tolerance > 0 && spec.tolerance < 1,
+  require(std::isfinite(spec.tolerance) && spec.tolerance > 0 && spec.tolerance < 1,
                              where, "spec.tolerance", spec.tolerance,
                              "a relative tolerance in (0, 1), e.g. 0.10 for ±10 %");
   if (spec.nominal_dose)
-    ::fabtwin::detail::require(std::isfinite(*spec.nominal_dose) && *spec.nominal_dose > 0, where,
+    require(std::isfinite(*spec.nominal_dose) && *spec.nominal_dose > 0, where,
                                "spec.nominal_dose", *spec.nominal_dose, "a positive dose");
 }
 
@@ -286,9 +286,9 @@ inline std::optional<DoseWindow> exposure_latitude(const FocusExposureMatrix& fe
                                                    std::size_t focus_index, const CdSpec& spec) {
   constexpr const char* where = "metrology::exposure_latitude";
   detail::require_spec(spec, where);
-  ::fabtwin::detail::require(focus_index < fem.focus_count(), where, "focus_index", focus_index,
-                             "an index below the number of focus values, " +
-                                 std::to_string(fem.focus_count()));
+  require(focus_index < fem.focus_count(), where, "focus_index", focus_index,
+                             [&] { return "an index below the number of focus values, " +
+                                 std::to_string(fem.focus_count()); });
   return detail::best_window(detail::in_spec_doses(fem, focus_index, spec), fem, spec);
 }
 
@@ -305,7 +305,7 @@ inline std::optional<DepthOfFocus> depth_of_focus(const FocusExposureMatrix& fem
                                                   double required_latitude_percent) {
   constexpr const char* where = "metrology::depth_of_focus";
   detail::require_spec(spec, where);
-  ::fabtwin::detail::require(std::isfinite(required_latitude_percent) && required_latitude_percent >= 0,
+  require(std::isfinite(required_latitude_percent) && required_latitude_percent >= 0,
                              where, "required_latitude_percent", required_latitude_percent,
                              "a non-negative exposure latitude in percent");
   const std::size_t n = fem.focus_count();

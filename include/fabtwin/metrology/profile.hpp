@@ -8,7 +8,7 @@
 #include <numbers>
 #include <string>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/metrology/cut_line.hpp"
 #include "fabtwin/resist/development_front.hpp"
@@ -19,7 +19,7 @@ namespace fabtwin::metrology {
 /// (t >= t_dev) holding the line's midpoint, Tone::space the developed opening (t < t_dev).
 inline CdResult profile_cd(const Field<double, Host>& arrival, double t_dev, const CutLine& line,
                            double depth_nm, Tone tone = Tone::line) {
-  ::fabtwin::detail::require(std::isfinite(t_dev) && t_dev > 0, "metrology::profile_cd", "t_dev", t_dev,
+  require(std::isfinite(t_dev) && t_dev > 0, "metrology::profile_cd", "t_dev", t_dev,
                              "a positive, finite development time in s");
   const Field<double, Host> slice = resist::arrival_at_depth(arrival, depth_nm);
   return measure_cd(slice.cview(), slice.grid(), line, t_dev, tone);
@@ -39,8 +39,8 @@ struct SidewallAngle {
 /// atan2(dz, w) to the substrate. NaN angles unless both CDs are ok.
 inline SidewallAngle sidewall_angle(const Field<double, Host>& arrival, double t_dev, const CutLine& line,
                                     double upper_nm, double lower_nm, Tone tone = Tone::line) {
-  ::fabtwin::detail::require(lower_nm > upper_nm, "metrology::sidewall_angle", "lower_nm", lower_nm,
-                             "a depth below upper_nm = " + std::to_string(upper_nm));
+  require(lower_nm > upper_nm, "metrology::sidewall_angle", "lower_nm", lower_nm,
+                             [&] { return "a depth below upper_nm = " + std::to_string(upper_nm); });
   SidewallAngle result;
   result.upper = profile_cd(arrival, t_dev, line, upper_nm, tone);
   result.lower = profile_cd(arrival, t_dev, line, lower_nm, tone);

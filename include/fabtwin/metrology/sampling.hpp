@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fabtwin/core/complex.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/core/space.hpp"
@@ -45,7 +46,7 @@ inline double norm(Point2 a) { return std::hypot(a.x, a.y); }
 template <class T>
 View<const T, Host> image_view(const std::vector<T>& values, const Grid& grid) {
   if (static_cast<index_t>(values.size()) != grid.size())
-    throw shape_mismatch(::fabtwin::detail::argument_message("metrology::image_view", "values.size()",
+    throw shape_mismatch(argument_message("metrology::image_view", "values.size()",
                                                   values.size(),
                                                   "grid.size() = " + std::to_string(grid.size())));
   return View<const T, Host>(values.data(), grid.nx(), grid.ny(), grid.nz());
@@ -62,12 +63,12 @@ class BilinearSampler {
       : grid_(grid) {
     if (image.nx() != grid.nx() || image.ny() != grid.ny() || image.nz() != grid.nz() ||
         image.batch() != 1)
-      throw shape_mismatch(::fabtwin::detail::argument_message(
+      throw shape_mismatch(argument_message(
           where, "image",
           ::fabtwin::detail::describe_extents(image),
-          "one field of the grid's shape, " + ::fabtwin::detail::describe(grid)));
-    ::fabtwin::detail::require(z >= 0 && z < grid.nz(), where, "z", z,
-                    "a layer index in [0, " + std::to_string(grid.nz()) + ")");
+          "one field of the grid's shape, " + ::fabtwin::describe(grid)));
+    require(z >= 0 && z < grid.nz(), where, "z", z,
+                    [&] { return "a layer index in [0, " + std::to_string(grid.nz()) + ")"; });
     data_ = image.data() + z * grid.nx() * grid.ny();
   }
 

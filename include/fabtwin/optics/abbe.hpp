@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "fabtwin/core/complex.hpp"
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -169,7 +169,6 @@ Field<real_type_t<Sample>, Space> abbe_image(Context<Space>& ctx, const OpticalS
   static_assert(Real<T> && (std::is_same_v<Sample, T> || std::is_same_v<Sample, complex<T>>),
                 "fabtwin::optics::abbe_image takes a mask of T or complex<T>, T float or double");
   constexpr const char* where = "optics::abbe_image";
-  using ::fabtwin::detail::require;
   system.validate(where);
   require(std::isfinite(options.source_step) && options.source_step > 0 && options.source_step <= 1, where,
           "options.source_step", options.source_step, "a source grid step in (0, 1] sigma units");
@@ -184,12 +183,12 @@ Field<real_type_t<Sample>, Space> abbe_image(Context<Space>& ctx, const OpticalS
   // the grid (|p| < n / 2), or it would alias onto another one.
   const double reach = (1 + source.sigma_max() + 1e-9) * system.cutoff() * period_nm;
   require(reach < 0.5 * double(n), where, "mask.grid", grid,
-          "a pitch fine enough to hold every frequency the optics pass: (1 + sigma_max) NA / lambda * L = " +
-              ::fabtwin::detail::describe(reach) +
-              " bins must stay below nx / 2 = " + ::fabtwin::detail::describe(0.5 * double(n)));
+          [&] { return "a pitch fine enough to hold every frequency the optics pass: (1 + sigma_max) NA / lambda * L = " +
+              ::fabtwin::describe(reach) +
+              " bins must stay below nx / 2 = " + ::fabtwin::describe(0.5 * double(n)); });
   const index_t bad = transform_reduce(ctx, mask.size(), index_t(0), reduce_op::Plus{},
                                        detail::CountNonFinite<View<const Sample, Space>>{mask.view()});
-  require(bad == 0, where, "mask", std::to_string(bad) + " non-finite samples", "finite amplitudes only");
+  require(bad == 0, where, "mask", [&] { return std::to_string(bad) + " non-finite samples"; }, "finite amplitudes only");
 
   const std::vector<SourcePoint> points = source.sample(options.source_step);
   const index_t count = index_t(points.size());

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "fabtwin/core/complex.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -95,10 +96,10 @@ class SocsImager {
     check_conditions(conditions, where);
     const index_t count = index_t(conditions.size());
     require_same_shape(grid_, out.grid(), where, "out.grid");
-    ::fabtwin::detail::require<shape_mismatch>(out.batch() == pattern.batch() * count, where, "out.batch()",
+    require<shape_mismatch>(out.batch() == pattern.batch() * count, where, "out.batch()",
                                                out.batch(),
-                                               "patterns x conditions = " + std::to_string(pattern.batch()) +
-                                                   " x " + std::to_string(count));
+                                               [&] { return "patterns x conditions = " + std::to_string(pattern.batch()) +
+                                                   " x " + std::to_string(count); });
     auto bins_block = ctx.scratch().acquire(render_.bins_bytes());
     const auto bins = bins_block.template view<complex<T>>(render_.side_m(), render_.side_m());
     for (index_t b = 0; b < pattern.batch(); ++b) {
@@ -142,20 +143,19 @@ class SocsImager {
                 std::span<const Condition> conditions, const Field<T, Space>& grad_intensity,
                 Field<T, Space>& grad_pattern, std::span<double> grad_amplitude, ImagingPath path) {
     constexpr const char* where = "SocsImager::backward";
-    using ::fabtwin::detail::require;
     check_input(ctx, pattern, "pattern", where);
     check_conditions(conditions, where);
     const index_t masks = pattern.batch(), count = index_t(conditions.size());
     require_same_shape(grid_, grad_intensity.grid(), where, "grad_intensity.grid");
     require<shape_mismatch>(grad_intensity.batch() == masks * count, where, "grad_intensity.batch()",
                             grad_intensity.batch(),
-                            "patterns x conditions = " + std::to_string(masks * count) + " members");
+                            [&] { return "patterns x conditions = " + std::to_string(masks * count) + " members"; });
     require_same_shape(grid_, grad_pattern.grid(), where, "grad_pattern.grid");
     require<shape_mismatch>(grad_pattern.batch() == masks, where, "grad_pattern.batch()",
-                            grad_pattern.batch(), "the pattern's batch, " + std::to_string(masks));
+                            grad_pattern.batch(), [&] { return "the pattern's batch, " + std::to_string(masks); });
     require<shape_mismatch>(grad_amplitude.empty() || index_t(grad_amplitude.size()) == count, where,
                             "grad_amplitude.size()", grad_amplitude.size(),
-                            "0 (no amplitude gradient) or one per condition, " + std::to_string(count));
+                            [&] { return "0 (no amplitude gradient) or one per condition, " + std::to_string(count); });
     std::fill(grad_amplitude.begin(), grad_amplitude.end(), 0.0);
 
     const index_t side = render_.side_m();
@@ -194,7 +194,7 @@ class SocsImager {
   Field<complex<T>, Space> fields(Context<Space>& ctx, const Field<T, Space>& pattern, index_t focus = 0) {
     constexpr const char* where = "SocsImager::fields";
     check_input(ctx, pattern, "pattern", where);
-    ::fabtwin::detail::require<shape_mismatch>(pattern.batch() == 1, where, "pattern.batch()",
+    require<shape_mismatch>(pattern.batch() == 1, where, "pattern.batch()",
                                                pattern.batch(), "one pattern");
     check_focus(focus, "focus", where);
     const detail::SpaceKernels<T, Space>& set = render_.kernels(std::size_t(focus));
@@ -215,9 +215,9 @@ class SocsImager {
     check_focus(focus, "focus", where);
     const detail::SpaceKernels<T, Space>& set = render_.kernels(std::size_t(focus));
     require_same_shape(grid_, cotangent.grid(), where, "cotangent.grid");
-    ::fabtwin::detail::require<shape_mismatch>(cotangent.batch() == set.count, where,
+    require<shape_mismatch>(cotangent.batch() == set.count, where,
                                                "cotangent.batch()", cotangent.batch(),
-                                               "one field per kernel, " + std::to_string(set.count));
+                                               [&] { return "one field per kernel, " + std::to_string(set.count); });
     Field<complex<T>, Space> spectra(grid_, set.count);
     fft::forward(ctx, cotangent.view(), spectra.view());
     const index_t side = render_.side_m();
@@ -242,7 +242,6 @@ class SocsImager {
   /// The kernel sets, once the grid, the sets and the mask model are found fit to image together.
   static std::vector<KernelSet> checked(const Grid& grid, std::vector<KernelSet> sets, const MaskModel& mask) {
     constexpr const char* where = "SocsImager";
-    using ::fabtwin::detail::require;
     require(grid.rank() == 2 && grid.nx() == grid.ny(), where, "grid", grid,
             "a square 2D grid (nx == ny): the kernels assume one period on both axes");
     require(!sets.empty(), where, "kernel_sets.size()", sets.size(), "at least one kernel set");
@@ -250,19 +249,19 @@ class SocsImager {
     const index_t n = grid.nx();
     const double period = double(n) * grid.pitch().x;
     for (std::size_t s = 0; s < sets.size(); ++s) {
-      const std::string name = "kernel_sets[" + std::to_string(s) + "]";
+      const auto name = [s](const char* member) { return "kernel_sets[" + std::to_string(s) + "]." + member; };
       sets[s].validate(where);
       if (s > 0)
-        require(same_period(sets[s].period_nm, sets[0].period_nm), where, name + ".period_nm",
+        require(same_period(sets[s].period_nm, sets[0].period_nm), where, [&] { return name("period_nm"); },
                 sets[s].period_nm,
-                "the period of kernel_sets[0] (" + ::fabtwin::detail::describe(sets[0].period_nm) +
-                    " nm): the sets of one imager share the field");
-      require(same_period(sets[s].period_nm, period), where, name + ".period_nm", sets[s].period_nm,
-              "the grid's field N * pitch = " + std::to_string(n) + " * " +
-                  ::fabtwin::detail::describe(grid.pitch().x) + " = " +
-                  ::fabtwin::detail::describe(period) + " nm");
-      require(n > 2 * sets[s].radius, where, name + ".radius", sets[s].radius,
-              "a bin radius R with 2R < N = " + std::to_string(n) + " (grid too small for the kernels)");
+                [&] { return "the period of kernel_sets[0] (" + ::fabtwin::describe(sets[0].period_nm) +
+                    " nm): the sets of one imager share the field"; });
+      require(same_period(sets[s].period_nm, period), where, [&] { return name("period_nm"); }, sets[s].period_nm,
+              [&] { return "the grid's field N * pitch = " + std::to_string(n) + " * " +
+                  ::fabtwin::describe(grid.pitch().x) + " = " +
+                  ::fabtwin::describe(period) + " nm"; });
+      require(n > 2 * sets[s].radius, where, [&] { return name("radius"); }, sets[s].radius,
+              [&] { return "a bin radius R with 2R < N = " + std::to_string(n) + " (grid too small for the kernels)"; });
     }
     return sets;
   }
@@ -270,7 +269,7 @@ class SocsImager {
   template <class Value>
   void check_input(Context<Space>& ctx, const Field<Value, Space>& input, const char* name,
                    const char* where) const {
-    require_same_shape(grid_, input.grid(), where, std::string(name) + ".grid");
+    require_same_shape(grid_, input.grid(), where, [&] { return std::string(name) + ".grid"; });
     // One cheap reduction finds the first NaN or infinity, so that it is reported, not imaged.
     const index_t n = input.size();
     const index_t bad = transform_reduce(ctx, n, n, reduce_op::Min{},
@@ -284,27 +283,28 @@ class SocsImager {
     else
       shown = double(value);
     const index_t member = grid_.size(), b = bad / member, x = bad % member % n_, y = bad % member / n_;
-    throw invalid_argument(::fabtwin::detail::argument_message(
+    throw invalid_argument(argument_message(
         where, std::string(name) + " (member " + std::to_string(b) + ", x " + std::to_string(x) +
                    ", y " + std::to_string(y) + ")",
-        is_complex_v<Value> ? ::fabtwin::detail::describe(shown) : ::fabtwin::detail::describe(shown.real()),
+        is_complex_v<Value> ? ::fabtwin::describe(shown) : ::fabtwin::describe(shown.real()),
         "finite values"));
   }
 
-  void check_focus(index_t focus, const std::string& name, const char* where) const {
-    ::fabtwin::detail::require(focus >= 0 && focus < index_t(render_.set_count()), where, name, focus,
-                               "the index of one of the imager's " + std::to_string(render_.set_count()) +
-                                   " kernel sets");
+  template <message_part Name>
+  void check_focus(index_t focus, const Name& name, const char* where) const {
+    require(focus >= 0 && focus < index_t(render_.set_count()), where, name, focus,
+                               [&] { return "the index of one of the imager's " + std::to_string(render_.set_count()) +
+                                   " kernel sets"; });
   }
 
   void check_conditions(std::span<const Condition> conditions, const char* where) const {
-    ::fabtwin::detail::require(!conditions.empty(), where, "conditions.size()", 0, "at least one condition");
+    require(!conditions.empty(), where, "conditions.size()", 0, "at least one condition");
     for (std::size_t c = 0; c < conditions.size(); ++c) {
-      const std::string name = "conditions[" + std::to_string(c) + "]";
-      ::fabtwin::detail::require(std::isfinite(conditions[c].amplitude) && conditions[c].amplitude >= 0, where,
-                                 name + ".amplitude", conditions[c].amplitude,
-                                 "a finite, non-negative factor on the mask amplitude");
-      check_focus(conditions[c].focus, name + ".focus", where);
+      const auto name = [c](const char* member) { return "conditions[" + std::to_string(c) + "]." + member; };
+      require(std::isfinite(conditions[c].amplitude) && conditions[c].amplitude >= 0, where,
+              [&] { return name("amplitude"); }, conditions[c].amplitude,
+              "a finite, non-negative factor on the mask amplitude");
+      check_focus(conditions[c].focus, [&] { return name("focus"); }, where);
     }
   }
 

@@ -78,6 +78,7 @@
 #include <vector>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/optics/kernel_set.hpp"
@@ -110,7 +111,7 @@ inline std::size_t iccad_sample_offset(IccadKernelLayout layout) {
 
 /// invalid_argument unless `layout` is one of the named layouts (not a stray cast).
 inline void require_iccad_layout(IccadKernelLayout layout, std::string_view where) {
-  ::fabtwin::detail::require(layout == IccadKernelLayout::contest || layout == IccadKernelLayout::header24,
+  require(layout == IccadKernelLayout::contest || layout == IccadKernelLayout::header24,
                              where, "layout", int(layout), "IccadKernelLayout::contest or ::header24");
 }
 
@@ -292,12 +293,12 @@ inline std::string iccad_kernel_name(std::size_t k) { return "fh" + std::to_stri
 inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2048,
                                     IccadKernelLayout layout = IccadKernelLayout::contest) {
   constexpr const char* where = "optics::read_iccad_kernels";
-  ::fabtwin::detail::require(std::isfinite(period_nm) && period_nm > 0, where, "period_nm", period_nm,
+  require(std::isfinite(period_nm) && period_nm > 0, where, "period_nm", period_nm,
                              "a positive field period in nm");
   detail::require_iccad_layout(layout, where);
   const std::filesystem::path folder(dir);
   if (const std::string reason = io::detail::not_a_folder(folder); !reason.empty())
-    throw io_error(::fabtwin::detail::argument_message(
+    throw io_error(argument_message(
         where, "dir", dir, "a folder holding scales.txt and fh<k>.bin, but " + reason));
   const std::string scales_file = (folder / "scales.txt").string();
   std::error_code ec;  // a scales.txt that exists but cannot be read is reported by read_file
@@ -361,14 +362,14 @@ inline void write_iccad_kernels(const std::string& dir, const KernelSet& set,
   set.validate(where);
   for (std::size_t e = 0; e < set.spectra.size(); ++e) {
     const double largest = std::max(std::fabs(set.spectra[e].real()), std::fabs(set.spectra[e].imag()));
-    ::fabtwin::detail::require(largest <= double(std::numeric_limits<float>::max()), where,
-                               "set.spectra[" + std::to_string(e) + "]", set.spectra[e],
+    require(largest <= double(std::numeric_limits<float>::max()), where,
+                               [&] { return "set.spectra[" + std::to_string(e) + "]"; }, set.spectra[e],
                                "a sample within float32 range (the file stores float32)");
   }
   if (layout == IccadKernelLayout::contest)  // a weight float32 rounds to 0 would read back as 0
     for (std::size_t k = 0; k < set.weights.size(); ++k)
-      ::fabtwin::detail::require(set.weights[k] == 0 || float(set.weights[k]) != 0, where,
-                                 "set.weights[" + std::to_string(k) + "]", set.weights[k],
+      require(set.weights[k] == 0 || float(set.weights[k]) != 0, where,
+                                 [&] { return "set.weights[" + std::to_string(k) + "]"; }, set.weights[k],
                                  "0 or a weight float32 holds (>= 1.4e-45: the contest layout stores float32)");
   const std::filesystem::path folder(dir);
   io::detail::create_folder(folder, where);

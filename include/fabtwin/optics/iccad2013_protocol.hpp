@@ -16,7 +16,7 @@
 #include <string>
 
 #include "fabtwin/core/config.hpp"
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -42,12 +42,11 @@ inline std::array<Condition, 3> iccad2013_conditions() {
 template <class T, class Space>
 Field<T, Space> image_iccad2013(Context<Space>& ctx, SocsImager<T, Space>& imager, const Field<T, Space>& mask) {
   constexpr const char* where = "optics::image_iccad2013";
-  using ::fabtwin::detail::require;
   require(imager.kernel_sets().size() >= 2, where, "imager.kernel_sets().size()", imager.kernel_sets().size(),
           "2: the focus set (0) and the defocus set (1)");
   require<shape_mismatch>(mask.grid().same_shape(imager.grid()) && mask.batch() == 1, where, "mask",
-                          ::fabtwin::detail::describe(mask.grid()) + " batch " + std::to_string(mask.batch()),
-                          "one image of the imager's grid, " + ::fabtwin::detail::describe(imager.grid()));
+                          [&] { return ::fabtwin::describe(mask.grid()) + " batch " + std::to_string(mask.batch()); },
+                          [&] { return "one image of the imager's grid, " + ::fabtwin::describe(imager.grid()); });
   const std::array<Condition, 3> corners = iccad2013_conditions();
   return imager.image(ctx, mask, std::span<const Condition>(corners));
 }

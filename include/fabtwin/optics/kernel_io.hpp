@@ -31,6 +31,7 @@
 
 #include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/io/json.hpp"
@@ -235,7 +236,7 @@ inline std::string shape_text(const std::vector<index_t>& shape) {
 inline void save_kernels(const std::string& dir, const KernelSet& set, std::string_view description = {}) {
   constexpr const char* where = "optics::save_kernels";
   set.validate(where);
-  ::fabtwin::detail::require(std::isfinite(set.energy) && set.energy >= 0, where, "set.energy", set.energy,
+  require(std::isfinite(set.energy) && set.energy >= 0, where, "set.energy", set.energy,
                              "a finite, non-negative share of the TCC's trace");
   io::json::Value meta = io::json::Value::object();
   meta["format"] = detail::kernel_format_name;

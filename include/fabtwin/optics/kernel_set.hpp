@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "fabtwin/core/config.hpp"
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 
 namespace fabtwin::optics {
 
@@ -59,21 +59,20 @@ struct KernelSet {
   /// clear-field bound and each kernel's power must stay below max_kernel_intensity_bound (float
   /// fields and images would overflow).
   void validate(const char* where = "KernelSet") const {
-    using ::fabtwin::detail::require;
     require(radius >= 0, where, "kernels.radius", radius, "a non-negative bin radius");
     require(std::isfinite(period_nm) && period_nm > 0, where, "kernels.period_nm", period_nm,
             "a positive field period in nm");
     require(!weights.empty(), where, "kernels.count()", weights.size(), "at least one kernel");
     require(spectra.size() == weights.size() * std::size_t(bins()), where, "kernels.spectra.size()",
             spectra.size(),
-            std::to_string(weights.size()) + " kernels x " + std::to_string(bins()) + " bins");
+            [&] { return std::to_string(weights.size()) + " kernels x " + std::to_string(bins()) + " bins"; });
     for (std::size_t k = 0; k < weights.size(); ++k)
       require(std::isfinite(weights[k]) && weights[k] >= 0, where,
-              "kernels.weights[" + std::to_string(k) + "]", weights[k],
+              [&] { return "kernels.weights[" + std::to_string(k) + "]"; }, weights[k],
               "a finite, non-negative weight (an eigenvalue of the positive semidefinite TCC)");
     for (std::size_t i = 0; i < spectra.size(); ++i)
       require(std::isfinite(spectra[i].real()) && std::isfinite(spectra[i].imag()), where,
-              "kernels.spectra[" + std::to_string(i) + "]", spectra[i], "a finite complex value");
+              [&] { return "kernels.spectra[" + std::to_string(i) + "]"; }, spectra[i], "a finite complex value");
     double bound = 0, largest = 0;
     std::size_t dominant = 0;
     for (std::size_t k = 0; k < weights.size(); ++k) {
@@ -81,21 +80,21 @@ struct KernelSet {
       for (index_t b = 0; b < bins(); ++b)
         power += std::norm(spectra[k * std::size_t(bins()) + std::size_t(b)]);
       require(power <= max_kernel_intensity_bound, where,
-              "sum |kernels spectrum " + std::to_string(k) + "|^2", power,
+              [&] { return "sum |kernels spectrum " + std::to_string(k) + "|^2"; }, power,
               "at most 2^64 (see max_kernel_intensity_bound)");
       const double term = weights[k] * power;
       bound += term;
       if (term > largest) largest = term, dominant = k;
     }
     require(bound > 0, where, "kernels.weights",
-            "all zero, or on zero spectra (" + std::to_string(weights.size()) + " kernels)",
+            [&] { return "all zero, or on zero spectra (" + std::to_string(weights.size()) + " kernels)"; },
             "some kernel with a positive weight and a non-zero spectrum (otherwise every image is 0)");
     require(bound <= max_kernel_intensity_bound, where,
-            "kernels.weights[" + std::to_string(dominant) + "]", weights[dominant],
-            "weights for which the clear-field bound sum_k w_k sum|S_k|^2 stays at most 2^64 "
-            "(float images overflow near 3.4e38); it is " + ::fabtwin::detail::describe(bound) +
+            [&] { return "kernels.weights[" + std::to_string(dominant) + "]"; }, weights[dominant],
+            [&] { return "weights for which the clear-field bound sum_k w_k sum|S_k|^2 stays at most 2^64 "
+            "(float images overflow near 3.4e38); it is " + ::fabtwin::describe(bound) +
                 ", of which kernel " + std::to_string(dominant) + " gives " +
-                ::fabtwin::detail::describe(largest));
+                ::fabtwin::describe(largest); });
   }
 };
 

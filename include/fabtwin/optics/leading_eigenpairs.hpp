@@ -71,6 +71,7 @@
 #include <Eigen/QR>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 
 namespace fabtwin::optics {
@@ -337,12 +338,11 @@ inline bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double t
 inline Eigenpairs leading_eigenpairs(const Eigen::MatrixXcd& a, index_t count,
                                      EigenMethod method = EigenMethod::automatic, double tolerance = 1e-10) {
   constexpr const char* where = "optics::leading_eigenpairs";
-  using ::fabtwin::detail::require;
   const index_t n = a.rows();
-  require(n >= 1 && a.cols() >= 1, where, "a", std::to_string(n) + " x " + std::to_string(a.cols()),
+  require(n >= 1 && a.cols() >= 1, where, "a", [&] { return std::to_string(n) + " x " + std::to_string(a.cols()); },
           "a non-empty factor");
   require(count >= 1 && count <= n, where, "count", count,
-          "between 1 and the " + std::to_string(n) + " rows of the matrix");
+          [&] { return "between 1 and the " + std::to_string(n) + " rows of the matrix"; });
   require(std::isfinite(tolerance) && tolerance > 0 && tolerance < 1, where, "tolerance", tolerance,
           "a relative eigen-residual in (0, 1)");
   const detail::SingleThreadedEigen single_threaded;

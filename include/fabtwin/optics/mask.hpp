@@ -11,7 +11,7 @@
 #include <complex>
 #include <numbers>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 
 namespace fabtwin::optics {
 
@@ -26,7 +26,6 @@ struct MaskModel {
   /// (0.06 for the usual 6 % MoSi) with a phase of `phase_deg` (180 for the usual one):
   /// dark = sqrt(t) exp(i phase), clear 1.
   static MaskModel attenuated_psm(double intensity_transmission, double phase_deg) {
-    using ::fabtwin::detail::require;
     require(std::isfinite(intensity_transmission) && intensity_transmission >= 0 &&
                 intensity_transmission <= 1,
             "MaskModel::attenuated_psm", "intensity_transmission", intensity_transmission,
@@ -44,7 +43,6 @@ struct MaskModel {
 
   /// Refuses non-finite amplitudes; `where` names the caller in the message.
   void validate(const char* where = "MaskModel") const {
-    using ::fabtwin::detail::require;
     require(std::isfinite(clear.real()) && std::isfinite(clear.imag()), where, "mask.clear", clear,
             "a finite complex amplitude");
     require(std::isfinite(dark.real()) && std::isfinite(dark.imag()), where, "mask.dark", dark,

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <string>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 
 namespace fabtwin::optics {
 
@@ -51,14 +51,13 @@ struct OpticalSystem {
 
   /// Refuses a system that is not physical; `where` names the caller in the message.
   void validate(const char* where = "OpticalSystem") const {
-    using ::fabtwin::detail::require;
     require(std::isfinite(wavelength_nm) && wavelength_nm > 0, where, "wavelength_nm", wavelength_nm,
             "a positive, finite wavelength in nm");
     require(std::isfinite(immersion_index) && immersion_index >= 1, where, "immersion_index",
             immersion_index, "a refractive index >= 1 (1 for dry, 1.43664 for water at 193 nm)");
     // sin(theta) = NA / n must stay below 1: a ray at NA >= n cannot propagate in the medium.
     require(std::isfinite(na) && na > 0 && na < immersion_index, where, "na", na,
-            "0 < NA < immersion_index (" + ::fabtwin::detail::describe(immersion_index) + ")");
+            [&] { return "0 < NA < immersion_index (" + ::fabtwin::describe(immersion_index) + ")"; });
     require(std::isfinite(reduction) && reduction > 1, where, "reduction", reduction,
             "a reduction ratio > 1 (4 for a 4x scanner)");
     require(std::isfinite(defocus_nm), where, "defocus_nm", defocus_nm, "a finite defocus in nm");
@@ -66,7 +65,7 @@ struct OpticalSystem {
                 radiometric == Radiometric::off,
             where, "radiometric", int(radiometric), "Radiometric::two_sided, ::wafer_side or ::off");
     for (int j = 0; j < zernike_terms; ++j)
-      require(std::isfinite(zernike_waves[j]), where, "zernike_waves[" + std::to_string(j) + "]",
+      require(std::isfinite(zernike_waves[j]), where, [&] { return "zernike_waves[" + std::to_string(j) + "]"; },
               zernike_waves[j], "a finite coefficient in waves");
   }
 };

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/optics/kernel_set.hpp"
 #include "fabtwin/optics/leading_eigenpairs.hpp"
@@ -77,7 +78,6 @@ inline double eigen_step_bytes(index_t n, index_t count) {
 
 inline KernelSet socs_kernels(const OpticalSystem& system, const Source& source, const SocsOptions& options) {
   constexpr const char* where = "optics::socs_kernels";
-  using ::fabtwin::detail::require;
   system.validate(where);
   detail::check_period(where, "options.period_nm", options.period_nm);
   require(options.count >= 1, where, "options.count", options.count, "at least one kernel");
@@ -88,18 +88,18 @@ inline KernelSet socs_kernels(const OpticalSystem& system, const Source& source,
   std::vector<SourcePoint> points = source.sample(options.source_step);
   TccSupport support = detail::make_support(where, system, source, options.period_nm, points.size());
   require(options.count <= support.size(), where, "options.count", options.count,
-          "at most the " + std::to_string(support.size()) + " frequencies the TCC holds for NA " +
-              ::fabtwin::detail::describe(system.na) + ", " + source.describe() + " and period " +
-              ::fabtwin::detail::describe(options.period_nm) + " nm");
+          [&] { return "at most the " + std::to_string(support.size()) + " frequencies the TCC holds for NA " +
+              ::fabtwin::describe(system.na) + ", " + source.describe() + " and period " +
+              ::fabtwin::describe(options.period_nm) + " nm"; });
   const TccFactor tcc = detail::make_factor(where, system, std::move(support), std::move(points));
   const Eigenpairs pairs = ::fabtwin::detail::allocate_or_throw(
       where, detail::eigen_step_bytes(tcc.support.size(), options.count), "the TCC's eigen step",
-      "options.period_nm = " + ::fabtwin::detail::describe(options.period_nm) + " (" +
+      "options.period_nm = " + ::fabtwin::describe(options.period_nm) + " (" +
           std::to_string(tcc.support.size()) + " frequencies) and options.count = " +
           std::to_string(options.count),
       [&] { return leading_eigenpairs(tcc.a, options.count); });
   const double trace = tcc.trace();
-  require(trace > 0, where, "source", source.describe(), "a source whose light passes the pupil");
+  require(trace > 0, where, "source", [&] { return source.describe(); }, "a source whose light passes the pupil");
   const index_t kept = options.energy > 0 ? detail::kernels_for_energy(pairs.values, trace, options.energy)
                                           : options.count;
 

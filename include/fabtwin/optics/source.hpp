@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 
 namespace fabtwin::optics {
@@ -65,13 +66,12 @@ class Source {
   /// circle crosses keep their light (a disc drawn on pixels lights them), and the samples inside
   /// the circle take it.
   static Source freeform(std::vector<double> map, index_t n) {
-    using ::fabtwin::detail::require;
     require(n > 0, "Source::freeform", "n", n, "a positive map size");
     require(index_t(map.size()) == n * n, "Source::freeform", "map.size()", map.size(),
-            "n * n = " + std::to_string(n * n) + " intensities");
+            [&] { return "n * n = " + std::to_string(n * n) + " intensities"; });
     double total = 0;
     for (std::size_t i = 0; i < map.size(); ++i) {
-      require(std::isfinite(map[i]) && map[i] >= 0, "Source::freeform", "map[" + std::to_string(i) + "]",
+      require(std::isfinite(map[i]) && map[i] >= 0, "Source::freeform", [&] { return "map[" + std::to_string(i) + "]"; },
               map[i], "a finite, non-negative intensity");
       total += map[i];
     }
@@ -86,14 +86,14 @@ class Source {
         const double nearest =
             std::hypot(std::max(std::fabs(cx) - half, 0.0), std::max(std::fabs(cy) - half, 0.0));
         if (nearest > 1 + 1e-9)
-          throw invalid_argument(::fabtwin::detail::argument_message(
+          throw invalid_argument(argument_message(
               "Source::freeform",
               "map[" + std::to_string(j * n + i) + "] (pixel i = " + std::to_string(i) + ", j = " +
-                  std::to_string(j) + ", centred at sigma (" + ::fabtwin::detail::describe(cx) + ", " +
-                  ::fabtwin::detail::describe(cy) + "))",
+                  std::to_string(j) + ", centred at sigma (" + ::fabtwin::describe(cx) + ", " +
+                  ::fabtwin::describe(cy) + "))",
               value,
               "0: the pixel lies wholly outside |sigma| <= 1 (its nearest point at |sigma| = " +
-                  ::fabtwin::detail::describe(nearest) + "), where no light reaches the pupil"));
+                  ::fabtwin::describe(nearest) + "), where no light reaches the pupil"));
       }
     Source source(Shape::freeform, 0, 1, 360, 0);
     source.map_ = std::move(map);
@@ -150,7 +150,6 @@ class Source {
   /// Source points on the grid (i * step, j * step) inside |sigma| <= 1 with non-zero intensity,
   /// weights normalised to sum 1. Throws when the step is not in (0, 1] or finds no lit point.
   std::vector<SourcePoint> sample(double step) const {
-    using ::fabtwin::detail::require;
     require(std::isfinite(step) && step > 0 && step <= 1, "Source::sample", "step", step,
             "a source grid step in (0, 1] sigma units");
     const index_t half = index_t(std::floor(1 / step + 1e-9));
@@ -166,14 +165,14 @@ class Source {
         }
       }
     require(total > 0, "Source::sample", "step", step,
-            "a step fine enough to put a source point inside " + describe());
+            [&] { return "a step fine enough to put a source point inside " + describe(); });
     for (auto& p : points) p.weight /= total;
     return points;
   }
 
   /// "annular 0.6-0.9" and the like, for messages and JSON output.
   std::string describe() const {
-    const auto num = [](double v) { return ::fabtwin::detail::describe(v); };
+    const auto num = [](double v) { return ::fabtwin::describe(v); };
     switch (shape_) {
       case Shape::disc: return "disc sigma " + num(sigma_out_);
       case Shape::annular: return "annular " + num(sigma_in_) + "-" + num(sigma_out_);
@@ -195,21 +194,21 @@ class Source {
   static double pixel_centre(index_t i, index_t n) { return -1 + (double(i) + 0.5) * 2.0 / double(n); }
 
   static void check_sigma(const char* where, const char* name, double sigma) {
-    ::fabtwin::detail::require(std::isfinite(sigma) && sigma >= 0 && sigma <= 1, where, name, sigma,
+    require(std::isfinite(sigma) && sigma >= 0 && sigma <= 1, where, name, sigma,
                                "a partial coherence factor sigma in [0, 1]");
   }
   static void check_ring(const char* where, double sigma_in, double sigma_out) {
     check_sigma(where, "sigma_in", sigma_in);
     check_sigma(where, "sigma_out", sigma_out);
-    ::fabtwin::detail::require(sigma_out > sigma_in, where, "sigma_out", sigma_out,
-                               "sigma_out > sigma_in (" + ::fabtwin::detail::describe(sigma_in) + ")");
+    require(sigma_out > sigma_in, where, "sigma_out", sigma_out,
+                               [&] { return "sigma_out > sigma_in (" + ::fabtwin::describe(sigma_in) + ")"; });
   }
   static void check_opening(const char* where, double opening_deg, double period_deg, double rotation_deg) {
-    ::fabtwin::detail::require(std::isfinite(opening_deg) && opening_deg > 0 && opening_deg < period_deg,
+    require(std::isfinite(opening_deg) && opening_deg > 0 && opening_deg < period_deg,
                                where, "opening_deg", opening_deg,
-                               "a pole opening in (0, " + ::fabtwin::detail::describe(period_deg) +
-                                   ") degrees, so that the poles stay apart");
-    ::fabtwin::detail::require(std::isfinite(rotation_deg), where, "rotation_deg", rotation_deg,
+                               [&] { return "a pole opening in (0, " + ::fabtwin::describe(period_deg) +
+                                   ") degrees, so that the poles stay apart"; });
+    require(std::isfinite(rotation_deg), where, "rotation_deg", rotation_deg,
                                "a finite rotation in degrees");
   }
 

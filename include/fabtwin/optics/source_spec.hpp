@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/npy.hpp"
 #include "fabtwin/optics/source.hpp"
@@ -23,7 +24,7 @@ namespace fabtwin::optics {
 inline Source parse_source_spec(std::string_view spec) {
   const std::string text(spec);
   const auto fail = [&text](const std::string& expected) {
-    return invalid_argument(::fabtwin::detail::argument_message("optics::parse_source_spec", "spec", "'" + text + "'", expected));
+    return invalid_argument(argument_message("optics::parse_source_spec", "spec", "'" + text + "'", expected));
   };
   if (text.size() > 4 && text.compare(text.size() - 4, 4, ".npy") == 0) {
     const io::NpyArray<double> map = io::read_npy<double>(text);

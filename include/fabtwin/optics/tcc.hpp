@@ -28,6 +28,7 @@
 #include <Eigen/Core>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/optics/optical_system.hpp"
 #include "fabtwin/optics/pupil.hpp"
@@ -74,21 +75,21 @@ inline constexpr double tcc_factor_byte_limit = 8.0 * 1024 * 1024 * 1024;
 inline constexpr double finest_source_step = 1e-3;
 
 inline void check_period(const char* where, const char* name, double period_nm) {
-  ::fabtwin::detail::require(std::isfinite(period_nm) && period_nm > 0, where, name, period_nm,
+  require(std::isfinite(period_nm) && period_nm > 0, where, name, period_nm,
                              "a positive, finite field period in nm (nx * pitch)");
 }
 
 inline void check_source_step(const char* where, const char* name, double step) {
-  ::fabtwin::detail::require(std::isfinite(step) && step >= finest_source_step && step <= 1, where, name, step,
+  require(std::isfinite(step) && step >= finest_source_step && step <= 1, where, name, step,
                              "a source grid step in [0.001, 1] sigma units");
 }
 
 inline void check_factor_size(const char* where, double frequencies, double columns) {
   const double bytes = frequencies * columns * double(sizeof(std::complex<double>));
-  ::fabtwin::detail::require<out_of_memory>(
+  require<out_of_memory>(
       bytes <= tcc_factor_byte_limit, where, "TCC factor size",
-      std::to_string((long long)frequencies) + " frequencies x " + std::to_string((long long)columns) +
-          " source points",
+      [&] { return std::to_string((long long)frequencies) + " frequencies x " + std::to_string((long long)columns) +
+          " source points"; },
       "at most 8 GiB (a smaller field period or a coarser source step)");
 }
 
@@ -111,7 +112,7 @@ inline TccSupport make_support(const char* where, const OpticalSystem& system, c
   support.radius = index_t(std::floor(rho));
   ::fabtwin::detail::allocate_or_throw(
       where, 2 * bin_bound * sizeof(index_t), "the TCC's frequency list",
-      "the field period " + ::fabtwin::detail::describe(period_nm) + " nm", [&] {
+      "the field period " + ::fabtwin::describe(period_nm) + " nm", [&] {
         support.p.reserve(std::size_t(bin_bound));
         support.q.reserve(std::size_t(bin_bound));
       });
@@ -137,7 +138,7 @@ inline TccFactor make_factor(const char* where, const OpticalSystem& system, Tcc
   // The size check bounds what is asked for, not what the host can give.
   ::fabtwin::detail::allocate_or_throw(
       where, double(n) * double(columns) * sizeof(std::complex<double>), "the TCC factor",
-      "the field period " + ::fabtwin::detail::describe(support.period_nm) + " nm (" + std::to_string(n) +
+      "the field period " + ::fabtwin::describe(support.period_nm) + " nm (" + std::to_string(n) +
           " frequencies) and the source step (" + std::to_string(columns) + " source points)",
       [&] { tcc.a.resize(n, columns); });
   const double cutoff = system.cutoff();

@@ -14,7 +14,7 @@
 #include <array>
 #include <cmath>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/optics/optical_system.hpp"
 
 namespace fabtwin::optics {
@@ -33,7 +33,7 @@ inline ZernikeIndex fringe_index(int j) {
       {4, 4, 1},  {4, 4, -1}, {5, 3, 1},  {5, 3, -1}, {6, 2, 1},  {6, 2, -1}, {7, 1, 1},  {7, 1, -1},
       {8, 0, 0},  {5, 5, 1},  {5, 5, -1}, {6, 4, 1},  {6, 4, -1}, {7, 3, 1},  {7, 3, -1}, {8, 2, 1},
       {8, 2, -1}, {9, 1, 1},  {9, 1, -1}, {10, 0, 0}, {12, 0, 0}};
-  ::fabtwin::detail::require(j >= 1 && j <= zernike_terms, "optics::fringe_index", "j", j,
+  require(j >= 1 && j <= zernike_terms, "optics::fringe_index", "j", j,
                              "a Fringe term number 1..37");
   return table[j - 1];
 }

@@ -25,7 +25,7 @@
 #include <cuda/std/cmath>
 
 #include "fabtwin/core/complex.hpp"
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -41,8 +41,8 @@ struct SigmoidThreshold {
   double steepness = 0;  ///< s, per unit of I; P goes from 0.12 to 0.88 over I = th -+ 2 / s
 
   void validate(std::string_view where) const {
-    ::fabtwin::detail::require(std::isfinite(threshold), where, "threshold", threshold, "a finite level");
-    ::fabtwin::detail::require(std::isfinite(steepness) && steepness > 0, where, "steepness", steepness,
+    require(std::isfinite(threshold), where, "threshold", threshold, "a finite level");
+    require(std::isfinite(steepness) && steepness > 0, where, "steepness", steepness,
                                "a positive, finite sigmoid steepness");
   }
 };
@@ -149,19 +149,19 @@ template <class T, class Space>
 void require_same_field(const Field<T, Space>& expected, const Field<T, Space>& actual, std::string_view where,
                         std::string_view argument) {
   require_same_shape(expected.grid(), actual.grid(), where, argument);
-  ::fabtwin::detail::require<shape_mismatch>(expected.batch() == actual.batch(), where, argument,
+  require<shape_mismatch>(expected.batch() == actual.batch(), where, argument,
                                              actual.batch(),
-                                             "a batch of " + std::to_string(expected.batch()));
+                                             [&] { return "a batch of " + std::to_string(expected.batch()); });
 }
 
 template <class T, class Space>
 void require_image(const Field<T, Space>& image, std::string_view where) {
-  ::fabtwin::detail::require<shape_mismatch>(image.grid().rank() == 2, where, "image.grid", image.grid(),
+  require<shape_mismatch>(image.grid().rank() == 2, where, "image.grid", image.grid(),
                                              "a 2D image");
 }
 
 inline void require_sigma(double sigma_nm, std::string_view where) {
-  ::fabtwin::detail::require(std::isfinite(sigma_nm) && sigma_nm >= 0, where, "sigma_nm", sigma_nm,
+  require(std::isfinite(sigma_nm) && sigma_nm >= 0, where, "sigma_nm", sigma_nm,
                              "a finite, non-negative blur length in nm");
 }
 
@@ -187,7 +187,7 @@ template <class T, class Space>
 void constant_threshold(Context<Space>& ctx, const Field<T, Space>& image, double threshold,
                         Field<T, Space>& printed) {
   constexpr const char* where = "resist::constant_threshold";
-  ::fabtwin::detail::require(std::isfinite(threshold), where, "threshold", threshold, "a finite level");
+  require(std::isfinite(threshold), where, "threshold", threshold, "a finite level");
   detail::require_same_field(image, printed, where, "printed");
   transform(ctx, image.cview(), printed.view(), detail::HardThreshold<T>{T(threshold)});
 }

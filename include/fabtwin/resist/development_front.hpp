@@ -29,7 +29,7 @@
 #include <utility>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
 
@@ -60,12 +60,11 @@ inline double upwind_solution(std::pair<double, double> (&axes)[3], int count, d
 
 template <class T>
 void check_rate(const Field<T, Host>& rate, std::string_view where) {
-  using ::fabtwin::detail::require;
   require<shape_mismatch>(rate.grid().rank() == 3 && rate.batch() == 1, where, "rate.grid",
                           rate.grid(), "one 3D field (x, y, depth)");
   for (index_t i = 0; i < rate.size(); ++i)
     require(std::isfinite(double(rate.data()[i])) && rate.data()[i] > 0, where,
-            "rate[" + std::to_string(i) + "]", rate.data()[i], "a positive, finite rate in nm/s");
+            [&] { return "rate[" + std::to_string(i) + "]"; }, rate.data()[i], "a positive, finite rate in nm/s");
 }
 
 }  // namespace detail
@@ -91,8 +90,8 @@ Field<double, Host> arrival_time(const Field<T, Host>& rate, const Field<double,
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
   for (index_t i = 0; i < grid.size(); ++i) {
     const double s = seed.data()[i];
-    ::fabtwin::detail::require(!std::isnan(s) && s > -std::numeric_limits<double>::infinity(), where,
-                               "seed[" + std::to_string(i) + "]", s, "a start time or +infinity");
+    require(!std::isnan(s) && s > -std::numeric_limits<double>::infinity(), where,
+                               [&] { return "seed[" + std::to_string(i) + "]"; }, s, "a start time or +infinity");
     t[i] = s;
     if (std::isfinite(s)) heap.push({s, i});
   }
@@ -135,7 +134,7 @@ Field<double, Host> arrival_time_from_top(const Field<T, Host>& rate) {
   constexpr const char* where = "resist::arrival_time_from_top";
   detail::check_rate(rate, where);
   const Grid& grid = rate.grid();
-  ::fabtwin::detail::require(grid.origin().z >= 0, where, "rate.grid.origin.z", grid.origin().z,
+  require(grid.origin().z >= 0, where, "rate.grid.origin.z", grid.origin().z,
                              "a non-negative depth of the top layer in nm");
   Field<double, Host> seed(grid);
   std::fill(seed.data(), seed.data() + seed.size(), std::numeric_limits<double>::infinity());
@@ -148,12 +147,12 @@ Field<double, Host> arrival_time_from_top(const Field<T, Host>& rate) {
 inline Field<double, Host> arrival_at_depth(const Field<double, Host>& arrival, double depth_nm) {
   const Grid& grid = arrival.grid();
   const double first = grid.origin().z, last = first + double(grid.nz() - 1) * grid.pitch().z;
-  ::fabtwin::detail::require(grid.rank() == 3 && arrival.batch() == 1, "resist::arrival_at_depth",
+  require(grid.rank() == 3 && arrival.batch() == 1, "resist::arrival_at_depth",
                              "arrival.grid", grid, "one 3D field (x, y, depth)");
-  ::fabtwin::detail::require(std::isfinite(depth_nm) && depth_nm >= first && depth_nm <= last,
+  require(std::isfinite(depth_nm) && depth_nm >= first && depth_nm <= last,
                              "resist::arrival_at_depth", "depth_nm", depth_nm,
-                             "a depth within the layers, [" + std::to_string(first) + ", " +
-                                 std::to_string(last) + "] nm");
+                             [&] { return "a depth within the layers, [" + std::to_string(first) + ", " +
+                                 std::to_string(last) + "] nm"; });
   const double position = (depth_nm - first) / grid.pitch().z;
   const index_t k = std::min(index_t(position), grid.nz() - 2 < 0 ? 0 : grid.nz() - 2);
   const double w = grid.nz() > 1 ? position - double(k) : 0.0;
@@ -171,7 +170,7 @@ inline Field<double, Host> arrival_at_depth(const Field<double, Host>& arrival, 
 /// The developed region: 1 where t < t_dev, 0 where resist remains (t >= t_dev, the metrology rule
 /// that a value at the threshold is above it).
 inline Field<double, Host> developed(const Field<double, Host>& arrival, double t_dev) {
-  ::fabtwin::detail::require(std::isfinite(t_dev) && t_dev > 0, "resist::developed", "t_dev", t_dev,
+  require(std::isfinite(t_dev) && t_dev > 0, "resist::developed", "t_dev", t_dev,
                              "a positive, finite development time in s");
   Field<double, Host> region(arrival.grid(), arrival.batch());
   for (index_t i = 0; i < arrival.size(); ++i) region.data()[i] = arrival.data()[i] < t_dev ? 1.0 : 0.0;

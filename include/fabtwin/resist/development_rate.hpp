@@ -18,7 +18,7 @@
 
 #include <cuda/std/cmath>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -61,7 +61,6 @@ struct MackParameters {
   double n = 0;      ///< dissolution selectivity, > 1
 
   void validate(std::string_view where) const {
-    using ::fabtwin::detail::require;
     require(std::isfinite(r_max) && r_max > 0, where, "r_max", r_max, "a positive, finite rate in nm/s");
     require(std::isfinite(r_min) && r_min >= 0 && r_min < r_max, where, "r_min", r_min,
             "a finite rate in nm/s with 0 <= r_min < r_max");
@@ -88,7 +87,6 @@ struct EnhancedMackParameters {
   double l = 0;        ///< order of the inhibition, > 0
 
   void validate(std::string_view where) const {
-    using ::fabtwin::detail::require;
     require(std::isfinite(r_min) && r_min > 0, where, "r_min", r_min, "a positive, finite rate in nm/s");
     require(std::isfinite(r_resin) && r_resin >= r_min, where, "r_resin", r_resin,
             "a finite rate in nm/s with r_resin >= r_min (k_i >= 0)");

@@ -25,7 +25,7 @@
 
 #include <cuda/std/cmath>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -44,24 +44,24 @@ struct DillParameters {
 
   /// alpha from the Dill B parameter in 1/um (ArF example: 1.1 /um): with A ~ 0, alpha = B.
   static double alpha_from_dill_b(double b_per_um) {
-    ::fabtwin::detail::require(std::isfinite(b_per_um) && b_per_um >= 0, "resist::DillParameters::alpha_from_dill_b",
+    require(std::isfinite(b_per_um) && b_per_um >= 0, "resist::DillParameters::alpha_from_dill_b",
                     "b_per_um", b_per_um, "a finite, non-negative absorption in 1/um");
     return b_per_um / 1000;
   }
   /// alpha = 4 pi k / lambda from the extinction coefficient k and the wavelength in nm.
   static double alpha_from_extinction(double k, double wavelength_nm) {
     constexpr const char* where = "resist::DillParameters::alpha_from_extinction";
-    ::fabtwin::detail::require(std::isfinite(k) && k >= 0, where, "k", k, "a finite, non-negative extinction");
-    ::fabtwin::detail::require(std::isfinite(wavelength_nm) && wavelength_nm > 0, where, "wavelength_nm",
+    require(std::isfinite(k) && k >= 0, where, "k", k, "a finite, non-negative extinction");
+    require(std::isfinite(wavelength_nm) && wavelength_nm > 0, where, "wavelength_nm",
                     wavelength_nm, "a positive, finite wavelength in nm");
     return 4 * std::numbers::pi * k / wavelength_nm;
   }
 
   void validate(std::string_view where) const {
-    ::fabtwin::detail::require(std::isfinite(dose_mj_cm2) && dose_mj_cm2 >= 0, where, "dose_mj_cm2", dose_mj_cm2,
+    require(std::isfinite(dose_mj_cm2) && dose_mj_cm2 >= 0, where, "dose_mj_cm2", dose_mj_cm2,
                     "a finite, non-negative dose in mJ/cm^2");
-    ::fabtwin::detail::require(std::isfinite(c) && c > 0, where, "c", c, "a positive, finite Dill C in cm^2/mJ");
-    ::fabtwin::detail::require(std::isfinite(alpha_per_nm) && alpha_per_nm >= 0, where, "alpha_per_nm", alpha_per_nm,
+    require(std::isfinite(c) && c > 0, where, "c", c, "a positive, finite Dill C in cm^2/mJ");
+    require(std::isfinite(alpha_per_nm) && alpha_per_nm >= 0, where, "alpha_per_nm", alpha_per_nm,
                     "a finite, non-negative absorption in 1/nm");
   }
 };
@@ -130,15 +130,14 @@ struct LayerDepths {
 template <class T, class Space>
 void check_exposure(Context<Space>& ctx, const Field<T, Space>& image, const DillParameters& parameters,
                     const Grid& acid_grid, index_t acid_batch, std::string_view where) {
-  using ::fabtwin::detail::require;
   parameters.validate(where);
   require<shape_mismatch>(image.grid().rank() == 2, where, "image.grid", image.grid(), "a 2D aerial image");
   require<shape_mismatch>(acid_grid.nx() == image.grid().nx() && acid_grid.ny() == image.grid().ny(), where,
                           "acid.grid", acid_grid,
-                          "the image's nx x ny = " + std::to_string(image.grid().nx()) + "x" +
-                              std::to_string(image.grid().ny()) + " (2D, or 3D with nz layers)");
+                          [&] { return "the image's nx x ny = " + std::to_string(image.grid().nx()) + "x" +
+                              std::to_string(image.grid().ny()) + " (2D, or 3D with nz layers)"; });
   require<shape_mismatch>(acid_batch == image.batch(), where, "acid.batch()", acid_batch,
-                          "the image's batch, " + std::to_string(image.batch()));
+                          [&] { return "the image's batch, " + std::to_string(image.batch()); });
   require(acid_grid.rank() == 2 || acid_grid.origin().z >= 0, where, "acid.grid.origin.z",
           acid_grid.origin().z, "a non-negative depth below the top surface in nm");
   // min propagates NaN, so one reduction refuses NaN and negative intensities alike.
@@ -172,9 +171,9 @@ DillGradient expose_backward(Context<Space>& ctx, const Field<T, Space>& image,
   constexpr const char* where = "resist::expose_backward";
   detail::check_exposure(ctx, image, parameters, grad_acid.grid(), grad_acid.batch(), where);
   require_same_shape(image.grid(), grad_image.grid(), where, "grad_image.grid");
-  ::fabtwin::detail::require<shape_mismatch>(grad_image.batch() == image.batch(), where,
+  require<shape_mismatch>(grad_image.batch() == image.batch(), where,
                                              "grad_image.batch()", grad_image.batch(),
-                                             "the image's batch, " + std::to_string(image.batch()));
+                                             [&] { return "the image's batch, " + std::to_string(image.batch()); });
   const detail::LayerDepths depths(grad_acid.grid());
   const bool volume = grad_acid.grid().rank() == 3;
   const double alpha = volume ? parameters.alpha_per_nm : 0.0;

@@ -26,7 +26,7 @@
 #include <string>
 #include <string_view>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -66,12 +66,11 @@ struct PebModel {
   double initial_quencher = 0;  ///< Q0, uniform, relative to the PAG loading
 
   void validate(std::string_view where) const {
-    using ::fabtwin::detail::require;
     require(std::isfinite(reference_kelvin) && reference_kelvin > 0, where, "model.reference_kelvin",
             reference_kelvin, "a positive, finite temperature in K");
     const auto non_negative = [&](const char* name, double value, const char* units) {
-      require(std::isfinite(value) && value >= 0, where, std::string("model.") + name, value,
-              std::string("a finite value >= 0 ") + units);
+      require(std::isfinite(value) && value >= 0, where, [&] { return std::string("model.") + name; }, value,
+              [&] { return std::string("a finite value >= 0 ") + units; });
     };
     non_negative("acid.lateral_nm2_per_s", acid.lateral_nm2_per_s, "nm^2/s");
     non_negative("acid.vertical_nm2_per_s", acid.vertical_nm2_per_s, "nm^2/s");
@@ -142,7 +141,7 @@ struct ExpNegative {
 /// The number of equal steps of at most `max_step_s` that cut the history's span: every bake
 /// (uniform, mapped) and the adjoint step through the same windows.
 inline index_t bake_step_count(const thermal::TemperatureHistory& history, double max_step_s, std::string_view where) {
-  ::fabtwin::detail::require(std::isfinite(max_step_s) && max_step_s > 0, where, "max_step_s", max_step_s,
+  require(std::isfinite(max_step_s) && max_step_s > 0, where, "max_step_s", max_step_s,
                              "a positive, finite time step in s");
   return index_t(std::ceil((history.end() - history.start()) / max_step_s - 1e-9));
 }
@@ -191,7 +190,6 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
                         const thermal::TemperatureHistory& history, double max_step_s,
                         thermal::Boundaries boundaries = {}, const PebProgress& progress = {}) {
   constexpr const char* where = "resist::bake";
-  using ::fabtwin::detail::require;
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);
   const bool three_d = exposed_acid.grid().rank() == 3;

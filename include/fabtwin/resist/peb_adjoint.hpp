@@ -44,7 +44,7 @@
 #include <vector>
 
 #include "fabtwin/core/complex.hpp"
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -306,16 +306,15 @@ PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_ac
                           thermal::Boundaries boundaries, const Field<T, Space>& grad_inhibitor,
                           Field<T, Space>& grad_exposed_acid, index_t checkpoints = 0) {
   constexpr const char* where = "resist::bake_backward";
-  using ::fabtwin::detail::require;
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);  // bake()'s windows
   require(checkpoints >= 0, where, "checkpoints", checkpoints, "a count >= 0 (0: about sqrt(steps))");
   const Grid& grid = exposed_acid.grid();
   const index_t batch = exposed_acid.batch();
-  const auto check_shape = [&](const std::string& name, const Field<T, Space>& field) {
-    require_same_shape(grid, field.grid(), where, name + ".grid");
-    require<shape_mismatch>(field.batch() == batch, where, name + ".batch()", field.batch(),
-                            "the exposed acid's batch, " + std::to_string(batch));
+  const auto check_shape = [&](const char* name, const Field<T, Space>& field) {
+    require_same_shape(grid, field.grid(), where, [&] { return std::string(name) + ".grid"; });
+    require<shape_mismatch>(field.batch() == batch, where, [&] { return std::string(name) + ".batch()"; }, field.batch(),
+                            [&] { return "the exposed acid's batch, " + std::to_string(batch); });
   };
   check_shape("grad_inhibitor", grad_inhibitor);
   check_shape("grad_exposed_acid", grad_exposed_acid);

@@ -53,6 +53,7 @@
 #include <cuda/std/cmath>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/view.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -69,7 +70,6 @@ struct ReactionStep {
   double deprotect = 0;
 
   void validate(std::string_view where) const {
-    using ::fabtwin::detail::require;
     require(std::isfinite(seconds) && seconds > 0, where, "step.seconds", seconds, "a positive, finite time in s");
     require(std::isfinite(quench) && quench >= 0, where, "step.quench", quench,
             "a finite, non-negative integral of k_r over the step");
@@ -233,7 +233,7 @@ void react(Context<Space>& ctx, View<T, Space> acid, View<T, Space> quencher, Vi
   step.validate(where);
   for (const auto& [name, view] : {std::pair{"quencher", quencher}, std::pair{"deprotection", deprotection}})
     if (!view.same_extents(acid))
-      throw shape_mismatch(::fabtwin::detail::argument_message(
+      throw shape_mismatch(argument_message(
           where, name, ::fabtwin::detail::describe_extents(view),
           "the extents of acid, " + ::fabtwin::detail::describe_extents(acid)));
   const double ratio = step.quench > 0 ? step.deprotect / step.quench : 0;

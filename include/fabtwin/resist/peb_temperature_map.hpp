@@ -31,7 +31,7 @@
 #include <cmath>
 #include <string>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -78,9 +78,9 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);
   const Grid& grid = exposed_acid.grid();
-  ::fabtwin::detail::require<shape_mismatch>(
+  require<shape_mismatch>(
       map.offset_k.grid().nx() == grid.nx() && map.offset_k.grid().ny() == grid.ny(), where, "map.offset_k.grid",
-      map.offset_k.grid(), "the nx x ny of the exposed acid, " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()));
+      map.offset_k.grid(), [&] { return "the nx x ny of the exposed acid, " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()); });
 
   PebState<T, Space> state = detail::initial_state(ctx, exposed_acid, model);
   // The integrals over the current (sub-)step vary in x and y only: they are taken on the plane

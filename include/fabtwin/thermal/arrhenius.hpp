@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 
 namespace fabtwin::thermal {
 
@@ -33,18 +33,18 @@ struct Knot {
 class TemperatureHistory {
  public:
   explicit TemperatureHistory(std::vector<Knot> knots) : knots_(std::move(knots)) {
-    ::fabtwin::detail::require(knots_.size() >= 2, "TemperatureHistory", "knots.size()", knots_.size(),
+    require(knots_.size() >= 2, "TemperatureHistory", "knots.size()", knots_.size(),
                     "at least two knots");
     for (std::size_t i = 0; i < knots_.size(); ++i) {
       const auto& k = knots_[i];
-      const std::string index = "knots[" + std::to_string(i) + "]";
-      ::fabtwin::detail::require(std::isfinite(k.kelvin) && k.kelvin > 0, "TemperatureHistory",
-                      index + ".kelvin", k.kelvin, "a positive, finite temperature in K");
-      ::fabtwin::detail::require(std::isfinite(k.t_s), "TemperatureHistory", index + ".t_s", k.t_s,
+      const auto name = [i](const char* member) { return "knots[" + std::to_string(i) + "]." + member; };
+      require(std::isfinite(k.kelvin) && k.kelvin > 0, "TemperatureHistory",
+                      [&] { return name("kelvin"); }, k.kelvin, "a positive, finite temperature in K");
+      require(std::isfinite(k.t_s), "TemperatureHistory", [&] { return name("t_s"); }, k.t_s,
                       "a finite time in s");
       if (i > 0)
-        ::fabtwin::detail::require(k.t_s > knots_[i - 1].t_s, "TemperatureHistory", index + ".t_s", k.t_s,
-                        "a time after the previous knot's " + ::fabtwin::detail::describe(knots_[i - 1].t_s) + " s");
+        require(k.t_s > knots_[i - 1].t_s, "TemperatureHistory", [&] { return name("t_s"); }, k.t_s,
+                        [&] { return "a time after the previous knot's " + ::fabtwin::describe(knots_[i - 1].t_s) + " s"; });
     }
   }
 
@@ -57,8 +57,8 @@ class TemperatureHistory {
   /// `cool_s`; a zero-length ramp or cool is left out (the history then starts or ends at `hold_k`).
   static TemperatureHistory bake(double start_k, double hold_k, double ramp_s, double hold_s,
                                  double cool_s) {
-    ::fabtwin::detail::require(ramp_s >= 0, "TemperatureHistory::bake", "ramp_s", ramp_s, "a duration >= 0 s");
-    ::fabtwin::detail::require(cool_s >= 0, "TemperatureHistory::bake", "cool_s", cool_s, "a duration >= 0 s");
+    require(ramp_s >= 0, "TemperatureHistory::bake", "ramp_s", ramp_s, "a duration >= 0 s");
+    require(cool_s >= 0, "TemperatureHistory::bake", "cool_s", cool_s, "a duration >= 0 s");
     std::vector<Knot> knots;
     if (ramp_s > 0) knots.push_back({0.0, start_k});
     knots.push_back({ramp_s, hold_k});
@@ -70,10 +70,10 @@ class TemperatureHistory {
   /// The history between t0 and t1 (start() <= t0 < t1 <= end()), its ends interpolated: the
   /// piece of a bake that one time step of a PEB integrator sees.
   TemperatureHistory window(double t0, double t1) const {
-    ::fabtwin::detail::require(t0 >= start() && t0 < end(), "TemperatureHistory::window", "t0", t0,
-                    "a time in [" + ::fabtwin::detail::describe(start()) + ", " + ::fabtwin::detail::describe(end()) + ") s");
-    ::fabtwin::detail::require(t1 > t0 && t1 <= end(), "TemperatureHistory::window", "t1", t1,
-                    "a time in (t0 = " + ::fabtwin::detail::describe(t0) + ", " + ::fabtwin::detail::describe(end()) + "] s");
+    require(t0 >= start() && t0 < end(), "TemperatureHistory::window", "t0", t0,
+                    [&] { return "a time in [" + ::fabtwin::describe(start()) + ", " + ::fabtwin::describe(end()) + ") s"; });
+    require(t1 > t0 && t1 <= end(), "TemperatureHistory::window", "t1", t1,
+                    [&] { return "a time in (t0 = " + ::fabtwin::describe(t0) + ", " + ::fabtwin::describe(end()) + "] s"; });
     std::vector<Knot> inside{{t0, at(t0)}};
     for (const Knot& k : knots_)
       if (k.t_s > t0 && k.t_s < t1) inside.push_back(k);
@@ -138,9 +138,9 @@ class Arrhenius {
  public:
   Arrhenius(double ln_prefactor, double activation_kcal_per_mol)
       : ln_prefactor_(ln_prefactor), activation_(activation_kcal_per_mol) {
-    ::fabtwin::detail::require(std::isfinite(ln_prefactor), "Arrhenius", "ln_prefactor", ln_prefactor,
+    require(std::isfinite(ln_prefactor), "Arrhenius", "ln_prefactor", ln_prefactor,
                     "a finite log of the prefactor");
-    ::fabtwin::detail::require(std::isfinite(activation_kcal_per_mol) && activation_kcal_per_mol >= 0,
+    require(std::isfinite(activation_kcal_per_mol) && activation_kcal_per_mol >= 0,
                     "Arrhenius", "activation_kcal_per_mol", activation_kcal_per_mol,
                     "a finite activation energy >= 0 kcal/mol");
   }
@@ -148,9 +148,9 @@ class Arrhenius {
   /// The Arrhenius law through rate(reference_kelvin) = rate_at_reference: how process data are
   /// usually quoted (a rate at the bake temperature and an activation energy).
   static Arrhenius from_reference(double rate_at_reference, double reference_kelvin, double activation_kcal_per_mol) {
-    ::fabtwin::detail::require(std::isfinite(rate_at_reference) && rate_at_reference > 0, "Arrhenius::from_reference",
+    require(std::isfinite(rate_at_reference) && rate_at_reference > 0, "Arrhenius::from_reference",
                     "rate_at_reference", rate_at_reference, "a positive, finite rate");
-    ::fabtwin::detail::require(std::isfinite(reference_kelvin) && reference_kelvin > 0, "Arrhenius::from_reference",
+    require(std::isfinite(reference_kelvin) && reference_kelvin > 0, "Arrhenius::from_reference",
                     "reference_kelvin", reference_kelvin, "a positive, finite temperature in K");
     return Arrhenius(std::log(rate_at_reference) + activation_kcal_per_mol / (gas_constant_kcal * reference_kelvin),
                      activation_kcal_per_mol);
@@ -160,7 +160,7 @@ class Arrhenius {
   double activation_kcal_per_mol() const { return activation_; }
 
   double rate(double kelvin) const {
-    ::fabtwin::detail::require(std::isfinite(kelvin) && kelvin > 0, "Arrhenius::rate", "kelvin", kelvin,
+    require(std::isfinite(kelvin) && kelvin > 0, "Arrhenius::rate", "kelvin", kelvin,
                     "a positive, finite temperature in K");
     return std::exp(ln_prefactor_ - activation_ / (gas_constant_kcal * kelvin));
   }

@@ -15,7 +15,7 @@
 #include <cmath>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/thermal/arrhenius.hpp"
 
 namespace fabtwin::thermal {
@@ -27,7 +27,7 @@ inline double wafer_time_constant(double density_kg_m3, double heat_capacity_j_k
   static constexpr const char* names[] = {"density_kg_m3", "heat_capacity_j_kg_k", "thickness_m",
                                           "gap_m", "k_air_w_m_k"};
   for (int i = 0; i < 5; ++i)
-    ::fabtwin::detail::require(std::isfinite(values[i]) && values[i] > 0, "wafer_time_constant", names[i],
+    require(std::isfinite(values[i]) && values[i] > 0, "wafer_time_constant", names[i],
                     values[i], "a positive, finite value");
   return density_kg_m3 * heat_capacity_j_kg_k * thickness_m * gap_m / k_air_w_m_k;
 }
@@ -39,9 +39,9 @@ class WaferResponse {
  public:
   WaferResponse(TemperatureHistory plate, double tau_s, double initial_kelvin)
       : plate_(std::move(plate)), tau_(tau_s) {
-    ::fabtwin::detail::require(std::isfinite(tau_s) && tau_s > 0, "WaferResponse", "tau_s", tau_s,
+    require(std::isfinite(tau_s) && tau_s > 0, "WaferResponse", "tau_s", tau_s,
                     "a positive, finite time constant in s");
-    ::fabtwin::detail::require(std::isfinite(initial_kelvin) && initial_kelvin > 0, "WaferResponse",
+    require(std::isfinite(initial_kelvin) && initial_kelvin > 0, "WaferResponse",
                     "initial_kelvin", initial_kelvin, "a positive, finite temperature in K");
     const auto& knots = plate_.knots();
     wafer_.reserve(knots.size());
@@ -56,7 +56,7 @@ class WaferResponse {
   /// The exact wafer temperature at time t (>= the plate's first knot).
   double at(double t_s) const {
     const auto& knots = plate_.knots();
-    ::fabtwin::detail::require(t_s >= knots.front().t_s, "WaferResponse::at", "t_s", t_s,
+    require(t_s >= knots.front().t_s, "WaferResponse::at", "t_s", t_s,
                     "a time at or after the plate history's start");
     if (t_s >= knots.back().t_s) {
       const double plate = knots.back().kelvin;
@@ -71,7 +71,7 @@ class WaferResponse {
   /// apart, as a piecewise-linear history. Linear interpolation of the exponential adds at most
   /// |W0 - P0 + s tau| max_step^2 / (8 tau^2) between samples.
   TemperatureHistory history(double max_step_s) const {
-    ::fabtwin::detail::require(std::isfinite(max_step_s) && max_step_s > 0, "WaferResponse::history",
+    require(std::isfinite(max_step_s) && max_step_s > 0, "WaferResponse::history",
                     "max_step_s", max_step_s, "a positive, finite step in s");
     const auto& knots = plate_.knots();
     std::vector<Knot> samples{{knots.front().t_s, wafer_.front()}};

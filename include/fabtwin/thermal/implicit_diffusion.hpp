@@ -29,6 +29,7 @@
 #include <string>
 #include <type_traits>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -151,26 +152,26 @@ void diffuse_implicit(Context<Space>& ctx, Field<T, Space>& field, const Field<T
   const char* where = "diffuse_implicit";
   const Grid& grid = field.grid();
   require_same_shape(grid, diffusivity.grid(), where, "diffusivity.grid");
-  ::fabtwin::detail::require(diffusivity.batch() == 1 || diffusivity.batch() == field.batch(), where,
+  require(diffusivity.batch() == 1 || diffusivity.batch() == field.batch(), where,
                              "diffusivity.batch()", diffusivity.batch(),
-                             "1 or the field's batch " + std::to_string(field.batch()));
-  ::fabtwin::detail::require(std::isfinite(dt_s) && dt_s > 0, where, "dt_s", dt_s,
+                             [&] { return "1 or the field's batch " + std::to_string(field.batch()); });
+  require(std::isfinite(dt_s) && dt_s > 0, where, "dt_s", dt_s,
                              "a positive, finite time step in s");
-  ::fabtwin::detail::require(steps >= 0, where, "steps", steps, "a non-negative number of steps");
+  require(steps >= 0, where, "steps", steps, "a non-negative number of steps");
   const double k = options.top_transfer_nm_per_s;
-  ::fabtwin::detail::require(std::isfinite(k) && k >= 0 && (k == 0 || grid.rank() == 3), where,
+  require(std::isfinite(k) && k >= 0 && (k == 0 || grid.rank() == 3), where,
                              "options.top_transfer_nm_per_s", k,
                              grid.rank() == 3 ? "a finite transfer coefficient >= 0 nm/s"
                                               : "0: a 2D field has no top surface");
   const double scales[] = {options.axis_scale.x, options.axis_scale.y, options.axis_scale.z};
   for (int a = 0; a < 3; ++a)
-    ::fabtwin::detail::require(std::isfinite(scales[a]) && scales[a] >= 0, where,
-                               std::string("options.axis_scale.") + "xyz"[a], scales[a], "a finite factor >= 0");
+    require(std::isfinite(scales[a]) && scales[a] >= 0, where,
+                               [&] { return std::string("options.axis_scale.") + "xyz"[a]; }, scales[a], "a finite factor >= 0");
 
   // One pass each over D: a negative, NaN or infinite diffusivity would make the solves unstable.
   const T d_min = min(ctx, diffusivity.cview()), d_max = max(ctx, diffusivity.cview());
-  ::fabtwin::detail::require(d_min >= T(0), where, "min(diffusivity)", d_min, "diffusivities >= 0 nm^2/s");
-  ::fabtwin::detail::require(std::isfinite(double(d_max)), where, "max(diffusivity)", d_max,
+  require(d_min >= T(0), where, "min(diffusivity)", d_min, "diffusivities >= 0 nm^2/s");
+  require(std::isfinite(double(d_max)), where, "max(diffusivity)", d_max,
                              "finite diffusivities in nm^2/s");
 
   const bool three_d = grid.rank() == 3;

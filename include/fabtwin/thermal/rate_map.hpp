@@ -21,6 +21,7 @@
 
 #include <cuda/std/cmath>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -33,7 +34,7 @@ namespace fabtwin::thermal {
 /// g(t) = 1 - exp(-(t - t0) / tau): how much of a constant plate offset the wafer has taken on.
 inline double offset_gain(const WaferResponse& wafer, double t_s) {
   const double elapsed = t_s - wafer.plate().start();
-  ::fabtwin::detail::require(elapsed >= 0, "offset_gain", "t_s", t_s, "a time at or after the plate history's start");
+  require(elapsed >= 0, "offset_gain", "t_s", t_s, "a time at or after the plate history's start");
   return -std::expm1(-elapsed / wafer.tau());
 }
 
@@ -86,15 +87,15 @@ template <class T, class Space>
 void arrhenius_rate_map(Context<Space>& ctx, const Arrhenius& law, double kelvin, double gain,
                         const Field<T, Space>& offset_k, Field<T, Space>& out) {
   const char* where = "arrhenius_rate_map";
-  ::fabtwin::detail::require(offset_k.grid().rank() == 2 && offset_k.batch() == 1, where, "offset_k.grid",
+  require(offset_k.grid().rank() == 2 && offset_k.batch() == 1, where, "offset_k.grid",
                              offset_k.grid(), "a 2D map of one batch member");
-  ::fabtwin::detail::require(offset_k.grid().nx() == out.grid().nx() && offset_k.grid().ny() == out.grid().ny(),
+  require(offset_k.grid().nx() == out.grid().nx() && offset_k.grid().ny() == out.grid().ny(),
                              where, "offset_k.grid", offset_k.grid(),
-                             "the nx x ny of out, " + std::to_string(out.grid().nx()) + "x" +
-                                 std::to_string(out.grid().ny()));
-  ::fabtwin::detail::require(std::isfinite(kelvin) && kelvin > 0, where, "kelvin", kelvin,
+                             [&] { return "the nx x ny of out, " + std::to_string(out.grid().nx()) + "x" +
+                                 std::to_string(out.grid().ny()); });
+  require(std::isfinite(kelvin) && kelvin > 0, where, "kelvin", kelvin,
                              "a positive, finite temperature in K");
-  ::fabtwin::detail::require(std::isfinite(gain) && gain >= 0 && gain <= 1, where, "gain", gain,
+  require(std::isfinite(gain) && gain >= 0 && gain <= 1, where, "gain", gain,
                              "a fraction in [0, 1] (offset_gain)");
   const Grid& grid = out.grid();
   for_each(ctx, Range3{grid.nx(), grid.ny(), grid.nz() * out.batch()},
@@ -111,16 +112,15 @@ template <class T, class Space>
 void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law, const TemperatureHistory& window,
                             const Field<T, Space>& offset_k, const OffsetGain& gain, Field<T, Space>& out) {
   const char* where = "arrhenius_integral_map";
-  using ::fabtwin::detail::require;
   require(offset_k.grid().rank() == 2 && offset_k.batch() == 1, where, "offset_k.grid", offset_k.grid(),
           "a 2D map of one batch member");
   require(offset_k.grid().nx() == out.grid().nx() && offset_k.grid().ny() == out.grid().ny(), where,
           "offset_k.grid", offset_k.grid(),
-          "the nx x ny of out, " + std::to_string(out.grid().nx()) + "x" + std::to_string(out.grid().ny()));
+          [&] { return "the nx x ny of out, " + std::to_string(out.grid().nx()) + "x" + std::to_string(out.grid().ny()); });
   require(static_cast<bool>(gain), where, "gain", "an empty function", "a function of time (1 for a steady map)");
   const T lowest = min(ctx, offset_k.cview()), highest = max(ctx, offset_k.cview());
   require(std::isfinite(double(lowest)) && std::isfinite(double(highest)), where, "offset_k",
-          "a map from " + ::fabtwin::detail::describe(lowest) + " to " + ::fabtwin::detail::describe(highest),
+          [&] { return "a map from " + ::fabtwin::describe(lowest) + " to " + ::fabtwin::describe(highest); },
           "finite temperature offsets in K");
 
   const double activation_k = law.activation_kcal_per_mol() / gas_constant_kcal;
@@ -133,10 +133,10 @@ void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law, const Tem
     for (int q = 0; q < integrals.nodes; ++q) {
       const QuadratureNode& node = nodes[first + std::size_t(q)];
       const double g = gain(node.t_s);
-      require(std::isfinite(g) && g >= 0, where, "gain(" + ::fabtwin::detail::describe(node.t_s) + " s)", g,
+      require(std::isfinite(g) && g >= 0, where, [&] { return "gain(" + ::fabtwin::describe(node.t_s) + " s)"; }, g,
               "a finite gain >= 0");
       require(node.kelvin + g * std::min(double(lowest), 0.0) > 0, where, "offset_k", lowest,
-              "offsets that keep the wafer above 0 K (nominal " + ::fabtwin::detail::describe(node.kelvin) + " K)");
+              [&] { return "offsets that keep the wafer above 0 K (nominal " + ::fabtwin::describe(node.kelvin) + " K)"; });
       integrals.weight[q] = T(node.weight);
       integrals.kelvin[q] = T(node.kelvin);
       integrals.gain[q] = T(g);

@@ -21,6 +21,7 @@
 
 #include <cuda/std/cmath>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -91,7 +92,7 @@ void diffuse_spectral(Context<Space>& ctx, Field<T, Space>& field, Vec3 sigma_nm
   const double sigmas[] = {sigma_nm.x, sigma_nm.y, sigma_nm.z};
   static constexpr const char* names[] = {"sigma_nm.x", "sigma_nm.y", "sigma_nm.z"};
   for (int a = 0; a < field.grid().rank(); ++a)
-    ::fabtwin::detail::require(std::isfinite(sigmas[a]) && sigmas[a] >= 0, "diffuse_spectral", names[a],
+    require(std::isfinite(sigmas[a]) && sigmas[a] >= 0, "diffuse_spectral", names[a],
                                sigmas[a], "a finite diffusion length >= 0 nm");
   const Grid& grid = field.grid();
   const bool three_d = grid.rank() == 3;

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -60,7 +60,7 @@ class BakeStage {
       : grid_(acid_grid), history_(std::move(history)), options_(options) {
     constexpr const char* where = "twin::BakeStage";
     model.validate(where);
-    ::fabtwin::detail::require(std::isfinite(options.max_step_s) && options.max_step_s > 0, where,
+    require(std::isfinite(options.max_step_s) && options.max_step_s > 0, where,
                                "options.max_step_s", options.max_step_s, "a positive, finite step in s");
     double hottest = 0;
     for (const thermal::Knot& k : history_.knots()) hottest = std::max(hottest, k.kelvin);
@@ -165,7 +165,7 @@ class BakeStage {
     std::vector<thermal::Knot> knots = history_.knots();
     for (thermal::Knot& k : knots) k.kelvin += kelvin;
     for (const thermal::Knot& k : knots)
-      ::fabtwin::detail::require(k.kelvin > 0, "twin::BakeStage", "temperature offset of the bake history", kelvin,
+      require(k.kelvin > 0, "twin::BakeStage", "temperature offset of the bake history", kelvin,
                                  "an offset (peb.temperature_c - nominal + the condition's bake_offset_k) that keeps "
                                  "the history above 0 K");
     return thermal::TemperatureHistory(std::move(knots));

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/twin/conditions.hpp"
 #include "fabtwin/twin/parameter.hpp"
@@ -55,7 +56,7 @@ class Chain {
         if (!shared) {
           shared = &member.conditions();
         } else if (!same(*shared, member.conditions())) {
-          throw invalid_argument(::fabtwin::detail::argument_message(
+          throw invalid_argument(argument_message(
               "twin::chain", "stage " + std::to_string(index) + ".conditions()",
               std::to_string(member.conditions().size()) + " conditions",
               "the conditions of the chain's other conditioned stages (give every stage the same list, "
@@ -154,10 +155,10 @@ class Chain {
     (check_hand_off(I, std::get<I>(members_).output_grid(), std::get<I + 1>(members_).input_grid()), ...);
   }
   static void check_hand_off(std::size_t index, const Grid& output, const Grid& next_input) {
-    ::fabtwin::detail::require<shape_mismatch>(
+    require<shape_mismatch>(
         output.same_shape(next_input) && output.pitch() == next_input.pitch(), "twin::chain",
-        "stage " + std::to_string(index) + ".output_grid()", output,
-        "the input grid of stage " + std::to_string(index + 1) + ", " + ::fabtwin::detail::describe(next_input));
+        [&] { return "stage " + std::to_string(index) + ".output_grid()"; }, output,
+        [&] { return "the input grid of stage " + std::to_string(index + 1) + ", " + ::fabtwin::describe(next_input); });
   }
 
   static bool same(const ProcessConditions& a, const ProcessConditions& b) {
@@ -185,12 +186,12 @@ class Chain {
       sets_bake |= c.bake_offset_k != 0;
     }
     const auto require_once = [](int users, bool set, const char* field, const char* remedy) {
-      ::fabtwin::detail::require(users <= 1, "twin::chain", std::string("conditions' ") + field,
-                                 std::to_string(users) + " stages applying it",
-                                 std::string("one stage applying it (") + remedy + ")");
-      ::fabtwin::detail::require(users == 1 || !set, "twin::chain", std::string("conditions' ") + field,
+      require(users <= 1, "twin::chain", [&] { return std::string("conditions' ") + field; },
+                                 [&] { return std::to_string(users) + " stages applying it"; },
+                                 [&] { return std::string("one stage applying it (") + remedy + ")"; });
+      require(users == 1 || !set, "twin::chain", [&] { return std::string("conditions' ") + field; },
                                  "a value other than the default, applied by no stage",
-                                 std::string("a stage that applies it (") + remedy + ")");
+                                 [&] { return std::string("a stage that applies it (") + remedy + ")"; });
     };
     require_once(dose, sets_dose, "dose",
                  "the exposure stage, or in an optics-only chain the imaging stage with apply_dose");

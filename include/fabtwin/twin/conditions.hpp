@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "fabtwin/core/config.hpp"
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 
 namespace fabtwin::twin {
 
@@ -37,15 +37,14 @@ struct ConditionUse {
 
 /// Refuses an empty list and non-finite or non-positive values, naming `where` and the condition.
 inline void validate(const ProcessConditions& conditions, std::string_view where) {
-  using ::fabtwin::detail::require;
   require(!conditions.empty(), where, "conditions.size()", conditions.size(), "at least one process condition");
   for (std::size_t c = 0; c < conditions.size(); ++c) {
-    const std::string name = "conditions[" + std::to_string(c) + "]";
-    require(std::isfinite(conditions[c].dose) && conditions[c].dose > 0, where, name + ".dose", conditions[c].dose,
+    const auto name = [c](const char* member) { return "conditions[" + std::to_string(c) + "]." + member; };
+    require(std::isfinite(conditions[c].dose) && conditions[c].dose > 0, where, [&] { return name("dose"); }, conditions[c].dose,
             "a positive, finite relative dose");
-    require(std::isfinite(conditions[c].focus_nm), where, name + ".focus_nm", conditions[c].focus_nm,
+    require(std::isfinite(conditions[c].focus_nm), where, [&] { return name("focus_nm"); }, conditions[c].focus_nm,
             "a finite defocus offset in nm");
-    require(std::isfinite(conditions[c].bake_offset_k), where, name + ".bake_offset_k",
+    require(std::isfinite(conditions[c].bake_offset_k), where, [&] { return name("bake_offset_k"); },
             conditions[c].bake_offset_k, "a finite temperature offset in K");
   }
 }

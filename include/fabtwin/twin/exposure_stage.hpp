@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -117,11 +117,11 @@ class ExposureStage {
  private:
   static Grid film_grid(const Grid& image, const Film& film) {
     constexpr const char* where = "twin::ExposureStage";
-    ::fabtwin::detail::require<shape_mismatch>(image.rank() == 2, where, "image_grid", image, "a 2D image grid");
-    ::fabtwin::detail::require(film.layers >= 0, where, "film.layers", film.layers,
+    require<shape_mismatch>(image.rank() == 2, where, "image_grid", image, "a 2D image grid");
+    require(film.layers >= 0, where, "film.layers", film.layers,
                                "0 (a top-down 2D film) or a positive number of layers");
     if (film.layers == 0) return image;
-    ::fabtwin::detail::require(std::isfinite(film.thickness_nm) && film.thickness_nm > 0, where, "film.thickness_nm",
+    require(std::isfinite(film.thickness_nm) && film.thickness_nm > 0, where, "film.thickness_nm",
                                film.thickness_nm, "a positive, finite resist thickness in nm");
     const double dz = film.thickness_nm / double(film.layers);
     return Grid::volume(image.nx(), image.ny(), film.layers, {image.pitch().x, image.pitch().y, dz},

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "fabtwin/core/config.hpp"
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 
 namespace fabtwin::twin {
 
@@ -35,17 +35,17 @@ struct FocusWeight {
 inline std::vector<FocusWeight> focus_weights(const std::vector<double>& knots, double focus_nm,
                                               std::string_view where, std::string_view argument) {
   const index_t m = index_t(knots.size());
-  ::fabtwin::detail::require(m >= 1, where, "knots.size()", m, "at least one focus knot");
+  require(m >= 1, where, "knots.size()", m, "at least one focus knot");
   if (m == 1) {
-    ::fabtwin::detail::require(focus_nm == knots[0], where, argument, focus_nm,
-                               "the focus of the only kernel set, " + ::fabtwin::detail::describe(knots[0]) +
-                                   " nm (kernels at two or more focus values make focus continuous)");
+    require(focus_nm == knots[0], where, argument, focus_nm,
+                               [&] { return "the focus of the only kernel set, " + ::fabtwin::describe(knots[0]) +
+                                   " nm (kernels at two or more focus values make focus continuous)"; });
     return {{0, 1.0, 0.0}};
   }
-  ::fabtwin::detail::require(std::isfinite(focus_nm) && focus_nm >= knots.front() && focus_nm <= knots.back(), where,
+  require(std::isfinite(focus_nm) && focus_nm >= knots.front() && focus_nm <= knots.back(), where,
                              argument, focus_nm,
-                             "a focus within the kernel sets' range [" + ::fabtwin::detail::describe(knots.front()) +
-                                 ", " + ::fabtwin::detail::describe(knots.back()) + "] nm (no extrapolation)");
+                             [&] { return "a focus within the kernel sets' range [" + ::fabtwin::describe(knots.front()) +
+                                 ", " + ::fabtwin::describe(knots.back()) + "] nm (no extrapolation)"; });
   if (m == 2) {
     const double span = knots[1] - knots[0], t = (focus_nm - knots[0]) / span;
     return {{0, 1 - t, -1 / span}, {1, t, 1 / span}};

@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -84,8 +84,8 @@ class ImagingStage {
     validate(conditions, "twin::ImagingStage::set_conditions");
     if (knots_.size() == 1)
       for (std::size_t c = 0; c < conditions.size(); ++c)
-        ::fabtwin::detail::require(conditions[c].focus_nm == 0, "twin::ImagingStage::set_conditions",
-                                   "conditions[" + std::to_string(c) + "].focus_nm", conditions[c].focus_nm,
+        require(conditions[c].focus_nm == 0, "twin::ImagingStage::set_conditions",
+                                   [&] { return "conditions[" + std::to_string(c) + "].focus_nm"; }, conditions[c].focus_nm,
                                    "0: the stage has kernels at one focus only");
     conditions_ = std::move(conditions);
     gradient_.condition_dose.assign(conditions_.size(), 0.0);
@@ -197,14 +197,14 @@ class ImagingStage {
   static optics::SocsImager<T, Space> make_imager(Context<Space>& ctx, const Grid& grid, std::vector<FocusKernels>& sets,
                                                   const ImagingOptions& options) {
     constexpr const char* where = "twin::ImagingStage";
-    ::fabtwin::detail::require(!sets.empty(), where, "sets.size()", sets.size(), "at least one kernel set");
+    require(!sets.empty(), where, "sets.size()", sets.size(), "at least one kernel set");
     std::sort(sets.begin(), sets.end(), [](const FocusKernels& a, const FocusKernels& b) { return a.focus_nm < b.focus_nm; });
     std::vector<optics::KernelSet> kernels;
     for (std::size_t s = 0; s < sets.size(); ++s) {
-      ::fabtwin::detail::require(std::isfinite(sets[s].focus_nm), where, "sets[" + std::to_string(s) + "].focus_nm",
+      require(std::isfinite(sets[s].focus_nm), where, [&] { return "sets[" + std::to_string(s) + "].focus_nm"; },
                                  sets[s].focus_nm, "a finite focus in nm");
       if (s > 0)
-        ::fabtwin::detail::require(sets[s].focus_nm != sets[s - 1].focus_nm, where, "sets.focus_nm", sets[s].focus_nm,
+        require(sets[s].focus_nm != sets[s - 1].focus_nm, where, "sets.focus_nm", sets[s].focus_nm,
                                    "distinct focus values, one kernel set each");
       kernels.push_back(std::move(sets[s].kernels));
     }

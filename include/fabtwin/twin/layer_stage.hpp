@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -48,10 +48,10 @@ class LayerStage {
   LayerStage(const Grid& film, index_t layer)
       : film_(film), layer_grid_(Grid(film.nx(), film.ny(), 1.0)), layer_(layer) {
     constexpr const char* where = "twin::LayerStage";
-    ::fabtwin::detail::require<shape_mismatch>(film.rank() == 3, where, "film", film, "a 3D film grid");
-    ::fabtwin::detail::require(layer >= 0 && layer < film.nz(), where, "layer", layer,
-                               "a layer index in [0, " + std::to_string(film.nz()) + ")");
-    ::fabtwin::detail::require<shape_mismatch>(film.pitch().x == film.pitch().y, where, "film.pitch", film.pitch(),
+    require<shape_mismatch>(film.rank() == 3, where, "film", film, "a 3D film grid");
+    require(layer >= 0 && layer < film.nz(), where, "layer", layer,
+                               [&] { return "a layer index in [0, " + std::to_string(film.nz()) + ")"; });
+    require<shape_mismatch>(film.pitch().x == film.pitch().y, where, "film.pitch", film.pitch(),
                                                "square pixels (pitch.x == pitch.y), as 2D grids have");
     layer_grid_ = Grid(film.nx(), film.ny(), film.pitch().x, {film.origin().x, film.origin().y, 0});
   }

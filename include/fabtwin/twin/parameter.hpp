@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 
 namespace fabtwin::twin {
@@ -42,8 +43,8 @@ class ParameterList {
   explicit ParameterList(std::vector<Parameter> parameters) : parameters_(std::move(parameters)) {
     for (std::size_t i = 0; i < parameters_.size(); ++i)
       for (std::size_t j = 0; j < i; ++j)
-        ::fabtwin::detail::require(parameters_[i].name != parameters_[j].name, "twin::ParameterList",
-                                   "parameters[" + std::to_string(i) + "].name", parameters_[i].name,
+        require(parameters_[i].name != parameters_[j].name, "twin::ParameterList",
+                                   [&] { return "parameters[" + std::to_string(i) + "].name"; }, parameters_[i].name,
                                    "a name no other parameter has (one name per physical quantity)");
   }
 
@@ -62,7 +63,7 @@ class ParameterList {
   const Parameter& at(std::string_view name) const {
     for (const Parameter& p : parameters_)
       if (p.name == name) return p;
-    throw invalid_argument(::fabtwin::detail::argument_message("twin::ParameterList::at", "name",
+    throw invalid_argument(argument_message("twin::ParameterList::at", "name",
                                                                std::string(name), "one of " + names_text()));
   }
 
@@ -89,9 +90,9 @@ class ParameterList {
   }
   /// Sets every value, in list order (each checked as set() does).
   void set_values(std::span<const double> values) const {
-    ::fabtwin::detail::require(values.size() == parameters_.size(), "twin::ParameterList::set_values",
+    require(values.size() == parameters_.size(), "twin::ParameterList::set_values",
                                "values.size()", values.size(),
-                               std::to_string(parameters_.size()) + " values, one per parameter");
+                               [&] { return std::to_string(parameters_.size()) + " values, one per parameter"; });
     for (std::size_t i = 0; i < values.size(); ++i)
       assign(parameters_[i], values[i], "twin::ParameterList::set_values");
   }
@@ -101,9 +102,9 @@ class ParameterList {
 
  private:
   static void assign(const Parameter& p, double value, std::string_view where) {
-    ::fabtwin::detail::require(std::isfinite(value) && value >= p.lower && value <= p.upper, where, p.name, value,
-                               "a finite value in [" + ::fabtwin::detail::describe(p.lower) + ", " +
-                                   ::fabtwin::detail::describe(p.upper) + "] " + p.unit);
+    require(std::isfinite(value) && value >= p.lower && value <= p.upper, where, p.name, value,
+                               [&] { return "a finite value in [" + ::fabtwin::describe(p.lower) + ", " +
+                                   ::fabtwin::describe(p.upper) + "] " + p.unit; });
     *p.value = value;
   }
 

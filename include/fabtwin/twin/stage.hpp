@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -78,10 +79,10 @@ Field<T, Space>& reuse(std::optional<Field<T, Space>>& buffer, const Grid& grid,
 /// Refuses an input whose grid is not the stage's input grid (same shape and pitch).
 template <class T, class Space>
 void require_input(const Field<T, Space>& input, const Grid& expected, std::string_view where, std::string_view name) {
-  ::fabtwin::detail::require<shape_mismatch>(input.grid().same_shape(expected) &&
+  require<shape_mismatch>(input.grid().same_shape(expected) &&
                                                  input.grid().pitch() == expected.pitch(),
-                                             where, std::string(name) + ".grid", input.grid(),
-                                             "the stage's input grid, " + ::fabtwin::detail::describe(expected));
+                                             where, [&] { return std::string(name) + ".grid"; }, input.grid(),
+                                             [&] { return "the stage's input grid, " + ::fabtwin::describe(expected); });
 }
 
 /// Refuses a backward without a forward, or a cotangent whose shape is not the last output's.
@@ -92,11 +93,11 @@ void require_cotangent(const Field<T, Space>* input, const std::optional<Field<T
     throw invalid_argument("fabtwin::" + std::string(where) +
                            ": backward() called before forward(); expected forward() first, whose input "
                            "backward differentiates at");
-  ::fabtwin::detail::require<shape_mismatch>(
+  require<shape_mismatch>(
       grad_output.grid().same_shape(output->grid()) && grad_output.batch() == output->batch(), where,
-      "grad_output", ::fabtwin::detail::describe(grad_output.grid()) + " batch " + std::to_string(grad_output.batch()),
-      "the last output's shape, " + ::fabtwin::detail::describe(output->grid()) + " batch " +
-          std::to_string(output->batch()));
+      "grad_output", [&] { return ::fabtwin::describe(grad_output.grid()) + " batch " + std::to_string(grad_output.batch()); },
+      [&] { return "the last output's shape, " + ::fabtwin::describe(output->grid()) + " batch " +
+          std::to_string(output->batch()); });
 }
 
 }  // namespace detail

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/error.hpp"
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -53,7 +53,7 @@ class ThresholdStage {
 
   ThresholdStage(const Grid& grid, double blur_nm, resist::SigmoidThreshold sigmoid, PrintTone tone = PrintTone::above)
       : grid_(grid), values_{blur_nm, sigmoid}, tone_(tone) {
-    ::fabtwin::detail::require<shape_mismatch>(grid.rank() == 2, "twin::ThresholdStage", "grid", grid,
+    require<shape_mismatch>(grid.rank() == 2, "twin::ThresholdStage", "grid", grid,
                                                "a 2D grid (take a layer of a 3D film first)");
     sigmoid.validate("twin::ThresholdStage");
   }
