@@ -50,7 +50,8 @@ bool load(benchmark::State& state, Setup& setup) {
     const std::string dir = data_dir() + "/iccad2013/";
     setup.kernels = {optics::read_iccad_kernels(dir + "kernels/M1OPC"),
                      optics::read_iccad_kernels(dir + "kernels/M1OPC_def")};
-    const auto clip = layout::place_on_iccad2013_canvas(layout::read_glp(dir + "clips/M1_test1.glp"));
+    const auto clip =
+        layout::place_on_iccad2013_canvas(layout::read_glp(dir + "clips/M1_test1.glp"));
     setup.mask = layout::rasterize_binary<float>(ctx, clip, canvas_grid());
     return true;
   } catch (const fabtwin::error& e) {
@@ -158,7 +159,8 @@ void generate_kernels(benchmark::State& state) {
   const optics::Source source = optics::Source::annular(0.6, 0.9);
   const support::KernelRequest request{2048, 24, double(state.range(0)) / 100};
   optics::KernelSet kernels;
-  for (auto _ : state) benchmark::DoNotOptimize((kernels = support::generate_kernels(system, source, request)).energy);
+  for (auto _ : state)
+    benchmark::DoNotOptimize((kernels = support::generate_kernels(system, source, request)).energy);
   state.counters["radius_bins"] = double(kernels.radius);
   state.counters["energy"] = kernels.energy;
   state.counters["source_points"] = double(source.sample(request.source_step).size());

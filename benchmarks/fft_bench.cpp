@@ -23,8 +23,8 @@ void set_flops(benchmark::State& state, index_t n) {
   state.counters["flops"] = benchmark::Counter(5 * points * std::log2(points),
                                                benchmark::Counter::kIsIterationInvariantRate,
                                                benchmark::Counter::kIs1000);
-  state.counters["pixels"] = benchmark::Counter(points, benchmark::Counter::kIsIterationInvariantRate,
-                                                benchmark::Counter::kIs1000);
+  state.counters["pixels"] = benchmark::Counter(
+      points, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 
 void fabtwin_host(benchmark::State& state) {
@@ -79,7 +79,8 @@ void cufft(benchmark::State& state) {
   FABTWIN_CUFFT_CHECK(cufftSetStream(plan, ctx.stream()));
   auto* a = reinterpret_cast<cufftComplex*>(in.data());
   auto* b = reinterpret_cast<cufftComplex*>(out.data());
-  time_on_stream(state, ctx.stream(), [&] { FABTWIN_CUFFT_CHECK(cufftExecC2C(plan, a, b, CUFFT_FORWARD)); });
+  time_on_stream(state, ctx.stream(),
+                 [&] { FABTWIN_CUFFT_CHECK(cufftExecC2C(plan, a, b, CUFFT_FORWARD)); });
   FABTWIN_CUFFT_CHECK(cufftDestroy(plan));
   set_flops(state, n);
 }

@@ -19,9 +19,9 @@
 
 #include "fabtwin/core.hpp"
 #include "fabtwin/exec.hpp"
-#include "fabtwin/thermal.hpp"
 #include "fabtwin/resist/peb.hpp"
 #include "fabtwin/resist/peb_temperature_map.hpp"
+#include "fabtwin/thermal.hpp"
 #include "support/ratio_reporter.hpp"
 
 namespace {
@@ -68,10 +68,10 @@ struct ExplicitStep {
 
 void set_counters(benchmark::State& state, double steps_per_bake) {
   const double voxels = double(film().size());
-  state.counters["voxel_steps"] = benchmark::Counter(voxels, benchmark::Counter::kIsIterationInvariantRate,
-                                                     benchmark::Counter::kIs1000);
-  state.counters["bytes"] = benchmark::Counter(16 * voxels, benchmark::Counter::kIsIterationInvariantRate,
-                                               benchmark::Counter::kIs1024);
+  state.counters["voxel_steps"] = benchmark::Counter(
+      voxels, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  state.counters["bytes"] = benchmark::Counter(
+      16 * voxels, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1024);
   state.counters["steps_per_90s_bake"] = steps_per_bake;
 }
 
@@ -80,16 +80,21 @@ void split_host(benchmark::State& state) {
   const Field<float, Host> acid = exposed_acid(ctx);
   const resist::PebModel model = resist::sentaurus_peb_model();
   const auto one_step = thermal::TemperatureHistory::constant(383.15, 1.0);
-  const thermal::Boundaries walls{thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror};
-  benchmark::DoNotOptimize(resist::bake(ctx, acid, model, one_step, 1.0, walls).acid.data());  // plans
-  for (auto _ : state) benchmark::DoNotOptimize(resist::bake(ctx, acid, model, one_step, 1.0, walls).acid.data());
+  const thermal::Boundaries walls{thermal::Boundary::periodic, thermal::Boundary::periodic,
+                                  thermal::Boundary::mirror};
+  benchmark::DoNotOptimize(
+      resist::bake(ctx, acid, model, one_step, 1.0, walls).acid.data());  // plans
+  for (auto _ : state)
+    benchmark::DoNotOptimize(resist::bake(ctx, acid, model, one_step, 1.0, walls).acid.data());
   set_counters(state, 90);
 }
 
 /// A hotplate tilt of +-0.5 K across the field (the map's values do not change the cost).
 struct TiltOffsets {
   View<float, Host> offset;
-  FABTWIN_HD void operator()(index_t x, index_t y) const { offset(x, y) = float(x) / 511.0f - 0.5f; }
+  FABTWIN_HD void operator()(index_t x, index_t y) const {
+    offset(x, y) = float(x) / 511.0f - 0.5f;
+  }
 };
 
 void mapped_host(benchmark::State& state) {
@@ -100,7 +105,8 @@ void mapped_host(benchmark::State& state) {
   const resist::PebModel model = resist::sentaurus_peb_model();
   const auto one_step = thermal::TemperatureHistory::constant(383.15, 1.0);
   const resist::TemperatureMap<float, Host> map{offsets};
-  for (auto _ : state) benchmark::DoNotOptimize(resist::bake(ctx, acid, model, one_step, map, 1.0).acid.data());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(resist::bake(ctx, acid, model, one_step, map, 1.0).acid.data());
   set_counters(state, 90);
 }
 
@@ -111,10 +117,18 @@ void explicit_host(benchmark::State& state) {
   fill(ctx, q.view(), 0.4f);
   const resist::PebModel model = resist::sentaurus_peb_model();
   const double lateral = 1 / (2.0 * 2.0), depth = 1.0;  // 1 / h^2 in 1/nm^2
-  const double rate_sum = 2 * (model.acid.lateral_nm2_per_s * 2 * lateral + model.acid.vertical_nm2_per_s * depth);
-  const double dt = 1 / rate_sum;  // the forward-Euler stability limit of the acid (the faster species)
-  const ExplicitStep step{a.view(), q.view(), a_next.view(), q_next.view(), float(dt), float(model.quench.per_s),
-                          float(model.acid.lateral_nm2_per_s * lateral), float(model.acid.vertical_nm2_per_s * depth),
+  const double rate_sum =
+      2 * (model.acid.lateral_nm2_per_s * 2 * lateral + model.acid.vertical_nm2_per_s * depth);
+  const double dt =
+      1 / rate_sum;  // the forward-Euler stability limit of the acid (the faster species)
+  const ExplicitStep step{a.view(),
+                          q.view(),
+                          a_next.view(),
+                          q_next.view(),
+                          float(dt),
+                          float(model.quench.per_s),
+                          float(model.acid.lateral_nm2_per_s * lateral),
+                          float(model.acid.vertical_nm2_per_s * depth),
                           float(model.quencher.lateral_nm2_per_s * lateral),
                           float(model.quencher.vertical_nm2_per_s * depth)};
   for (auto _ : state) {
@@ -124,12 +138,24 @@ void explicit_host(benchmark::State& state) {
   set_counters(state, std::ceil(90 / dt));
 }
 
-BENCHMARK(split_host)->Name("peb_512x512x80/split_host")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(mapped_host)->Name("peb_512x512x80/mapped_host")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(explicit_host)->Name("peb_512x512x80/explicit_host")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(split_host)
+    ->Name("peb_512x512x80/split_host")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK(mapped_host)
+    ->Name("peb_512x512x80/mapped_host")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK(explicit_host)
+    ->Name("peb_512x512x80/explicit_host")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return fabtwin::bench::run_with_ratios(argc, argv, {{"split_host", "explicit_host"}, {"mapped_host", "explicit_host"}});
+  return fabtwin::bench::run_with_ratios(
+      argc, argv, {{"split_host", "explicit_host"}, {"mapped_host", "explicit_host"}});
 }

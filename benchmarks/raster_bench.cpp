@@ -27,8 +27,7 @@ const Grid& canvas_grid() {
 bool load_clip(benchmark::State& state, layout::PolygonSet& clip) {
   const char* data = std::getenv("FABTWIN_DATA");  // else ../shared/data beside the project
   const std::string path = std::string(data ? data : FABTWIN_BENCH_DATA_DIR) +
-                           "/iccad2013/clips/M1_test" +
-                           std::to_string(state.range(0)) + ".glp";
+                           "/iccad2013/clips/M1_test" + std::to_string(state.range(0)) + ".glp";
   try {
     clip = layout::place_on_iccad2013_canvas(layout::read_glp(path));
     return true;

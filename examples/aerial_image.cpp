@@ -57,7 +57,8 @@ namespace {
 using namespace fabtwin;
 
 struct Options {
-  std::string clip, pattern = "lines:90:45", kernels, source_spec = "annular:0.6:0.9", out = "out/aerial_image";
+  std::string clip, pattern = "lines:90:45", kernels, source_spec = "annular:0.6:0.9",
+                    out = "out/aerial_image";
   double field_nm = 1080, pitch_nm = 2, dose = 1;
   std::optional<double> threshold;  ///< unset: see the defaults above
   optics::OpticalSystem system;
@@ -69,38 +70,51 @@ struct Options {
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "aerial_image",
-      "Draws a mask (an ICCAD-2013 clip or a built-in pattern), images it through SOCS kernels generated\n"
+      "Draws a mask (an ICCAD-2013 clip or a built-in pattern), images it through SOCS kernels "
+      "generated\n"
       "from the optics or read from an ICCAD kernel folder, and writes mask.png, aerial.png,\n"
-      "intensity.npy and, last, summary.json. The print threshold defaults to 0.225 for a clip (the\n"
+      "intensity.npy and, last, summary.json. The print threshold defaults to 0.225 for a clip "
+      "(the\n"
       "contest rule) and to the intensity at the drawn edge of a pattern's central feature.");
-  cli.path("--clip", "FILE.glp", "an ICCAD-2013 clip, drawn on the 2048 nm canvas at 1 nm pixels", o.clip,
-           examples::PathKind::file)
+  cli.path("--clip", "FILE.glp", "an ICCAD-2013 clip, drawn on the 2048 nm canvas at 1 nm pixels",
+           o.clip, examples::PathKind::file)
       .shown_default("none: --pattern")
       .text("--pattern", "SPEC", "a built-in pattern of clear lines or square contacts", o.pattern,
-            examples::pattern_forms, [](const std::string& text) { return examples::read_pattern(text).has_value(); })
+            examples::pattern_forms,
+            [](const std::string& text) { return examples::read_pattern(text).has_value(); })
       .number("--field", "NM", "side of the periodic field", o.field_nm,
               {.what = "a field side", .unit = "nm", .above = 0})
-      .number("--pitch", "NM", "pixel pitch", o.pitch_nm, {.what = "a pixel pitch", .unit = "nm", .above = 0})
-      .path("--kernels", "DIR", "read the kernels from DIR/scales.txt and DIR/fh<k>.bin, made for --field", o.kernels,
+      .number("--pitch", "NM", "pixel pitch", o.pitch_nm,
+              {.what = "a pixel pitch", .unit = "nm", .above = 0})
+      .path("--kernels", "DIR",
+            "read the kernels from DIR/scales.txt and DIR/fh<k>.bin, made for --field", o.kernels,
             examples::PathKind::folder)
       .shown_default("none: generate them")
-      .choice("--kernel-layout", "how --kernels are read: as the ICCAD-2013 contest reads them, or from byte 24",
-              o.layout, {{"contest", optics::IccadKernelLayout::contest}, {"header24", optics::IccadKernelLayout::header24}})
+      .choice("--kernel-layout",
+              "how --kernels are read: as the ICCAD-2013 contest reads them, or from byte 24",
+              o.layout,
+              {{"contest", optics::IccadKernelLayout::contest},
+               {"header24", optics::IccadKernelLayout::header24}})
       .number("--wavelength", "NM", "exposure wavelength", o.system.wavelength_nm,
               {.what = "a wavelength", .unit = "nm", .above = 0})
-      .number("--na", "X", "numerical aperture, below --index", o.system.na, {.what = "an NA", .above = 0})
+      .number("--na", "X", "numerical aperture, below --index", o.system.na,
+              {.what = "an NA", .above = 0})
       .number("--index", "N", "immersion index", o.system.immersion_index,
               {.what = "a refractive index", .at_least = 1})
       .text("--source", "SPEC",
-            "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, quasar:... or a map FILE.npy",
+            "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, quasar:... or a "
+            "map FILE.npy",
             o.source_spec, "a source spec")
       .number("--source-step", "S", "source sampling step", o.socs.source_step,
               {.what = "a source step", .unit = "sigma", .at_least = 0.001, .at_most = 1})
-      .number("--defocus", "NM", "defocus", o.system.defocus_nm, {.what = "a defocus", .unit = "nm"})
+      .number("--defocus", "NM", "defocus", o.system.defocus_nm,
+              {.what = "a defocus", .unit = "nm"})
       .count("--count", "K", "kernels to generate", o.socs.count, "a kernel count")
-      .number("--dose", "D", "the ICCAD-2013 dose: a factor on the mask amplitude (intensity x D^2)", o.dose,
+      .number("--dose", "D",
+              "the ICCAD-2013 dose: a factor on the mask amplitude (intensity x D^2)", o.dose,
               {.what = "a dose factor", .above = 0})
-      .number("--threshold", "I", "print threshold", o.threshold, {.what = "a print threshold", .above = 0})
+      .number("--threshold", "I", "print threshold", o.threshold,
+              {.what = "a print threshold", .above = 0})
       .shown_default("0.225 for a clip, anchored at the drawn edge for a pattern")
       .path("--out", "DIR", "output folder", o.out, examples::PathKind::output);
   return cli;
@@ -111,14 +125,16 @@ void check(const examples::Cli& cli, Options& o) {
   cli.exclusive("--clip", "--pattern", "one mask at a time");
   for (const char* grid : {"--field", "--pitch"})
     cli.exclusive("--clip", grid, "a clip is drawn on the 2048 nm ICCAD canvas at 1 nm pixels");
-  for (const char* optics : {"--wavelength", "--na", "--index", "--source", "--source-step", "--defocus", "--count"})
+  for (const char* optics :
+       {"--wavelength", "--na", "--index", "--source", "--source-step", "--defocus", "--count"})
     cli.exclusive("--kernels", optics, "the kernels are read, not generated from the optics");
   if (cli.given("--kernel-layout") && o.kernels.empty())
     cli.refuse("--kernel-layout", "--kernels DIR too (generated kernels are not read from files)");
   if (!o.clip.empty()) o.field_nm = double(layout::iccad2013_canvas_size), o.pitch_nm = 1;
   const double pixels = o.field_nm / o.pitch_nm;
   if (std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
-    cli.refuse("--field", "a whole number of --pitch " + fabtwin::describe(o.pitch_nm) + " nm pixels");
+    cli.refuse("--field",
+               "a whole number of --pitch " + fabtwin::describe(o.pitch_nm) + " nm pixels");
   if (o.clip.empty() && !examples::fits(examples::parse_pattern(o.pattern), o.field_nm))
     cli.refuse("--field", "a whole number of the periods of --pattern " + o.pattern);
   if (o.kernels.empty()) {
@@ -147,7 +163,8 @@ int run(const Options& o) {
     summary["clip"] = o.clip;
   } else {
     shapes = examples::draw_pattern(examples::parse_pattern(o.pattern), o.field_nm);
-    mask = layout::rasterize_area<float>(ctx, shapes, Grid(n, n, o.pitch_nm, {o.pitch_nm / 2, o.pitch_nm / 2, 0}));
+    mask = layout::rasterize_area<float>(
+        ctx, shapes, Grid(n, n, o.pitch_nm, {o.pitch_nm / 2, o.pitch_nm / 2, 0}));
     summary["pattern"] = o.pattern;
   }
   const Grid grid = mask.grid();
@@ -161,8 +178,8 @@ int run(const Options& o) {
     const optics::Source& source = *o.source;
     support::KernelRequest socs = o.socs;
     socs.period_nm = o.field_nm;
-    std::fprintf(stderr, "aerial_image: generating %lld kernels for %s, NA %g...\n", (long long)socs.count,
-                 source.describe().c_str(), o.system.na);
+    std::fprintf(stderr, "aerial_image: generating %lld kernels for %s, NA %g...\n",
+                 (long long)socs.count, source.describe().c_str(), o.system.na);
     kernels = support::generate_kernels(o.system, source, socs);
     summary["source"] = source.describe();
     summary["na"] = o.system.na;
@@ -195,8 +212,12 @@ int run(const Options& o) {
 
   const index_t magnify = io::magnification_for(grid, 512);
   io::Image picture = io::render_field(
-      host_intensity, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true, .length_bar = true,
-                       .title = "aerial image, red: threshold " + io::tick_label(threshold), .value_label = "intensity",
+      host_intensity, {.range = std::nullopt,
+                       .colormap = io::Colormap::viridis,
+                       .scale_bar = true,
+                       .length_bar = true,
+                       .title = "aerial image, red: threshold " + io::tick_label(threshold),
+                       .value_label = "intensity",
                        .magnify = magnify});
   for (const auto& contour : layout::extract_contours(host_intensity, threshold))
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
@@ -205,15 +226,17 @@ int run(const Options& o) {
   summary["pitch_nm"] = o.pitch_nm;
   summary["dose"] = o.dose;
   summary["threshold"] = threshold;
-  summary["threshold_rule"] = std::string(o.threshold  ? "given"
-                                          : is_pattern ? "anchored: the drawn edge of the central feature"
-                                                       : "ICCAD-2013 (0.225)");
+  summary["threshold_rule"] =
+      std::string(o.threshold  ? "given"
+                  : is_pattern ? "anchored: the drawn edge of the central feature"
+                               : "ICCAD-2013 (0.225)");
   summary["intensity_min"] = double(min(ctx, intensity.view()));
   summary["intensity_max"] = double(max(ctx, intensity.view()));
   summary["printed_px"] = std::int64_t(metrology::printed_pixels(ctx, intensity.view(), threshold));
   if (is_pattern) {
     // Across the central feature: its printed width and the normalised edge slope there.
-    const metrology::CutLine cut{{centre - p.period / 2, centre_y}, {centre + p.period / 2, centre_y}};
+    const metrology::CutLine cut{{centre - p.period / 2, centre_y},
+                                 {centre + p.period / 2, centre_y}};
     const metrology::CdResult cd =
         metrology::measure_cd(host_intensity.view(), grid, cut, threshold, metrology::Tone::line);
     summary["cd_status"] = std::string(metrology::describe(cd.status));
@@ -223,19 +246,26 @@ int run(const Options& o) {
     }
   }
   summary["space"] = std::string(Space::name);
-  summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary["seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary["pictures"] = io::json::Value::array();
   summary["pictures"].push_back(out + "mask.png");
   summary["pictures"].push_back(out + "aerial.png");
   summary["completed"] = true;
 
   // The files only once everything is computed, the summary last: a run that fails leaves none.
-  io::write_png(out + "mask.png", host_mask, {.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
-                                              .title = "mask", .value_label = "transmission", .magnify = magnify});
+  io::write_png(out + "mask.png", host_mask,
+                {.range = io::ValueRange{0, 1},
+                 .scale_bar = true,
+                 .length_bar = true,
+                 .title = "mask",
+                 .value_label = "transmission",
+                 .magnify = magnify});
   io::write_png(out + "aerial.png", picture);
   io::write_npy(out + "intensity.npy", host_intensity);
   examples::finish_outputs(o.out, summary);
-  std::fprintf(stderr, "aerial_image: pictures in %s (mask.png, aerial.png), intensity.npy, summary.json\n",
+  std::fprintf(stderr,
+               "aerial_image: pictures in %s (mask.png, aerial.png), intensity.npy, summary.json\n",
                o.out.c_str());
   return 0;
 }

@@ -50,25 +50,33 @@ struct Options {
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "iccad13",
-      "The ICCAD-2013 mask-optimisation evaluation: images the mask (default: the clip's target, the\n"
+      "The ICCAD-2013 mask-optimisation evaluation: images the mask (default: the clip's target, "
+      "the\n"
       "uncorrected baseline) through the contest's focus and defocus kernels and prints one JSON\n"
-      "object {\"l2\", \"pvb\", \"epe\", \"target_px\", \"nominal_px\", \"clip\", \"mask\", \"seconds\", ...}.\n"
-      "--out DIR also writes target.png, nominal.png, the three corner intensities as NPY and, last,\n"
+      "object {\"l2\", \"pvb\", \"epe\", \"target_px\", \"nominal_px\", \"clip\", \"mask\", "
+      "\"seconds\", ...}.\n"
+      "--out DIR also writes target.png, nominal.png, the three corner intensities as NPY and, "
+      "last,\n"
       "summary.json (the JSON).",
       "eval");
   cli.path("--kernels", "DIR", "the contest's kernels: DIR/M1OPC and DIR/M1OPC_def", o.kernels,
            examples::PathKind::folder)
       .required()
-      .path("--clip", "FILE.glp", "the clip, placed on the 2048 nm canvas", o.clip, examples::PathKind::file)
+      .path("--clip", "FILE.glp", "the clip, placed on the 2048 nm canvas", o.clip,
+            examples::PathKind::file)
       .required()
       .path("--mask", "FILE.npy", "a 2048 x 2048 float32 or float64 transmission in [0, 1]", o.mask,
             examples::PathKind::file)
       .shown_default("the target")
-      .choice("--kernel-layout",
-              "how the kernel files are read: as the contest and the published figures read them, or "
-              "from byte 24 (symmetric, unit-norm kernels)",
-              o.layout, {{"contest", optics::IccadKernelLayout::contest}, {"header24", optics::IccadKernelLayout::header24}})
-      .path("--out", "DIR", "also write pictures and corner images into DIR", o.out, examples::PathKind::output)
+      .choice(
+          "--kernel-layout",
+          "how the kernel files are read: as the contest and the published figures read them, or "
+          "from byte 24 (symmetric, unit-norm kernels)",
+          o.layout,
+          {{"contest", optics::IccadKernelLayout::contest},
+           {"header24", optics::IccadKernelLayout::header24}})
+      .path("--out", "DIR", "also write pictures and corner images into DIR", o.out,
+            examples::PathKind::output)
       .shown_default("none: stdout only")
       .skips("no ICCAD-2013 kernels under --kernels");
   return cli;
@@ -100,8 +108,8 @@ Field<Real, Host> read_mask(const std::string& path, const Grid& grid) {
     if (!(v >= 0 && v <= 1)) {
       char value[32];
       std::snprintf(value, sizeof value, "%g", double(v));
-      throw invalid_argument("fabtwin iccad13: '" + path + "': mask[" + std::to_string(i) + "] = " + value +
-                             "; expected a transmission in [0, 1]");
+      throw invalid_argument("fabtwin iccad13: '" + path + "': mask[" + std::to_string(i) +
+                             "] = " + value + "; expected a transmission in [0, 1]");
     }
   }
   return mask;
@@ -111,7 +119,8 @@ template <class Space>
 int run(const Options& o) {
   if (!o.out.empty()) examples::start_outputs(o.out);
   if (!std::filesystem::exists(o.kernels + "/M1OPC/scales.txt")) {  // 77: "skipped" for ctest
-    std::fprintf(stderr, "iccad13: no ICCAD-2013 kernels under '%s' (expected M1OPC/ and M1OPC_def/)\n",
+    std::fprintf(stderr,
+                 "iccad13: no ICCAD-2013 kernels under '%s' (expected M1OPC/ and M1OPC_def/)\n",
                  o.kernels.c_str());
     return 77;
   }
@@ -121,17 +130,21 @@ int run(const Options& o) {
   sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC", 2048, o.layout));
   sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC_def", 2048, o.layout));
 
-  const layout::PolygonSet target_polygons = layout::place_on_iccad2013_canvas(layout::read_glp(o.clip));
+  const layout::PolygonSet target_polygons =
+      layout::place_on_iccad2013_canvas(layout::read_glp(o.clip));
   Context<Space> ctx;
   const Field<Real, Space> target = layout::rasterize_binary<Real>(ctx, target_polygons, canvas);
-  const Field<Real, Space> mask = o.mask.empty() ? to<Space>(target) : to<Space>(read_mask(o.mask, canvas));
+  const Field<Real, Space> mask =
+      o.mask.empty() ? to<Space>(target) : to<Space>(read_mask(o.mask, canvas));
 
   // The three corners imaged once, then scored (metrology::evaluate_iccad2013 does both; the
   // pictures below want the images too).
   optics::SocsImager<Real, Space> imager(ctx, canvas, sets);
   const Field<Real, Space> images = optics::image_iccad2013(ctx, imager, mask);
-  const metrology::Iccad2013Score score = metrology::score_iccad2013(ctx, images, target_polygons, target);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const metrology::Iccad2013Score score =
+      metrology::score_iccad2013(ctx, images, target_polygons, target);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   io::json::Value result = io::json::Value::object();
   result["l2"] = std::int64_t(score.l2);
@@ -154,20 +167,27 @@ int run(const Options& o) {
       copy(View<const Real, Space>(images.view().member(c)), corner_images.back().view());
     }
     const double threshold = metrology::iccad2013_print_threshold;
-    io::Image nominal = io::render_field(corner_images[0], {.range = std::nullopt, .colormap = io::Colormap::viridis,
-                                                            .scale_bar = true, .length_bar = true,
-                                                            .title = "nominal image, red: 0.225 contour",
-                                                            .value_label = "intensity"});
+    io::Image nominal =
+        io::render_field(corner_images[0], {.range = std::nullopt,
+                                            .colormap = io::Colormap::viridis,
+                                            .scale_bar = true,
+                                            .length_bar = true,
+                                            .title = "nominal image, red: 0.225 contour",
+                                            .value_label = "intensity"});
     for (const auto& contour : layout::extract_contours(corner_images[0], threshold))
       io::draw_polyline(nominal, canvas, contour.points, io::Color{255, 40, 40});
     result["out"] = o.out;
 
     // The files only once everything is computed, the summary last: a run that fails leaves none.
     static const char* names[] = {"nominal", "outer", "inner"};
-    for (std::size_t c = 0; c < corner_images.size(); ++c) io::write_npy(out + names[c] + ".npy", corner_images[c]);
+    for (std::size_t c = 0; c < corner_images.size(); ++c)
+      io::write_npy(out + names[c] + ".npy", corner_images[c]);
     io::write_png(out + "nominal.png", nominal);
     io::write_png(out + "target.png", to<Host>(target),
-                  {.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true, .title = "target",
+                  {.range = io::ValueRange{0, 1},
+                   .scale_bar = true,
+                   .length_bar = true,
+                   .title = "target",
                    .value_label = "inside the target"});
   }
   result["completed"] = true;

@@ -54,8 +54,10 @@ std::string default_layout() {
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "layout_window",
-      "Reads a window of a GDSII layout without flattening the rest, rasterises one layer (area coverage\n"
-      "and the ICCAD centre rule), traces the 50 % contour back to polygons and writes coverage.png,\n"
+      "Reads a window of a GDSII layout without flattening the rest, rasterises one layer (area "
+      "coverage\n"
+      "and the ICCAD centre rule), traces the 50 % contour back to polygons and writes "
+      "coverage.png,\n"
       "coverage_contours.png, coverage.npy, binary.npy, contours.gds and, last, summary.json.");
   o.gds = default_layout();
   cli.path("--gds", "FILE", "the GDSII layout", o.gds, examples::PathKind::file)
@@ -63,10 +65,12 @@ examples::Cli command_line(Options& o) {
       .numbers("--window", "X0,Y0,X1,Y1", "the window to read, in nm", o.window,
                "X0,Y0,X1,Y1 in nm with X1 > X0, Y1 > Y0, all within +-1e9 nm (a metre)",
                [](const std::array<double, 4>& w) {
-                 const bool inside = std::all_of(w.begin(), w.end(), [](double v) { return std::fabs(v) <= 1e9; });
+                 const bool inside =
+                     std::all_of(w.begin(), w.end(), [](double v) { return std::fabs(v) <= 1e9; });
                  return inside && w[2] > w[0] && w[3] > w[1];
                })
-      .number("--pitch", "NM", "pixel pitch", o.pitch_nm, {.what = "a pixel pitch", .unit = "nm", .above = 0})
+      .number("--pitch", "NM", "pixel pitch", o.pitch_nm,
+              {.what = "a pixel pitch", .unit = "nm", .above = 0})
       .path("--out", "DIR", "output folder", o.out, examples::PathKind::output)
       .skips("no layout at the default path");
   return cli;
@@ -81,8 +85,8 @@ void check(const examples::Cli& cli, Options& o) {
   for (const double side : {width, height}) {
     const double pixels = side / o.pitch_nm;
     if (pixels < 1 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
-      cli.refuse("--pitch", "a pitch that cuts the --window sides (" + describe(width) + " x " + describe(height) +
-                                " nm) into whole numbers of pixels");
+      cli.refuse("--pitch", "a pitch that cuts the --window sides (" + describe(width) + " x " +
+                                describe(height) + " nm) into whole numbers of pixels");
   }
 }
 
@@ -126,9 +130,13 @@ int run(const Options& options) {
 
   const std::vector<layout::Contour> contours = layout::extract_contours(host_coverage, 0.5);
   const layout::PolygonSet traced = layout::to_polygon_set(contours, unit_nm);
-  const std::string layer = std::to_string(options.layer.layer) + "/" + std::to_string(options.layer.datatype);
-  const io::RenderOptions figure{.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
-                                 .title = "layer " + layer + " coverage", .value_label = "area fraction",
+  const std::string layer =
+      std::to_string(options.layer.layer) + "/" + std::to_string(options.layer.datatype);
+  const io::RenderOptions figure{.range = io::ValueRange{0, 1},
+                                 .scale_bar = true,
+                                 .length_bar = true,
+                                 .title = "layer " + layer + " coverage",
+                                 .value_label = "area fraction",
                                  .magnify = io::magnification_for(grid, 512)};
   io::RenderOptions contour_figure = figure;
   contour_figure.colormap = io::Colormap::viridis;

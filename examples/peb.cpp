@@ -29,9 +29,9 @@
 // GPU when compiled by nvcc and one is present, else on the host; kernel generation (Eigen), the
 // development front (fast marching) and the measurements are host work either way.
 
-#include <chrono>
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -61,35 +61,44 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string pattern = "lines:90:45", out = "out/peb";
-  double field_nm = 180, pitch_nm = 2, thickness_nm = 80, dz_nm = 1, dose = 30, bake_s = 90, celsius = 110,
-         step_s = 1, develop_s = 60, plate_tilt_k = 0;
+  double field_nm = 180, pitch_nm = 2, thickness_nm = 80, dz_nm = 1, dose = 30, bake_s = 90,
+         celsius = 110, step_s = 1, develop_s = 60, plate_tilt_k = 0;
 };
 
 examples::Cli command_line(Options& o) {
-  examples::Cli cli("peb",
-                    "A line/space mask imaged through SOCS kernels, Dill exposure through the film, the post-exposure\n"
-                    "bake (Sentaurus set), Mack development and the profile's CDs and sidewall angle. Writes\n"
-                    "aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png, peb.vti and, last, summary.json.");
-  cli.text("--pattern", "SPEC", "clear lines on a pitch", o.pattern, "lines:PITCH:CD, PITCH > CD > 0 nm",
+  examples::Cli cli(
+      "peb",
+      "A line/space mask imaged through SOCS kernels, Dill exposure through the film, the "
+      "post-exposure\n"
+      "bake (Sentaurus set), Mack development and the profile's CDs and sidewall angle. Writes\n"
+      "aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png, peb.vti and, last, "
+      "summary.json.");
+  cli.text("--pattern", "SPEC", "clear lines on a pitch", o.pattern,
+           "lines:PITCH:CD, PITCH > CD > 0 nm",
            [](const std::string& text) {
              const auto p = examples::read_pattern(text);
              return p && p->kind == "lines";
            })
       .number("--field", "NM", "side of the periodic field", o.field_nm,
               {.what = "a field side", .unit = "nm", .above = 0})
-      .number("--pitch", "NM", "pixel pitch", o.pitch_nm, {.what = "a pixel pitch", .unit = "nm", .above = 0})
+      .number("--pitch", "NM", "pixel pitch", o.pitch_nm,
+              {.what = "a pixel pitch", .unit = "nm", .above = 0})
       .number("--thickness", "NM", "resist thickness", o.thickness_nm,
               {.what = "a resist thickness", .unit = "nm", .above = 0})
       .number("--dz", "NM", "layer thickness through the film", o.dz_nm,
               {.what = "a layer thickness", .unit = "nm", .above = 0})
-      .number("--dose", "MJ_CM2", "exposure dose", o.dose, {.what = "a dose", .unit = "mJ/cm^2", .above = 0})
-      .number("--bake-s", "S", "bake time", o.bake_s, {.what = "a bake time", .unit = "s", .above = 0})
+      .number("--dose", "MJ_CM2", "exposure dose", o.dose,
+              {.what = "a dose", .unit = "mJ/cm^2", .above = 0})
+      .number("--bake-s", "S", "bake time", o.bake_s,
+              {.what = "a bake time", .unit = "s", .above = 0})
       .number("--temperature", "C", "hotplate temperature", o.celsius,
               {.what = "a hotplate temperature", .unit = "C", .above = -273.15})
-      .number("--step", "S", "the longest bake step", o.step_s, {.what = "a bake step", .unit = "s", .above = 0})
+      .number("--step", "S", "the longest bake step", o.step_s,
+              {.what = "a bake step", .unit = "s", .above = 0})
       .number("--develop-s", "S", "development time", o.develop_s,
               {.what = "a development time", .unit = "s", .above = 0})
-      .number("--plate-tilt", "K", "hotplate temperature rise across x, baked with the temperature map", o.plate_tilt_k,
+      .number("--plate-tilt", "K",
+              "hotplate temperature rise across x, baked with the temperature map", o.plate_tilt_k,
               {.what = "a temperature rise", .unit = "K"})
       .path("--out", "DIR", "output folder", o.out, examples::PathKind::output);
   return cli;
@@ -107,7 +116,9 @@ void check(const examples::Cli& cli, const Options& o) {
     cli.refuse("--thickness", "at least 2 whole --dz " + describe(o.dz_nm) + " nm layers");
 }
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 /// The x-z plane through y = ny / 2 of a 3D field, each sample repeated to square pixels of the
 /// finer of the two pitches so that the picture keeps the film's proportions.
@@ -115,7 +126,8 @@ template <class T>
 Field<float, Host> cross_section(const Field<T, Host>& volume) {
   const Grid& g = volume.grid();
   const double fine = std::min(g.pitch().x, g.pitch().z);
-  const index_t rx = index_t(std::lround(g.pitch().x / fine)), rz = index_t(std::lround(g.pitch().z / fine));
+  const index_t rx = index_t(std::lround(g.pitch().x / fine)),
+                rz = index_t(std::lround(g.pitch().z / fine));
   Field<float, Host> picture(Grid(g.nx() * rx, g.nz() * rz, fine));
   const index_t y = g.ny() / 2, width = g.nx() * rx, height = g.nz() * rz;
   for (index_t row = 0; row < height; ++row)
@@ -128,11 +140,17 @@ Field<float, Host> cross_section(const Field<T, Host>& volume) {
 }
 
 /// A cross-section magnified to at least 400 pixels across, so that the film's 80 nm can be read.
-void write_section(const std::string& path, const Field<float, Host>& section, std::optional<io::ValueRange> range,
-                   const std::string& title, const std::string& value_label) {
-  io::write_png(path, io::render_field(section, {.range = range, .colormap = io::Colormap::viridis, .scale_bar = true,
-                                                 .length_bar = true, .title = title, .value_label = value_label,
-                                                 .magnify = io::magnification_for(section.grid(), 400)}));
+void write_section(const std::string& path, const Field<float, Host>& section,
+                   std::optional<io::ValueRange> range, const std::string& title,
+                   const std::string& value_label) {
+  io::write_png(path,
+                io::render_field(section, {.range = range,
+                                           .colormap = io::Colormap::viridis,
+                                           .scale_bar = true,
+                                           .length_bar = true,
+                                           .title = title,
+                                           .value_label = value_label,
+                                           .magnify = io::magnification_for(section.grid(), 400)}));
 }
 
 template <class Space>
@@ -176,19 +194,23 @@ int run(const Options& o) {
   const auto bake_start = Clock::now();
   const resist::PebModel model = resist::sentaurus_peb_model();
   const auto progress = [](index_t done, index_t all) {
-    if (done % 10 == 0 || done == all) std::fprintf(stderr, "peb: bake step %lld of %lld\n", (long long)done, (long long)all);
+    if (done % 10 == 0 || done == all)
+      std::fprintf(stderr, "peb: bake step %lld of %lld\n", (long long)done, (long long)all);
   };
   Field<float, Host> host_tilt(image_grid);
   for (index_t j = 0; j < n; ++j)
     for (index_t i = 0; i < n; ++i)
       host_tilt.data()[i + n * j] = float(o.plate_tilt_k * ((double(i) + 0.5) / double(n) - 0.5));
   const Field<float, Space> tilt = to<Space>(host_tilt);
-  const thermal::Boundaries walls{thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror};
+  const thermal::Boundaries walls{thermal::Boundary::periodic, thermal::Boundary::periodic,
+                                  thermal::Boundary::mirror};
   const auto bake_at = [&](double celsius, const resist::PebProgress& report) {
-    const auto history = thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(celsius), o.bake_s);
-    return o.plate_tilt_k == 0 ? resist::bake(ctx, acid, model, history, o.step_s, walls, report)
-                               : resist::bake(ctx, acid, model, history, resist::TemperatureMap<float, Space>{tilt},
-                                              o.step_s, {.progress = report});
+    const auto history =
+        thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(celsius), o.bake_s);
+    return o.plate_tilt_k == 0
+               ? resist::bake(ctx, acid, model, history, o.step_s, walls, report)
+               : resist::bake(ctx, acid, model, history, resist::TemperatureMap<float, Space>{tilt},
+                              o.step_s, {.progress = report});
   };
   const auto baked = bake_at(o.celsius, progress);
   const Field<float, Space> inhibitor = resist::inhibitor(ctx, baked);
@@ -210,11 +232,14 @@ int run(const Options& o) {
   // a quarter and three quarters of the film.
   // The cut spans the period less a pixel at each end, so that it stays inside the sampled hull
   // even for a feature next to the field's edge.
-  const double centre = pattern.centre(o.field_nm), y = o.field_nm / 2, half = pattern.period / 2 - o.pitch_nm;
+  const double centre = pattern.centre(o.field_nm), y = o.field_nm / 2,
+               half = pattern.period / 2 - o.pitch_nm;
   const metrology::CutLine cut{{centre - half, y}, {centre + half, y}};
   const std::array<double, 3> fractions{0.0, 0.5, 1.0};  // top, middle, bottom of the film
   const std::array<const char*, 3> level{"top", "middle", "bottom"};
-  const auto depth_at = [&](double fraction) { return o.dz_nm / 2 + fraction * (o.thickness_nm - o.dz_nm); };
+  const auto depth_at = [&](double fraction) {
+    return o.dz_nm / 2 + fraction * (o.thickness_nm - o.dz_nm);
+  };
   // At each depth the developed opening (arrival before --develop-s) and the latent one (the
   // inhibitor below Mack's M_th). With n = 30 the development rate falls by orders of magnitude
   // from one 2 nm pixel to the next at the wall, so the arrival time jumps there (0.2 s to 1600 s
@@ -223,14 +248,18 @@ int run(const Options& o) {
   struct OpeningCds {
     std::array<metrology::CdResult, 3> developed, latent;
   };
-  const auto opening_cds = [&](const Field<double, Host>& times, const Field<float, Host>& protected_fraction) {
+  const auto opening_cds = [&](const Field<double, Host>& times,
+                               const Field<float, Host>& protected_fraction) {
     Field<double, Host> m(film);
     std::copy(protected_fraction.data(), protected_fraction.data() + film.size(), m.data());
     OpeningCds result;
     for (std::size_t k = 0; k < fractions.size(); ++k) {
-      result.developed[k] = metrology::profile_cd(times, o.develop_s, cut, depth_at(fractions[k]), metrology::Tone::space);
-      const Field<double, Host> slice = resist::arrival_at_depth(m, depth_at(fractions[k]));  // any field by depth
-      result.latent[k] = metrology::measure_cd(slice.cview(), slice.grid(), cut, mack.m_th, metrology::Tone::space);
+      result.developed[k] = metrology::profile_cd(times, o.develop_s, cut, depth_at(fractions[k]),
+                                                  metrology::Tone::space);
+      const Field<double, Host> slice =
+          resist::arrival_at_depth(m, depth_at(fractions[k]));  // any field by depth
+      result.latent[k] = metrology::measure_cd(slice.cview(), slice.grid(), cut, mack.m_th,
+                                               metrology::Tone::space);
     }
     return result;
   };
@@ -250,16 +279,20 @@ int run(const Options& o) {
   io::json::Value per_feature = io::json::Value::array();
   for (double x = pattern.period / 2; x < o.field_nm; x += pattern.period) {
     const metrology::CutLine across{{x - half, y}, {x + half, y}};
-    const metrology::CdResult cd = metrology::profile_cd(arrival, o.develop_s, across, o.dz_nm / 2, metrology::Tone::space);
+    const metrology::CdResult cd =
+        metrology::profile_cd(arrival, o.develop_s, across, o.dz_nm / 2, metrology::Tone::space);
     io::json::Value entry = io::json::Value::object();
     entry["centre_nm"] = x;
-    if (cd.ok()) entry["top_cd_nm"] = cd.cd_nm;
-    else entry["status"] = std::string(metrology::describe(cd.status));
+    if (cd.ok())
+      entry["top_cd_nm"] = cd.cd_nm;
+    else
+      entry["status"] = std::string(metrology::describe(cd.status));
     per_feature.push_back(entry);
   }
   summary["top_cd_per_feature"] = per_feature;
-  const metrology::SidewallAngle angle = metrology::sidewall_angle(arrival, o.develop_s, cut, o.thickness_nm / 4,
-                                                             3 * o.thickness_nm / 4, metrology::Tone::space);
+  const metrology::SidewallAngle angle =
+      metrology::sidewall_angle(arrival, o.develop_s, cut, o.thickness_nm / 4,
+                                3 * o.thickness_nm / 4, metrology::Tone::space);
   if (angle.ok()) summary["sidewall_angle_deg"] = angle.degrees;
 
   // The opening CDs' sensitivity to the bake temperature: the same bake and development at
@@ -273,7 +306,8 @@ int run(const Options& o) {
   std::array<OpeningCds, 2> swept;
   io::json::Value at_temperature = io::json::Value::array();
   const auto cd_or_status = [](const metrology::CdResult& cd) {
-    return cd.ok() ? io::json::Value(cd.cd_nm) : io::json::Value(std::string(metrology::describe(cd.status)));
+    return cd.ok() ? io::json::Value(cd.cd_nm)
+                   : io::json::Value(std::string(metrology::describe(cd.status)));
   };
   for (std::size_t s = 0; s < sweep.size(); ++s) {
     std::fprintf(stderr, "peb: bake at %g C for the temperature sensitivity\n", sweep[s]);
@@ -291,8 +325,10 @@ int run(const Options& o) {
     io::json::Value out_k = io::json::Value::object();
     for (std::size_t k = 0; k < fractions.size(); ++k) {
       const metrology::CdResult &cold = (swept[0].*member)[k], &hot = (swept[1].*member)[k];
-      if (cold.ok() && hot.ok()) out_k[level[k]] = (hot.cd_nm - cold.cd_nm) / (2 * step_k);
-      else out_k[level[k]] = cd_or_status(cold.ok() ? hot : cold);
+      if (cold.ok() && hot.ok())
+        out_k[level[k]] = (hot.cd_nm - cold.cd_nm) / (2 * step_k);
+      else
+        out_k[level[k]] = cd_or_status(cold.ok() ? hot : cold);
     }
     return out_k;
   };
@@ -302,8 +338,8 @@ int run(const Options& o) {
   summary["sensitivity_seconds"] = seconds_since(sweep_start);
   summary["pattern"] = o.pattern;
   summary["dose_mj_cm2"] = o.dose;
-  summary["bake"] = std::to_string(o.bake_s) + " s at " + std::to_string(o.celsius) + " C, steps of " +
-                    std::to_string(o.step_s) + " s";
+  summary["bake"] = std::to_string(o.bake_s) + " s at " + std::to_string(o.celsius) +
+                    " C, steps of " + std::to_string(o.step_s) + " s";
   summary["plate_tilt_k"] = o.plate_tilt_k;
   summary["develop_s"] = o.develop_s;
   summary["space"] = std::string(Space::name);
@@ -311,17 +347,22 @@ int run(const Options& o) {
   // 6. Pictures, the volume and the figures, on the host.
   const Field<float, Host> host_image = to<Host>(image), host_acid = to<Host>(acid),
                            host_baked_acid = to<Host>(baked.acid);
-  io::write_png(out + "aerial.png",
-                io::render_field(host_image, {.range = std::nullopt, .colormap = io::Colormap::viridis,
-                                              .scale_bar = true, .length_bar = true, .title = "aerial image",
-                                              .value_label = "intensity",
-                                              .magnify = io::magnification_for(image.grid(), 400)}));
-  write_section(out + "acid_xz.png", cross_section(host_acid), io::ValueRange{0, 1}, "exposed acid, x-z section",
-                "acid A0");
+  io::write_png(
+      out + "aerial.png",
+      io::render_field(host_image, {.range = std::nullopt,
+                                    .colormap = io::Colormap::viridis,
+                                    .scale_bar = true,
+                                    .length_bar = true,
+                                    .title = "aerial image",
+                                    .value_label = "intensity",
+                                    .magnify = io::magnification_for(image.grid(), 400)}));
+  write_section(out + "acid_xz.png", cross_section(host_acid), io::ValueRange{0, 1},
+                "exposed acid, x-z section", "acid A0");
   write_section(out + "inhibitor_xz.png", cross_section(host_inhibitor), io::ValueRange{0, 1},
                 "inhibitor after the bake, x-z section", "inhibitor M");
   Field<double, Host> resist_left(film);
-  for (index_t i = 0; i < film.size(); ++i) resist_left.data()[i] = arrival.data()[i] < o.develop_s ? 0.0 : 1.0;
+  for (index_t i = 0; i < film.size(); ++i)
+    resist_left.data()[i] = arrival.data()[i] < o.develop_s ? 0.0 : 1.0;
   write_section(out + "profile_xz.png", cross_section(resist_left), io::ValueRange{0, 1},
                 "developed profile, x-z section", "resist left");
   io::VtiFile(film)
@@ -332,9 +373,12 @@ int run(const Options& o) {
       .write(out + "peb.vti");
   summary["seconds"] = seconds_since(start);
   summary["completed"] = true;
-  examples::finish_outputs(o.out, summary);  // stdout, then summary.json last: a failed run leaves none
-  std::fprintf(stderr, "peb: pictures in %s (aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png), peb.vti\n",
-               o.out.c_str());
+  examples::finish_outputs(o.out,
+                           summary);  // stdout, then summary.json last: a failed run leaves none
+  std::fprintf(
+      stderr,
+      "peb: pictures in %s (aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png), peb.vti\n",
+      o.out.c_str());
   return 0;
 }
 

@@ -72,8 +72,9 @@ double closed_form_intensity(index_t x) {
     if (std::abs(double(m)) / (period_px * pixel_nm) > cutoff) continue;
     // c_m = (1/P) sum_{k<W} e^{-2 pi i m k / P} = (1/P) (1 - r^W) / (1 - r), r = e^{-2 pi i m / P}
     const std::complex<double> r = std::polar(1.0, -2 * std::numbers::pi * double(m) / period_px);
-    const std::complex<double> c = m == 0 ? std::complex<double>(double(line_px) / period_px)
-                                          : (1.0 - std::pow(r, double(line_px))) / (1.0 - r) / double(period_px);
+    const std::complex<double> c =
+        m == 0 ? std::complex<double>(double(line_px) / period_px)
+               : (1.0 - std::pow(r, double(line_px))) / (1.0 - r) / double(period_px);
     field += c * std::polar(1.0, 2 * std::numbers::pi * double(m) * double(x) / period_px);
   }
   return std::norm(field);
@@ -104,11 +105,13 @@ int run(const std::string& out_dir) {
   const double i_max = max(ctx, intensity.cview()), i_min = min(ctx, intensity.cview());
 
   // The check and the files on the host.
-  const Field<float, Host> host_intensity = to<Host>(intensity), host_mask = to<Host>(mask_amplitude);
+  const Field<float, Host> host_intensity = to<Host>(intensity),
+                           host_mask = to<Host>(mask_amplitude);
   double worst = 0;
   for (index_t y = 0; y < grid.ny(); ++y)
     for (index_t x = 0; x < grid.nx(); ++x)
-      worst = std::max(worst, std::abs(double(host_intensity.view()(x, y)) - closed_form_intensity(x)));
+      worst =
+          std::max(worst, std::abs(double(host_intensity.view()(x, y)) - closed_form_intensity(x)));
 
   io::json::Value summary = io::json::Value::object();
   summary["wavelength_nm"] = wavelength_nm;
@@ -131,12 +134,14 @@ int run(const std::string& out_dir) {
   constexpr double tolerance = 1e-5;
   if (!(worst < tolerance)) {
     std::fprintf(stderr,
-                 "quickstart: the image differs from the closed form by %.3e (more than %.0e); no summary written\n",
+                 "quickstart: the image differs from the closed form by %.3e (more than %.0e); no "
+                 "summary written\n",
                  worst, tolerance);
     return 1;
   }
   examples::finish_outputs(out_dir, summary);
-  std::fprintf(stderr, "quickstart: wrote %s{mask.npy, intensity.npy, summary.json}\n", out.c_str());
+  std::fprintf(stderr, "quickstart: wrote %s{mask.npy, intensity.npy, summary.json}\n",
+               out.c_str());
   return 0;
 }
 
@@ -146,8 +151,10 @@ int main(int argc, char** argv) {
   return examples::exit_status("quickstart", [&] {
     std::string out = "out/quickstart";
     examples::Cli cli("quickstart",
-                      "The coherent image of a 160 nm line/space grating through an ideal NA 1.35 immersion pupil at\n"
-                      "193 nm, checked against its three-beam closed form; writes mask.npy, intensity.npy and, when\n"
+                      "The coherent image of a 160 nm line/space grating through an ideal NA 1.35 "
+                      "immersion pupil at\n"
+                      "193 nm, checked against its three-beam closed form; writes mask.npy, "
+                      "intensity.npy and, when\n"
                       "the check passes, summary.json.");
     cli.path("--out", "DIR", "output folder", out, examples::PathKind::output);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;

@@ -51,44 +51,51 @@ struct Options {
 };
 
 examples::Cli command_line(Options& o) {
-  examples::Cli cli("socs_kernels",
-                    "Builds the TCC of a scanner's source and pupil over the frequencies one periodic field holds,\n"
-                    "keeps its strongest eigenpairs and prints one JSON object (weights, energy, count, ...) on\n"
-                    "stdout; progress goes to stderr. --out DIR also writes DIR/iccad/{scales.txt, fh<k>.bin},\n"
-                    "DIR/kernels.{npy,json}, weights.npy, kernel_<k>.png and, last, summary.json (the JSON).");
+  examples::Cli cli(
+      "socs_kernels",
+      "Builds the TCC of a scanner's source and pupil over the frequencies one periodic field "
+      "holds,\n"
+      "keeps its strongest eigenpairs and prints one JSON object (weights, energy, count, ...) on\n"
+      "stdout; progress goes to stderr. --out DIR also writes DIR/iccad/{scales.txt, fh<k>.bin},\n"
+      "DIR/kernels.{npy,json}, weights.npy, kernel_<k>.png and, last, summary.json (the JSON).");
   o.socs.count = 0;  // required: scripts never get a default
   cli.number("--wavelength", "NM", "exposure wavelength", o.system.wavelength_nm,
              {.what = "a wavelength", .unit = "nm", .above = 0})
       .required()
-      .number("--na", "X", "numerical aperture, below --index", o.system.na, {.what = "an NA", .above = 0})
+      .number("--na", "X", "numerical aperture, below --index", o.system.na,
+              {.what = "an NA", .above = 0})
       .required()
       .number("--index", "N", "immersion index", o.system.immersion_index,
               {.what = "a refractive index", .at_least = 1})
       .required()
       .text("--source", "SPEC",
             "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, "
-            "quasar:SIN:SOUT:OPENING_DEG:ROTATION_DEG or a freeform map FILE.npy over sigma in [-1, 1]^2",
+            "quasar:SIN:SOUT:OPENING_DEG:ROTATION_DEG or a freeform map FILE.npy over sigma in "
+            "[-1, 1]^2",
             o.source_spec, "a source spec")
       .required()
       .number("--source-step", "S", "source sampling step", o.socs.source_step,
               {.what = "a source step", .unit = "sigma", .at_least = 0.001, .at_most = 1})
-      .number("--defocus", "NM", "defocus", o.system.defocus_nm, {.what = "a defocus", .unit = "nm"})
-      .number("--field", "NM", "side of the periodic field the kernels are made for", o.socs.period_nm,
-              {.what = "a field side", .unit = "nm", .above = 0})
+      .number("--defocus", "NM", "defocus", o.system.defocus_nm,
+              {.what = "a defocus", .unit = "nm"})
+      .number("--field", "NM", "side of the periodic field the kernels are made for",
+              o.socs.period_nm, {.what = "a field side", .unit = "nm", .above = 0})
       .required()
       .number("--pitch", "NM", "pixel pitch of the kernel pictures", o.pitch_nm,
               {.what = "a pixel pitch", .unit = "nm", .above = 0})
       .required()
       .count("--count", "K", "the most kernels kept", o.socs.count, "a kernel count")
       .required()
-      .number("--energy", "E", "keep the fewest kernels, at most --count, that hold this share of the TCC trace",
+      .number("--energy", "E",
+              "keep the fewest kernels, at most --count, that hold this share of the TCC trace",
               o.socs.energy, {.what = "a kept energy share", .above = 0, .at_most = 1})
       .shown_default("keep --count")
       .choice("--radiometric", "the pupil's radiometric (obliquity) factor", o.system.radiometric,
               {{"two-sided", optics::Radiometric::two_sided},
                {"wafer-side", optics::Radiometric::wafer_side},
                {"off", optics::Radiometric::off}})
-      .path("--out", "DIR", "write the kernels and their pictures into DIR", o.out, examples::PathKind::output)
+      .path("--out", "DIR", "write the kernels and their pictures into DIR", o.out,
+            examples::PathKind::output)
       .shown_default("none: stdout only");
   return cli;
 }
@@ -99,7 +106,8 @@ void check(const examples::Cli& cli, Options& o) {
     cli.refuse("--na", "an NA below --index " + fabtwin::describe(o.system.immersion_index));
   const double pixels = o.socs.period_nm / o.pitch_nm;
   if (pixels < 1 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
-    cli.refuse("--field", "a whole number of --pitch " + fabtwin::describe(o.pitch_nm) + " nm pixels");
+    cli.refuse("--field",
+               "a whole number of --pitch " + fabtwin::describe(o.pitch_nm) + " nm pixels");
   o.source = examples::read_source_option(cli, o.source_spec);
 }
 
@@ -109,8 +117,9 @@ void check(const examples::Cli& cli, Options& o) {
 /// kernels so that a field too large for memory fails at once; every kernel writes the same bins of
 /// `spectrum`, the others stay 0.
 Field<float, Host> kernel_magnitude(Context<Host>& ctx, const optics::KernelSet& set, index_t k,
-                                    Field<complex<double>, Host>& spectrum, Field<complex<double>, Host>& space,
-                                    index_t window, double pitch_nm) {
+                                    Field<complex<double>, Host>& spectrum,
+                                    Field<complex<double>, Host>& space, index_t window,
+                                    double pitch_nm) {
   const index_t n = spectrum.grid().nx();
   auto s = spectrum.view();
   const index_t r = set.radius;
@@ -138,12 +147,14 @@ int run(const Options& o) {
     space.emplace(Grid(n, n, 1.0));
   }
   const optics::Source& source = *o.source;
-  std::fprintf(stderr, "socs_kernels: %s, NA %g, n %g, lambda %g nm, field %g nm: building the TCC...\n",
-               source.describe().c_str(), o.system.na, o.system.immersion_index, o.system.wavelength_nm,
-               o.socs.period_nm);
+  std::fprintf(stderr,
+               "socs_kernels: %s, NA %g, n %g, lambda %g nm, field %g nm: building the TCC...\n",
+               source.describe().c_str(), o.system.na, o.system.immersion_index,
+               o.system.wavelength_nm, o.socs.period_nm);
   const auto start = std::chrono::steady_clock::now();
   const optics::KernelSet set = optics::socs_kernels(o.system, source, o.socs);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "socs_kernels: %lld kernels, radius %lld bins, energy %.6f, %.3f s\n",
                (long long)set.count(), (long long)set.radius, set.energy, seconds);
 
@@ -171,11 +182,16 @@ int run(const Options& o) {
     std::vector<io::Image> images;
     io::json::Value pictures = io::json::Value::array();
     for (index_t k = 0; k < set.count(); ++k) {
-      const Field<float, Host> magnitude = kernel_magnitude(ctx, set, k, *spectrum, *space, window, o.pitch_nm);
-      images.push_back(io::render_field(
-          magnitude, {.range = std::nullopt, .colormap = io::Colormap::viridis, .scale_bar = true, .length_bar = true,
-                      .title = "kernel " + std::to_string(k) + ", magnitude", .value_label = "magnitude",
-                      .magnify = io::magnification_for(magnitude.grid(), 512)}));
+      const Field<float, Host> magnitude =
+          kernel_magnitude(ctx, set, k, *spectrum, *space, window, o.pitch_nm);
+      images.push_back(
+          io::render_field(magnitude, {.range = std::nullopt,
+                                       .colormap = io::Colormap::viridis,
+                                       .scale_bar = true,
+                                       .length_bar = true,
+                                       .title = "kernel " + std::to_string(k) + ", magnitude",
+                                       .value_label = "magnitude",
+                                       .magnify = io::magnification_for(magnitude.grid(), 512)}));
       pictures.push_back("kernel_" + std::to_string(k) + ".png");
     }
     result["out"] = o.out;
@@ -190,7 +206,8 @@ int run(const Options& o) {
   result["completed"] = true;
   examples::finish_outputs(o.out, result);  // stdout, then DIR/summary.json when --out is given
   if (!o.out.empty())
-    std::fprintf(stderr, "socs_kernels: wrote %s/iccad/, %s/kernels.npy, %lld PNGs and summary.json\n",
+    std::fprintf(stderr,
+                 "socs_kernels: wrote %s/iccad/, %s/kernels.npy, %lld PNGs and summary.json\n",
                  o.out.c_str(), o.out.c_str(), (long long)set.count());
   return 0;
 }

@@ -63,17 +63,21 @@ struct Options {
 
 std::string default_clip() {
   const char* data = std::getenv("FABTWIN_DATA");
-  return (data ? std::string(data) : std::string("../shared/data")) + "/iccad2013/clips/M1_test1.glp";
+  return (data ? std::string(data) : std::string("../shared/data")) +
+         "/iccad2013/clips/M1_test1.glp";
 }
 
 examples::Cli command_line(Options& o) {
-  examples::Cli cli("twin_chain",
-                    "An ICCAD-2013 clip through the twin (optics at three process conditions, exposure, bake,\n"
-                    "resist threshold), resist CDs at a few sites, and the gradient of a CD loss with respect to\n"
-                    "every named parameter and the mask. Writes mask.png, printed.png, grad_mask.png,\n"
-                    "grad_mask.npy and, last, summary.json.");
+  examples::Cli cli(
+      "twin_chain",
+      "An ICCAD-2013 clip through the twin (optics at three process conditions, exposure, bake,\n"
+      "resist threshold), resist CDs at a few sites, and the gradient of a CD loss with respect "
+      "to\n"
+      "every named parameter and the mask. Writes mask.png, printed.png, grad_mask.png,\n"
+      "grad_mask.npy and, last, summary.json.");
   o.clip = default_clip();
-  cli.path("--clip", "FILE.glp", "the clip, on the 2048 nm contest canvas", o.clip, examples::PathKind::file)
+  cli.path("--clip", "FILE.glp", "the clip, on the 2048 nm contest canvas", o.clip,
+           examples::PathKind::file)
       .number("--pitch", "NM", "pixel pitch; 2048 nm must be a whole number of pixels", o.pitch_nm,
               {.what = "a pixel pitch", .unit = "nm", .at_least = 1, .at_most = 16})
       .count("--sites", "N", "CD sites, at most", o.sites, "a site count")
@@ -89,7 +93,9 @@ void check(const examples::Cli& cli, Options& o) {
     cli.refuse("--pitch", "a pitch that cuts the 2048 nm canvas into a whole number of pixels");
 }
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 struct Site {
   metrology::CutLine line;
@@ -98,7 +104,8 @@ struct Site {
 
 /// Cut lines across the clip's line-like rectangles (see the header), inside the sampled area.
 std::vector<Site> choose_sites(const layout::PolygonSet& placed, const Grid& grid, index_t wanted) {
-  const double low = grid.origin().x, high = grid.origin().x + double(grid.nx() - 1) * grid.pitch().x;
+  const double low = grid.origin().x,
+               high = grid.origin().x + double(grid.nx() - 1) * grid.pitch().x;
   std::vector<layout::Box> lines;
   for (const layout::Polygon& polygon : placed.polygons) {
     if (polygon.points.size() != 4) continue;
@@ -136,7 +143,8 @@ int run(const Options& o) {
   examples::start_outputs(o.out);
   const std::string out = o.out + "/";
   if (o.default_clip && !std::filesystem::exists(o.clip)) {  // 77: skipped, for ctest
-    std::fprintf(stderr, "twin_chain: no clip at '%s' (give --clip or set FABTWIN_DATA)\n", o.clip.c_str());
+    std::fprintf(stderr, "twin_chain: no clip at '%s' (give --clip or set FABTWIN_DATA)\n",
+                 o.clip.c_str());
     return 77;
   }
   Context<Space> ctx;
@@ -153,13 +161,14 @@ int run(const Options& o) {
   const twin::ProcessConditions conditions{{1.0, 0, 0}, {1.05, 0, 0}, {0.95, 30, 2}};
   twin::ImagingStage<T, Space> imaging(
       ctx, grid,
-      support::focus_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9), {2048, 24, 0.05},
-                              {-40, 0, 40}),
+      support::focus_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
+                             {2048, 24, 0.05}, {-40, 0, 40}),
       {}, conditions);
   twin::ExposureStage<T, Space> exposure(grid, {30, 0.043, 0}, {}, conditions);
-  twin::BakeStage<T, Space> bake(grid, resist::sentaurus_peb_model(),
-                                 thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(110), 90),
-                                 {.max_step_s = 3}, conditions);
+  twin::BakeStage<T, Space> bake(
+      grid, resist::sentaurus_peb_model(),
+      thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(110), 90), {.max_step_s = 3},
+      conditions);
   twin::ThresholdStage<T, Space> resist_model(grid, 2.0, {0.5, 25}, twin::PrintTone::below);
   auto chain = twin::chain(imaging, exposure, bake, resist_model);
   const double setup_s = seconds_since(start);
@@ -192,20 +201,23 @@ int run(const Options& o) {
       const double error = results[s].cd_nm - sites[s].target_nm;
       loss += error * error / double(measured);
       // dL/dP = 2 (CD - target) / N dCD/dP on the nominal print.
-      for (const metrology::SampleWeight& w : metrology::cd_gradient(nominal, grid, sites[s].line, results[s]))
+      for (const metrology::SampleWeight& w :
+           metrology::cd_gradient(nominal, grid, sites[s].line, results[s]))
         grad_printed[std::size_t(w.index)] += T(2 * error / double(measured) * w.weight);
     }
     cds.push_back(entry);
   }
   if (measured == 0)
-    throw invalid_argument("fabtwin twin_chain: no CD could be measured at the " + std::to_string(sites.size()) +
-                           " sites of '" + o.clip + "'; expected at least one printed line");
+    throw invalid_argument("fabtwin twin_chain: no CD could be measured at the " +
+                           std::to_string(sites.size()) + " sites of '" + o.clip +
+                           "'; expected at least one printed line");
 
   // Backward: every named parameter's gradient and dL/dmask.
   std::fprintf(stderr, "twin_chain: backward...\n");
   const auto backward_start = Clock::now();
   chain.zero_gradient();
-  const Field<T, Space> grad_printed_field = to<Space>(make_host_field(printed.grid(), grad_printed, printed.batch()));
+  const Field<T, Space> grad_printed_field =
+      to<Space>(make_host_field(printed.grid(), grad_printed, printed.batch()));
   const Field<T, Host> grad_mask = to<Host>(chain.backward(ctx, grad_printed_field));
   const double backward_s = seconds_since(backward_start);
 
@@ -232,15 +244,20 @@ int run(const Options& o) {
 
   // Pictures and arrays, after all the computing.
   const Field<T, Host> host_mask = to<Host>(mask);
-  io::write_png(out + "mask.png",
-                io::render_field(host_mask, {.range = io::ValueRange{0, 1}, .scale_bar = true, .length_bar = true,
-                                             .title = "mask (area coverage)", .value_label = "transmission"}));
+  io::write_png(out + "mask.png", io::render_field(host_mask, {.range = io::ValueRange{0, 1},
+                                                               .scale_bar = true,
+                                                               .length_bar = true,
+                                                               .title = "mask (area coverage)",
+                                                               .value_label = "transmission"}));
   Field<T, Host> nominal_print(grid);
   std::copy(printed.data(), printed.data() + grid.size(), nominal_print.data());
-  io::Image picture = io::render_field(
-      nominal_print, {.range = io::ValueRange{0, 1}, .colormap = io::Colormap::viridis, .scale_bar = true,
-                      .length_bar = true, .title = "nominal print, red: 0.5 contour, white: CD sites",
-                      .value_label = "cleared fraction"});
+  io::Image picture =
+      io::render_field(nominal_print, {.range = io::ValueRange{0, 1},
+                                       .colormap = io::Colormap::viridis,
+                                       .scale_bar = true,
+                                       .length_bar = true,
+                                       .title = "nominal print, red: 0.5 contour, white: CD sites",
+                                       .value_label = "cleared fraction"});
   for (const auto& contour : layout::extract_contours(nominal_print, 0.5))
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
   for (const Site& site : sites)
@@ -248,11 +265,14 @@ int run(const Options& o) {
                       io::Color{255, 255, 255}, false);
   io::write_png(out + "printed.png", picture);
   double largest = 0;
-  for (index_t i = 0; i < grad_mask.size(); ++i) largest = std::max(largest, std::fabs(double(grad_mask.data()[i])));
+  for (index_t i = 0; i < grad_mask.size(); ++i)
+    largest = std::max(largest, std::fabs(double(grad_mask.data()[i])));
   const double range = largest > 0 ? largest : 1;
   io::write_png(out + "grad_mask.png",
-                io::render_field(grad_mask, {.range = io::ValueRange{-range, range}, .colormap = io::Colormap::diverging,
-                                             .scale_bar = true, .length_bar = true,
+                io::render_field(grad_mask, {.range = io::ValueRange{-range, range},
+                                             .colormap = io::Colormap::diverging,
+                                             .scale_bar = true,
+                                             .length_bar = true,
                                              .title = "gradient of the CD loss w.r.t. the mask",
                                              .value_label = "dL/dmask (nm^2)"}));
   io::write_npy(out + "grad_mask.npy", grad_mask);
@@ -260,7 +280,9 @@ int run(const Options& o) {
   summary["seconds"] = seconds_since(start);
   summary["completed"] = true;
   examples::finish_outputs(o.out, summary);
-  std::fprintf(stderr, "twin_chain: pictures in %s (mask.png, printed.png, grad_mask.png), grad_mask.npy, summary.json\n",
+  std::fprintf(stderr,
+               "twin_chain: pictures in %s (mask.png, printed.png, grad_mask.png), grad_mask.npy, "
+               "summary.json\n",
                o.out.c_str());
   return 0;
 }

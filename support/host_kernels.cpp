@@ -6,7 +6,8 @@
 namespace fabtwin::support {
 
 fabtwin::optics::KernelSet generate_kernels(const fabtwin::optics::OpticalSystem& system,
-                                           const fabtwin::optics::Source& source, const KernelRequest& request) {
+                                            const fabtwin::optics::Source& source,
+                                            const KernelRequest& request) {
   fabtwin::optics::SocsOptions options;
   options.period_nm = request.period_nm;
   options.count = request.count;
@@ -14,8 +15,8 @@ fabtwin::optics::KernelSet generate_kernels(const fabtwin::optics::OpticalSystem
   return fabtwin::optics::socs_kernels(system, source, options);
 }
 
-fabtwin::index_t tcc_frequencies(const fabtwin::optics::OpticalSystem& system, const fabtwin::optics::Source& source,
-                                 double period_nm) {
+fabtwin::index_t tcc_frequencies(const fabtwin::optics::OpticalSystem& system,
+                                 const fabtwin::optics::Source& source, double period_nm) {
   return fabtwin::index_t(fabtwin::optics::tcc_support(system, source, period_nm).size());
 }
 

@@ -25,12 +25,13 @@ struct KernelRequest {
 
 /// The `request.count` strongest SOCS kernels of the optics (optics::socs_kernels).
 fabtwin::optics::KernelSet generate_kernels(const fabtwin::optics::OpticalSystem& system,
-                                           const fabtwin::optics::Source& source, const KernelRequest& request);
+                                            const fabtwin::optics::Source& source,
+                                            const KernelRequest& request);
 
 /// How many frequencies the TCC of a field of `period_nm` holds (optics::tcc_support): the most
 /// kernels there are to keep.
-fabtwin::index_t tcc_frequencies(const fabtwin::optics::OpticalSystem& system, const fabtwin::optics::Source& source,
-                                 double period_nm);
+fabtwin::index_t tcc_frequencies(const fabtwin::optics::OpticalSystem& system,
+                                 const fabtwin::optics::Source& source, double period_nm);
 
 /// One kernel set per focus in `focus_nm` (defocus from `system.defocus_nm`).
 std::vector<fabtwin::twin::FocusKernels> focus_kernels(const fabtwin::optics::OpticalSystem& system,

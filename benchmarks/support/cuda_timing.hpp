@@ -6,10 +6,10 @@
 #include "fabtwin/core/config.hpp"
 
 #if FABTWIN_HAS_CUDA
-#include <benchmark/benchmark.h>
-#include <cuda_runtime.h>
+#  include <benchmark/benchmark.h>
+#  include <cuda_runtime.h>
 
-#include "fabtwin/core/space.hpp"
+#  include "fabtwin/core/space.hpp"
 
 namespace fabtwin::bench {
 

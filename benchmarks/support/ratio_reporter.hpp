@@ -40,7 +40,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
   void Finalize() override {
     ConsoleReporter::Finalize();
-    std::printf("\nRatios to the baseline measured in this run (time / baseline time; <1 is faster):\n");
+    std::printf(
+        "\nRatios to the baseline measured in this run (time / baseline time; <1 is faster):\n");
     std::printf("%-28s %-8s %-16s %-10s %10s\n", "group", "size", "variant", "baseline", "ratio");
     for (const auto& [key, time] : times_) {
       const auto& [group, size, variant] = key;

@@ -52,7 +52,8 @@ class usage_error : public std::runtime_error {
 /// The number `text` spells, if all of it does, in decimal, and it is finite ("1e3", "-0.5" yes;
 /// "12nm", " 4", "0x10", "inf", "nan", "" no).
 inline std::optional<double> parse_number(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789+-.eE") != std::string::npos) return std::nullopt;
+  if (text.empty() || text.find_first_not_of("0123456789+-.eE") != std::string::npos)
+    return std::nullopt;
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   if (*end != '\0' || !std::isfinite(value)) return std::nullopt;
@@ -61,7 +62,8 @@ inline std::optional<double> parse_number(const std::string& text) {
 
 /// The whole number `text` spells in decimal digits, if it is at most `max` ("12" yes; "+1", "-1",
 /// "2.7", "1e3", "" no).
-inline std::optional<unsigned long long> parse_whole(std::string_view text, unsigned long long max) {
+inline std::optional<unsigned long long> parse_whole(std::string_view text,
+                                                     unsigned long long max) {
   unsigned long long value = 0;
   const char* last = text.data() + text.size();
   const auto [end, ec] = std::from_chars(text.data(), last, value);
@@ -85,8 +87,8 @@ struct NumberRule {
     const bool low = above || at_least, high = below || at_most;
     std::string text;
     if (low && high)
-      text = std::string("in ") + (above ? "(" : "[") + describe(above ? *above : *at_least) + ", " +
-             describe(below ? *below : *at_most) + (below ? ")" : "]");
+      text = std::string("in ") + (above ? "(" : "[") + describe(above ? *above : *at_least) +
+             ", " + describe(below ? *below : *at_most) + (below ? ")" : "]");
     else if (low)
       text = (above ? "> " : ">= ") + describe(above ? *above : *at_least);
     else if (high)
@@ -119,8 +121,8 @@ class Cli {
 
   /// Text, non-empty (every value must be valid UTF-8: it may go into JSON); `valid`, when given,
   /// checks it further and `expected` says what it accepts.
-  Cli& text(std::string name, std::string metavar, std::string help, std::string& target, std::string expected,
-            std::function<bool(const std::string&)> valid = {}) {
+  Cli& text(std::string name, std::string metavar, std::string help, std::string& target,
+            std::string expected, std::function<bool(const std::string&)> valid = {}) {
     return add(std::move(name), std::move(metavar), std::move(help), expected, expected, target,
                [&target, valid = std::move(valid)](const std::string& value) {
                  if (value.empty() || (valid && !valid(value))) return false;
@@ -129,14 +131,16 @@ class Cli {
                });
   }
 
-  Cli& path(std::string name, std::string metavar, std::string help, std::string& target, PathKind kind) {
+  Cli& path(std::string name, std::string metavar, std::string help, std::string& target,
+            PathKind kind) {
     static const char* const expected[] = {"a file", "a folder", "a folder to write into"};
     const std::string e = expected[int(kind)];
-    add(std::move(name), std::move(metavar), std::move(help), e, e, target, [&target](const std::string& value) {
-      if (value.empty()) return false;
-      target = value;
-      return true;
-    });
+    add(std::move(name), std::move(metavar), std::move(help), e, e, target,
+        [&target](const std::string& value) {
+          if (value.empty()) return false;
+          target = value;
+          return true;
+        });
     // The wrong kind of path has its own message: "--clip d: expected a file, found a folder".
     if (kind != PathKind::output)
       options_.back().check = [kind, e](const std::string& value) -> std::string {
@@ -151,9 +155,10 @@ class Cli {
     return *this;
   }
 
-  Cli& number(std::string name, std::string metavar, std::string help, double& target, NumberRule rule) {
-    return add(std::move(name), std::move(metavar), std::move(help), rule.constraint(), rule.expected(),
-               describe(target), [&target, rule](const std::string& value) {
+  Cli& number(std::string name, std::string metavar, std::string help, double& target,
+              NumberRule rule) {
+    return add(std::move(name), std::move(metavar), std::move(help), rule.constraint(),
+               rule.expected(), describe(target), [&target, rule](const std::string& value) {
                  const auto v = parse_number(value);
                  if (!v || !rule.admits(*v)) return false;
                  target = *v;
@@ -162,10 +167,10 @@ class Cli {
   }
 
   /// A number without a fixed default (the default is described by `shown_default`).
-  Cli& number(std::string name, std::string metavar, std::string help, std::optional<double>& target,
-              NumberRule rule) {
-    return add(std::move(name), std::move(metavar), std::move(help), rule.constraint(), rule.expected(), "",
-               [&target, rule](const std::string& value) {
+  Cli& number(std::string name, std::string metavar, std::string help,
+              std::optional<double>& target, NumberRule rule) {
+    return add(std::move(name), std::move(metavar), std::move(help), rule.constraint(),
+               rule.expected(), "", [&target, rule](const std::string& value) {
                  const auto v = parse_number(value);
                  if (!v || !rule.admits(*v)) return false;
                  target = *v;
@@ -175,14 +180,16 @@ class Cli {
 
   /// A whole number >= 1 ("a kernel count").
   template <std::integral I>
-  Cli& count(std::string name, std::string metavar, std::string help, I& target, const std::string& what) {
-    return add(std::move(name), std::move(metavar), std::move(help), "a whole number >= 1",
-               what + ", a whole number >= 1", describe(target), [&target](const std::string& value) {
-                 const auto v = parse_whole(value, (unsigned long long)std::numeric_limits<I>::max());
-                 if (!v || *v < 1) return false;
-                 target = I(*v);
-                 return true;
-               });
+  Cli& count(std::string name, std::string metavar, std::string help, I& target,
+             const std::string& what) {
+    return add(
+        std::move(name), std::move(metavar), std::move(help), "a whole number >= 1",
+        what + ", a whole number >= 1", describe(target), [&target](const std::string& value) {
+          const auto v = parse_whole(value, (unsigned long long)std::numeric_limits<I>::max());
+          if (!v || *v < 1) return false;
+          target = I(*v);
+          return true;
+        });
   }
 
   /// A GDSII layer "L/D", each a whole number in 0..65535; `Layer` has members layer and datatype.
@@ -195,7 +202,8 @@ class Cli {
                  const std::size_t slash = value.find('/');
                  if (slash == std::string::npos) return false;
                  const std::string_view all(value);
-                 const auto l = parse_whole(all.substr(0, slash), 65535), d = parse_whole(all.substr(slash + 1), 65535);
+                 const auto l = parse_whole(all.substr(0, slash), 65535),
+                            d = parse_whole(all.substr(slash + 1), 65535);
                  if (!l || !d) return false;
                  target.layer = decltype(target.layer)(*l);
                  target.datatype = decltype(target.datatype)(*d);
@@ -206,8 +214,8 @@ class Cli {
   /// N finite numbers separated by commas ("X0,Y0,X1,Y1"); `valid`, when given, checks them
   /// together and `expected` says what is accepted.
   template <std::size_t N>
-  Cli& numbers(std::string name, std::string metavar, std::string help, std::array<double, N>& target,
-               std::string expected,
+  Cli& numbers(std::string name, std::string metavar, std::string help,
+               std::array<double, N>& target, std::string expected,
                std::type_identity_t<std::function<bool(const std::array<double, N>&)>> valid = {}) {
     std::string shown;
     for (std::size_t i = 0; i < N; ++i) shown += (i ? "," : "") + describe(target[i]);
@@ -232,7 +240,8 @@ class Cli {
   /// One of a few named values, `names` pairing each word with its value ({{"off", Form::off}, ...});
   /// the metavar lists the words ("a|b|c") and the default shown is the word of `target`'s value.
   template <class Value>
-  Cli& choice(std::string name, std::string help, Value& target, std::vector<std::pair<std::string, Value>> names) {
+  Cli& choice(std::string name, std::string help, Value& target,
+              std::vector<std::pair<std::string, Value>> names) {
     std::string words, shown;
     for (const auto& [word, value] : names) {
       words += (words.empty() ? "" : "|") + word;
@@ -299,15 +308,18 @@ class Cli {
       Option* o = find(arg);
       if (!o) {
         const std::size_t equals = arg.find('=');
-        if (arg.rfind("-", 0) != 0) fail("unexpected argument " + quoted(arg) + " (options start with --)");
+        if (arg.rfind("-", 0) != 0)
+          fail("unexpected argument " + quoted(arg) + " (options start with --)");
         if (equals != std::string::npos && find(arg.substr(0, equals)))
-          fail("unknown option " + arg + " (write " + arg.substr(0, equals) + " " + arg.substr(equals + 1) + ")");
+          fail("unknown option " + arg + " (write " + arg.substr(0, equals) + " " +
+               arg.substr(equals + 1) + ")");
         fail("unknown option " + quoted(arg));
       }
       if (o->given)
-        fail(o->name + " given twice" + (o->takes_value ? " (" + quoted(o->value) + ", then " +
-                                                              (i + 1 < argc ? quoted(argv[i + 1]) : "no value") + ")"
-                                                        : "") +
+        fail(o->name + " given twice" +
+             (o->takes_value ? " (" + quoted(o->value) + ", then " +
+                                   (i + 1 < argc ? quoted(argv[i + 1]) : "no value") + ")"
+                             : "") +
              "; give it once");
       o->given = true;
       if (!o->takes_value) {
@@ -315,11 +327,13 @@ class Cli {
         continue;
       }
       if (i + 1 >= argc || std::string_view(argv[i + 1]).starts_with("--"))
-        fail(o->name + ": missing value" + (i + 1 < argc ? " before " + std::string(argv[i + 1]) : std::string()) +
+        fail(o->name + ": missing value" +
+             (i + 1 < argc ? " before " + std::string(argv[i + 1]) : std::string()) +
              "; expected " + o->expected);
       o->value = argv[++i];
       // Not echoed: the bytes would garble the terminal. Every value may end up in a JSON summary.
-      if (!utf8(o->value)) fail(o->name + ": the value is not valid UTF-8; expected " + o->expected);
+      if (!utf8(o->value))
+        fail(o->name + ": the value is not valid UTF-8; expected " + o->expected);
       if (!o->set(o->value)) refuse(o->name, o->expected);
       if (o->check)
         if (const std::string problem = o->check(o->value); !problem.empty())
@@ -327,7 +341,8 @@ class Cli {
     }
     std::string missing;
     for (const Option& o : options_)
-      if (o.required && !o.given) missing += (missing.empty() ? "" : ", ") + o.name + " " + o.metavar;
+      if (o.required && !o.given)
+        missing += (missing.empty() ? "" : ", ") + o.name + " " + o.metavar;
     if (!missing.empty()) fail("missing " + missing + " (required)");
     return Parsed::run;
   }
@@ -340,15 +355,17 @@ class Cli {
 
   /// Refuses `a` and `b` given together; `why` says why they exclude each other.
   void exclusive(std::string_view a, std::string_view b, const std::string& why) const {
-    if (given(a) && given(b)) fail(std::string(a) + " and " + std::string(b) + " exclude each other: " + why);
+    if (given(a) && given(b))
+      fail(std::string(a) + " and " + std::string(b) + " exclude each other: " + why);
   }
 
   /// Throws the usage_error "NAME VALUE: expected EXPECTED" for a value that passed its own check
   /// but not one against other options (VALUE: as given, or the default).
   [[noreturn]] void refuse(std::string_view name, const std::string& expected) const {
     for (const Option& o : options_)
-      if (o.name == name) fail(o.name + " " + (o.given ? quoted(o.value) : o.default_text + " (the default)") +
-                               ": expected " + expected);
+      if (o.name == name)
+        fail(o.name + " " + (o.given ? quoted(o.value) : o.default_text + " (the default)") +
+             ": expected " + expected);
     fail(std::string(name) + ": expected " + expected);
   }
 
@@ -398,8 +415,9 @@ class Cli {
   struct Option {
     std::string name, metavar, help, constraint, expected, default_text, value;
     bool required = false, takes_value = true, given = false;
-    std::function<bool(const std::string&)> set;           ///< parses, checks, stores; false: refused
-    std::function<std::string(const std::string&)> check;  ///< a refusal with its own message, or ""
+    std::function<bool(const std::string&)> set;  ///< parses, checks, stores; false: refused
+    std::function<std::string(const std::string&)>
+        check;  ///< a refusal with its own message, or ""
   };
 
   template <class Value>
@@ -424,8 +442,9 @@ class Cli {
   }
 
   template <class Default>
-  Cli& add(std::string name, std::string metavar, std::string help, std::string constraint, std::string expected,
-           const Default& shown, std::function<bool(const std::string&)> set) {
+  Cli& add(std::string name, std::string metavar, std::string help, std::string constraint,
+           std::string expected, const Default& shown,
+           std::function<bool(const std::string&)> set) {
     Option o;
     o.name = std::move(name);
     o.metavar = std::move(metavar);
@@ -444,7 +463,9 @@ class Cli {
     return nullptr;
   }
 
-  [[noreturn]] void fail(const std::string& message) const { throw usage_error(message, synopsis()); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw usage_error(message, synopsis());
+  }
 
   /// "  --name X    help" with the help wrapped at 100 columns in a column of its own.
   static std::string wrap(const std::string& left, const std::string& right) {
@@ -492,8 +513,8 @@ int exit_status(const char* program, Body body) noexcept {
   try {
     status = body();
   } catch (const usage_error& e) {
-    std::fprintf(stderr, "%s: %s\n%s\n(%s --help describes every option)\n", program, e.what(), e.synopsis().c_str(),
-                 program);
+    std::fprintf(stderr, "%s: %s\n%s\n(%s --help describes every option)\n", program, e.what(),
+                 e.synopsis().c_str(), program);
     return 2;
   } catch (const fabtwin::error& e) {
     std::fprintf(stderr, "%s: %s\n", program, e.what());

@@ -25,7 +25,8 @@ inline void start_outputs(const std::string& folder) {
   std::error_code ec;
   std::filesystem::remove(summary, ec);
   if (ec)
-    throw fabtwin::io_error("cannot remove the earlier run's '" + summary.string() + "': " + ec.message() +
+    throw fabtwin::io_error("cannot remove the earlier run's '" + summary.string() +
+                            "': " + ec.message() +
                             " (a run writes its summary last, so that a failed one leaves none)");
 }
 
@@ -35,7 +36,8 @@ inline void start_outputs(const std::string& folder) {
 inline void finish_outputs(const std::string& folder, const fabtwin::io::json::Value& summary) {
   const std::string text = summary.dump(2) + "\n";
   if (std::fputs(text.c_str(), stdout) < 0 || std::fflush(stdout) != 0)
-    throw fabtwin::io_error(std::string("cannot write the summary to the standard output: ") + std::strerror(errno));
+    throw fabtwin::io_error(std::string("cannot write the summary to the standard output: ") +
+                            std::strerror(errno));
   if (!folder.empty()) fabtwin::io::write_json(folder + "/summary.json", summary);
 }
 

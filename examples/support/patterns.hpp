@@ -6,12 +6,12 @@
 #include <optional>
 #include <string>
 
-#include "fabtwin/core/config.hpp"
+#include "cli.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/layout/geometry.hpp"
 #include "fabtwin/layout/shapes.hpp"
-#include "cli.hpp"
 
 namespace examples {
 
@@ -20,11 +20,14 @@ struct Pattern {
   double period = 0, size = 0;
 
   /// The centre of the feature nearest the middle of a field of `field_nm`.
-  double centre(double field_nm) const { return (std::floor(field_nm / period / 2) + 0.5) * period; }
+  double centre(double field_nm) const {
+    return (std::floor(field_nm / period / 2) + 0.5) * period;
+  }
 };
 
 /// The forms read_pattern accepts, for messages and help.
-inline constexpr const char* pattern_forms = "lines:PITCH:CD or contacts:PITCH:SIZE, PITCH > CD > 0 nm";
+inline constexpr const char* pattern_forms =
+    "lines:PITCH:CD or contacts:PITCH:SIZE, PITCH > CD > 0 nm";
 
 /// The pattern `text` spells, if all of it does (see pattern_forms; "lines:90:45nm" does not).
 inline std::optional<Pattern> read_pattern(const std::string& text) {
@@ -35,7 +38,8 @@ inline std::optional<Pattern> read_pattern(const std::string& text) {
   p.kind = text.substr(0, first);
   const auto period = parse_number(text.substr(first + 1, second - first - 1));
   const auto size = parse_number(text.substr(second + 1));
-  if (!(p.kind == "lines" || p.kind == "contacts") || !period || !size || !(*size > 0 && *period > *size))
+  if (!(p.kind == "lines" || p.kind == "contacts") || !period || !size ||
+      !(*size > 0 && *period > *size))
     return std::nullopt;
   p.period = *period;
   p.size = *size;
@@ -62,8 +66,8 @@ inline fabtwin::layout::PolygonSet draw_pattern(const Pattern& p, double field_n
   using namespace fabtwin;
   if (!fits(p, field_nm))
     throw invalid_argument("examples::draw_pattern: field_nm = " + fabtwin::describe(field_nm) +
-                           "; expected a whole number of pattern periods of " + fabtwin::describe(p.period) +
-                           " nm");
+                           "; expected a whole number of pattern periods of " +
+                           fabtwin::describe(p.period) + " nm");
   const double repeats = field_nm / p.period;
   layout::PolygonSet set;
   set.unit_nm = 0.5;  // half-nm database unit: odd CDs still centre exactly
@@ -72,12 +76,13 @@ inline fabtwin::layout::PolygonSet draw_pattern(const Pattern& p, double field_n
   for (index_t i = 0; i < n; ++i) {
     const double cx = (double(i) + 0.5) * p.period;
     if (p.kind == "lines") {
-      set.polygons.push_back(layout::box_polygon({u(cx - p.size / 2), 0, u(cx + p.size / 2), u(field_nm)}));
+      set.polygons.push_back(
+          layout::box_polygon({u(cx - p.size / 2), 0, u(cx + p.size / 2), u(field_nm)}));
     } else {
       for (index_t j = 0; j < n; ++j) {
         const double cy = (double(j) + 0.5) * p.period;
-        set.polygons.push_back(
-            layout::box_polygon({u(cx - p.size / 2), u(cy - p.size / 2), u(cx + p.size / 2), u(cy + p.size / 2)}));
+        set.polygons.push_back(layout::box_polygon(
+            {u(cx - p.size / 2), u(cy - p.size / 2), u(cx + p.size / 2), u(cy + p.size / 2)}));
       }
     }
   }

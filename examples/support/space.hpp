@@ -12,7 +12,8 @@ inline bool cuda_device_present() {
 #if FABTWIN_HAS_CUDA
   int devices = 0;
   if (cudaGetDeviceCount(&devices) != cudaSuccess) {
-    (void)cudaGetLastError();  // no driver or no device: not an error for a program that can run on the host
+    (void)
+        cudaGetLastError();  // no driver or no device: not an error for a program that can run on the host
     return false;
   }
   return devices > 0;

@@ -34,8 +34,8 @@ TEMPLATE_LIST_TEST_CASE("Copies to another space and back keep every sample", "[
   CHECK(to_vector(target) == values);
 }
 
-TEMPLATE_LIST_TEST_CASE("Copies between fields of different shapes are refused", "[core][field][errors]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Copies between fields of different shapes are refused",
+                        "[core][field][errors]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   const Field<T, S> a(Grid(8, 8, 1.0));

@@ -26,24 +26,26 @@ TEST_CASE("allocate_or_throw turns std::bad_alloc into out_of_memory with size a
                                          "period_nm = 1e12", [&] { a.resize(side, side); });
   };
   REQUIRE_THROWS_AS(absurd(), out_of_memory);
-  CHECK_THROWS_WITH(absurd(), Contains("fabtwin::optics::tcc_factor: out of memory") &&
-                                  Contains("19342813113834066795298816 bytes (18014398509481984.0 GiB)") &&
-                                  Contains("asked for the TCC factor, a size set by period_nm = 1e12"));
+  CHECK_THROWS_WITH(absurd(),
+                    Contains("fabtwin::optics::tcc_factor: out of memory") &&
+                        Contains("19342813113834066795298816 bytes (18014398509481984.0 GiB)") &&
+                        Contains("asked for the TCC factor, a size set by period_nm = 1e12"));
   CHECK(a.size() == 0);  // nothing was allocated
 }
 
 TEST_CASE("allocate_or_throw: a container's length_error too; values and other errors pass through",
           "[core][errors]") {
   std::vector<double> samples;
-  CHECK_THROWS_AS(::fabtwin::detail::allocate_or_throw("io::read_npy", 1e30, "the samples", "the shape",
-                                                       [&] { samples.reserve(samples.max_size() + 1); }),
-                  out_of_memory);
+  CHECK_THROWS_AS(
+      ::fabtwin::detail::allocate_or_throw("io::read_npy", 1e30, "the samples", "the shape",
+                                           [&] { samples.reserve(samples.max_size() + 1); }),
+      out_of_memory);
   const int value = ::fabtwin::detail::allocate_or_throw("x", 8, "y", "z", [] { return 42; });
   CHECK(value == 42);
-  CHECK_THROWS_AS(::fabtwin::detail::allocate_or_throw("x", 8, "y", "z", []() -> int {
-                    throw invalid_argument("not about memory");
-                  }),
-                  invalid_argument);
+  CHECK_THROWS_AS(
+      ::fabtwin::detail::allocate_or_throw(
+          "x", 8, "y", "z", []() -> int { throw invalid_argument("not about memory"); }),
+      invalid_argument);
 }
 
 TEST_CASE("memory_message gives the bytes and GiB", "[core][errors]") {

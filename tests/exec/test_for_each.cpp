@@ -87,6 +87,5 @@ TEMPLATE_LIST_TEST_CASE("transform and fill act on every sample of every batch m
   for (T v : to_vector(out)) REQUIRE(v == T(0.25));
 
   Field<T, S> wrong(grid, 1);
-  REQUIRE_THROWS_AS(transform(ctx, in.view(), wrong.view(), Affine<T>{T(1), T(0)}),
-                    shape_mismatch);
+  REQUIRE_THROWS_AS(transform(ctx, in.view(), wrong.view(), Affine<T>{T(1), T(0)}), shape_mismatch);
 }

@@ -51,7 +51,8 @@ TEMPLATE_LIST_TEST_CASE("dot conjugates its first argument", "[exec][reduce]", t
   }
   const auto fa = test::field_with<S>(grid, a), fb = test::field_with<S>(grid, b);
   const complex<T> result = dot(ctx, fa.view(), fb.view());
-  const double bound = 4.0 * double(grid.size()) * std::numeric_limits<T>::epsilon() * double(magnitude);
+  const double bound =
+      4.0 * double(grid.size()) * std::numeric_limits<T>::epsilon() * double(magnitude);
   CHECK(std::abs(double(result.real()) - double(exact.real())) <= bound);
   CHECK(std::abs(double(result.imag()) - double(exact.imag())) <= bound);
 

@@ -17,7 +17,8 @@ struct Scale {
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("Forward then inverse returns size() times the input", "[fft]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Forward then inverse returns size() times the input", "[fft]",
+                        test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -63,7 +64,8 @@ TEMPLATE_LIST_TEST_CASE("Parseval: sum |x|^2 = sum |X|^2 / size()", "[fft]", tes
   Field<complex<T>, S> spectrum(grid);
   fft::forward(ctx, in.view(), spectrum.view());
   const double energy = double(dot(ctx, in.view(), in.view()).real());
-  const double spectral = double(dot(ctx, spectrum.view(), spectrum.view()).real()) / double(grid.size());
+  const double spectral =
+      double(dot(ctx, spectrum.view(), spectrum.view()).real()) / double(grid.size());
   CHECK(std::abs(spectral - energy) <= test::fft_tolerance<T> * energy);
 }
 
@@ -105,7 +107,8 @@ TEST_CASE("A host plan keeps one FFTW plan per direction, placement and alignmen
   CHECK(test::relative_error(to_vector(inplace), to_vector(out)) <= test::fft_tolerance<float>);
 
   // Arrays off FFTW's SIMD alignment (one complex<float>, 8 bytes) get an unaligned plan.
-  Field<complex<float>, Host> padded(Grid(grid.size() + 1, 1, 1.0)), shifted_out(Grid(grid.size() + 1, 1, 1.0));
+  Field<complex<float>, Host> padded(Grid(grid.size() + 1, 1, 1.0)),
+      shifted_out(Grid(grid.size() + 1, 1, 1.0));
   std::copy(values.begin(), values.end(), padded.data() + 1);
   const View<const complex<float>, Host> shifted_in(padded.data() + 1, grid.nx(), grid.ny());
   const View<complex<float>, Host> shifted(shifted_out.data() + 1, grid.nx(), grid.ny());
@@ -146,7 +149,8 @@ TEMPLATE_LIST_TEST_CASE("Transforms refuse mismatched, empty and oversized argum
   Field<complex<T>, S> half_spectrum(Grid(9, 8, 1.0));
   REQUIRE_THROWS_WITH(c2c.forward(real_in.view(), half_spectrum.view()), Contains("plan kind"));
 
-  REQUIRE_THROWS_WITH(fft::plan<T>(ctx, fft::Kind::c2c, fft::Shape{0, 4, 1, 1}), Contains("'nx' = 0"));
+  REQUIRE_THROWS_WITH(fft::plan<T>(ctx, fft::Kind::c2c, fft::Shape{0, 4, 1, 1}),
+                      Contains("'nx' = 0"));
   REQUIRE_THROWS_WITH(fft::plan<T>(ctx, fft::Kind::c2c, fft::Shape{4, 4, 1, -1}),
                       Contains("'batch' = -1"));
   REQUIRE_THROWS_WITH(fft::plan<T>(ctx, fft::Kind::c2c, fft::Shape{65536, 65536, 1, 1}),

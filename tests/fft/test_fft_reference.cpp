@@ -18,16 +18,17 @@ TEMPLATE_LIST_TEST_CASE("c2c transforms agree with the reference DFT", "[fft]", 
     Field<complex<T>, S> out(grid, shape.batch);
 
     fft::forward(ctx, in.view(), out.view());
-    CHECK(test::relative_error(to_vector(out), fft::reference_dft(test::widen(values), shape, -1)) <=
-          test::fft_tolerance<T>);
+    CHECK(test::relative_error(to_vector(out), fft::reference_dft(test::widen(values), shape,
+                                                                  -1)) <= test::fft_tolerance<T>);
 
     fft::inverse(ctx, in.view(), out.view());
-    CHECK(test::relative_error(to_vector(out), fft::reference_dft(test::widen(values), shape, +1)) <=
-          test::fft_tolerance<T>);
+    CHECK(test::relative_error(to_vector(out), fft::reference_dft(test::widen(values), shape,
+                                                                  +1)) <= test::fft_tolerance<T>);
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("r2c and c2r transforms agree with the reference DFT", "[fft]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("r2c and c2r transforms agree with the reference DFT", "[fft]",
+                        test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;

@@ -23,14 +23,16 @@ std::vector<complex<T>> transforms(int threads, fft::Kind kind, const fft::Shape
     for (const auto& v : values) out.push_back(complex<T>(v));
   };
   if (kind == fft::Kind::c2c) {
-    const auto in = make_host_field(grid, test::random_values<complex<T>>(shape.size() * shape.batch, 3), shape.batch);
+    const auto in = make_host_field(
+        grid, test::random_values<complex<T>>(shape.size() * shape.batch, 3), shape.batch);
     Field<complex<T>, Host> spectrum(grid, shape.batch);
     fft::forward(ctx, in.view(), spectrum.view());
     append(to_vector(spectrum));
     fft::inverse(ctx, spectrum.view(), spectrum.view());
     append(to_vector(spectrum));
   } else {
-    const auto in = make_host_field(grid, test::random_values<T>(shape.size() * shape.batch, 4), shape.batch);
+    const auto in =
+        make_host_field(grid, test::random_values<T>(shape.size() * shape.batch, 4), shape.batch);
     Field<complex<T>, Host> spectrum(test::grid_for(fft::half_spectrum_of(shape)), shape.batch);
     Field<T, Host> back(grid, shape.batch);
     fft::forward(ctx, in.view(), spectrum.view());
@@ -43,11 +45,13 @@ std::vector<complex<T>> transforms(int threads, fft::Kind kind, const fft::Shape
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("Host FFTs give the same bits on 1 to 4 threads", "[fft][host][threads]", float, double) {
+TEMPLATE_TEST_CASE("Host FFTs give the same bits on 1 to 4 threads", "[fft][host][threads]", float,
+                   double) {
   using T = TestType;
-  for (const fft::Shape& shape : {fft::Shape{143, 143, 1, 1}, fft::Shape{221, 221, 1, 1}, fft::Shape{253, 253, 1, 1},
-                                  fft::Shape{253, 253, 1, 3}, fft::Shape{100, 100, 1, 1}, fft::Shape{64, 48, 10, 2},
-                                  fft::Shape{65536, 1, 1, 1}})
+  for (const fft::Shape& shape :
+       {fft::Shape{143, 143, 1, 1}, fft::Shape{221, 221, 1, 1}, fft::Shape{253, 253, 1, 1},
+        fft::Shape{253, 253, 1, 3}, fft::Shape{100, 100, 1, 1}, fft::Shape{64, 48, 10, 2},
+        fft::Shape{65536, 1, 1, 1}})
     for (const fft::Kind kind : {fft::Kind::c2c, fft::Kind::r2c}) {
       INFO(::fabtwin::describe(kind) << " " << ::fabtwin::describe(shape));
       const auto one = transforms<T>(1, kind, shape);

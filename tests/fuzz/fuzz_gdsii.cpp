@@ -14,7 +14,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace g = fabtwin::layout::gdsii;
   try {
-    const g::Library lib = g::parse_library(std::string_view(reinterpret_cast<const char*>(data), size));
+    const g::Library lib =
+        g::parse_library(std::string_view(reinterpret_cast<const char*>(data), size));
     // Every layer (a degenerate shape the top cell reaches refuses it), then the layers that hold
     // no degenerate shape, so that inputs carrying one still reach flattening.
     const std::vector<g::LayerKey> all = lib.layers();

@@ -21,7 +21,8 @@ int main() {
   fft::forward(ctx, impulse.view(), spectrum.view());
   // The spectrum of a unit impulse at the origin is 1 everywhere: its sum is the sample count.
   const complex<double> total = sum(ctx, spectrum.cview());
-  std::printf("fabtwin %d.%d.%d consumer: spectrum sum %.1f (expected %lld)\n", FABTWIN_VERSION_MAJOR,
-              FABTWIN_VERSION_MINOR, FABTWIN_VERSION_PATCH, total.real(), (long long)grid.size());
+  std::printf("fabtwin %d.%d.%d consumer: spectrum sum %.1f (expected %lld)\n",
+              FABTWIN_VERSION_MAJOR, FABTWIN_VERSION_MINOR, FABTWIN_VERSION_PATCH, total.real(),
+              (long long)grid.size());
   return total.real() == double(grid.size()) && total.imag() == 0.0 ? 0 : 1;
 }

@@ -58,7 +58,8 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
 /// Every name in `folder` (not recursive), sorted: what a failed write must leave unchanged.
 std::vector<std::string> listing(const fs::path& folder) {
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(folder)) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(folder))
+    names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -67,7 +68,8 @@ std::vector<std::string> listing(const fs::path& folder) {
 std::vector<std::pair<std::string, std::string>> snapshot(const fs::path& folder) {
   std::vector<std::pair<std::string, std::string>> files;
   for (const std::string& name : listing(folder))
-    files.emplace_back(name, fs::is_regular_file(folder / name) ? read_bytes(folder / name) : "<folder>");
+    files.emplace_back(name,
+                       fs::is_regular_file(folder / name) ? read_bytes(folder / name) : "<folder>");
   return files;
 }
 
@@ -143,7 +145,9 @@ std::vector<Writer> writers() {
       {"io::VtiFile::write",
        [](const fs::path& path) {
          const Grid grid(4, 3, 1.0);
-         io::VtiFile(grid).add("dose", make_host_field(grid, std::vector<float>(12, 0.5f))).write(path.string());
+         io::VtiFile(grid)
+             .add("dose", make_host_field(grid, std::vector<float>(12, 0.5f)))
+             .write(path.string());
        }},
       {"io::write_json",
        [](const fs::path& path) {
@@ -200,7 +204,8 @@ TEST_CASE("A write that fails part way keeps the old file bit for bit and leaves
     // A new name: nothing at all afterwards.
     const fs::path fresh = folder / "fresh";
     CHECK_THAT(io_error_on_full_disk(16, [&] { writer.write(fresh); }),
-               Contains(writer.name) && Contains("'" + fresh.string() + "'") && Contains("File too large"));
+               Contains(writer.name) && Contains("'" + fresh.string() + "'") &&
+                   Contains("File too large"));
     CHECK(listing(folder).empty());
 
     // An existing good file: unchanged, down to its permissions.
@@ -223,7 +228,8 @@ TEST_CASE("A write that fails part way keeps the old file bit for bit and leaves
   fs::remove_all(folder);
 }
 
-TEST_CASE("Permissions: a read-only folder or file refuses a write (not as root)", "[io][files][errors]") {
+TEST_CASE("Permissions: a read-only folder or file refuses a write (not as root)",
+          "[io][files][errors]") {
   if (geteuid() == 0) {
     WARN("skipped: root ignores permission bits (the other cases cover the same paths)");
     return;
@@ -236,10 +242,12 @@ TEST_CASE("Permissions: a read-only folder or file refuses a write (not as root)
   for (const Writer& writer : writers()) {
     INFO(writer.name);
     CHECK_THAT(io_error_of([&] { writer.write(folder / "locked" / "out"); }),
-               Contains("'" + (folder / "locked" / "out").string() + "'") && Contains("Permission denied"));
+               Contains("'" + (folder / "locked" / "out").string() + "'") &&
+                   Contains("Permission denied"));
     CHECK(fs::is_empty(folder / "locked"));
-    CHECK_THAT(io_error_of([&] { writer.write(folder / "read_only"); }),
-               Contains("'" + (folder / "read_only").string() + "'") && Contains("Permission denied"));
+    CHECK_THAT(
+        io_error_of([&] { writer.write(folder / "read_only"); }),
+        Contains("'" + (folder / "read_only").string() + "'") && Contains("Permission denied"));
     CHECK(read_bytes(folder / "read_only") == "keep");
   }
   CHECK(listing(folder) == std::vector<std::string>{"locked", "read_only"});
@@ -258,7 +266,8 @@ TEST_CASE("A write through a link replaces the file the link names", "[io][files
   fs::remove_all(folder);
 }
 
-TEST_CASE("Readers name a folder, a missing path or a device given as a file", "[io][files][errors]") {
+TEST_CASE("Readers name a folder, a missing path or a device given as a file",
+          "[io][files][errors]") {
   const fs::path folder = fresh_folder("readers");
   fs::create_directory(folder / "a_folder.npy");
   write_bytes(folder / "plain.npy", "not an NPY file");
@@ -275,9 +284,9 @@ TEST_CASE("Readers name a folder, a missing path or a device given as a file", "
     CHECK_THAT(io_error_of([&] { read(directory); }),
                Contains(where) && Contains("'" + directory.string() + "'") &&
                    Contains("is a directory; expected a file"));
-    CHECK_THAT(io_error_of([&] { read(missing); }),
-               Contains("'" + missing.string() + "'") && Contains("does not exist") &&
-                   Contains("No such file or directory"));
+    CHECK_THAT(io_error_of([&] { read(missing); }), Contains("'" + missing.string() + "'") &&
+                                                        Contains("does not exist") &&
+                                                        Contains("No such file or directory"));
     const fs::path under_file = folder / "plain.npy" / "x.npy";
     CHECK_THAT(io_error_of([&] { read(under_file); }),
                Contains("'" + under_file.string() + "'") && Contains("Not a directory"));
@@ -293,7 +302,8 @@ TEST_CASE("Readers name a folder, a missing path or a device given as a file", "
   fs::remove_all(folder);
 }
 
-TEST_CASE("Kernel folders: a file of the set that is a folder is named as such", "[io][files][errors]") {
+TEST_CASE("Kernel folders: a file of the set that is a folder is named as such",
+          "[io][files][errors]") {
   const fs::path folder = fresh_folder("kernel_readers");
   optics::KernelSet set;
   set.radius = 1;
@@ -359,8 +369,9 @@ TEST_CASE("Kernel sets are written all or nothing", "[io][files][errors]") {
     optics::save_kernels(dir.string(), small);
     const auto before = snapshot(dir);
     // The small set's files are below 1 KiB; the large set's kernels.npy (3264 bytes) is not.
-    CHECK_THAT(io_error_on_full_disk(1024, [&] { optics::save_kernels(dir.string(), large); }),
-               Contains("optics::save_kernels") && Contains("kernels.npy") && Contains("File too large"));
+    CHECK_THAT(
+        io_error_on_full_disk(1024, [&] { optics::save_kernels(dir.string(), large); }),
+        Contains("optics::save_kernels") && Contains("kernels.npy") && Contains("File too large"));
     CHECK(snapshot(dir) == before);
     CHECK(optics::load_kernels(dir.string()).spectra == small.spectra);
     optics::save_kernels(dir.string(), large);
@@ -382,8 +393,10 @@ TEST_CASE("Kernel sets are written all or nothing", "[io][files][errors]") {
     optics::write_iccad_kernels(dir.string(), small);
     const auto before = snapshot(dir);
     // fh<k>.bin of the small set: 24 + 8 * 9 = 96 bytes; of the large one 24 + 8 * 49 = 416.
-    CHECK_THAT(io_error_on_full_disk(256, [&] { optics::write_iccad_kernels(dir.string(), large); }),
-               Contains("optics::write_iccad_kernels") && Contains("fh0.bin") && Contains("File too large"));
+    CHECK_THAT(
+        io_error_on_full_disk(256, [&] { optics::write_iccad_kernels(dir.string(), large); }),
+        Contains("optics::write_iccad_kernels") && Contains("fh0.bin") &&
+            Contains("File too large"));
     CHECK(snapshot(dir) == before);
     CHECK(optics::read_iccad_kernels(dir.string()).weights == small.weights);
   }
@@ -407,8 +420,9 @@ TEST_CASE("Kernel sets are written all or nothing", "[io][files][errors]") {
     write_bytes(folder / "plain", "x");
     CHECK_THAT(io_error_of([&] { optics::save_kernels((folder / "plain" / "k").string(), small); }),
                Contains("cannot create the folder") && Contains((folder / "plain" / "k").string()));
-    CHECK_THAT(io_error_of([&] { optics::write_iccad_kernels((folder / "plain").string(), small); }),
-               Contains("cannot create the folder") && Contains((folder / "plain").string()));
+    CHECK_THAT(
+        io_error_of([&] { optics::write_iccad_kernels((folder / "plain").string(), small); }),
+        Contains("cannot create the folder") && Contains((folder / "plain").string()));
     CHECK(read_bytes(folder / "plain") == "x");
   }
   fs::remove_all(folder);

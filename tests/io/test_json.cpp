@@ -10,8 +10,8 @@
 #include <limits>
 
 #include "fabtwin/io/json.hpp"
-#include "support/test_cases.hpp"
 #include "support/files.hpp"
+#include "support/test_cases.hpp"
 
 using namespace fabtwin;
 using io::json::Value;

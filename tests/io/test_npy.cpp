@@ -7,8 +7,8 @@
 #include <iterator>
 
 #include "fabtwin/io/npy.hpp"
-#include "support/test_cases.hpp"
 #include "support/files.hpp"
+#include "support/test_cases.hpp"
 
 using namespace fabtwin;
 
@@ -186,8 +186,9 @@ TEST_CASE("NPY reading refuses what it cannot read faithfully, saying what it fo
       io::read_npy<float>("/nonexistent-dir/x.npy"),
       Catch::Contains("'/nonexistent-dir/x.npy'") && Catch::Contains("No such file"));
   const float sample = 0;
-  CHECK_THROWS_WITH(io::write_npy(test::temp_path("rank.npy"), &sample, std::vector<index_t>(65, 1)),
-                    Catch::Contains("at most 64 axes"));
+  CHECK_THROWS_WITH(
+      io::write_npy(test::temp_path("rank.npy"), &sample, std::vector<index_t>(65, 1)),
+      Catch::Contains("at most 64 axes"));
 }
 
 TEST_CASE("NPY headers read without the data; each defect of a file has its own message",
@@ -232,8 +233,9 @@ TEST_CASE("NPY headers read without the data; each defect of a file has its own 
 
   // The header reader refuses a malformed preamble in its own name, and a truncated header as such.
   write_bytes(path, hand_made_npy(1, dict("False"), data).substr(0, 40));
-  CHECK_THROWS_WITH(io::read_npy_header(path), Catch::Contains("fabtwin::io::read_npy_header: '" + path) &&
-                                                   Catch::Contains("the file is truncated"));
+  CHECK_THROWS_WITH(io::read_npy_header(path),
+                    Catch::Contains("fabtwin::io::read_npy_header: '" + path) &&
+                        Catch::Contains("the file is truncated"));
   write_bytes(path, hand_made_npy(1, "{'descr': '<f4', 'shape': (2, 3)}", data));
   CHECK_THROWS_WITH(io::read_npy_header(path), Catch::Contains("fabtwin::io::read_npy_header") &&
                                                    Catch::Contains("without 'fortran_order'"));

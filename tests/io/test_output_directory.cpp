@@ -30,7 +30,8 @@ void write_text(const fs::path& path, const std::string& text) { std::ofstream(p
 
 /// The message of the io_error refusing `path` ("" when it is accepted). Any other exception, a
 /// std::filesystem::filesystem_error above all, escapes and fails the test.
-std::string refusal(const std::string& path, std::string_view where = "io::prepare_output_directory") {
+std::string refusal(const std::string& path,
+                    std::string_view where = "io::prepare_output_directory") {
   try {
     prepare_output_directory(path, where);
   } catch (const fabtwin::io_error& e) {
@@ -72,20 +73,25 @@ TEST_CASE("Unusable output folders are refused with the path and the reason", "[
     CHECK_THAT(refusal(""), Contains("cannot use '' as an output folder: the path is empty"));
   }
   SECTION("an existing regular file") {
-    CHECK_THAT(refusal(file.string()),
-               Contains("'" + file.string() + "' as an output folder: it exists and is not a folder"));
+    CHECK_THAT(
+        refusal(file.string()),
+        Contains("'" + file.string() + "' as an output folder: it exists and is not a folder"));
     CHECK(fs::is_regular_file(file));  // untouched
   }
   SECTION("a path under a regular file") {
     const std::string under = (file / "out" / "deeper").string();
-    CHECK_THAT(refusal(under), Contains("'" + under + "' as an output folder: a part of the path above it is a file"));
+    CHECK_THAT(
+        refusal(under),
+        Contains("'" + under + "' as an output folder: a part of the path above it is a file"));
     CHECK(fs::is_regular_file(file));
   }
   SECTION("a character device") {
-    CHECK_THAT(refusal("/dev/null"), Contains("'/dev/null' as an output folder: it exists and is not a folder"));
+    CHECK_THAT(refusal("/dev/null"),
+               Contains("'/dev/null' as an output folder: it exists and is not a folder"));
   }
   SECTION("the caller's name leads the message") {
-    CHECK_THAT(refusal("", "optics::save_kernels"), Contains("fabtwin::optics::save_kernels: cannot use ''"));
+    CHECK_THAT(refusal("", "optics::save_kernels"),
+               Contains("fabtwin::optics::save_kernels: cannot use ''"));
   }
   fs::remove_all(root);
 }
@@ -96,5 +102,6 @@ TEST_CASE("A folder that takes no new file is refused", "[io][output]") {
     WARN("skipped: no /proc/self on this system");
     return;
   }
-  CHECK_THAT(refusal("/proc/self"), Contains("'/proc/self' as an output folder: no file can be created in it"));
+  CHECK_THAT(refusal("/proc/self"),
+             Contains("'/proc/self' as an output folder: no file can be created in it"));
 }

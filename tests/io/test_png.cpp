@@ -13,8 +13,8 @@
 #include <utility>
 
 #include "fabtwin/io/png.hpp"
-#include "support/test_cases.hpp"
 #include "support/files.hpp"
+#include "support/test_cases.hpp"
 
 using namespace fabtwin;
 
@@ -289,7 +289,8 @@ TEST_CASE("The diverging map is blue, neutral grey at its middle and red", "[io]
   // A quarter: halfway between blue and grey, (140, 148.5, 206.5) rounded half away from zero.
   CHECK(io::map_color(io::Colormap::diverging, 0.25) == io::Color{140, 149, 207});
   // Symmetric values about the middle are equally far from grey in lightness order: blue side bluer.
-  CHECK(io::map_color(io::Colormap::diverging, 0.4).b > io::map_color(io::Colormap::diverging, 0.6).b);
+  CHECK(io::map_color(io::Colormap::diverging, 0.4).b >
+        io::map_color(io::Colormap::diverging, 0.6).b);
 }
 
 TEST_CASE("Contours are drawn in nm through the grid, y up, clipped to the field", "[io][png]") {
@@ -351,14 +352,10 @@ TEST_CASE("The annotation font draws its glyphs at the expected pixels", "[io][p
   // "1.5e-3g" drawn by hand, 6 columns per character (5 and a blank one), 9 rows: capitals and
   // digits on rows 0-6, the x-height from row 2, the descender of g on rows 7-8.
   const char* const expected[9] = {
-      "..#.........#####.............#####......",
-      ".##.........#....................#.......",
-      "..#.........####...###..........#....####",
-      "..#.............#.#...#.#####....#..#...#",
-      "..#.............#.#####...........#.#...#",
-      "..#....##...#...#.#...........#...#.#...#",
-      ".###...##....###...###.........###...####",
-      "........................................#",
+      "..#.........#####.............#####......", ".##.........#....................#.......",
+      "..#.........####...###..........#....####", "..#.............#.#...#.#####....#..#...#",
+      "..#.............#.#####...........#.#...#", "..#....##...#...#.#...........#...#.#...#",
+      ".###...##....###...###.........###...####", "........................................#",
       ".....................................###.",
   };
   CHECK(io::text_width("1.5e-3g") == 41);
@@ -410,8 +407,7 @@ TEST_CASE("Colour-scale values are written with 3 significant digits", "[io][png
   CHECK_THROWS_WITH(io::tick_label(INFINITY), Catch::Contains("finite"));
 }
 
-TEST_CASE("The colour scale runs from max at the top to min at the bottom, labelled",
-          "[io][png]") {
+TEST_CASE("The colour scale runs from max at the top to min at the bottom, labelled", "[io][png]") {
   // Field 5 x 13, range 0 .. 12, text_scale 1. Field area at (4, 10): padding 4, and 6 rows for
   // the top label's upper half; bar at columns 9 + 4 = 13 to 24, ticks 25 to 28, values from 33.
   std::vector<float> values(5 * 13, 0.0f);
@@ -545,7 +541,8 @@ TEST_CASE("PNG errors name the path, the sample or the argument", "[io][png][err
   REQUIRE_THROWS_WITH(
       io::write_png_grey("/nonexistent-dir/x.png", &level0, 1, 1),
       Catch::Contains("'/nonexistent-dir/x.png'") && Catch::Contains("No such file or directory"));
-  CHECK_THROWS_AS(io::write_png_grey(test::temp_path("empty.png"), &level0, 0, 3), invalid_argument);
+  CHECK_THROWS_AS(io::write_png_grey(test::temp_path("empty.png"), &level0, 0, 3),
+                  invalid_argument);
   io::Image bad;
   CHECK_THROWS_WITH(io::encode_png(bad), Catch::Contains("a non-empty image"));
 

@@ -8,8 +8,8 @@
 #include <map>
 
 #include "fabtwin/io/vtk.hpp"
-#include "support/test_cases.hpp"
 #include "support/files.hpp"
+#include "support/test_cases.hpp"
 
 using namespace fabtwin;
 

@@ -35,7 +35,8 @@ Field<double, Host> from_rows(const std::vector<std::vector<double>>& rows_top_f
   const index_t ny = index_t(rows_top_first.size()), nx = index_t(rows_top_first[0].size());
   Field<double, Host> field(Grid(nx, ny, 1.0));
   for (index_t j = 0; j < ny; ++j)
-    for (index_t i = 0; i < nx; ++i) field.view()(i, j) = rows_top_first[std::size_t(ny - 1 - j)][std::size_t(i)];
+    for (index_t i = 0; i < nx; ++i)
+      field.view()(i, j) = rows_top_first[std::size_t(ny - 1 - j)][std::size_t(i)];
   return field;
 }
 
@@ -62,8 +63,8 @@ std::string describe(const Contour& contour) {
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("The contour of a paraboloid is its circular level set", "[layout][contour]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("The contour of a paraboloid is its circular level set",
+                        "[layout][contour]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   // f = R^2 - |p - c|^2 >= 0 inside the circle of radius R about c. Linear interpolation along an
@@ -76,7 +77,8 @@ TEMPLATE_LIST_TEST_CASE("The contour of a paraboloid is its circular level set",
   const auto contours = extract_contours(field, 0.0);
   REQUIRE(contours.size() == 1);
   const double bound = 0.25 / (2 * R) * 1.05;  // plus float rounding of f near 400
-  for (const ContourPoint& p : contours[0].points) REQUIRE(std::fabs(std::hypot(p.x - cx, p.y - cy) - R) < bound);
+  for (const ContourPoint& p : contours[0].points)
+    REQUIRE(std::fabs(std::hypot(p.x - cx, p.y - cy) - R) < bound);
   // Counter-clockwise, and the area of the inscribed polygon within its chord error of pi R^2.
   const double area = signed_area(contours[0]);
   CHECK(area > 0);
@@ -94,7 +96,8 @@ TEST_CASE("A linear ramp gives its exact straight level line, closed along the b
   for (const ContourPoint& p : c.points) {
     INFO(describe(c));
     const bool line = std::fabs(p.x - 3.3) < 1e-12 && p.y >= 0 && p.y <= 5;
-    const bool border = std::fabs(p.x - 7.5) < 1e-15 || std::fabs(p.y + 0.5) < 1e-15 || std::fabs(p.y - 5.5) < 1e-15;
+    const bool border = std::fabs(p.x - 7.5) < 1e-15 || std::fabs(p.y + 0.5) < 1e-15 ||
+                        std::fabs(p.y - 5.5) < 1e-15;
     REQUIRE((line || border));
     on_line += line;
   }
@@ -104,7 +107,8 @@ TEST_CASE("A linear ramp gives its exact straight level line, closed along the b
   CHECK(signed_area(c) == Approx(4.2 * 6 - 2 * 0.175 - 2 * 0.125).epsilon(1e-12));
 }
 
-TEST_CASE("A box of ones gives the square contour through the edge midpoints", "[layout][contour]") {
+TEST_CASE("A box of ones gives the square contour through the edge midpoints",
+          "[layout][contour]") {
   // Ones at samples i in [2, 4], j in [1, 3] of an 8 x 6 grid of 1 nm.
   Field<double, Host> field(Grid(8, 6, 1.0));
   for (index_t j = 1; j <= 3; ++j)
@@ -113,8 +117,18 @@ TEST_CASE("A box of ones gives the square contour through the edge midpoints", "
   REQUIRE(contours.size() == 1);
   INFO(describe(contours[0]));
   CHECK(same_ring(contours[0],
-                  {{2, 0.5}, {3, 0.5}, {4, 0.5}, {4.5, 1}, {4.5, 2}, {4.5, 3}, {4, 3.5}, {3, 3.5}, {2, 3.5},
-                   {1.5, 3}, {1.5, 2}, {1.5, 1}},
+                  {{2, 0.5},
+                   {3, 0.5},
+                   {4, 0.5},
+                   {4.5, 1},
+                   {4.5, 2},
+                   {4.5, 3},
+                   {4, 3.5},
+                   {3, 3.5},
+                   {2, 3.5},
+                   {1.5, 3},
+                   {1.5, 2},
+                   {1.5, 1}},
                   0));
   CHECK(signed_area(contours[0]) == 3 * 3 - 4 * 0.125);
 
@@ -122,15 +136,26 @@ TEST_CASE("A box of ones gives the square contour through the edge midpoints", "
   contours = extract_contours(field, 0.25);
   REQUIRE(contours.size() == 1);
   CHECK(same_ring(contours[0],
-                  {{2, 0.25}, {3, 0.25}, {4, 0.25}, {4.75, 1}, {4.75, 2}, {4.75, 3}, {4, 3.75}, {3, 3.75},
-                   {2, 3.75}, {1.25, 3}, {1.25, 2}, {1.25, 1}},
+                  {{2, 0.25},
+                   {3, 0.25},
+                   {4, 0.25},
+                   {4.75, 1},
+                   {4.75, 2},
+                   {4.75, 3},
+                   {4, 3.75},
+                   {3, 3.75},
+                   {2, 3.75},
+                   {1.25, 3},
+                   {1.25, 2},
+                   {1.25, 1}},
                   1e-15));
 
   // Rounded to 0.5 nm units the collinear points go: an octagon in integer units.
   const PolygonSet set = to_polygon_set(extract_contours(field, 0.5), 0.5);
   CHECK(set.unit_nm == 0.5);
   REQUIRE(set.polygons.size() == 1);
-  const std::vector<Point> octagon = {{4, 1}, {8, 1}, {9, 2}, {9, 6}, {8, 7}, {4, 7}, {3, 6}, {3, 2}};
+  const std::vector<Point> octagon = {{4, 1}, {8, 1}, {9, 2}, {9, 6},
+                                      {8, 7}, {4, 7}, {3, 6}, {3, 2}};
   const auto& points = set.polygons[0].points;
   REQUIRE(points.size() == 8);
   const auto start = std::find(points.begin(), points.end(), octagon[0]);
@@ -146,8 +171,9 @@ TEST_CASE("Saddle cells follow the centre value", "[layout][contour]") {
   auto joined = extract_contours(field, 0.5);  // centre 0.5 >= 0.5: one region
   REQUIRE(joined.size() == 1);
   INFO(describe(joined[0]));
-  CHECK(same_ring(joined[0],
-                  {{0, -0.5}, {0.5, 0}, {1, 0.5}, {1.5, 1}, {1, 1.5}, {0.5, 1}, {0, 0.5}, {-0.5, 0}}, 1e-15));
+  CHECK(same_ring(
+      joined[0], {{0, -0.5}, {0.5, 0}, {1, 0.5}, {1.5, 1}, {1, 1.5}, {0.5, 1}, {0, 0.5}, {-0.5, 0}},
+      1e-15));
   CHECK(signed_area(joined[0]) == Approx(1.5).epsilon(1e-14));
 
   auto separate = extract_contours(field, 0.6);  // centre 0.5 < 0.6: two corners on their own
@@ -168,7 +194,8 @@ TEST_CASE("Separate blobs give separate contours; a ring gives an outer and a ho
           "[layout][contour]") {
   const Grid grid(80, 60, 0.5);
   const auto blobs = sampled<float>(grid, [](double x, double y) {
-    return std::max(9 - (x - 10) * (x - 10) - (y - 15) * (y - 15), 16 - (x - 28) * (x - 28) - (y - 14) * (y - 14));
+    return std::max(9 - (x - 10) * (x - 10) - (y - 15) * (y - 15),
+                    16 - (x - 28) * (x - 28) - (y - 14) * (y - 14));
   });
   const auto two = extract_contours(blobs, 0.0);
   REQUIRE(two.size() == 2);
@@ -205,7 +232,8 @@ TEMPLATE_LIST_TEST_CASE("Rasterising a polygon and contouring at 0.5 recovers it
   // it; interpolating the 0.5 crossing between such samples misplaces the edge by
   // 1.5 - f - 1/(2f) <= 1.5 - sqrt(2) < 0.086 pixel (f the edge pixel's coverage).
   for (const ContourPoint& p : contours[0].points) {
-    const double to_edge = std::min({std::fabs(p.x - x0), std::fabs(p.x - x1), std::fabs(p.y - y0), std::fabs(p.y - y1)});
+    const double to_edge = std::min(
+        {std::fabs(p.x - x0), std::fabs(p.x - x1), std::fabs(p.y - y0), std::fabs(p.y - y1)});
     const bool near_corner = (std::fabs(p.x - x0) < 1.5 || std::fabs(p.x - x1) < 1.5) &&
                              (std::fabs(p.y - y0) < 1.5 || std::fabs(p.y - y1) < 1.5);
     if (!near_corner) REQUIRE(to_edge < 0.086);
@@ -241,13 +269,15 @@ TEST_CASE("Contours become polygons whose region is the contoured region, holes 
     const Grid grid(23, 17, 1.0, {-4, 3, 0});
     Field<double, Host> field(grid);
     const double fill = 0.35 + 0.015 * trial;
-    for (index_t k = 0; k < grid.size(); ++k) field.data()[k] = 0.5 * (random.next() + 1) < fill ? 1.0 : 0.0;
+    for (index_t k = 0; k < grid.size(); ++k)
+      field.data()[k] = 0.5 * (random.next() + 1) < fill ? 1.0 : 0.0;
     const auto contours = extract_contours(field, 0.5);
     const PolygonSet polygons = to_polygon_set(contours, 0.5);
     for (const Polygon& p : polygons.polygons) REQUIRE(signed_area(p) > 0);
     Context<Host> ctx;
     const auto back = to_vector(rasterize_binary<double>(ctx, polygons, grid));
-    INFO("trial " << trial << ": " << contours.size() << " contours, " << polygons.polygons.size() << " polygons");
+    INFO("trial " << trial << ": " << contours.size() << " contours, " << polygons.polygons.size()
+                  << " polygons");
     for (index_t k = 0; k < grid.size(); ++k) REQUIRE(back[std::size_t(k)] == field.data()[k]);
     double traced = 0;
     for (const Contour& c : contours) traced += signed_area(c);
@@ -257,7 +287,8 @@ TEST_CASE("Contours become polygons whose region is the contoured region, holes 
 
 TEST_CASE("Contour arguments are checked", "[layout][contour][errors]") {
   Field<double, Host> field(Grid(4, 4, 1.0));
-  REQUIRE_THROWS_WITH(extract_contours(field, std::nan("")), Contains("extract_contours") && Contains("threshold"));
+  REQUIRE_THROWS_WITH(extract_contours(field, std::nan("")),
+                      Contains("extract_contours") && Contains("threshold"));
   field.view()(1, 2) = std::numeric_limits<double>::infinity();
   REQUIRE_THROWS_WITH(extract_contours(field, 0.5), Contains("values(1, 2)") && Contains("finite"));
   const Field<double, Host> other(Grid(4, 3, 1.0));
@@ -265,7 +296,8 @@ TEST_CASE("Contour arguments are checked", "[layout][contour][errors]") {
   const Field<double, Host> volume(Grid::volume(4, 4, 2, {1, 1, 1}));
   REQUIRE_THROWS_WITH(extract_contours(volume, 0.5), Contains("rank 2"));
   REQUIRE_THROWS_WITH(to_polygon_set({}, 0.0), Contains("unit_nm"));
-  REQUIRE_THROWS_WITH(to_polygon_set({Contour{{{0, 0}, {1e12, 0}, {0, 1}}}}, 1.0), Contains("32-bit"));
+  REQUIRE_THROWS_WITH(to_polygon_set({Contour{{{0, 0}, {1e12, 0}, {0, 1}}}}, 1.0),
+                      Contains("32-bit"));
   field.view()(1, 2) = 0;
   CHECK(extract_contours(field.view(), field.grid(), 1e300).empty());
   CHECK(to_polygon_set({}, 1.0).polygons.empty());

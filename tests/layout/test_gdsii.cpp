@@ -8,8 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -35,12 +35,12 @@ std::string hex_bytes(std::initializer_list<int> bytes) {
 
 // 8-byte reals by hand: value = fraction/2^56 · 16^(exponent − 64).
 const std::map<double, std::string> real8_bytes = {
-    {1.0, hex_bytes({0x41, 0x10, 0, 0, 0, 0, 0, 0})},      // 1/16 · 16
-    {2.0, hex_bytes({0x41, 0x20, 0, 0, 0, 0, 0, 0})},      // 2/16 · 16
-    {0.5, hex_bytes({0x40, 0x80, 0, 0, 0, 0, 0, 0})},      // 8/16
-    {90.0, hex_bytes({0x42, 0x5A, 0, 0, 0, 0, 0, 0})},     // 0x5A/256 · 256
-    {180.0, hex_bytes({0x42, 0xB4, 0, 0, 0, 0, 0, 0})},    // 0xB4/256 · 256
-    {270.0, hex_bytes({0x43, 0x10, 0xE0, 0, 0, 0, 0, 0})}, // 0x10E/4096 · 4096
+    {1.0, hex_bytes({0x41, 0x10, 0, 0, 0, 0, 0, 0})},       // 1/16 · 16
+    {2.0, hex_bytes({0x41, 0x20, 0, 0, 0, 0, 0, 0})},       // 2/16 · 16
+    {0.5, hex_bytes({0x40, 0x80, 0, 0, 0, 0, 0, 0})},       // 8/16
+    {90.0, hex_bytes({0x42, 0x5A, 0, 0, 0, 0, 0, 0})},      // 0x5A/256 · 256
+    {180.0, hex_bytes({0x42, 0xB4, 0, 0, 0, 0, 0, 0})},     // 0xB4/256 · 256
+    {270.0, hex_bytes({0x43, 0x10, 0xE0, 0, 0, 0, 0, 0})},  // 0x10E/4096 · 4096
     {1e-3, hex_bytes({0x3E, 0x41, 0x89, 0x37, 0x4B, 0xC6, 0xA7, 0xF0})},
     {1e-9, hex_bytes({0x39, 0x44, 0xB8, 0x2F, 0xA0, 0x9B, 0x5A, 0x54})},
 };
@@ -155,9 +155,9 @@ std::vector<Ring> canonical(const PolygonSet& set) {
     rings.push_back(r);
   }
   std::sort(rings.begin(), rings.end(), [](const Ring& a, const Ring& b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const Point& p, const Point& q) {
-      return p.x != q.x ? p.x < q.x : p.y < q.y;
-    });
+    return std::lexicographical_compare(
+        a.begin(), a.end(), b.begin(), b.end(),
+        [](const Point& p, const Point& q) { return p.x != q.x ? p.x < q.x : p.y < q.y; });
   });
   return rings;
 }
@@ -174,7 +174,9 @@ Ring ccw(Point a, Point b, Point c) {
 std::string hierarchy() {
   Stream s;
   s.begin_library();
-  s.begin_structure("A").boundary(1, 0, {0, 0, 10, 0, 0, 20}).boundary(2, 0, {0, 0, 4, 0, 4, 4, 0, 4});
+  s.begin_structure("A")
+      .boundary(1, 0, {0, 0, 10, 0, 0, 20})
+      .boundary(2, 0, {0, 0, 4, 0, 4, 4, 0, 4});
   s.end_structure();
   s.begin_structure("B").sref("A", 5, 5, false, 1, 270).end_structure();
   s.begin_structure("TOP");
@@ -216,9 +218,9 @@ TEST_CASE("A hand-built hierarchy flattens with reflection, magnification, rotat
   const PolygonSet flat = lib.flatten({{1, 0}});
   CHECK(flat.unit_nm == Approx(1.0));
   std::vector<Ring> expected = {
-      ccw({100, 0}, {110, 0}, {100, 20}),      // SREF at (100, 0)
-      ccw({0, 100}, {0, 110}, {-20, 100}),     // rotated 90°: (x, y) -> (−y, x)
-      ccw({200, 200}, {200, 220}, {240, 200}), // reflected, ×2, 90°
+      ccw({100, 0}, {110, 0}, {100, 20}),               // SREF at (100, 0)
+      ccw({0, 100}, {0, 110}, {-20, 100}),              // rotated 90°: (x, y) -> (−y, x)
+      ccw({200, 200}, {200, 220}, {240, 200}),          // reflected, ×2, 90°
       ccw({-995, -1005}, {-995, -995}, {-975, -1005}),  // via B: 270° at (5, 5), then reflected
   };
   for (int r = 0; r < 2; ++r)
@@ -227,9 +229,9 @@ TEST_CASE("A hand-built hierarchy flattens with reflection, magnification, rotat
       expected.push_back(ccw({x, y}, {x - 10, y}, {x, y - 20}));
     }
   std::sort(expected.begin(), expected.end(), [](const Ring& a, const Ring& b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const Point& p, const Point& q) {
-      return p.x != q.x ? p.x < q.x : p.y < q.y;
-    });
+    return std::lexicographical_compare(
+        a.begin(), a.end(), b.begin(), b.end(),
+        [](const Point& p, const Point& q) { return p.x != q.x ? p.x < q.x : p.y < q.y; });
   });
   CHECK(canonical(flat) == expected);
   for (const Polygon& p : flat.polygons) CHECK(twice_signed_area(p) > 0);
@@ -237,8 +239,8 @@ TEST_CASE("A hand-built hierarchy flattens with reflection, magnification, rotat
   CHECK(lib.flatten({{2, 0}}).polygons.size() == 10);
   CHECK(lib.flatten({{1, 0}, {2, 0}}).polygons.size() == 20);
   // A layer no structure holds selects nothing: refused, with the layers there are.
-  CHECK_THROWS_WITH(lib.flatten({{7, 7}}), Contains("Library::flatten") && Contains("'layer' = 7/7") &&
-                                               Contains("{1/0, 2/0}"));
+  CHECK_THROWS_WITH(lib.flatten({{7, 7}}), Contains("Library::flatten") &&
+                                               Contains("'layer' = 7/7") && Contains("{1/0, 2/0}"));
   CHECK_THROWS_WITH(lib.flatten({{1, 0}, {2, 1}}), Contains("'layer' = 2/1"));
   CHECK_THROWS_WITH(lib.bounding_box("TOP", {{7, 7}}), Contains("'layer' = 7/7"));
   // Flattening B alone: one triangle.
@@ -261,12 +263,15 @@ TEST_CASE("Windows expand only instances that reach them and keep polygons that 
   // (those of the flattened layer 1/0 above); the same window is inside the bounds of both layers.
   CHECK_THROWS_WITH(lib.read_window(Box{3000, 3000, 3001, 3001}, {{1, 0}}),
                     Contains("'window' = [3000, 3001] x [3000, 3001]") &&
-                        Contains("[-995, 1100] x [-1005, 220]") && Contains("'TOP'") && Contains("{1/0}"));
-  CHECK_THROWS_WITH(lib.read_window(Box{1101, -2000, 1200, 2000}, {{1, 0}}), Contains("[-995, 1100]"));
+                        Contains("[-995, 1100] x [-1005, 220]") && Contains("'TOP'") &&
+                        Contains("{1/0}"));
+  CHECK_THROWS_WITH(lib.read_window(Box{1101, -2000, 1200, 2000}, {{1, 0}}),
+                    Contains("[-995, 1100]"));
   // Touching the bounds at their corner (1100, 220), which no polygon reaches: a window on the
   // layout that holds no polygon is legitimately empty.
   CHECK(lib.read_window(Box{1100, 220, 1200, 300}, {{1, 0}}).polygons.empty());
-  CHECK_THROWS_WITH(lib.read_window(Box{0, 0, 0, 10}, {{1, 0}}), Contains("window") && Contains("positive area"));
+  CHECK_THROWS_WITH(lib.read_window(Box{0, 0, 0, 10}, {{1, 0}}),
+                    Contains("window") && Contains("positive area"));
   CHECK_THROWS_AS(lib.read_window(Box{}, {{1, 0}}), invalid_argument);
   CHECK_THROWS_WITH(lib.flatten({}), Contains("layers"));
   CHECK_THROWS_WITH(lib.flatten({{1, 0}}, "NOPE"), Contains("NOPE"));
@@ -285,11 +290,15 @@ TEST_CASE("Paths of each end type flatten to hand-computed outlines", "[layout][
     s.int32s(0x10, xy).none(0x11).end_structure().end_library();
     return gdsii::parse_library(s.bytes).flatten({{3, 0}});
   };
-  CHECK(canonical(path(0, {0, 0, 100, 0}, 10)) == std::vector<Ring>{{{0, -5}, {100, -5}, {100, 5}, {0, 5}}});
-  CHECK(canonical(path(2, {0, 0, 100, 0}, 10)) == std::vector<Ring>{{{-5, -5}, {105, -5}, {105, 5}, {-5, 5}}});
-  CHECK(canonical(path(4, {0, 0, 100, 0}, 10, 3, 7)) == std::vector<Ring>{{{-3, -5}, {107, -5}, {107, 5}, {-3, 5}}});
+  CHECK(canonical(path(0, {0, 0, 100, 0}, 10)) ==
+        std::vector<Ring>{{{0, -5}, {100, -5}, {100, 5}, {0, 5}}});
+  CHECK(canonical(path(2, {0, 0, 100, 0}, 10)) ==
+        std::vector<Ring>{{{-5, -5}, {105, -5}, {105, 5}, {-5, 5}}});
+  CHECK(canonical(path(4, {0, 0, 100, 0}, 10, 3, 7)) ==
+        std::vector<Ring>{{{-3, -5}, {107, -5}, {107, 5}, {-3, 5}}});
   // Type 0 ignores extensions, as the manual says.
-  CHECK(canonical(path(0, {0, 0, 100, 0}, 10, 3, 7)) == std::vector<Ring>{{{0, -5}, {100, -5}, {100, 5}, {0, 5}}});
+  CHECK(canonical(path(0, {0, 0, 100, 0}, 10, 3, 7)) ==
+        std::vector<Ring>{{{0, -5}, {100, -5}, {100, 5}, {0, 5}}});
   const PolygonSet round = path(1, {0, 0, 0, 100}, 10);
   CHECK(round.polygons.size() == 3);
   CHECK(bounds(round) == Box{-5, -5, 5, 105});
@@ -300,8 +309,17 @@ TEST_CASE("Paths of each end type flatten to hand-computed outlines", "[layout][
   // A magnified placement scales the width: P under MAG 2 is 200 long and 20 wide.
   Stream s;
   s.begin_library().begin_structure("P");
-  s.none(0x09).int16s(0x0D, {3}).int16s(0x0E, {0}).int32s(0x0F, {10}).int32s(0x10, {0, 0, 100, 0}).none(0x11);
-  s.end_structure().begin_structure("TOP").sref("P", 0, 0, false, 2, 0).end_structure().end_library();
+  s.none(0x09)
+      .int16s(0x0D, {3})
+      .int16s(0x0E, {0})
+      .int32s(0x0F, {10})
+      .int32s(0x10, {0, 0, 100, 0})
+      .none(0x11);
+  s.end_structure()
+      .begin_structure("TOP")
+      .sref("P", 0, 0, false, 2, 0)
+      .end_structure()
+      .end_library();
   CHECK(bounds(gdsii::parse_library(s.bytes).flatten({{3, 0}})) == Box{0, -10, 200, 10});
 }
 
@@ -312,7 +330,8 @@ TEST_CASE("Malformed streams are refused with offset, record and expectation", "
   CHECK_THROWS_WITH(gdsii::parse_library(good.substr(0, 30)), Contains("truncated"));
   CHECK_THROWS_AS(gdsii::parse_library(""), io_error);
   // Odd length, length below 4.
-  CHECK_THROWS_WITH(gdsii::parse_library(hex_bytes({0, 5, 0, 2, 2, 88, 0})), Contains("record length = 5"));
+  CHECK_THROWS_WITH(gdsii::parse_library(hex_bytes({0, 5, 0, 2, 2, 88, 0})),
+                    Contains("record length = 5"));
   CHECK_THROWS_WITH(gdsii::parse_library(hex_bytes({0, 2, 0, 2})), Contains("record length = 2"));
   // Unknown record type and wrong data type.
   CHECK_THROWS_WITH(gdsii::parse_library(hex_bytes({0, 4, 0x70, 0})), Contains("record type 0x70"));
@@ -328,26 +347,36 @@ TEST_CASE("Malformed streams are refused with offset, record and expectation", "
   };
   // XY count: an open ring, too few points, an SREF with two points.
   CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
-                      s.none(0x08).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x10, {0, 0, 5, 0, 5, 5, 0, 5}).none(0x11);
+                      s.none(0x08)
+                          .int16s(0x0D, {1})
+                          .int16s(0x0E, {0})
+                          .int32s(0x10, {0, 0, 5, 0, 5, 5, 0, 5})
+                          .none(0x11);
                     })),
                     Contains("record XY") && Contains("last point") && Contains("(0, 0)"));
   CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
-                      s.none(0x08).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x10, {0, 0, 5, 0, 0, 0}).none(0x11);
+                      s.none(0x08)
+                          .int16s(0x0D, {1})
+                          .int16s(0x0E, {0})
+                          .int32s(0x10, {0, 0, 5, 0, 0, 0})
+                          .none(0x11);
                     })),
                     Contains("point count = 3"));
   CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
                       s.none(0x0A).ascii(0x12, "A").int32s(0x10, {0, 0, 1, 1}).none(0x11);
                     })),
                     Contains("point count = 2") && Contains("SREF"));
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
-                      s.none(0x08).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x10, {0, 0, 5}).none(0x11);
-                    })),
-                    Contains("even count"));
+  CHECK_THROWS_WITH(
+      gdsii::parse_library(with_element([](Stream& s) {
+        s.none(0x08).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x10, {0, 0, 5}).none(0x11);
+      })),
+      Contains("even count"));
   // Missing LAYER, and a record that does not belong to the element.
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
-                      s.none(0x08).int16s(0x0E, {0}).int32s(0x10, {0, 0, 5, 0, 0, 5, 0, 0}).none(0x11);
-                    })),
-                    Contains("without") && Contains("LAYER"));
+  CHECK_THROWS_WITH(
+      gdsii::parse_library(with_element([](Stream& s) {
+        s.none(0x08).int16s(0x0E, {0}).int32s(0x10, {0, 0, 5, 0, 0, 5, 0, 0}).none(0x11);
+      })),
+      Contains("without") && Contains("LAYER"));
   CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
                       s.none(0x08).int16s(0x0D, {1}).int16s(0x13, {1, 1}).none(0x11);
                     })),
@@ -370,12 +399,18 @@ TEST_CASE("Malformed streams are refused with offset, record and expectation", "
   self.begin_library().begin_structure("S").sref("S", 1, 1).end_structure().end_library();
   CHECK_THROWS_WITH(gdsii::parse_library(self.bytes), Contains("cycle = S -> S"));
   // Unsupported features are refused, not approximated.
+  CHECK_THROWS_WITH(
+      gdsii::parse_library(with_element([](Stream& s) {
+        s.none(0x0A).ascii(0x12, "A").bits(0x1A, 0x0004).int32s(0x10, {0, 0}).none(0x11);
+      })),
+      Contains("absolute"));
   CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
-                      s.none(0x0A).ascii(0x12, "A").bits(0x1A, 0x0004).int32s(0x10, {0, 0}).none(0x11);
-                    })),
-                    Contains("absolute"));
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
-                      s.none(0x09).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x0F, {-10}).int32s(0x10, {0, 0, 5, 0}).none(0x11);
+                      s.none(0x09)
+                          .int16s(0x0D, {1})
+                          .int16s(0x0E, {0})
+                          .int32s(0x0F, {-10})
+                          .int32s(0x10, {0, 0, 5, 0})
+                          .none(0x11);
                     })),
                     Contains("WIDTH") && Contains("-10"));
   CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
@@ -384,7 +419,10 @@ TEST_CASE("Malformed streams are refused with offset, record and expectation", "
                     Contains("columns, rows = 0, 1"));
   // Coordinates pushed beyond 32 bits by a placement.
   Stream far;
-  far.begin_library().begin_structure("A").boundary(1, 0, {0, 0, 2000000000, 0, 0, 10}).end_structure();
+  far.begin_library()
+      .begin_structure("A")
+      .boundary(1, 0, {0, 0, 2000000000, 0, 0, 10})
+      .end_structure();
   far.begin_structure("TOP").sref("A", 0, 0, false, 2, 0).end_structure().end_library();
   const gdsii::Library far_lib = gdsii::parse_library(far.bytes);
   CHECK_THROWS_WITH(far_lib.flatten({{1, 0}}), Contains("(2000000000, 0)") && Contains("2^31"));
@@ -401,8 +439,10 @@ TEST_CASE("Malformed streams are refused with offset, record and expectation", "
   CHECK_THROWS_WITH(gdsii::parse_library(good + "xy"), Contains("after ENDLIB"));
 }
 
-TEST_CASE("Zero-area boundaries and BOXes and zero-width paths are kept aside; other BOXes must be "
-          "rectangles", "[layout][gdsii]") {
+TEST_CASE(
+    "Zero-area boundaries and BOXes and zero-width paths are kept aside; other BOXes must be "
+    "rectangles",
+    "[layout][gdsii]") {
   // TOP holds a triangle on 1/0 and then `element`, whose byte offset lands in `at`.
   auto with_element = [](const std::function<void(Stream&)>& element, std::size_t* at = nullptr) {
     Stream s;
@@ -431,9 +471,10 @@ TEST_CASE("Zero-area boundaries and BOXes and zero-width paths are kept aside; o
     CHECK(canonical(lib.flatten({{1, 0}})) == std::vector<Ring>{ccw({0, 0}, {10, 0}, {0, 10})});
     CHECK_THROWS_AS(lib.flatten({key}), io_error);
     const std::string layer = std::to_string(key.layer) + "/" + std::to_string(key.datatype);
-    CHECK_THROWS_WITH(lib.flatten({key}), Contains("byte offset " + std::to_string(at) + ", " + element) &&
-                                              Contains("on layer " + layer) && Contains("in structure 'TOP'") &&
-                                              Contains(problem));
+    CHECK_THROWS_WITH(lib.flatten({key}),
+                      Contains("byte offset " + std::to_string(at) + ", " + element) &&
+                          Contains("on layer " + layer) && Contains("in structure 'TOP'") &&
+                          Contains(problem));
   };
   using Kind = gdsii::DegenerateShape::Kind;
   std::size_t at = 0;
@@ -443,11 +484,12 @@ TEST_CASE("Zero-area boundaries and BOXes and zero-width paths are kept aside; o
   kept(bytes, at, Kind::zero_area_boundary, {9, 0}, {{0, 0}, {10, 0}, {5, 0}}, "BOUNDARY",
        "zero area, vertices (0, 0) (10, 0) (5, 0); expected a ring that encloses some area");
   bytes = with_element([](Stream& s) { s.boundary(9, 2, {0, 0, 4, 0, 2, 0, 2, 3, 2, 0}); }, &at);
-  kept(bytes, at, Kind::zero_area_boundary, {9, 2}, {{0, 0}, {4, 0}, {2, 0}, {2, 3}, {2, 0}}, "BOUNDARY",
-       "(0, 0) (4, 0) (2, 0) (2, 3) (2, 0)");
+  kept(bytes, at, Kind::zero_area_boundary, {9, 2}, {{0, 0}, {4, 0}, {2, 0}, {2, 3}, {2, 0}},
+       "BOUNDARY", "(0, 0) (4, 0) (2, 0) (2, 3) (2, 0)");
   // Two triangles touching at (1, 1), run in opposite senses: zero signed area, but 2 of area.
-  const gdsii::Library eight =
-      gdsii::parse_library(with_element([](Stream& s) { s.boundary(5, 0, {0, 0, 1, 1, 2, 2, 2, 0, 1, 1, 0, 2}); }));
+  const gdsii::Library eight = gdsii::parse_library(with_element([](Stream& s) {
+    s.boundary(5, 0, {0, 0, 1, 1, 2, 2, 2, 0, 1, 1, 0, 2});
+  }));
   CHECK(eight.flatten({{5, 0}}).polygons.size() == 1);
   CHECK(eight.degenerate_shapes().empty());
   // A zero-area ring whose arms cross at (0, 0) (a plus sign traced out and back): the crossing is
@@ -458,37 +500,54 @@ TEST_CASE("Zero-area boundaries and BOXes and zero-width paths are kept aside; o
                     Contains("record XY") && Contains("cross at (0, 0)"));
 
   // BOX: four corners of an axis-parallel rectangle of positive area, in either turning order.
-  CHECK(bounds(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 0, 0, 8, 6, 8, 6, 0, 0, 0}); }))
-                   .flatten({{4, 0}})) == Box{0, 0, 6, 8});
+  CHECK(bounds(gdsii::parse_library(with_element([](Stream& s) {
+                 s.box(4, 0, {0, 0, 0, 8, 6, 8, 6, 0, 0, 0});
+               })).flatten({{4, 0}})) == Box{0, 0, 6, 8});
   // Points spanning an area that are not such corners: refused at read time on any layer.
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 4, 4, 0, 8, 4, 4, 8, 0, 4}); })),
-                    Contains("byte offset") && Contains("record XY") && Contains("box in structure 'TOP'") &&
-                        Contains("(0, 4) (4, 0) (8, 4) (4, 8)") && Contains("axis-parallel rectangle"));
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 0, 8, 0, 6, 4, 2, 4, 0, 0}); })),
+  CHECK_THROWS_WITH(
+      gdsii::parse_library(with_element([](Stream& s) {
+        s.box(4, 0, {0, 4, 4, 0, 8, 4, 4, 8, 0, 4});
+      })),
+      Contains("byte offset") && Contains("record XY") && Contains("box in structure 'TOP'") &&
+          Contains("(0, 4) (4, 0) (8, 4) (4, 8)") && Contains("axis-parallel rectangle"));
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
+                      s.box(4, 0, {0, 0, 8, 0, 6, 4, 2, 4, 0, 0});
+                    })),
                     Contains("(0, 0) (8, 0) (6, 4) (2, 4)"));
   // Zero area as a ring, but bounds of positive area (a reader taking the bounds would draw a square),
   // and points on a diagonal line: both refused, not kept.
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 0, 4, 0, 4, 4, 4, 0, 0, 0}); })),
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
+                      s.box(4, 0, {0, 0, 4, 0, 4, 4, 4, 0, 0, 0});
+                    })),
                     Contains("box in structure 'TOP'") && Contains("(0, 0) (4, 0) (4, 4) (4, 0)"));
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.box(4, 0, {0, 0, 2, 2, 4, 4, 1, 1, 0, 0}); })),
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
+                      s.box(4, 0, {0, 0, 2, 2, 4, 4, 1, 1, 0, 0});
+                    })),
                     Contains("box in structure 'TOP'"));
   // Points on one axis-parallel line cover nothing however the BOX is read: kept, on layer 4/BOXTYPE.
   bytes = with_element([](Stream& s) { s.box(4, 3, {0, 0, 8, 0, 8, 0, 0, 0, 0, 0}); }, &at);
   kept(bytes, at, Kind::zero_area_box, {4, 3}, {{0, 0}, {8, 0}, {8, 0}, {0, 0}}, "BOX",
-       "zero area, corners (0, 0) (8, 0) (8, 0) (0, 0); expected the corners of an axis-parallel rectangle");
+       "zero area, corners (0, 0) (8, 0) (8, 0) (0, 0); expected the corners of an axis-parallel "
+       "rectangle");
   bytes = with_element([](Stream& s) { s.box(4, 0, {0, 0, 0, 8, 0, 2, 0, 5, 0, 0}); }, &at);
-  kept(bytes, at, Kind::zero_area_box, {4, 0}, {{0, 0}, {0, 8}, {0, 2}, {0, 5}}, "BOX", "(0, 0) (0, 8) (0, 2) (0, 5)");
+  kept(bytes, at, Kind::zero_area_box, {4, 0}, {{0, 0}, {0, 8}, {0, 2}, {0, 5}}, "BOX",
+       "(0, 0) (0, 8) (0, 2) (0, 5)");
 
   // PATH: a zero width, written or implied by a missing WIDTH, is a line.
   bytes = with_element([](Stream& s) { s.path(1, 7, 0, {0, 0, 5, 0, 5, 9}, 2); }, &at);
   kept(bytes, at, Kind::zero_width_path, {1, 7}, {{0, 0}, {5, 0}, {5, 9}}, "PATH",
        "width 0 along (0, 0) (5, 0) (5, 9); expected a positive width");
   bytes = with_element([](Stream& s) { s.path(2, 0, std::nullopt, {0, 0, 5, 0}); }, &at);
-  kept(bytes, at, Kind::zero_width_path, {2, 0}, {{0, 0}, {5, 0}}, "PATH", "width 0 along (0, 0) (5, 0)");
+  kept(bytes, at, Kind::zero_width_path, {2, 0}, {{0, 0}, {5, 0}}, "PATH",
+       "width 0 along (0, 0) (5, 0)");
   // What is malformed stays refused at read time, zero width or not: a bad path type, one point.
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.path(2, 0, 0, {0, 0, 5, 0}, 3); })),
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
+                      s.path(2, 0, 0, {0, 0, 5, 0}, 3);
+                    })),
                     Contains("record PATHTYPE") && Contains("path type = 3"));
-  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) { s.path(2, 0, 0, {0, 0}); })),
+  CHECK_THROWS_WITH(gdsii::parse_library(with_element([](Stream& s) {
+                      s.path(2, 0, 0, {0, 0});
+                    })),
                     Contains("point count = 1"));
 }
 
@@ -559,9 +618,11 @@ TEST_CASE("Degenerate shapes on layers not selected change nothing; selecting th
   // Windows with the polygons counted by hand: the array's (0, 0) rectangle; all four array
   // rectangles and the (200, 0) triangle; both shapes of the turned CELL; TOP's triangle on its
   // hypotenuse; the (200, 150) triangle and the rectangle below it (touching at y = 200).
-  const std::vector<std::pair<Box, std::size_t>> windows = {
-      {Box{-5, -5, 5, 5}, 1}, {Box{90, 40, 210, 160}, 5}, {Box{900, 0, 1000, 50}, 2},
-      {Box{-150, -150, -140, -140}, 1}, {Box{200, 200, 250, 250}, 2}};
+  const std::vector<std::pair<Box, std::size_t>> windows = {{Box{-5, -5, 5, 5}, 1},
+                                                            {Box{90, 40, 210, 160}, 5},
+                                                            {Box{900, 0, 1000, 50}, 2},
+                                                            {Box{-150, -150, -140, -140}, 1},
+                                                            {Box{200, 200, 250, 250}, 2}};
   for (const auto& [window, count] : windows) {
     INFO(window);
     const PolygonSet part = dirty.read_window(window, metal);
@@ -573,16 +634,19 @@ TEST_CASE("Degenerate shapes on layers not selected change nothing; selecting th
   for (const std::vector<gdsii::LayerKey>& layers :
        {std::vector<gdsii::LayerKey>{{99, 0}}, std::vector<gdsii::LayerKey>{{11, 0}, {99, 0}}}) {
     CHECK_THROWS_AS(dirty.flatten(layers), io_error);
-    CHECK_THROWS_WITH(dirty.flatten(layers),
-                      Contains("byte offset " + std::to_string(offsets[0]) + ", PATH on layer 99/0") &&
-                          Contains("in structure 'CELL'") && Contains("top cell 'TOP'") &&
-                          Contains("Library::flatten") && Contains("width 0 along (-50000, 0) (50000, 0)") &&
-                          Contains("expected a positive width") && Contains("without {99/0}") &&
-                          Contains("2 more"));
+    CHECK_THROWS_WITH(
+        dirty.flatten(layers),
+        Contains("byte offset " + std::to_string(offsets[0]) + ", PATH on layer 99/0") &&
+            Contains("in structure 'CELL'") && Contains("top cell 'TOP'") &&
+            Contains("Library::flatten") && Contains("width 0 along (-50000, 0) (50000, 0)") &&
+            Contains("expected a positive width") && Contains("without {99/0}") &&
+            Contains("2 more"));
     CHECK_THROWS_AS(dirty.read_window(Box{0, 0, 10, 10}, layers), io_error);
-    CHECK_THROWS_WITH(dirty.read_window(Box{0, 0, 10, 10}, layers), Contains("Library::read_window"));
+    CHECK_THROWS_WITH(dirty.read_window(Box{0, 0, 10, 10}, layers),
+                      Contains("Library::read_window"));
     CHECK_THROWS_AS(dirty.bounding_box("TOP", layers), io_error);
-    CHECK_THROWS_WITH(dirty.bounding_box("TOP", layers), Contains("Library::bounding_box") && Contains("2 more"));
+    CHECK_THROWS_WITH(dirty.bounding_box("TOP", layers),
+                      Contains("Library::bounding_box") && Contains("2 more"));
   }
   // CELL reaches two of them.
   CHECK_THROWS_WITH(dirty.bounding_box("CELL", {{99, 0}}),
@@ -592,7 +656,8 @@ TEST_CASE("Degenerate shapes on layers not selected change nothing; selecting th
   CHECK_THROWS_AS(dirty.flatten({{98, 0}}), invalid_argument);
 }
 
-TEST_CASE("A degenerate shape outside the chosen top cell's reach does not block it", "[layout][gdsii]") {
+TEST_CASE("A degenerate shape outside the chosen top cell's reach does not block it",
+          "[layout][gdsii]") {
   // TOP places A; OTHER places MID, an array of BAD, whose zero-area BOUNDARY on 11/0 and zero-width
   // PATH on 12/0 sit two levels down.
   Stream s;
@@ -611,7 +676,8 @@ TEST_CASE("A degenerate shape outside the chosen top cell's reach does not block
   CHECK(lib.structures()[lib.degenerate_shapes()[0].structure].name == "BAD");
 
   const std::vector<gdsii::LayerKey> metal{{11, 0}};
-  CHECK(canonical(lib.flatten(metal, "TOP")) == std::vector<Ring>{{{100, 200}, {130, 200}, {130, 220}, {100, 220}}});
+  CHECK(canonical(lib.flatten(metal, "TOP")) ==
+        std::vector<Ring>{{{100, 200}, {130, 200}, {130, 220}, {100, 220}}});
   CHECK(lib.bounding_box("TOP", metal) == Box{100, 200, 130, 220});
   CHECK(lib.read_window(Box{120, 210, 140, 230}, metal, "TOP").polygons.size() == 1);
   CHECK(lib.bounding_box("A", metal) == Box{0, 0, 30, 20});
@@ -625,12 +691,14 @@ TEST_CASE("A degenerate shape outside the chosen top cell's reach does not block
     CHECK_THROWS_AS(lib.read_window(Box{0, 0, 5, 5}, metal, top), io_error);
     CHECK_THROWS_AS(lib.bounding_box(top, metal), io_error);
     // Both layers that hold one are named, so that leaving them out is one retry.
-    CHECK_THROWS_WITH(lib.flatten({{11, 0}, {12, 0}}, top),
-                      Contains("BOUNDARY on layer 11/0") && Contains("without {11/0, 12/0}") && Contains("1 more"));
+    CHECK_THROWS_WITH(lib.flatten({{11, 0}, {12, 0}}, top), Contains("BOUNDARY on layer 11/0") &&
+                                                                Contains("without {11/0, 12/0}") &&
+                                                                Contains("1 more"));
   }
   // From TOP, 12/0 holds nothing at all: the ordinary refusal, listing what TOP does hold.
   CHECK_THROWS_AS(lib.flatten({{12, 0}}, "TOP"), invalid_argument);
-  CHECK_THROWS_WITH(lib.flatten({{12, 0}}, "TOP"), Contains("'layers' = {12/0}") && Contains("top cell 'TOP'") &&
+  CHECK_THROWS_WITH(lib.flatten({{12, 0}}, "TOP"), Contains("'layers' = {12/0}") &&
+                                                       Contains("top cell 'TOP'") &&
                                                        Contains(": {11/0}"));
 }
 
@@ -646,10 +714,11 @@ TEST_CASE("A top cell with nothing on the layers is refused; bounding_box says e
   CHECK(lib.flatten({{1, 0}}).polygons.size() == 1);  // E adds nothing on 1/0: fine in a hierarchy
   CHECK(bounds(lib.flatten({{2, 0}})) == Box{100, 0, 105, 5});
   CHECK(lib.bounding_box("E", {{1, 0}}).empty());
-  CHECK_THROWS_WITH(lib.flatten({{1, 0}}, "E"),
-                    Contains("Library::flatten") && Contains("'layers' = {1/0}") && Contains("top cell 'E'") &&
-                        Contains("{2/0}"));
-  CHECK_THROWS_WITH(lib.read_window(Box{0, 0, 10, 10}, {{1, 0}}, "E"), Contains("read_window") && Contains("{2/0}"));
+  CHECK_THROWS_WITH(lib.flatten({{1, 0}}, "E"), Contains("Library::flatten") &&
+                                                    Contains("'layers' = {1/0}") &&
+                                                    Contains("top cell 'E'") && Contains("{2/0}"));
+  CHECK_THROWS_WITH(lib.read_window(Box{0, 0, 10, 10}, {{1, 0}}, "E"),
+                    Contains("read_window") && Contains("{2/0}"));
 }
 
 namespace {
@@ -663,10 +732,16 @@ std::string rotated_hierarchy() {
   Stream s;
   s.begin_library();
   s.begin_structure("A").boundary(1, 0, {0, 0, 40, 0, 0, 25});
-  s.boundary(1, 0, {50, 10, 80, 0, 95, 30, 70, 55, 45, 40}).boundary(2, 0, {0, 0, 10, 0, 10, 10, 0, 10});
+  s.boundary(1, 0, {50, 10, 80, 0, 95, 30, 70, 55, 45, 40})
+      .boundary(2, 0, {0, 0, 10, 0, 10, 10, 0, 10});
   s.end_structure();
-  s.begin_structure("B").sref("A", 100, 50, false, 1.5, 30).sref("A", -20, 0, true, 1, 17.5).end_structure();
-  s.begin_structure("C").aref("B", 3, 2, {0, 0, 1000, 100, -50, 700}, true, 0.7, 123.4).end_structure();
+  s.begin_structure("B")
+      .sref("A", 100, 50, false, 1.5, 30)
+      .sref("A", -20, 0, true, 1, 17.5)
+      .end_structure();
+  s.begin_structure("C")
+      .aref("B", 3, 2, {0, 0, 1000, 100, -50, 700}, true, 0.7, 123.4)
+      .end_structure();
   s.begin_structure("TOP").sref("C", 5000, -3000, false, 3, 200).sref("A", 0, 0, false, 0.5, 90);
   s.sref("B", -3000, 2000, true, 1, 270).end_structure().end_library();
   return s.bytes;
@@ -674,8 +749,9 @@ std::string rotated_hierarchy() {
 
 }  // namespace
 
-TEST_CASE("bounding_box equals the flattened bounds under rotated, magnified and reflected placements",
-          "[layout][gdsii]") {
+TEST_CASE(
+    "bounding_box equals the flattened bounds under rotated, magnified and reflected placements",
+    "[layout][gdsii]") {
   // By hand: a 100 x 100 square turned 45° in B, and B turned 45° again in TOP, is the square turned
   // 90°: [-100, 0] x [0, 100]. B itself spans x in [-70.7, 70.7], y in [0, 141.4]. Bounds of B's box
   // turned 45° would reach x = -150: the box of a box is not the box of the polygon.
@@ -691,7 +767,8 @@ TEST_CASE("bounding_box equals the flattened bounds under rotated, magnified and
 
   // The general hierarchy: every structure and layer selection against flatten().
   const gdsii::Library lib = gdsii::parse_library(rotated_hierarchy());
-  const std::vector<std::vector<gdsii::LayerKey>> selections = {{{1, 0}}, {{2, 0}}, {{1, 0}, {2, 0}}};
+  const std::vector<std::vector<gdsii::LayerKey>> selections = {
+      {{1, 0}}, {{2, 0}}, {{1, 0}, {2, 0}}};
   for (const std::string name : {"A", "B", "C", "TOP"})
     for (const auto& layers : selections) {
       INFO(name << " on " << layers.size() << " layer(s), first " << layers[0]);
@@ -725,7 +802,7 @@ TEST_CASE("Windows over rotated placements return exactly the flattened polygons
       nonempty += !got.empty();
       total += got.size();
     }
-  CHECK(nonempty >= 5);                   // TOP's three placements lie far apart: most tiles are empty
+  CHECK(nonempty >= 5);  // TOP's three placements lie far apart: most tiles are empty
   CHECK(total >= flat.polygons.size());  // every polygon meets some tile
   // Small windows near the geometry: around a random flattened vertex, so that many of them graze
   // polygons and the culling of instances is tested where it matters.
@@ -752,12 +829,20 @@ TEST_CASE("Windows over rotated placements return exactly the flattened polygons
 TEST_CASE("TEXT, NODE and properties are skipped; BOX is read on its BOXTYPE", "[layout][gdsii]") {
   Stream s;
   s.begin_library().begin_structure("TOP");
-  s.none(0x0C).int16s(0x0D, {1}).int16s(0x16, {0}).record(0x17, 1, hex_bytes({0, 5})).int32s(0x10, {3, 4});
+  s.none(0x0C)
+      .int16s(0x0D, {1})
+      .int16s(0x16, {0})
+      .record(0x17, 1, hex_bytes({0, 5}))
+      .int32s(0x10, {3, 4});
   s.ascii(0x19, "label").none(0x11);
   s.none(0x15).int16s(0x0D, {1}).int16s(0x2A, {0}).int32s(0x10, {0, 0, 1, 1}).none(0x11);
   s.none(0x08).int16s(0x0D, {1}).int16s(0x0E, {0}).int32s(0x10, {0, 0, 5, 0, 0, 5, 0, 0});
   s.int16s(0x2B, {1}).ascii(0x2C, "prop").none(0x11);
-  s.none(0x2D).int16s(0x0D, {4}).int16s(0x2E, {2}).int32s(0x10, {0, 0, 8, 0, 8, 8, 0, 8, 0, 0}).none(0x11);
+  s.none(0x2D)
+      .int16s(0x0D, {4})
+      .int16s(0x2E, {2})
+      .int32s(0x10, {0, 0, 8, 0, 8, 8, 0, 8, 0, 0})
+      .none(0x11);
   s.end_structure().end_library();
   const gdsii::Library lib = gdsii::parse_library(s.bytes);
   CHECK(lib.layers() == std::vector<gdsii::LayerKey>{{1, 0}, {4, 2}});
@@ -786,8 +871,10 @@ TEST_CASE("The writer's bytes match a hand-made stream and read back", "[layout]
   PolygonSet many;
   many.unit_nm = 0.25;
   for (coord_t i = 0; i < 40; ++i)
-    many.polygons.push_back(Polygon{{{i, -i}, {i + 7 * i + 1, -i}, {i + 7 * i + 1, 3 * i + 2}, {i, 3 * i + 2}}});
-  many.polygons.push_back(Polygon{{{-max_coordinate, -max_coordinate}, {max_coordinate, 0}, {0, max_coordinate}}});
+    many.polygons.push_back(
+        Polygon{{{i, -i}, {i + 7 * i + 1, -i}, {i + 7 * i + 1, 3 * i + 2}, {i, 3 * i + 2}}});
+  many.polygons.push_back(
+      Polygon{{{-max_coordinate, -max_coordinate}, {max_coordinate, 0}, {0, max_coordinate}}});
   const gdsii::Library back = gdsii::parse_library(gdsii::serialize(many, {}));
   CHECK(back.unit_nm() == 0.25);
   CHECK(back.units().user_unit_m == Approx(1e-6));
@@ -828,9 +915,12 @@ struct Walk {
 Walk walk(const std::string& bytes) {
   Walk w;
   auto u8 = [&](std::size_t i) { return unsigned(static_cast<unsigned char>(bytes[i])); };
-  auto i16 = [&](std::size_t i) { return int(std::int16_t(std::uint16_t(u8(i) << 8 | u8(i + 1)))); };
+  auto i16 = [&](std::size_t i) {
+    return int(std::int16_t(std::uint16_t(u8(i) << 8 | u8(i + 1))));
+  };
   auto i32 = [&](std::size_t i) {
-    return long(std::int32_t(std::uint32_t(u8(i) << 24 | u8(i + 1) << 16 | u8(i + 2) << 8 | u8(i + 3))));
+    return long(
+        std::int32_t(std::uint32_t(u8(i) << 24 | u8(i + 1) << 16 | u8(i + 2) << 8 | u8(i + 3))));
   };
   int element = -1, layer = -1;
   for (std::size_t at = 0; at + 4 <= bytes.size();) {
@@ -841,16 +931,20 @@ Walk walk(const std::string& bytes) {
       // The second real: sign, excess-64 exponent, 56-bit fraction.
       double fraction = 0;
       for (int i = 1; i < 8; ++i) fraction = fraction * 256 + u8(at + 4 + 8 + i);
-      w.database_unit_m = fraction / 72057594037927936.0 * std::pow(16.0, int(u8(at + 12) & 0x7f) - 64);
+      w.database_unit_m =
+          fraction / 72057594037927936.0 * std::pow(16.0, int(u8(at + 12) & 0x7f) - 64);
     }
     if (type == 0x06) w.structures.push_back(body.substr(0, body.find('\0')));
     if (type == 0x12) w.referenced.insert(body.substr(0, body.find('\0')));
-    if (type == 0x08 || type == 0x09 || type == 0x0A || type == 0x0B || type == 0x0C || type == 0x2D) element = type;
+    if (type == 0x08 || type == 0x09 || type == 0x0A || type == 0x0B || type == 0x0C ||
+        type == 0x2D)
+      element = type;
     if (type == 0x0D) layer = i16(at + 4);
     if (type == 0x0E && element == 0x08) ++w.boundaries[{layer, i16(at + 4)}];
     if (type == 0x10 && element == 0x08) {
       std::vector<std::pair<long, long>> ring;
-      for (std::size_t k = at + 4; k + 8 <= at + length; k += 8) ring.push_back({i32(k), i32(k + 4)});
+      for (std::size_t k = at + 4; k + 8 <= at + length; k += 8)
+        ring.push_back({i32(k), i32(k + 4)});
       ring.pop_back();
       w.rings.push_back(ring);
     }
@@ -862,7 +956,8 @@ Walk walk(const std::string& bytes) {
 
 }  // namespace
 
-TEST_CASE("The shared 45 nm GCD layout agrees with an independent record walk", "[layout][gdsii][data]") {
+TEST_CASE("The shared 45 nm GCD layout agrees with an independent record walk",
+          "[layout][gdsii][data]") {
   const auto path = test::data_file("layouts/gcd_45nm.gds");
   if (!path) return;
   std::ifstream in(*path, std::ios::binary);
@@ -882,7 +977,8 @@ TEST_CASE("The shared 45 nm GCD layout agrees with an independent record walk", 
   CHECK(lib.units().user_unit_m == Approx(1e-6));
 
   std::vector<gdsii::LayerKey> layers;
-  for (const auto& [key, count] : w.boundaries) layers.push_back({std::uint16_t(key.first), std::uint16_t(key.second)});
+  for (const auto& [key, count] : w.boundaries)
+    layers.push_back({std::uint16_t(key.first), std::uint16_t(key.second)});
   CHECK(lib.layers() == layers);
   REQUIRE(!layers.empty());
   CHECK(layers == std::vector<gdsii::LayerKey>{{11, 0}});
@@ -903,7 +999,8 @@ TEST_CASE("The shared 45 nm GCD layout agrees with an independent record walk", 
     bool vertex_inside = false;
     for (const auto& [x, y] : ring) {
       b.include(Point{x, y});
-      vertex_inside = vertex_inside || (x >= window.x0 && x <= window.x1 && y >= window.y0 && y <= window.y1);
+      vertex_inside =
+          vertex_inside || (x >= window.x0 && x <= window.x1 && y >= window.y0 && y <= window.y1);
     }
     must += vertex_inside;
     may += b.intersects(window);

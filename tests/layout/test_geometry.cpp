@@ -24,7 +24,8 @@ long covered_cells(const std::vector<Polygon>& polygons, const Box& box) {
     bool in = false;
     const auto& p = polygon.points;
     for (std::size_t i = 0, j = p.size() - 1; i < p.size(); j = i++) {
-      const double xi = double(p[i].x), yi = double(p[i].y), xj = double(p[j].x), yj = double(p[j].y);
+      const double xi = double(p[i].x), yi = double(p[i].y), xj = double(p[j].x),
+                   yj = double(p[j].y);
       if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) in = !in;
     }
     return in;
@@ -42,13 +43,15 @@ long covered_cells(const std::vector<Polygon>& polygons, const Box& box) {
 
 bool has_point(const std::vector<Polygon>& polygons, Point q) {
   for (const Polygon& polygon : polygons)
-    if (std::find(polygon.points.begin(), polygon.points.end(), q) != polygon.points.end()) return true;
+    if (std::find(polygon.points.begin(), polygon.points.end(), q) != polygon.points.end())
+      return true;
   return false;
 }
 
 }  // namespace
 
-TEST_CASE("Transforms reflect, magnify, rotate and translate in the GDSII order", "[layout][transform]") {
+TEST_CASE("Transforms reflect, magnify, rotate and translate in the GDSII order",
+          "[layout][transform]") {
   CHECK(Transform().apply(Point{3, -4}) == Point{3, -4});
   CHECK(Transform(false, 1, 90).apply(Point{1, 2}) == Point{-2, 1});
   CHECK(Transform(false, 1, 180).apply(Point{1, 2}) == Point{-1, -2});
@@ -77,11 +80,13 @@ TEST_CASE("Off-lattice transforms round to the nearest unit, halves away from ze
   CHECK(Transform(false, 0.5, 0).apply(Point{4, -6}) == Point{2, -3});
 }
 
-TEST_CASE("Composition equals applying the inner transform, then the outer", "[layout][transform]") {
+TEST_CASE("Composition equals applying the inner transform, then the outer",
+          "[layout][transform]") {
   std::mt19937 rng(11);
   std::uniform_int_distribution<int> quarter(0, 3), coin(0, 1), mag(1, 4), offset(-1000, 1000);
   auto random_transform = [&] {
-    return Transform(coin(rng) == 1, mag(rng), 90.0 * quarter(rng), {double(offset(rng)), double(offset(rng))});
+    return Transform(coin(rng) == 1, mag(rng), 90.0 * quarter(rng),
+                     {double(offset(rng)), double(offset(rng))});
   };
   for (int trial = 0; trial < 200; ++trial) {
     const Transform outer = random_transform(), inner = random_transform();
@@ -196,8 +201,10 @@ TEST_CASE("45-degree paths round their corners to the grid", "[layout][shapes]")
 }
 
 TEST_CASE("Paths reject bad input with the argument in the message", "[layout][shapes]") {
-  CHECK_THROWS_WITH(path_polygons(Path{{{0, 0}, {10, 0}}, 0}), Contains("'path.width' = 0") && Contains("no area"));
-  CHECK_THROWS_WITH(path_polygons(Path{{{0, 0}, {10, 0}}, -4}), Contains("path.width") && Contains("-4"));
+  CHECK_THROWS_WITH(path_polygons(Path{{{0, 0}, {10, 0}}, 0}),
+                    Contains("'path.width' = 0") && Contains("no area"));
+  CHECK_THROWS_WITH(path_polygons(Path{{{0, 0}, {10, 0}}, -4}),
+                    Contains("path.width") && Contains("-4"));
   CHECK_THROWS_WITH(path_polygons(Path{{{3, 3}, {3, 3}}, 4}), Contains("two distinct points"));
   CHECK_THROWS_AS(path_polygons(Path{{{0, 0}, {10, 0}}, 4, PathEnd(3)}), invalid_argument);
   CHECK_THROWS_WITH(path_polygons(Path{{{0, 0}, {max_coordinate, 0}}, 4, PathEnd::half_width}),
@@ -217,8 +224,18 @@ TEST_CASE("Self-intersection: proper crossings are found, keyhole cuts are allow
   CHECK_THROWS_WITH(require_simple(bowtie, "test", "polygon 7"),
                     Contains("polygon 7") && Contains("cross at (5, 5)"));
   // Square 10 x 10 with a 4 x 4 hole reached through a doubled cut along y = 5.
-  const Polygon keyhole{{{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 5}, {3, 5}, {3, 7}, {7, 7},
-                         {7, 3}, {3, 3}, {3, 5}, {0, 5}}};
+  const Polygon keyhole{{{0, 0},
+                         {10, 0},
+                         {10, 10},
+                         {0, 10},
+                         {0, 5},
+                         {3, 5},
+                         {3, 7},
+                         {7, 7},
+                         {7, 3},
+                         {3, 3},
+                         {3, 5},
+                         {0, 5}}};
   CHECK_FALSE(find_self_intersection(keyhole));
   CHECK(twice_signed_area(keyhole) == 2 * (100 - 16));
   CHECK_NOTHROW(require_simple(keyhole, "test", "keyhole"));
@@ -228,17 +245,20 @@ TEST_CASE("Self-intersection: proper crossings are found, keyhole cuts are allow
   Polygon comb;
   for (coord_t i = 0; i < 50; ++i) comb.points.push_back({2 * i, i % 2});
   comb.points.push_back({100, 10});
-  comb.points.push_back({-1, -1});  // the closing edge back to (0, 0) crosses nothing; this one does
+  comb.points.push_back(
+      {-1, -1});  // the closing edge back to (0, 0) crosses nothing; this one does
   CHECK(find_self_intersection(comb));
 }
 
 TEST_CASE("Polygon-box intersection is exact", "[layout][predicates]") {
   const Polygon triangle{{{100, 0}, {110, 0}, {100, 20}}};
   CHECK(intersects(triangle, Box{90, -5, 120, 25}));
-  CHECK(intersects(triangle, Box{109, -3, 112, 0}));      // touches the corner (110, 0)
-  CHECK_FALSE(intersects(triangle, Box{108, 15, 115, 25}));  // bounds overlap, the triangle does not
-  CHECK(intersects(triangle, Box{101, 1, 102, 2}));        // box inside
-  CHECK(intersects(box_polygon(Box{0, 0, 10, 10}), Box{-5, 4, 15, 6}));  // crossing, no vertex inside
+  CHECK(intersects(triangle, Box{109, -3, 112, 0}));  // touches the corner (110, 0)
+  CHECK_FALSE(
+      intersects(triangle, Box{108, 15, 115, 25}));  // bounds overlap, the triangle does not
+  CHECK(intersects(triangle, Box{101, 1, 102, 2}));  // box inside
+  CHECK(
+      intersects(box_polygon(Box{0, 0, 10, 10}), Box{-5, 4, 15, 6}));  // crossing, no vertex inside
   CHECK_FALSE(intersects(triangle, Box{}));
   CHECK(winding_number(box_polygon(Box{0, 0, 10, 10}), Point{5, 5}) == 1);
   CHECK(winding_number(box_polygon(Box{0, 0, 10, 10}), Point{15, 5}) == 0);

@@ -66,8 +66,10 @@ TEST_CASE("The ten ICCAD-2013 clips agree with an independent line count", "[lay
     CHECK(placed.x1 < iccad2013_canvas_size);
     CHECK(placed.y1 < iccad2013_canvas_size);
     // Other levels: M1_test3 declares E1TARGET without shapes; others declare only M1.
-    if (clip == 3) CHECK(read_glp(*path, "E1TARGET").polygons.empty());
-    else CHECK_THROWS_WITH(read_glp(*path, "E1TARGET"), Contains("E1TARGET") && Contains("{M1}"));
+    if (clip == 3)
+      CHECK(read_glp(*path, "E1TARGET").polygons.empty());
+    else
+      CHECK_THROWS_WITH(read_glp(*path, "E1TARGET"), Contains("E1TARGET") && Contains("{M1}"));
   }
 }
 
@@ -85,7 +87,8 @@ TEST_CASE("Clip 1 holds the hand-read first shapes", "[layout][glp][data]") {
 
 namespace {
 std::string clip(const std::string& body) {
-  return "BEGIN     /* test */\nEQUIV  1  1000  MICRON  +X,+Y\nCNAME T\nLEVEL M1\nLEVEL M2\n\nCELL T PRIME\n" +
+  return "BEGIN     /* test */\nEQUIV  1  1000  MICRON  +X,+Y\nCNAME T\nLEVEL M1\nLEVEL M2\n\nCELL "
+         "T PRIME\n" +
          body + "ENDMSG\n";
 }
 }  // namespace
@@ -94,7 +97,7 @@ TEST_CASE("Hand-written clips: rectangles, polygons, levels, orientation", "[lay
   const std::string text = clip(
       "   RECT N M1  0 0 4 4\n"
       "\tPGON N M1 10 10 10 20 20 20 20 10\r\n"  // clockwise, CRLF: comes back counter-clockwise
-      "   PGON N M2 0 0 5 0 0 5 0 0\n"          // closing vertex repeated: dropped
+      "   PGON N M2 0 0 5 0 0 5 0 0\n"           // closing vertex repeated: dropped
       "   RECT N M2 -7 -8 1 2 /* comment */\n");
   const PolygonSet m1 = parse_glp(text);
   REQUIRE(m1.polygons.size() == 2);
@@ -105,7 +108,8 @@ TEST_CASE("Hand-written clips: rectangles, polygons, levels, orientation", "[lay
   CHECK(m2.polygons[0].points.size() == 3);
   CHECK(bounds(m2.polygons[1]) == Box{-7, -8, -6, -6});
   // EQUIV 1 MICRON = 4000 units: 0.25 nm units.
-  const std::string quarter = "EQUIV 1 4000 MICRON +X,+Y\nLEVEL M1\nCELL X PRIME\nRECT N M1 0 0 1 1\nENDMSG\n\n";
+  const std::string quarter =
+      "EQUIV 1 4000 MICRON +X,+Y\nLEVEL M1\nCELL X PRIME\nRECT N M1 0 0 1 1\nENDMSG\n\n";
   CHECK(parse_glp(quarter).unit_nm == 0.25);
   CHECK(iccad2013_placement().apply(Point{0, 0}) == Point{512, 512});
   CHECK(place_on_iccad2013_canvas(m1).polygons[0].points[2] == Point{516, 516});
@@ -130,7 +134,8 @@ TEST_CASE("A clip is placed only when it lies wholly on the contest canvas", "[l
                     Contains("placed: [3512, 3612] x [3512, 3612], wholly off the canvas"));
   CHECK_THROWS_WITH(place_on_iccad2013_canvas(box(max_coordinate - 10, 0, max_coordinate, 10)),
                     Contains("wholly off"));
-  CHECK_THROWS_WITH(place_on_iccad2013_canvas(PolygonSet{}), Contains("clip.polygons") && Contains("no polygon"));
+  CHECK_THROWS_WITH(place_on_iccad2013_canvas(PolygonSet{}),
+                    Contains("clip.polygons") && Contains("no polygon"));
   PolygonSet quarter = box(0, 0, 1, 1);
   quarter.unit_nm = 0.25;
   CHECK_THROWS_WITH(place_on_iccad2013_canvas(quarter), Contains("unit_nm"));
@@ -149,7 +154,8 @@ TEST_CASE("Malformed clips are refused with the line number", "[layout][glp]") {
   fails("RECT N M1 0 0 4 -1\n", "line 8", "RECT height = '-1'");
   // Zero-area polygons, refused like zero-width rectangles: collinear vertices, and a sliver traced
   // out along y = 0 and back with a spike up x = 2 (not collinear, still no area).
-  fails("RECT N M1 0 0 4 4\nPGON N M1 0 0 4 0 2 0\n", "line 9", "PGON of zero area = '(0, 0) (4, 0) (2, 0)'");
+  fails("RECT N M1 0 0 4 4\nPGON N M1 0 0 4 0 2 0\n", "line 9",
+        "PGON of zero area = '(0, 0) (4, 0) (2, 0)'");
   fails("PGON N M1 0 0 4 0 2 0 2 3 2 0 0 0\n", "line 8", "(0, 0) (4, 0) (2, 0) (2, 3) (2, 0)'");
   fails("PGON N M2 0 0 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8 8 9 9\n", "line 8",
         "(0, 0) (1, 1) (2, 2) (3, 3) (4, 4) (5, 5) (6, 6) (7, 7) ... (2 more; 10 vertices)");
@@ -162,11 +168,15 @@ TEST_CASE("Malformed clips are refused with the line number", "[layout][glp]") {
   fails("RECT N M1 2147483000 0 1000 4\n", "line 8", "far corner");
   fails("CELL U PRIME\n", "line 8", "second CELL");
   fails("RECT N M1 0 0 4 4 /* open comment\n", "line 8", "closing */");
-  CHECK_THROWS_WITH(parse_glp(clip("") + "RECT N M1 0 0 1 1\n"), Contains("line 9") && Contains("after ENDMSG"));
-  CHECK_THROWS_WITH(parse_glp("LEVEL M1\nCELL T PRIME\nRECT N M1 0 0 1 1\n"), Contains("without ENDMSG"));
-  CHECK_THROWS_WITH(parse_glp("LEVEL M1\nRECT N M1 0 0 1 1\nENDMSG\n"), Contains("line 2") && Contains("before CELL"));
+  CHECK_THROWS_WITH(parse_glp(clip("") + "RECT N M1 0 0 1 1\n"),
+                    Contains("line 9") && Contains("after ENDMSG"));
+  CHECK_THROWS_WITH(parse_glp("LEVEL M1\nCELL T PRIME\nRECT N M1 0 0 1 1\n"),
+                    Contains("without ENDMSG"));
+  CHECK_THROWS_WITH(parse_glp("LEVEL M1\nRECT N M1 0 0 1 1\nENDMSG\n"),
+                    Contains("line 2") && Contains("before CELL"));
   CHECK_THROWS_WITH(parse_glp("EQUIV 1 1000 MICRON -X,+Y\n"), Contains("axes"));
   CHECK_THROWS_AS(parse_glp(clip(""), "M9"), invalid_argument);
-  CHECK_THROWS_WITH(parse_glp("LEVEL M1\nCELL T\nENDMSG\n", "M1", "my.glp"), Contains("my.glp line 2"));
+  CHECK_THROWS_WITH(parse_glp("LEVEL M1\nCELL T\nENDMSG\n", "M1", "my.glp"),
+                    Contains("my.glp line 2"));
   CHECK_THROWS_AS(read_glp("no/such/clip.glp"), io_error);
 }

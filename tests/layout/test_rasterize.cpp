@@ -94,7 +94,8 @@ double clipped_area(std::vector<XY> poly, double x0, double y0, double x1, doubl
 /// Per-pixel coverage of one simple polygon by clipping it to every pixel square.
 std::vector<double> clipped_coverage(const Polygon& polygon, double unit_nm, const Grid& grid) {
   std::vector<XY> poly;
-  for (const Point& p : polygon.points) poly.push_back({double(p.x) * unit_nm, double(p.y) * unit_nm});
+  for (const Point& p : polygon.points)
+    poly.push_back({double(p.x) * unit_nm, double(p.y) * unit_nm});
   const double h = grid.pitch().x / 2;
   std::vector<double> coverage;
   for (index_t j = 0; j < grid.ny(); ++j)
@@ -114,8 +115,8 @@ bool in_closed_polygon(const Polygon& polygon, coord_t qx, coord_t qy) {
   for (std::size_t i = 0; i < n; ++i) {
     const Point a = polygon.points[i], b = polygon.points[(i + 1) % n];
     const auto cross = __int128(b.x - a.x) * (qy - a.y) - __int128(b.y - a.y) * (qx - a.x);
-    if (cross == 0 && std::min(a.x, b.x) <= qx && qx <= std::max(a.x, b.x) && std::min(a.y, b.y) <= qy &&
-        qy <= std::max(a.y, b.y))
+    if (cross == 0 && std::min(a.x, b.x) <= qx && qx <= std::max(a.x, b.x) &&
+        std::min(a.y, b.y) <= qy && qy <= std::max(a.y, b.y))
       return true;
     if ((a.y > qy) != (b.y > qy)) {
       // x of the edge at qy > qx, decided exactly: sign of cross relative to the edge's direction.
@@ -127,19 +128,24 @@ bool in_closed_polygon(const Polygon& polygon, coord_t qx, coord_t qy) {
 }
 
 /// A random simple polygon: integer points sorted by angle around an integer centre inside them.
-Polygon random_star(test::Sequence& random, coord_t cx, coord_t cy, double r_min, double r_max, int n) {
+Polygon random_star(test::Sequence& random, coord_t cx, coord_t cy, double r_min, double r_max,
+                    int n) {
   for (;;) {
     std::vector<std::pair<double, Point>> points;
     for (int k = 0; k < n; ++k) {
-      const double angle = std::numbers::pi * (random.next() + 1), r = r_min + (r_max - r_min) * 0.5 * (random.next() + 1);
-      const Point p{cx + coord_t(std::lround(r * std::cos(angle))), cy + coord_t(std::lround(r * std::sin(angle)))};
+      const double angle = std::numbers::pi * (random.next() + 1),
+                   r = r_min + (r_max - r_min) * 0.5 * (random.next() + 1);
+      const Point p{cx + coord_t(std::lround(r * std::cos(angle))),
+                    cy + coord_t(std::lround(r * std::sin(angle)))};
       if (p.x == cx && p.y == cy) continue;
       points.push_back({std::atan2(double(p.y - cy), double(p.x - cx)), p});
     }
-    std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(points.begin(), points.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     bool ok = points.size() >= 3;
     for (std::size_t k = 0; ok && k < points.size(); ++k) {
-      const double next = k + 1 < points.size() ? points[k + 1].first : points[0].first + 2 * std::numbers::pi;
+      const double next =
+          k + 1 < points.size() ? points[k + 1].first : points[0].first + 2 * std::numbers::pi;
       ok = next - points[k].first > 1e-9 && next - points[k].first < std::numbers::pi - 1e-6;
     }
     if (!ok) continue;
@@ -153,8 +159,9 @@ Polygon random_star(test::Sequence& random, coord_t cx, coord_t cy, double r_min
 
 // ---- Area coverage ------------------------------------------------------------------------------
 
-TEMPLATE_LIST_TEST_CASE("Area coverage of a box at sub-pixel offsets is the product of its overlaps",
-                        "[layout][rasterize]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE(
+    "Area coverage of a box at sub-pixel offsets is the product of its overlaps",
+    "[layout][rasterize]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   // Units of 0.25 nm, 1 nm pixels centred on integers: pixel i spans [i - 0.5, i + 0.5] nm.
@@ -176,9 +183,9 @@ TEMPLATE_LIST_TEST_CASE("Area coverage of a right triangle follows its diagonal 
   // then the trapezoids under the line: means 0.75 and 0.25. Row 1: the line minus 1, from 1 to 0 over
   // x in [0, 2]: means 0.75 and 0.25.
   const Grid grid = unit_squares(5, 3);
-  const std::vector<double> expected = {1, 1, 0.75, 0.25, 0,  //
-                                        0.75, 0.25, 0, 0, 0,  //
-                                        0, 0, 0, 0, 0};
+  const std::vector<double> expected = {1,    1,    0.75, 0.25, 0,  //
+                                        0.75, 0.25, 0,    0,    0,  //
+                                        0,    0,    0,    0,    0};
   const Polygon triangle{{{0, 0}, {4, 0}, {0, 2}}};
   check_image(area_image<T, S>(set_of({triangle}), grid), expected, 5, tolerance<T>());
 
@@ -193,10 +200,10 @@ TEMPLATE_LIST_TEST_CASE("Area coverage of a 45-degree square", "[layout][rasteri
   // |x - 2| + |y - 2| <= 2: the four middle pixels are full, the eight beside them half covered
   // (cut corner to corner), the corners empty.
   const Grid grid = unit_squares(4, 4);
-  const std::vector<double> expected = {0, 0.5, 0.5, 0,  //
-                                        0.5, 1, 1, 0.5,  //
-                                        0.5, 1, 1, 0.5,  //
-                                        0, 0.5, 0.5, 0};
+  const std::vector<double> expected = {0,   0.5, 0.5, 0,    //
+                                        0.5, 1,   1,   0.5,  //
+                                        0.5, 1,   1,   0.5,  //
+                                        0,   0.5, 0.5, 0};
   const Polygon diamond{{{2, 0}, {4, 2}, {2, 4}, {0, 2}}};
   check_image(area_image<T, S>(set_of({diamond}), grid), expected, 4, tolerance<T>());
 
@@ -204,14 +211,16 @@ TEMPLATE_LIST_TEST_CASE("Area coverage of a 45-degree square", "[layout][rasteri
   // pixels of the outer rows and columns (two triangles of legs 1/2: 1/4), the edges cut the pixels
   // diagonal to the centre corner to corner (1/2), and the row beside the tip holds x in
   // [3 - y, 2 + y]: full in the middle.
-  const Polygon shifted{{{5, 1}, {9, 5}, {5, 9}, {1, 5}}};  // units of 0.5 nm
-  const std::vector<double> by_hand = {0, 0, 0.25, 0, 0,        //
-                                       0, 0.5, 1, 0.5, 0,       //
-                                       0.25, 1, 1, 1, 0.25,     //
-                                       0, 0.5, 1, 0.5, 0,       //
-                                       0, 0, 0.25, 0, 0};
-  check_image(clipped_coverage(shifted, 0.5, unit_squares(5, 5)), by_hand, 5, 1e-15);  // the reference
-  check_image(area_image<T, S>(set_of({shifted}, 0.5), unit_squares(5, 5)), by_hand, 5, tolerance<T>());
+  const Polygon shifted{{{5, 1}, {9, 5}, {5, 9}, {1, 5}}};          // units of 0.5 nm
+  const std::vector<double> by_hand = {0,    0,   0.25, 0,   0,     //
+                                       0,    0.5, 1,    0.5, 0,     //
+                                       0.25, 1,   1,    1,   0.25,  //
+                                       0,    0.5, 1,    0.5, 0,     //
+                                       0,    0,   0.25, 0,   0};
+  check_image(clipped_coverage(shifted, 0.5, unit_squares(5, 5)), by_hand, 5,
+              1e-15);  // the reference
+  check_image(area_image<T, S>(set_of({shifted}, 0.5), unit_squares(5, 5)), by_hand, 5,
+              tolerance<T>());
 }
 
 TEMPLATE_LIST_TEST_CASE("Overlapping polygons cover their union once; abutting ones leave no seam",
@@ -223,20 +232,23 @@ TEMPLATE_LIST_TEST_CASE("Overlapping polygons cover their union once; abutting o
   std::vector<double> expected(15, 0.0);
   for (index_t j = 0; j < 2; ++j)
     for (index_t i = 0; i < 4; ++i) expected[i + 5 * j] = 1;
-  check_image(area_image<T, S>(set_of({box(0, 0, 3, 2), box(1, 0, 4, 2)}), grid), expected, 5, tolerance<T>());
+  check_image(area_image<T, S>(set_of({box(0, 0, 3, 2), box(1, 0, 4, 2)}), grid), expected, 5,
+              tolerance<T>());
   // The same box three times, once clockwise: still covered once.
   Polygon reversed = box(0, 0, 4, 2);
   std::reverse(reversed.points.begin(), reversed.points.end());
-  check_image(area_image<T, S>(set_of({box(0, 0, 4, 2), box(0, 0, 4, 2), reversed}), grid), expected, 5,
-              tolerance<T>());
+  check_image(area_image<T, S>(set_of({box(0, 0, 4, 2), box(0, 0, 4, 2), reversed}), grid),
+              expected, 5, tolerance<T>());
 
   // Diagonal edges crossing: triangles (0,0),(8,0),(4,6) and (0,6),(4,0),(8,6), 24 nm^2 each, overlap
   // in the rhombus (4,0), (6,3), (4,6), (2,3) of diagonals 6 and 4, i.e. 12 nm^2.
-  const PolygonSet triangles = set_of({Polygon{{{0, 0}, {8, 0}, {4, 6}}}, Polygon{{{0, 6}, {4, 0}, {8, 6}}}});
+  const PolygonSet triangles =
+      set_of({Polygon{{{0, 0}, {8, 0}, {4, 6}}}, Polygon{{{0, 6}, {4, 0}, {8, 6}}}});
   const double union_area = 24 + 24 - 12;
   const Grid coarse = unit_squares(9, 7);
   const auto image = area_image<T, S>(triangles, coarse);
-  CHECK(std::accumulate(image.begin(), image.end(), 0.0) == Approx(union_area).margin(100 * tolerance<T>()));
+  CHECK(std::accumulate(image.begin(), image.end(), 0.0) ==
+        Approx(union_area).margin(100 * tolerance<T>()));
   CHECK(region_area(triangles) == Approx(union_area));
   for (double v : image) REQUIRE((v >= 0 && v <= 1));
 
@@ -247,30 +259,45 @@ TEMPLATE_LIST_TEST_CASE("Overlapping polygons cover their union once; abutting o
     for (index_t i = 0; i < 5; ++i) REQUIRE(joined[i + 5 * j] == 1.0);
 }
 
-TEMPLATE_LIST_TEST_CASE("A keyhole polygon leaves its hole empty", "[layout][rasterize]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("A keyhole polygon leaves its hole empty", "[layout][rasterize]",
+                        test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   // Outer [0, 6]^2 counter-clockwise, cut along y = 3 to the hole [2, 4]^2 traced clockwise, and back.
-  const Polygon keyhole{{{0, 0}, {6, 0}, {6, 6}, {0, 6}, {0, 3}, {2, 3}, {2, 4}, {4, 4}, {4, 2}, {2, 2}, {2, 3}, {0, 3}}};
+  const Polygon keyhole{{{0, 0},
+                         {6, 0},
+                         {6, 6},
+                         {0, 6},
+                         {0, 3},
+                         {2, 3},
+                         {2, 4},
+                         {4, 4},
+                         {4, 2},
+                         {2, 2},
+                         {2, 3},
+                         {0, 3}}};
   const Grid grid = unit_squares(7, 7);
   std::vector<double> expected(49, 0.0);
   for (index_t j = 0; j < 6; ++j)
-    for (index_t i = 0; i < 6; ++i) expected[i + 7 * j] = (i >= 2 && i < 4 && j >= 2 && j < 4) ? 0 : 1;
+    for (index_t i = 0; i < 6; ++i)
+      expected[i + 7 * j] = (i >= 2 && i < 4 && j >= 2 && j < 4) ? 0 : 1;
   check_image(area_image<T, S>(set_of({keyhole}), grid), expected, 7, tolerance<T>());
   CHECK(region_area(set_of({keyhole})) == 32);
 
   // Half a pixel off the grid lines (units of 0.5 nm): hole and outer edges split their pixels.
   Polygon scaled = keyhole;
   for (Point& p : scaled.points) p = {2 * p.x + 1, 2 * p.y + 1};
-  check_image(area_image<T, S>(set_of({scaled}, 0.5), grid),
-              [&] {
-                const auto outer = clipped_coverage(Polygon{{{1, 1}, {13, 1}, {13, 13}, {1, 13}}}, 0.5, grid);
-                const auto hole = clipped_coverage(Polygon{{{5, 5}, {9, 5}, {9, 9}, {5, 9}}}, 0.5, grid);
-                std::vector<double> difference(outer.size());
-                for (std::size_t k = 0; k < outer.size(); ++k) difference[k] = outer[k] - hole[k];
-                return difference;
-              }(),
-              7, tolerance<T>());
+  check_image(
+      area_image<T, S>(set_of({scaled}, 0.5), grid),
+      [&] {
+        const auto outer =
+            clipped_coverage(Polygon{{{1, 1}, {13, 1}, {13, 13}, {1, 13}}}, 0.5, grid);
+        const auto hole = clipped_coverage(Polygon{{{5, 5}, {9, 5}, {9, 9}, {5, 9}}}, 0.5, grid);
+        std::vector<double> difference(outer.size());
+        for (std::size_t k = 0; k < outer.size(); ++k) difference[k] = outer[k] - hole[k];
+        return difference;
+      }(),
+      7, tolerance<T>());
 }
 
 TEMPLATE_LIST_TEST_CASE("Area coverage of random polygons matches clipping and sums to their area",
@@ -288,9 +315,11 @@ TEMPLATE_LIST_TEST_CASE("Area coverage of random polygons matches clipping and s
     const Grid grid(24, 20, s.pitch, s.origin);
     for (int trial = 0; trial < 6; ++trial) {
       // Centre in database units, well inside the grid so the whole polygon is rasterised.
-      const double cx = (s.origin.x + 12 * s.pitch) / s.unit, cy = (s.origin.y + 10 * s.pitch) / s.unit;
+      const double cx = (s.origin.x + 12 * s.pitch) / s.unit,
+                   cy = (s.origin.y + 10 * s.pitch) / s.unit;
       const double r = 8 * s.pitch / s.unit;
-      const Polygon polygon = random_star(random, coord_t(cx), coord_t(cy), 0.3 * r, r, 5 + 4 * trial);
+      const Polygon polygon =
+          random_star(random, coord_t(cx), coord_t(cy), 0.3 * r, r, 5 + 4 * trial);
       INFO("pitch " << s.pitch << ", trial " << trial);
       const auto image = area_image<T, S>(set_of({polygon}, s.unit), grid);
       check_image(image, clipped_coverage(polygon, s.unit, grid), grid.nx(), 10 * tolerance<T>());
@@ -309,7 +338,8 @@ TEMPLATE_LIST_TEST_CASE("Area coverage of a union of random polygons sums to the
   test::Sequence random(77);
   const Grid grid = unit_squares(40, 40);
   PolygonSet set = set_of({});
-  for (int k = 0; k < 5; ++k) set.polygons.push_back(random_star(random, 14 + 3 * k, 16 + 2 * k, 4, 12, 9));
+  for (int k = 0; k < 5; ++k)
+    set.polygons.push_back(random_star(random, 14 + 3 * k, 16 + 2 * k, 4, 12, 9));
   const auto image = area_image<T, S>(set, grid);
   const double total = std::accumulate(image.begin(), image.end(), 0.0);
   double sum_of_areas = 0;
@@ -327,8 +357,9 @@ TEMPLATE_LIST_TEST_CASE("Area coverage of a union of random polygons sums to the
     for (Point& q : p.points) q = {q.x * 2 * sub, q.y * 2 * sub};
   for (int y = 0; y < 40 * sub; ++y)
     for (int x = 0; x < 40 * sub; ++x)
-      hits += std::any_of(scaled.begin(), scaled.end(),
-                          [&](const Polygon& p) { return in_closed_polygon(p, 2 * x + 1, 2 * y + 1); });
+      hits += std::any_of(scaled.begin(), scaled.end(), [&](const Polygon& p) {
+        return in_closed_polygon(p, 2 * x + 1, 2 * y + 1);
+      });
   CHECK(std::fabs(hits / (sub * sub) - union_area) < 0.02 * union_area);
   for (double v : image) REQUIRE((v >= 0 && v <= 1));
 }
@@ -349,8 +380,10 @@ TEMPLATE_LIST_TEST_CASE("Rasterising an empty set writes zeros; bad arguments ar
   const PolygonSet good = set_of({box(0, 0, 2, 2)});
   const Grid volume = Grid::volume(6, 4, 2, {1, 1, 1});
   REQUIRE_THROWS_AS(rasterize_area<T>(ctx, good, volume), invalid_argument);
-  REQUIRE_THROWS_WITH(rasterize_area<T>(ctx, good, volume), Contains("rasterize_area") && Contains("rank 2"));
-  REQUIRE_THROWS_WITH(rasterize_binary<T>(ctx, good, volume), Contains("rasterize_binary") && Contains("rank 2"));
+  REQUIRE_THROWS_WITH(rasterize_area<T>(ctx, good, volume),
+                      Contains("rasterize_area") && Contains("rank 2"));
+  REQUIRE_THROWS_WITH(rasterize_binary<T>(ctx, good, volume),
+                      Contains("rasterize_binary") && Contains("rank 2"));
 
   const PolygonSet two_points = set_of({box(0, 0, 2, 2), Polygon{{{0, 0}, {1, 1}}}});
   REQUIRE_THROWS_WITH(rasterize_area<T>(ctx, two_points, grid),
@@ -366,7 +399,8 @@ TEMPLATE_LIST_TEST_CASE("Rasterising an empty set writes zeros; bad arguments ar
 
   Field<T, S> wrong(Grid(6, 5, 1.0));
   REQUIRE_THROWS_AS(rasterize_area(ctx, good, wrong.view(), grid), shape_mismatch);
-  REQUIRE_THROWS_WITH(rasterize_binary(ctx, good, wrong.view(), grid), Contains("'out' = 6x5x1") && Contains("6x4"));
+  REQUIRE_THROWS_WITH(rasterize_binary(ctx, good, wrong.view(), grid),
+                      Contains("'out' = 6x5x1") && Contains("6x4"));
   // Zero-sized or non-finite grids cannot be built in the first place.
   REQUIRE_THROWS_AS(Grid(0, 4, 1.0), invalid_argument);
   REQUIRE_THROWS_AS(Grid(4, 4, std::nan("")), invalid_argument);
@@ -379,7 +413,9 @@ TEMPLATE_LIST_TEST_CASE("The binary rule counts pixel centres in the closed regi
   using T = typename TestType::real;
   using S = typename TestType::space;
   const Grid grid(8, 8, 1.0);  // centres on integer nm
-  const auto count = [](const std::vector<double>& image) { return std::accumulate(image.begin(), image.end(), 0.0); };
+  const auto count = [](const std::vector<double>& image) {
+    return std::accumulate(image.begin(), image.end(), 0.0);
+  };
 
   // A 0..4 nm box covers 5 x 5 pixels (ICCAD-2013 evaluators).
   auto image = binary_image<T, S>(set_of({box(0, 0, 4, 4)}), grid);
@@ -412,7 +448,18 @@ TEMPLATE_LIST_TEST_CASE("The binary rule counts pixel centres in the closed regi
   CHECK(count(image) == 10);
 
   // A keyhole: the hole's interior is out, its boundary in.
-  const Polygon keyhole{{{0, 0}, {6, 0}, {6, 6}, {0, 6}, {0, 3}, {2, 3}, {2, 4}, {4, 4}, {4, 2}, {2, 2}, {2, 3}, {0, 3}}};
+  const Polygon keyhole{{{0, 0},
+                         {6, 0},
+                         {6, 6},
+                         {0, 6},
+                         {0, 3},
+                         {2, 3},
+                         {2, 4},
+                         {4, 4},
+                         {4, 2},
+                         {2, 2},
+                         {2, 3},
+                         {0, 3}}};
   image = binary_image<T, S>(set_of({keyhole}), grid);
   CHECK(count(image) == 49 - 1);
   CHECK(image[3 + 8 * 3] == 0);
@@ -421,11 +468,12 @@ TEMPLATE_LIST_TEST_CASE("The binary rule counts pixel centres in the closed regi
   image = binary_image<T, S>(set_of({Polygon{{{1, 6}, {5, 6}, {3, 6}}}}), grid);
   CHECK(count(image) == 5);
   for (index_t i = 1; i <= 5; ++i) CHECK(image[i + 8 * 6] == 1);
-  CHECK(area_image<T, S>(set_of({Polygon{{{1, 6}, {5, 6}, {3, 6}}}}), grid) == std::vector<double>(64, 0.0));
+  CHECK(area_image<T, S>(set_of({Polygon{{{1, 6}, {5, 6}, {3, 6}}}}), grid) ==
+        std::vector<double>(64, 0.0));
 }
 
-TEMPLATE_LIST_TEST_CASE("The binary rule is exact on fractional grids", "[layout][rasterize][binary]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("The binary rule is exact on fractional grids",
+                        "[layout][rasterize][binary]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   // 0.5 nm pixels from -0.5 nm: a 0..2 nm box holds centres -0 ... 2 nm, 5 per axis.
@@ -448,16 +496,19 @@ TEMPLATE_LIST_TEST_CASE("The binary rule agrees with a brute-force point-in-poly
     coord_t scale;  // sample (i, j) is at ((ox + i p) / unit) database units = (a + i b) / scale
   };
   // Integral grids of 1 nm, of 2 nm on 0.5 nm units, and a 0.25 nm grid on 1 nm units.
-  const Setting settings[] = {{1.0, 1.0, {-3, 2, 0}, 1}, {2.0, 0.5, {4, -6, 0}, 1}, {0.25, 1.0, {1.5, 0.75, 0}, 4}};
+  const Setting settings[] = {
+      {1.0, 1.0, {-3, 2, 0}, 1}, {2.0, 0.5, {4, -6, 0}, 1}, {0.25, 1.0, {1.5, 0.75, 0}, 4}};
   for (const Setting& s : settings) {
     const Grid grid(48, 40, s.pitch, s.origin);
     for (int trial = 0; trial < 4; ++trial) {
       PolygonSet set = set_of({}, s.unit);
-      const double cx = (s.origin.x + 24 * s.pitch) / s.unit, cy = (s.origin.y + 20 * s.pitch) / s.unit;
+      const double cx = (s.origin.x + 24 * s.pitch) / s.unit,
+                   cy = (s.origin.y + 20 * s.pitch) / s.unit;
       const double r = 16 * s.pitch / s.unit;
       for (int k = 0; k < 3; ++k)
         set.polygons.push_back(random_star(random, coord_t(cx + 0.4 * r * random.next()),
-                                           coord_t(cy + 0.4 * r * random.next()), 0.2 * r, r, 6 + 3 * k));
+                                           coord_t(cy + 0.4 * r * random.next()), 0.2 * r, r,
+                                           6 + 3 * k));
       const auto image = binary_image<T, S>(set, grid);
       std::vector<Polygon> scaled = set.polygons;
       for (Polygon& p : scaled)
@@ -469,7 +520,8 @@ TEMPLATE_LIST_TEST_CASE("The binary rule agrees with a brute-force point-in-poly
           const coord_t qy = std::llround(c.y / s.unit * double(s.scale));
           bool in = false;
           for (const Polygon& p : scaled) in = in || in_closed_polygon(p, qx, qy);
-          INFO("setting pitch " << s.pitch << ", trial " << trial << ", pixel (" << i << ", " << j << ")");
+          INFO("setting pitch " << s.pitch << ", trial " << trial << ", pixel (" << i << ", " << j
+                                << ")");
           REQUIRE(image[i + grid.nx() * j] == (in ? 1 : 0));
         }
     }

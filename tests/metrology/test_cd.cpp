@@ -52,10 +52,10 @@ TEMPLATE_TEST_CASE("Crossings of a linear ramp are exact along any cut line", "[
   const std::vector<T> values = sampled<T>(grid, ramp);
   const auto image = image_view(values, grid);
   const double t = 0.5;
-  const CutLine lines[] = {{{-20, 50}, {98, 50}},      // along +x
-                           {{90, 30}, {-10, 30}},      // along -x
-                           {{40, 10}, {40, 100}},      // along +y (I falls)
-                           {{-15, 12}, {95, 105}},     // diagonal
+  const CutLine lines[] = {{{-20, 50}, {98, 50}},            // along +x
+                           {{90, 30}, {-10, 30}},            // along -x
+                           {{40, 10}, {40, 100}},            // along +y (I falls)
+                           {{-15, 12}, {95, 105}},           // diagonal
                            {{97.3, 11.1}, {-19.5, 107.9}}};  // diagonal, off-sample ends
   for (const CutLine& line : lines) {
     const Point2 u = line.direction();
@@ -112,14 +112,15 @@ TEMPLATE_TEST_CASE("CD of a trapezoid line and of its inverse space", "[metrolog
   // A diagonal line at 30 degrees to x meets the same edges; its CD is the x width / cos 30.
   const double c = std::cos(std::numbers::pi / 6), s = std::sin(std::numbers::pi / 6);
   const CutLine diagonal{{60 - 45 * c, 30 - 45 * s}, {60 + 45 * c, 30 + 45 * s}};
-  const CdResult diagonal_cd = measure_cd(image_view(line_values, grid), grid, diagonal, t, Tone::line);
+  const CdResult diagonal_cd =
+      measure_cd(image_view(line_values, grid), grid, diagonal, t, Tone::line);
   REQUIRE(diagonal_cd.ok());
   CHECK(diagonal_cd.cd_nm == Approx((right - left) / c).margin(tol<T>()));
   CHECK(diagonal_cd.first.slope == Approx(c / 20).epsilon(tol<T>() * 10));
 
   // Walking the other way swaps the edges and the slope signs, not the CD.
-  const CdResult reversed =
-      measure_cd(image_view(line_values, grid), grid, CutLine{across.end, across.start}, t, Tone::line);
+  const CdResult reversed = measure_cd(image_view(line_values, grid), grid,
+                                       CutLine{across.end, across.start}, t, Tone::line);
   REQUIRE(reversed.ok());
   CHECK(reversed.cd_nm == Approx(right - left).margin(tol<T>()));
   CHECK(reversed.first.point.x == Approx(right).margin(tol<T>()));
@@ -127,8 +128,8 @@ TEMPLATE_TEST_CASE("CD of a trapezoid line and of its inverse space", "[metrolog
   CHECK(reversed.first.slope == Approx(1.0 / 30).epsilon(tol<T>()));
 }
 
-TEMPLATE_TEST_CASE("Cosine grating: CD and NILS match the arccos closed form", "[metrology][cd][nils]",
-                   float, double) {
+TEMPLATE_TEST_CASE("Cosine grating: CD and NILS match the arccos closed form",
+                   "[metrology][cd][nils]", float, double) {
   using T = TestType;
   // I = a + b cos(2 pi (x - xc) / p): I >= t where |x - xc| <= (p / 2 pi) arccos((t - a) / b), so
   // CD = (p / pi) arccos((t - a) / b); |dI/dx| there = b (2 pi / p) sin(arccos(...)).
@@ -140,8 +141,9 @@ TEMPLATE_TEST_CASE("Cosine grating: CD and NILS match the arccos closed form", "
 
   SECTION("grating along x, cut along x") {
     const Grid grid(241, 9, 1.0);
-    const std::vector<T> values = sampled<T>(
-        grid, [&](double x, double) { return a + b * std::cos(2 * std::numbers::pi * (x - xc) / p); });
+    const std::vector<T> values = sampled<T>(grid, [&](double x, double) {
+      return a + b * std::cos(2 * std::numbers::pi * (x - xc) / p);
+    });
     const CutLine line{{40, 4}, {120, 4}};
     const CdResult result = measure_cd(image_view(values, grid), grid, line, t, Tone::line);
     REQUIRE(result.ok());
@@ -157,15 +159,18 @@ TEMPLATE_TEST_CASE("Cosine grating: CD and NILS match the arccos closed form", "
 
     // Across three periods (peaks at x = 0, 80, 160, 240): starting next to a peak, six
     // crossings alternate falling and rising, lines one CD wide and spaces p - CD.
-    const LineCrossings all = find_crossings(image_view(values, grid), grid, CutLine{{1, 4}, {239, 4}}, t);
+    const LineCrossings all =
+        find_crossings(image_view(values, grid), grid, CutLine{{1, 4}, {239, 4}}, t);
     REQUIRE(all.edges.size() == 6);
     CHECK(all.starts_above);
     for (std::size_t k = 0; k < all.edges.size(); ++k) {
       CHECK(all.edges[k].direction == (k % 2 == 0 ? -1 : +1));
-      CHECK(all.edges[k].s_nm + 1 == Approx(80.0 * double((k + 1) / 2) + (k % 2 == 0 ? 1 : -1) * cd / 2).margin(0.02));
+      CHECK(all.edges[k].s_nm + 1 ==
+            Approx(80.0 * double((k + 1) / 2) + (k % 2 == 0 ? 1 : -1) * cd / 2).margin(0.02));
     }
     // The space between two lines, measured with the space tone at a midpoint in the space.
-    const CdResult space = measure_cd(image_view(values, grid), grid, CutLine{{80, 4}, {160, 4}}, t, Tone::space);
+    const CdResult space =
+        measure_cd(image_view(values, grid), grid, CutLine{{80, 4}, {160, 4}}, t, Tone::space);
     REQUIRE(space.ok());
     CHECK(space.cd_nm == Approx(p - cd).margin(0.02));
   }
@@ -204,7 +209,8 @@ TEST_CASE("A cut line without a closed feature at its midpoint says why", "[metr
   CHECK(std::isnan(line_cd.cd_nm));
   CHECK(measure_cd(image_view(flat, grid), grid, line, 0.5, Tone::space).status ==
         CdStatus::feature_not_closed);
-  CHECK(std::string(describe(CdStatus::feature_not_closed)).find("end of the line") != std::string::npos);
+  CHECK(std::string(describe(CdStatus::feature_not_closed)).find("end of the line") !=
+        std::string::npos);
 
   // One edge only: the feature at the midpoint runs off the line's end.
   std::vector<double> step(std::size_t(grid.size()));
@@ -223,11 +229,13 @@ TEST_CASE("A cut line without a closed feature at its midpoint says why", "[metr
         CdStatus::midpoint_not_in_feature);  // 0.5 at x = 25 only: a point, not a run
 }
 
-TEST_CASE("Cut lines are refused outside the image or with bad arguments", "[metrology][cd][errors]") {
+TEST_CASE("Cut lines are refused outside the image or with bad arguments",
+          "[metrology][cd][errors]") {
   const Grid grid(20, 10, 1.0, {100, 0, 0});
   const std::vector<float> values(std::size_t(grid.size()), 1.0f);
   const auto image = image_view(values, grid);
-  REQUIRE_THROWS_AS(find_crossings(image, grid, CutLine{{101, 5}, {125, 5}}, 0.5), invalid_argument);
+  REQUIRE_THROWS_AS(find_crossings(image, grid, CutLine{{101, 5}, {125, 5}}, 0.5),
+                    invalid_argument);
   REQUIRE_THROWS_WITH(find_crossings(image, grid, CutLine{{101, 5}, {125, 5}}, 0.5),
                       Contains("line.end") && Contains("sample hull"));
   REQUIRE_THROWS_WITH(find_crossings(image, grid, CutLine{{99, 5}, {110, 5}}, 0.5),
@@ -259,7 +267,8 @@ TEST_CASE("Image log-slope at a point and NILS errors", "[metrology][nils]") {
   CHECK(image_log_slope_at(image, grid, {20, 5}, {1, 0}) == Approx(0.04));
   CHECK(image_log_slope_at(image, grid, {20, 5}, {-3, 0}) == Approx(0.04));
   CHECK(image_log_slope_at(image, grid, {20, 5}, {1, 1}) == Approx(0.04 * std::sqrt(0.5)));
-  CHECK(image_log_slope_at(image, grid, {39, 5}, {1, 0}) == Approx(0.02 / 0.88));  // one-sided at the edge
+  CHECK(image_log_slope_at(image, grid, {39, 5}, {1, 0}) ==
+        Approx(0.02 / 0.88));  // one-sided at the edge
   REQUIRE_THROWS_WITH(image_log_slope_at(image, grid, {20, 5}, {0, 0}), Contains("direction"));
   REQUIRE_THROWS_WITH(image_log_slope_at(image, grid, {40.5, 5}, {1, 0}), Contains("'p'"));
   REQUIRE_THROWS_WITH(image_log_slope(0.1, 0.0), Contains("intensity") && Contains("positive"));

@@ -10,10 +10,10 @@
 
 using namespace fabtwin;
 using namespace fabtwin::metrology;
+using Catch::Contains;
 using layout::coord_t;
 using layout::Polygon;
 using layout::PolygonSet;
-using Catch::Contains;
 
 namespace {
 
@@ -43,7 +43,8 @@ std::vector<T> box_print(const Grid& grid, double x0, double y0, double x1, doub
   for (index_t j = 0; j < grid.ny(); ++j)
     for (index_t i = 0; i < grid.nx(); ++i) {
       const Vec3 p = grid.position(i, j);
-      if (p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1) values[std::size_t(i + grid.nx() * j)] = on;
+      if (p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1)
+        values[std::size_t(i + grid.nx() * j)] = on;
     }
   return values;
 }
@@ -124,9 +125,9 @@ TEST_CASE("EPE sites follow the ICCAD-2013 evaluator's placement", "[metrology][
 TEST_CASE("EPE sites refuse what they cannot probe", "[metrology][epe][errors]") {
   const Polygon slanted{{{0, 0}, {100, 0}, {50, 80}}};
   REQUIRE_THROWS_AS(epe_sites(PolygonSet{{box(0, 0, 10, 10), slanted}, 1.0}), invalid_argument);
-  REQUIRE_THROWS_WITH(epe_sites(PolygonSet{{box(0, 0, 10, 10), slanted}, 1.0}),
-                      Contains("target.polygons[1]") && Contains("Manhattan") &&
-                          Contains("(100, 0) to (50, 80)"));
+  REQUIRE_THROWS_WITH(
+      epe_sites(PolygonSet{{box(0, 0, 10, 10), slanted}, 1.0}),
+      Contains("target.polygons[1]") && Contains("Manhattan") && Contains("(100, 0) to (50, 80)"));
   EpeRule rule;
   rule.spacing_nm = 0;
   REQUIRE_THROWS_WITH(epe_sites(PolygonSet{{box(0, 0, 10, 10)}, 1.0}, rule),
@@ -146,7 +147,8 @@ TEMPLATE_LIST_TEST_CASE("EPE check of shifted prints", "[metrology][epe]", test:
   const PolygonSet target{{box(100, 100, 300, 200)}, 1.0};
   auto check_shift = [&](double dx, index_t inner, index_t outer) {
     INFO("shift " << dx << " nm in x");
-    const Field<T, S> print = test::field_with<S>(grid, box_print<T>(grid, 100 + dx, 100, 300 + dx, 200));
+    const Field<T, S> print =
+        test::field_with<S>(grid, box_print<T>(grid, 100 + dx, 100, 300 + dx, 200));
     const EpeReport report = epe_check(ctx, target, print.view(), grid);
     REQUIRE(report.sites.size() == 12);
     CHECK(report.inner_violations == inner);
@@ -179,11 +181,13 @@ TEMPLATE_LIST_TEST_CASE("EPE check of shifted prints", "[metrology][epe]", test:
   // inner probe. Raw intensities binarised at 0.225, as the contest does.
   EpeRule rule;
   rule.print_threshold = 0.225;
-  const Field<T, S> grown = test::field_with<S>(grid, box_print<T>(grid, 80, 80, 320, 220, T(0.3), T(0.1)));
+  const Field<T, S> grown =
+      test::field_with<S>(grid, box_print<T>(grid, 80, 80, 320, 220, T(0.3), T(0.1)));
   const EpeReport big = epe_check(ctx, target, grown.view(), grid, rule);
   CHECK(big.outer_violations == 12);
   CHECK(big.inner_violations == 0);
-  const Field<T, S> shrunk = test::field_with<S>(grid, box_print<T>(grid, 120, 120, 280, 180, T(0.3), T(0.1)));
+  const Field<T, S> shrunk =
+      test::field_with<S>(grid, box_print<T>(grid, 120, 120, 280, 180, T(0.3), T(0.1)));
   const EpeReport small = epe_check(ctx, target, shrunk.view(), grid, rule);
   CHECK(small.inner_violations == 12);
   CHECK(small.outer_violations == 0);
@@ -193,7 +197,8 @@ TEMPLATE_LIST_TEST_CASE("EPE check of shifted prints", "[metrology][epe]", test:
 
   const Field<T, S> wrong(Grid(400, 299, 1.0));
   REQUIRE_THROWS_AS(epe_check(ctx, target, wrong.view(), grid), shape_mismatch);
-  REQUIRE_THROWS_WITH(epe_check(ctx, target, wrong.view(), grid), Contains("'print'") && Contains("400x299"));
+  REQUIRE_THROWS_WITH(epe_check(ctx, target, wrong.view(), grid),
+                      Contains("'print'") && Contains("400x299"));
 }
 
 TEMPLATE_TEST_CASE("Signed EPE from a continuous image", "[metrology][epe]", float, double) {
@@ -212,8 +217,8 @@ TEMPLATE_TEST_CASE("Signed EPE from a continuous image", "[metrology][epe]", flo
     return values;
   };
   const double margin = std::is_same_v<T, float> ? 1e-4 : 1e-9;
-  const std::vector<T> grown = tent(96.5, 303.5);   // 3.5 nm beyond each vertical edge
-  const std::vector<T> shrunk = tent(104, 296);     // 4 nm inside each vertical edge
+  const std::vector<T> grown = tent(96.5, 303.5);  // 3.5 nm beyond each vertical edge
+  const std::vector<T> shrunk = tent(104, 296);    // 4 nm inside each vertical edge
   const auto epe_grown = measure_epe(image_view(grown, grid), grid, sites, 0.225, 20);
   const auto epe_shrunk = measure_epe(image_view(shrunk, grid), grid, sites, 0.225, 20);
   REQUIRE(epe_grown.size() == sites.size());
@@ -228,11 +233,12 @@ TEMPLATE_TEST_CASE("Signed EPE from a continuous image", "[metrology][epe]", flo
     }
   }
   // Out of range: an edge 3.5 nm away is not found when searching 3 nm.
-  const EpeSite right_site = *std::find_if(sites.begin(), sites.end(),
-                                           [](const EpeSite& s) { return s.normal.x == 1; });
+  const EpeSite right_site =
+      *std::find_if(sites.begin(), sites.end(), [](const EpeSite& s) { return s.normal.x == 1; });
   CHECK_FALSE(measure_epe(image_view(grown, grid), grid, right_site, 0.225, 3.0).has_value());
   // A dark-printing (space) tone sees the same edge as entering the print walking outward.
-  CHECK_FALSE(measure_epe(image_view(grown, grid), grid, right_site, 0.225, 20, Tone::space).has_value());
+  CHECK_FALSE(
+      measure_epe(image_view(grown, grid), grid, right_site, 0.225, 20, Tone::space).has_value());
   REQUIRE_THROWS_WITH(measure_epe(image_view(grown, grid), grid, right_site, 0.225, 0),
                       Contains("search_range_nm"));
   EpeSite outside = right_site;
@@ -241,7 +247,8 @@ TEMPLATE_TEST_CASE("Signed EPE from a continuous image", "[metrology][epe]", flo
                       Contains("site.position"));
 }
 
-TEMPLATE_LIST_TEST_CASE("L2, PV band and printed pixel counts", "[metrology][pixels]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("L2, PV band and printed pixel counts", "[metrology][pixels]",
+                        test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -249,15 +256,18 @@ TEMPLATE_LIST_TEST_CASE("L2, PV band and printed pixel counts", "[metrology][pix
   // Target: x 2..5, y 1..3 (12 pixels). Nominal print (intensity, 0.3 on / 0.1 off, threshold
   // 0.225): x 3..6, y 1..3 (12 pixels). They differ on column 2 and column 6, 3 pixels each: L2 = 6.
   const Field<T, S> target = test::field_with<S>(grid, box_print<T>(grid, 2, 1, 5, 3));
-  const Field<T, S> nominal = test::field_with<S>(grid, box_print<T>(grid, 3, 1, 6, 3, T(0.3), T(0.1)));
+  const Field<T, S> nominal =
+      test::field_with<S>(grid, box_print<T>(grid, 3, 1, 6, 3, T(0.3), T(0.1)));
   CHECK(l2_pixels(ctx, nominal.view(), target.view(), 0.225) == 6);
   CHECK(l2_pixels(ctx, target.view(), target.view(), 0.5) == 0);
   CHECK(printed_pixels(ctx, nominal.view(), 0.225) == 12);
   CHECK(printed_pixels(ctx, target.view(), 0.5) == 12);
   CHECK(printed_pixels(ctx, nominal.view(), 0.5) == 0);
   // Outer corner x 2..6, y 0..3 (20 pixels) holds the inner x 3..5, y 1..3 (9): PV band 11.
-  const Field<T, S> outer = test::field_with<S>(grid, box_print<T>(grid, 2, 0, 6, 3, T(0.3), T(0.1)));
-  const Field<T, S> inner = test::field_with<S>(grid, box_print<T>(grid, 3, 1, 5, 3, T(0.3), T(0.1)));
+  const Field<T, S> outer =
+      test::field_with<S>(grid, box_print<T>(grid, 2, 0, 6, 3, T(0.3), T(0.1)));
+  const Field<T, S> inner =
+      test::field_with<S>(grid, box_print<T>(grid, 3, 1, 5, 3, T(0.3), T(0.1)));
   CHECK(pv_band_pixels(ctx, outer.view(), inner.view(), 0.225) == 11);
   CHECK(pv_band_pixels(ctx, inner.view(), outer.view(), 0.225) == 11);
   // A sample exactly at the threshold prints.

@@ -86,7 +86,8 @@ double largest_difference(const Field<T, Space>& a, const Field<double, Space>& 
   const std::vector<T> va = to_vector(a);
   const std::vector<double> vb = to_vector(b);
   double worst = 0;
-  for (std::size_t i = 0; i < va.size(); ++i) worst = std::max(worst, std::fabs(double(va[i]) - vb[i]));
+  for (std::size_t i = 0; i < va.size(); ++i)
+    worst = std::max(worst, std::fabs(double(va[i]) - vb[i]));
   return worst;
 }
 
@@ -105,18 +106,20 @@ TEMPLATE_LIST_TEST_CASE("evaluate_iccad2013: the uncorrected baseline of the ten
   const Grid grid = optics::iccad2013_grid();
   const auto corners = optics::iccad2013_conditions();
   using Layout = optics::IccadKernelLayout;
-  const std::pair<Layout, std::span<const Baseline>> readings[] = {{Layout::contest, contest_baselines},
-                                                                   {Layout::header24, header24_baselines}};
+  const std::pair<Layout, std::span<const Baseline>> readings[] = {
+      {Layout::contest, contest_baselines}, {Layout::header24, header24_baselines}};
   for (const auto& [reading, baselines] : readings) {
-    const std::vector<optics::KernelSet> sets{optics::read_iccad_kernels(focus->string(), 2048, reading),
-                                              optics::read_iccad_kernels(defocus->string(), 2048, reading)};
+    const std::vector<optics::KernelSet> sets{
+        optics::read_iccad_kernels(focus->string(), 2048, reading),
+        optics::read_iccad_kernels(defocus->string(), 2048, reading)};
     optics::SocsImager<T, Space> imager(ctx, grid, sets);
     for (const Baseline& expected : baselines) {
       INFO("layout " << optics::describe(reading) << ", clip " << expected.clip);
       const layout::PolygonSet polygons = layout::place_on_iccad2013_canvas(
           layout::read_glp(*clips / ("M1_test" + std::to_string(expected.clip) + ".glp")));
       const Field<T, Space> target = layout::rasterize_binary<T, Space>(ctx, polygons, grid);
-      const metrology::Iccad2013Score score = metrology::evaluate_iccad2013(ctx, imager, polygons, target, target);
+      const metrology::Iccad2013Score score =
+          metrology::evaluate_iccad2013(ctx, imager, polygons, target, target);
 
       CHECK(score.target_px == expected.target_px);
       CHECK(score.target_px == lattice_points(polygons));
@@ -141,7 +144,8 @@ TEMPLATE_LIST_TEST_CASE("evaluate_iccad2013: the uncorrected baseline of the ten
           const Field<double, Space> reference =
               exact.image(ctx, layout::rasterize_binary<double, Space>(ctx, polygons, grid),
                           std::span<const optics::Condition>(corners));
-          const Field<T, Space> image = imager.image(ctx, target, std::span<const optics::Condition>(corners));
+          const Field<T, Space> image =
+              imager.image(ctx, target, std::span<const optics::Condition>(corners));
           const double error = largest_difference(image, reference);
           INFO("largest |I_float - I_double| = " << error);
           CHECK(error < 5e-7);
@@ -151,8 +155,8 @@ TEMPLATE_LIST_TEST_CASE("evaluate_iccad2013: the uncorrected baseline of the ten
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images", "[metrology][iccad]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images",
+                        "[metrology][iccad]", test::Cases) {
   using T = typename TestType::real;
   using Space = typename TestType::space;
   Context<Space> ctx;
@@ -202,8 +206,9 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   CHECK(s.pvb == 64 * 64);
 
   // Shapes are checked.
-  CHECK_THROWS_AS(metrology::score_iccad2013(ctx, test::field_with<Space>(grid, exact), box, target),
-                  shape_mismatch);
+  CHECK_THROWS_AS(
+      metrology::score_iccad2013(ctx, test::field_with<Space>(grid, exact), box, target),
+      shape_mismatch);
   const Field<T, Space> small(Grid(32, 32, 1.0));
   CHECK_THROWS_WITH(metrology::score_iccad2013(ctx, Field<T, Space>(grid, 3), box, small),
                     Contains("target") && Contains("32x32"));
@@ -216,9 +221,11 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   const Field<T, Space> three(grid, 3);
   CHECK_THROWS_WITH(metrology::score_iccad2013(ctx, three, partly, target),
                     Contains("score_iccad2013") && Contains("target_polygons bounds") &&
-                        Contains("[40, 64] x [40, 50]") && Contains("partly off") && Contains("[0, 63] x [0, 63]"));
+                        Contains("[40, 64] x [40, 50]") && Contains("partly off") &&
+                        Contains("[0, 63] x [0, 63]"));
   CHECK_THROWS_WITH(metrology::score_iccad2013(ctx, three, wholly, target), Contains("wholly off"));
-  CHECK_THROWS_WITH(metrology::score_iccad2013(ctx, three, layout::PolygonSet{}, target), Contains("no polygon"));
+  CHECK_THROWS_WITH(metrology::score_iccad2013(ctx, three, layout::PolygonSet{}, target),
+                    Contains("no polygon"));
 
   // evaluate_iccad2013 needs the focus and the defocus set, and a mask on the imager's grid.
   optics::KernelSet point;

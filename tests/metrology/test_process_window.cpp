@@ -95,7 +95,8 @@ TEST_CASE("Exposure latitude from the analytic model", "[metrology][process_wind
   CHECK(at100->latitude_percent == Approx(20));
   CHECK(exposure_latitude(fem, 12, CdSpec{100, 0.10, 30.0})->latitude_percent == Approx(200.0 / 9));
   // f = 200: 0.001 f^2 = 40, d in [40, 46.67]: EL = 100 (20/3) / (43.33) = 15.38 %.
-  CHECK(exposure_latitude(fem, 16, spec)->latitude_percent == Approx(100 * (20.0 / 3) / (130.0 / 3)));
+  CHECK(exposure_latitude(fem, 16, spec)->latitude_percent ==
+        Approx(100 * (20.0 / 3) / (130.0 / 3)));
   // A tighter spec (±5 %) halves the window: at f = 0, [28.33, 31.67], EL 11.11 %.
   CHECK(exposure_latitude(fem, 8, CdSpec{100, 0.05, std::nullopt})->latitude_percent ==
         Approx(100.0 / 9));
@@ -193,6 +194,7 @@ TEST_CASE("Process-window inputs are validated", "[metrology][process_window][er
                       Contains("spec.tolerance"));
   REQUIRE_THROWS_WITH(exposure_latitude(two, 0, CdSpec{-1, 0.1, std::nullopt}),
                       Contains("spec.target_cd_nm"));
-  REQUIRE_THROWS_WITH(exposure_latitude(two, 0, CdSpec{1.5, 0.1, 0.0}), Contains("spec.nominal_dose"));
+  REQUIRE_THROWS_WITH(exposure_latitude(two, 0, CdSpec{1.5, 0.1, 0.0}),
+                      Contains("spec.nominal_dose"));
   REQUIRE_THROWS_WITH(depth_of_focus(two, spec, -1), Contains("required_latitude_percent"));
 }

@@ -10,7 +10,8 @@
 
 using namespace fabtwin;
 
-TEST_CASE("Profile CD at a depth and sidewall angle from walls of known slope", "[metrology][profile]") {
+TEST_CASE("Profile CD at a depth and sidewall angle from walls of known slope",
+          "[metrology][profile]") {
   // t = t_dev + s c (h(z) - |x - 40|) with h(z) = 15 + z tan(10 deg): linear in x on each side and in
   // z, so the trilinear reading is exact. s = +1: a resist line (t >= t_dev) of CD 2 h(z) whose foot
   // widens downward, walls at 90 - 10 = 80 degrees. s = -1: an opening of width 2 h(z) widening

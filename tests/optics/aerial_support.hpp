@@ -14,18 +14,21 @@
 namespace fabtwin::test {
 
 /// Both imaging paths, and their names for messages.
-inline constexpr std::array imaging_paths{optics::ImagingPath::band_limited, optics::ImagingPath::full_grid};
+inline constexpr std::array imaging_paths{optics::ImagingPath::band_limited,
+                                          optics::ImagingPath::full_grid};
 inline const char* path_name(optics::ImagingPath path) {
   return path == optics::ImagingPath::band_limited ? "band-limited" : "full grid";
 }
 
 /// K kernels of radius R with random complex spectra and positive weights, largest first.
-inline optics::KernelSet random_kernels(index_t radius, index_t count, double period_nm, std::uint64_t seed) {
+inline optics::KernelSet random_kernels(index_t radius, index_t count, double period_nm,
+                                        std::uint64_t seed) {
   optics::KernelSet set;
   set.radius = radius;
   set.period_nm = period_nm;
   Sequence sequence(seed);
-  for (index_t k = 0; k < count; ++k) set.weights.push_back(1.0 / double(k + 1) + 0.1 * sequence.next());
+  for (index_t k = 0; k < count; ++k)
+    set.weights.push_back(1.0 / double(k + 1) + 0.1 * sequence.next());
   set.spectra.resize(std::size_t(count * set.bins()));
   for (auto& s : set.spectra) {
     const double re = sequence.next();

@@ -25,7 +25,8 @@ std::vector<double> rectangles(index_t n, index_t shift_x = 0, index_t shift_y =
   std::vector<double> p(std::size_t(n * n), 0.0);
   const auto box = [&](index_t x0, index_t y0, index_t w, index_t h) {
     for (index_t y = y0; y < y0 + h; ++y)
-      for (index_t x = x0; x < x0 + w; ++x) p[std::size_t(((y + shift_y) % n) * n + (x + shift_x) % n)] = 1;
+      for (index_t x = x0; x < x0 + w; ++x)
+        p[std::size_t(((y + shift_y) % n) * n + (x + shift_x) % n)] = 1;
   };
   box(5, 7, 6, 30);
   box(20, 10, 12, 5);
@@ -47,7 +48,8 @@ double max_abs_difference(const std::vector<double>& a, const std::vector<double
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("A clear mask images to sum_s w_s |P(f_s)|^2", "[optics][abbe]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("A clear mask images to sum_s w_s |P(f_s)|^2", "[optics][abbe]",
+                        test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -100,12 +102,12 @@ TEMPLATE_LIST_TEST_CASE("Abbe images do not depend on how masks and source point
   std::vector<double> both(first);
   both.insert(both.end(), second.begin(), second.end());
 
-  const auto batched = test::to_double(
-      to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(both), 2), {0.1, 0})));
-  const auto alone =
-      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(first)), {0.1, 0})));
-  const auto other =
-      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(second)), {0.1, 0})));
+  const auto batched = test::to_double(to_vector(
+      abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(both), 2), {0.1, 0})));
+  const auto alone = test::to_double(to_vector(
+      abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(first)), {0.1, 0})));
+  const auto other = test::to_double(to_vector(
+      abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(second)), {0.1, 0})));
   REQUIRE(batched.size() == both.size());
   const std::vector<double> batched_first(batched.begin(), batched.begin() + n * n);
   const std::vector<double> batched_second(batched.begin() + n * n, batched.end());
@@ -113,8 +115,8 @@ TEMPLATE_LIST_TEST_CASE("Abbe images do not depend on how masks and source point
   CHECK(max_abs_difference(batched_second, other) <= abbe_tolerance<T>);
 
   for (index_t slots : {1, 7, 1000}) {
-    const auto image = test::to_double(
-        to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(first)), {0.1, slots})));
+    const auto image = test::to_double(to_vector(
+        abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(first)), {0.1, slots})));
     INFO("source points per batch: " << slots);
     CHECK(max_abs_difference(image, alone) <= abbe_tolerance<T>);
   }
@@ -129,10 +131,10 @@ TEMPLATE_LIST_TEST_CASE("Shifting the mask shifts its Abbe image", "[optics][abb
   OpticalSystem system;
   system.zernike_waves[6] = 0.04;  // coma: the image is not symmetric, the shift still holds
   const Source source = Source::dipole(0.4, 0.8, 40, 20);
-  const auto image = test::to_double(
-      to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(rectangles(n))), {0.1})));
-  const auto shifted = test::to_double(to_vector(
-      abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(rectangles(n, 3, 11))), {0.1})));
+  const auto image = test::to_double(to_vector(
+      abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(rectangles(n))), {0.1})));
+  const auto shifted = test::to_double(to_vector(abbe_image(
+      ctx, system, source, test::field_with<S>(grid, cast<T>(rectangles(n, 3, 11))), {0.1})));
   double worst = 0, largest = 0;
   for (index_t y = 0; y < n; ++y)
     for (index_t x = 0; x < n; ++x) {
@@ -144,8 +146,8 @@ TEMPLATE_LIST_TEST_CASE("Shifting the mask shifts its Abbe image", "[optics][abb
   CHECK(worst <= abbe_tolerance<T> * largest);
 }
 
-TEMPLATE_LIST_TEST_CASE("A real mask images like the same complex amplitude; phase matters", "[optics][abbe]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("A real mask images like the same complex amplitude; phase matters",
+                        "[optics][abbe]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -165,25 +167,26 @@ TEMPLATE_LIST_TEST_CASE("A real mask images like the same complex amplitude; pha
     const complex<double> a = dark + (1.0 - dark) * pattern[i];
     psm[i] = complex<T>(T(a.real()), T(a.imag()));
   }
-  const auto real_image =
-      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(pattern)), {0.1})));
-  const auto complex_image =
-      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, amplitude), {0.1})));
-  const auto rotated_image =
-      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, rotated), {0.1})));
-  const auto psm_image =
-      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, psm), {0.1})));
+  const auto real_image = test::to_double(to_vector(
+      abbe_image(ctx, system, source, test::field_with<S>(grid, cast<T>(pattern)), {0.1})));
+  const auto complex_image = test::to_double(
+      to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, amplitude), {0.1})));
+  const auto rotated_image = test::to_double(
+      to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, rotated), {0.1})));
+  const auto psm_image = test::to_double(
+      to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, psm), {0.1})));
   CHECK(max_abs_difference(real_image, complex_image) <= abbe_tolerance<T>);
   CHECK(max_abs_difference(real_image, rotated_image) <= 4 * abbe_tolerance<T>);
   CHECK(max_abs_difference(real_image, psm_image) > 0.01);
   // A dark field stays dark, a dose scales the intensity as dose^2 (it multiplies the amplitude).
   std::vector<T> dosed(pattern.size());
   for (std::size_t i = 0; i < pattern.size(); ++i) dosed[i] = T(1.1 * pattern[i]);
-  const auto dosed_image =
-      test::to_double(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, dosed), {0.1})));
+  const auto dosed_image = test::to_double(
+      to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, dosed), {0.1})));
   for (std::size_t i = 0; i < dosed_image.size(); ++i)
     REQUIRE(dosed_image[i] == Approx(1.21 * real_image[i]).margin(4 * abbe_tolerance<T>));
-  for (T v : to_vector(abbe_image(ctx, system, source, Field<T, S>(grid), {0.1}))) REQUIRE(v == T(0));
+  for (T v : to_vector(abbe_image(ctx, system, source, Field<T, S>(grid), {0.1})))
+    REQUIRE(v == T(0));
 }
 
 TEMPLATE_LIST_TEST_CASE("Bad Abbe inputs are refused", "[optics][abbe][errors]", test::Cases) {
@@ -194,30 +197,35 @@ TEMPLATE_LIST_TEST_CASE("Bad Abbe inputs are refused", "[optics][abbe][errors]",
   const Source source = Source::disc(0.5);
 
   SECTION("non-square and 3D grids") {
-    REQUIRE_THROWS_AS(abbe_image(ctx, system, source, Field<T, S>(Grid(64, 32, 10.0))), invalid_argument);
+    REQUIRE_THROWS_AS(abbe_image(ctx, system, source, Field<T, S>(Grid(64, 32, 10.0))),
+                      invalid_argument);
+    REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, Field<T, S>(Grid(64, 32, 10.0))),
+                        Contains("optics::abbe_image") && Contains("'mask.grid'") &&
+                            Contains("64x32") && Contains("square"));
     REQUIRE_THROWS_WITH(
-        abbe_image(ctx, system, source, Field<T, S>(Grid(64, 32, 10.0))),
-        Contains("optics::abbe_image") && Contains("'mask.grid'") && Contains("64x32") && Contains("square"));
-    REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, Field<T, S>(Grid::volume(16, 16, 4, {10, 10, 10}))),
-                        Contains("'mask.grid'") && Contains("16x16x4"));
+        abbe_image(ctx, system, source, Field<T, S>(Grid::volume(16, 16, 4, {10, 10, 10}))),
+        Contains("'mask.grid'") && Contains("16x16x4"));
   }
   SECTION("a pitch too coarse for the passband") {
     // (1 + sigma) NA / lambda L = 1.5 * 1.35 / 193 * L: 16.8 bins for 16 pixels of 100 nm (>= 8),
     // 6.7 bins for 16 pixels of 40 nm (< 8).
-    REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, Field<T, S>(Grid(16, 16, 100.0))),
-                        Contains("'mask.grid'") && Contains("pitch fine enough") && Contains("nx / 2 = 8"));
+    REQUIRE_THROWS_WITH(
+        abbe_image(ctx, system, source, Field<T, S>(Grid(16, 16, 100.0))),
+        Contains("'mask.grid'") && Contains("pitch fine enough") && Contains("nx / 2 = 8"));
     CHECK_NOTHROW(abbe_image(ctx, system, source, Field<T, S>(Grid(16, 16, 40.0))));
   }
   SECTION("non-finite mask samples") {
     std::vector<T> values(64 * 64, T(1));
     values[100] = std::numeric_limits<T>::quiet_NaN();
     values[7] = std::numeric_limits<T>::infinity();
-    REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, test::field_with<S>(Grid(64, 64, 10.0), values)),
-                        Contains("'mask' = 2 non-finite samples") && Contains("finite"));
+    REQUIRE_THROWS_WITH(
+        abbe_image(ctx, system, source, test::field_with<S>(Grid(64, 64, 10.0), values)),
+        Contains("'mask' = 2 non-finite samples") && Contains("finite"));
     std::vector<complex<T>> amplitude(64 * 64, complex<T>(1));
     amplitude[5] = complex<T>(T(0), -std::numeric_limits<T>::infinity());
-    REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, test::field_with<S>(Grid(64, 64, 10.0), amplitude)),
-                        Contains("'mask' = 1 non-finite samples"));
+    REQUIRE_THROWS_WITH(
+        abbe_image(ctx, system, source, test::field_with<S>(Grid(64, 64, 10.0), amplitude)),
+        Contains("'mask' = 1 non-finite samples"));
   }
   SECTION("an invalid system or options") {
     const Field<T, S> mask(Grid(64, 64, 10.0));
@@ -228,9 +236,11 @@ TEMPLATE_LIST_TEST_CASE("Bad Abbe inputs are refused", "[optics][abbe][errors]",
     bad = system;
     bad.wavelength_nm = -1;
     REQUIRE_THROWS_WITH(abbe_image(ctx, bad, source, mask), Contains("'wavelength_nm' = -1"));
-    REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, mask, {0}), Contains("'options.source_step' = 0"));
+    REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, mask, {0}),
+                        Contains("'options.source_step' = 0"));
     REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, mask, {1.5}),
                         Contains("'options.source_step' = 1.5"));
-    REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, mask, {0.1, -2}), Contains("'options.batch' = -2"));
+    REQUIRE_THROWS_WITH(abbe_image(ctx, system, source, mask, {0.1, -2}),
+                        Contains("'options.batch' = -2"));
   }
 }

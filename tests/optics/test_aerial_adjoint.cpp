@@ -15,13 +15,10 @@ using optics::ImagingPath;
 using optics::MaskModel;
 using optics::SocsImager;
 
-namespace {
+namespace {}  // namespace
 
-
-}  // namespace
-
-TEMPLATE_LIST_TEST_CASE("Dot-product test of pattern -> field_k and fields_adjoint", "[optics][adjoint]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Dot-product test of pattern -> field_k and fields_adjoint",
+                        "[optics][adjoint]", test::Cases) {
   // <L p, y> = Re sum conj(y) (field(p) - field(0)) must equal <p, L^T y> for the linear part L.
   using T = typename TestType::real;
   using S = typename TestType::space;
@@ -68,7 +65,8 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of sum g I and of sum (I - I0)^2 w.r.t. pat
   for (const auto path : test::imaging_paths) {
     INFO(test::path_name(path));
     const auto image = [&](const std::vector<double>& p, const std::vector<double>& d) {
-      return to_vector(imager.image(ctx, test::field_with<S>(grid, p, masks), conditions_at(d), path));
+      return to_vector(
+          imager.image(ctx, test::field_with<S>(grid, p, masks), conditions_at(d), path));
     };
     // J_lin = sum g I (gradient g); J_sq = sum (I - I0)^2 (gradient 2 (I - I0)).
     const auto j_lin = [&](const std::vector<double>& i) { return test::real_dot(g, i); };
@@ -101,7 +99,8 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of sum g I and of sum (I - I0)^2 w.r.t. pat
         remainder_p.push_back(std::abs(J(image(p, doses)) - j0 - eps * slope_p));
         remainder_d.push_back(std::abs(J(image(p0, d)) - j0 - eps * slope_d));
       }
-      for (const auto& [what, remainders] : {std::pair{"pattern", remainder_p}, std::pair{"dose", remainder_d}})
+      for (const auto& [what, remainders] :
+           {std::pair{"pattern", remainder_p}, std::pair{"dose", remainder_d}})
         for (const double order : test::observed_orders(remainders)) {
           INFO(what << ": observed order " << order);
           CHECK(order >= 1.9);
@@ -111,8 +110,9 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of sum g I and of sum (I - I0)^2 w.r.t. pat
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("Band-limited backward equals full-grid backward; dL/damplitude = 2 d sum g I_1",
-                        "[optics][adjoint]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE(
+    "Band-limited backward equals full-grid backward; dL/damplitude = 2 d sum g I_1",
+    "[optics][adjoint]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -122,7 +122,8 @@ TEMPLATE_LIST_TEST_CASE("Band-limited backward equals full-grid backward; dL/dam
   const auto defocus = test::random_kernels(6, 5, 256.0, 102);
   SocsImager<T, S> imager(ctx, grid, {focus, defocus}, MaskModel::attenuated_psm(0.06, 180));
   const std::vector<Condition> conditions{{1.0, 0}, {1.02, 0}, {0.98, 1}};
-  const auto pattern = test::field_with<S>(grid, test::as<T>(test::random_pattern(grid, masks, 23)), masks);
+  const auto pattern =
+      test::field_with<S>(grid, test::as<T>(test::random_pattern(grid, masks, 23)), masks);
   const auto g_values = test::as<T>(test::random_values<double>(grid.size() * masks * 3, 24));
   const auto g = test::field_with<S>(grid, g_values, masks * 3);
 

@@ -39,8 +39,8 @@ TEMPLATE_LIST_TEST_CASE("ICCAD-2013: band-limited and full-grid images agree on 
     if (!file) continue;
     INFO("clip " << clip);
     Field<T, S> pattern(canvas);
-    layout::rasterize_binary(ctx, layout::place_on_iccad2013_canvas(layout::read_glp(*file)), pattern.view(),
-                             canvas);
+    layout::rasterize_binary(ctx, layout::place_on_iccad2013_canvas(layout::read_glp(*file)),
+                             pattern.view(), canvas);
     const auto& corners = clip == 1 ? both : nominal;
     const auto fast = to_vector(imager.image(ctx, pattern, corners));
     const auto plain = to_vector(imager.image(ctx, pattern, corners, ImagingPath::full_grid));

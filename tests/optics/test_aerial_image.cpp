@@ -10,19 +10,16 @@
 #include "optics/aerial_support.hpp"
 
 using namespace fabtwin;
+using Catch::Contains;
 using optics::Condition;
 using optics::ImagingPath;
 using optics::MaskModel;
 using optics::SocsImager;
-using Catch::Contains;
 
-namespace {
+namespace {}  // namespace
 
-
-}  // namespace
-
-TEMPLATE_LIST_TEST_CASE("Both test::imaging_paths equal the SOCS sum evaluated by direct DFTs", "[optics][aerial]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Both test::imaging_paths equal the SOCS sum evaluated by direct DFTs",
+                        "[optics][aerial]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -44,8 +41,9 @@ TEMPLATE_LIST_TEST_CASE("Both test::imaging_paths equal the SOCS sum evaluated b
     for (index_t b = 0; b < 2; ++b)
       for (index_t c = 0; c < 3; ++c) {
         const auto& condition = conditions[std::size_t(c)];
-        const auto expected = test::direct_image(test::member(pattern, n * n, b), n,
-                                                 condition.focus == 0 ? focus : defocus, mask, condition.amplitude);
+        const auto expected =
+            test::direct_image(test::member(pattern, n * n, b), n,
+                               condition.focus == 0 ? focus : defocus, mask, condition.amplitude);
         INFO("pattern " << b << ", condition " << c);
         CHECK(test::relative_error(test::member(images, n * n, b * 3 + c), expected) <=
               test::image_tolerance<T>);
@@ -68,7 +66,8 @@ TEMPLATE_LIST_TEST_CASE("Band-limited and full-grid images agree to rounding", "
     SocsImager<T, S> imager(ctx, grid, {set}, mask);
     REQUIRE(imager.small_size() == 30);  // >= 4R + 1 = 29, FFT-friendly
     SECTION("random patterns") {
-      const auto pattern = test::field_with<S>(grid, test::as<T>(test::random_pattern(grid, 2, 5)), 2);
+      const auto pattern =
+          test::field_with<S>(grid, test::as<T>(test::random_pattern(grid, 2, 5)), 2);
       const std::vector<Condition> conditions{{1.0, 0}, {1.1, 0}};
       const auto fast = to_vector(imager.image(ctx, pattern, conditions));
       const auto plain = to_vector(imager.image(ctx, pattern, conditions, ImagingPath::full_grid));
@@ -89,15 +88,16 @@ TEMPLATE_LIST_TEST_CASE("Band-limited and full-grid images agree to rounding", "
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("A clear mask images to sum_k w_k |S_k(0,0)|^2 times dose^2", "[optics][aerial]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("A clear mask images to sum_k w_k |S_k(0,0)|^2 times dose^2",
+                        "[optics][aerial]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
   const Grid grid(64, 64, 1.0);
   const auto set = test::random_kernels(5, 4, 64.0, 31);
   double expected = 0;
-  for (index_t k = 0; k < set.count(); ++k) expected += set.weights[std::size_t(k)] * std::norm(set.at(k, 0, 0));
+  for (index_t k = 0; k < set.count(); ++k)
+    expected += set.weights[std::size_t(k)] * std::norm(set.at(k, 0, 0));
   const double t = 0.06;
   SocsImager<T, S> imager(ctx, grid, {set}, MaskModel::attenuated_psm(t, 180));
   const std::vector<Condition> conditions{{1.0, 0}, {0.9, 0}};
@@ -133,8 +133,10 @@ TEMPLATE_LIST_TEST_CASE("Shifting the mask shifts the image (periodic field)", "
   const std::vector<Condition> nominal{{}};
   for (const auto path : test::imaging_paths) {
     INFO(test::path_name(path));
-    const auto image = to_vector(imager.image(ctx, test::field_with<S>(grid, test::as<T>(values)), nominal, path));
-    const auto moved = to_vector(imager.image(ctx, test::field_with<S>(grid, test::as<T>(shifted)), nominal, path));
+    const auto image =
+        to_vector(imager.image(ctx, test::field_with<S>(grid, test::as<T>(values)), nominal, path));
+    const auto moved = to_vector(
+        imager.image(ctx, test::field_with<S>(grid, test::as<T>(shifted)), nominal, path));
     std::vector<T> expected(image.size());
     for (index_t y = 0; y < n; ++y)
       for (index_t x = 0; x < n; ++x)
@@ -143,8 +145,9 @@ TEMPLATE_LIST_TEST_CASE("Shifting the mask shifts the image (periodic field)", "
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("Conditions: dose scales the intensity by dose^2, focus selects the kernel set",
-                        "[optics][aerial]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE(
+    "Conditions: dose scales the intensity by dose^2, focus selects the kernel set",
+    "[optics][aerial]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -200,19 +203,22 @@ TEMPLATE_LIST_TEST_CASE("An att-PSM pattern images like its complex amplitude", 
   const std::vector<Condition> conditions{{1.0, 0}, {1.05, 0}};
   for (const auto path : test::imaging_paths) {
     INFO(test::path_name(path));
-    const auto from_pattern =
-        to_vector(imager.image(ctx, test::field_with<S>(grid, test::as<T>(values)), conditions, path));
-    const auto from_amplitude =
-        to_vector(imager.image_amplitude(ctx, test::field_with<S>(grid, amplitude), conditions, path));
+    const auto from_pattern = to_vector(
+        imager.image(ctx, test::field_with<S>(grid, test::as<T>(values)), conditions, path));
+    const auto from_amplitude = to_vector(
+        imager.image_amplitude(ctx, test::field_with<S>(grid, amplitude), conditions, path));
     CHECK(test::relative_error(from_pattern, from_amplitude) <= test::image_tolerance<T>);
   }
 }
 
 TEST_CASE("The small grid is the smallest FFT-friendly size holding +-2R", "[optics][aerial]") {
   Context<Host> ctx;
-  const auto kernels = [](index_t radius, double period) { return test::random_kernels(radius, 1, period, 1); };
+  const auto kernels = [](index_t radius, double period) {
+    return test::random_kernels(radius, 1, period, 1);
+  };
   // ICCAD-2013: 35 x 35 kernels (R = 17) on 2048 x 2048: 4R + 1 = 69 -> 70 = 2 * 5 * 7.
-  CHECK(SocsImager<float, Host>(ctx, Grid(2048, 2048, 1.0), {kernels(17, 2048)}).small_size() == 70);
+  CHECK(SocsImager<float, Host>(ctx, Grid(2048, 2048, 1.0), {kernels(17, 2048)}).small_size() ==
+        70);
   CHECK(SocsImager<float, Host>(ctx, Grid(256, 256, 2.0), {kernels(10, 512)}).small_size() == 42);
   // 4R + 1 >= N: no smaller grid exists; both test::imaging_paths run on the full grid.
   SocsImager<double, Host> tight(ctx, Grid(16, 16, 1.0), {kernels(5, 16)});
@@ -220,9 +226,10 @@ TEST_CASE("The small grid is the smallest FFT-friendly size holding +-2R", "[opt
   CHECK(tight.small_size() == 16);
   const auto pattern = test::random_pattern(Grid(16, 16, 1.0), 1, 2);
   const std::vector<Condition> nominal{{}};
-  const auto image = to_vector(tight.image(ctx, test::field_with<Host>(Grid(16, 16, 1.0), pattern), nominal));
-  CHECK(test::relative_error(image, test::direct_image(pattern, 16, kernels(5, 16), MaskModel::binary(), 1)) <=
-        1e-12);
+  const auto image =
+      to_vector(tight.image(ctx, test::field_with<Host>(Grid(16, 16, 1.0), pattern), nominal));
+  CHECK(test::relative_error(image, test::direct_image(pattern, 16, kernels(5, 16),
+                                                       MaskModel::binary(), 1)) <= 1e-12);
 }
 
 TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics][aerial][errors]") {
@@ -232,8 +239,7 @@ TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics]
   const auto set = test::random_kernels(3, 2, 128.0, 71);
 
   SECTION("kernel period != N * pitch") {
-    CHECK_THROWS_AS((Imager(ctx, grid, {test::random_kernels(3, 2, 100.0, 1)})),
-                    invalid_argument);
+    CHECK_THROWS_AS((Imager(ctx, grid, {test::random_kernels(3, 2, 100.0, 1)})), invalid_argument);
     CHECK_THROWS_WITH((Imager(ctx, grid, {test::random_kernels(3, 2, 100.0, 1)})),
                       Contains("period_nm") && Contains("100") && Contains("128"));
   }
@@ -262,13 +268,15 @@ TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics]
   SECTION("weights no positive semidefinite TCC has, or that overflow float images") {
     auto negative = set;
     negative.weights[1] = -0.5;
-    CHECK_THROWS_WITH((Imager(ctx, grid, {negative})), Contains("kernels.weights[1]") && Contains("-0.5"));
+    CHECK_THROWS_WITH((Imager(ctx, grid, {negative})),
+                      Contains("kernels.weights[1]") && Contains("-0.5"));
     auto zero = set;
     zero.weights = {0, 0};
     CHECK_THROWS_WITH((Imager(ctx, grid, {zero})), Contains("all zero"));
     auto huge = set;
     huge.weights[0] = 1e300;
-    CHECK_THROWS_WITH((Imager(ctx, grid, {set, huge})), Contains("kernels.weights[0]") && Contains("2^64"));
+    CHECK_THROWS_WITH((Imager(ctx, grid, {set, huge})),
+                      Contains("kernels.weights[0]") && Contains("2^64"));
   }
 
   Imager imager(ctx, grid, {set});
@@ -277,10 +285,12 @@ TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics]
   SECTION("NaN or infinity in the pattern") {
     pattern.data()[64 * 64 + 5 * 64 + 3] = std::numeric_limits<float>::quiet_NaN();
     CHECK_THROWS_AS(imager.image(ctx, pattern, nominal), invalid_argument);
-    CHECK_THROWS_WITH(imager.image(ctx, pattern, nominal),
-                      Contains("pattern (member 1, x 3, y 5)") && Contains("nan") && Contains("finite"));
+    CHECK_THROWS_WITH(
+        imager.image(ctx, pattern, nominal),
+        Contains("pattern (member 1, x 3, y 5)") && Contains("nan") && Contains("finite"));
     pattern.data()[7] = std::numeric_limits<float>::infinity();
-    CHECK_THROWS_WITH(imager.image(ctx, pattern, nominal), Contains("member 0, x 7, y 0") && Contains("inf"));
+    CHECK_THROWS_WITH(imager.image(ctx, pattern, nominal),
+                      Contains("member 0, x 7, y 0") && Contains("inf"));
     Field<float, Host> grad(grid, 2);
     const Field<float, Host> gi(grid, 2);
     CHECK_THROWS_WITH(imager.backward(ctx, pattern, nominal, gi, grad), Contains("pattern"));
@@ -293,13 +303,15 @@ TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics]
   }
   SECTION("bad conditions") {
     const std::vector<Condition> negative{{1.0, 0}, {-0.5, 0}};
-    CHECK_THROWS_WITH(imager.image(ctx, pattern, negative), Contains("conditions[1].amplitude") && Contains("-0.5"));
+    CHECK_THROWS_WITH(imager.image(ctx, pattern, negative),
+                      Contains("conditions[1].amplitude") && Contains("-0.5"));
     const std::vector<Condition> infinite{{std::numeric_limits<double>::infinity(), 0}};
     CHECK_THROWS_WITH(imager.image(ctx, pattern, infinite), Contains("conditions[0].amplitude"));
     const std::vector<Condition> out_of_range{{1.0, 1}};
     CHECK_THROWS_WITH(imager.image(ctx, pattern, out_of_range),
                       Contains("conditions[0].focus") && Contains("1 kernel sets"));
-    CHECK_THROWS_WITH(imager.image(ctx, pattern, std::vector<Condition>{}), Contains("at least one condition"));
+    CHECK_THROWS_WITH(imager.image(ctx, pattern, std::vector<Condition>{}),
+                      Contains("at least one condition"));
   }
   SECTION("shape mismatches") {
     const Field<float, Host> wrong(Grid(32, 32, 2.0));
@@ -315,9 +327,11 @@ TEST_CASE("SocsImager refuses inconsistent grids, kernels and inputs", "[optics]
     CHECK_THROWS_WITH(imager.backward(ctx, pattern, two, gi_wrong_batch, grad),
                       Contains("grad_intensity.batch()") && Contains("4 members"));
     Field<float, Host> grad_one(grid, 1);
-    CHECK_THROWS_WITH(imager.backward(ctx, pattern, two, gi, grad_one), Contains("grad_pattern.batch()"));
+    CHECK_THROWS_WITH(imager.backward(ctx, pattern, two, gi, grad_one),
+                      Contains("grad_pattern.batch()"));
     std::vector<double> dose(3);
-    CHECK_THROWS_WITH(imager.backward(ctx, pattern, two, gi, grad, dose), Contains("grad_amplitude.size()"));
+    CHECK_THROWS_WITH(imager.backward(ctx, pattern, two, gi, grad, dose),
+                      Contains("grad_amplitude.size()"));
     CHECK_THROWS_WITH(imager.fields(ctx, pattern), Contains("pattern.batch()"));
     const Field<complex<float>, Host> cotangent(grid, 3);
     CHECK_THROWS_WITH(imager.fields_adjoint(ctx, cotangent), Contains("cotangent.batch()"));

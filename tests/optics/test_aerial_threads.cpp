@@ -23,14 +23,16 @@ namespace {
 /// The images and the pattern gradient of `pattern` under `kernels`, computed with `threads`
 /// threads, concatenated.
 template <class T>
-std::vector<T> image_and_gradient(int threads, const Grid& grid, const std::vector<optics::KernelSet>& kernels,
+std::vector<T> image_and_gradient(int threads, const Grid& grid,
+                                  const std::vector<optics::KernelSet>& kernels,
                                   const std::vector<double>& pattern, ImagingPath path) {
   Context<Host> ctx({.threads = threads});
   SocsImager<T, Host> imager(ctx, grid, kernels, MaskModel::attenuated_psm(0.06, 180));
   const std::vector<Condition> conditions{{1.0, 0}, {0.97, index_t(kernels.size()) - 1}};
   const auto field = make_host_field(grid, test::as<T>(pattern));
   std::vector<T> out = to_vector(imager.image(ctx, field, conditions, path));
-  const auto g = make_host_field(grid, test::as<T>(test::random_values<double>(2 * grid.size(), 7)), 2);
+  const auto g =
+      make_host_field(grid, test::as<T>(test::random_values<double>(2 * grid.size(), 7)), 2);
   Field<T, Host> gradient(grid);
   std::vector<double> dose_gradient(2);
   imager.backward(ctx, field, conditions, g, gradient, dose_gradient, path);
@@ -42,8 +44,8 @@ std::vector<T> image_and_gradient(int threads, const Grid& grid, const std::vect
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("Images of fixed kernels are the same bits on 1 to 4 threads", "[optics][aerial][threads]", float,
-                   double) {
+TEMPLATE_TEST_CASE("Images of fixed kernels are the same bits on 1 to 4 threads",
+                   "[optics][aerial][threads]", float, double) {
   using T = TestType;
   const Grid grid(253, 253, 4.0);
   const std::vector<optics::KernelSet> kernels{test::random_kernels(9, 6, 1012.0, 41),
@@ -81,7 +83,8 @@ TEMPLATE_TEST_CASE("Kernels generated and imaged on 1 or 2 threads give the same
     const std::vector<optics::KernelSet> kernels{generate(threads)};
     for (int image_threads : {1, 2}) {
       INFO("kernels on " << threads << " threads, image on " << image_threads);
-      const auto out = image_and_gradient<T>(image_threads, grid, kernels, pattern, ImagingPath::band_limited);
+      const auto out =
+          image_and_gradient<T>(image_threads, grid, kernels, pattern, ImagingPath::band_limited);
       if (reference.empty())
         reference = out;
       else

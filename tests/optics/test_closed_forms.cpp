@@ -68,8 +68,8 @@ double relative_difference(const std::vector<double>& a, const std::vector<doubl
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("Coherent three-beam imaging of a binary grating", "[optics][abbe][closed-form]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Coherent three-beam imaging of a binary grating",
+                        "[optics][abbe][closed-form]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -93,12 +93,13 @@ TEMPLATE_LIST_TEST_CASE("Coherent three-beam imaging of a binary grating", "[opt
     std::vector<double> expected(static_cast<std::size_t>(n));
     for (index_t x = 0; x < n; ++x)
       expected[std::size_t(x)] = std::norm(a0 + 2.0 * first * std::cos(2 * pi * x * pitch / p_nm));
-    const auto image =
-        row_of(to_vector(abbe_image(ctx, system, Source::disc(0), test::field_with<S>(grid, mask))), n);
+    const auto image = row_of(
+        to_vector(abbe_image(ctx, system, Source::disc(0), test::field_with<S>(grid, mask))), n);
     CHECK(relative_difference(image, expected) <= closed_form_tolerance<T>);
     if (defocus == 0.0) {
       // In focus: I(x) = |a0 + 2 A a1 cos(2 pi x / p)|^2, peak on the line centre.
-      CHECK(image[0] == Approx(std::pow(a0 + 2 * amplitude * a1, 2)).epsilon(10 * closed_form_tolerance<T>));
+      CHECK(image[0] ==
+            Approx(std::pow(a0 + 2 * amplitude * a1, 2)).epsilon(10 * closed_form_tolerance<T>));
     }
   }
 }
@@ -135,18 +136,20 @@ TEMPLATE_LIST_TEST_CASE("Two-beam imaging of an alternating phase-shift grating 
       expected[std::size_t(x)] =
           std::norm(coefficient(1) * std::polar(1.0, t) + coefficient(-1) * std::polar(1.0, -t));
     }
-    const auto image =
-        row_of(to_vector(abbe_image(ctx, system, Source::disc(0), test::field_with<S>(grid, mask))), n);
+    const auto image = row_of(
+        to_vector(abbe_image(ctx, system, Source::disc(0), test::field_with<S>(grid, mask))), n);
     INFO("defocus " << defocus << " nm");
     CHECK(relative_difference(image, expected) <= closed_form_tolerance<T>);
     // Frequency doubling: the image repeats every half_width period.
     for (index_t x = 0; x + period / 2 < n; ++x)
-      CHECK(image[std::size_t(x)] == Approx(image[std::size_t(x + period / 2)]).margin(10 * closed_form_tolerance<T>));
+      CHECK(image[std::size_t(x)] ==
+            Approx(image[std::size_t(x + period / 2)]).margin(10 * closed_form_tolerance<T>));
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("Two-beam imaging from an off-axis point: orders 0 and -1, shifted by defocus",
-                        "[optics][abbe][closed-form]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE(
+    "Two-beam imaging from an off-axis point: orders 0 and -1, shifted by defocus",
+    "[optics][abbe][closed-form]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -163,7 +166,8 @@ TEMPLATE_LIST_TEST_CASE("Two-beam imaging from an off-axis point: orders 0 and -
   const auto mask = grating<T>(
       n, period, [&](index_t x) { return T(x <= half_width || x >= period - half_width ? 1 : 0); });
   const double a0 = double(width) / period;
-  const double a_minus = std::sin(pi * width / period) / (period * std::sin(pi / period));  // a_-1 = a_1
+  const double a_minus =
+      std::sin(pi * width / period) / (period * std::sin(pi / period));  // a_-1 = a_1
   OpticalSystem system;
   const double fs = 0.5 * system.na / system.wavelength_nm;
   const double f0 = fs, f1 = std::fabs(fs - 1 / p_nm);
@@ -177,9 +181,10 @@ TEMPLATE_LIST_TEST_CASE("Two-beam imaging from an off-axis point: orders 0 and -
     if (defocus == 200.0) CHECK(std::fabs(shift) > 0.4);  // a visible fringe shift
     std::vector<double> expected(static_cast<std::size_t>(n));
     for (index_t x = 0; x < n; ++x)
-      expected[std::size_t(x)] = a * a + b * b + 2 * a * b * std::cos(2 * pi * x * pitch / p_nm + shift);
-    const auto image =
-        row_of(to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, mask), {0.25})), n);
+      expected[std::size_t(x)] =
+          a * a + b * b + 2 * a * b * std::cos(2 * pi * x * pitch / p_nm + shift);
+    const auto image = row_of(
+        to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, mask), {0.25})), n);
     CHECK(relative_difference(image, expected) <= closed_form_tolerance<T>);
   }
 }
@@ -229,7 +234,8 @@ TEMPLATE_LIST_TEST_CASE("The coherent limit is |h * m|^2 with h from a direct su
 
   const auto mask = test::field_with<S>(grid, std::vector<T>(pattern.begin(), pattern.end()));
   const auto exact = to_vector(abbe_image(ctx, system, Source::disc(0), mask));
-  CHECK(relative_difference(std::vector<double>(exact.begin(), exact.end()), coherent) <= 2 * closed_form_tolerance<T>);
+  CHECK(relative_difference(std::vector<double>(exact.begin(), exact.end()), coherent) <=
+        2 * closed_form_tolerance<T>);
 
   // Partially coherent images approach the coherent one as sigma -> 0. The pupil edge is sharp and
   // the bins discrete, so the limit is smooth only once the source is too small to move a bin across
@@ -239,7 +245,8 @@ TEMPLATE_LIST_TEST_CASE("The coherent limit is |h * m|^2 with h from a direct su
   double previous = 0;
   for (double sigma : {0.04, 0.02, 0.01}) {
     const auto image = to_vector(abbe_image(ctx, system, Source::disc(sigma), mask, {sigma / 2}));
-    const double error = relative_difference(std::vector<double>(image.begin(), image.end()), coherent);
+    const double error =
+        relative_difference(std::vector<double>(image.begin(), image.end()), coherent);
     INFO("sigma " << sigma << ": relative difference " << error);
     if (previous > 0) CHECK(error == Approx(previous / 4).epsilon(0.05));
     previous = error;
@@ -274,7 +281,8 @@ TEMPLATE_LIST_TEST_CASE("A full source images a weak sinusoid with the incoheren
   OpticalSystem system;
   system.radiometric = Radiometric::off;
   const Source source = Source::disc(1);
-  const auto image = to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, mask), {step}));
+  const auto image =
+      to_vector(abbe_image(ctx, system, source, test::field_with<S>(grid, mask), {step}));
   const auto points = source.sample(step);
   REQUIRE(points.size() == 31417);
 
@@ -284,19 +292,20 @@ TEMPLATE_LIST_TEST_CASE("A full source images a weak sinusoid with the incoheren
     double modulation = 0;
     for (index_t y = 0; y < n; ++y)
       for (index_t x = 0; x < n; ++x)
-        modulation += double(image[std::size_t(y * n + x)]) * std::cos(2 * pi * double(k * x) / double(n));
+        modulation +=
+            double(image[std::size_t(y * n + x)]) * std::cos(2 * pi * double(k * x) / double(n));
     modulation *= 2.0 / double(n * n);
     // TCC(f, 0) of the sampled source, summed directly (no FFT): the share of source points whose
     // pupil shifted by f still passes them.
     double tcc = 0;
     for (const auto& s : points) {
       const double fsx = s.sx * system.cutoff(), fsy = s.sy * system.cutoff();
-      tcc +=
-          s.weight * std::real(pupil(system, k / period_nm + fsx, fsy) * std::conj(pupil(system, fsx, fsy)));
+      tcc += s.weight * std::real(pupil(system, k / period_nm + fsx, fsy) *
+                                  std::conj(pupil(system, fsx, fsy)));
     }
     const double otf = 2 / pi * (std::acos(nu) - nu * std::sqrt(1 - nu * nu));
-    INFO("k " << k << ", nu " << nu << ": modulation / 2ab " << modulation / (2 * a * b) << ", sampled TCC "
-              << tcc << ", OTF " << otf);
+    INFO("k " << k << ", nu " << nu << ": modulation / 2ab " << modulation / (2 * a * b)
+              << ", sampled TCC " << tcc << ", OTF " << otf);
     // The Abbe sum equals the direct TCC sum to rounding.
     CHECK(modulation / (2 * a * b) == Approx(tcc).margin(std::is_same_v<T, float> ? 2e-5 : 1e-11));
     // The sampled source converges to the OTF as the lattice refines: the lattice-point count of a

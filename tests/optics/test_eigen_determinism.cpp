@@ -49,8 +49,9 @@ bool same_bits(const Eigenpairs& a, const Eigenpairs& b) {
 }
 
 bool same_bits(const KernelSet& a, const KernelSet& b) {
-  return a.radius == b.radius && a.weights.size() == b.weights.size() && a.spectra.size() == b.spectra.size() &&
-         same_bits(&a.energy, &b.energy, 1) && same_bits(a.weights.data(), b.weights.data(), a.weights.size()) &&
+  return a.radius == b.radius && a.weights.size() == b.weights.size() &&
+         a.spectra.size() == b.spectra.size() && same_bits(&a.energy, &b.energy, 1) &&
+         same_bits(a.weights.data(), b.weights.data(), a.weights.size()) &&
          same_bits(a.spectra.data(), b.spectra.data(), a.spectra.size());
 }
 
@@ -76,7 +77,8 @@ double relative_gap(const Eigen::VectorXd& values, index_t begin, index_t end) {
 
 /// A pseudo-random unitary matrix (Q of a Householder QR of SplitMix64 entries).
 Eigen::MatrixXcd random_unitary(index_t n, std::uint64_t seed) {
-  return Eigen::HouseholderQR<Eigen::MatrixXcd>(optics::detail::pseudo_random_block(n, n, seed)).householderQ() *
+  return Eigen::HouseholderQR<Eigen::MatrixXcd>(optics::detail::pseudo_random_block(n, n, seed))
+             .householderQ() *
          Eigen::MatrixXcd::Identity(n, n);
 }
 
@@ -106,7 +108,8 @@ Eigen::MatrixXcd canonical_reference(const Eigen::MatrixXcd& basis) {
 
 /// A factor A = Q diag(sqrt(lambda)) (n x r, Q with orthonormal columns), so T = A A^H has exactly
 /// the eigenvalues lambda (and n - r zeros), with eigenvectors the columns of Q.
-Eigen::MatrixXcd factor_with_spectrum(index_t n, const std::vector<double>& lambda, std::uint64_t seed) {
+Eigen::MatrixXcd factor_with_spectrum(index_t n, const std::vector<double>& lambda,
+                                      std::uint64_t seed) {
   const index_t r = index_t(lambda.size());
   const Eigen::MatrixXcd q = random_unitary(n, seed).leftCols(r);
   Eigen::VectorXd roots(r);
@@ -116,7 +119,8 @@ Eigen::MatrixXcd factor_with_spectrum(index_t n, const std::vector<double>& lamb
 
 }  // namespace
 
-TEST_CASE("Eigenpairs and kernels are the same bits on 1, 2 and 3 threads", "[optics][eigen][threads]") {
+TEST_CASE("Eigenpairs and kernels are the same bits on 1, 2 and 3 threads",
+          "[optics][eigen][threads]") {
   // Symmetric sources (exact degenerate pairs) and both solvers. Eigen splits a large product among
   // its threads with cache blocking that depends on their number; the eigen step must not.
   OpticalSystem system;
@@ -169,7 +173,8 @@ TEST_CASE("Degenerate eigenspaces come out in the canonical basis", "[optics][ei
       INFO((method == EigenMethod::dense ? "dense" : "iterative"));
       const Eigenpairs pairs = leading_eigenpairs(a, 8, method);
       REQUIRE(pairs.method == method);
-      for (index_t k = 0; k < 8; ++k) CHECK(pairs.values(k) == Approx(lambda[std::size_t(k)]).epsilon(1e-12));
+      for (index_t k = 0; k < 8; ++k)
+        CHECK(pairs.values(k) == Approx(lambda[std::size_t(k)]).epsilon(1e-12));
       // Dense: rounding over gaps of 1/5 of the top; iterative: its 1e-10 residual over the same gap.
       const double tolerance = method == EigenMethod::dense ? 1e-12 : 1e-8;
       for (index_t k = 0; k < 8; ++k) {
@@ -187,10 +192,12 @@ TEST_CASE("Degenerate eigenspaces come out in the canonical basis", "[optics][ei
       INFO("count " << count);
       const Eigenpairs cut = leading_eigenpairs(a, count, EigenMethod::dense);
       REQUIRE(cut.vectors.cols() == count);
-      for (index_t k = 1; k < count; ++k) CHECK((cut.vectors.col(k) - expected.col(k - 1)).norm() <= 1e-12);
+      for (index_t k = 1; k < count; ++k)
+        CHECK((cut.vectors.col(k) - expected.col(k - 1)).norm() <= 1e-12);
       // The same arithmetic as with the whole cluster asked for: the same bits.
       const Eigenpairs whole = leading_eigenpairs(a, 4, EigenMethod::dense);
-      CHECK(std::memcmp(cut.vectors.data(), whole.vectors.data(), sizeof(cd) * std::size_t(cut.vectors.size())) == 0);
+      CHECK(std::memcmp(cut.vectors.data(), whole.vectors.data(),
+                        sizeof(cd) * std::size_t(cut.vectors.size())) == 0);
     }
   }
   SECTION("the TCC through a rotated factor A W gives the same kernels") {
@@ -217,7 +224,8 @@ TEST_CASE("Degenerate eigenspaces come out in the canonical basis", "[optics][ei
         pairs += end - begin == 2;
         const double gap = relative_gap(spectrum, begin, end);
         for (index_t k = begin; k < std::min<index_t>(end, 18); ++k) {
-          INFO("vector " << k << ", cluster " << begin << ".." << end - 1 << ", relative gap " << gap);
+          INFO("vector " << k << ", cluster " << begin << ".." << end - 1 << ", relative gap "
+                         << gap);
           CHECK((plain.vectors.col(k) - turned.vectors.col(k)).norm() <= accuracy / gap);
         }
       }
@@ -240,7 +248,8 @@ TEST_CASE("Degenerate eigenspaces come out in the canonical basis", "[optics][ei
         pairs += end - begin == 2;
         const double gap = relative_gap(spectrum, begin, end);
         for (index_t k = begin; k < std::min<index_t>(end, 18); ++k) {
-          INFO("vector " << k << ", cluster " << begin << ".." << end - 1 << ", relative gap " << gap);
+          INFO("vector " << k << ", cluster " << begin << ".." << end - 1 << ", relative gap "
+                         << gap);
           CHECK((dense.vectors.col(k) - iterative.vectors.col(k)).norm() <= 1e-9 / gap);
         }
       }

@@ -65,8 +65,8 @@ std::string be_sample(float re, float im) {
 
 /// An fh<k>.bin of the given header and `samples` samples, sample e = (e, -e) / 64.
 std::string kernel_file(std::int32_t nx, std::int32_t ny, std::int32_t type, std::size_t samples) {
-  std::string bytes = be_word(std::uint32_t(nx)) + be_word(std::uint32_t(ny)) + be_word(std::uint32_t(type)) +
-                      be_word(0) + be_word(0) + be_word(0);
+  std::string bytes = be_word(std::uint32_t(nx)) + be_word(std::uint32_t(ny)) +
+                      be_word(std::uint32_t(type)) + be_word(0) + be_word(0) + be_word(0);
   for (std::size_t e = 0; e < samples; ++e) bytes += be_sample(float(e) / 64, -float(e) / 64);
   return bytes;
 }
@@ -95,7 +95,8 @@ std::string read_error(const fs::path& folder, Layout layout = Layout::contest) 
 
 }  // namespace
 
-TEST_CASE("read_iccad_kernels: the shipped focus set against its raw bytes, header24", "[optics][iccad]") {
+TEST_CASE("read_iccad_kernels: the shipped focus set against its raw bytes, header24",
+          "[optics][iccad]") {
   const auto dir = test::data_file("iccad2013/kernels/M1OPC");
   if (!dir) return;
   const optics::KernelSet set = optics::read_iccad_kernels(dir->string(), 2048, Layout::header24);
@@ -156,7 +157,8 @@ TEST_CASE("read_iccad_kernels: the shipped focus set against its raw bytes, head
   CHECK_NOTHROW(set.validate());
 }
 
-TEST_CASE("read_iccad_kernels: the shipped focus set against its raw bytes, contest", "[optics][iccad]") {
+TEST_CASE("read_iccad_kernels: the shipped focus set against its raw bytes, contest",
+          "[optics][iccad]") {
   const auto dir = test::data_file("iccad2013/kernels/M1OPC");
   if (!dir) return;
   const optics::KernelSet set = optics::read_iccad_kernels(dir->string());  // contest: the default
@@ -181,8 +183,9 @@ TEST_CASE("read_iccad_kernels: the shipped focus set against its raw bytes, cont
     for (index_t x = 0; x < 35; ++x)
       for (index_t y = 0; y < 35; ++y) {
         const std::size_t at = 20 + 8 * std::size_t(x * 35 + y);
-        all_equal = all_equal &&
-                    set.at(k, x - 17, y - 17) == std::complex<double>(be_float(bytes, at), be_float(bytes, at + 4));
+        all_equal =
+            all_equal && set.at(k, x - 17, y - 17) ==
+                             std::complex<double>(be_float(bytes, at), be_float(bytes, at + 4));
       }
     INFO("kernel " << k);
     CHECK(all_equal);
@@ -197,7 +200,8 @@ TEST_CASE("read_iccad_kernels: the shipped focus set against its raw bytes, cont
     for (index_t e = 1; e < set.bins(); ++e) {  // file element e = (x, y) = (e / 35, e % 35)
       const std::complex<double> previous = h24.at(k, (e - 1) / 35 - 17, (e - 1) % 35 - 17);
       const std::complex<double> current = h24.at(k, e / 35 - 17, e % 35 - 17);
-      shifted = shifted && set.at(k, e / 35 - 17, e % 35 - 17) == std::complex<double>(previous.imag(), current.real());
+      shifted = shifted && set.at(k, e / 35 - 17, e % 35 - 17) ==
+                               std::complex<double>(previous.imag(), current.real());
     }
   CHECK(shifted);
   // So the contest's kernels are neither even nor odd (fh0 by about 1e-3; 1.2e-8 in header24).
@@ -226,14 +230,16 @@ TEST_CASE("read_iccad_kernels: the shipped defocus set and the period", "[optics
   const optics::KernelSet contest = optics::read_iccad_kernels(dir->string(), 1024.0);
   CHECK(contest.period_nm == 1024);
   CHECK(contest.weights[0] == double(83.156715f));
-  CHECK(contest.at(0, 0, 0) == std::complex<double>(be_float(raw, centre - 4), be_float(raw, centre)));
+  CHECK(contest.at(0, 0, 0) ==
+        std::complex<double>(be_float(raw, centre - 4), be_float(raw, centre)));
   CHECK_THROWS_AS(optics::read_iccad_kernels(dir->string(), 0.0), invalid_argument);
   CHECK_THROWS_AS(optics::read_iccad_kernels(dir->string(), std::nan("")), invalid_argument);
   CHECK_THROWS_WITH(optics::read_iccad_kernels(dir->string(), 2048, Layout(7)),
                     Contains("'layout' = 7") && Contains("contest"));
 }
 
-TEST_CASE("write_iccad_kernels: the shipped sets read back bit for bit in each layout", "[optics][iccad]") {
+TEST_CASE("write_iccad_kernels: the shipped sets read back bit for bit in each layout",
+          "[optics][iccad]") {
   for (const char* name : {"M1OPC", "M1OPC_def"}) {
     const auto dir = test::data_file(std::string("iccad2013/kernels/") + name);
     if (!dir) return;
@@ -277,7 +283,8 @@ TEST_CASE("write_iccad_kernels: layout, float rounding and stale files", "[optic
     optics::write_iccad_kernels(out.string(), set, layout);
     CHECK_FALSE(fs::exists(out / "fh7.bin"));
     // Weights: the shortest decimal of the double (header24) or of the float32 (contest).
-    CHECK(read_bytes(out / "scales.txt") == (contest ? "2\n2\n0.33333334\n" : "2\n2\n0.3333333333333333\n"));
+    CHECK(read_bytes(out / "scales.txt") ==
+          (contest ? "2\n2\n0.33333334\n" : "2\n2\n0.3333333333333333\n"));
 
     // fh1.bin by hand: header (3, 3, 2, 1, 0[, 0]), then element (x, y) = bin (i = x, j = y) from
     // byte 20 (contest, then 4 zero bytes) or 24.
@@ -289,8 +296,10 @@ TEST_CASE("write_iccad_kernels: layout, float rounding and stale files", "[optic
     CHECK(be_int(bytes, 12) == 1);
     CHECK(be_int(bytes, 16) == 0);
     const std::size_t start = contest ? 20 : 24;
-    if (contest) CHECK(be_int(bytes, 92) == 0);
-    else CHECK(be_int(bytes, 20) == 0);
+    if (contest)
+      CHECK(be_int(bytes, 92) == 0);
+    else
+      CHECK(be_int(bytes, 20) == 0);
     for (int x = 0; x < 3; ++x)
       for (int y = 0; y < 3; ++y) {
         const std::complex<double> v = set.at(1, x - 1, y - 1);
@@ -315,7 +324,8 @@ TEST_CASE("write_iccad_kernels: layout, float rounding and stale files", "[optic
                     Contains("set.weights[1]") && Contains("1e-50") && Contains("float32"));
   CHECK_NOTHROW(optics::write_iccad_kernels(out.string(), set, Layout::header24));
   CHECK(optics::read_iccad_kernels(out.string(), 300, Layout::header24).weights == set.weights);
-  CHECK_THROWS_WITH(optics::write_iccad_kernels(out.string(), set, Layout(-1)), Contains("'layout' = -1"));
+  CHECK_THROWS_WITH(optics::write_iccad_kernels(out.string(), set, Layout(-1)),
+                    Contains("'layout' = -1"));
   set.weights = {2.0, 0.1};
 
   // A smaller set written over a larger one leaves only its own files.
@@ -366,7 +376,8 @@ TEST_CASE("read_iccad_kernels: malformed scales.txt", "[optics][iccad]") {
   CHECK_THAT(with_scales(""), Contains("scales.txt") && Contains("kernel count"));
   CHECK_THAT(with_scales("two\n1\n2\n"), Contains("line 1 'two'") && Contains("positive integer"));
   CHECK_THAT(with_scales("0\n"), Contains("line 1 '0'"));
-  CHECK_THAT(with_scales("2\n1.5\n"), Contains("1 weights") && Contains("K = 2") && Contains("truncated"));
+  CHECK_THAT(with_scales("2\n1.5\n"),
+             Contains("1 weights") && Contains("K = 2") && Contains("truncated"));
   CHECK_THAT(with_scales("2\n1.5\n2.5\n3.5\n"), Contains("line 4 '3.5'") && Contains("only K = 2"));
   CHECK_THAT(with_scales("2\n1.5\n0.5x\n"), Contains("line 3 '0.5x'") && Contains("weight 1"));
   CHECK_THAT(with_scales("2\n\n1.5\ninf\n"), Contains("line 4 'inf'") && Contains("finite"));
@@ -375,7 +386,8 @@ TEST_CASE("read_iccad_kernels: malformed scales.txt", "[optics][iccad]") {
   CHECK_THAT(with_scales("2\n1.5\n-0.25\n"),
              Contains("line 3 '-0.25'") && Contains("weight 1") && Contains("non-negative"));
   CHECK_THAT(with_scales("2\n0\n0.0\n"), Contains("all 0") && Contains("positive weight"));
-  CHECK_THAT(with_scales("2\n1e300\n1\n"), Contains("line 2 '1e300'") && Contains("weight 0") && Contains("2^64"));
+  CHECK_THAT(with_scales("2\n1e300\n1\n"),
+             Contains("line 2 '1e300'") && Contains("weight 0") && Contains("2^64"));
   CHECK_THAT(with_scales("2\n18446744073709555712\n1\n"), Contains("line 2") && Contains("2^64"));
   CHECK_THAT(read_error(folder, Layout::header24), Contains("line 2") && Contains("2^64"));
   // The contest reads float32 weights, rounded once from the decimal; header24 reads doubles.
@@ -383,7 +395,8 @@ TEST_CASE("read_iccad_kernels: malformed scales.txt", "[optics][iccad]") {
   CHECK(optics::read_iccad_kernels(folder.string(), 2048, Layout::header24).weights ==
         std::vector<double>{0.1, 1.0000000596046448});
   // Just above 1 + 2^-24: a float32 tie only for its nearest double; the decimal rounds up.
-  CHECK(optics::read_iccad_kernels(folder.string()).weights == std::vector<double>{double(0.1f), 1 + 0x1p-23});
+  CHECK(optics::read_iccad_kernels(folder.string()).weights ==
+        std::vector<double>{double(0.1f), 1 + 0x1p-23});
   // A weight below float32's smallest subnormal reads as 0 in contest (as strtof gives it).
   write_bytes(folder / "scales.txt", "2\n1\n1e-50\n");
   CHECK(optics::read_iccad_kernels(folder.string()).weights == std::vector<double>{1.0, 0.0});
@@ -406,23 +419,28 @@ TEST_CASE("read_iccad_kernels: malformed scales.txt", "[optics][iccad]") {
   fs::remove_all(folder);
 }
 
-TEST_CASE("read_iccad_kernels: missing, stray, truncated and malformed kernel files", "[optics][iccad]") {
+TEST_CASE("read_iccad_kernels: missing, stray, truncated and malformed kernel files",
+          "[optics][iccad]") {
   const fs::path folder = good_folder("files");
   const auto with_fh1 = [&](const std::string& bytes) {
     write_bytes(folder / "fh1.bin", bytes);
     return read_error(folder);
   };
   // Size: exactly 24 + 8 * 5 * 5 = 224 bytes.
-  CHECK_THAT(with_fh1(kernel_file(5, 5, 2, 25).substr(0, 223)),
-             Contains("fh1.bin") && Contains("223 bytes (truncated)") && Contains("expected 224 bytes"));
+  CHECK_THAT(
+      with_fh1(kernel_file(5, 5, 2, 25).substr(0, 223)),
+      Contains("fh1.bin") && Contains("223 bytes (truncated)") && Contains("expected 224 bytes"));
   CHECK_THAT(with_fh1(kernel_file(5, 5, 2, 25) + "x"),
              Contains("225 bytes (trailing bytes)") && Contains("expected 224 bytes"));
   // Both layouts expect the shipped files' size: a file cut to a 20-byte header is refused too.
   CHECK_THAT(with_fh1(kernel_file(5, 5, 2, 25).erase(20, 4)),
-             Contains("220 bytes") && Contains("224") && Contains("20-byte header") && Contains("4 unread bytes"));
+             Contains("220 bytes") && Contains("224") && Contains("20-byte header") &&
+                 Contains("4 unread bytes"));
   write_bytes(folder / "fh1.bin", kernel_file(5, 5, 2, 25).erase(20, 4));
-  CHECK_THAT(read_error(folder, Layout::header24), Contains("220 bytes") && Contains("a 24-byte header"));
-  CHECK_THAT(with_fh1(std::string(10, '\0')), Contains("10 bytes") && Contains("at least 24 bytes"));
+  CHECK_THAT(read_error(folder, Layout::header24),
+             Contains("220 bytes") && Contains("a 24-byte header"));
+  CHECK_THAT(with_fh1(std::string(10, '\0')),
+             Contains("10 bytes") && Contains("at least 24 bytes"));
   CHECK_THAT(with_fh1(kernel_file(4, 4, 2, 16)), Contains("nx = 4, ny = 4") && Contains("odd"));
   CHECK_THAT(with_fh1(kernel_file(5, 3, 2, 15)), Contains("nx = 5, ny = 3"));
   CHECK_THAT(with_fh1(kernel_file(-5, -5, 2, 0)), Contains("nx = -5"));
@@ -434,7 +452,8 @@ TEST_CASE("read_iccad_kernels: missing, stray, truncated and malformed kernel fi
   nan_sample.replace(24 + 8 * 7, 8, be_sample(std::numeric_limits<float>::quiet_NaN(), 0));
   // Bytes 80..83: element 7's real part from byte 24, its imaginary part from byte 20.
   CHECK_THAT(with_fh1(nan_sample), Contains("non-finite") && Contains("(x, y) = (1, 2)"));
-  CHECK_THAT(read_error(folder, Layout::header24), Contains("non-finite") && Contains("(x, y) = (1, 2)"));
+  CHECK_THAT(read_error(folder, Layout::header24),
+             Contains("non-finite") && Contains("(x, y) = (1, 2)"));
 
   write_bytes(folder / "fh1.bin", kernel_file(5, 5, 2, 25));
   fs::remove(folder / "fh1.bin");

@@ -66,7 +66,8 @@ std::string load_error(const fs::path& folder) {
 
 TEST_CASE("save_kernels / load_kernels: a lossless round trip", "[optics][kernel_io]") {
   const optics::KernelSet set = sample_set();
-  const fs::path folder = fresh_kernel_io_folder("roundtrip") / "nested";  // created, parents included
+  const fs::path folder =
+      fresh_kernel_io_folder("roundtrip") / "nested";  // created, parents included
   optics::save_kernels(folder.string(), set, "test set: \"quoted\", tab\t, newline\n, µm, 𝜎");
   const optics::KernelSet back = optics::load_kernels(folder.string());
   CHECK(back.radius == set.radius);
@@ -120,7 +121,8 @@ TEST_CASE("save_kernels: refuses sets that do not validate", "[optics][kernel_io
   set.spectra.pop_back();
   CHECK_THROWS_AS(optics::save_kernels(folder.string(), set), invalid_argument);
   set = sample_set();
-  CHECK_THROWS_AS(optics::save_kernels(folder.string(), set, "\xff invalid UTF-8"), invalid_argument);
+  CHECK_THROWS_AS(optics::save_kernels(folder.string(), set, "\xff invalid UTF-8"),
+                  invalid_argument);
   CHECK_FALSE(fs::exists(folder));
   fs::create_directories(folder.parent_path());
   write_text(folder, "a file");
@@ -140,7 +142,8 @@ TEST_CASE("KernelSet::validate: weights of a positive semidefinite TCC, bounded 
   set.at(1, 1, -1) = {0, 2};
   CHECK_NOTHROW(set.validate());
   set.weights = {1, -1e-3};
-  CHECK_THROWS_WITH(set.validate("here"), Contains("fabtwin::here") && Contains("'kernels.weights[1]' = -0.001") &&
+  CHECK_THROWS_WITH(set.validate("here"), Contains("fabtwin::here") &&
+                                              Contains("'kernels.weights[1]' = -0.001") &&
                                               Contains("non-negative"));
   set.weights = {0, 0};
   CHECK_THROWS_WITH(set.validate(), Contains("all zero") && Contains("positive weight"));
@@ -155,7 +158,8 @@ TEST_CASE("KernelSet::validate: weights of a positive semidefinite TCC, bounded 
   set.weights = {18446744073709551616.0 - 4 * 4096.0, 2 * 4096.0};
   CHECK_THROWS_WITH(set.validate(), Contains("'kernels.weights[0]'") && Contains("2^64"));
   set.weights = {1, 1e300};
-  CHECK_THROWS_WITH(set.validate(), Contains("'kernels.weights[1]' = 1e+300") && Contains("4e+300"));
+  CHECK_THROWS_WITH(set.validate(),
+                    Contains("'kernels.weights[1]' = 1e+300") && Contains("4e+300"));
   // A kernel whose own power passes 2^64 overflows float fields whatever its weight.
   set.weights = {1, 0};
   set.at(1, 1, -1) = {5e9, 0};
@@ -166,7 +170,8 @@ TEST_CASE("KernelSet::validate: weights of a positive semidefinite TCC, bounded 
   optics::save_kernels(folder.string(), sample_set());
   const std::vector<double> negative{86.943428, -1.0 / 3.0, 1e-300, 0.1};
   io::write_npy((folder / "weights.npy").string(), negative.data(), {4});
-  CHECK_THAT(load_error(folder), Contains("kernels.weights[1]") && Contains("non-negative") && Contains("read from"));
+  CHECK_THAT(load_error(folder),
+             Contains("kernels.weights[1]") && Contains("non-negative") && Contains("read from"));
   const std::vector<double> zeros(4, 0.0);
   io::write_npy((folder / "weights.npy").string(), zeros.data(), {4});
   CHECK_THAT(load_error(folder), Contains("all zero"));
@@ -194,9 +199,11 @@ TEST_CASE("load_kernels: damaged folders", "[optics][kernel_io]") {
   CHECK_THAT(with_json(replaced("\"radius\": 3", "\"radius\": \"3\"")),
              Contains("\"radius\": \"3\"") && Contains("non-negative integer"));
   CHECK_THAT(with_json(replaced("\"radius\": 3", "\"radius\": -3")), Contains("\"radius\": -3"));
-  CHECK_THAT(with_json(replaced("\"radius\": 3", "\"radius\": 4611686018427387904")), Contains("below 2^30"));
+  CHECK_THAT(with_json(replaced("\"radius\": 3", "\"radius\": 4611686018427387904")),
+             Contains("below 2^30"));
   CHECK_THAT(with_json(replaced("\"radius\": 3,", "")), Contains("no \"radius\""));
-  CHECK_THAT(with_json(replaced("\"energy\": ", "\"energy\": [1], \"e\": ")), Contains("nested array"));
+  CHECK_THAT(with_json(replaced("\"energy\": ", "\"energy\": [1], \"e\": ")),
+             Contains("nested array"));
   CHECK_THAT(with_json(replaced("\"count\": 4", "\"count\": 4, \"count\": 4")),
              Contains("a second \"count\""));
   CHECK_THAT(with_json(replaced("\"period_nm\": ", "\"period_nm\": 1e999, \"x\": ")),
@@ -204,7 +211,8 @@ TEST_CASE("load_kernels: damaged folders", "[optics][kernel_io]") {
   CHECK_THAT(with_json(good_json.substr(0, good_json.size() / 2)),
              Contains("kernels.json") && Contains("byte"));
   CHECK_THAT(with_json(good_json + "{}"), Contains("text after the object"));
-  CHECK_THAT(with_json(replaced("\"fabtwin.kernels\"", "\"fabtwin.kernels\\q\"")), Contains("escape '\\q'"));
+  CHECK_THAT(with_json(replaced("\"fabtwin.kernels\"", "\"fabtwin.kernels\\q\"")),
+             Contains("escape '\\q'"));
 
   // Arrays that disagree with the JSON.
   CHECK_THAT(with_json(replaced("\"count\": 4", "\"count\": 3")),
@@ -213,7 +221,8 @@ TEST_CASE("load_kernels: damaged folders", "[optics][kernel_io]") {
   write_text(folder / "kernels.json", good_json);
   const std::vector<double> three{1, 2, 3};
   io::write_npy((folder / "weights.npy").string(), three.data(), {3});
-  CHECK_THAT(load_error(folder), Contains("weights.npy") && Contains("found shape (3,); expected (4,)"));
+  CHECK_THAT(load_error(folder),
+             Contains("weights.npy") && Contains("found shape (3,); expected (4,)"));
   const std::vector<double> bad{1, std::nan(""), 3, 4};
   io::write_npy((folder / "weights.npy").string(), bad.data(), {4});
   CHECK_THAT(load_error(folder), Contains("finite") && Contains("read from"));

@@ -33,7 +33,8 @@ double distance(std::complex<double> a, std::complex<double> b) { return std::ab
 }  // namespace
 
 TEST_CASE("The pupil passes |f| <= NA / lambda and nothing beyond", "[optics][pupil]") {
-  for (const Radiometric radiometric : {Radiometric::off, Radiometric::two_sided, Radiometric::wafer_side}) {
+  for (const Radiometric radiometric :
+       {Radiometric::off, Radiometric::two_sided, Radiometric::wafer_side}) {
     OpticalSystem system;
     system.radiometric = radiometric;
     system.defocus_nm = 40;
@@ -80,12 +81,14 @@ TEST_CASE("Defocus adds the exact (non-paraxial) phase", "[optics][pupil]") {
   const auto paraxial = [&](double f) { return -pi * 20 * lambda * f * f / n; };
   const double small = 0.05 * system.na / lambda, edge = system.na / lambda;
   CHECK(std::arg(pupil(system, small, 0)) == Approx(paraxial(small)).epsilon(1e-3));
-  const double exact_edge = 2 * pi * 20 * (std::sqrt(n * n / (lambda * lambda) - edge * edge) - n / lambda);
+  const double exact_edge =
+      2 * pi * 20 * (std::sqrt(n * n / (lambda * lambda) - edge * edge) - n / lambda);
   CHECK(std::arg(pupil(system, edge, 0)) == Approx(exact_edge).epsilon(1e-12));
   CHECK(std::fabs(std::arg(pupil(system, edge, 0)) - paraxial(edge)) > 0.1);
 }
 
-TEST_CASE("The radiometric factor is 1 on axis and its closed form at the edge", "[optics][pupil]") {
+TEST_CASE("The radiometric factor is 1 on axis and its closed form at the edge",
+          "[optics][pupil]") {
   OpticalSystem system;  // two-sided by default
   CHECK(system.radiometric == Radiometric::two_sided);
   CHECK(distance(pupil(system, 0, 0), 1.0) < 1e-15);
@@ -102,7 +105,8 @@ TEST_CASE("The radiometric factor is 1 on axis and its closed form at the edge",
   const double sw = na / (2 * n), sm = na / (2 * reduction);
   const double half = std::pow((1 - sm * sm) / (1 - sw * sw), 0.25);
   CHECK(radiometric_factor(system, system.cutoff() / 2) == Approx(half).epsilon(1e-14));
-  CHECK(std::abs(pupil(system, 0.3 * system.cutoff(), 0.4 * system.cutoff())) == Approx(half).epsilon(1e-12));
+  CHECK(std::abs(pupil(system, 0.3 * system.cutoff(), 0.4 * system.cutoff())) ==
+        Approx(half).epsilon(1e-12));
 
   // The factor only scales the amplitude: the defocus phase is unchanged.
   system.defocus_nm = 80;
@@ -135,7 +139,8 @@ TEST_CASE("Each radiometric form against its closed form", "[optics][pupil]") {
     CHECK(radiometric_factor(wafer, f) / radiometric_factor(two, f) ==
           Approx(std::pow(1 - sm * sm, -0.25)).epsilon(1e-14));
   }
-  CHECK(radiometric_factor(wafer, wafer.cutoff()) / radiometric_factor(two, two.cutoff()) == Approx(1.0307).epsilon(1e-4));
+  CHECK(radiometric_factor(wafer, wafer.cutoff()) / radiometric_factor(two, two.cutoff()) ==
+        Approx(1.0307).epsilon(1e-4));
   // The reduction acts on two-sided only; the immersion index on both.
   OpticalSystem two5 = two, wafer5 = wafer;
   two5.reduction = wafer5.reduction = 5;
@@ -165,7 +170,8 @@ TEST_CASE("A single Zernike term adds 2 pi c Z_j(rho, theta) of phase", "[optics
     for (double rho : {0.3, 0.9})
       for (double theta : {0.0, pi / 3, 2.5, -1.0}) {
         const double phase = 2 * pi * -0.04 * (3 * std::pow(rho, 3) - 2 * rho) * std::cos(theta);
-        const auto p = pupil(system, rho * cutoff * std::cos(theta), rho * cutoff * std::sin(theta));
+        const auto p =
+            pupil(system, rho * cutoff * std::cos(theta), rho * cutoff * std::sin(theta));
         CHECK(distance(p, std::polar(1.0, phase)) < 1e-12);
       }
   }
@@ -177,7 +183,8 @@ TEST_CASE("A single Zernike term adds 2 pi c Z_j(rho, theta) of phase", "[optics
     const double f = rho * cutoff;
     const double phase = 2 * pi * 0.1 * rho * rho * std::sin(2 * theta) +
                          2 * pi * 30 * (std::sqrt(n * n / (lambda * lambda) - f * f) - n / lambda);
-    CHECK(distance(pupil(system, f * std::cos(theta), f * std::sin(theta)), std::polar(1.0, phase)) < 1e-12);
+    CHECK(distance(pupil(system, f * std::cos(theta), f * std::sin(theta)),
+                   std::polar(1.0, phase)) < 1e-12);
   }
 }
 
@@ -199,8 +206,9 @@ TEST_CASE("OpticalSystem::validate refuses non-physical systems", "[optics][pupi
   SECTION("NA at or above the immersion index") {
     system.na = 1.5;
     REQUIRE_THROWS_AS(system.validate(), invalid_argument);
-    REQUIRE_THROWS_WITH(system.validate("Imager"),
-                        Contains("fabtwin::Imager") && Contains("'na' = 1.5") && Contains("1.43664"));
+    REQUIRE_THROWS_WITH(system.validate("Imager"), Contains("fabtwin::Imager") &&
+                                                       Contains("'na' = 1.5") &&
+                                                       Contains("1.43664"));
     system.na = system.immersion_index;
     REQUIRE_THROWS_WITH(system.validate(), Contains("'na' = 1.43664"));
     system.na = 0.95;
@@ -217,7 +225,8 @@ TEST_CASE("OpticalSystem::validate refuses non-physical systems", "[optics][pupi
   }
   SECTION("wavelength") {
     system.wavelength_nm = -193;
-    REQUIRE_THROWS_WITH(system.validate(), Contains("'wavelength_nm' = -193") && Contains("positive"));
+    REQUIRE_THROWS_WITH(system.validate(),
+                        Contains("'wavelength_nm' = -193") && Contains("positive"));
     system.wavelength_nm = 0;
     REQUIRE_THROWS_WITH(system.validate(), Contains("'wavelength_nm' = 0"));
     system.wavelength_nm = inf;
@@ -244,7 +253,8 @@ TEST_CASE("OpticalSystem::validate refuses non-physical systems", "[optics][pupi
   }
   SECTION("Zernike coefficients") {
     system.zernike_waves[8] = nan;
-    REQUIRE_THROWS_WITH(system.validate(), Contains("'zernike_waves[8]' = nan") && Contains("waves"));
+    REQUIRE_THROWS_WITH(system.validate(),
+                        Contains("'zernike_waves[8]' = nan") && Contains("waves"));
     system.zernike_waves[8] = 0;
     system.zernike_waves[36] = inf;
     REQUIRE_THROWS_WITH(system.validate(), Contains("'zernike_waves[36]' = inf"));

@@ -35,7 +35,8 @@ cd transformed_overlap(const KernelSet& set, index_t j, index_t k, int a, int b,
   cd sum = 0;
   const index_t r = set.radius;
   for (index_t q = -r; q <= r; ++q)
-    for (index_t p = -r; p <= r; ++p) sum += std::conj(set.at(j, a * p + b * q, c * p + d * q)) * set.at(k, p, q);
+    for (index_t p = -r; p <= r; ++p)
+      sum += std::conj(set.at(j, a * p + b * q, c * p + d * q)) * set.at(k, p, q);
   return sum;
 }
 
@@ -43,7 +44,8 @@ cd transformed_overlap(const KernelSet& set, index_t j, index_t k, int a, int b,
 std::vector<index_t> cluster(const KernelSet& set, index_t k, double tolerance) {
   std::vector<index_t> members;
   for (index_t j = 0; j < set.count(); ++j)
-    if (std::abs(set.weights[std::size_t(j)] - set.weights[std::size_t(k)]) <= tolerance * set.weights[0])
+    if (std::abs(set.weights[std::size_t(j)] - set.weights[std::size_t(k)]) <=
+        tolerance * set.weights[0])
       members.push_back(j);
   return members;
 }
@@ -82,7 +84,8 @@ TEST_CASE("A generated kernel set follows the KernelSet conventions", "[optics][
   const OpticalSystem system = aberrated_kernel_system();
   const Source source = Source::annular(0.5, 0.85);
   const double period = 700;
-  const KernelSet set = socs_kernels(system, source, {.period_nm = period, .count = 12, .source_step = 0.05});
+  const KernelSet set =
+      socs_kernels(system, source, {.period_nm = period, .count = 12, .source_step = 0.05});
   REQUIRE_NOTHROW(set.validate());
   CHECK(set.count() == 12);
   CHECK(set.period_nm == period);
@@ -124,7 +127,8 @@ TEST_CASE("All kernels rebuild the TCC; kept energy grows with K to 1", "[optics
   const double trace = t.trace().real();
 
   SECTION("sum_k w_k phi_k phi_k^H = TCC") {
-    const KernelSet all = socs_kernels(system, source, {.period_nm = period, .count = n, .source_step = step});
+    const KernelSet all =
+        socs_kernels(system, source, {.period_nm = period, .count = n, .source_step = step});
     REQUIRE(all.count() == n);
     CHECK(all.energy == Approx(1).epsilon(1e-12));
     double worst = 0;
@@ -142,7 +146,8 @@ TEST_CASE("All kernels rebuild the TCC; kept energy grows with K to 1", "[optics
   SECTION("energy is monotone in K and is the kept share of the trace") {
     double previous = 0;
     for (index_t k = 1; k <= 12; ++k) {
-      const KernelSet set = socs_kernels(system, source, {.period_nm = period, .count = k, .source_step = step});
+      const KernelSet set =
+          socs_kernels(system, source, {.period_nm = period, .count = k, .source_step = step});
       double kept = 0;
       for (double w : set.weights) kept += w;
       CHECK(set.energy == Approx(kept / trace).epsilon(1e-12));
@@ -152,10 +157,12 @@ TEST_CASE("All kernels rebuild the TCC; kept energy grows with K to 1", "[optics
     }
   }
   SECTION("an energy target keeps the fewest kernels reaching it") {
-    const KernelSet full = socs_kernels(system, source, {.period_nm = period, .count = 40, .source_step = step});
+    const KernelSet full =
+        socs_kernels(system, source, {.period_nm = period, .count = 40, .source_step = step});
     for (double target : {0.5, 0.8, 0.9, 0.95}) {
       const KernelSet set =
-          socs_kernels(system, source, {.period_nm = period, .count = 40, .energy = target, .source_step = step});
+          socs_kernels(system, source,
+                       {.period_nm = period, .count = 40, .energy = target, .source_step = step});
       INFO("target " << target << ", kept " << set.count());
       CHECK(set.energy >= target);
       double fewer = 0;  // the share of one kernel less, from the larger set's weights
@@ -165,29 +172,31 @@ TEST_CASE("All kernels rebuild the TCC; kept energy grows with K to 1", "[optics
         CHECK(set.weights[std::size_t(k)] == Approx(full.weights[std::size_t(k)]).epsilon(1e-12));
     }
     // Out of reach within count: count kernels, holding less than asked.
-    const KernelSet capped =
-        socs_kernels(system, source, {.period_nm = period, .count = 3, .energy = 0.999, .source_step = step});
+    const KernelSet capped = socs_kernels(
+        system, source, {.period_nm = period, .count = 3, .energy = 0.999, .source_step = step});
     CHECK(capped.count() == 3);
     CHECK(capped.energy < 0.999);
   }
 }
 
-TEST_CASE("Symmetric sources give the degeneracies of the square's symmetry group", "[optics][socs]") {
+TEST_CASE("Symmetric sources give the degeneracies of the square's symmetry group",
+          "[optics][socs]") {
   // Unaberrated, defocused (defocus is rotationally symmetric, so it keeps the symmetry and makes
   // the kernels complex). The dense solver gives exact pairs to rounding.
   OpticalSystem system;
   system.defocus_nm = 40;
-  for (const Source& source : {Source::annular(0.6, 0.9), Source::disc(0.9), Source::quasar(0.6, 0.9, 30, 45),
-                               Source::quasar(0.5, 0.8, 40, 0)}) {
+  for (const Source& source : {Source::annular(0.6, 0.9), Source::disc(0.9),
+                               Source::quasar(0.6, 0.9, 30, 45), Source::quasar(0.5, 0.8, 40, 0)}) {
     INFO(source.describe());
-    const KernelSet set = socs_kernels(system, source, {.period_nm = 700, .count = 22, .source_step = 0.05});
+    const KernelSet set =
+        socs_kernels(system, source, {.period_nm = 700, .count = 22, .source_step = 0.05});
     check_square_symmetry_degeneracies(set, 16, 1e-10);
   }
   SECTION("a dipole only has the mirror symmetries: no pairs") {
     // Its group {1, mirror x, mirror y, half turn} has only one-dimensional representations, so
     // nothing forces two eigenvalues together, and the leading ones are all distinct.
-    const KernelSet set =
-        socs_kernels(system, Source::dipole(0.6, 0.9, 60, 0), {.period_nm = 700, .count = 16, .source_step = 0.05});
+    const KernelSet set = socs_kernels(system, Source::dipole(0.6, 0.9, 60, 0),
+                                       {.period_nm = 700, .count = 16, .source_step = 0.05});
     for (index_t k = 0; k < 12; ++k) {
       INFO("kernel " << k);
       CHECK(cluster(set, k, 1e-6).size() == 1);
@@ -200,7 +209,8 @@ TEST_CASE("Symmetric sources give the degeneracies of the square's symmetry grou
 TEST_CASE("The iterative eigensolver agrees with the dense one", "[optics][socs][eigen]") {
   const double period = 800, step = 0.05;  // about 350 frequencies
   SECTION("aberrated: eigenvector by eigenvector where the eigenvalue is isolated") {
-    const TccFactor tcc = tcc_factor(aberrated_kernel_system(), Source::annular(0.6, 0.9), period, step);
+    const TccFactor tcc =
+        tcc_factor(aberrated_kernel_system(), Source::annular(0.6, 0.9), period, step);
     const index_t count = 16;
     const Eigenpairs dense = leading_eigenpairs(tcc.a, count, EigenMethod::dense);
     const Eigenpairs iterative = leading_eigenpairs(tcc.a, count, EigenMethod::iterative);
@@ -247,15 +257,17 @@ TEST_CASE("The iterative eigensolver agrees with the dense one", "[optics][socs]
       index_t end = k + 1;
       while (end < count && dense.values(k) - dense.values(end) <= 1e-10 * top) ++end;
       pairs += end - k == 2;
-      const Eigen::MatrixXcd p_dense = dense.vectors.middleCols(k, end - k) * dense.vectors.middleCols(k, end - k).adjoint();
-      const Eigen::MatrixXcd p_iter =
-          iterative.vectors.middleCols(k, end - k) * iterative.vectors.middleCols(k, end - k).adjoint();
+      const Eigen::MatrixXcd p_dense =
+          dense.vectors.middleCols(k, end - k) * dense.vectors.middleCols(k, end - k).adjoint();
+      const Eigen::MatrixXcd p_iter = iterative.vectors.middleCols(k, end - k) *
+                                      iterative.vectors.middleCols(k, end - k).adjoint();
       INFO("cluster " << k << ".." << end - 1);
       CHECK((p_dense - p_iter).norm() <= 1e-8);
       k = end;
     }
     CHECK(pairs >= 2);
-    const Eigen::MatrixXcd all_dense = dense.vectors.leftCols(count) * dense.vectors.leftCols(count).adjoint();
+    const Eigen::MatrixXcd all_dense =
+        dense.vectors.leftCols(count) * dense.vectors.leftCols(count).adjoint();
     const Eigen::MatrixXcd all_iter = iterative.vectors * iterative.vectors.adjoint();
     CHECK((all_dense - all_iter).norm() <= 1e-9);
   }
@@ -303,19 +315,22 @@ TEST_CASE("The radiometric form moves the generated weights", "[optics][socs]") 
       bins += 1;
     }
   std::vector<double> first;
-  for (const auto& [form, expected] : {std::pair{Radiometric::off, bins}, std::pair{Radiometric::two_sided, two_sided},
-                                       std::pair{Radiometric::wafer_side, wafer_side}}) {
+  for (const auto& [form, expected] :
+       {std::pair{Radiometric::off, bins}, std::pair{Radiometric::two_sided, two_sided},
+        std::pair{Radiometric::wafer_side, wafer_side}}) {
     INFO(describe(form));
     system.radiometric = form;
-    const KernelSet coherent = socs_kernels(system, Source::disc(0), {.period_nm = period, .count = 1});
+    const KernelSet coherent =
+        socs_kernels(system, Source::disc(0), {.period_nm = period, .count = 1});
     CHECK(coherent.weights[0] == Approx(expected).epsilon(1e-12));
     // A partially coherent source: every leading weight moves with the form.
-    const KernelSet quasar =
-        socs_kernels(system, Source::quasar(0.6, 0.9, 30, 45), {.period_nm = period, .count = 8, .source_step = 0.05});
+    const KernelSet quasar = socs_kernels(system, Source::quasar(0.6, 0.9, 30, 45),
+                                          {.period_nm = period, .count = 8, .source_step = 0.05});
     first.insert(first.end(), quasar.weights.begin(), quasar.weights.end());
   }
   for (std::size_t k = 0; k < 8; ++k) {
-    INFO("weight " << k << ": off " << first[k] << ", two-sided " << first[8 + k] << ", wafer-side " << first[16 + k]);
+    INFO("weight " << k << ": off " << first[k] << ", two-sided " << first[8 + k] << ", wafer-side "
+                   << first[16 + k]);
     CHECK(first[8 + k] > first[k] * 1.01);
     CHECK(first[16 + k] > first[8 + k] * 1.003);
   }
@@ -324,8 +339,8 @@ TEST_CASE("The radiometric form moves the generated weights", "[optics][socs]") 
 TEST_CASE("ICCAD-like optics: 2048 nm field at NA 1.35, annular 0.6-0.9", "[optics][socs]") {
   // 2048 * 1.35 / 193 * 1.9 = 27.2 bins: R = 27 and over 2,300 frequencies, solved iteratively.
   const OpticalSystem system;  // 193 nm, NA 1.35, water 1.43664
-  const KernelSet set =
-      socs_kernels(system, Source::annular(0.6, 0.9), {.period_nm = 2048, .count = 24, .source_step = 0.1});
+  const KernelSet set = socs_kernels(system, Source::annular(0.6, 0.9),
+                                     {.period_nm = 2048, .count = 24, .source_step = 0.1});
   CHECK(set.radius == 27);
   REQUIRE(set.count() == 24);
   // Partially coherent imaging at sigma up to 0.9 spreads the trace over many modes: 24 kernels keep
@@ -350,8 +365,8 @@ TEST_CASE("socs_kernels refuses bad options with clear messages", "[optics][socs
   const Source source = Source::annular(0.6, 0.9);
   const auto run = [&](SocsOptions options) { return socs_kernels(system, source, options); };
   REQUIRE_THROWS_AS(run({}), invalid_argument);
-  REQUIRE_THROWS_WITH(run({}), Contains("optics::socs_kernels") && Contains("'options.period_nm' = 0") &&
-                                   Contains("field period"));
+  REQUIRE_THROWS_WITH(run({}), Contains("optics::socs_kernels") &&
+                                   Contains("'options.period_nm' = 0") && Contains("field period"));
   REQUIRE_THROWS_WITH(run({.period_nm = -5}), Contains("'options.period_nm' = -5"));
   REQUIRE_THROWS_WITH(run({.period_nm = INFINITY}), Contains("'options.period_nm' = inf"));
   REQUIRE_THROWS_WITH(run({.period_nm = 500, .count = 0}),
@@ -362,7 +377,8 @@ TEST_CASE("socs_kernels refuses bad options with clear messages", "[optics][socs
   REQUIRE_THROWS_WITH(run({.period_nm = 500, .energy = NAN}), Contains("'options.energy' = nan"));
   REQUIRE_THROWS_WITH(run({.period_nm = 500, .source_step = 0}),
                       Contains("'options.source_step' = 0") && Contains("sigma units"));
-  REQUIRE_THROWS_WITH(run({.period_nm = 500, .source_step = 2}), Contains("'options.source_step' = 2"));
+  REQUIRE_THROWS_WITH(run({.period_nm = 500, .source_step = 2}),
+                      Contains("'options.source_step' = 2"));
   // 100 nm at NA 1.35 and sigma 0.9: 100 * 1.35 / 193 * 1.9 = 1.33 bins, the 5 bins (0, 0), (+-1, 0),
   // (0, +-1): 6 kernels cannot exist.
   REQUIRE_THROWS_WITH(run({.period_nm = 100, .count = 6}),
@@ -377,9 +393,11 @@ TEST_CASE("socs_kernels refuses bad options with clear messages", "[optics][socs
 
 TEST_CASE("leading_eigenpairs refuses bad arguments", "[optics][eigen][errors]") {
   const Eigen::MatrixXcd a = Eigen::MatrixXcd::Identity(4, 3);
-  REQUIRE_THROWS_WITH(leading_eigenpairs(a, 0), Contains("optics::leading_eigenpairs") && Contains("'count' = 0"));
+  REQUIRE_THROWS_WITH(leading_eigenpairs(a, 0),
+                      Contains("optics::leading_eigenpairs") && Contains("'count' = 0"));
   REQUIRE_THROWS_WITH(leading_eigenpairs(a, 5), Contains("'count' = 5") && Contains("4 rows"));
-  REQUIRE_THROWS_WITH(leading_eigenpairs(a, 2, EigenMethod::iterative, 0), Contains("'tolerance' = 0"));
+  REQUIRE_THROWS_WITH(leading_eigenpairs(a, 2, EigenMethod::iterative, 0),
+                      Contains("'tolerance' = 0"));
   REQUIRE_THROWS_WITH(leading_eigenpairs(Eigen::MatrixXcd(0, 3), 1), Contains("'a' = 0 x 3"));
   // Too small for a Krylov space: the iterative request falls back to the dense solver, and says so.
   const Eigenpairs pairs = leading_eigenpairs(a, 2, EigenMethod::iterative);

@@ -123,7 +123,8 @@ TEST_CASE("Sampled sources keep the symmetries of their shape", "[optics][source
     const auto cells = lattice(points, step);
     CHECK(weight_sum(points) == Approx(1).epsilon(1e-14));
     // Parametric shapes are uniform: every point carries the same weight.
-    for (const auto& p : points) CHECK(p.weight == Approx(1.0 / double(points.size())).epsilon(1e-14));
+    for (const auto& p : points)
+      CHECK(p.weight == Approx(1.0 / double(points.size())).epsilon(1e-14));
     CHECK(mapped(cells, flip_x) == cells);
     CHECK(mapped(cells, flip_y) == cells);
     if (shape.swap_symmetric)
@@ -139,7 +140,8 @@ TEST_CASE("Sampled sources keep the symmetries of their shape", "[optics][source
 
 TEST_CASE("Poles sit where the rotation puts them", "[optics][source]") {
   const auto at = [](const Source& s, double radius, double degrees) {
-    return s.intensity(radius * std::cos(degrees * pi / 180), radius * std::sin(degrees * pi / 180));
+    return s.intensity(radius * std::cos(degrees * pi / 180),
+                       radius * std::sin(degrees * pi / 180));
   };
   const Source dipole = Source::dipole(0.5, 0.9, 40, 30);
   for (double centre : {30.0, 210.0}) {
@@ -233,7 +235,8 @@ TEST_CASE("sigma_max bounds the light", "[optics][source]") {
   CHECK(Source::freeform(edge, 8).sigma_max() == 1);
   for (const auto& source :
        {Source::disc(0.7), Source::annular(0.3, 0.85), Source::quasar(0.3, 0.95, 20, 45)})
-    for (const auto& p : source.sample(0.03)) CHECK(std::hypot(p.sx, p.sy) <= source.sigma_max() + 1e-9);
+    for (const auto& p : source.sample(0.03))
+      CHECK(std::hypot(p.sx, p.sy) <= source.sigma_max() + 1e-9);
 }
 
 TEST_CASE("Bad source arguments are refused", "[optics][source][errors]") {
@@ -243,8 +246,9 @@ TEST_CASE("Bad source arguments are refused", "[optics][source][errors]") {
                       Contains("Source::disc") && Contains("'sigma' = -0.1") && Contains("[0, 1]"));
   REQUIRE_THROWS_WITH(Source::disc(1.5), Contains("'sigma' = 1.5"));
   REQUIRE_THROWS_WITH(Source::disc(nan), Contains("'sigma' = nan"));
-  REQUIRE_THROWS_WITH(Source::annular(0.8, 0.5),
-                      Contains("Source::annular") && Contains("'sigma_out' = 0.5") && Contains("0.8"));
+  REQUIRE_THROWS_WITH(Source::annular(0.8, 0.5), Contains("Source::annular") &&
+                                                     Contains("'sigma_out' = 0.5") &&
+                                                     Contains("0.8"));
   REQUIRE_THROWS_WITH(Source::annular(0.5, 0.5), Contains("'sigma_out' = 0.5"));
   REQUIRE_THROWS_WITH(Source::annular(-0.2, 0.5), Contains("'sigma_in' = -0.2"));
   REQUIRE_THROWS_WITH(Source::dipole(0.5, 0.9, 180, 0),
@@ -255,8 +259,9 @@ TEST_CASE("Bad source arguments are refused", "[optics][source][errors]") {
   REQUIRE_THROWS_WITH(Source::quasar(0.5, 0.9, 30, nan), Contains("'rotation_deg' = nan"));
   REQUIRE_THROWS_WITH(Source::quasar(0.5, 1.2, 30, 0), Contains("'sigma_out' = 1.2"));
 
-  REQUIRE_THROWS_WITH(Source::freeform(std::vector<double>(15, 1.0), 4),
-                      Contains("Source::freeform") && Contains("'map.size()' = 15") && Contains("16"));
+  REQUIRE_THROWS_WITH(
+      Source::freeform(std::vector<double>(15, 1.0), 4),
+      Contains("Source::freeform") && Contains("'map.size()' = 15") && Contains("16"));
   REQUIRE_THROWS_WITH(Source::freeform({}, 0), Contains("'n' = 0"));
   std::vector<double> negative(4, 1.0);
   negative[2] = -1;
@@ -278,7 +283,8 @@ TEST_CASE("Bad source arguments are refused", "[optics][source][errors]") {
                       Contains("'step' = 0.5") && Contains("annular 0.3-0.4"));
 }
 
-TEST_CASE("A freeform map with light wholly outside |sigma| <= 1 is refused", "[optics][source][errors]") {
+TEST_CASE("A freeform map with light wholly outside |sigma| <= 1 is refused",
+          "[optics][source][errors]") {
   // 8 x 8 pixels of 0.25 sigma: the corner pixel spans [-1, -0.75]^2, its nearest point
   // (-0.75, -0.75) lies at 0.75 sqrt(2) = 1.06066 > 1, so no sample ever takes its light.
   std::vector<double> corner(64, 0.0);
@@ -299,7 +305,8 @@ TEST_CASE("A freeform map with light wholly outside |sigma| <= 1 is refused", "[
   // light inside |sigma| <= 1 is sampled.
   std::vector<double> row(256, 0.0);
   row[3] = 1;
-  REQUIRE_THROWS_WITH(Source::freeform(row, 16), Contains("map[3] (pixel i = 3, j = 0") && Contains("1.00778"));
+  REQUIRE_THROWS_WITH(Source::freeform(row, 16),
+                      Contains("map[3] (pixel i = 3, j = 0") && Contains("1.00778"));
   row[3] = 0;
   row[4] = 1;
   const std::vector<SourcePoint> points = Source::freeform(row, 16).sample(0.01);

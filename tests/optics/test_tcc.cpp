@@ -35,19 +35,22 @@ OpticalSystem aberrated_tcc_system() {
 /// Position of each support bin, keyed by (p, q).
 std::map<std::pair<index_t, index_t>, index_t> bin_positions(const TccSupport& support) {
   std::map<std::pair<index_t, index_t>, index_t> positions;
-  for (index_t n = 0; n < support.size(); ++n) positions[{support.p[std::size_t(n)], support.q[std::size_t(n)]}] = n;
+  for (index_t n = 0; n < support.size(); ++n)
+    positions[{support.p[std::size_t(n)], support.q[std::size_t(n)]}] = n;
   return positions;
 }
 
 /// P(p / L + sigma_x NA / lambda, q / L + sigma_y NA / lambda), written out from the definitions.
-cd shifted_pupil(const OpticalSystem& system, double period, index_t p, index_t q, const SourcePoint& s) {
+cd shifted_pupil(const OpticalSystem& system, double period, index_t p, index_t q,
+                 const SourcePoint& s) {
   const double na_over_lambda = system.na / system.wavelength_nm;
   return pupil(system, p / period + s.sx * na_over_lambda, q / period + s.sy * na_over_lambda);
 }
 
 }  // namespace
 
-TEST_CASE("The TCC support is the disc |f| <= NA/lambda (1 + sigma_max) of field bins", "[optics][tcc]") {
+TEST_CASE("The TCC support is the disc |f| <= NA/lambda (1 + sigma_max) of field bins",
+          "[optics][tcc]") {
   const OpticalSystem system;  // 193 nm, NA 1.35, water
   // 2048 nm field, sigma_max 0.9: 2048 * 1.35 / 193 * 1.9 = 27.218 bins, so R = 27.
   const TccSupport support = tcc_support(system, Source::annular(0.6, 0.9), 2048);
@@ -56,7 +59,13 @@ TEST_CASE("The TCC support is the disc |f| <= NA/lambda (1 + sigma_max) of field
   const auto positions = bin_positions(support);
   // Hand-checked bins: |(26, 8)| = 27.203 and |(19, 19)| = 26.870 are inside 27.218; |(26, 9)| = 27.514,
   // |(27, 5)| = 27.459 and |(24, 13)| = 27.295 are outside.
-  for (auto [p, q] : {std::pair<index_t, index_t>{0, 0}, {27, 0}, {0, -27}, {26, 8}, {-8, 26}, {19, 19}, {-19, -19}})
+  for (auto [p, q] : {std::pair<index_t, index_t>{0, 0},
+                      {27, 0},
+                      {0, -27},
+                      {26, 8},
+                      {-8, 26},
+                      {19, 19},
+                      {-19, -19}})
     CHECK(positions.count({p, q}) == 1);
   for (auto [p, q] : {std::pair<index_t, index_t>{26, 9}, {27, 5}, {-24, 13}, {28, 0}, {27, 27}})
     CHECK(positions.count({p, q}) == 0);
@@ -94,8 +103,8 @@ TEST_CASE("TCC entries equal the defining sum over source points", "[optics][tcc
   std::vector<cd> table(std::size_t(n) * points.size());
   for (std::size_t s = 0; s < points.size(); ++s)
     for (index_t k = 0; k < n; ++k)
-      table[s * std::size_t(n) + std::size_t(k)] =
-          shifted_pupil(system, period, tcc.support.p[std::size_t(k)], tcc.support.q[std::size_t(k)], points[s]);
+      table[s * std::size_t(n) + std::size_t(k)] = shifted_pupil(
+          system, period, tcc.support.p[std::size_t(k)], tcc.support.q[std::size_t(k)], points[s]);
   double worst = 0, largest = 0, imaginary = 0;
   for (index_t i = 0; i < n; ++i)
     for (index_t j = 0; j < n; ++j) {
@@ -125,7 +134,8 @@ TEST_CASE("TCC entries equal the defining sum over source points", "[optics][tcc
   SECTION("the trace is the direct sum of |P|^2") {
     double direct = 0;
     for (std::size_t s = 0; s < points.size(); ++s)
-      for (index_t k = 0; k < n; ++k) direct += points[s].weight * std::norm(table[s * std::size_t(n) + std::size_t(k)]);
+      for (index_t k = 0; k < n; ++k)
+        direct += points[s].weight * std::norm(table[s * std::size_t(n) + std::size_t(k)]);
     CHECK(tcc.trace() == Approx(direct).epsilon(1e-13));
     CHECK(t.trace().real() == Approx(direct).epsilon(1e-13));
   }
@@ -136,7 +146,8 @@ TEST_CASE("No light reaches a bin outside the TCC support", "[optics][tcc]") {
   // support leaves out must see P(f + f_s) = 0 for every source point, and the trace summed over the
   // box must equal the support's.
   const OpticalSystem system;
-  for (const Source& source : {Source::disc(0.9), Source::annular(0.7, 1.0), Source::quasar(0.5, 0.95, 40, 20)}) {
+  for (const Source& source :
+       {Source::disc(0.9), Source::annular(0.7, 1.0), Source::quasar(0.5, 0.95, 40, 20)}) {
     const double period = 700;
     const TccFactor tcc = tcc_factor(system, source, period, 0.05);
     const auto positions = bin_positions(tcc.support);
@@ -153,7 +164,8 @@ TEST_CASE("No light reaches a bin outside the TCC support", "[optics][tcc]") {
     CHECK(outside == 0);
     CHECK(tcc.trace() == Approx(total).epsilon(1e-13));
     // The support is not padded beyond one bin: its radius is the floor of L NA/lambda (1 + sigma_max).
-    CHECK(tcc.support.radius == index_t(std::floor(period * system.na / system.wavelength_nm * (1 + source.sigma_max()))));
+    CHECK(tcc.support.radius == index_t(std::floor(period * system.na / system.wavelength_nm *
+                                                   (1 + source.sigma_max()))));
   }
 }
 
@@ -175,8 +187,9 @@ TEST_CASE("TCC(0, 0) is the clear-field intensity", "[optics][tcc]") {
   }
   CHECK(two_sided > 1.05);  // the gain at sigma 0.5-0.9 and NA 1.35 is several per cent
   CHECK(wafer_side > two_sided * 1.01);
-  for (const auto& [form, expected] : {std::pair{Radiometric::off, 1.0}, std::pair{Radiometric::two_sided, two_sided},
-                                       std::pair{Radiometric::wafer_side, wafer_side}}) {
+  for (const auto& [form, expected] :
+       {std::pair{Radiometric::off, 1.0}, std::pair{Radiometric::two_sided, two_sided},
+        std::pair{Radiometric::wafer_side, wafer_side}}) {
     INFO(describe(form));
     system.radiometric = form;
     const TccFactor tcc = tcc_factor(system, source, 900, 0.05);
@@ -186,7 +199,8 @@ TEST_CASE("TCC(0, 0) is the clear-field intensity", "[optics][tcc]") {
   }
 }
 
-TEST_CASE("A coherent source gives a rank-one TCC whose kernel is the pupil", "[optics][tcc][socs]") {
+TEST_CASE("A coherent source gives a rank-one TCC whose kernel is the pupil",
+          "[optics][tcc][socs]") {
   // Disc sigma 0 is one source point at f_s = 0 with weight 1: TCC = P P^H, a single eigenvalue
   // sum_f |P(f)|^2 with eigenvector P / |P|.
   OpticalSystem system;
@@ -201,7 +215,8 @@ TEST_CASE("A coherent source gives a rank-one TCC whose kernel is the pupil", "[
     const double top = values(values.size() - 1);
     double norm2 = 0;
     for (index_t k = 0; k < tcc.support.size(); ++k)
-      norm2 += std::norm(pupil(system, tcc.support.p[std::size_t(k)] / period, tcc.support.q[std::size_t(k)] / period));
+      norm2 += std::norm(pupil(system, tcc.support.p[std::size_t(k)] / period,
+                               tcc.support.q[std::size_t(k)] / period));
     CHECK(top == Approx(norm2).epsilon(1e-12));
     CHECK(values.head(values.size() - 1).cwiseAbs().maxCoeff() <= 1e-12 * top);
   }
@@ -278,18 +293,22 @@ TEST_CASE("TCC functions refuse bad arguments with clear messages", "[optics][tc
   const OpticalSystem system;
   const Source source = Source::disc(0.5);
   REQUIRE_THROWS_AS(tcc_support(system, source, 0), invalid_argument);
-  REQUIRE_THROWS_WITH(tcc_support(system, source, 0),
-                      Contains("optics::tcc_support") && Contains("'period_nm' = 0") && Contains("field period"));
+  REQUIRE_THROWS_WITH(tcc_support(system, source, 0), Contains("optics::tcc_support") &&
+                                                          Contains("'period_nm' = 0") &&
+                                                          Contains("field period"));
   REQUIRE_THROWS_WITH(tcc_factor(system, source, std::nan(""), 0.1), Contains("'period_nm' = nan"));
-  REQUIRE_THROWS_WITH(tcc_factor(system, source, 500, 0),
-                      Contains("optics::tcc_factor") && Contains("'source_step' = 0") && Contains("[0.001, 1]"));
+  REQUIRE_THROWS_WITH(tcc_factor(system, source, 500, 0), Contains("optics::tcc_factor") &&
+                                                              Contains("'source_step' = 0") &&
+                                                              Contains("[0.001, 1]"));
   REQUIRE_THROWS_WITH(tcc_factor(system, source, 500, 1.5), Contains("'source_step' = 1.5"));
   REQUIRE_THROWS_WITH(tcc_factor(system, source, 500, 1e-4), Contains("'source_step' = 0.0001"));
   OpticalSystem bad = system;
   bad.na = 1.5;  // beyond the water's index
-  REQUIRE_THROWS_WITH(tcc_factor(bad, source, 500, 0.1),
-                      Contains("optics::tcc_factor") && Contains("'na' = 1.5") && Contains("immersion_index"));
+  REQUIRE_THROWS_WITH(tcc_factor(bad, source, 500, 0.1), Contains("optics::tcc_factor") &&
+                                                             Contains("'na' = 1.5") &&
+                                                             Contains("immersion_index"));
   // A period far beyond any imaging field would need a factor of terabytes: refused, not attempted.
   REQUIRE_THROWS_AS(tcc_factor(system, source, 1e6, 0.01), out_of_memory);
-  REQUIRE_THROWS_WITH(tcc_factor(system, source, 1e6, 0.01), Contains("source points") && Contains("8 GiB"));
+  REQUIRE_THROWS_WITH(tcc_factor(system, source, 1e6, 0.01),
+                      Contains("source points") && Contains("8 GiB"));
 }

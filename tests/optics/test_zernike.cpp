@@ -41,7 +41,8 @@ void gauss_legendre_01(int n, std::vector<double>& nodes, std::vector<double>& w
       if (std::fabs(step) < 1e-16) break;
     }
     nodes[std::size_t(i)] = 0.5 * (x + 1);
-    weights[std::size_t(i)] = 1 / ((1 - x * x) * derivative * derivative);  // 2/(...) halved for [0, 1]
+    weights[std::size_t(i)] =
+        1 / ((1 - x * x) * derivative * derivative);  // 2/(...) halved for [0, 1]
   }
 }
 
@@ -65,24 +66,30 @@ const std::vector<Explicit>& explicit_terms() {
       {10, [](double r, double t) { return std::pow(r, 3) * std::cos(3 * t); }},
       {12, [](double r, double t) { return (4 * std::pow(r, 4) - 3 * r * r) * std::cos(2 * t); }},
       {14,
-       [](double r, double t) { return (10 * std::pow(r, 5) - 12 * std::pow(r, 3) + 3 * r) * std::cos(t); }},
-      {16, [](double r, double) { return 20 * std::pow(r, 6) - 30 * std::pow(r, 4) + 12 * r * r - 1; }},
+       [](double r, double t) {
+         return (10 * std::pow(r, 5) - 12 * std::pow(r, 3) + 3 * r) * std::cos(t);
+       }},
+      {16,
+       [](double r, double) { return 20 * std::pow(r, 6) - 30 * std::pow(r, 4) + 12 * r * r - 1; }},
       {17, [](double r, double t) { return std::pow(r, 4) * std::cos(4 * t); }},
-      {20, [](double r, double t) { return (5 * std::pow(r, 5) - 4 * std::pow(r, 3)) * std::sin(3 * t); }},
+      {20, [](double r,
+              double t) { return (5 * std::pow(r, 5) - 4 * std::pow(r, 3)) * std::sin(3 * t); }},
       {21,
        [](double r, double t) {
          return (15 * std::pow(r, 6) - 20 * std::pow(r, 4) + 6 * r * r) * std::cos(2 * t);
        }},
       {24,
        [](double r, double t) {
-         return (35 * std::pow(r, 7) - 60 * std::pow(r, 5) + 30 * std::pow(r, 3) - 4 * r) * std::sin(t);
+         return (35 * std::pow(r, 7) - 60 * std::pow(r, 5) + 30 * std::pow(r, 3) - 4 * r) *
+                std::sin(t);
        }},
       {25,
        [](double r, double) {
          return 70 * std::pow(r, 8) - 140 * std::pow(r, 6) + 90 * std::pow(r, 4) - 20 * r * r + 1;
        }},
       {27, [](double r, double t) { return std::pow(r, 5) * std::sin(5 * t); }},
-      {28, [](double r, double t) { return (6 * std::pow(r, 6) - 5 * std::pow(r, 4)) * std::cos(4 * t); }},
+      {28, [](double r,
+              double t) { return (6 * std::pow(r, 6) - 5 * std::pow(r, 4)) * std::cos(4 * t); }},
       {30,
        [](double r, double t) {
          return (21 * std::pow(r, 7) - 30 * std::pow(r, 5) + 10 * std::pow(r, 3)) * std::cos(3 * t);
@@ -94,14 +101,14 @@ const std::vector<Explicit>& explicit_terms() {
        }},
       {34,
        [](double r, double t) {
-         return (126 * std::pow(r, 9) - 280 * std::pow(r, 7) + 210 * std::pow(r, 5) - 60 * std::pow(r, 3) +
-                 5 * r) *
+         return (126 * std::pow(r, 9) - 280 * std::pow(r, 7) + 210 * std::pow(r, 5) -
+                 60 * std::pow(r, 3) + 5 * r) *
                 std::cos(t);
        }},
       {36,
        [](double r, double) {
-         return 252 * std::pow(r, 10) - 630 * std::pow(r, 8) + 560 * std::pow(r, 6) - 210 * std::pow(r, 4) +
-                30 * r * r - 1;
+         return 252 * std::pow(r, 10) - 630 * std::pow(r, 8) + 560 * std::pow(r, 6) -
+                210 * std::pow(r, 4) + 30 * r * r - 1;
        }},
       {37,
        [](double r, double) {
@@ -214,7 +221,8 @@ TEST_CASE("The wavefront sums coefficient times term", "[optics][zernike]") {
 TEST_CASE("Bad Fringe term numbers are refused", "[optics][zernike][errors]") {
   for (int j : {0, -1, 38, 100}) {
     REQUIRE_THROWS_AS(fringe_zernike(j, 0.5, 0.0), invalid_argument);
-    REQUIRE_THROWS_WITH(fringe_index(j), Contains("fringe_index") && Contains("'j' = " + std::to_string(j)) &&
+    REQUIRE_THROWS_WITH(fringe_index(j), Contains("fringe_index") &&
+                                             Contains("'j' = " + std::to_string(j)) &&
                                              Contains("1..37"));
   }
 }

@@ -13,8 +13,8 @@
 using namespace fabtwin;
 using resist::SigmoidThreshold;
 
-TEMPLATE_LIST_TEST_CASE("Constant and sigmoid thresholds follow their definitions", "[resist][compact]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Constant and sigmoid thresholds follow their definitions",
+                        "[resist][compact]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -71,8 +71,8 @@ TEMPLATE_LIST_TEST_CASE("Gaussian blur scales Fourier modes by exp(-2 pi^2 sigma
   CHECK(test::relative_error(to_vector(out), image) <= (std::is_same_v<T, float> ? 1e-6 : 1e-15));
 }
 
-TEMPLATE_LIST_TEST_CASE("Dot-product test of the Gaussian blur (its own adjoint)", "[resist][compact]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Dot-product test of the Gaussian blur (its own adjoint)",
+                        "[resist][compact]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -88,8 +88,8 @@ TEMPLATE_LIST_TEST_CASE("Dot-product test of the Gaussian blur (its own adjoint)
   CHECK(std::abs(left - right) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12) * std::abs(left));
 }
 
-TEMPLATE_LIST_TEST_CASE("Taylor tests of the sigmoid and blurred-sigmoid adjoints", "[resist][compact]",
-                        test::DoubleCases) {
+TEMPLATE_LIST_TEST_CASE("Taylor tests of the sigmoid and blurred-sigmoid adjoints",
+                        "[resist][compact]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   const Grid grid(32, 24, 4.0);
@@ -105,7 +105,8 @@ TEMPLATE_LIST_TEST_CASE("Taylor tests of the sigmoid and blurred-sigmoid adjoint
 
   for (const bool blurred : {false, true}) {
     INFO((blurred ? "blurred sigmoid" : "sigmoid"));
-    const auto printed = [&](const std::vector<double>& image, const SigmoidThreshold& m, double sigma) {
+    const auto printed = [&](const std::vector<double>& image, const SigmoidThreshold& m,
+                             double sigma) {
       Field<double, S> out(grid, batch);
       const auto in = test::field_with<S>(grid, image, batch);
       if (blurred)
@@ -135,8 +136,8 @@ TEMPLATE_LIST_TEST_CASE("Taylor tests of the sigmoid and blurred-sigmoid adjoint
       grad = {0, sg.threshold, sg.steepness};
     }
     const auto gi = to_vector(grad_image);
-    const double slopes[] = {0.2 * test::real_dot(gi, di), 0.05 * grad.threshold, 3 * grad.steepness,
-                             2 * grad.sigma_nm};
+    const double slopes[] = {0.2 * test::real_dot(gi, di), 0.05 * grad.threshold,
+                             3 * grad.steepness, 2 * grad.sigma_nm};
     const char* names[] = {"image", "threshold", "steepness", "sigma"};
     const auto shifted = [&](double eps, int which) {
       std::vector<double> image = i0;
@@ -148,8 +149,8 @@ TEMPLATE_LIST_TEST_CASE("Taylor tests of the sigmoid and blurred-sigmoid adjoint
       return J(image, m, sigma0 + (which == 3 ? 2 * eps : 0.0));
     };
     for (int which = 0; which < (blurred ? 4 : 3); ++which) {
-      const auto orders = test::taylor_orders([&](double eps) { return shifted(eps, which); }, slopes[which],
-                                              0.2, 6);
+      const auto orders = test::taylor_orders([&](double eps) { return shifted(eps, which); },
+                                              slopes[which], 0.2, 6);
       for (const double order : orders) {
         INFO(names[which] << ": observed order " << order);
         CHECK(order >= 1.9);
@@ -165,10 +166,12 @@ TEST_CASE("Compact models refuse bad parameters and shapes, naming them", "[resi
   const Grid grid(8, 8, 2.0);
   const Field<double, Host> image(grid);
   Field<double, Host> out(grid);
-  CHECK_THROWS_WITH(resist::sigmoid_threshold(ctx, image, {0.3, 0.0}, out), Contains("'steepness' = 0"));
+  CHECK_THROWS_WITH(resist::sigmoid_threshold(ctx, image, {0.3, 0.0}, out),
+                    Contains("'steepness' = 0"));
   CHECK_THROWS_WITH(resist::sigmoid_threshold(ctx, image, {std::nan(""), 10.0}, out),
                     Contains("'threshold' = nan"));
-  CHECK_THROWS_WITH(resist::constant_threshold(ctx, image, INFINITY, out), Contains("'threshold' = inf"));
+  CHECK_THROWS_WITH(resist::constant_threshold(ctx, image, INFINITY, out),
+                    Contains("'threshold' = inf"));
   CHECK_THROWS_WITH(resist::gaussian_blur(ctx, image, -1.0, out), Contains("'sigma_nm' = -1"));
   Field<double, Host> other(Grid(8, 6, 2.0));
   CHECK_THROWS_AS(resist::gaussian_blur(ctx, image, 1.0, other), shape_mismatch);

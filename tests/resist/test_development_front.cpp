@@ -46,7 +46,8 @@ TEST_CASE("Uniform rate: a plane front from the top, t = z / R", "[resist][front
   // float rates are read in double: the same front.
   Field<float, Host> single(grid);
   std::fill(single.data(), single.data() + single.size(), 2.5f);
-  CHECK(max_error(resist::arrival_time_from_top(single), [](Vec3 p) { return p.z / 2.5; }) <= 1e-13);
+  CHECK(max_error(resist::arrival_time_from_top(single), [](Vec3 p) { return p.z / 2.5; }) <=
+        1e-13);
   // After 5.9 s the front is at 14.75 nm: layers at 1, 3, ..., 13 nm (k < 7) are developed.
   const auto region = resist::developed(arrival, 5.9);
   for (index_t k = 0; k < 20; ++k) CHECK(region.data()[k * 80 + 37] == (k < 7 ? 1.0 : 0.0));
@@ -59,7 +60,8 @@ TEST_CASE("Two layers: t = z / R1 above z1, z1 / R1 + (z - z1) / R2 below", "[re
   auto rate = uniform(grid, 0.5);
   std::fill(rate.data(), rate.data() + 8 * 30, 10.0);
   const auto arrival = resist::arrival_time_from_top(rate);
-  const double error = max_error(arrival, [](Vec3 p) { return p.z <= 14 ? p.z / 10 : 1.4 + (p.z - 14) / 0.5; });
+  const double error =
+      max_error(arrival, [](Vec3 p) { return p.z <= 14 ? p.z / 10 : 1.4 + (p.z - 14) / 0.5; });
   INFO("max error " << error);
   CHECK(error <= 1e-13);
 }
@@ -75,7 +77,8 @@ TEST_CASE("Oblique plane front seeded on its inflow faces is exact", "[resist][f
   for (index_t k = 0; k < grid.nz(); ++k)
     for (index_t j = 0; j < grid.ny(); ++j)
       for (index_t i = 0; i < grid.nx(); ++i)
-        if (i == 0 || j == 0 || k == 0) seed.data()[i + 14 * (j + 12 * k)] = exact(grid.position(i, j, k));
+        if (i == 0 || j == 0 || k == 0)
+          seed.data()[i + 14 * (j + 12 * k)] = exact(grid.position(i, j, k));
   const auto arrival = resist::arrival_time(uniform(grid, r), seed);
   const double error = max_error(arrival, exact);
   INFO("max error " << error);
@@ -96,7 +99,8 @@ TEST_CASE("Point source: first-order error that shrinks with the grid", "[resist
     std::fill(seed.data(), seed.data() + seed.size(), std::numeric_limits<double>::infinity());
     seed.data()[m / 2 + (m + 1) * (m / 2)] = 0;
     const auto arrival = resist::arrival_time(uniform(grid, 2.0), seed);
-    const double error = max_error(arrival, [](Vec3 p) { return std::hypot(p.x - 16, p.y - 16, p.z) / 2; });
+    const double error =
+        max_error(arrival, [](Vec3 p) { return std::hypot(p.x - 16, p.y - 16, p.z) / 2; });
     INFO("h = " << h << " nm: max error " << error << " s = " << error * 2 / h << " h / R");
     CHECK(error <= h / 2 * (0.5 * std::log(32 / h) + 0.2));
     CHECK(error > 0);
@@ -110,7 +114,8 @@ TEST_CASE("Arrival time refuses non-positive rates and NaN seeds", "[resist][fro
   const Grid grid = Grid::volume(3, 3, 3, {1.0, 1.0, 1.0});
   auto rate = uniform(grid, 1.0);
   rate.data()[4] = 0;
-  CHECK_THROWS_WITH(resist::arrival_time_from_top(rate), Contains("'rate[4]' = 0") && Contains("positive"));
+  CHECK_THROWS_WITH(resist::arrival_time_from_top(rate),
+                    Contains("'rate[4]' = 0") && Contains("positive"));
   rate.data()[4] = 1;
   auto seed = uniform(grid, std::nan(""));
   CHECK_THROWS_WITH(resist::arrival_time(rate, seed), Contains("'seed[0]' = nan"));
@@ -131,11 +136,14 @@ TEST_CASE("Uniform rate end to end: a developed opening reaches depth R t_dev", 
       for (index_t i = 0; i < 21; ++i)
         rate.data()[i + 21 * (j + 3 * k)] = std::abs(2.0 * i - 20) < 8 ? 40.0 : 0.0003;
   const auto arrival = resist::arrival_time_from_top(rate);
-  for (index_t k = 0; k < 21; ++k) CHECK(arrival.data()[10 + 21 * (1 + 3 * k)] == Approx(2.0 * k / 40).epsilon(1e-13));
-  const auto cd = metrology::profile_cd(arrival, 0.5, {{0, 2}, {40, 2}}, 10.0, metrology::Tone::space);
+  for (index_t k = 0; k < 21; ++k)
+    CHECK(arrival.data()[10 + 21 * (1 + 3 * k)] == Approx(2.0 * k / 40).epsilon(1e-13));
+  const auto cd =
+      metrology::profile_cd(arrival, 0.5, {{0, 2}, {40, 2}}, 10.0, metrology::Tone::space);
   REQUIRE(cd.ok());
   CHECK(cd.cd_nm > 12.0);
   CHECK(cd.cd_nm <= 12.00026);
   // Below the developed depth the resist is closed.
-  CHECK_FALSE(metrology::profile_cd(arrival, 0.5, {{0, 2}, {40, 2}}, 30.0, metrology::Tone::space).ok());
+  CHECK_FALSE(
+      metrology::profile_cd(arrival, 0.5, {{0, 2}, {40, 2}}, 30.0, metrology::Tone::space).ok());
 }

@@ -16,7 +16,8 @@ namespace {
 const MackParameters sentaurus{40.0, 0.0003, 0.5, 30.0};
 }  // namespace
 
-TEST_CASE("Mack rate of the Sentaurus set at m = 0, 0.5, 1 and near the notch", "[resist][development]") {
+TEST_CASE("Mack rate of the Sentaurus set at m = 0, 0.5, 1 and near the notch",
+          "[resist][development]") {
   // a = (n + 1) / (n - 1) (1 - M_th)^n = 31/29 * 2^-30 = 31 / (29 * 1073741824) = 9.9553e-10.
   const double a = 31.0 / (29.0 * 1073741824.0);
   CHECK(sentaurus.a() == Approx(a).epsilon(1e-15));
@@ -60,14 +61,20 @@ TEST_CASE("Enhanced Mack rate against its closed form", "[resist][development]")
 TEST_CASE("Rate parameters are validated, naming the argument", "[resist][development]") {
   using Catch::Matchers::Contains;
   CHECK_THROWS_WITH(MackParameters({40.0, 0.0003, 0.5, 1.0}).rate<double>(), Contains("'n' = 1"));
-  CHECK_THROWS_WITH(MackParameters({-1.0, 0.0003, 0.5, 30.0}).rate<double>(), Contains("'r_max' = -1"));
-  CHECK_THROWS_WITH(MackParameters({40.0, 50.0, 0.5, 30.0}).rate<double>(), Contains("'r_min' = 50"));
-  CHECK_THROWS_WITH(MackParameters({40.0, 0.0003, 1.0, 30.0}).rate<double>(), Contains("'m_th' = 1"));
-  CHECK_THROWS_WITH(MackParameters({40.0, 0.0003, std::nan(""), 30.0}).rate<double>(), Contains("'m_th'"));
-  CHECK_THROWS_AS(EnhancedMackParameters({100.0, 2.0, 0.0, 5.0, 9.0}).rate<double>(), invalid_argument);
+  CHECK_THROWS_WITH(MackParameters({-1.0, 0.0003, 0.5, 30.0}).rate<double>(),
+                    Contains("'r_max' = -1"));
+  CHECK_THROWS_WITH(MackParameters({40.0, 50.0, 0.5, 30.0}).rate<double>(),
+                    Contains("'r_min' = 50"));
+  CHECK_THROWS_WITH(MackParameters({40.0, 0.0003, 1.0, 30.0}).rate<double>(),
+                    Contains("'m_th' = 1"));
+  CHECK_THROWS_WITH(MackParameters({40.0, 0.0003, std::nan(""), 30.0}).rate<double>(),
+                    Contains("'m_th'"));
+  CHECK_THROWS_AS(EnhancedMackParameters({100.0, 2.0, 0.0, 5.0, 9.0}).rate<double>(),
+                  invalid_argument);
   CHECK_THROWS_WITH(EnhancedMackParameters({1.0, 2.0, 0.01, 5.0, 9.0}).rate<double>(),
                     Contains("'r_max' = 1"));
-  CHECK_THROWS_WITH(EnhancedMackParameters({100.0, 2.0, 0.01, 5.0, -1.0}).rate<double>(), Contains("'l' = -1"));
+  CHECK_THROWS_WITH(EnhancedMackParameters({100.0, 2.0, 0.01, 5.0, -1.0}).rate<double>(),
+                    Contains("'l' = -1"));
 }
 
 TEMPLATE_LIST_TEST_CASE("development_rate maps an inhibitor field to rates in every space",

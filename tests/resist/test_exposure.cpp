@@ -28,8 +28,8 @@ std::vector<T> as(const std::vector<double>& values) {
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("2D and 3D Dill acid match 1 - exp(-C E I exp(-alpha z))", "[resist][exposure]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("2D and 3D Dill acid match 1 - exp(-C E I exp(-alpha z))",
+                        "[resist][exposure]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -47,7 +47,8 @@ TEMPLATE_LIST_TEST_CASE("2D and 3D Dill acid match 1 - exp(-C E I exp(-alpha z))
   const auto a2 = to_vector(acid2);
   double worst = 0;
   for (std::size_t i = 0; i < values.size(); ++i)
-    worst = std::max(worst, std::abs(double(a2[i]) - (1 - std::exp(-30.0 * 0.043 * double(T(values[i]))))));
+    worst = std::max(
+        worst, std::abs(double(a2[i]) - (1 - std::exp(-30.0 * 0.043 * double(T(values[i]))))));
   INFO("2D max error " << worst);
   CHECK(worst <= tolerance);
 
@@ -61,14 +62,17 @@ TEMPLATE_LIST_TEST_CASE("2D and 3D Dill acid match 1 - exp(-C E I exp(-alpha z))
     for (index_t k = 0; k < nz; ++k)
       for (index_t i = 0; i < plane.size(); ++i) {
         const double intensity = double(T(values[std::size_t(b * plane.size() + i)]));
-        const double exact = 1 - std::exp(-30.0 * 0.043 * intensity * std::exp(-0.0011 * (3.0 + 10.0 * k)));
-        worst = std::max(worst, std::abs(double(a3[std::size_t((b * nz + k) * plane.size() + i)]) - exact));
+        const double exact =
+            1 - std::exp(-30.0 * 0.043 * intensity * std::exp(-0.0011 * (3.0 + 10.0 * k)));
+        worst = std::max(
+            worst, std::abs(double(a3[std::size_t((b * nz + k) * plane.size() + i)]) - exact));
       }
   INFO("3D max error " << worst);
   CHECK(worst <= tolerance);
 }
 
-TEST_CASE("Exposure refuses bad doses, C, intensities and shapes, naming them", "[resist][exposure]") {
+TEST_CASE("Exposure refuses bad doses, C, intensities and shapes, naming them",
+          "[resist][exposure]") {
   Context<Host> ctx;
   const Grid plane(4, 4, 2.0);
   auto image = test::field_with<Host>(plane, std::vector<double>(16, 0.5));
@@ -77,12 +81,14 @@ TEST_CASE("Exposure refuses bad doses, C, intensities and shapes, naming them", 
   CHECK_THROWS_AS(resist::expose(ctx, image, DillParameters{-1.0, 0.04}, acid), invalid_argument);
   CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{-1.0, 0.04}, acid),
                     Contains("'dose_mj_cm2' = -1") && Contains("non-negative"));
-  CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{std::nan(""), 0.04}, acid), Contains("'dose_mj_cm2'"));
+  CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{std::nan(""), 0.04}, acid),
+                    Contains("'dose_mj_cm2'"));
   CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{20.0, 0.0}, acid),
                     Contains("'c' = 0") && Contains("positive"));
   CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{20.0, 0.04, -1e-3}, acid),
                     Contains("'alpha_per_nm'"));
-  CHECK_THROWS_WITH(DillParameters::alpha_from_extinction(0.1, 0.0), Contains("'wavelength_nm' = 0"));
+  CHECK_THROWS_WITH(DillParameters::alpha_from_extinction(0.1, 0.0),
+                    Contains("'wavelength_nm' = 0"));
   CHECK(DillParameters::alpha_from_extinction(0.02, 193.0) == Approx(4 * M_PI * 0.02 / 193.0));
   image.data()[5] = std::nan("");
   CHECK_THROWS_WITH(resist::expose(ctx, image, DillParameters{20.0, 0.04}, acid),
@@ -95,13 +101,14 @@ TEST_CASE("Exposure refuses bad doses, C, intensities and shapes, naming them", 
   CHECK_THROWS_AS(resist::expose(ctx, image, DillParameters{20.0, 0.04}, wrong), shape_mismatch);
 }
 
-TEMPLATE_LIST_TEST_CASE("Taylor test of the exposure adjoint (image, dose, C, alpha)", "[resist][exposure]",
-                        test::DoubleCases) {
+TEMPLATE_LIST_TEST_CASE("Taylor test of the exposure adjoint (image, dose, C, alpha)",
+                        "[resist][exposure]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   const index_t nx = 16, ny = 12, nz = 5, batch = 2;
   const Grid plane(nx, ny, 4.0);
-  for (const Grid& acid_grid : {plane, Grid::volume(nx, ny, nz, {4.0, 4.0, 20.0}, {0.0, 0.0, 10.0})}) {
+  for (const Grid& acid_grid :
+       {plane, Grid::volume(nx, ny, nz, {4.0, 4.0, 20.0}, {0.0, 0.0, 10.0})}) {
     INFO("acid grid " << acid_grid);
     const DillParameters p0{30.0, 0.043, 0.004};
     const auto i0 = intensities(plane.size() * batch, 11);

@@ -12,9 +12,9 @@
 #include "support/test_cases.hpp"
 
 using namespace fabtwin;
+using Catch::Contains;
 using resist::PebModel;
 using thermal::TemperatureHistory;
-using Catch::Contains;
 
 namespace {
 
@@ -26,8 +26,8 @@ Field<T, S> line_acid(const Grid& grid) {
     for (index_t y = 0; y < grid.ny(); ++y)
       for (index_t x = 0; x < grid.nx(); ++x)
         values[std::size_t(x + grid.nx() * (y + grid.ny() * z))] =
-            T((3 * x >= grid.nx() && 3 * x < 2 * grid.nx() ? 0.6 : 0.05) * std::exp(-0.01 * double(z)) *
-              (1 + 0.2 * std::sin(0.3 * double(y))));
+            T((3 * x >= grid.nx() && 3 * x < 2 * grid.nx() ? 0.6 : 0.05) *
+              std::exp(-0.01 * double(z)) * (1 + 0.2 * std::sin(0.3 * double(y))));
   return test::field_with<S>(grid, values);
 }
 
@@ -40,8 +40,8 @@ double sum(const std::vector<T>& values) {
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("Without reactions a bake is one Gaussian of the whole bake's length", "[resist][peb]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Without reactions a bake is one Gaussian of the whole bake's length",
+                        "[resist][peb]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -56,15 +56,17 @@ TEMPLATE_LIST_TEST_CASE("Without reactions a bake is one Gaussian of the whole b
     const auto law = thermal::Arrhenius::from_reference(1.0, 383.15, 15.0);
     const double scale = law.integral(history);  // integral of D(T)/D(383.15 K) dt
     Field<T, S> reference = to<S>(to<Host>(acid0));
-    thermal::diffuse_spectral(ctx, reference, Vec3{std::sqrt(2 * 3.0 * scale), std::sqrt(2 * 3.0 * scale),
-                                                   std::sqrt(2 * 12.0 * scale)});
-    CHECK(test::relative_error(to_vector(state.acid), to_vector(reference)) <= (sizeof(T) == 4 ? 2e-6 : 1e-13));
+    thermal::diffuse_spectral(
+        ctx, reference,
+        Vec3{std::sqrt(2 * 3.0 * scale), std::sqrt(2 * 3.0 * scale), std::sqrt(2 * 12.0 * scale)});
+    CHECK(test::relative_error(to_vector(state.acid), to_vector(reference)) <=
+          (sizeof(T) == 4 ? 2e-6 : 1e-13));
     CHECK(sum(to_vector(state.deprotection)) == 0);
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("A uniform film neutralises and deprotects as the closed form", "[resist][peb]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("A uniform film neutralises and deprotects as the closed form",
+                        "[resist][peb]", test::Cases) {
   // Quencher in excess, d = Q0 - A0: A(t) = d A0 e^{-d k t} / (Q0 - A0 e^{-d k t}) and
   // integral of k_c A dt = (k_c / k) ln((Q0 - A0 e^{-d k t}) / d) (the logistic solution written
   // for this sign of d, independently of peb_reaction.hpp's form).
@@ -77,7 +79,8 @@ TEMPLATE_LIST_TEST_CASE("A uniform film neutralises and deprotects as the closed
   const Grid grid(16, 12, 2.0);
   const auto acid0 = test::field_with<S>(grid, std::vector<T>(std::size_t(grid.size()), T(a0)));
   for (double seconds : {0.2, 1.0, 90.0}) {
-    const auto state = resist::bake(ctx, acid0, model, TemperatureHistory::constant(383.15, seconds), 0.1);
+    const auto state =
+        resist::bake(ctx, acid0, model, TemperatureHistory::constant(383.15, seconds), 0.1);
     const double decay = std::exp(-d * k * seconds);
     const double acid = d * a0 * decay / (q0 - a0 * decay);
     const double exponent = kc / k * std::log((q0 - a0 * decay) / d);
@@ -91,14 +94,16 @@ TEMPLATE_LIST_TEST_CASE("A uniform film neutralises and deprotects as the closed
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("total(A - Q) is conserved through the bake", "[resist][peb]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("total(A - Q) is conserved through the bake", "[resist][peb]",
+                        test::Cases) {
   // Neutralisation removes acid and quencher in equal amounts; diffusion moves each without loss.
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
   const Grid grid = Grid::volume(24, 20, 12, Vec3{2.0, 2.0, 2.0});
   const auto acid0 = line_acid<T, S>(grid);
-  const auto state = resist::bake(ctx, acid0, resist::sentaurus_peb_model(), TemperatureHistory::constant(383.15, 20), 1.0);
+  const auto state = resist::bake(ctx, acid0, resist::sentaurus_peb_model(),
+                                  TemperatureHistory::constant(383.15, 20), 1.0);
   const double before = sum(to_vector(acid0)) - 0.4 * double(grid.size());
   const double after = sum(to_vector(state.acid)) - sum(to_vector(state.quencher));
   CHECK(std::abs(after - before) <= (sizeof(T) == 4 ? 1e-5 : 1e-12) * double(grid.size()));
@@ -120,8 +125,9 @@ TEST_CASE("The Strang-split bake converges at second order in the time step", "[
   std::vector<double> smooth(std::size_t(grid.size()));
   for (index_t y = 0; y < 16; ++y)
     for (index_t x = 0; x < 64; ++x)
-      smooth[std::size_t(x + 64 * y)] = 0.35 + 0.3 * std::cos(2 * std::numbers::pi * double(x) / 64) +
-                                      0.05 * std::sin(2 * std::numbers::pi * double(y) / 16);
+      smooth[std::size_t(x + 64 * y)] = 0.35 +
+                                        0.3 * std::cos(2 * std::numbers::pi * double(x) / 64) +
+                                        0.05 * std::sin(2 * std::numbers::pi * double(y) / 16);
   const auto acid0 = test::field_with<Host>(grid, smooth);
   const auto history = TemperatureHistory::constant(383.15, 8);
   // Periodic: the data are periodic, whereas mirror walls would put a kink in their extension.
@@ -132,7 +138,8 @@ TEST_CASE("The Strang-split bake converges at second order in the time step", "[
   };
   const auto reference = run(8.0 / 2048);
   std::vector<double> errors;
-  for (double step : {0.5, 0.25, 0.125}) errors.push_back(test::relative_error(run(step), reference));
+  for (double step : {0.5, 0.25, 0.125})
+    errors.push_back(test::relative_error(run(step), reference));
   INFO("errors " << errors[0] << ", " << errors[1] << ", " << errors[2]);
   for (std::size_t i = 0; i + 1 < errors.size(); ++i) {
     const double order = std::log2(errors[i] / errors[i + 1]);
@@ -147,14 +154,17 @@ TEST_CASE("bake refuses bad models and steps, and reports progress", "[resist][p
   const auto history = TemperatureHistory::constant(383.15, 10);
   PebModel model = resist::sentaurus_peb_model();
   model.quench.per_s = -1;
-  CHECK_THROWS_WITH(resist::bake(ctx, acid, model, history, 1.0), Contains("model.quench.per_s") && Contains("-1"));
-  CHECK_THROWS_WITH(resist::bake(ctx, acid, resist::sentaurus_peb_model(), history, 0.0), Contains("max_step_s"));
+  CHECK_THROWS_WITH(resist::bake(ctx, acid, model, history, 1.0),
+                    Contains("model.quench.per_s") && Contains("-1"));
+  CHECK_THROWS_WITH(resist::bake(ctx, acid, resist::sentaurus_peb_model(), history, 0.0),
+                    Contains("max_step_s"));
   index_t calls = 0, last = 0;
-  resist::bake(ctx, acid, resist::sentaurus_peb_model(), history, 3.0, {}, [&](index_t done, index_t all) {
-    ++calls;
-    last = done;
-    CHECK(all == 4);  // 10 s in steps of at most 3 s
-  });
+  resist::bake(ctx, acid, resist::sentaurus_peb_model(), history, 3.0, {},
+               [&](index_t done, index_t all) {
+                 ++calls;
+                 last = done;
+                 CHECK(all == 4);  // 10 s in steps of at most 3 s
+               });
   CHECK(calls == 4);
   CHECK(last == 4);
 }

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/resist/peb_adjoint.hpp"
 #include "fabtwin/resist/compact_models.hpp"
 #include "fabtwin/resist/exposure.hpp"
+#include "fabtwin/resist/peb_adjoint.hpp"
 #include "support/gradient_checks.hpp"
 #include "support/test_cases.hpp"
 
@@ -50,15 +50,18 @@ std::vector<double> pattern(const Grid& grid, index_t batch) {
 }
 
 template <class S>
-std::vector<double> inhibitor_of(Context<S>& ctx, const Field<double, S>& acid, const PebModel& model,
-                                 const TemperatureHistory& history, thermal::Boundaries boundaries) {
-  return to_vector(resist::inhibitor(ctx, resist::bake(ctx, acid, model, history, step_s, boundaries)));
+std::vector<double> inhibitor_of(Context<S>& ctx, const Field<double, S>& acid,
+                                 const PebModel& model, const TemperatureHistory& history,
+                                 thermal::Boundaries boundaries) {
+  return to_vector(
+      resist::inhibitor(ctx, resist::bake(ctx, acid, model, history, step_s, boundaries)));
 }
 
 /// A perturbation of the bake's inputs: J(eps) evaluates it, slope is the adjoint's dJ/deps at 0.
 struct Direction {
   std::string name;
-  std::function<void(PebModel&, std::vector<double>&, double&, double)> shift;  // model, acid, offset, eps
+  std::function<void(PebModel&, std::vector<double>&, double&, double)>
+      shift;  // model, acid, offset, eps
   std::function<double(const PebGradient&, const std::vector<double>&)> slope;  // gradient, dL/dA0
   bool diffusion = false;  // no first-order effect on a uniform film
 };
@@ -73,29 +76,38 @@ std::vector<Direction> directions(const std::vector<double>& da, bool three_d) {
        [da](const PebGradient&, const std::vector<double>& g) { return test::real_dot(g, da); }},
       {"acid.lateral", [](M& m, auto&, double&, double e) { m.acid.lateral_nm2_per_s += e; },
        [](const PebGradient& g, auto&) { return g.acid.lateral_nm2_per_s; }, true},
-      {"acid.activation", [](M& m, auto&, double&, double e) { m.acid.activation_kcal_per_mol += 3 * e; },
+      {"acid.activation",
+       [](M& m, auto&, double&, double e) { m.acid.activation_kcal_per_mol += 3 * e; },
        [](const PebGradient& g, auto&) { return 3 * g.acid.activation_kcal_per_mol; }, true},
-      {"quencher.lateral", [](M& m, auto&, double&, double e) { m.quencher.lateral_nm2_per_s += e; },
+      {"quencher.lateral",
+       [](M& m, auto&, double&, double e) { m.quencher.lateral_nm2_per_s += e; },
        [](const PebGradient& g, auto&) { return g.quencher.lateral_nm2_per_s; }, true},
-      {"quencher.activation", [](M& m, auto&, double&, double e) { m.quencher.activation_kcal_per_mol += 3 * e; },
+      {"quencher.activation",
+       [](M& m, auto&, double&, double e) { m.quencher.activation_kcal_per_mol += 3 * e; },
        [](const PebGradient& g, auto&) { return 3 * g.quencher.activation_kcal_per_mol; }, true},
       {"quench.per_s", [](M& m, auto&, double&, double e) { m.quench.per_s += 2 * e; },
        [](const PebGradient& g, auto&) { return 2 * g.quench.per_s; }},
-      {"quench.activation", [](M& m, auto&, double&, double e) { m.quench.activation_kcal_per_mol += 3 * e; },
+      {"quench.activation",
+       [](M& m, auto&, double&, double e) { m.quench.activation_kcal_per_mol += 3 * e; },
        [](const PebGradient& g, auto&) { return 3 * g.quench.activation_kcal_per_mol; }},
       {"deprotect.per_s", [](M& m, auto&, double&, double e) { m.deprotect.per_s += 0.3 * e; },
        [](const PebGradient& g, auto&) { return 0.3 * g.deprotect.per_s; }},
-      {"deprotect.activation", [](M& m, auto&, double&, double e) { m.deprotect.activation_kcal_per_mol += 3 * e; },
+      {"deprotect.activation",
+       [](M& m, auto&, double&, double e) { m.deprotect.activation_kcal_per_mol += 3 * e; },
        [](const PebGradient& g, auto&) { return 3 * g.deprotect.activation_kcal_per_mol; }},
       {"initial_quencher", [](M& m, auto&, double&, double e) { m.initial_quencher += 0.1 * e; },
        [](const PebGradient& g, auto&) { return 0.1 * g.initial_quencher; }},
       {"temperature offset", [](M&, auto&, double& t, double e) { t += 5 * e; },
        [](const PebGradient& g, auto&) { return 5 * g.temperature_offset_kelvin; }}};
   if (three_d) {
-    all.push_back({"acid.vertical", [](M& m, auto&, double&, double e) { m.acid.vertical_nm2_per_s += 2 * e; },
-                   [](const PebGradient& g, auto&) { return 2 * g.acid.vertical_nm2_per_s; }, true});
-    all.push_back({"quencher.vertical", [](M& m, auto&, double&, double e) { m.quencher.vertical_nm2_per_s += e; },
-                   [](const PebGradient& g, auto&) { return g.quencher.vertical_nm2_per_s; }, true});
+    all.push_back({"acid.vertical",
+                   [](M& m, auto&, double&, double e) { m.acid.vertical_nm2_per_s += 2 * e; },
+                   [](const PebGradient& g, auto&) { return 2 * g.acid.vertical_nm2_per_s; },
+                   true});
+    all.push_back({"quencher.vertical",
+                   [](M& m, auto&, double&, double e) { m.quencher.vertical_nm2_per_s += e; },
+                   [](const PebGradient& g, auto&) { return g.quencher.vertical_nm2_per_s; },
+                   true});
   }
   return all;
 }
@@ -122,11 +134,15 @@ TEMPLATE_LIST_TEST_CASE("Taylor tests of the bake's adjoint w.r.t. the acid and 
     bool uniform;      // A0 = Q0 everywhere: c = 0 at every step
     bool neutralises;  // false: k_r = 0, the reaction's s = 0 path (its k_r-derivative one-sided)
   };
-  const Setup setups[] = {
-      {"2D", Grid(16, 12, 2.0), 2, {thermal::Boundary::periodic, thermal::Boundary::mirror}, false, true},
-      {"3D", Grid::volume(12, 10, 6, Vec3{2.0, 2.0, 4.0}), 1, {}, false, true},
-      {"2D film with A0 = Q0", Grid(8, 6, 2.0), 1, {}, true, true},
-      {"2D without neutralisation", Grid(12, 8, 2.0), 1, {}, false, false}};
+  const Setup setups[] = {{"2D",
+                           Grid(16, 12, 2.0),
+                           2,
+                           {thermal::Boundary::periodic, thermal::Boundary::mirror},
+                           false,
+                           true},
+                          {"3D", Grid::volume(12, 10, 6, Vec3{2.0, 2.0, 4.0}), 1, {}, false, true},
+                          {"2D film with A0 = Q0", Grid(8, 6, 2.0), 1, {}, true, true},
+                          {"2D without neutralisation", Grid(12, 8, 2.0), 1, {}, false, false}};
   for (const Setup& setup : setups) {
     INFO(setup.name);
     const index_t n = setup.grid.size() * setup.batch;
@@ -137,9 +153,9 @@ TEMPLATE_LIST_TEST_CASE("Taylor tests of the bake's adjoint w.r.t. the acid and 
     const auto g = test::random_values<double>(n, 72);
     const auto da = test::random_values<double>(n, 73);
     Field<double, S> grad_acid(setup.grid, setup.batch);
-    const PebGradient gradient =
-        resist::bake_backward(ctx, test::field_with<S>(setup.grid, a0, setup.batch), m0, test_history(), step_s,
-                              setup.boundaries, test::field_with<S>(setup.grid, g, setup.batch), grad_acid);
+    const PebGradient gradient = resist::bake_backward(
+        ctx, test::field_with<S>(setup.grid, a0, setup.batch), m0, test_history(), step_s,
+        setup.boundaries, test::field_with<S>(setup.grid, g, setup.batch), grad_acid);
     const auto ga = to_vector(grad_acid);
     for (const Direction& d : directions(da, setup.grid.rank() == 3)) {
       // A uniform film does not feel diffusion; without neutralisation M does not see the quencher.
@@ -150,16 +166,16 @@ TEMPLATE_LIST_TEST_CASE("Taylor tests of the bake's adjoint w.r.t. the acid and 
         std::vector<double> a = a0;
         double offset = 0;
         d.shift(m, a, offset, eps);
-        return test::real_dot(g, inhibitor_of(ctx, test::field_with<S>(setup.grid, a, setup.batch), m,
-                                              test_history(offset), setup.boundaries));
+        return test::real_dot(g, inhibitor_of(ctx, test::field_with<S>(setup.grid, a, setup.batch),
+                                              m, test_history(offset), setup.boundaries));
       };
       check_orders(test::taylor_orders(j, d.slope(gradient, ga), 0.05, 5), d.name);
     }
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("The bake's gradient does not depend on the number of checkpoints", "[resist][peb][adjoint]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("The bake's gradient does not depend on the number of checkpoints",
+                        "[resist][peb][adjoint]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -170,15 +186,21 @@ TEMPLATE_LIST_TEST_CASE("The bake's gradient does not depend on the number of ch
   const auto acid = test::field_with<S>(grid, a0), grad_m = test::field_with<S>(grid, g);
   const auto run = [&](index_t checkpoints, std::vector<T>& grad_acid) {
     Field<T, S> out(grid);
-    const auto gradient = resist::bake_backward(ctx, acid, test_model(), test_history(), step_s, {}, grad_m, out,
-                                                checkpoints);
+    const auto gradient = resist::bake_backward(ctx, acid, test_model(), test_history(), step_s, {},
+                                                grad_m, out, checkpoints);
     grad_acid = to_vector(out);
-    return std::vector<double>{gradient.acid.lateral_nm2_per_s,       gradient.acid.vertical_nm2_per_s,
-                               gradient.acid.activation_kcal_per_mol, gradient.quencher.lateral_nm2_per_s,
-                               gradient.quencher.vertical_nm2_per_s,  gradient.quencher.activation_kcal_per_mol,
-                               gradient.quench.per_s,                 gradient.quench.activation_kcal_per_mol,
-                               gradient.deprotect.per_s,              gradient.deprotect.activation_kcal_per_mol,
-                               gradient.initial_quencher,             gradient.temperature_offset_kelvin};
+    return std::vector<double>{gradient.acid.lateral_nm2_per_s,
+                               gradient.acid.vertical_nm2_per_s,
+                               gradient.acid.activation_kcal_per_mol,
+                               gradient.quencher.lateral_nm2_per_s,
+                               gradient.quencher.vertical_nm2_per_s,
+                               gradient.quencher.activation_kcal_per_mol,
+                               gradient.quench.per_s,
+                               gradient.quench.activation_kcal_per_mol,
+                               gradient.deprotect.per_s,
+                               gradient.deprotect.activation_kcal_per_mol,
+                               gradient.initial_quencher,
+                               gradient.temperature_offset_kelvin};
   };
   std::vector<T> reference_acid, grad_acid;
   const auto reference = run(0, reference_acid);  // 10 steps: 4 checkpoints, segments of 3
@@ -213,16 +235,20 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of image -> expose -> bake -> inhibitor -> 
   const auto loss = [&](const std::vector<double>& values, const resist::DillParameters& dill) {
     Field<double, S> acid(grid), printed(grid);
     resist::expose(ctx, test::field_with<S>(grid, values), dill, acid);
-    const auto m = resist::inhibitor(ctx, resist::bake(ctx, acid, test_model(), test_history(), step_s, boundaries));
+    const auto m = resist::inhibitor(
+        ctx, resist::bake(ctx, acid, test_model(), test_history(), step_s, boundaries));
     resist::blurred_threshold(ctx, m, blur_nm, threshold, printed);
     return test::real_dot(w, to_vector(printed));
   };
   const auto in = test::field_with<S>(grid, image);
   Field<double, S> acid(grid), grad_m(grid), grad_acid(grid), grad_image(grid);
   resist::expose(ctx, in, dill0, acid);
-  const auto m = resist::inhibitor(ctx, resist::bake(ctx, acid, test_model(), test_history(), step_s, boundaries));
-  resist::blurred_threshold_backward(ctx, m, blur_nm, threshold, test::field_with<S>(grid, w), grad_m);
-  resist::bake_backward(ctx, acid, test_model(), test_history(), step_s, boundaries, grad_m, grad_acid);
+  const auto m = resist::inhibitor(
+      ctx, resist::bake(ctx, acid, test_model(), test_history(), step_s, boundaries));
+  resist::blurred_threshold_backward(ctx, m, blur_nm, threshold, test::field_with<S>(grid, w),
+                                     grad_m);
+  resist::bake_backward(ctx, acid, test_model(), test_history(), step_s, boundaries, grad_m,
+                        grad_acid);
   const auto dill_gradient = resist::expose_backward(ctx, in, dill0, grad_acid, grad_image);
 
   const auto along_image = [&](double eps) {
@@ -230,7 +256,9 @@ TEMPLATE_LIST_TEST_CASE("Taylor test of image -> expose -> bake -> inhibitor -> 
     for (std::size_t i = 0; i < values.size(); ++i) values[i] += 0.1 * eps * di[i];
     return loss(values, dill0);
   };
-  check_orders(test::taylor_orders(along_image, 0.1 * test::real_dot(to_vector(grad_image), di), 0.2, 5), "image");
+  check_orders(
+      test::taylor_orders(along_image, 0.1 * test::real_dot(to_vector(grad_image), di), 0.2, 5),
+      "image");
   const auto along_dose = [&](double eps) {
     auto dill = dill0;
     dill.dose_mj_cm2 += eps;

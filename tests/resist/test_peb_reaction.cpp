@@ -13,8 +13,8 @@
 #include "support/test_cases.hpp"
 
 using namespace fabtwin;
-using resist::ReactionStep;
 using Catch::Contains;
+using resist::ReactionStep;
 
 namespace {
 
@@ -33,19 +33,22 @@ State runge_kutta(State y, Rate kr, double kc, double t_end, int steps) {
     return State{-r, -r, kc * s.acid};
   };
   const auto add = [](const State& s, const State& d, double w) {
-    return State{s.acid + w * d.acid, s.quencher + w * d.quencher, s.deprotection + w * d.deprotection};
+    return State{s.acid + w * d.acid, s.quencher + w * d.quencher,
+                 s.deprotection + w * d.deprotection};
   };
   for (int i = 0; i < steps; ++i) {
     const double t = i * h;
-    const State k1 = f(t, y), k2 = f(t + h / 2, add(y, k1, h / 2)), k3 = f(t + h / 2, add(y, k2, h / 2)),
-                k4 = f(t + h, add(y, k3, h));
-    const State step{h / 6 * (k1.acid + 2 * k2.acid + 2 * k3.acid + k4.acid),
-                     h / 6 * (k1.quencher + 2 * k2.quencher + 2 * k3.quencher + k4.quencher),
-                     h / 6 * (k1.deprotection + 2 * k2.deprotection + 2 * k3.deprotection + k4.deprotection)};
+    const State k1 = f(t, y), k2 = f(t + h / 2, add(y, k1, h / 2)),
+                k3 = f(t + h / 2, add(y, k2, h / 2)), k4 = f(t + h, add(y, k3, h));
+    const State step{
+        h / 6 * (k1.acid + 2 * k2.acid + 2 * k3.acid + k4.acid),
+        h / 6 * (k1.quencher + 2 * k2.quencher + 2 * k3.quencher + k4.quencher),
+        h / 6 * (k1.deprotection + 2 * k2.deprotection + 2 * k3.deprotection + k4.deprotection)};
     // Kahan-compensated accumulation: over 2e5 steps plain sums would lose ~1e-12 of the value.
-    for (auto [value, carry, increment] : {std::tuple{&y.acid, &lost.acid, step.acid},
-                                          std::tuple{&y.quencher, &lost.quencher, step.quencher},
-                                          std::tuple{&y.deprotection, &lost.deprotection, step.deprotection}}) {
+    for (auto [value, carry, increment] :
+         {std::tuple{&y.acid, &lost.acid, step.acid},
+          std::tuple{&y.quencher, &lost.quencher, step.quencher},
+          std::tuple{&y.deprotection, &lost.deprotection, step.deprotection}}) {
       const double corrected = increment - *carry, sum = *value + corrected;
       *carry = (sum - *value) - corrected;
       *value = sum;
@@ -56,8 +59,9 @@ State runge_kutta(State y, Rate kr, double kc, double t_end, int steps) {
 
 /// Runs `steps` equal reaction steps on samples (acid0[i], quencher0[i]) with constant rates.
 template <class T, class S>
-std::vector<State> react_samples(const std::vector<double>& acid0, const std::vector<double>& quencher0,
-                                 double kr, double kc, double seconds, int steps) {
+std::vector<State> react_samples(const std::vector<double>& acid0,
+                                 const std::vector<double>& quencher0, double kr, double kc,
+                                 double seconds, int steps) {
   Context<S> ctx;
   const Grid grid(index_t(acid0.size()), 1, 1.0);
   auto acid = test::field_with<S>(grid, std::vector<T>(acid0.begin(), acid0.end()));
@@ -65,10 +69,12 @@ std::vector<State> react_samples(const std::vector<double>& acid0, const std::ve
   Field<T, S> deprotection(grid);
   const double h = seconds / steps;
   for (int i = 0; i < steps; ++i)
-    resist::react(ctx, acid.view(), quencher.view(), deprotection.view(), ReactionStep{h, kr * h, kc * h});
+    resist::react(ctx, acid.view(), quencher.view(), deprotection.view(),
+                  ReactionStep{h, kr * h, kc * h});
   const auto a = to_vector(acid), q = to_vector(quencher), e = to_vector(deprotection);
   std::vector<State> out;
-  for (std::size_t i = 0; i < a.size(); ++i) out.push_back({double(a[i]), double(q[i]), double(e[i])});
+  for (std::size_t i = 0; i < a.size(); ++i)
+    out.push_back({double(a[i]), double(q[i]), double(e[i])});
   return out;
 }
 
@@ -86,7 +92,8 @@ void check_close(double value, double reference, double tol) {
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("Equal acid and quencher neutralise as A0 / (1 + k_r A0 t)", "[resist][peb]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Equal acid and quencher neutralise as A0 / (1 + k_r A0 t)",
+                        "[resist][peb]", test::Cases) {
   using T = typename TestType::real;
   const double kr = 8.7, kc = 0.9, t = 90;  // the Sentaurus set of physics.md
   const std::vector<double> a0{0.0, 1e-4, 0.05, 0.4, 0.9};
@@ -103,7 +110,8 @@ TEMPLATE_LIST_TEST_CASE("Equal acid and quencher neutralise as A0 / (1 + k_r A0 
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("Without quencher the acid deprotects as exp(-k_c A0 t)", "[resist][peb]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Without quencher the acid deprotects as exp(-k_c A0 t)", "[resist][peb]",
+                        test::Cases) {
   using T = typename TestType::real;
   const std::vector<double> a0{0.0, 0.2, 0.7}, none(3, 0.0);
   for (double kr : {0.0, 8.7}) {  // with k_r > 0 the quencher-free branch of the logistic formula
@@ -116,20 +124,22 @@ TEMPLATE_LIST_TEST_CASE("Without quencher the acid deprotects as exp(-k_c A0 t)"
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("Unequal concentrations follow the ODE (Runge-Kutta reference)", "[resist][peb]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Unequal concentrations follow the ODE (Runge-Kutta reference)",
+                        "[resist][peb]", test::Cases) {
   using T = typename TestType::real;
   const double kr = 8.7, kc = 0.9;
   // Acid in excess, quencher in excess (|c| k_r t up to 300: the branch that must not overflow),
   // and nearly equal (c = 1e-7: the branch that must not cancel).
   // The inputs as T holds them, for both sides: in float, c = 1e-7 is itself rounded (to 8.9e-8).
-  const std::vector<T> a0_t{T(0.6), T(0.1), T(0.4), T(0.4 + 1e-7), T(0.02)}, q0_t{T(0.4), T(0.4), T(0.5), T(0.4), T(0.4)};
+  const std::vector<T> a0_t{T(0.6), T(0.1), T(0.4), T(0.4 + 1e-7), T(0.02)},
+      q0_t{T(0.4), T(0.4), T(0.5), T(0.4), T(0.4)};
   const std::vector<double> a0(a0_t.begin(), a0_t.end()), q0(q0_t.begin(), q0_t.end());
   for (double t : {0.05, 2.0, 90.0}) {
     const auto result = react_samples<T, typename TestType::space>(a0, q0, kr, kc, t, 1);
     for (std::size_t i = 0; i < a0.size(); ++i) {
       INFO(std::setprecision(10) << "A0 " << a0[i] << ", Q0 " << q0[i] << ", t " << t);
-      const State ref = runge_kutta({a0[i], q0[i], 0}, [&](double) { return kr; }, kc, t, 200000);
+      const State ref = runge_kutta(
+          {a0[i], q0[i], 0}, [&](double) { return kr; }, kc, t, 200000);
       check_close(result[i].acid, ref.acid, tolerance<T>);
       check_close(result[i].quencher, ref.quencher, tolerance<T>);
       check_close(result[i].deprotection, ref.deprotection, tolerance<T>);
@@ -146,7 +156,8 @@ TEST_CASE("A rate varying within the step enters through its integral", "[resist
   auto acid = test::field_with<Host>(grid, std::vector<double>{0.5, 0.1});
   auto quencher = test::field_with<Host>(grid, std::vector<double>{0.3, 0.3});
   Field<double, Host> deprotection(grid);
-  resist::react(ctx, acid.view(), quencher.view(), deprotection.view(), ReactionStep{seconds, integral, 0.0});
+  resist::react(ctx, acid.view(), quencher.view(), deprotection.view(),
+                ReactionStep{seconds, integral, 0.0});
   for (index_t i = 0; i < 2; ++i) {
     const State ref = runge_kutta({i == 0 ? 0.5 : 0.1, 0.3, 0}, kr, 0.0, seconds, 200000);
     check_close(acid.data()[i], ref.acid, 1e-12);
@@ -156,12 +167,14 @@ TEST_CASE("A rate varying within the step enters through its integral", "[resist
 
 TEST_CASE("react refuses bad steps and mismatched fields", "[resist][peb][errors]") {
   Context<Host> ctx;
-  Field<float, Host> a(Grid(4, 4, 1.0)), q(Grid(4, 4, 1.0)), e(Grid(4, 4, 1.0)), wrong(Grid(4, 2, 1.0));
+  Field<float, Host> a(Grid(4, 4, 1.0)), q(Grid(4, 4, 1.0)), e(Grid(4, 4, 1.0)),
+      wrong(Grid(4, 2, 1.0));
   CHECK_THROWS_WITH(resist::react(ctx, a.view(), q.view(), e.view(), ReactionStep{1, -2, 0}),
                     Contains("step.quench") && Contains("-2") && Contains("non-negative"));
   CHECK_THROWS_WITH(resist::react(ctx, a.view(), q.view(), e.view(), ReactionStep{0, 1, 1}),
                     Contains("step.seconds"));
   CHECK_THROWS_WITH(resist::react(ctx, a.view(), wrong.view(), e.view(), ReactionStep{1, 1, 1}),
                     Contains("quencher") && Contains("4x2"));
-  CHECK_THROWS_AS(resist::react(ctx, a.view(), q.view(), wrong.view(), ReactionStep{1, 1, 1}), shape_mismatch);
+  CHECK_THROWS_AS(resist::react(ctx, a.view(), q.view(), wrong.view(), ReactionStep{1, 1, 1}),
+                  shape_mismatch);
 }

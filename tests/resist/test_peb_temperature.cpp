@@ -21,8 +21,9 @@ using namespace fabtwin;
 using resist::PebModel;
 using thermal::TemperatureHistory;
 
-TEMPLATE_LIST_TEST_CASE("The bake temperature moves every rate of the Sentaurus set by Arrhenius from 110 C",
-                        "[resist][peb][temperature]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE(
+    "The bake temperature moves every rate of the Sentaurus set by Arrhenius from 110 C",
+    "[resist][peb][temperature]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -31,12 +32,14 @@ TEMPLATE_LIST_TEST_CASE("The bake temperature moves every rate of the Sentaurus 
   // r(T) = r(T_ref) exp((Ea / R)(1 / T_ref - 1 / T)), the activation energies the set's data.
   const auto at = [](double at_reference, double activation, double kelvin) {
     REQUIRE(activation > 0);
-    return at_reference * std::exp(activation / thermal::gas_constant_kcal * (1 / 383.15 - 1 / kelvin));
+    return at_reference *
+           std::exp(activation / thermal::gas_constant_kcal * (1 / 383.15 - 1 / kelvin));
   };
   const double tol = sizeof(T) == 4 ? 2e-5 : 1e-11;
   const std::vector<double> temperatures{373.15, 383.15, 393.15};
-  SECTION("a uniform film, acid in excess: A = c A0 / (A0 - Q0 e^{-c k_r t}) with c = A0 - Q0, and "
-          "integral of A dt = c t + ln((A0 - Q0 e^{-c k_r t}) / c) / k_r") {
+  SECTION(
+      "a uniform film, acid in excess: A = c A0 / (A0 - Q0 e^{-c k_r t}) with c = A0 - Q0, and "
+      "integral of A dt = c t + ln((A0 - Q0 e^{-c k_r t}) / c) / k_r") {
     const double a0 = 0.5, q0 = model.initial_quencher, c = a0 - q0;
     const Grid grid(8, 4, 2.0);
     const auto acid0 = test::field_with<S>(grid, std::vector<T>(std::size_t(grid.size()), T(a0)));
@@ -46,7 +49,8 @@ TEMPLATE_LIST_TEST_CASE("The bake temperature moves every rate of the Sentaurus 
       const double kc = at(model.deprotect.per_s, model.deprotect.activation_kcal_per_mol, kelvin);
       for (double seconds : {1.0, 20.0}) {
         INFO(kelvin << " K, t = " << seconds << " s");
-        const auto state = resist::bake(ctx, acid0, model, TemperatureHistory::constant(kelvin, seconds), 0.1);
+        const auto state =
+            resist::bake(ctx, acid0, model, TemperatureHistory::constant(kelvin, seconds), 0.1);
         const double decay = std::exp(-c * k * seconds);
         const double acid = c * a0 / (a0 - q0 * decay);
         const double exponent = kc * (c * seconds + std::log((a0 - q0 * decay) / c) / k);
@@ -61,23 +65,28 @@ TEMPLATE_LIST_TEST_CASE("The bake temperature moves every rate of the Sentaurus 
       }
     }
   }
-  SECTION("a 2D film: the set's acid and quencher share D_lateral, so A - Q diffuses as if alone "
-          "(the reaction removes both alike), its cosine decaying by exp(-q^2 D(T) t)") {
+  SECTION(
+      "a 2D film: the set's acid and quencher share D_lateral, so A - Q diffuses as if alone "
+      "(the reaction removes both alike), its cosine decaying by exp(-q^2 D(T) t)") {
     REQUIRE(model.quencher.lateral_nm2_per_s == model.acid.lateral_nm2_per_s);
     REQUIRE(model.quencher.activation_kcal_per_mol == model.acid.activation_kcal_per_mol);
     const index_t n = 32;
     const double pitch = 1.5, seconds = 90, q = 2 * std::numbers::pi / (double(n) * pitch);
     const Grid grid(n, 4, pitch);
     std::vector<T> values(std::size_t(grid.size()));
-    for (index_t i = 0; i < grid.size(); ++i) values[std::size_t(i)] = T(0.45 + 0.25 * std::cos(q * pitch * double(i % n)));
+    for (index_t i = 0; i < grid.size(); ++i)
+      values[std::size_t(i)] = T(0.45 + 0.25 * std::cos(q * pitch * double(i % n)));
     const auto acid0 = test::field_with<S>(grid, values);
     const thermal::Boundaries periodic{thermal::Boundary::periodic, thermal::Boundary::periodic};
     for (double kelvin : temperatures) {
       INFO(kelvin << " K");
-      const double d = at(10.0 * 10.0 / (2 * 90), model.acid.activation_kcal_per_mol, kelvin);  // L = 10 nm in 90 s
-      const auto state = resist::bake(ctx, acid0, model, TemperatureHistory::constant(kelvin, seconds), 1.0, periodic);
+      const double d = at(10.0 * 10.0 / (2 * 90), model.acid.activation_kcal_per_mol,
+                          kelvin);  // L = 10 nm in 90 s
+      const auto state = resist::bake(ctx, acid0, model,
+                                      TemperatureHistory::constant(kelvin, seconds), 1.0, periodic);
       const auto a = to_vector(state.acid), qn = to_vector(state.quencher);
-      const double amplitude = 0.25 * std::exp(-q * q * d * seconds);  // 0.11 at 110 C, 0.05 at 120 C
+      const double amplitude =
+          0.25 * std::exp(-q * q * d * seconds);  // 0.11 at 110 C, 0.05 at 120 C
       double worst = 0;
       for (index_t i = 0; i < grid.size(); ++i)
         worst = std::max(worst, std::abs(double(a[std::size_t(i)]) - double(qn[std::size_t(i)]) -
@@ -87,8 +96,8 @@ TEMPLATE_LIST_TEST_CASE("The bake temperature moves every rate of the Sentaurus 
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("Every field of the PEB model moves the inhibitor", "[resist][peb][temperature]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Every field of the PEB model moves the inhibitor",
+                        "[resist][peb][temperature]", test::Cases) {
   // A 3D film whose acid varies across x and in depth (every diffusivity acts), with quencher (k_r
   // and D_Q act), baked 5 K above the reference (every activation energy and the reference act).
   using T = typename TestType::real;
@@ -102,9 +111,11 @@ TEMPLATE_LIST_TEST_CASE("Every field of the PEB model moves the inhibitor", "[re
   }
   const auto acid0 = test::field_with<S>(grid, values);
   const auto history = TemperatureHistory::constant(388.15, 20);
-  const Field<T, S> offsets(Grid(16, 4, 2.0));  // zero: the mapped bake at the history's temperature
+  const Field<T, S> offsets(
+      Grid(16, 4, 2.0));  // zero: the mapped bake at the history's temperature
   const auto inhibitor = [&](const PebModel& model, bool mapped) {
-    const auto state = mapped ? resist::bake(ctx, acid0, model, history, resist::TemperatureMap<T, S>{offsets}, 2.0)
+    const auto state = mapped ? resist::bake(ctx, acid0, model, history,
+                                             resist::TemperatureMap<T, S>{offsets}, 2.0)
                               : resist::bake(ctx, acid0, model, history, 2.0);
     return to_vector(resist::inhibitor(ctx, state));
   };
@@ -116,11 +127,14 @@ TEMPLATE_LIST_TEST_CASE("Every field of the PEB model moves the inhibitor", "[re
       {"acid.activation", [](PebModel& m) -> double& { return m.acid.activation_kcal_per_mol; }},
       {"quencher.lateral", [](PebModel& m) -> double& { return m.quencher.lateral_nm2_per_s; }},
       {"quencher.vertical", [](PebModel& m) -> double& { return m.quencher.vertical_nm2_per_s; }},
-      {"quencher.activation", [](PebModel& m) -> double& { return m.quencher.activation_kcal_per_mol; }},
+      {"quencher.activation",
+       [](PebModel& m) -> double& { return m.quencher.activation_kcal_per_mol; }},
       {"quench.per_s", [](PebModel& m) -> double& { return m.quench.per_s; }},
-      {"quench.activation", [](PebModel& m) -> double& { return m.quench.activation_kcal_per_mol; }},
+      {"quench.activation",
+       [](PebModel& m) -> double& { return m.quench.activation_kcal_per_mol; }},
       {"deprotect.per_s", [](PebModel& m) -> double& { return m.deprotect.per_s; }},
-      {"deprotect.activation", [](PebModel& m) -> double& { return m.deprotect.activation_kcal_per_mol; }},
+      {"deprotect.activation",
+       [](PebModel& m) -> double& { return m.deprotect.activation_kcal_per_mol; }},
       {"initial_quencher", [](PebModel& m) -> double& { return m.initial_quencher; }},
   };
   // The inhibitor is at most 1: rounding moves it by a few units of T's epsilon.
@@ -134,7 +148,8 @@ TEMPLATE_LIST_TEST_CASE("Every field of the PEB model moves the inhibitor", "[re
       member(model) *= 1.01;
       const auto moved = inhibitor(model, mapped);
       double change = 0;
-      for (std::size_t i = 0; i < base.size(); ++i) change = std::max(change, std::abs(double(moved[i]) - double(base[i])));
+      for (std::size_t i = 0; i < base.size(); ++i)
+        change = std::max(change, std::abs(double(moved[i]) - double(base[i])));
       UNSCOPED_INFO("largest change " << change);
       CHECK(change > rounding);
     }

@@ -18,8 +18,8 @@ template <class T>
 constexpr double fft_tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-12;
 
 /// Odd, even, prime, non-square, 2D, 3D and batched shapes.
-inline const std::vector<fft::Shape> fft_shapes = {
-    {16, 12, 1, 1}, {15, 8, 1, 1}, {9, 10, 7, 1}, {8, 6, 1, 3}, {5, 4, 3, 2}, {64, 64, 1, 1}};
+inline const std::vector<fft::Shape> fft_shapes = {{16, 12, 1, 1}, {15, 8, 1, 1}, {9, 10, 7, 1},
+                                                   {8, 6, 1, 3},   {5, 4, 3, 2},  {64, 64, 1, 1}};
 
 template <class T>
 std::vector<complex<double>> widen(const std::vector<T>& values) {

@@ -20,14 +20,15 @@ double real_dot(const std::vector<A>& a, const std::vector<B>& b) {
 /// Observed orders log2(r(eps) / r(eps / 2)) of Taylor remainders taken at halving steps.
 inline std::vector<double> observed_orders(const std::vector<double>& remainders) {
   std::vector<double> orders;
-  for (std::size_t k = 0; k + 1 < remainders.size(); ++k) orders.push_back(std::log2(remainders[k] / remainders[k + 1]));
+  for (std::size_t k = 0; k + 1 < remainders.size(); ++k)
+    orders.push_back(std::log2(remainders[k] / remainders[k + 1]));
   return orders;
 }
 
 /// Taylor test of a scalar J along a direction: the remainders |J(eps) - J(0) - eps slope| for
 /// eps = eps0, eps0/2, ... (count values) and their observed orders (2 for a correct gradient).
-inline std::vector<double> taylor_orders(const std::function<double(double)>& j, double slope, double eps0,
-                                         int count) {
+inline std::vector<double> taylor_orders(const std::function<double(double)>& j, double slope,
+                                         double eps0, int count) {
   const double j0 = j(0);
   std::vector<double> remainders;
   for (int k = 0; k < count; ++k) {

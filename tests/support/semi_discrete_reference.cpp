@@ -42,7 +42,8 @@ std::vector<double> exponential(const Eigen::MatrixXd& a, const std::vector<doub
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(a);
   const Eigen::VectorXd u = Eigen::Map<const Eigen::VectorXd>(u0.data(), Eigen::Index(u0.size()));
   const Eigen::VectorXd growth = (eigen.eigenvalues() * t).array().exp();
-  const Eigen::VectorXd v = eigen.eigenvectors() * (growth.asDiagonal() * (eigen.eigenvectors().transpose() * u));
+  const Eigen::VectorXd v =
+      eigen.eigenvectors() * (growth.asDiagonal() * (eigen.eigenvectors().transpose() * u));
   return {v.data(), v.data() + v.size()};
 }
 

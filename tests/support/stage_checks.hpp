@@ -39,7 +39,8 @@ Field<T, S> shifted(const Field<T, S>& x, const Field<T, S>& d, double eps) {
 
 /// A random field in [-amplitude, amplitude) of the given shape.
 template <class S, class T = double>
-Field<T, S> random_field(const Grid& grid, index_t batch, std::uint64_t seed, double amplitude = 1) {
+Field<T, S> random_field(const Grid& grid, index_t batch, std::uint64_t seed,
+                         double amplitude = 1) {
   std::vector<T> values = random_values<T>(grid.size() * batch, seed);
   for (T& v : values) v *= T(amplitude);
   return field_with<S>(grid, values, batch);
@@ -53,8 +54,9 @@ struct ParameterOrders {
 
 /// Observed Taylor orders of `stage` w.r.t. its input at `x` along `direction`, cotangent `g`.
 template <twin::Stage St, class T = typename St::value_type, class S = typename St::space>
-std::vector<double> input_taylor_orders(Context<S>& ctx, St& stage, const Field<T, S>& x, const Field<T, S>& direction,
-                                        const Field<T, S>& g, double eps0, int count = 4) {
+std::vector<double> input_taylor_orders(Context<S>& ctx, St& stage, const Field<T, S>& x,
+                                        const Field<T, S>& direction, const Field<T, S>& g,
+                                        double eps0, int count = 4) {
   stage.zero_gradient();
   stage.forward(ctx, x);
   const double slope = field_dot(stage.backward(ctx, g), direction);
@@ -68,8 +70,9 @@ std::vector<double> input_taylor_orders(Context<S>& ctx, St& stage, const Field<
 /// Observed Taylor orders of `stage` w.r.t. each of its named parameters at input `x`, cotangent
 /// `g`; each parameter moves by eps * its scale * `step` (towards the inside of its bounds).
 template <twin::Stage St, class T = typename St::value_type, class S = typename St::space>
-std::vector<ParameterOrders> parameter_taylor_orders(Context<S>& ctx, St& stage, const Field<T, S>& x,
-                                                     const Field<T, S>& g, double step = 0.1, int count = 4) {
+std::vector<ParameterOrders> parameter_taylor_orders(Context<S>& ctx, St& stage,
+                                                     const Field<T, S>& x, const Field<T, S>& g,
+                                                     double step = 0.1, int count = 4) {
   stage.zero_gradient();
   stage.forward(ctx, x);
   stage.backward(ctx, g);
@@ -93,7 +96,8 @@ std::vector<ParameterOrders> parameter_taylor_orders(Context<S>& ctx, St& stage,
 
 /// The two sides <A x, y> and <x, A^T y> of a linear stage's dot-product test.
 template <twin::Stage St, class T = typename St::value_type, class S = typename St::space>
-std::pair<double, double> dot_product_sides(Context<S>& ctx, St& stage, const Field<T, S>& x, const Field<T, S>& y) {
+std::pair<double, double> dot_product_sides(Context<S>& ctx, St& stage, const Field<T, S>& x,
+                                            const Field<T, S>& y) {
   static_assert(twin::is_linear_stage_v<St>, "the dot-product test is for linear stages");
   const double forward_side = field_dot(stage.forward(ctx, x), y);
   const double backward_side = field_dot(x, stage.backward(ctx, y));

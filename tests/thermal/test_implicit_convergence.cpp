@@ -19,8 +19,9 @@ using thermal::TimeScheme;
 namespace {
 
 template <class S>
-double max_error(Context<S>& ctx, const Grid& grid, const std::vector<double>& u0, const std::vector<double>& d,
-                 const std::vector<double>& reference, double t, index_t steps, TimeScheme scheme, double k) {
+double max_error(Context<S>& ctx, const Grid& grid, const std::vector<double>& u0,
+                 const std::vector<double>& d, const std::vector<double>& reference, double t,
+                 index_t steps, TimeScheme scheme, double k) {
   auto field = test::field_with<S>(grid, u0);
   diffuse_implicit(ctx, field, test::field_with<S>(grid, d), t / double(steps), steps, {scheme, k});
   const auto u = to_vector(field);
@@ -31,8 +32,9 @@ double max_error(Context<S>& ctx, const Grid& grid, const std::vector<double>& u
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("Crank-Nicolson-Strang is second order and backward Euler first order in time",
-                        "[thermal][implicit][convergence]", test::DoubleCases) {
+TEMPLATE_LIST_TEST_CASE(
+    "Crank-Nicolson-Strang is second order and backward Euler first order in time",
+    "[thermal][implicit][convergence]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   // Smoothly varying D (its splitting does not commute) on 2D and 3D grids, the 3D one evaporating.
@@ -45,9 +47,11 @@ TEMPLATE_LIST_TEST_CASE("Crank-Nicolson-Strang is second order and backward Eule
     for (index_t z = 0; z < grid.nz(); ++z)
       for (index_t y = 0; y < grid.ny(); ++y)
         for (index_t x = 0; x < grid.nx(); ++x) {
-          const double rx = (x - 0.4 * grid.nx()) / 3, ry = (y - 0.6 * grid.ny()) / 3, rz = (z - 0.5 * grid.nz()) / 3;
+          const double rx = (x - 0.4 * grid.nx()) / 3, ry = (y - 0.6 * grid.ny()) / 3,
+                       rz = (z - 0.5 * grid.nz()) / 3;
           u0.push_back(std::exp(-(rx * rx + ry * ry + rz * rz) / 2));
-          d.push_back(1.2 + 0.8 * std::sin(0.7 * x + 0.2) * std::cos(0.5 * y) + 0.3 * std::cos(0.4 * z));
+          d.push_back(1.2 + 0.8 * std::sin(0.7 * x + 0.2) * std::cos(0.5 * y) +
+                      0.3 * std::cos(0.4 * z));
         }
     const auto reference = test::semi_discrete_exact(grid, d, k, u0, t);
     for (const auto scheme : {TimeScheme::crank_nicolson, TimeScheme::backward_euler}) {
@@ -57,8 +61,8 @@ TEMPLATE_LIST_TEST_CASE("Crank-Nicolson-Strang is second order and backward Eule
         errors.push_back(max_error(ctx, grid, u0, d, reference, t, steps, scheme, k));
       for (std::size_t i = 0; i + 1 < errors.size(); ++i) {
         const double order = std::log2(errors[i] / errors[i + 1]);
-        INFO((cn ? "Crank-Nicolson" : "backward Euler") << ": errors " << errors[i] << " -> " << errors[i + 1]
-                                                        << ", order " << order);
+        INFO((cn ? "Crank-Nicolson" : "backward Euler")
+             << ": errors " << errors[i] << " -> " << errors[i + 1] << ", order " << order);
         CHECK(std::abs(order - (cn ? 2.0 : 1.0)) < (cn ? 0.05 : 0.1));
       }
     }
@@ -81,7 +85,8 @@ TEMPLATE_LIST_TEST_CASE("An evaporating slab loses mass as the eigenfunction ser
       (mid * std::tan(mid) - biot < 0 ? lo : hi) = mid;
     }
     const double b = 0.5 * (lo + hi);
-    series += 2 * std::sin(b) * std::sin(b) / (b * (b + std::sin(b) * std::cos(b))) * std::exp(-b * b * d * t / (length * length));
+    series += 2 * std::sin(b) * std::sin(b) / (b * (b + std::sin(b) * std::cos(b))) *
+              std::exp(-b * b * d * t / (length * length));
   }
   // Cell-centred finite volumes with the k_eff surface closure are second order in h (the series is
   // 0.83947987242 by mpmath; 40 nm of 20 cells misses it by 1.7e-4); dt = 0.2 s keeps
@@ -90,14 +95,15 @@ TEMPLATE_LIST_TEST_CASE("An evaporating slab loses mass as the eigenfunction ser
   for (const index_t nz : {20, 40, 80}) {
     const Grid grid = Grid::volume(1, 1, nz, {1.0, 1.0, length / double(nz)});
     auto field = test::field_with<S>(grid, std::vector<double>(std::size_t(nz), 1.0));
-    diffuse_implicit(ctx, field, test::field_with<S>(grid, std::vector<double>(std::size_t(nz), d)), 0.2, 500,
-                     {TimeScheme::crank_nicolson, k});
+    diffuse_implicit(ctx, field, test::field_with<S>(grid, std::vector<double>(std::size_t(nz), d)),
+                     0.2, 500, {TimeScheme::crank_nicolson, k});
     const auto u = to_vector(field);
     double mass = 0;
     for (const double v : u) mass += v / double(nz);
     errors.push_back(std::abs(mass - series));
   }
-  INFO("M/M0 series " << series << ", errors " << errors[0] << ", " << errors[1] << ", " << errors[2]);
+  INFO("M/M0 series " << series << ", errors " << errors[0] << ", " << errors[1] << ", "
+                      << errors[2]);
   CHECK(series > 0.1);
   CHECK(series < 0.9);
   CHECK(std::abs(std::log2(errors[0] / errors[1]) - 2) < 0.1);
@@ -105,8 +111,8 @@ TEMPLATE_LIST_TEST_CASE("An evaporating slab loses mass as the eigenfunction ser
   CHECK(errors[0] < 2e-4);
 }
 
-TEMPLATE_LIST_TEST_CASE("One step loses dt k_eff u_top through the top face", "[thermal][implicit][robin]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("One step loses dt k_eff u_top through the top face",
+                        "[thermal][implicit][robin]", test::Cases) {
   // A column (1 x 1 x nz): the z solve is the whole step. Backward Euler loses dt k_eff u'_top,
   // Crank-Nicolson dt k_eff (u_top + u'_top) / 2, per unit area; k_eff = 2 D k / (2 D + k h).
   using T = typename TestType::real;
@@ -127,7 +133,9 @@ TEMPLATE_LIST_TEST_CASE("One step loses dt k_eff u_top through the top face", "[
     const auto u1 = to_vector(field);
     double mass1 = 0;
     for (const auto v : u1) mass1 += double(v) * h;
-    const double top = scheme == TimeScheme::backward_euler ? double(u1.back()) : 0.5 * (double(u0.back()) + double(u1.back()));
+    const double top = scheme == TimeScheme::backward_euler
+                           ? double(u1.back())
+                           : 0.5 * (double(u0.back()) + double(u1.back()));
     const double loss = dt * k_eff * top;
     INFO("loss " << mass0 - mass1 << " vs " << loss);
     CHECK(loss > 0.01 * mass0);

@@ -10,11 +10,11 @@
 #include "thermal/thermal_support.hpp"
 
 using namespace fabtwin;
+using Catch::Contains;
 using thermal::Boundary;
 using thermal::diffuse_implicit;
 using thermal::ImplicitDiffusionOptions;
 using thermal::TimeScheme;
-using Catch::Contains;
 
 namespace {
 
@@ -78,8 +78,10 @@ TEMPLATE_LIST_TEST_CASE("A 2D point source follows the discrete heat kernel and 
     const double kernel_error = test::relative_to_peak(result, kernel);
     const double gaussian_error = test::relative_to_peak(result, gaussian);
     INFO("vs discrete kernel " << kernel_error << ", vs Gaussian " << gaussian_error);
-    CHECK(kernel_error < 2 * (cn ? 15.0 / 96 * (dt / t) * (dt / t) : 3.0 / 8 * (dt / t)) + implicit_rounding<T>);
-    CHECK(gaussian_error < 2.0 / (8 * sigma * sigma) + kernel_error);  // 2D: two axes' kurtosis terms
+    CHECK(kernel_error <
+          2 * (cn ? 15.0 / 96 * (dt / t) * (dt / t) : 3.0 / 8 * (dt / t)) + implicit_rounding<T>);
+    CHECK(gaussian_error <
+          2.0 / (8 * sigma * sigma) + kernel_error);  // 2D: two axes' kurtosis terms
     CHECK(std::abs(test::total(result) - 1) < mass_rounding<T>(3 * steps));
   }
 }
@@ -98,12 +100,14 @@ TEMPLATE_LIST_TEST_CASE("A 3D point source with unequal pitches follows the disc
   values[std::size_t(src[0] + nx * (src[1] + ny * src[2]))] = T(1);
   auto field = test::field_with<S>(grid, values);
   diffuse_implicit(ctx, field, constant_field<T, S>(grid, d), t / 64, 64);
-  const double mu[3] = {d * t / (pitch.x * pitch.x), d * t / (pitch.y * pitch.y), d * t / (pitch.z * pitch.z)};
+  const double mu[3] = {d * t / (pitch.x * pitch.x), d * t / (pitch.y * pitch.y),
+                        d * t / (pitch.z * pitch.z)};
   const index_t extents[3] = {nx, ny, nz};
   std::vector<double> axis[3];
   for (int a = 0; a < 3; ++a)
     for (index_t i = 0; i < extents[a]; ++i)
-      axis[a].push_back(test::discrete_kernel_sample(i, src[a], mu[a], extents[a], Boundary::mirror));
+      axis[a].push_back(
+          test::discrete_kernel_sample(i, src[a], mu[a], extents[a], Boundary::mirror));
   std::vector<double> expected(values.size());
   for (index_t z = 0; z < nz; ++z)
     for (index_t y = 0; y < ny; ++y)
@@ -113,11 +117,13 @@ TEMPLATE_LIST_TEST_CASE("A 3D point source with unequal pitches follows the disc
   const auto result = to_vector(field);
   const double error = test::relative_to_peak(result, expected);
   INFO("vs discrete kernel " << error);
-  CHECK(error < 3 * 15.0 / 96 / (64 * 64) + implicit_rounding<T>);  // Crank-Nicolson's term, as in 2D
+  CHECK(error <
+        3 * 15.0 / 96 / (64 * 64) + implicit_rounding<T>);  // Crank-Nicolson's term, as in 2D
   CHECK(std::abs(test::total(result) - 1) < mass_rounding<T>(5 * 64));
 }
 
-TEMPLATE_LIST_TEST_CASE("Axis scales make one diffusivity field anisotropic", "[thermal][implicit]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Axis scales make one diffusivity field anisotropic", "[thermal][implicit]",
+                        test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -136,7 +142,8 @@ TEMPLATE_LIST_TEST_CASE("Axis scales make one diffusivity field anisotropic", "[
   std::vector<double> axis[3];
   for (int a = 0; a < 3; ++a)
     for (index_t i = 0; i < extents[a]; ++i)
-      axis[a].push_back(test::discrete_kernel_sample(i, src[a], scale[a] * d * t, extents[a], Boundary::mirror));
+      axis[a].push_back(
+          test::discrete_kernel_sample(i, src[a], scale[a] * d * t, extents[a], Boundary::mirror));
   std::vector<double> expected(values.size());
   for (index_t z = 0; z < nz; ++z)
     for (index_t y = 0; y < ny; ++y)
@@ -145,7 +152,8 @@ TEMPLATE_LIST_TEST_CASE("Axis scales make one diffusivity field anisotropic", "[
             axis[0][std::size_t(x)] * axis[1][std::size_t(y)] * axis[2][std::size_t(z)];
   const double error = test::relative_to_peak(to_vector(field), expected);
   INFO("vs discrete kernel " << error);
-  CHECK(error < 3 * 15.0 / 96 / (64 * 64) + implicit_rounding<T>);  // Crank-Nicolson's term, whatever the scale
+  CHECK(error < 3 * 15.0 / 96 / (64 * 64) +
+                    implicit_rounding<T>);  // Crank-Nicolson's term, whatever the scale
 
   // With evaporation at the top, scaling z by s is the same as s times the diffusivity.
   const Grid column = Grid::volume(1, 1, 12, Vec3{1.0, 1.0, 2.0});
@@ -162,7 +170,8 @@ TEMPLATE_LIST_TEST_CASE("Axis scales make one diffusivity field anisotropic", "[
                     Contains("options.axis_scale.y"));
 }
 
-TEMPLATE_LIST_TEST_CASE("An implicit step blurs to the error function", "[thermal][implicit]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("An implicit step blurs to the error function", "[thermal][implicit]",
+                        test::Cases) {
   // u = 1 on x < 32 of 64 cells. The semi-discrete solution is the sum over cells of the lattice
   // walk's distribution (variance sigma^2, fourth cumulant sigma^2, in cells). Against erf its
   // leading error is the Edgeworth term -He3(z) phi(z) / (24 sigma^2) plus the midpoint rule's
@@ -181,18 +190,20 @@ TEMPLATE_LIST_TEST_CASE("An implicit step blurs to the error function", "[therma
   const auto result = to_vector(field);
   double peak = 0;
   for (double z = 0; z < 3; z += 1e-4)
-    peak = std::max(peak, (4 * z - z * z * z) * std::exp(-z * z / 2) / std::sqrt(2 * std::numbers::pi));
+    peak = std::max(peak,
+                    (4 * z - z * z * z) * std::exp(-z * z / 2) / std::sqrt(2 * std::numbers::pi));
   const double bound = peak / (24 * sigma * sigma);
   double worst = 0;
   for (index_t i = 0; i < grid.size(); ++i)
-    worst = std::max(worst, std::abs(double(result[std::size_t(i)]) - test::erf_step(double(i % nx), nx / 2 - 0.5, sigma)));
+    worst = std::max(worst, std::abs(double(result[std::size_t(i)]) -
+                                     test::erf_step(double(i % nx), nx / 2 - 0.5, sigma)));
   INFO("max |u - erf| = " << worst << ", Edgeworth term " << bound);
   CHECK(worst < 1.02 * bound + implicit_rounding<T>);
   CHECK(worst > 0.95 * bound);
 }
 
-TEMPLATE_LIST_TEST_CASE("Implicit and spectral diffusion agree for constant D", "[thermal][implicit]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Implicit and spectral diffusion agree for constant D",
+                        "[thermal][implicit]", test::Cases) {
   // A Gaussian bump (sigma0 = 2 cells) diffused by D t = 2 nm^2 (the variance grows by 4 cells^2 on
   // pitch 1). Both solvers conserve mass and add exactly 2 D t to the second moment along x (the
   // discrete Laplacian adds exactly 2 D dt per step, as the spectral blur does; the x walls are 11
@@ -209,7 +220,8 @@ TEMPLATE_LIST_TEST_CASE("Implicit and spectral diffusion agree for constant D", 
     for (index_t y = 0; y < n; ++y)
       for (index_t x = 0; x < nx; ++x)
         values[std::size_t(x + nx * (y + n * z))] =
-            T(std::exp(-((x - cx) * (x - cx) + (y - c) * (y - c) + (z - c) * (z - c)) / (2 * sigma0 * sigma0)));
+            T(std::exp(-((x - cx) * (x - cx) + (y - c) * (y - c) + (z - c) * (z - c)) /
+                       (2 * sigma0 * sigma0)));
   auto implicit = test::field_with<S>(grid, values);
   auto spectral = test::field_with<S>(grid, values);
   diffuse_implicit(ctx, implicit, constant_field<T, S>(grid, 1.0), d_t / 32, 32);
@@ -230,7 +242,8 @@ TEMPLATE_LIST_TEST_CASE("Implicit and spectral diffusion agree for constant D", 
   }
   CHECK(std::abs(ma - m0) / m0 < implicit_rounding<T>);
   CHECK(std::abs(mb - m0) / m0 < implicit_rounding<T>);
-  const double expected = (sigma0 * sigma0 + 2 * d_t) * m0;  // x variance times mass (sampled: exact to 1e-16)
+  const double expected =
+      (sigma0 * sigma0 + 2 * d_t) * m0;  // x variance times mass (sampled: exact to 1e-16)
   CHECK(std::abs(va - expected) / expected < implicit_rounding<T>);
   CHECK(std::abs(vb - expected) / expected < implicit_rounding<T>);
 }
@@ -253,28 +266,36 @@ TEMPLATE_LIST_TEST_CASE("Implicit diffusion conserves mass for varying D without
     auto field = test::field_with<S>(grid, values, 2);
     diffuse_implicit(ctx, field, diffusivity, 0.7, 5, {scheme});
     const auto result = to_vector(field);
-    CHECK(std::abs(test::total(std::vector<T>(result.begin(), result.begin() + grid.size())) - mass0) / mass0 <
+    CHECK(std::abs(test::total(std::vector<T>(result.begin(), result.begin() + grid.size())) -
+                   mass0) /
+              mass0 <
           implicit_rounding<T>);
-    CHECK(std::abs(test::total(std::vector<T>(result.begin() + grid.size(), result.end())) - mass1) / mass1 <
-          implicit_rounding<T>);
+    CHECK(
+        std::abs(test::total(std::vector<T>(result.begin() + grid.size(), result.end())) - mass1) /
+            mass1 <
+        implicit_rounding<T>);
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("diffuse_implicit refuses bad arguments", "[thermal][implicit]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE("diffuse_implicit refuses bad arguments", "[thermal][implicit]",
+                        test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
   const Grid grid(8, 6, 1.0);
   auto field = constant_field<T, S>(grid, 1);
   const auto d = constant_field<T, S>(grid, 1);
-  CHECK_THROWS_AS(diffuse_implicit(ctx, field, constant_field<T, S>(Grid(8, 5, 1.0), 1), 0.1, 1), shape_mismatch);
-  CHECK_THROWS_MATCHES(diffuse_implicit(ctx, field, d, -0.1, 1), invalid_argument,
-                       Catch::Message("fabtwin::diffuse_implicit: argument 'dt_s' = -0.1; expected a "
-                                      "positive, finite time step in s"));
+  CHECK_THROWS_AS(diffuse_implicit(ctx, field, constant_field<T, S>(Grid(8, 5, 1.0), 1), 0.1, 1),
+                  shape_mismatch);
+  CHECK_THROWS_MATCHES(
+      diffuse_implicit(ctx, field, d, -0.1, 1), invalid_argument,
+      Catch::Message("fabtwin::diffuse_implicit: argument 'dt_s' = -0.1; expected a "
+                     "positive, finite time step in s"));
   CHECK_THROWS_WITH(diffuse_implicit(ctx, field, d, 0.1, -1), Contains("'steps' = -1"));
   CHECK_THROWS_WITH(diffuse_implicit(ctx, field, d, 0.1, 1, {TimeScheme::crank_nicolson, 0.5}),
                     Contains("top_transfer_nm_per_s") && Contains("2D field has no top"));
-  CHECK_THROWS_WITH(diffuse_implicit(ctx, field, Field<T, S>(grid, 2), 0.1, 1), Contains("diffusivity.batch()"));
+  CHECK_THROWS_WITH(diffuse_implicit(ctx, field, Field<T, S>(grid, 2), 0.1, 1),
+                    Contains("diffusivity.batch()"));
   std::vector<T> bad(std::size_t(grid.size()), T(1));
   bad[7] = T(-0.5);
   CHECK_THROWS_WITH(diffuse_implicit(ctx, field, test::field_with<S>(grid, bad), 0.1, 1),

@@ -12,7 +12,8 @@ using namespace fabtwin;
 using namespace fabtwin::thermal;
 using Catch::Contains;
 
-TEST_CASE("A plate offset reaches the wafer as offset * (1 - exp(-t / tau))", "[thermal][hotplate]") {
+TEST_CASE("A plate offset reaches the wafer as offset * (1 - exp(-t / tau))",
+          "[thermal][hotplate]") {
   // The same bake with every plate knot raised by 0.3 K, solved from the same initial wafer
   // temperature, differs from the nominal one by 0.3 g(t).
   const auto plate = TemperatureHistory::bake(293.15, 383.15, 5, 60, 10);
@@ -25,8 +26,8 @@ TEST_CASE("A plate offset reaches the wafer as offset * (1 - exp(-t / tau))", "[
   CHECK_THROWS_WITH(offset_gain(nominal, -1), Contains("t_s"));
 }
 
-TEMPLATE_LIST_TEST_CASE("Rate maps equal Arrhenius rates at the local wafer temperature", "[thermal][hotplate]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Rate maps equal Arrhenius rates at the local wafer temperature",
+                        "[thermal][hotplate]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -47,7 +48,12 @@ TEMPLATE_LIST_TEST_CASE("Rate maps equal Arrhenius rates at the local wafer temp
   }
   INFO("worst relative error " << worst);
   CHECK(worst < tolerance);
-  CHECK_THROWS_WITH(arrhenius_rate_map(ctx, law, kelvin, 1.5, offset, rates), Contains("'gain' = 1.5"));
-  CHECK_THROWS_WITH(arrhenius_rate_map(ctx, law, kelvin, gain, test::field_with<S>(Grid(nx, ny + 1, 2.0),
-                    std::vector<T>(std::size_t(nx * (ny + 1)))), rates), Contains("offset_k.grid") && Contains("12x9"));
+  CHECK_THROWS_WITH(arrhenius_rate_map(ctx, law, kelvin, 1.5, offset, rates),
+                    Contains("'gain' = 1.5"));
+  CHECK_THROWS_WITH(
+      arrhenius_rate_map(
+          ctx, law, kelvin, gain,
+          test::field_with<S>(Grid(nx, ny + 1, 2.0), std::vector<T>(std::size_t(nx * (ny + 1)))),
+          rates),
+      Contains("offset_k.grid") && Contains("12x9"));
 }

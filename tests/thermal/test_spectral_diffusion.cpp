@@ -8,10 +8,10 @@
 #include "thermal/thermal_support.hpp"
 
 using namespace fabtwin;
-using thermal::Boundary;
-using thermal::Boundaries;
-using thermal::diffuse_spectral;
 using Catch::Contains;
+using thermal::Boundaries;
+using thermal::Boundary;
+using thermal::diffuse_spectral;
 
 namespace {
 
@@ -21,8 +21,8 @@ constexpr double spectral_rounding = 64 * std::numeric_limits<T>::epsilon();
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("A 2D point source spreads to the Gaussian with its images", "[thermal][spectral]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("A 2D point source spreads to the Gaussian with its images",
+                        "[thermal][spectral]", test::Cases) {
   // The spectral blur of a unit sample is the band-limited periodic Gaussian; with sigma >= 2.5
   // cells its spectrum beyond Nyquist is below exp(-pi^2 sigma^2 / 2) = 4e-14, so the samples equal
   // the Gaussian summed over images to rounding.
@@ -41,8 +41,8 @@ TEMPLATE_LIST_TEST_CASE("A 2D point source spreads to the Gaussian with its imag
     std::vector<double> expected(values.size());
     for (index_t y = 0; y < ny; ++y)
       for (index_t x = 0; x < nx; ++x)
-        expected[std::size_t(x + nx * y)] =
-            test::gaussian_sample(x, x0, sigma_x, nx, b) * test::gaussian_sample(y, y0, sigma_y, ny, b);
+        expected[std::size_t(x + nx * y)] = test::gaussian_sample(x, x0, sigma_x, nx, b) *
+                                            test::gaussian_sample(y, y0, sigma_y, ny, b);
     const auto result = to_vector(field);
     CHECK(test::relative_to_peak(result, expected) < spectral_rounding<T>);
     CHECK(std::abs(test::total(result) - 1) < spectral_rounding<T>);
@@ -63,7 +63,8 @@ TEMPLATE_LIST_TEST_CASE("A 3D point source with anisotropic lengths, mixed bound
   const index_t sources[2][3] = {{30, 5, 2}, {4, 20, 17}};
   std::vector<T> values(std::size_t(2 * grid.size()), T(0));
   for (int b = 0; b < 2; ++b)
-    values[std::size_t(sources[b][0] + nx * (sources[b][1] + ny * (sources[b][2] + nz * b)))] = T(b + 1);
+    values[std::size_t(sources[b][0] + nx * (sources[b][1] + ny * (sources[b][2] + nz * b)))] =
+        T(b + 1);
   auto field = test::field_with<S>(grid, values, 2);
   diffuse_spectral(ctx, field, sigma, boundaries);
   std::vector<double> expected(values.size());
@@ -72,14 +73,17 @@ TEMPLATE_LIST_TEST_CASE("A 3D point source with anisotropic lengths, mixed bound
       for (index_t y = 0; y < ny; ++y)
         for (index_t x = 0; x < nx; ++x)
           expected[std::size_t(x + nx * (y + ny * (z + nz * b)))] =
-              (b + 1) * test::gaussian_sample(x, sources[b][0], sigma.x / pitch.x, nx, boundaries.x) *
+              (b + 1) *
+              test::gaussian_sample(x, sources[b][0], sigma.x / pitch.x, nx, boundaries.x) *
               test::gaussian_sample(y, sources[b][1], sigma.y / pitch.y, ny, boundaries.y) *
               test::gaussian_sample(z, sources[b][2], sigma.z / pitch.z, nz, boundaries.z);
   const auto result = to_vector(field);
   CHECK(test::relative_to_peak(result, expected) < spectral_rounding<T>);
   const std::size_t member = std::size_t(grid.size());
-  CHECK(std::abs(test::total(std::vector<T>(result.begin(), result.begin() + member)) - 1) < spectral_rounding<T>);
-  CHECK(std::abs(test::total(std::vector<T>(result.begin() + member, result.end())) - 2) < 2 * spectral_rounding<T>);
+  CHECK(std::abs(test::total(std::vector<T>(result.begin(), result.begin() + member)) - 1) <
+        spectral_rounding<T>);
+  CHECK(std::abs(test::total(std::vector<T>(result.begin() + member, result.end())) - 2) <
+        2 * spectral_rounding<T>);
 }
 
 TEMPLATE_LIST_TEST_CASE("A step blurs to the error function", "[thermal][spectral]", test::Cases) {
@@ -104,14 +108,15 @@ TEMPLATE_LIST_TEST_CASE("A step blurs to the error function", "[thermal][spectra
   double worst = 0;
   for (index_t y = 0; y < ny; ++y)
     for (index_t x = 0; x < nx; ++x)
-      worst = std::max(worst, std::abs(double(result[std::size_t(x + nx * y)]) - test::erf_step(x, nx / 2 - 0.5, s)));
+      worst = std::max(worst, std::abs(double(result[std::size_t(x + nx * y)]) -
+                                       test::erf_step(x, nx / 2 - 0.5, s)));
   INFO("max |u - erf| = " << worst << ", bound " << bound);
   CHECK(worst < bound + spectral_rounding<T>);
   CHECK(worst > 0.95 * bound);  // the bound is the leading error term, not slack
 }
 
-TEMPLATE_LIST_TEST_CASE("Spectral diffusion conserves mass and leaves sigma = 0 unchanged", "[thermal][spectral]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Spectral diffusion conserves mass and leaves sigma = 0 unchanged",
+                        "[thermal][spectral]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -122,13 +127,16 @@ TEMPLATE_LIST_TEST_CASE("Spectral diffusion conserves mass and leaves sigma = 0 
   for (const auto b : {Boundary::periodic, Boundary::mirror}) {
     auto field = test::field_with<S>(grid, values);
     diffuse_spectral(ctx, field, {0.0, 0.0, 0.0}, {b, b, b});
-    CHECK(test::relative_to_peak(to_vector(field), std::vector<double>(values.begin(), values.end())) < spectral_rounding<T>);
+    CHECK(test::relative_to_peak(to_vector(field),
+                                 std::vector<double>(values.begin(), values.end())) <
+          spectral_rounding<T>);
     diffuse_spectral(ctx, field, {3.0, 5.0, 4.0}, {b, b, b});
     CHECK(std::abs(test::total(to_vector(field)) - mass) / mass < spectral_rounding<T>);
   }
   auto field = test::field_with<S>(grid, values);
-  CHECK_THROWS_MATCHES(diffuse_spectral(ctx, field, {1.0, -2.0, 1.0}), invalid_argument,
-                       Catch::Message("fabtwin::diffuse_spectral: argument 'sigma_nm.y' = -2; expected a "
-                                      "finite diffusion length >= 0 nm"));
+  CHECK_THROWS_MATCHES(
+      diffuse_spectral(ctx, field, {1.0, -2.0, 1.0}), invalid_argument,
+      Catch::Message("fabtwin::diffuse_spectral: argument 'sigma_nm.y' = -2; expected a "
+                     "finite diffusion length >= 0 nm"));
   CHECK_THROWS_WITH(diffuse_spectral(ctx, field, {1.0, 1.0, std::nan("")}), Contains("sigma_nm.z"));
 }

@@ -71,12 +71,14 @@ inline double discrete_kernel(double k, double mu) {
   k = std::abs(k);
   double sum = 0;
   for (int m = 0; m < 600; ++m)
-    sum += std::exp(-2 * mu + (2 * m + k) * std::log(mu) - std::lgamma(m + 1.0) - std::lgamma(m + k + 1));
+    sum += std::exp(-2 * mu + (2 * m + k) * std::log(mu) - std::lgamma(m + 1.0) -
+                    std::lgamma(m + k + 1));
   return sum;
 }
 
 /// discrete_kernel summed over the images of a source at x0 on n cells with boundary b.
-inline double discrete_kernel_sample(double x, double x0, double mu, index_t n, thermal::Boundary b) {
+inline double discrete_kernel_sample(double x, double x0, double mu, index_t n,
+                                     thermal::Boundary b) {
   double sum = 0;
   for (const double c : images(x0, n, b))
     if (std::abs(x - c) < 200) sum += discrete_kernel(x - c, mu);

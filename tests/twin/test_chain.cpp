@@ -52,7 +52,8 @@ TEST_CASE("The chain mask -> image -> exposure -> bake -> threshold passes its T
   Context<Host> ctx;
   const twin::ProcessConditions conditions{{1.0, 0, 0}, {1.04, 15, 0}, {0.95, -25, 1.5}};
   twin::ImagingStage<double, Host> imaging(
-      ctx, grid, {{-50, kernels_at(-50)}, {0, kernels_at(0)}, {50, kernels_at(50)}}, {}, conditions);
+      ctx, grid, {{-50, kernels_at(-50)}, {0, kernels_at(0)}, {50, kernels_at(50)}}, {},
+      conditions);
   twin::ExposureStage<double, Host> exposure(grid, {30, 0.043, 0}, {}, conditions);
   resist::PebModel model;  // rates quoted at 110 C, with activation energies so the ramp matters
   model.acid = resist::Diffusivity::from_lengths(10, 0, 90, 19.65);
@@ -60,15 +61,17 @@ TEST_CASE("The chain mask -> image -> exposure -> bake -> threshold passes its T
   model.quench = {8.7, 10.0};
   model.deprotect = {0.9, 25.0};
   model.initial_quencher = 0.4;
-  twin::BakeStage<double, Host> bake(grid, model, thermal::TemperatureHistory::bake(353.15, 383.15, 5, 30, 5),
+  twin::BakeStage<double, Host> bake(grid, model,
+                                     thermal::TemperatureHistory::bake(353.15, 383.15, 5, 30, 5),
                                      {.max_step_s = 2}, conditions);
   twin::ThresholdStage<double, Host> resist_model(grid, 6.0, {0.5, 15}, twin::PrintTone::below);
   auto chain = twin::chain(imaging, exposure, bake, resist_model);
 
-  const std::vector<std::string> expected{"focus_nm",      "dose_mj_cm2", "dill_c",          "peb.temperature_c",
-                                          "peb.acid_d",    "peb.acid_ea", "peb.quencher_d",  "peb.quencher_ea",
-                                          "peb.kr",        "peb.kr_ea",   "peb.kc",          "peb.kc_ea",
-                                          "peb.q0",        "resist.blur_nm", "resist.threshold", "resist.steepness"};
+  const std::vector<std::string> expected{
+      "focus_nm",   "dose_mj_cm2",    "dill_c",           "peb.temperature_c",
+      "peb.acid_d", "peb.acid_ea",    "peb.quencher_d",   "peb.quencher_ea",
+      "peb.kr",     "peb.kr_ea",      "peb.kc",           "peb.kc_ea",
+      "peb.q0",     "resist.blur_nm", "resist.threshold", "resist.steepness"};
   CHECK(chain.parameter_list().names() == expected);
 
   const Field<double, Host> mask = test_mask(ctx);
@@ -100,7 +103,8 @@ TEST_CASE("Focus interpolated between kernel sets agrees with kernels made at th
   // knots misses only the quartic term: the error must fall as h^4.
   std::vector<double> errors;
   for (const double h : {60.0, 30.0}) {
-    twin::ImagingStage<double, Host> stage(ctx, grid, {{-h, kernels_at(-h, 0)}, {0, kernels_at(0, 0)}, {h, kernels_at(h, 0)}});
+    twin::ImagingStage<double, Host> stage(
+        ctx, grid, {{-h, kernels_at(-h, 0)}, {0, kernels_at(0, 0)}, {h, kernels_at(h, 0)}});
     optics::SocsImager<double, Host> direct(ctx, grid, {kernels_at(0, 0), kernels_at(h / 2, 0)});
     const std::vector<optics::Condition> at{{1.0, 0}, {1.0, 1}};
     const std::vector<double> reference = to_vector(direct.image(ctx, mask, at));
@@ -122,17 +126,19 @@ TEST_CASE("Focus interpolated between kernel sets agrees with kernels made at th
   CHECK(errors[0] / errors[1] < 20);
 }
 
-TEST_CASE("The CD's derivative equals the change of CDs re-measured on perturbed images", "[twin][cd]") {
+TEST_CASE("The CD's derivative equals the change of CDs re-measured on perturbed images",
+          "[twin][cd]") {
   Context<Host> ctx;
   optics::SocsImager<double, Host> imager(ctx, grid, {kernels_at(0)});
   const Field<double, Host> mask = test_mask(ctx);
   const optics::Condition nominal{};
   const Field<double, Host> image = imager.image(ctx, mask, std::span(&nominal, 1));
   const Field<double, Host> direction = test::random_field<Host>(grid, 1, 71, 0.01);
-  for (const metrology::CutLine& line : {metrology::CutLine{{40, 160}, {240, 160}},
-                                         metrology::CutLine{{230, 250}, {350, 262}}}) {
+  for (const metrology::CutLine& line :
+       {metrology::CutLine{{40, 160}, {240, 160}}, metrology::CutLine{{230, 250}, {350, 262}}}) {
     const double threshold = 0.3;
-    const metrology::CdResult cd = metrology::measure_cd(image.cview(), grid, line, threshold, metrology::Tone::line);
+    const metrology::CdResult cd =
+        metrology::measure_cd(image.cview(), grid, line, threshold, metrology::Tone::line);
     REQUIRE(cd.ok());
     double slope = 0;
     const std::vector<double> d = to_vector(direction);
@@ -140,7 +146,8 @@ TEST_CASE("The CD's derivative equals the change of CDs re-measured on perturbed
       slope += w.weight * d[std::size_t(w.index)];
     const auto j = [&](double eps) {
       const Field<double, Host> moved = test::shifted(image, direction, eps);
-      const metrology::CdResult c = metrology::measure_cd(moved.cview(), grid, line, threshold, metrology::Tone::line);
+      const metrology::CdResult c =
+          metrology::measure_cd(moved.cview(), grid, line, threshold, metrology::Tone::line);
       REQUIRE(c.ok());
       return c.cd_nm;
     };

@@ -88,9 +88,12 @@ TEST_CASE("Focus weights reproduce the polynomials they interpolate, exactly at 
   CHECK(far.front().knot == 2);
 }
 
-TEST_CASE("Parameter lists refuse duplicate names and values outside the bounds", "[twin][parameters]") {
+TEST_CASE("Parameter lists refuse duplicate names and values outside the bounds",
+          "[twin][parameters]") {
   double a = 1, b = 2, ga = 0, gb = 0;
-  CHECK_THROWS_AS(twin::ParameterList({{"x", "nm", 0, 5, 1, &a, &ga}, {"x", "nm", 0, 5, 1, &b, &gb}}), invalid_argument);
+  CHECK_THROWS_AS(
+      twin::ParameterList({{"x", "nm", 0, 5, 1, &a, &ga}, {"x", "nm", 0, 5, 1, &b, &gb}}),
+      invalid_argument);
   const twin::ParameterList list({{"x", "nm", 0, 5, 1, &a, &ga}, {"y", "K", -1, 1, 1, &b, &gb}});
   list.set("x", 4.5);
   CHECK(a == 4.5);
@@ -104,7 +107,8 @@ TEMPLATE_LIST_TEST_CASE("Imaging stage: Taylor tests for the masks, focus and pe
   using S = typename TestType::space;
   Context<S> ctx;
   const twin::ProcessConditions conditions{{1.0, 0, 0}, {1.04, 12.5, 0}, {0.96, -22, 0}};
-  twin::ImagingStage<double, S> stage(ctx, image_grid, synthetic_focus_sets(), {.apply_dose = true}, conditions);
+  twin::ImagingStage<double, S> stage(ctx, image_grid, synthetic_focus_sets(), {.apply_dose = true},
+                                      conditions);
   stage.values().focus_nm = 3;
   const Field<double, S> masks = mask_like<S>(2, 5);
   const Field<double, S> direction = test::random_field<S>(image_grid, 2, 6);
@@ -123,17 +127,20 @@ TEMPLATE_LIST_TEST_CASE("Imaging stage: Taylor tests for the masks, focus and pe
   for (std::size_t c = 0; c < conditions.size(); ++c) {
     double expected = 0;
     for (std::size_t b = 0; b < 2; ++b)
-      for (std::size_t i = 0; i < n; ++i) expected += gv[(b * 3 + c) * n + i] * images[(b * 3 + c) * n + i];
-    CHECK(stage.gradient().condition_dose[c] == Approx(expected / conditions[c].dose).epsilon(1e-12));
+      for (std::size_t i = 0; i < n; ++i)
+        expected += gv[(b * 3 + c) * n + i] * images[(b * 3 + c) * n + i];
+    CHECK(stage.gradient().condition_dose[c] ==
+          Approx(expected / conditions[c].dose).epsilon(1e-12));
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("Imaging stage at a knot images with that knot's kernels alone", "[twin][imaging]",
-                        test::Cases) {
+TEMPLATE_LIST_TEST_CASE("Imaging stage at a knot images with that knot's kernels alone",
+                        "[twin][imaging]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
-  twin::ImagingStage<T, S> stage(ctx, image_grid, synthetic_focus_sets(), {}, {{1.0, 40, 0}, {1.0, 0, 0}});
+  twin::ImagingStage<T, S> stage(ctx, image_grid, synthetic_focus_sets(), {},
+                                 {{1.0, 40, 0}, {1.0, 0, 0}});
   std::vector<T> values = test::random_values<T>(image_grid.size(), 3);
   for (T& v : values) v = T(0.5) + T(0.4) * v;
   const Field<T, S> mask = test::field_with<S>(image_grid, values);
@@ -143,12 +150,14 @@ TEMPLATE_LIST_TEST_CASE("Imaging stage at a knot images with that knot's kernels
   CHECK(staged == to_vector(imager.image(ctx, mask, direct)));
 }
 
-TEMPLATE_LIST_TEST_CASE("Exposure stage: Taylor tests, 2D and through a 3D film", "[twin][exposure]", test::DoubleCases) {
+TEMPLATE_LIST_TEST_CASE("Exposure stage: Taylor tests, 2D and through a 3D film",
+                        "[twin][exposure]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   for (const twin::Film film : {twin::Film{}, twin::Film{4, 80}}) {
     INFO("film layers " << film.layers);
-    twin::ExposureStage<double, S> stage(image_grid, {30, 0.043, 0.0011}, film, {{1.0, 0, 0}, {1.1, 0, 0}});
+    twin::ExposureStage<double, S> stage(image_grid, {30, 0.043, 0.0011}, film,
+                                         {{1.0, 0, 0}, {1.1, 0, 0}});
     const Field<double, S> images = mask_like<S>(4, 11);
     const Field<double, S> direction = test::random_field<S>(image_grid, 4, 12);
     const Field<double, S> g = test::random_field<S>(stage.output_grid(), 4, 13);
@@ -162,12 +171,14 @@ TEMPLATE_LIST_TEST_CASE("Exposure stage: Taylor tests, 2D and through a 3D film"
     const std::vector<double> image = to_vector(images);
     const double i = image[std::size_t(image_grid.size())];  // member 1, pixel 0
     CHECK(acid[std::size_t(stage.output_grid().size())] ==
-          Approx(-std::expm1(-0.043 * 33 * i * std::exp(-0.0011 * stage.output_grid().origin().z * (film.layers > 0)))));
+          Approx(
+              -std::expm1(-0.043 * 33 * i *
+                          std::exp(-0.0011 * stage.output_grid().origin().z * (film.layers > 0)))));
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("Bake stage: Taylor tests with per-condition temperature offsets", "[twin][bake]",
-                        test::DoubleCases) {
+TEMPLATE_LIST_TEST_CASE("Bake stage: Taylor tests with per-condition temperature offsets",
+                        "[twin][bake]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   resist::PebModel model;
@@ -177,7 +188,8 @@ TEMPLATE_LIST_TEST_CASE("Bake stage: Taylor tests with per-condition temperature
   model.deprotect = {0.6, 20.0};
   model.initial_quencher = 0.3;
   const auto history = thermal::TemperatureHistory::bake(353.15, 383.15, 2, 4, 2);
-  twin::BakeStage<double, S> stage(image_grid, model, history, {.max_step_s = 1}, {{1, 0, 0}, {1, 0, 1.5}});
+  twin::BakeStage<double, S> stage(image_grid, model, history, {.max_step_s = 1},
+                                   {{1, 0, 0}, {1, 0, 1.5}});
   CHECK(stage.values().temperature_c == Approx(110));
   std::vector<double> values = test::random_values<double>(image_grid.size() * 4, 21);
   for (double& v : values) v = 0.35 + 0.25 * v;
@@ -193,7 +205,8 @@ TEMPLATE_LIST_TEST_CASE("Bake stage: Taylor tests with per-condition temperature
   std::vector<double> same(values.begin(), values.begin() + image_grid.size());
   std::vector<double> twice;
   for (int m = 0; m < 2; ++m) twice.insert(twice.end(), same.begin(), same.end());
-  const std::vector<double> m = to_vector(stage.forward(ctx, test::field_with<S>(image_grid, twice, 2)));
+  const std::vector<double> m =
+      to_vector(stage.forward(ctx, test::field_with<S>(image_grid, twice, 2)));
   double nominal = 0, hotter = 0;
   for (index_t i = 0; i < image_grid.size(); ++i) {
     nominal += m[std::size_t(i)];
@@ -202,7 +215,8 @@ TEMPLATE_LIST_TEST_CASE("Bake stage: Taylor tests with per-condition temperature
   CHECK(hotter < nominal);
 }
 
-TEMPLATE_LIST_TEST_CASE("Threshold stage: Taylor tests for both tones", "[twin][threshold]", test::DoubleCases) {
+TEMPLATE_LIST_TEST_CASE("Threshold stage: Taylor tests for both tones", "[twin][threshold]",
+                        test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   for (const twin::PrintTone tone : {twin::PrintTone::above, twin::PrintTone::below}) {
@@ -220,7 +234,8 @@ TEMPLATE_LIST_TEST_CASE("Threshold stage: Taylor tests for both tones", "[twin][
   twin::ThresholdStage<double, S> above(image_grid, 9.0, {0.5, 12}, twin::PrintTone::above);
   twin::ThresholdStage<double, S> below(image_grid, 9.0, {0.5, 12}, twin::PrintTone::below);
   const Field<double, S> input = mask_like<S>(1, 34);
-  const std::vector<double> p = to_vector(above.forward(ctx, input)), q = to_vector(below.forward(ctx, input));
+  const std::vector<double> p = to_vector(above.forward(ctx, input)),
+                            q = to_vector(below.forward(ctx, input));
   for (std::size_t i = 0; i < p.size(); ++i) CHECK(p[i] + q[i] == Approx(1).epsilon(1e-14));
 }
 
@@ -236,8 +251,9 @@ TEMPLATE_LIST_TEST_CASE("Layer stage: dot-product test", "[twin][layer]", test::
   CHECK(forward_side == Approx(backward_side).epsilon(std::is_same_v<T, float> ? 1e-5 : 1e-13));
 }
 
-TEMPLATE_LIST_TEST_CASE("A chain composes stages: parameters by name, hand-offs and conditions checked",
-                        "[twin][chain]", test::DoubleCases) {
+TEMPLATE_LIST_TEST_CASE(
+    "A chain composes stages: parameters by name, hand-offs and conditions checked",
+    "[twin][chain]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
   const twin::ProcessConditions conditions{{1.0, 0, 0}, {1.05, 10, 0}};
@@ -247,20 +263,23 @@ TEMPLATE_LIST_TEST_CASE("A chain composes stages: parameters by name, hand-offs 
   auto chain = twin::chain(imaging, exposure, resist);
   static_assert(twin::Stage<decltype(chain)>);
   CHECK(chain.parameter_list().names() ==
-        std::vector<std::string>{"focus_nm", "dose_mj_cm2", "dill_c", "resist.blur_nm", "resist.threshold",
-                                 "resist.steepness"});
+        std::vector<std::string>{"focus_nm", "dose_mj_cm2", "dill_c", "resist.blur_nm",
+                                 "resist.threshold", "resist.steepness"});
   CHECK(chain.output_batch(3) == 6);
   const Field<double, S> masks = mask_like<S>(1, 51);
   const Field<double, S> direction = test::random_field<S>(image_grid, 1, 52);
   const Field<double, S> g = test::random_field<S>(image_grid, 2, 53);
   check_second_order(test::input_taylor_orders(ctx, chain, masks, direction, g, 0.02), "masks");
-  for (const auto& p : test::parameter_taylor_orders(ctx, chain, masks, g)) check_second_order(p.orders, p.name);
+  for (const auto& p : test::parameter_taylor_orders(ctx, chain, masks, g))
+    check_second_order(p.orders, p.name);
 
   // A dose applied by the imaging stage and by the exposure is one quantity counted twice.
-  twin::ImagingStage<double, S> dosed(ctx, image_grid, synthetic_focus_sets(), {.apply_dose = true}, conditions);
+  twin::ImagingStage<double, S> dosed(ctx, image_grid, synthetic_focus_sets(), {.apply_dose = true},
+                                      conditions);
   CHECK_THROWS_WITH(twin::chain(dosed, exposure), Catch::Contains("dose"));
   // A bake offset that no stage applies would be silently ignored.
-  twin::ImagingStage<double, S> imaging_only(ctx, image_grid, synthetic_focus_sets(), {.apply_dose = true});
+  twin::ImagingStage<double, S> imaging_only(ctx, image_grid, synthetic_focus_sets(),
+                                             {.apply_dose = true});
   auto optics_only = twin::chain(imaging_only, resist);
   CHECK_THROWS_WITH(optics_only.set_conditions({{1, 0, 2.0}}), Catch::Contains("bake_offset_k"));
   // Stages that disagree on the conditions.

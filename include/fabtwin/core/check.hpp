@@ -29,9 +29,9 @@ namespace fabtwin {
 /// Text of a message: what a std::string_view is made from (a literal, a std::string), or a
 /// callable returning text (a std::string, a const char*), called only when the message is built.
 template <class Part>
-concept message_part =
-    std::convertible_to<const Part&, std::string_view> ||
-    (std::invocable<const Part&> && std::constructible_from<std::string, std::invoke_result_t<const Part&>>);
+concept message_part = std::convertible_to<const Part&, std::string_view> ||
+    (std::invocable<const Part&>&&
+         std::constructible_from<std::string, std::invoke_result_t<const Part&>>);
 
 /// The text of a message part: the text itself, or what the callable returns.
 template <message_part Part>
@@ -61,7 +61,10 @@ template <message_part Where, message_part Argument, class Value, message_part E
 std::string argument_message(const Where& where, const Argument& argument, const Value& value,
                              const Expected& expected) {
   std::string message = "fabtwin::";
-  message.append(message_text(where)).append(": argument '").append(message_text(argument)).append("' = ");
+  message.append(message_text(where))
+      .append(": argument '")
+      .append(message_text(argument))
+      .append("' = ");
   message.append(describe(value)).append("; expected ").append(message_text(expected));
   return message;
 }
@@ -70,7 +73,8 @@ std::string argument_message(const Where& where, const Argument& argument, const
 /// expected) unless `ok` holds; builds nothing when it holds.
 template <class Error = invalid_argument, message_part Where, message_part Argument, class Value,
           message_part Expected>
-void require(bool ok, const Where& where, const Argument& argument, const Value& value, const Expected& expected) {
+void require(bool ok, const Where& where, const Argument& argument, const Value& value,
+             const Expected& expected) {
   if (!ok) [[unlikely]]
     throw Error(argument_message(where, argument, value, expected));
 }

@@ -34,9 +34,10 @@ template <class T>
 concept Real = std::is_same_v<T, float> || std::is_same_v<T, double>;
 
 template <class T>
-concept Scalar = Real<std::remove_cv_t<T>> || (is_complex_v<T> && Real<real_type_t<T>>);
+concept Scalar = Real<std::remove_cv_t<T>> ||(is_complex_v<T>&& Real<real_type_t<T>>);
 
-static_assert(sizeof(complex<float>) == 2 * sizeof(float) && alignof(complex<float>) >= alignof(float),
+static_assert(sizeof(complex<float>) == 2 * sizeof(float) &&
+                  alignof(complex<float>) >= alignof(float),
               "fabtwin needs complex<float> laid out as two floats (FFTW and cuFFT read it so)");
 static_assert(sizeof(complex<double>) == 2 * sizeof(double),
               "fabtwin needs complex<double> laid out as two doubles (FFTW and cuFFT read it so)");

@@ -27,11 +27,10 @@ class Field {
   explicit Field(const Grid& grid, index_t batch = 1) : grid_(grid), batch_(batch) {
     require(batch > 0, "Field", "batch", batch, "a positive number of batch members");
     index_t bytes = 0;
-    require<out_of_memory>(
-        !__builtin_mul_overflow(grid.size(), batch, &bytes) &&
-            !__builtin_mul_overflow(bytes, index_t(sizeof(T)), &bytes),
-        "Field", "grid.size() * batch", double(grid.size()) * double(batch),
-        "a field whose bytes fit in 63 bits");
+    require<out_of_memory>(!__builtin_mul_overflow(grid.size(), batch, &bytes) &&
+                               !__builtin_mul_overflow(bytes, index_t(sizeof(T)), &bytes),
+                           "Field", "grid.size() * batch", double(grid.size()) * double(batch),
+                           "a field whose bytes fit in 63 bits");
     data_ = static_cast<T*>(Space::allocate(static_cast<std::size_t>(bytes)));
   }
 
@@ -71,10 +70,9 @@ class Field {
 template <class T, class To, class From>
 void copy(View<const T, From> source, View<T, To> destination) {
   if (!source.same_extents(destination))
-    throw shape_mismatch(argument_message(
-        "copy", "destination",
-        detail::describe_extents(destination),
-        "the extents of the source, " + detail::describe_extents(source)));
+    throw shape_mismatch(
+        argument_message("copy", "destination", detail::describe_extents(destination),
+                         "the extents of the source, " + detail::describe_extents(source)));
   detail::copy_bytes<To, From>(destination.data(), source.data(),
                                sizeof(T) * static_cast<std::size_t>(source.size()));
 }
@@ -97,8 +95,9 @@ Field<T, To> to(const Field<T, From>& source) {
 template <class T>
 Field<T, Host> make_host_field(const Grid& grid, const std::vector<T>& values, index_t batch = 1) {
   require(static_cast<index_t>(values.size()) == grid.size() * batch, "make_host_field",
-                  "values.size()", values.size(),
-                  [&] { return "grid.size() * batch = " + std::to_string(grid.size() * batch) + " samples"; });
+          "values.size()", values.size(), [&] {
+            return "grid.size() * batch = " + std::to_string(grid.size() * batch) + " samples";
+          });
   Field<T, Host> field(grid, batch);
   std::copy(values.begin(), values.end(), field.data());
   return field;

@@ -9,8 +9,8 @@
 #include <ostream>
 #include <string>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 
 namespace fabtwin {
@@ -76,15 +76,16 @@ class Grid {
       require(n[axis] > 0, "Grid", names[axis], n[axis], "a positive number of samples");
     index_t samples = 1;
     for (int axis = 0; axis < 3; ++axis)
-      require(!__builtin_mul_overflow(samples, n[axis], &samples), "Grid",
-                                 "nx*ny*nz", [&] { return describe_extents(n); }, "a sample count below 2^63");
+      require(
+          !__builtin_mul_overflow(samples, n[axis], &samples), "Grid", "nx*ny*nz",
+          [&] { return describe_extents(n); }, "a sample count below 2^63");
     const double pitches[] = {pitch.x, pitch.y, pitch.z};
     static constexpr const char* pitch_names[] = {"pitch.x", "pitch.y", "pitch.z"};
     for (int axis = 0; axis < rank; ++axis)
       require(std::isfinite(pitches[axis]) && pitches[axis] > 0, "Grid", pitch_names[axis],
-                      pitches[axis], "a positive, finite pitch in nm");
-    require(std::isfinite(origin.x) && std::isfinite(origin.y) && std::isfinite(origin.z),
-                    "Grid", "origin", origin, "finite coordinates in nm");
+              pitches[axis], "a positive, finite pitch in nm");
+    require(std::isfinite(origin.x) && std::isfinite(origin.y) && std::isfinite(origin.z), "Grid",
+            "origin", origin, "finite coordinates in nm");
   }
 
   static std::string describe_extents(const std::array<index_t, 3>& n) {
@@ -100,7 +101,8 @@ class Grid {
 /// Throws shape_mismatch naming `argument` (a message part, core/check.hpp) unless `actual` has the
 /// shape of `expected`.
 template <message_part Argument>
-void require_same_shape(const Grid& expected, const Grid& actual, std::string_view where, const Argument& argument) {
+void require_same_shape(const Grid& expected, const Grid& actual, std::string_view where,
+                        const Argument& argument) {
   require<shape_mismatch>(expected.same_shape(actual), where, argument, actual,
                           [&] { return "a grid of " + ::fabtwin::describe(expected); });
 }

@@ -23,8 +23,8 @@ namespace fabtwin {
 
 #if FABTWIN_HAS_CUDA
 namespace detail {
-[[noreturn]] inline void throw_cuda_error(cudaError_t code, const char* expression, const char* file,
-                                          int line) {
+[[noreturn]] inline void throw_cuda_error(cudaError_t code, const char* expression,
+                                          const char* file, int line) {
   std::string message = std::string("fabtwin: CUDA call ") + expression + " failed with " +
                         cudaGetErrorName(code) + " (" + cudaGetErrorString(code) + ") at " + file +
                         ":" + std::to_string(line);
@@ -34,11 +34,12 @@ namespace detail {
 }  // namespace detail
 /// Throws backend_error (out_of_memory for allocation failures) with file and line when a CUDA
 /// runtime call fails.
-#  define FABTWIN_CUDA_CHECK(expression)                                                   \
-    do {                                                                                   \
-      const cudaError_t fabtwin_cuda_status_ = (expression);                               \
-      if (fabtwin_cuda_status_ != cudaSuccess)                                             \
-        ::fabtwin::detail::throw_cuda_error(fabtwin_cuda_status_, #expression, __FILE__, __LINE__); \
+#  define FABTWIN_CUDA_CHECK(expression)                                                 \
+    do {                                                                                 \
+      const cudaError_t fabtwin_cuda_status_ = (expression);                             \
+      if (fabtwin_cuda_status_ != cudaSuccess)                                           \
+        ::fabtwin::detail::throw_cuda_error(fabtwin_cuda_status_, #expression, __FILE__, \
+                                            __LINE__);                                   \
     } while (false)
 #endif
 
@@ -52,9 +53,10 @@ struct Host {
   // out_of_memory the caller can catch, in every build.
   static void* allocate(std::size_t bytes) {
     if (bytes == 0) return nullptr;
-    void* data = bytes <= SIZE_MAX - alignment
-                     ? std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment)
-                     : nullptr;
+    void* data =
+        bytes <= SIZE_MAX - alignment
+            ? std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment)
+            : nullptr;
     if (!data)
       throw out_of_memory("fabtwin::Host::allocate: could not allocate " + std::to_string(bytes) +
                           " bytes of host memory");

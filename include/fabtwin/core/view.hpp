@@ -22,8 +22,8 @@ class View {
 
   /// A view of mutable samples converts to a view of const samples.
   template <class U>
-    requires(std::is_same_v<const U, T> && !std::is_same_v<U, T>)
-  FABTWIN_HD View(const View<U, Space>& other)
+  requires(std::is_same_v<const U, T> && !std::is_same_v<U, T>) FABTWIN_HD
+      View(const View<U, Space>& other)
       : View(other.data(), other.nx(), other.ny(), other.nz(), other.batch()) {}
 
   FABTWIN_HD T* data() const { return data_; }

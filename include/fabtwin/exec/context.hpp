@@ -34,7 +34,7 @@ class Context<Host> {
 
   explicit Context(HostOptions options = {}) : options_(options) {
     require(options.threads >= 0, "Context<Host>", "threads", options.threads,
-                    "0 (all OpenMP threads) or a positive thread count");
+            "0 (all OpenMP threads) or a positive thread count");
     if (options_.threads == 0) options_.threads = omp_get_max_threads();
   }
   Context(const Context&) = delete;
@@ -84,8 +84,9 @@ class Context<Cuda> {
     explicit Stream(int device_id) : device(device_id) {
       int count = 0;
       FABTWIN_CUDA_CHECK(cudaGetDeviceCount(&count));
-      require(device_id >= 0 && device_id < count, "Context<Cuda>", "device", device_id,
-                      [&] { return "a device index below the " + std::to_string(count) + " visible devices"; });
+      require(device_id >= 0 && device_id < count, "Context<Cuda>", "device", device_id, [&] {
+        return "a device index below the " + std::to_string(count) + " visible devices";
+      });
       FABTWIN_CUDA_CHECK(cudaSetDevice(device));
       // A blocking stream, so that copies on the legacy default stream wait for its work.
       FABTWIN_CUDA_CHECK(cudaStreamCreate(&handle));

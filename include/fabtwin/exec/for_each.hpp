@@ -129,9 +129,9 @@ void for_each(Context<Cuda>& ctx, Range3 range, F f) {
 template <class Space, class In, class Out, class F>
 void transform(Context<Space>& ctx, View<In, Space> in, View<Out, Space> out, F f) {
   if (!in.same_extents(out))
-    throw shape_mismatch(argument_message("transform", "out.size()", out.size(),
-                                                  "the extents of 'in' (" +
-                                                      std::to_string(in.size()) + " samples)"));
+    throw shape_mismatch(
+        argument_message("transform", "out.size()", out.size(),
+                         "the extents of 'in' (" + std::to_string(in.size()) + " samples)"));
   for_each(ctx, Range1{in.size()},
            detail::TransformEach<View<In, Space>, View<Out, Space>, F>{in, out, f});
 }

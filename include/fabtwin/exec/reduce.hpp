@@ -163,9 +163,9 @@ std::remove_cv_t<A> dot(Context<Space>& ctx, View<A, Space> a, View<B, Space> b)
   static_assert(std::is_same_v<std::remove_cv_t<A>, std::remove_cv_t<B>>,
                 "fabtwin::dot needs two views of the same sample type");
   if (!a.same_extents(b))
-    throw shape_mismatch(argument_message("dot", "b.size()", b.size(),
-                                                  "the extents of 'a' (" + std::to_string(a.size()) +
-                                                      " samples)"));
+    throw shape_mismatch(
+        argument_message("dot", "b.size()", b.size(),
+                         "the extents of 'a' (" + std::to_string(a.size()) + " samples)"));
   return transform_reduce(ctx, a.size(), std::remove_cv_t<A>{}, reduce_op::Plus{},
                           detail::ProductAt<View<A, Space>, View<B, Space>>{a, b});
 }

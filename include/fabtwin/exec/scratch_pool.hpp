@@ -47,8 +47,9 @@ class ScratchBlock {
   View<T, Space> view(index_t nx, index_t ny = 1, index_t nz = 1, index_t batch = 1) const {
     const index_t samples = nx * ny * nz * batch;
     require(samples >= 0 && sizeof(T) * static_cast<std::size_t>(samples) <= bytes_,
-                    "ScratchBlock::view", "nx*ny*nz*batch", samples,
-                    [&] { return "at most " + std::to_string(bytes_ / sizeof(T)) + " samples of this block"; });
+            "ScratchBlock::view", "nx*ny*nz*batch", samples, [&] {
+              return "at most " + std::to_string(bytes_ / sizeof(T)) + " samples of this block";
+            });
     return View<T, Space>(static_cast<T*>(data_), nx, ny, nz, batch);
   }
 

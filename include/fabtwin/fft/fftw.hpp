@@ -125,7 +125,9 @@ inline int& fftw_job_threads() {
 /// Sets fftw_job_threads() for its lifetime (plan execution and planning, which runs candidates).
 class FftwJobThreads {
  public:
-  explicit FftwJobThreads(int threads) : saved_(fftw_job_threads()) { fftw_job_threads() = threads; }
+  explicit FftwJobThreads(int threads) : saved_(fftw_job_threads()) {
+    fftw_job_threads() = threads;
+  }
   ~FftwJobThreads() { fftw_job_threads() = saved_; }
   FftwJobThreads(const FftwJobThreads&) = delete;
   FftwJobThreads& operator=(const FftwJobThreads&) = delete;
@@ -153,7 +155,8 @@ template <class T>
 void fftw_init_threads_once() {
   static const bool ready = [] {
     if (Fftw<T>::init_threads() == 0)
-      throw backend_error("fabtwin::fft: FFTW could not initialise its threads (fftw_init_threads)");
+      throw backend_error(
+          "fabtwin::fft: FFTW could not initialise its threads (fftw_init_threads)");
     Fftw<T>::set_job_runner(run_fftw_jobs);
     return true;
   }();

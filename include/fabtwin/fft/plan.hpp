@@ -30,8 +30,9 @@ void forward(Context<Space>& ctx, View<In, Space> in, View<Out, Space> out) {
   if constexpr (is_complex_v<Input>) {
     plan<T>(ctx, Kind::c2c, shape_of(in)).forward(View<const Input, Space>(in), out);
   } else {
-    static_assert(std::is_same_v<Input, T>, "fabtwin::fft::forward: r2c input must be real of the "
-                                            "spectrum's precision");
+    static_assert(std::is_same_v<Input, T>,
+                  "fabtwin::fft::forward: r2c input must be real of the "
+                  "spectrum's precision");
     plan<T>(ctx, Kind::r2c, shape_of(in)).forward(View<const Input, Space>(in), out);
   }
 }
@@ -43,12 +44,15 @@ void inverse(Context<Space>& ctx, View<In, Space> in, View<Out, Space> out) {
   static_assert(is_complex_v<In>, "fabtwin::fft::inverse reads a complex spectrum");
   using T = real_type_t<In>;
   if constexpr (is_complex_v<Out>) {
-    plan<T>(ctx, Kind::c2c, shape_of(in)).inverse(View<const std::remove_const_t<In>, Space>(in), out);
+    plan<T>(ctx, Kind::c2c, shape_of(in))
+        .inverse(View<const std::remove_const_t<In>, Space>(in), out);
   } else {
-    static_assert(!std::is_const_v<In>, "fabtwin::fft::inverse: c2r may overwrite its input, so "
-                                        "it needs a mutable view");
-    static_assert(std::is_same_v<Out, T>, "fabtwin::fft::inverse: c2r output must be real of the "
-                                          "spectrum's precision");
+    static_assert(!std::is_const_v<In>,
+                  "fabtwin::fft::inverse: c2r may overwrite its input, so "
+                  "it needs a mutable view");
+    static_assert(std::is_same_v<Out, T>,
+                  "fabtwin::fft::inverse: c2r output must be real of the "
+                  "spectrum's precision");
     plan<T>(ctx, Kind::r2c, shape_of(out)).inverse(in, out);
   }
 }

@@ -27,12 +27,12 @@ namespace detail {
 
 }  // namespace detail
 
-#define FABTWIN_CUFFT_CHECK(expression)                                                      \
-  do {                                                                                       \
-    const cufftResult fabtwin_cufft_status_ = (expression);                                  \
-    if (fabtwin_cufft_status_ != CUFFT_SUCCESS)                                              \
+#define FABTWIN_CUFFT_CHECK(expression)                                                       \
+  do {                                                                                        \
+    const cufftResult fabtwin_cufft_status_ = (expression);                                   \
+    if (fabtwin_cufft_status_ != CUFFT_SUCCESS)                                               \
       ::fabtwin::fft::detail::throw_cufft_error(fabtwin_cufft_status_, #expression, __FILE__, \
-                                                __LINE__);                                   \
+                                                __LINE__);                                    \
   } while (false)
 
 template <class T>
@@ -45,8 +45,8 @@ class Plan<T, Cuda> {
   Plan(Context<Cuda>& ctx, Kind kind, Shape shape)
       : kind_(kind), shape_(shape), device_(ctx.device()), stream_(ctx.stream()) {
     shape.validate("fft::Plan<Cuda>");
-    require(shape.size() <= (index_t{1} << 31) - 1, "fft::Plan<Cuda>",
-                               "nx*ny*nz", shape.size(), "at most 2^31-1 samples per transform");
+    require(shape.size() <= (index_t{1} << 31) - 1, "fft::Plan<Cuda>", "nx*ny*nz", shape.size(),
+            "at most 2^31-1 samples per transform");
   }
   Plan(Plan&& other) noexcept
       : kind_(other.kind_),

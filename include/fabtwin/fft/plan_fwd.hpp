@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/fft/shape.hpp"
 
@@ -26,9 +26,9 @@ void require_extents(const View& view, index_t nx, index_t ny, index_t nz, index
     return std::to_string(x) + "x" + std::to_string(y) + "x" + std::to_string(z) + " batch " +
            std::to_string(b);
   };
-  throw shape_mismatch(argument_message(
-      where, argument, extents(view.nx(), view.ny(), view.nz(), view.batch()),
-      "the plan's extents " + extents(nx, ny, nz, batch)));
+  throw shape_mismatch(argument_message(where, argument,
+                                        extents(view.nx(), view.ny(), view.nz(), view.batch()),
+                                        "the plan's extents " + extents(nx, ny, nz, batch)));
 }
 
 /// Checks `view` against the real-space (or c2c) extents of `shape`.
@@ -47,8 +47,8 @@ void require_half_spectrum_extents(const View& view, const Shape& shape, const c
 
 inline void require_kind(Kind actual, Kind needed, const char* where) {
   require(actual == needed, where, "plan kind", actual,
-                             needed == Kind::c2c ? "a c2c plan for complex input and output"
-                                                 : "an r2c plan for real data and a half spectrum");
+          needed == Kind::c2c ? "a c2c plan for complex input and output"
+                              : "an r2c plan for real data and a half spectrum");
 }
 
 }  // namespace detail

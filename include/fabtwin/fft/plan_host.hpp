@@ -30,8 +30,8 @@ class Plan<T, Host> {
   Plan(Context<Host>& ctx, Kind kind, Shape shape)
       : kind_(kind), shape_(shape), threads_(ctx.threads()), flags_(planner_flags(ctx)) {
     shape.validate("fft::Plan<Host>");
-    require(shape.size() <= std::numeric_limits<int>::max(), "fft::Plan<Host>",
-                               "nx*ny*nz", shape.size(), "at most 2^31-1 samples per transform");
+    require(shape.size() <= std::numeric_limits<int>::max(), "fft::Plan<Host>", "nx*ny*nz",
+            shape.size(), "at most 2^31-1 samples per transform");
     detail::fftw_init_threads_once<T>();
   }
   Plan(Plan&& other) noexcept
@@ -92,9 +92,12 @@ class Plan<T, Host> {
  private:
   static unsigned planner_flags(const Context<Host>& ctx) {
     switch (ctx.plan_effort()) {
-      case PlanEffort::measure: return FFTW_MEASURE;
-      case PlanEffort::patient: return FFTW_PATIENT;
-      case PlanEffort::estimate: break;
+      case PlanEffort::measure:
+        return FFTW_MEASURE;
+      case PlanEffort::patient:
+        return FFTW_PATIENT;
+      case PlanEffort::estimate:
+        break;
     }
     return FFTW_ESTIMATE;
   }
@@ -107,7 +110,7 @@ class Plan<T, Host> {
   }
   static void require_distinct(const void* in, const void* out, const char* where) {
     require(in != out, where, "out", "the same array as 'in'",
-                               "a separate array (in-place r2c/c2r is not supported)");
+            "a separate array (in-place r2c/c2r is not supported)");
   }
 
   void execute_c2c(int sign, View<const complex<T>, Host> in, View<complex<T>, Host> out,
@@ -145,8 +148,8 @@ class Plan<T, Host> {
       explicit Array(std::size_t bytes) : data(Host::allocate(bytes)) {}
       ~Array() { Host::release(data); }
     };
-    Array first(complex_bytes), second(kind_ == Kind::c2c ? (in_place ? 0 : complex_bytes)
-                                                          : real_bytes);
+    Array first(complex_bytes),
+        second(kind_ == Kind::c2c ? (in_place ? 0 : complex_bytes) : real_bytes);
     auto* a = static_cast<FftwComplex*>(first.data);
     auto* b = in_place ? a : static_cast<FftwComplex*>(second.data);
 

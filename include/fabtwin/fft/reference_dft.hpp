@@ -37,7 +37,8 @@ inline std::vector<complex<double>> reference_dft(const std::vector<complex<doub
       if ((start / stride) % n != 0) continue;
       for (index_t k = 0; k < n; ++k) {
         Wide acc = 0;
-        for (index_t j = 0; j < n; ++j) acc += data[std::size_t(start + j * stride)] * twiddle[std::size_t(k * j % n)];
+        for (index_t j = 0; j < n; ++j)
+          acc += data[std::size_t(start + j * stride)] * twiddle[std::size_t(k * j % n)];
         line[std::size_t(k)] = acc;
       }
       for (index_t k = 0; k < n; ++k) data[std::size_t(start + k * stride)] = line[std::size_t(k)];

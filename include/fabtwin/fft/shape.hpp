@@ -48,7 +48,7 @@ struct Shape {
     static constexpr const char* names[] = {"nx", "ny", "nz", "batch"};
     for (int axis = 0; axis < 4; ++axis)
       require(extents[axis] > 0 && extents[axis] <= index_t{1} << 30, where, names[axis],
-                      extents[axis], "a positive extent below 2^30");
+              extents[axis], "a positive extent below 2^30");
   }
 };
 

@@ -75,7 +75,8 @@ inline Color map_color(Colormap map, double t) {
     return Color{detail::lerp_channel(a.r, b.r, f), detail::lerp_channel(a.g, b.g, f),
                  detail::lerp_channel(a.b, b.b, f)};
   };
-  return map == Colormap::diverging ? along(detail::diverging_anchors) : along(detail::viridis_anchors);
+  return map == Colormap::diverging ? along(detail::diverging_anchors)
+                                    : along(detail::viridis_anchors);
 }
 
 }  // namespace fabtwin::io

@@ -44,8 +44,8 @@ class Value {
   template <std::integral I>
   requires(!std::same_as<I, bool> && !std::same_as<I, char>) Value(I value) : kind_(Kind::number) {
     if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t))
-      require(value <= I(std::numeric_limits<std::int64_t>::max()),
-                                 "io::json::Value", "value", value, "an integer below 2^63");
+      require(value <= I(std::numeric_limits<std::int64_t>::max()), "io::json::Value", "value",
+              value, "an integer below 2^63");
     text_ = std::to_string(value);
   }
   Value(double value) : kind_(Kind::number), text_(format_real(value)) {}
@@ -95,7 +95,7 @@ class Value {
   template <class Real>
   static std::string format_real(Real value) {
     require(std::isfinite(value), "io::json::Value", "value", value,
-                               "a finite number (JSON has no NaN or infinity)");
+            "a finite number (JSON has no NaN or infinity)");
     char buffer[64];
     const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
     std::string text(buffer, end);
@@ -127,9 +127,10 @@ class Value {
       }
       if (valid && length == 3) valid = code >= 0x800 && (code < 0xD800 || code > 0xDFFF);
       if (valid && length == 4) valid = code >= 0x10000 && code <= 0x10FFFF;
-      require(valid, "io::json::Value", "string",
-                                 [&] { return "bytes invalid at offset " + std::to_string(i); },
-                                 "UTF-8 text (RFC 8259 section 8.1)");
+      require(
+          valid, "io::json::Value", "string",
+          [&] { return "bytes invalid at offset " + std::to_string(i); },
+          "UTF-8 text (RFC 8259 section 8.1)");
       i += length;
     }
     return std::string(text);
@@ -139,10 +140,10 @@ class Value {
     static constexpr const char* names[] = {"null",   "boolean", "number",
                                             "string", "array",   "object"};
     if (kind_ != kind)
-      throw invalid_argument(argument_message(
-          "io::json::Value::" + std::string(where), "this",
-          std::string("a JSON ") + names[int(kind_)],
-          std::string("a JSON ") + names[int(kind)] + " or null"));
+      throw invalid_argument(
+          argument_message("io::json::Value::" + std::string(where), "this",
+                           std::string("a JSON ") + names[int(kind_)],
+                           std::string("a JSON ") + names[int(kind)] + " or null"));
   }
 
   static void write_string(std::string& out, std::string_view text) {
@@ -223,7 +224,7 @@ class Value {
   }
 
   Kind kind_ = Kind::null;
-  std::string text_;               // the literal of a boolean or number, the text of a string
+  std::string text_;  // the literal of a boolean or number, the text of a string
   // A list, not a vector: adding a member must not move the others, so that
   // `v["a"] = v["b"]` (the right side is evaluated first) still copies from a live reference.
   std::list<Value> items_;         // elements of an array, member values of an object

@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
-#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/io/detail/file.hpp"
@@ -69,17 +69,15 @@ template <class T>
 void write_npy(const std::string& path, const T* data, const std::vector<index_t>& shape) {
   // NumPy arrays have at most 64 axes (NPY_MAXDIMS), which also keeps the header far below the
   // 65535 bytes a version 1.0 length field can describe.
-  require(shape.size() <= 64, "io::write_npy", "shape.size()", shape.size(),
-                             "at most 64 axes");
+  require(shape.size() <= 64, "io::write_npy", "shape.size()", shape.size(), "at most 64 axes");
   index_t count = 1, bytes = 0;
   for (index_t extent : shape) {
-    require(extent >= 0, "io::write_npy", "shape", extent,
-                               "non-negative extents");
-    require(!__builtin_mul_overflow(count, extent, &count), "io::write_npy",
-                               "shape", extent, "extents whose product fits in 64 bits");
+    require(extent >= 0, "io::write_npy", "shape", extent, "non-negative extents");
+    require(!__builtin_mul_overflow(count, extent, &count), "io::write_npy", "shape", extent,
+            "extents whose product fits in 64 bits");
   }
-  require(!__builtin_mul_overflow(count, index_t(sizeof(T)), &bytes),
-                             "io::write_npy", "shape", count, "a sample count whose bytes fit in 64 bits");
+  require(!__builtin_mul_overflow(count, index_t(sizeof(T)), &bytes), "io::write_npy", "shape",
+          count, "a sample count whose bytes fit in 64 bits");
   static_assert(std::endian::native == std::endian::little,
                 "fabtwin::io::write_npy writes the host's bytes as little-endian samples");
   detail::write_file(path,
@@ -98,11 +96,11 @@ struct NpyArray {
 /// What the preamble of an NPY file says (read_npy_header), read without the samples.
 struct NpyHeader {
   int major_version = 1, minor_version = 0;
-  std::string descr;           ///< NumPy's dtype string as written, e.g. "<f4" (little-endian float32)
-  bool fortran_order = false;  ///< true: the samples are stored fastest axis first
-  std::vector<index_t> shape;  ///< extents as the file lists them
-  std::size_t header_bytes = 0;  ///< bytes before the first sample (magic, version, length, dict)
-  std::uintmax_t data_bytes = 0; ///< bytes after them, as found in the file
+  std::string descr;  ///< NumPy's dtype string as written, e.g. "<f4" (little-endian float32)
+  bool fortran_order = false;     ///< true: the samples are stored fastest axis first
+  std::vector<index_t> shape;     ///< extents as the file lists them
+  std::size_t header_bytes = 0;   ///< bytes before the first sample (magic, version, length, dict)
+  std::uintmax_t data_bytes = 0;  ///< bytes after them, as found in the file
 };
 
 namespace detail {
@@ -213,8 +211,8 @@ class NpyHeaderParser {
 /// io_error "fabtwin::<where>: '<path>': found <found>; expected <expected>".
 inline io_error npy_error(std::string_view where, const std::string& path, const std::string& found,
                           const std::string& expected) {
-  return io_error("fabtwin::" + std::string(where) + ": '" + path + "': found " + found + "; expected " +
-                  expected);
+  return io_error("fabtwin::" + std::string(where) + ": '" + path + "': found " + found +
+                  "; expected " + expected);
 }
 
 /// Reads and checks the preamble of the NPY file open in `in`, leaving `in` at the first sample:
@@ -251,8 +249,9 @@ inline NpyHeader read_npy_preamble(InputFile& in, std::string_view where) {
                                        "the header length it declares",
                                        [&] { dict.resize(header_length); });
   if (in.read(dict.data(), header_length) < header_length)
-    throw fail("a header of " + std::to_string(header_length) + " bytes, of which the file holds fewer",
-               "the complete header (the file is truncated)");
+    throw fail(
+        "a header of " + std::to_string(header_length) + " bytes, of which the file holds fewer",
+        "the complete header (the file is truncated)");
   NpyHeaderParser(dict, path, where).parse(header);
   header.header_bytes = prefix + header_length;
   header.data_bytes = in.size() - header.header_bytes;
@@ -296,15 +295,16 @@ NpyArray<T> read_npy(const std::string& path) {
     throw fail("a shape whose size overflows 64 bits", "a shape that fits in memory");
   const auto expected_bytes = std::size_t(total_bytes);
   const auto expect_data = [&](std::uintmax_t data_bytes) {
-    return fail(std::to_string(data_bytes) + " bytes of data" +
-                    (data_bytes < expected_bytes ? " (the file is truncated)" : " (trailing bytes)"),
-                std::to_string(expected_bytes) + " bytes for " + std::to_string(count) +
-                    " samples of " + std::to_string(sizeof(T)) + " bytes");
+    return fail(
+        std::to_string(data_bytes) + " bytes of data" +
+            (data_bytes < expected_bytes ? " (the file is truncated)" : " (trailing bytes)"),
+        std::to_string(expected_bytes) + " bytes for " + std::to_string(count) + " samples of " +
+            std::to_string(sizeof(T)) + " bytes");
   };
   if (header.data_bytes != expected_bytes) throw expect_data(header.data_bytes);
   NpyArray<T> array{std::move(header.shape), {}};
-  ::fabtwin::detail::allocate_or_throw(where, double(expected_bytes), "the samples of '" + path + "'",
-                                       "the shape in its header",
+  ::fabtwin::detail::allocate_or_throw(where, double(expected_bytes),
+                                       "the samples of '" + path + "'", "the shape in its header",
                                        [&] { array.data.resize(std::size_t(count)); });
   // The file may have changed since it was opened: what is read is checked again.
   const std::size_t got = in.read(array.data.data(), expected_bytes);
@@ -332,10 +332,10 @@ Field<T, Host> read_npy_field(const std::string& path, const Grid& grid) {
       for (std::size_t i = 0; i < s.size(); ++i) text += (i ? ", " : "") + std::to_string(s[i]);
       return text + ")";
     };
-    throw shape_mismatch(argument_message(
-        "io::read_npy_field", "shape of '" + path + "'", tuple(shape),
-        tuple(spatial) + ", or that with a leading batch axis, for a grid of " +
-            ::fabtwin::describe(grid)));
+    throw shape_mismatch(
+        argument_message("io::read_npy_field", "shape of '" + path + "'", tuple(shape),
+                         tuple(spatial) + ", or that with a leading batch axis, for a grid of " +
+                             ::fabtwin::describe(grid)));
   }
   return make_host_field(grid, array.data, batched ? shape[0] : 1);
 }

@@ -23,8 +23,8 @@ namespace fabtwin::io {
 inline void prepare_output_directory(const std::string& path,
                                      std::string_view where = "io::prepare_output_directory") {
   const auto fail = [&](const std::string& reason) {
-    return io_error("fabtwin::" + std::string(where) + ": cannot use '" + path + "' as an output folder: " +
-                    reason);
+    return io_error("fabtwin::" + std::string(where) + ": cannot use '" + path +
+                    "' as an output folder: " + reason);
   };
   if (path.empty()) throw fail("the path is empty; expected a folder name");
 
@@ -36,7 +36,8 @@ inline void prepare_output_directory(const std::string& path,
   } else {
     // A status error other than "not found" (a parent that is a file, a loop of links, no search
     // permission) is the reason creating it would fail too.
-    if (ec == std::errc::not_a_directory) throw fail("a part of the path above it is a file, not a folder");
+    if (ec == std::errc::not_a_directory)
+      throw fail("a part of the path above it is a file, not a folder");
     if (ec && ec != std::errc::no_such_file_or_directory) throw fail(ec.message());
     fs::create_directories(path, ec);
     if (ec) throw fail("it cannot be created: " + ec.message());
@@ -58,7 +59,8 @@ inline void prepare_output_directory(const std::string& path,
   const bool closed = std::fclose(file) == 0;
   const int close_errno = errno;
   fs::remove(probe, ec);
-  if (!closed) throw fail(std::string("closing a new file in it failed: ") + std::strerror(close_errno));
+  if (!closed)
+    throw fail(std::string("closing a new file in it failed: ") + std::strerror(close_errno));
   if (ec) throw fail("a new file in it cannot be removed: " + ec.message());
 }
 

@@ -63,9 +63,9 @@ struct Image {
   /// A `columns` x `rows` image filled with `background`.
   Image(index_t columns, index_t rows, PixelFormat pixel_format, Color background = {255, 255, 255})
       : width(columns), height(rows), format(pixel_format) {
-    require(width > 0 && height > 0, "io::Image", "width x height",
-                               [&] { return std::to_string(width) + "x" + std::to_string(height); },
-                               "a positive size");
+    require(
+        width > 0 && height > 0, "io::Image", "width x height",
+        [&] { return std::to_string(width) + "x" + std::to_string(height); }, "a positive size");
     pixels.resize(std::size_t(width * height * channels()));
     for (index_t row = 0; row < height; ++row)
       for (index_t col = 0; col < width; ++col) set(col, row, background);
@@ -93,17 +93,18 @@ struct Image {
 /// The PNG file (all bytes) holding `image`.
 inline std::string encode_png(const Image& image) {
   constexpr index_t png_max_dimension = 0x7FFFFFFF;  // IHDR stores width and height in 31 bits
-  require(image.width > 0 && image.height > 0 &&
-                                 image.width <= png_max_dimension &&
-                                 image.height <= png_max_dimension,
-                             "io::encode_png", "image.width x image.height",
-                             [&] { return std::to_string(image.width) + "x" + std::to_string(image.height); },
-                             "a non-empty image of at most 2^31 - 1 pixels a side");
+  require(
+      image.width > 0 && image.height > 0 && image.width <= png_max_dimension &&
+          image.height <= png_max_dimension,
+      "io::encode_png", "image.width x image.height",
+      [&] { return std::to_string(image.width) + "x" + std::to_string(image.height); },
+      "a non-empty image of at most 2^31 - 1 pixels a side");
   const auto row_bytes = std::size_t(image.width * image.channels());
-  require(image.pixels.size() == row_bytes * std::size_t(image.height),
-                             "io::encode_png", "image.pixels.size()", image.pixels.size(),
-                             [&] { return "width * height * channels = " +
-                                 std::to_string(row_bytes * std::size_t(image.height)) + " bytes"; });
+  require(image.pixels.size() == row_bytes * std::size_t(image.height), "io::encode_png",
+          "image.pixels.size()", image.pixels.size(), [&] {
+            return "width * height * channels = " +
+                   std::to_string(row_bytes * std::size_t(image.height)) + " bytes";
+          });
 
   std::string png("\x89PNG\r\n\x1a\n", 8);
   // Chunk: length, type, data, CRC-32 over type and data.
@@ -185,8 +186,7 @@ inline void draw_text(Image& image, index_t left, index_t top, std::string_view 
 ///   otherwise            d.dde<exponent>:   "-1.5e-3", "2.25e-5", "1e12"
 /// and 0 as "0". Rounding the decimal form rather than the binary value keeps 0.2375 at "0.238".
 inline std::string tick_label(double value) {
-  require(std::isfinite(value), "io::tick_label", "value", value,
-                             "a finite value");
+  require(std::isfinite(value), "io::tick_label", "value", value, "a finite value");
   if (value == 0) return "0";
   char buffer[32];  // "d.ddddde-ddd": at most 17 significant digits and a 3-digit exponent
   const auto written = std::to_chars(buffer, buffer + sizeof buffer, std::fabs(value),
@@ -269,8 +269,8 @@ struct LengthBar {
 /// of the width (so between a tenth and a quarter of it), labelled in nm below 1 um, in um below
 /// 1 mm, else in mm.
 inline LengthBar choose_length_bar(double width_nm) {
-  require(std::isfinite(width_nm) && width_nm > 0, "io::choose_length_bar",
-                             "width_nm", width_nm, "a positive finite width in nm");
+  require(std::isfinite(width_nm) && width_nm > 0, "io::choose_length_bar", "width_nm", width_nm,
+          "a positive finite width in nm");
   const double quarter = width_nm / 4;
   int decade = int(std::floor(std::log10(quarter)));  // 10^decade <= quarter < 10^(decade + 1)
   if (std::pow(10.0, decade) > quarter) --decade;     // log10 rounded across a power of ten
@@ -338,17 +338,17 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
                 "fabtwin::io::render_field draws real fields (take abs or real part first)");
   const Grid& grid = field.grid();
   const index_t planes = field.batch() * grid.nz();
+  require(options.plane >= 0 && options.plane < planes, "io::render_field", "options.plane",
+          options.plane,
+          [&] { return "a plane index in [0, batch * nz) = [0, " + std::to_string(planes) + ")"; });
+  require(options.magnify >= 1 && options.magnify <= 64, "io::render_field", "options.magnify",
+          options.magnify, "an integer in [1, 64]");
+  require(options.text_scale >= 0 && options.text_scale <= 16, "io::render_field",
+          "options.text_scale", options.text_scale, "0 (automatic) or an integer in [1, 16]");
   require(
-      options.plane >= 0 && options.plane < planes, "io::render_field", "options.plane",
-      options.plane, [&] { return "a plane index in [0, batch * nz) = [0, " + std::to_string(planes) + ")"; });
-  require(options.magnify >= 1 && options.magnify <= 64, "io::render_field",
-                             "options.magnify", options.magnify, "an integer in [1, 64]");
-  require(options.text_scale >= 0 && options.text_scale <= 16,
-                             "io::render_field", "options.text_scale", options.text_scale,
-                             "0 (automatic) or an integer in [1, 16]");
-  require(options.value_label.empty() || options.scale_bar, "io::render_field",
-                             "options.value_label", [&] { return "'" + options.value_label + "'"; },
-                             "an empty label unless options.scale_bar draws the scale it names");
+      options.value_label.empty() || options.scale_bar, "io::render_field", "options.value_label",
+      [&] { return "'" + options.value_label + "'"; },
+      "an empty label unless options.scale_bar draws the scale it names");
   const index_t nx = grid.nx(), ny = grid.ny();
   std::vector<T> plane(std::size_t(nx * ny));  // only the drawn plane comes to the host
   ::fabtwin::detail::copy_bytes<Host, Space>(plane.data(), field.data() + options.plane * nx * ny,
@@ -359,11 +359,11 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
     for (index_t i = 0; i < nx; ++i) {
       const double v = plane[j * nx + i];
       if (std::isnan(v))
-        throw invalid_argument(argument_message(
-            "io::render_field", "field",
-            "NaN at sample (i, j) = (" + std::to_string(i) + ", " + std::to_string(j) +
-                ") of plane " + std::to_string(options.plane),
-            "a field without NaN"));
+        throw invalid_argument(argument_message("io::render_field", "field",
+                                                "NaN at sample (i, j) = (" + std::to_string(i) +
+                                                    ", " + std::to_string(j) + ") of plane " +
+                                                    std::to_string(options.plane),
+                                                "a field without NaN"));
       lo = v < lo ? v : lo;
       hi = v > hi ? v : hi;
     }
@@ -375,10 +375,12 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
         [&] { return "[" + ::fabtwin::describe(lo) + ", " + ::fabtwin::describe(hi) + "]"; },
         "finite bounds with max > min");
   } else {
-    require(std::isfinite(lo) && std::isfinite(hi), "io::render_field", "field",
-                               [&] { return "values in [" + ::fabtwin::describe(lo) + ", " +
-                                   ::fabtwin::describe(hi) + "]"; },
-                               "finite values, or an explicit options.range");
+    require(
+        std::isfinite(lo) && std::isfinite(hi), "io::render_field", "field",
+        [&] {
+          return "values in [" + ::fabtwin::describe(lo) + ", " + ::fabtwin::describe(hi) + "]";
+        },
+        "finite values, or an explicit options.range");
   }
   const double scale = hi > lo ? 1.0 / (hi - lo) : 0.0;
 
@@ -490,14 +492,18 @@ void draw_polyline(Image& image, const Grid& grid, const Points& points, Color c
   const FieldArea& area = image.field_area;
   const index_t columns = grid.nx() * area.magnify, rows = grid.ny() * area.magnify;
   require<shape_mismatch>(
-      area.left >= 0 && area.top >= 0 && area.magnify >= 1 &&
-          area.left + columns <= image.width && area.top + rows <= image.height,
+      area.left >= 0 && area.top >= 0 && area.magnify >= 1 && area.left + columns <= image.width &&
+          area.top + rows <= image.height,
       "io::draw_polyline", "image",
-      [&] { return std::to_string(image.width) + "x" + std::to_string(image.height) +
-          " with its field area at (" + std::to_string(area.left) + ", " +
-          std::to_string(area.top) + "), magnify " + std::to_string(area.magnify); },
-      [&] { return "an image holding the grid's " + std::to_string(grid.nx()) + "x" +
-          std::to_string(grid.ny()) + " samples in its field area"; });
+      [&] {
+        return std::to_string(image.width) + "x" + std::to_string(image.height) +
+               " with its field area at (" + std::to_string(area.left) + ", " +
+               std::to_string(area.top) + "), magnify " + std::to_string(area.magnify);
+      },
+      [&] {
+        return "an image holding the grid's " + std::to_string(grid.nx()) + "x" +
+               std::to_string(grid.ny()) + " samples in its field area";
+      });
   struct Pixel {
     double u, v;
   };
@@ -513,8 +519,8 @@ void draw_polyline(Image& image, const Grid& grid, const Points& points, Color c
       std::string where = "(";
       where.append(::fabtwin::describe(x)).append(", ");
       where.append(::fabtwin::describe(y)).append(")");
-      throw invalid_argument(argument_message(
-          "io::draw_polyline", "point", where, "finite coordinates in nm"));
+      throw invalid_argument(
+          argument_message("io::draw_polyline", "point", where, "finite coordinates in nm"));
     }
     path.push_back(p);
   }

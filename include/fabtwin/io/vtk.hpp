@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -75,17 +75,16 @@ class VtiFile {
     static_assert(std::endian::native == std::endian::little,
                   "fabtwin::io::VtiFile writes the host's bytes as little-endian samples");
     if (!(field.grid() == grid_))
-      throw shape_mismatch(argument_message(
-          "io::VtiFile::add", "field.grid", field.grid(),
-          "the file's grid, " + ::fabtwin::describe(grid_) + " at origin " +
-              ::fabtwin::describe(grid_.origin())));
+      throw shape_mismatch(argument_message("io::VtiFile::add", "field.grid", field.grid(),
+                                            "the file's grid, " + ::fabtwin::describe(grid_) +
+                                                " at origin " +
+                                                ::fabtwin::describe(grid_.origin())));
     require(field.batch() == 1, "io::VtiFile::add", "field.batch", field.batch(),
-                               "a single field (write batch members as separate arrays)");
-    require(!name.empty(), "io::VtiFile::add", "name", "\"\"",
-                               "a non-empty name");
+            "a single field (write batch members as separate arrays)");
+    require(!name.empty(), "io::VtiFile::add", "name", "\"\"", "a non-empty name");
     for (const Array& array : arrays_)
       require(array.name != name, "io::VtiFile::add", "name", name,
-                                 "a name not already in the file");
+              "a name not already in the file");
     const std::vector<T> samples = to_vector(field);
     arrays_.push_back({name, std::is_same_v<real_type_t<T>, float> ? "Float32" : "Float64",
                        is_complex_v<T> ? 2 : 1,
@@ -96,7 +95,7 @@ class VtiFile {
   /// The whole file.
   std::string encode() const {
     require(!arrays_.empty(), "io::VtiFile::encode", "arrays", 0,
-                               "at least one array (call add first)");
+            "at least one array (call add first)");
     const std::string extent = "0 " + std::to_string(grid_.nx() - 1) + " 0 " +
                                std::to_string(grid_.ny() - 1) + " 0 " +
                                std::to_string(grid_.nz() - 1);

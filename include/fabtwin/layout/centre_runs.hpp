@@ -54,7 +54,7 @@ inline std::int64_t fixed_sample(double origin_nm, double pitch_nm, index_t i, d
 /// of the edge directed upwards.
 inline int side_of(const ScanEdge& e, std::int64_t x, std::int64_t y) {
   const auto cross = __int128(e.upper.x - e.lower.x) * (y - e.lower.y) -
-                         __int128(e.upper.y - e.lower.y) * (x - e.lower.x);
+                     __int128(e.upper.y - e.lower.y) * (x - e.lower.x);
   return (cross > 0) - (cross < 0);
 }
 
@@ -62,14 +62,16 @@ inline CentreRuns centre_runs(const PolygonSet& set, const Grid& grid, std::stri
   std::vector<ScanEdge> edges = scan_edges(set, where);
   for (ScanEdge& e : edges)
     for (Point* p : {&e.lower, &e.upper})
-      p->x = p->x * (coord_t(1) << centre_fraction_bits), p->y = p->y * (coord_t(1) << centre_fraction_bits);
+      p->x = p->x * (coord_t(1) << centre_fraction_bits),
+      p->y = p->y * (coord_t(1) << centre_fraction_bits);
   std::sort(edges.begin(), edges.end(),
             [](const ScanEdge& a, const ScanEdge& b) { return a.lower.y < b.lower.y; });
 
   const index_t nx = grid.nx(), ny = grid.ny();
   // Non-decreasing in i: every step of the computation is monotonic.
   std::vector<std::int64_t> xs(static_cast<std::size_t>(nx));
-  for (index_t i = 0; i < nx; ++i) xs[i] = fixed_sample(grid.origin().x, grid.pitch().x, i, set.unit_nm);
+  for (index_t i = 0; i < nx; ++i)
+    xs[i] = fixed_sample(grid.origin().x, grid.pitch().x, i, set.unit_nm);
 
   CentreRuns result;
   result.offsets.reserve(static_cast<std::size_t>(ny) + 1);
@@ -100,12 +102,14 @@ inline CentreRuns centre_runs(const PolygonSet& set, const Grid& grid, std::stri
         continue;
       }
       // side_of falls as x grows: samples left of the crossing, then on it, then right of it.
-      const index_t on = std::partition_point(xs.begin(), xs.end(),
-                                              [&](std::int64_t x) { return side_of(e, x, y) > 0; }) -
-                         xs.begin();
-      const index_t right = std::partition_point(xs.begin() + on, xs.end(),
-                                                 [&](std::int64_t x) { return side_of(e, x, y) == 0; }) -
-                            xs.begin();
+      const index_t on =
+          std::partition_point(xs.begin(), xs.end(),
+                               [&](std::int64_t x) { return side_of(e, x, y) > 0; }) -
+          xs.begin();
+      const index_t right =
+          std::partition_point(xs.begin() + on, xs.end(),
+                               [&](std::int64_t x) { return side_of(e, x, y) == 0; }) -
+          xs.begin();
       events.push_back({on, 0, +1});
       events.push_back({right, 0, -1});
       // The edge is on the ray to the right of the samples left of it; half-open in y (lower end
@@ -116,7 +120,8 @@ inline CentreRuns centre_runs(const PolygonSet& set, const Grid& grid, std::stri
       }
     }
 
-    std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
+    std::sort(events.begin(), events.end(),
+              [](const Event& a, const Event& b) { return a.at < b.at; });
     int winding = 0, boundary = 0;
     bool open = false;
     for (std::size_t k = 0; k < events.size();) {

@@ -67,10 +67,16 @@ template <class T>
 class MarchingSquares {
  public:
   MarchingSquares(View<const T, Host> values, const Grid& grid, double threshold)
-      : values_(values), grid_(grid), threshold_(threshold), nx_(grid.nx() + 2), ny_(grid.ny() + 2),
-        horizontal_edges_((nx_ - 1) * ny_), inside_(static_cast<std::size_t>(nx_ * ny_), 0) {
+      : values_(values),
+        grid_(grid),
+        threshold_(threshold),
+        nx_(grid.nx() + 2),
+        ny_(grid.ny() + 2),
+        horizontal_edges_((nx_ - 1) * ny_),
+        inside_(static_cast<std::size_t>(nx_ * ny_), 0) {
     for (index_t J = 1; J + 1 < ny_; ++J)
-      for (index_t I = 1; I + 1 < nx_; ++I) inside_[std::size_t(J * nx_ + I)] = value(I, J) >= threshold_;
+      for (index_t I = 1; I + 1 < nx_; ++I)
+        inside_[std::size_t(J * nx_ + I)] = value(I, J) >= threshold_;
   }
 
   std::vector<Contour> trace() {
@@ -112,15 +118,17 @@ class MarchingSquares {
                 std::vector<index_t>& starts) const {
     // Corners and edges counter-clockwise: corner m, then edge m from corner m to corner m + 1.
     const bool in[4] = {inside(I, J), inside(I + 1, J), inside(I + 1, J + 1), inside(I, J + 1)};
-    const index_t edge[4] = {horizontal(I, J), vertical(I + 1, J), horizontal(I, J + 1), vertical(I, J)};
+    const index_t edge[4] = {horizontal(I, J), vertical(I + 1, J), horizontal(I, J + 1),
+                             vertical(I, J)};
     const int count = in[0] + in[1] + in[2] + in[3];
     if (count == 0 || count == 4) return;
     // In a saddle (two diagonal corners inside) the inside corners are joined when the centre is
     // inside: each inside-to-outside edge then leads to the next outside-to-inside edge; otherwise
     // to the previous one, cutting each inside corner off on its own.
     const bool saddle = count == 2 && in[0] == in[2];
-    const bool joined = !saddle || 0.25 * (value(I, J) + value(I + 1, J) + value(I + 1, J + 1) +
-                                           value(I, J + 1)) >= threshold_;
+    const bool joined =
+        !saddle || 0.25 * (value(I, J) + value(I + 1, J) + value(I + 1, J + 1) + value(I, J + 1)) >=
+                       threshold_;
     for (int m = 0; m < 4; ++m) {
       if (!(in[m] && !in[(m + 1) % 4])) continue;
       int to = m;
@@ -167,14 +175,13 @@ std::vector<Contour> extract_contours(View<T, Host> values, const Grid& grid, do
   using Value = std::remove_const_t<T>;
   static_assert(std::is_arithmetic_v<Value>, "extract_contours needs real samples");
   require(grid.rank() == 2, "extract_contours", "grid", grid, "a 2D grid (rank 2)");
-  require(std::isfinite(threshold), "extract_contours", "threshold", threshold,
-                             "a finite level");
-  if (values.nx() != grid.nx() || values.ny() != grid.ny() || values.nz() != 1 || values.batch() != 1)
-    throw shape_mismatch(argument_message(
-        "extract_contours", "values",
-        ::fabtwin::detail::describe_extents(values),
-        "one 2D image of the grid's " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()) +
-            " samples"));
+  require(std::isfinite(threshold), "extract_contours", "threshold", threshold, "a finite level");
+  if (values.nx() != grid.nx() || values.ny() != grid.ny() || values.nz() != 1 ||
+      values.batch() != 1)
+    throw shape_mismatch(
+        argument_message("extract_contours", "values", ::fabtwin::detail::describe_extents(values),
+                         "one 2D image of the grid's " + std::to_string(grid.nx()) + "x" +
+                             std::to_string(grid.ny()) + " samples"));
   for (index_t j = 0; j < grid.ny(); ++j)
     for (index_t i = 0; i < grid.nx(); ++i)
       if (!std::isfinite(double(values(i, j))))  // the message is built only for the culprit

@@ -66,8 +66,8 @@ inline std::vector<Point> rounded_ring(const Contour& contour, double unit_nm, s
   for (const ContourPoint& q : contour.points) {
     const double x = std::round(q.x / unit_nm), y = std::round(q.y / unit_nm);
     require(
-        std::fabs(x) <= double(max_coordinate) && std::fabs(y) <= double(max_coordinate), "to_polygon_set",
-        [&] { return "contours[" + std::to_string(index) + "] point"; },
+        std::fabs(x) <= double(max_coordinate) && std::fabs(y) <= double(max_coordinate),
+        "to_polygon_set", [&] { return "contours[" + std::to_string(index) + "] point"; },
         [&] { return "(" + std::to_string(q.x) + ", " + std::to_string(q.y) + ") nm"; },
         "coordinates within the signed 32-bit range of GDSII in units of unit_nm");
     ring.push_back({coord_t(x), coord_t(y)});
@@ -82,9 +82,10 @@ inline bool ring_covers(const std::vector<Point>& ring, const Point& q) {
   for (std::size_t i = 0; i < ring.size(); ++i) {
     const Point& a = ring[i];
     const Point& b = ring[(i + 1) % ring.size()];
-    const auto cross = contour_int128(b.x - a.x) * (q.y - a.y) - contour_int128(b.y - a.y) * (q.x - a.x);
-    if (cross == 0 && std::min(a.x, b.x) <= q.x && q.x <= std::max(a.x, b.x) && std::min(a.y, b.y) <= q.y &&
-        q.y <= std::max(a.y, b.y))
+    const auto cross =
+        contour_int128(b.x - a.x) * (q.y - a.y) - contour_int128(b.y - a.y) * (q.x - a.x);
+    if (cross == 0 && std::min(a.x, b.x) <= q.x && q.x <= std::max(a.x, b.x) &&
+        std::min(a.y, b.y) <= q.y && q.y <= std::max(a.y, b.y))
       return true;
     if ((a.y > q.y) != (b.y > q.y) && ((b.y > a.y) ? cross > 0 : cross < 0)) odd = !odd;
   }
@@ -96,7 +97,8 @@ inline bool ring_covers(const std::vector<Point>& ring, const Point& q) {
 /// ring edge (the hole is not inside).
 inline bool splice_hole(std::vector<Point>& ring, const std::vector<Point>& hole) {
   const std::size_t m = static_cast<std::size_t>(
-      std::max_element(hole.begin(), hole.end(), [](const Point& a, const Point& b) { return a.x < b.x; }) -
+      std::max_element(hole.begin(), hole.end(),
+                       [](const Point& a, const Point& b) { return a.x < b.x; }) -
       hole.begin());
   const Point M = hole[m];
   const std::size_t n = ring.size();
@@ -173,7 +175,7 @@ inline bool splice_hole(std::vector<Point>& ring, const std::vector<Point>& hole
 /// non-positive or non-finite unit, or a point outside the GDSII coordinate range.
 inline PolygonSet to_polygon_set(const std::vector<Contour>& contours, double unit_nm) {
   require(std::isfinite(unit_nm) && unit_nm > 0, "to_polygon_set", "unit_nm", unit_nm,
-                             "a positive, finite database unit in nm");
+          "a positive, finite database unit in nm");
   std::vector<std::vector<Point>> outers, holes;
   std::vector<detail::contour_int128> outer_areas;
   for (std::size_t k = 0; k < contours.size(); ++k) {
@@ -189,7 +191,8 @@ inline PolygonSet to_polygon_set(const std::vector<Contour>& contours, double un
   for (std::size_t h = 0; h < holes.size(); ++h) {
     std::optional<std::size_t> parent;
     for (std::size_t o = 0; o < outers.size(); ++o)
-      if ((!parent || outer_areas[o] < outer_areas[*parent]) && detail::ring_covers(outers[o], holes[h][0]))
+      if ((!parent || outer_areas[o] < outer_areas[*parent]) &&
+          detail::ring_covers(outers[o], holes[h][0]))
         parent = o;
     if (parent) holes_of[*parent].push_back(h);
   }
@@ -199,7 +202,8 @@ inline PolygonSet to_polygon_set(const std::vector<Contour>& contours, double un
   for (std::size_t o = 0; o < outers.size(); ++o) {
     const auto rightmost = [&](std::size_t h) {
       return std::max_element(holes[h].begin(), holes[h].end(),
-                              [](const Point& a, const Point& b) { return a.x < b.x; })->x;
+                              [](const Point& a, const Point& b) { return a.x < b.x; })
+          ->x;
     };
     std::sort(holes_of[o].begin(), holes_of[o].end(),
               [&](std::size_t a, std::size_t b) { return rightmost(a) > rightmost(b); });

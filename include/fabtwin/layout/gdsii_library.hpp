@@ -87,18 +87,24 @@ struct DegenerateShape {
   /// The element's record name: "BOUNDARY", "BOX" or "PATH".
   std::string element() const {
     switch (kind) {
-      case Kind::zero_area_boundary: return "BOUNDARY";
-      case Kind::zero_area_box: return "BOX";
-      default: return "PATH";
+      case Kind::zero_area_boundary:
+        return "BOUNDARY";
+      case Kind::zero_area_box:
+        return "BOX";
+      default:
+        return "PATH";
     }
   }
   /// What is wrong, with the vertices: "width 0 along (0, 0) (5, 0)".
   std::string problem() const {
     const std::string vertices = describe_vertices(Polygon{points});
     switch (kind) {
-      case Kind::zero_area_boundary: return "zero area, vertices " + vertices;
-      case Kind::zero_area_box: return "zero area, corners " + vertices;
-      default: return "width 0 along " + vertices;
+      case Kind::zero_area_boundary:
+        return "zero area, vertices " + vertices;
+      case Kind::zero_area_box:
+        return "zero area, corners " + vertices;
+      default:
+        return "width 0 along " + vertices;
     }
   }
   /// What a shape of this element must be to cover something.
@@ -107,8 +113,10 @@ struct DegenerateShape {
       case Kind::zero_area_boundary:
         return "a ring that encloses some area, not points all on one line or a sliver traced out "
                "and back";
-      case Kind::zero_area_box: return "the corners of an axis-parallel rectangle of positive area";
-      default: return "a positive width (a path of width 0 is a line, which covers nothing)";
+      case Kind::zero_area_box:
+        return "the corners of an axis-parallel rectangle of positive area";
+      default:
+        return "a positive width (a path of width 0 is a line, which covers nothing)";
     }
   }
 };
@@ -149,9 +157,9 @@ struct Reference {
   std::size_t structure = 0;  // index into Library::structures()
   Transform transform;        // STRANS/MAG/ANGLE, translated to the (first) reference point
   std::int32_t columns = 1, rows = 1;  // AREF COLROW; 1 x 1 for an SREF
-  Point column_span{}, row_span{};      // AREF: P2 − P1 and P3 − P1, the whole array's extent
-  std::size_t offset = 0;               // byte offset of the SREF/AREF record
-  bool array = false;                   // AREF
+  Point column_span{}, row_span{};     // AREF: P2 − P1 and P3 − P1, the whole array's extent
+  std::size_t offset = 0;              // byte offset of the SREF/AREF record
+  bool array = false;                  // AREF
   /// lattice_hull(), kept by the parser for an AREF (empty for an SREF: the one offset (0, 0)).
   std::vector<detail::RealPoint> offset_hull;
 
@@ -178,10 +186,12 @@ struct Reference {
   std::vector<detail::RealPoint> lattice_hull() const {
     auto line = [](Point span, std::int64_t n) {
       std::vector<detail::RealPoint> points;
-      for (std::int64_t k = 0; k < n; ++k) points.push_back({step(span.x, k, n), step(span.y, k, n)});
+      for (std::int64_t k = 0; k < n; ++k)
+        points.push_back({step(span.x, k, n), step(span.y, k, n)});
       return detail::convex_hull(std::move(points));
     };
-    const std::vector<detail::RealPoint> across = line(column_span, columns), up = line(row_span, rows);
+    const std::vector<detail::RealPoint> across = line(column_span, columns),
+                                         up = line(row_span, rows);
     std::vector<detail::RealPoint> sums;
     for (const auto& [ax, ay] : across)
       for (const auto& [bx, by] : up) sums.push_back({ax + bx, ay + by});
@@ -268,8 +278,8 @@ inline Box rounded_bounds(const Hull& hull) {
     const coord_t limit = saturate(hull_limit);
     return Box{-limit, -limit, limit, limit};
   }
-  return Box{saturate(std::round(hull.x0)), saturate(std::round(hull.y0)), saturate(std::round(hull.x1)),
-             saturate(std::round(hull.y1))};
+  return Box{saturate(std::round(hull.x0)), saturate(std::round(hull.y0)),
+             saturate(std::round(hull.x1)), saturate(std::round(hull.y1))};
 }
 
 /// A box holding every rounded image under `t` of the hull's points, never throwing: the mapped
@@ -389,8 +399,7 @@ class Library {
   PolygonSet read_window(const Box& window, const std::vector<LayerKey>& layers,
                          std::string_view top = {}, const FlattenLimits& limits = {}) const {
     require(!window.empty() && window.x0 < window.x1 && window.y0 < window.y1,
-                               "layout::gdsii::Library::read_window", "window", window,
-                               "a box of positive area");
+            "layout::gdsii::Library::read_window", "window", window, "a box of positive area");
     return collect(layers, top, window, limits, "layout::gdsii::Library::read_window");
   }
 
@@ -400,8 +409,8 @@ class Library {
   std::size_t require_structure(std::string_view name, std::string_view where) const {
     const std::optional<std::size_t> s = find(name);
     if (!s)
-      throw invalid_argument(argument_message(
-          where, "structure", std::string(name), "the name of a structure in the library"));
+      throw invalid_argument(argument_message(where, "structure", std::string(name),
+                                              "the name of a structure in the library"));
     return *s;
   }
 
@@ -416,19 +425,21 @@ class Library {
   /// The layers as a set; invalid_argument for an empty list or a layer that no structure holds.
   std::set<LayerKey> selection(const std::vector<LayerKey>& layers, std::string_view where) const {
     require(!layers.empty(), where, "layers", "{}",
-                               "at least one layer/datatype (Library::layers() lists them)");
+            "at least one layer/datatype (Library::layers() lists them)");
     for (const LayerKey& key : layers)
       if (!std::binary_search(layers_.begin(), layers_.end(), key))
-        throw invalid_argument(argument_message(
-            where, "layer", key,
-            "a layer/datatype that some structure holds: the library has " + describe_layers(layers_)));
+        throw invalid_argument(
+            argument_message(where, "layer", key,
+                             "a layer/datatype that some structure holds: the library has " +
+                                 describe_layers(layers_)));
     return {layers.begin(), layers.end()};
   }
 
   /// Hulls of every structure for the selected layers, computed once per selection (children first,
   /// in topological order) and kept, so that reading many windows costs only the instances near
   /// each window.
-  std::shared_ptr<const std::vector<detail::Hull>> structure_hulls(const std::set<LayerKey>& keys) const {
+  std::shared_ptr<const std::vector<detail::Hull>> structure_hulls(
+      const std::set<LayerKey>& keys) const {
     {
       const std::lock_guard<std::mutex> lock(cache_->mutex);
       const auto it = cache_->hulls.find(keys);
@@ -475,8 +486,10 @@ class Library {
     std::set<LayerKey> holding;
     for (const DegenerateShape& d : degenerate_)
       if (keys.count(d.key) && reached[d.structure]) {
-        if (first) ++more;
-        else first = &d;
+        if (first)
+          ++more;
+        else
+          first = &d;
         holding.insert(d.key);
       }
     if (!first) return;
@@ -499,18 +512,17 @@ class Library {
       std::vector<LayerKey> held;
       for (const LayerKey& key : layers_)
         if (!(*structure_hulls({key}))[top].empty()) held.push_back(key);
-      throw invalid_argument(argument_message(
-          where, "layers", describe_layers(selected),
-          "layers that top cell '" + structures_[top].name + "' holds once flattened: " +
-              describe_layers(held)));
+      throw invalid_argument(
+          argument_message(where, "layers", describe_layers(selected),
+                           "layers that top cell '" + structures_[top].name +
+                               "' holds once flattened: " + describe_layers(held)));
     }
     const Box box = detail::rounded_bounds(hull);
     if (window && !box.intersects(*window)) {
       std::ostringstream expected;
-      expected << "a window that meets the bounds " << box << " of top cell '" << structures_[top].name
-               << "' on layers " << describe_layers(selected);
-      throw invalid_argument(
-          argument_message(where, "window", *window, expected.str()));
+      expected << "a window that meets the bounds " << box << " of top cell '"
+               << structures_[top].name << "' on layers " << describe_layers(selected);
+      throw invalid_argument(argument_message(where, "window", *window, expected.str()));
     }
   }
 
@@ -518,8 +530,8 @@ class Library {
                      const std::optional<Box>& window, const FlattenLimits& limits,
                      std::string_view where) const {
     const std::set<LayerKey> keys = selection(layers, where);
-    const std::size_t top =
-        top_name.empty() ? require_structure(top_cell(), where) : require_structure(top_name, where);
+    const std::size_t top = top_name.empty() ? require_structure(top_cell(), where)
+                                             : require_structure(top_name, where);
     require_no_degenerate(top, keys, where);
     const std::shared_ptr<const std::vector<detail::Hull>> cached = structure_hulls(keys);
     const std::vector<detail::Hull>& hulls = *cached;

@@ -127,15 +127,27 @@ class Parser {
     using namespace record;
     std::vector<std::uint8_t> allowed;
     switch (start.type) {
-      case boundary: allowed = {layer, datatype, xy}; break;
-      case path: allowed = {layer, datatype, pathtype, width, bgnextn, endextn, xy}; break;
-      case sref: allowed = {sname, strans, mag, angle, xy}; break;
-      case aref: allowed = {sname, strans, mag, angle, colrow, xy}; break;
+      case boundary:
+        allowed = {layer, datatype, xy};
+        break;
+      case path:
+        allowed = {layer, datatype, pathtype, width, bgnextn, endextn, xy};
+        break;
+      case sref:
+        allowed = {sname, strans, mag, angle, xy};
+        break;
+      case aref:
+        allowed = {sname, strans, mag, angle, colrow, xy};
+        break;
       case text:
         allowed = {layer, texttype, presentation, pathtype, width, strans, mag, angle, xy, string};
         break;
-      case node: allowed = {layer, nodetype, xy}; break;
-      case box: allowed = {layer, boxtype, xy}; break;
+      case node:
+        allowed = {layer, nodetype, xy};
+        break;
+      case box:
+        allowed = {layer, boxtype, xy};
+        break;
       default:
         start.fail("record", start.name(),
                    "an element (BOUNDARY, PATH, SREF, AREF, TEXT, NODE, BOX) or ENDSTR");
@@ -143,23 +155,40 @@ class Parser {
     Fields f;
     auto slot = [&](std::uint8_t type) -> std::optional<Record>& {
       switch (type) {
-        case layer: return f.layer;
-        case datatype: return f.datatype;
-        case pathtype: return f.pathtype;
-        case width: return f.width;
-        case bgnextn: return f.bgnextn;
-        case endextn: return f.endextn;
-        case sname: return f.sname;
-        case strans: return f.strans;
-        case mag: return f.mag;
-        case angle: return f.angle;
-        case colrow: return f.colrow;
-        case xy: return f.xy;
-        case texttype: return f.texttype;
-        case presentation: return f.presentation;
-        case string: return f.string;
-        case nodetype: return f.nodetype;
-        default: return f.boxtype;
+        case layer:
+          return f.layer;
+        case datatype:
+          return f.datatype;
+        case pathtype:
+          return f.pathtype;
+        case width:
+          return f.width;
+        case bgnextn:
+          return f.bgnextn;
+        case endextn:
+          return f.endextn;
+        case sname:
+          return f.sname;
+        case strans:
+          return f.strans;
+        case mag:
+          return f.mag;
+        case angle:
+          return f.angle;
+        case colrow:
+          return f.colrow;
+        case xy:
+          return f.xy;
+        case texttype:
+          return f.texttype;
+        case presentation:
+          return f.presentation;
+        case string:
+          return f.string;
+        case nodetype:
+          return f.nodetype;
+        default:
+          return f.boxtype;
       }
     };
     Record r = in_.next();
@@ -190,7 +219,8 @@ class Parser {
     }
     const Record& end = r;
     auto need = [&](const std::optional<Record>& field, std::uint8_t type) -> const Record& {
-      if (!field) end.fail("element " + start.name() + " without", record_name(type), "it before ENDEL");
+      if (!field)
+        end.fail("element " + start.name() + " without", record_name(type), "it before ENDEL");
       return *field;
     };
     if (start.type == text || start.type == node) {
@@ -223,8 +253,9 @@ class Parser {
       points.fail("point count", p.size(),
                   start.type == box ? "5 (a closed box)" : "at least 4 (a closed triangle)");
     if (!(p.front() == p.back()))
-      points.fail("last point", p.back(), "the first point " + ::fabtwin::describe(p.front()) +
-                                              " repeated (a closed ring)");
+      points.fail(
+          "last point", p.back(),
+          "the first point " + ::fabtwin::describe(p.front()) + " repeated (a closed ring)");
     p.pop_back();
     Polygon polygon{std::move(p)};
     if (start.type == box) {
@@ -238,8 +269,10 @@ class Parser {
                         std::move(polygon.points));
         return;
       }
-      const bool across_first = q[0].y == q[1].y && q[1].x == q[2].x && q[2].y == q[3].y && q[3].x == q[0].x;
-      const bool up_first = q[0].x == q[1].x && q[1].y == q[2].y && q[2].x == q[3].x && q[3].y == q[0].y;
+      const bool across_first =
+          q[0].y == q[1].y && q[1].x == q[2].x && q[2].y == q[3].y && q[3].x == q[0].x;
+      const bool up_first =
+          q[0].x == q[1].x && q[1].y == q[2].y && q[2].x == q[3].x && q[3].y == q[0].y;
       if (!(across_first || up_first))
         points.fail("box in structure '" + s.name + "'", describe_vertices(polygon),
                     "the corners of an axis-parallel rectangle (or points on one axis-parallel "
@@ -274,8 +307,9 @@ class Parser {
     if (f.pathtype) {
       const int type = f.pathtype->int16(0);
       if (type != 0 && type != 1 && type != 2 && type != 4)
-        f.pathtype->fail("path type", type, "0 (flush), 1 (round), 2 (half-width extension) or 4 "
-                                            "(custom extensions)");
+        f.pathtype->fail("path type", type,
+                         "0 (flush), 1 (round), 2 (half-width extension) or 4 "
+                         "(custom extensions)");
       path.end = PathEnd(type);
     }
     // Without WIDTH the width is 0, as the manual defines.
@@ -298,7 +332,8 @@ class Parser {
     } catch (const invalid_argument& e) {
       start.fail("path in structure '" + s.name + "'", e.what(), "a path that can be outlined");
     }
-    for (Polygon& polygon : polygons) s.shapes.push_back(Shape{key, std::move(polygon), start.offset});
+    for (Polygon& polygon : polygons)
+      s.shapes.push_back(Shape{key, std::move(polygon), start.offset});
   }
 
   void reference(const Record& start, const Fields& f, const Record& points,
@@ -310,7 +345,8 @@ class Parser {
     if (f.strans) {
       const auto bits = std::uint16_t(f.strans->int16(0));
       if (bits & 0x0006)
-        f.strans->fail("flags", bits, "no absolute magnification or angle (bits 13, 14 unsupported)");
+        f.strans->fail("flags", bits,
+                       "no absolute magnification or angle (bits 13, 14 unsupported)");
       mirror = bits & 0x8000;
     }
     double magnification = 1, angle = 0;
@@ -386,8 +422,8 @@ class Parser {
           cycle += lib_.structures_[ref.structure].name;
           std::ostringstream message;
           message << "fabtwin::layout::gdsii: byte offset " << ref.offset << ", record "
-                  << (ref.array ? "AREF" : "SREF")
-                  << ": reference cycle = " << cycle << "; expected an acyclic hierarchy";
+                  << (ref.array ? "AREF" : "SREF") << ": reference cycle = " << cycle
+                  << "; expected an acyclic hierarchy";
           throw io_error(message.str());
         }
         if (state[ref.structure] == unseen) {

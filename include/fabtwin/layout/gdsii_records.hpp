@@ -20,8 +20,15 @@
 
 namespace fabtwin::layout::gdsii {
 
-enum class DataType : std::uint8_t { none = 0, bit_array = 1, int16 = 2, int32 = 3, real4 = 4,
-                                     real8 = 5, ascii = 6 };
+enum class DataType : std::uint8_t {
+  none = 0,
+  bit_array = 1,
+  int16 = 2,
+  int32 = 3,
+  real4 = 4,
+  real8 = 5,
+  ascii = 6
+};
 
 namespace record {
 // Record types this library reads or writes; the others in the table are skipped where allowed.
@@ -32,12 +39,11 @@ inline constexpr std::uint8_t header = 0x00, bgnlib = 0x01, libname = 0x02, unit
                               sname = 0x12, colrow = 0x13, node = 0x15, texttype = 0x16,
                               presentation = 0x17, string = 0x19, strans = 0x1A, mag = 0x1B,
                               angle = 0x1C, reflibs = 0x1F, fonts = 0x20, pathtype = 0x21,
-                              generations = 0x22, attrtable = 0x23, elflags = 0x26,
-                              nodetype = 0x2A, propattr = 0x2B, propvalue = 0x2C, box = 0x2D,
-                              boxtype = 0x2E, plex = 0x2F, bgnextn = 0x30, endextn = 0x31,
-                              tapenum = 0x32, tapecode = 0x33, strclass = 0x34, format = 0x36,
-                              mask = 0x37, endmasks = 0x38, libdirsize = 0x39, srfname = 0x3A,
-                              libsecur = 0x3B;
+                              generations = 0x22, attrtable = 0x23, elflags = 0x26, nodetype = 0x2A,
+                              propattr = 0x2B, propvalue = 0x2C, box = 0x2D, boxtype = 0x2E,
+                              plex = 0x2F, bgnextn = 0x30, endextn = 0x31, tapenum = 0x32,
+                              tapecode = 0x33, strclass = 0x34, format = 0x36, mask = 0x37,
+                              endmasks = 0x38, libdirsize = 0x39, srfname = 0x3A, libsecur = 0x3B;
 }  // namespace record
 
 struct RecordInfo {
@@ -49,36 +55,36 @@ struct RecordInfo {
 /// UINTEGER, USTRING, STYPTABLE, STRTYPE, ELKEY, LINKTYPE, LINKKEYS, RESERVED) are treated as
 /// unknown.
 inline constexpr std::array<RecordInfo, 0x3C> record_table = {{
-    {"HEADER", DataType::int16},      {"BGNLIB", DataType::int16},
-    {"LIBNAME", DataType::ascii},     {"UNITS", DataType::real8},
-    {"ENDLIB", DataType::none},       {"BGNSTR", DataType::int16},
-    {"STRNAME", DataType::ascii},     {"ENDSTR", DataType::none},
-    {"BOUNDARY", DataType::none},     {"PATH", DataType::none},
-    {"SREF", DataType::none},         {"AREF", DataType::none},
-    {"TEXT", DataType::none},         {"LAYER", DataType::int16},
-    {"DATATYPE", DataType::int16},    {"WIDTH", DataType::int32},
-    {"XY", DataType::int32},          {"ENDEL", DataType::none},
-    {"SNAME", DataType::ascii},       {"COLROW", DataType::int16},
-    {nullptr, DataType::none},        {"NODE", DataType::none},
-    {"TEXTTYPE", DataType::int16},    {"PRESENTATION", DataType::bit_array},
-    {nullptr, DataType::none},        {"STRING", DataType::ascii},
-    {"STRANS", DataType::bit_array},  {"MAG", DataType::real8},
-    {"ANGLE", DataType::real8},       {nullptr, DataType::none},
-    {nullptr, DataType::none},        {"REFLIBS", DataType::ascii},
-    {"FONTS", DataType::ascii},       {"PATHTYPE", DataType::int16},
-    {"GENERATIONS", DataType::int16}, {"ATTRTABLE", DataType::ascii},
-    {nullptr, DataType::none},        {nullptr, DataType::none},
-    {"ELFLAGS", DataType::bit_array}, {nullptr, DataType::none},
-    {nullptr, DataType::none},        {nullptr, DataType::none},
-    {"NODETYPE", DataType::int16},    {"PROPATTR", DataType::int16},
-    {"PROPVALUE", DataType::ascii},   {"BOX", DataType::none},
-    {"BOXTYPE", DataType::int16},     {"PLEX", DataType::int32},
-    {"BGNEXTN", DataType::int32},     {"ENDEXTN", DataType::int32},
-    {"TAPENUM", DataType::int16},     {"TAPECODE", DataType::int16},
+    {"HEADER", DataType::int16},       {"BGNLIB", DataType::int16},
+    {"LIBNAME", DataType::ascii},      {"UNITS", DataType::real8},
+    {"ENDLIB", DataType::none},        {"BGNSTR", DataType::int16},
+    {"STRNAME", DataType::ascii},      {"ENDSTR", DataType::none},
+    {"BOUNDARY", DataType::none},      {"PATH", DataType::none},
+    {"SREF", DataType::none},          {"AREF", DataType::none},
+    {"TEXT", DataType::none},          {"LAYER", DataType::int16},
+    {"DATATYPE", DataType::int16},     {"WIDTH", DataType::int32},
+    {"XY", DataType::int32},           {"ENDEL", DataType::none},
+    {"SNAME", DataType::ascii},        {"COLROW", DataType::int16},
+    {nullptr, DataType::none},         {"NODE", DataType::none},
+    {"TEXTTYPE", DataType::int16},     {"PRESENTATION", DataType::bit_array},
+    {nullptr, DataType::none},         {"STRING", DataType::ascii},
+    {"STRANS", DataType::bit_array},   {"MAG", DataType::real8},
+    {"ANGLE", DataType::real8},        {nullptr, DataType::none},
+    {nullptr, DataType::none},         {"REFLIBS", DataType::ascii},
+    {"FONTS", DataType::ascii},        {"PATHTYPE", DataType::int16},
+    {"GENERATIONS", DataType::int16},  {"ATTRTABLE", DataType::ascii},
+    {nullptr, DataType::none},         {nullptr, DataType::none},
+    {"ELFLAGS", DataType::bit_array},  {nullptr, DataType::none},
+    {nullptr, DataType::none},         {nullptr, DataType::none},
+    {"NODETYPE", DataType::int16},     {"PROPATTR", DataType::int16},
+    {"PROPVALUE", DataType::ascii},    {"BOX", DataType::none},
+    {"BOXTYPE", DataType::int16},      {"PLEX", DataType::int32},
+    {"BGNEXTN", DataType::int32},      {"ENDEXTN", DataType::int32},
+    {"TAPENUM", DataType::int16},      {"TAPECODE", DataType::int16},
     {"STRCLASS", DataType::bit_array}, {nullptr, DataType::none},
-    {"FORMAT", DataType::int16},      {"MASK", DataType::ascii},
-    {"ENDMASKS", DataType::none},     {"LIBDIRSIZE", DataType::int16},
-    {"SRFNAME", DataType::ascii},     {"LIBSECUR", DataType::int16},
+    {"FORMAT", DataType::int16},       {"MASK", DataType::ascii},
+    {"ENDMASKS", DataType::none},      {"LIBDIRSIZE", DataType::int16},
+    {"SRFNAME", DataType::ascii},      {"LIBSECUR", DataType::int16},
 }};
 
 /// "XY", or "record type 0x4f" for a number outside the table.
@@ -103,15 +109,15 @@ inline double decode_real8(const unsigned char* bytes) {
 /// Throws invalid_argument for values that are not finite or beyond 16^63.
 inline std::array<unsigned char, 8> encode_real8(double value) {
   std::array<unsigned char, 8> bytes{};
-  require(std::isfinite(value), "layout::gdsii::encode_real8", "value", value,
-                             "a finite number");
+  require(std::isfinite(value), "layout::gdsii::encode_real8", "value", value, "a finite number");
   if (value == 0) return bytes;
   int binary_exponent = 0;
-  const double f = std::frexp(std::fabs(value), &binary_exponent);  // |value| = f·2^e, f in [0.5, 1)
+  const double f =
+      std::frexp(std::fabs(value), &binary_exponent);  // |value| = f·2^e, f in [0.5, 1)
   // Choose 16^E with E = ceil(e / 4), so that f·2^(e − 4E) lies in [1/16, 1): a normalised fraction.
   const int e16 = binary_exponent > 0 ? (binary_exponent + 3) / 4 : -((-binary_exponent) / 4);
-  require(e16 + 64 >= 0 && e16 + 64 <= 127, "layout::gdsii::encode_real8",
-                             "value", value, "a magnitude between 16^-65 and 16^63");
+  require(e16 + 64 >= 0 && e16 + 64 <= 127, "layout::gdsii::encode_real8", "value", value,
+          "a magnitude between 16^-65 and 16^63");
   const auto fraction = std::uint64_t(std::ldexp(f, 56 + binary_exponent - 4 * e16));
   bytes[0] = static_cast<unsigned char>((value < 0 ? 0x80 : 0) | (e16 + 64));
   for (int i = 7; i >= 1; --i) bytes[i] = static_cast<unsigned char>(fraction >> (8 * (7 - i)));
@@ -128,7 +134,8 @@ struct Record {
 
   /// io_error "fabtwin::layout::gdsii: byte offset 40, record XY: <what> = <value>; expected <...>".
   template <class Value>
-  [[noreturn]] void fail(std::string_view what, const Value& value, std::string_view expected) const {
+  [[noreturn]] void fail(std::string_view what, const Value& value,
+                         std::string_view expected) const {
     std::ostringstream out;
     out << "fabtwin::layout::gdsii: byte offset " << offset << ", record " << name() << ": " << what
         << " = " << value << "; expected " << expected;
@@ -138,10 +145,15 @@ struct Record {
   /// Number of values of the record's data type in the body.
   std::size_t count() const {
     switch (data_type) {
-      case DataType::int16: case DataType::bit_array: return body.size() / 2;
-      case DataType::int32: return body.size() / 4;
-      case DataType::real8: return body.size() / 8;
-      default: return body.size();
+      case DataType::int16:
+      case DataType::bit_array:
+        return body.size() / 2;
+      case DataType::int32:
+        return body.size() / 4;
+      case DataType::real8:
+        return body.size() / 8;
+      default:
+        return body.size();
     }
   }
   /// Requires exactly `n` values (or at least `n` with `at_least`).

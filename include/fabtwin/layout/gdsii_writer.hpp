@@ -78,8 +78,9 @@ class RecordWriter {
 inline void require_name(std::string_view name, std::string_view argument) {
   bool ok = !name.empty() && name.size() <= 32;
   for (char c : name) ok = ok && c > ' ' && c < 127;
-  require(ok, "layout::gdsii::serialize", argument, [&] { return std::string(name); },
-                             "1 to 32 printable ASCII characters without spaces");
+  require(
+      ok, "layout::gdsii::serialize", argument, [&] { return std::string(name); },
+      "1 to 32 printable ASCII characters without spaces");
 }
 
 }  // namespace detail
@@ -89,26 +90,30 @@ inline std::string serialize(const PolygonSet& set, const WriteOptions& options 
   constexpr std::string_view where = "layout::gdsii::serialize";
   detail::require_name(options.library_name, "options.library_name");
   detail::require_name(options.structure_name, "options.structure_name");
-  require(std::isfinite(set.unit_nm) && set.unit_nm > 0, where, "set.unit_nm",
-                             set.unit_nm, "a positive finite unit");
+  require(std::isfinite(set.unit_nm) && set.unit_nm > 0, where, "set.unit_nm", set.unit_nm,
+          "a positive finite unit");
   require(std::isfinite(options.user_unit_m) && options.user_unit_m > 0, where,
-                             "options.user_unit_m", options.user_unit_m, "a positive finite unit");
+          "options.user_unit_m", options.user_unit_m, "a positive finite unit");
   for (std::size_t i = 0; i < set.polygons.size(); ++i) {
     const std::size_t n = set.polygons[i].points.size();
-    require(n >= 3 && n <= max_boundary_vertices, where,
-                               [&] { return "vertex count of polygon " + std::to_string(i); }, n,
-                               "3 to 8190 vertices (a GDSII XY record holds 8191 points; split "
-                               "larger polygons first)");
+    require(
+        n >= 3 && n <= max_boundary_vertices, where,
+        [&] { return "vertex count of polygon " + std::to_string(i); }, n,
+        "3 to 8190 vertices (a GDSII XY record holds 8191 points; split "
+        "larger polygons first)");
     require_coordinates_in_range(set.polygons[i], where);
   }
   detail::RecordWriter w;
   const auto& t = options.timestamp;
   w.int16s(record::header, {600});  // stream format release 6.0
-  w.int16s(record::bgnlib, {t[0], t[1], t[2], t[3], t[4], t[5], t[0], t[1], t[2], t[3], t[4], t[5]});
+  w.int16s(record::bgnlib,
+           {t[0], t[1], t[2], t[3], t[4], t[5], t[0], t[1], t[2], t[3], t[4], t[5]});
   w.ascii(record::libname, options.library_name);
-  const double database_unit_m = set.unit_nm / 1e9;  // 0.1 / 1e9 gives the double nearest 1e-10; 0.1 * 1e-9 does not
+  const double database_unit_m =
+      set.unit_nm / 1e9;  // 0.1 / 1e9 gives the double nearest 1e-10; 0.1 * 1e-9 does not
   w.real8s(record::units, {database_unit_m / options.user_unit_m, database_unit_m});
-  w.int16s(record::bgnstr, {t[0], t[1], t[2], t[3], t[4], t[5], t[0], t[1], t[2], t[3], t[4], t[5]});
+  w.int16s(record::bgnstr,
+           {t[0], t[1], t[2], t[3], t[4], t[5], t[0], t[1], t[2], t[3], t[4], t[5]});
   w.ascii(record::strname, options.structure_name);
   for (const Polygon& polygon : set.polygons) {
     w.empty(record::boundary);

@@ -119,8 +119,8 @@ inline void normalise_orientation(PolygonSet& set) {
 inline void require_coordinates_in_range(const Polygon& polygon, std::string_view where) {
   for (const Point& p : polygon.points)
     require(p.x >= -max_coordinate && p.x <= max_coordinate && p.y >= -max_coordinate &&
-                        p.y <= max_coordinate,
-                    where, "point", p, "coordinates within the signed 32-bit range of GDSII");
+                p.y <= max_coordinate,
+            where, "point", p, "coordinates within the signed 32-bit range of GDSII");
 }
 
 }  // namespace fabtwin::layout

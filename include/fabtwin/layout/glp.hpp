@@ -52,9 +52,9 @@ inline Transform iccad2013_placement() { return Transform::translation(iccad2013
 inline PolygonSet place_on_iccad2013_canvas(const PolygonSet& clip) {
   constexpr std::string_view where = "layout::place_on_iccad2013_canvas";
   require(clip.unit_nm == 1.0, where, "clip.unit_nm", clip.unit_nm,
-                             "1 (the canvas has 1 nm pixels)");
+          "1 (the canvas has 1 nm pixels)");
   require(!clip.polygons.empty(), where, "clip.polygons", "{} (no polygon)",
-                             "a clip with at least one polygon to place");
+          "a clip with at least one polygon to place");
   const Box box = bounds(clip);
   // Placed bounds, computed before placing: Transform::apply would refuse a shift past 2^31 - 1.
   const Box placed{box.x0 + iccad2013_offset.x, box.y0 + iccad2013_offset.y,
@@ -142,7 +142,8 @@ class GlpParser {
 
  private:
   template <class Value>
-  [[noreturn]] void fail(std::string_view what, const Value& value, std::string_view expected) const {
+  [[noreturn]] void fail(std::string_view what, const Value& value,
+                         std::string_view expected) const {
     std::ostringstream out;
     out << "fabtwin::layout::parse_glp: " << source_ << " line " << line_number_ << ": " << what
         << " = '" << value << "'; expected " << expected;
@@ -167,7 +168,9 @@ class GlpParser {
   static std::vector<std::string_view> split(std::string_view line) {
     std::vector<std::string_view> tokens;
     std::size_t i = 0;
-    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
+    auto blank = [](char c) {
+      return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+    };
     while (i < line.size()) {
       while (i < line.size() && blank(line[i])) ++i;
       const std::size_t start = i;
@@ -200,8 +203,9 @@ class GlpParser {
   }
 
   void shape(bool rect, std::string_view wanted) {
-    if (tokens_.size() < 3) fail(std::string(tokens_[0]) + " token count", tokens_.size(),
-                                 rect ? "RECT N level x y w h" : "PGON N level x1 y1 x2 y2 x3 y3 ...");
+    if (tokens_.size() < 3)
+      fail(std::string(tokens_[0]) + " token count", tokens_.size(),
+           rect ? "RECT N level x y w h" : "PGON N level x1 y1 x2 y2 x3 y3 ...");
     if (tokens_[1] != "N") fail("shape flag", tokens_[1], "N");
     const std::string_view shape_level = tokens_[2];
     if (!levels_.count(std::string(shape_level)))

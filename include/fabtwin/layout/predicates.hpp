@@ -66,7 +66,8 @@ inline std::optional<Crossing> find_self_intersection(const Polygon& polygon) {
   auto hi = [&](std::size_t e) { return std::max(p[e].x, p[(e + 1) % n].x); };
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lo(a) < lo(b); });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return lo(a) < lo(b); });
   std::optional<Crossing> found;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t e = order[i];
@@ -104,8 +105,8 @@ inline std::string describe(const Crossing& crossing) {
 inline void require_simple(const Polygon& polygon, std::string_view where,
                            std::string_view polygon_name) {
   if (const std::optional<Crossing> crossing = find_self_intersection(polygon))
-    throw invalid_argument(argument_message(
-        where, polygon_name, describe(*crossing), "a polygon whose edges do not cross"));
+    throw invalid_argument(argument_message(where, polygon_name, describe(*crossing),
+                                            "a polygon whose edges do not cross"));
 }
 
 /// True when the polygon's region has positive area, i.e. some point off its edges has a non-zero
@@ -141,7 +142,8 @@ inline bool encloses_area(const Polygon& polygon) {
     events.push_back({ux, uy, offset, std::max(ta, tb), -sign});
   }
   auto key = [](const Event& e) { return std::tie(e.ux, e.uy, e.offset, e.at); };
-  std::sort(events.begin(), events.end(), [&](const Event& l, const Event& r) { return key(l) < key(r); });
+  std::sort(events.begin(), events.end(),
+            [&](const Event& l, const Event& r) { return key(l) < key(r); });
   long net = 0;  // runs along +u minus runs along -u over the stretch after the current position
   for (std::size_t i = 0; i < events.size();) {
     std::size_t j = i;

@@ -128,7 +128,8 @@ struct CentreCoverage {
 template <class Space, class U>
 Field<U, Space> upload(const std::vector<U>& values) {
   Field<U, Space> field(Grid(values.empty() ? 1 : static_cast<index_t>(values.size()), 1, 1.0));
-  ::fabtwin::detail::copy_bytes<Space, Host>(field.data(), values.data(), sizeof(U) * values.size());
+  ::fabtwin::detail::copy_bytes<Space, Host>(field.data(), values.data(),
+                                             sizeof(U) * values.size());
   return field;
 }
 
@@ -136,11 +137,10 @@ template <class T, class Space>
 void require_raster_target(const View<T, Space>& out, const Grid& grid, std::string_view where) {
   require(grid.rank() == 2, where, "grid", grid, "a 2D grid (rank 2)");
   if (out.nx() != grid.nx() || out.ny() != grid.ny() || out.nz() != 1 || out.batch() != 1)
-    throw shape_mismatch(argument_message(
-        where, "out",
-        ::fabtwin::detail::describe_extents(out),
-        "one 2D image of the grid's " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()) +
-            " samples"));
+    throw shape_mismatch(argument_message(where, "out", ::fabtwin::detail::describe_extents(out),
+                                          "one 2D image of the grid's " +
+                                              std::to_string(grid.nx()) + "x" +
+                                              std::to_string(grid.ny()) + " samples"));
 }
 
 /// The rows' clipped trapezoid sides in pixel units, bucketed by row (CSR).
@@ -149,7 +149,8 @@ struct RowSides {
   std::vector<RasterSide> sides;
 };
 
-inline RowSides bucket_by_row(const std::vector<Trapezoid>& traps, const Grid& grid, double unit_nm) {
+inline RowSides bucket_by_row(const std::vector<Trapezoid>& traps, const Grid& grid,
+                              double unit_nm) {
   const double nx = double(grid.nx()), ny = double(grid.ny());
   const auto u = [&](double x) { return (x * unit_nm - grid.origin().x) / grid.pitch().x + 0.5; };
   const auto v = [&](double y) { return (y * unit_nm - grid.origin().y) / grid.pitch().y + 0.5; };
@@ -177,7 +178,8 @@ inline RowSides bucket_by_row(const std::vector<Trapezoid>& traps, const Grid& g
     }
   };
   for_each_piece([&](index_t j, const RasterSide&) { ++result.offsets[j + 1]; });
-  for (std::size_t j = 1; j < result.offsets.size(); ++j) result.offsets[j] += result.offsets[j - 1];
+  for (std::size_t j = 1; j < result.offsets.size(); ++j)
+    result.offsets[j] += result.offsets[j - 1];
   result.sides.resize(static_cast<std::size_t>(result.offsets.back()));
   std::vector<index_t> fill(result.offsets.begin(), result.offsets.end() - 1);
   for_each_piece([&](index_t j, const RasterSide& side) { result.sides[fill[j]++] = side; });
@@ -191,10 +193,13 @@ inline RowSides bucket_by_row(const std::vector<Trapezoid>& traps, const Grid& g
 /// than 3 points, coordinates out of range), shape_mismatch when `out` does not match `grid`. An
 /// empty set gives zeros.
 template <class T, class Space>
-void rasterize_area(Context<Space>& ctx, const PolygonSet& set, View<T, Space> out, const Grid& grid) {
-  static_assert(std::is_floating_point_v<T>, "rasterize_area writes coverage fractions: T must be float or double");
+void rasterize_area(Context<Space>& ctx, const PolygonSet& set, View<T, Space> out,
+                    const Grid& grid) {
+  static_assert(std::is_floating_point_v<T>,
+                "rasterize_area writes coverage fractions: T must be float or double");
   detail::require_raster_target(out, grid, "rasterize_area");
-  const detail::RowSides rows = detail::bucket_by_row(detail::region_trapezoids(set, "rasterize_area"), grid, set.unit_nm);
+  const detail::RowSides rows =
+      detail::bucket_by_row(detail::region_trapezoids(set, "rasterize_area"), grid, set.unit_nm);
   const Field<detail::RasterSide, Space> sides = detail::upload<Space>(rows.sides);
   const Field<index_t, Space> offsets = detail::upload<Space>(rows.offsets);
   // Rows are summed in double whatever T is: in float the rounding of every difference would carry
@@ -224,7 +229,8 @@ Field<T, Space> rasterize_area(Context<Space>& ctx, const PolygonSet& set, const
 /// Writes into `out` (an image of `grid`) 1 where the pixel centre lies in the closed region of
 /// `set` (interior or on any polygon edge), else 0. Errors as rasterize_area.
 template <class T, class Space>
-void rasterize_binary(Context<Space>& ctx, const PolygonSet& set, View<T, Space> out, const Grid& grid) {
+void rasterize_binary(Context<Space>& ctx, const PolygonSet& set, View<T, Space> out,
+                      const Grid& grid) {
   static_assert(std::is_arithmetic_v<T>, "rasterize_binary writes 0 and 1: T must be arithmetic");
   detail::require_raster_target(out, grid, "rasterize_binary");
   const detail::CentreRuns rows = detail::centre_runs(set, grid, "rasterize_binary");

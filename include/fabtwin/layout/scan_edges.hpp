@@ -26,14 +26,14 @@ struct ScanEdge {
 /// Throws invalid_argument naming `where` unless `set` can be rasterised: a positive, finite unit,
 /// rings of at least 3 points, coordinates within the GDSII range.
 inline void require_rasterizable(const PolygonSet& set, std::string_view where) {
-  require(std::isfinite(set.unit_nm) && set.unit_nm > 0, where, "set.unit_nm",
-                             set.unit_nm, "a positive, finite database unit in nm");
+  require(std::isfinite(set.unit_nm) && set.unit_nm > 0, where, "set.unit_nm", set.unit_nm,
+          "a positive, finite database unit in nm");
   for (std::size_t k = 0; k < set.polygons.size(); ++k) {
     const Polygon& polygon = set.polygons[k];
     if (polygon.points.size() < 3)
-      throw invalid_argument(argument_message(
-          where, "set.polygons[" + std::to_string(k) + "].points.size()", polygon.points.size(),
-          "a ring of at least 3 points"));
+      throw invalid_argument(
+          argument_message(where, "set.polygons[" + std::to_string(k) + "].points.size()",
+                           polygon.points.size(), "a ring of at least 3 points"));
     require_coordinates_in_range(polygon, where);
   }
 }

@@ -61,9 +61,8 @@ struct PathBuilder {
     if (!(std::fabs(x) < limit && std::fabs(y) < limit)) {
       std::ostringstream value;
       value << '(' << x << ", " << y << ')';
-      throw invalid_argument(argument_message(
-          "layout::path_polygons", "path", value.str(),
-          "an outline within ±max_coordinate (2^31 - 1)"));
+      throw invalid_argument(argument_message("layout::path_polygons", "path", value.str(),
+                                              "an outline within ±max_coordinate (2^31 - 1)"));
     }
     return Point{coord_t(std::round(x)), coord_t(std::round(y))};
   }
@@ -86,25 +85,23 @@ struct PathBuilder {
 inline std::vector<Polygon> path_polygons(const Path& path,
                                           int round_segments = default_round_segments) {
   constexpr std::string_view where = "layout::path_polygons";
-  require(path.width > 0 && path.width <= 2 * max_coordinate, where,
-                             "path.width", path.width,
-                             "a width in [1, 2^32 - 2] (a path of zero width encloses no area)");
-  require(round_segments >= 8 && round_segments % 4 == 0, where,
-                             "round_segments", round_segments, "a multiple of 4, at least 8");
+  require(path.width > 0 && path.width <= 2 * max_coordinate, where, "path.width", path.width,
+          "a width in [1, 2^32 - 2] (a path of zero width encloses no area)");
+  require(round_segments >= 8 && round_segments % 4 == 0, where, "round_segments", round_segments,
+          "a multiple of 4, at least 8");
   const int end = int(path.end);
   require(end == 0 || end == 1 || end == 2 || end == 4, where, "path.end", end,
-                             "a GDSII path type 0, 1, 2 or 4");
+          "a GDSII path type 0, 1, 2 or 4");
   for (const coord_t e : {path.begin_extension, path.end_extension})
     require(e >= -max_coordinate && e <= max_coordinate, where, "extension", e,
-                               "an extension within ±max_coordinate");
+            "an extension within ±max_coordinate");
   Polygon line{path.points};
   require_coordinates_in_range(line, where);
   // Repeated points add zero-length segments, which have no direction: drop them.
   std::vector<Point> p;
   for (const Point& q : path.points)
     if (p.empty() || !(p.back() == q)) p.push_back(q);
-  require(p.size() >= 2, where, "path.points", path.points.size(),
-                             "at least two distinct points");
+  require(p.size() >= 2, where, "path.points", path.points.size(), "at least two distinct points");
   detail::PathBuilder out;
   const double h = double(path.width) / 2;
   const std::size_t m = p.size() - 1;  // segments
@@ -122,10 +119,12 @@ inline std::vector<Polygon> path_polygons(const Path& path,
     finish = double(path.end_extension);
     // A negative extension shortens the end segment; past its other end the outline would turn
     // inside out.
-    require(-begin <= length[0] && -finish <= length[m - 1], where,
-                               "extensions", [&] { return std::to_string(path.begin_extension) + ", " +
-                                                 std::to_string(path.end_extension); },
-                               "negative extensions no longer than the end segments");
+    require(
+        -begin <= length[0] && -finish <= length[m - 1], where, "extensions",
+        [&] {
+          return std::to_string(path.begin_extension) + ", " + std::to_string(path.end_extension);
+        },
+        "negative extensions no longer than the end segments");
   }
   for (std::size_t i = 0; i < m; ++i) {
     // Left normal (-dy, dx). The extended ends are centre points moved along the segment.
@@ -140,7 +139,7 @@ inline std::vector<Polygon> path_polygons(const Path& path,
   for (std::size_t i = 1; i < m; ++i) {
     const Point& v = p[i];
     const auto cross = __int128(p[i].x - p[i - 1].x) * (p[i + 1].y - p[i].y) -
-                           __int128(p[i].y - p[i - 1].y) * (p[i + 1].x - p[i].x);
+                       __int128(p[i].y - p[i - 1].y) * (p[i + 1].x - p[i].x);
     if (cross == 0) continue;  // straight on (nothing to fill) or a reversal (the bevel is empty)
     // The gap opens on the outer side: the right of a left turn, the left of a right turn.
     const double sign = cross > 0 ? -1.0 : 1.0;
@@ -150,9 +149,10 @@ inline std::vector<Polygon> path_polygons(const Path& path,
     if (cosine >= detail::min_miter_cosine) {
       // The miter point v + h (o1 + o2) / (1 + o1·o2) lies on both offset lines.
       const double scale = h / (1 + o1x * o2x + o1y * o2y);
-      out.add(Polygon{{v, out.offset(v, o1x, o1y, h),
-                       out.corner(double(v.x) + scale * (o1x + o2x), double(v.y) + scale * (o1y + o2y)),
-                       out.offset(v, o2x, o2y, h)}});
+      out.add(
+          Polygon{{v, out.offset(v, o1x, o1y, h),
+                   out.corner(double(v.x) + scale * (o1x + o2x), double(v.y) + scale * (o1y + o2y)),
+                   out.offset(v, o2x, o2y, h)}});
     } else {
       out.add(Polygon{{v, out.offset(v, o1x, o1y, h), out.offset(v, o2x, o2y, h)}});
     }

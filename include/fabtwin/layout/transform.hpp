@@ -36,10 +36,10 @@ class Transform {
   Transform(bool mirror_x, double magnification, double angle_degrees,
             std::array<double, 2> translation = {0, 0})
       : mirror_(mirror_x), magnification_(magnification), translation_(translation) {
-    require(std::isfinite(magnification) && magnification > 0, "layout::Transform",
-                               "magnification", magnification, "a finite positive factor");
-    require(std::isfinite(angle_degrees), "layout::Transform", "angle_degrees",
-                               angle_degrees, "a finite angle");
+    require(std::isfinite(magnification) && magnification > 0, "layout::Transform", "magnification",
+            magnification, "a finite positive factor");
+    require(std::isfinite(angle_degrees), "layout::Transform", "angle_degrees", angle_degrees,
+            "a finite angle");
     require(
         std::isfinite(translation[0]) && std::isfinite(translation[1]) &&
             std::fabs(translation[0]) <= exact_limit && std::fabs(translation[1]) <= exact_limit,
@@ -48,7 +48,9 @@ class Transform {
     set_angle(angle_degrees);
   }
 
-  static Transform translation(Point t) { return Transform(false, 1, 0, {double(t.x), double(t.y)}); }
+  static Transform translation(Point t) {
+    return Transform(false, 1, 0, {double(t.x), double(t.y)});
+  }
 
   bool mirror_x() const { return mirror_; }
   double magnification() const { return magnification_; }
@@ -57,7 +59,9 @@ class Transform {
   std::array<double, 2> offset() const { return translation_; }
 
   /// True when every integer point maps to an integer point without rounding.
-  bool exact() const { return quarter_turns_.has_value() && magnification_ == std::floor(magnification_); }
+  bool exact() const {
+    return quarter_turns_.has_value() && magnification_ == std::floor(magnification_);
+  }
 
   /// The point this transform maps `p` to, before rounding.
   std::array<double, 2> apply_unrounded(Point p) const {
@@ -118,8 +122,8 @@ class Transform {
     // outer(inner(p)) = t_o + m_o R_o M_o (t_i + m_i R_i M_i p), and M R(θ) = R(-θ) M, so the
     // linear part is m_o m_i R(θ_o ± θ_i) M_o M_i and the translation is outer applied to t_i.
     const double angle = outer.mirror_ ? outer.angle_ - inner.angle_ : outer.angle_ + inner.angle_;
-    const double tx = inner.translation_[0], ty = outer.mirror_ ? -inner.translation_[1]
-                                                                : inner.translation_[1];
+    const double tx = inner.translation_[0],
+                 ty = outer.mirror_ ? -inner.translation_[1] : inner.translation_[1];
     const std::array<double, 2> t = {
         outer.translation_[0] + outer.magnification_ * (outer.cos_ * tx - outer.sin_ * ty),
         outer.translation_[1] + outer.magnification_ * (outer.sin_ * tx + outer.cos_ * ty)};

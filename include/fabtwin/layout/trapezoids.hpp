@@ -37,7 +37,8 @@ namespace detail {
 /// Abscissa of a non-horizontal edge at height y as the exact rational numerator / (upper.y -
 /// lower.y). Coordinates below 2^31 keep the numerator below 2^66.
 __extension__ inline __int128 scan_numerator(const ScanEdge& e, coord_t y) {
-  return __int128(e.lower.x) * (e.upper.y - e.lower.y) + __int128(y - e.lower.y) * (e.upper.x - e.lower.x);
+  return __int128(e.lower.x) * (e.upper.y - e.lower.y) +
+         __int128(y - e.lower.y) * (e.upper.x - e.lower.x);
 }
 
 /// Sign of x_a(y) - x_b(y), exact: numerators below 2^66 times denominators below 2^32.
@@ -59,9 +60,9 @@ inline double abscissa_at(const ScanEdge& e, double y) {
 /// rationals: the crossing is at the fraction da / (da - db) of the slab.
 inline double crossing_height(const ScanEdge& a, const ScanEdge& b, coord_t ya, coord_t yb) {
   const auto da = scan_numerator(b, ya) * (a.upper.y - a.lower.y) -
-                      scan_numerator(a, ya) * (b.upper.y - b.lower.y);  // > 0
+                  scan_numerator(a, ya) * (b.upper.y - b.lower.y);  // > 0
   const auto db = scan_numerator(b, yb) * (a.upper.y - a.lower.y) -
-                      scan_numerator(a, yb) * (b.upper.y - b.lower.y);  // < 0
+                  scan_numerator(a, yb) * (b.upper.y - b.lower.y);  // < 0
   const double t = double(da) / double(da - db);
   return double(ya) + t * double(yb - ya);
 }
@@ -95,9 +96,8 @@ inline std::vector<Trapezoid> region_trapezoids(const PolygonSet& set, std::stri
   for (const ScanEdge& e : edges) ys.insert(ys.end(), {e.lower.y, e.upper.y});
   std::sort(ys.begin(), ys.end());
   ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
-  std::sort(edges.begin(), edges.end(), [](const ScanEdge& a, const ScanEdge& b) {
-    return a.lower.y < b.lower.y;
-  });
+  std::sort(edges.begin(), edges.end(),
+            [](const ScanEdge& a, const ScanEdge& b) { return a.lower.y < b.lower.y; });
 
   std::vector<Trapezoid> out;
   std::vector<std::size_t> active;
@@ -107,7 +107,8 @@ inline std::vector<Trapezoid> region_trapezoids(const PolygonSet& set, std::stri
     const coord_t ya = ys[s], yb = ys[s + 1];
     // No vertex lies strictly between ya and yb, so every edge present spans the whole slab.
     std::erase_if(active, [&](std::size_t e) { return edges[e].upper.y <= ya; });
-    while (next_edge < edges.size() && edges[next_edge].lower.y <= ya) active.push_back(next_edge++);
+    while (next_edge < edges.size() && edges[next_edge].lower.y <= ya)
+      active.push_back(next_edge++);
     if (active.empty()) continue;
 
     // Exact order at the bottom (ties broken by the order at the top) ...

@@ -34,20 +34,23 @@ namespace detail {
 
 /// ds/dI of one edge crossing at `edge` along unit direction `dir`, appended to `out` times `sign`.
 template <class T>
-void add_edge_gradient(const BilinearSampler<T>& sampler, const Grid& grid, const EdgeCrossing& edge, Point2 dir,
-                       double sign, std::vector<SampleWeight>& out) {
+void add_edge_gradient(const BilinearSampler<T>& sampler, const Grid& grid,
+                       const EdgeCrossing& edge, Point2 dir, double sign,
+                       std::vector<SampleWeight>& out) {
   const double a = sampler.u(edge.point.x), b = sampler.v(edge.point.y);
   const index_t i = sampler.cell(a, grid.nx()), j = sampler.cell(b, grid.ny());
   const index_t i1 = grid.nx() > 1 ? i + 1 : i, j1 = grid.ny() > 1 ? j + 1 : j;
   const double fx = grid.nx() > 1 ? a - double(i) : 0.0, fy = grid.ny() > 1 ? b - double(j) : 0.0;
   // Corner values through the sampler's own polynomial (in_cell at the corners).
-  const double v00 = sampler.in_cell(i, j, double(i), double(j)), v10 = sampler.in_cell(i, j, double(i1), double(j));
-  const double v01 = sampler.in_cell(i, j, double(i), double(j1)), v11 = sampler.in_cell(i, j, double(i1), double(j1));
+  const double v00 = sampler.in_cell(i, j, double(i), double(j)),
+               v10 = sampler.in_cell(i, j, double(i1), double(j));
+  const double v01 = sampler.in_cell(i, j, double(i), double(j1)),
+               v11 = sampler.in_cell(i, j, double(i1), double(j1));
   const double dv_da = (1 - fy) * (v10 - v00) + fy * (v11 - v01);
   const double dv_db = (1 - fx) * (v01 - v00) + fx * (v11 - v10);
   const double dv_ds = dv_da * dir.x / grid.pitch().x + dv_db * dir.y / grid.pitch().y;
   require(std::isfinite(dv_ds) && dv_ds != 0, "metrology::cd_gradient", "edge.point", edge.point,
-                             "a crossing where the image is not flat along the line");
+          "a crossing where the image is not flat along the line");
   const index_t nx = grid.nx();
   const double scale = -sign / dv_ds;
   out.push_back({i + nx * j, scale * (1 - fx) * (1 - fy)});
@@ -62,10 +65,12 @@ void add_edge_gradient(const BilinearSampler<T>& sampler, const Grid& grid, cons
 /// samples of that layer, indexed x + nx * y (a sample may appear more than once: add them up).
 /// invalid_argument when the CD was not measured (cd.ok() false).
 template <class T>
-std::vector<SampleWeight> cd_gradient(View<T, Host> image, const Grid& grid, const CutLine& line, const CdResult& cd,
-                                      index_t z = 0) {
+std::vector<SampleWeight> cd_gradient(View<T, Host> image, const Grid& grid, const CutLine& line,
+                                      const CdResult& cd, index_t z = 0) {
   constexpr const char* where = "metrology::cd_gradient";
-  require(cd.ok(), where, "cd.status", [&] { return std::string(describe(cd.status)); }, "a measured CD (ok)");
+  require(
+      cd.ok(), where, "cd.status", [&] { return std::string(describe(cd.status)); },
+      "a measured CD (ok)");
   using U = std::remove_cv_t<T>;
   const BilinearSampler<U> sampler(View<const U, Host>(image), grid, z, where);
   std::vector<SampleWeight> weights;

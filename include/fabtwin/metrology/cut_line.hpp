@@ -49,10 +49,10 @@ struct CutLine {
 
 /// Where the image crosses the threshold along a cut line.
 struct EdgeCrossing {
-  double s_nm = 0;    ///< distance from the line's start
-  Point2 point;       ///< the crossing in nm
-  int direction = 0;  ///< +1 below -> above, -1 above -> below (walking from start to end)
-  double slope = 0;   ///< dI/ds at the crossing, per nm, along the line (sign as walked)
+  double s_nm = 0;       ///< distance from the line's start
+  Point2 point;          ///< the crossing in nm
+  int direction = 0;     ///< +1 below -> above, -1 above -> below (walking from start to end)
+  double slope = 0;      ///< dI/ds at the crossing, per nm, along the line (sign as walked)
   double intensity = 0;  ///< the image there: the threshold
 };
 
@@ -104,12 +104,12 @@ inline std::vector<double> cell_breaks(double a0, double a1, double b0, double b
 }
 
 inline void require_line(const CutLine& line, std::string_view where) {
-  require(std::isfinite(line.start.x) && std::isfinite(line.start.y), where,
-                             "line.start", line.start, "finite coordinates in nm");
-  require(std::isfinite(line.end.x) && std::isfinite(line.end.y), where,
-                             "line.end", line.end, "finite coordinates in nm");
+  require(std::isfinite(line.start.x) && std::isfinite(line.start.y), where, "line.start",
+          line.start, "finite coordinates in nm");
+  require(std::isfinite(line.end.x) && std::isfinite(line.end.y), where, "line.end", line.end,
+          "finite coordinates in nm");
   require(line.length() > 0, where, "line.end", line.end,
-                             "a point other than line.start (a cut line of positive length)");
+          "a point other than line.start (a cut line of positive length)");
 }
 
 }  // namespace detail
@@ -122,14 +122,13 @@ LineCrossings find_crossings(View<T, Host> image, const Grid& grid, const CutLin
                              double threshold, index_t z = 0) {
   constexpr const char* where = "metrology::find_crossings";
   detail::require_line(line, where);
-  require(std::isfinite(threshold), where, "threshold", threshold,
-                             "a finite image level");
+  require(std::isfinite(threshold), where, "threshold", threshold, "a finite image level");
   using U = std::remove_cv_t<T>;
   const BilinearSampler<U> sampler(View<const U, Host>(image), grid, z, where);
   require(sampler.contains(line.start), where, "line.start", line.start,
-                             "a point inside the image's sample hull");
+          "a point inside the image's sample hull");
   require(sampler.contains(line.end), where, "line.end", line.end,
-                             "a point inside the image's sample hull");
+          "a point inside the image's sample hull");
 
   const double length = line.length();
   const Point2 dir = line.direction();
@@ -190,7 +189,8 @@ enum class CdStatus {
 
 inline const char* describe(CdStatus status) {
   switch (status) {
-    case CdStatus::ok: return "ok";
+    case CdStatus::ok:
+      return "ok";
     case CdStatus::midpoint_not_in_feature:
       return "the cut line's midpoint is not inside a feature of the requested tone";
     case CdStatus::feature_not_closed:
@@ -217,10 +217,10 @@ inline CdResult cd_from_crossings(const LineCrossings& crossings, Tone tone) {
   const std::vector<EdgeCrossing>& edges = crossings.edges;
   // Runs: [start, e0), [e0, e1), ..., [e_last, end]; the run after crossing k is above when that
   // crossing rises.
-  const std::size_t after = std::size_t(
-      std::upper_bound(edges.begin(), edges.end(), mid,
-                       [](double s, const EdgeCrossing& e) { return s < e.s_nm; }) -
-      edges.begin());  // crossings at or before the midpoint
+  const std::size_t after =
+      std::size_t(std::upper_bound(edges.begin(), edges.end(), mid,
+                                   [](double s, const EdgeCrossing& e) { return s < e.s_nm; }) -
+                  edges.begin());  // crossings at or before the midpoint
   const bool run_above = after == 0 ? crossings.starts_above : edges[after - 1].direction > 0;
   CdResult result;
   if (run_above != (tone == Tone::line)) return result;

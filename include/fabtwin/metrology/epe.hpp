@@ -57,18 +57,18 @@ namespace fabtwin::metrology {
 
 /// The ICCAD-2013 EPE rule; the defaults are the contest's.
 struct EpeRule {
-  double spacing_nm = 40;       ///< between sites along an edge, and from an edge's ends
-  double short_edge_nm = 80;    ///< edges up to this long get a single site at their midpoint
-  double tolerance_nm = 15;     ///< probe distance along the normal; a violation beyond it
-  double print_threshold = 0.5; ///< a print sample >= this prints (0.225 on raw intensities)
+  double spacing_nm = 40;        ///< between sites along an edge, and from an edge's ends
+  double short_edge_nm = 80;     ///< edges up to this long get a single site at their midpoint
+  double tolerance_nm = 15;      ///< probe distance along the normal; a violation beyond it
+  double print_threshold = 0.5;  ///< a print sample >= this prints (0.225 on raw intensities)
 };
 
 /// A probe site on a target edge.
 struct EpeSite {
-  Point2 position;         ///< on the target edge, nm
-  Point2 normal;           ///< unit outward normal (away from the target region)
-  std::size_t polygon = 0; ///< index of the polygon in the target set
-  std::size_t edge = 0;    ///< index in that polygon of the vertex the edge starts from
+  Point2 position;          ///< on the target edge, nm
+  Point2 normal;            ///< unit outward normal (away from the target region)
+  std::size_t polygon = 0;  ///< index of the polygon in the target set
+  std::size_t edge = 0;     ///< index in that polygon of the vertex the edge starts from
 };
 
 /// The verdict at one site.
@@ -95,16 +95,14 @@ struct EpeReport {
 namespace detail {
 
 inline void require_rule(const EpeRule& rule, std::string_view where) {
-  require(std::isfinite(rule.spacing_nm) && rule.spacing_nm > 0, where,
-                             "rule.spacing_nm", rule.spacing_nm, "a positive site spacing in nm");
-  require(std::isfinite(rule.short_edge_nm) && rule.short_edge_nm >= 0, where,
-                             "rule.short_edge_nm", rule.short_edge_nm,
-                             "a non-negative edge length in nm");
-  require(std::isfinite(rule.tolerance_nm) && rule.tolerance_nm > 0, where,
-                             "rule.tolerance_nm", rule.tolerance_nm,
-                             "a positive probe distance in nm");
-  require(std::isfinite(rule.print_threshold), where, "rule.print_threshold",
-                             rule.print_threshold, "a finite level");
+  require(std::isfinite(rule.spacing_nm) && rule.spacing_nm > 0, where, "rule.spacing_nm",
+          rule.spacing_nm, "a positive site spacing in nm");
+  require(std::isfinite(rule.short_edge_nm) && rule.short_edge_nm >= 0, where, "rule.short_edge_nm",
+          rule.short_edge_nm, "a non-negative edge length in nm");
+  require(std::isfinite(rule.tolerance_nm) && rule.tolerance_nm > 0, where, "rule.tolerance_nm",
+          rule.tolerance_nm, "a positive probe distance in nm");
+  require(std::isfinite(rule.print_threshold), where, "rule.print_threshold", rule.print_threshold,
+          "a finite level");
 }
 
 /// True when (x, y) (database units) is in the region of `set` (oriented counter-clockwise): on an
@@ -119,8 +117,8 @@ inline bool covers(const layout::PolygonSet& set, double x, double y) {
       const layout::Point& b = polygon.points[(i + 1) % n];
       const double ax = double(a.x), ay = double(a.y), bx = double(b.x), by = double(b.y);
       const double cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax);
-      if (cross == 0 && std::fmin(ax, bx) <= x && x <= std::fmax(ax, bx) && std::fmin(ay, by) <= y &&
-          y <= std::fmax(ay, by))
+      if (cross == 0 && std::fmin(ax, bx) <= x && x <= std::fmax(ax, bx) &&
+          std::fmin(ay, by) <= y && y <= std::fmax(ay, by))
         return true;
       if (ay <= y) {
         if (by > y && cross > 0) ++winding;
@@ -170,8 +168,8 @@ struct ProbePrint {
 inline std::vector<EpeSite> epe_sites(const layout::PolygonSet& target, const EpeRule& rule = {}) {
   constexpr const char* where = "metrology::epe_sites";
   detail::require_rule(rule, where);
-  require(std::isfinite(target.unit_nm) && target.unit_nm > 0, where,
-                             "target.unit_nm", target.unit_nm, "a positive database unit in nm");
+  require(std::isfinite(target.unit_nm) && target.unit_nm > 0, where, "target.unit_nm",
+          target.unit_nm, "a positive database unit in nm");
   layout::PolygonSet region = target;
   layout::normalise_orientation(region);
   const double unit = target.unit_nm;
@@ -191,8 +189,7 @@ inline std::vector<EpeSite> epe_sites(const layout::PolygonSet& target, const Ep
       if (a.x != b.x && a.y != b.y)
         throw invalid_argument(argument_message(
             where, "target.polygons[" + std::to_string(p) + "]",
-            "an edge from " + ::fabtwin::describe(a) + " to " +
-                ::fabtwin::describe(b),
+            "an edge from " + ::fabtwin::describe(a) + " to " + ::fabtwin::describe(b),
             "Manhattan polygons (horizontal and vertical edges only)"));
     }
     std::vector<std::size_t> corners;
@@ -200,7 +197,8 @@ inline std::vector<EpeSite> epe_sites(const layout::PolygonSet& target, const Ep
     for (std::size_t k = 0; k < m; ++k) {
       const layout::Point &u = pts[distinct[(k + m - 1) % m]], &v = pts[distinct[k]],
                           &w = pts[distinct[(k + 1) % m]];
-      if (!((u.x == v.x && v.x == w.x) || (u.y == v.y && v.y == w.y))) corners.push_back(distinct[k]);
+      if (!((u.x == v.x && v.x == w.x) || (u.y == v.y && v.y == w.y)))
+        corners.push_back(distinct[k]);
     }
     if (corners.size() < 3) continue;  // no area, no edges to probe
     for (std::size_t k = 0; k < corners.size(); ++k) {
@@ -209,7 +207,8 @@ inline std::vector<EpeSite> epe_sites(const layout::PolygonSet& target, const Ep
       const double length_units = std::hypot(dx, dy);
       const Point2 dir{dx / length_units, dy / length_units};
       for (double offset : detail::site_offsets(length_units * unit, rule)) {
-        const double x = double(a.x) + dir.x * offset / unit, y = double(a.y) + dir.y * offset / unit;
+        const double x = double(a.x) + dir.x * offset / unit,
+                     y = double(a.y) + dir.y * offset / unit;
         // The outward side is the one outside the region half a unit away (the region, not this
         // ring's orientation, decides: overlapping polygons share an interior).
         const bool left_in = detail::covers(region, x - 0.5 * dir.y, y + 0.5 * dir.x);
@@ -235,10 +234,9 @@ EpeReport epe_check(Context<Space>& ctx, const layout::PolygonSet& target, View<
   static_assert(Real<U>, "epe_check reads a real print (float or double)");
   if (grid.rank() != 2 || print.nx() != grid.nx() || print.ny() != grid.ny() || print.nz() != 1 ||
       print.batch() != 1)
-    throw shape_mismatch(argument_message(
-        where, "print",
-        ::fabtwin::detail::describe_extents(print),
-        "one 2D field of the grid's shape, " + ::fabtwin::describe(grid)));
+    throw shape_mismatch(
+        argument_message(where, "print", ::fabtwin::detail::describe_extents(print),
+                         "one 2D field of the grid's shape, " + ::fabtwin::describe(grid)));
   EpeReport report;
   const std::vector<EpeSite> sites = epe_sites(target, rule);
   if (sites.empty()) return report;
@@ -285,16 +283,16 @@ std::optional<double> measure_epe(View<T, Host> image, const Grid& grid, const E
                                   index_t z = 0) {
   constexpr const char* where = "metrology::measure_epe";
   using U = std::remove_cv_t<T>;
-  require(std::isfinite(search_range_nm) && search_range_nm > 0, where,
-                             "search_range_nm", search_range_nm, "a positive distance in nm");
-  require(std::isfinite(site.position.x) && std::isfinite(site.position.y),
-                             where, "site.position", site.position, "finite coordinates in nm");
+  require(std::isfinite(search_range_nm) && search_range_nm > 0, where, "search_range_nm",
+          search_range_nm, "a positive distance in nm");
+  require(std::isfinite(site.position.x) && std::isfinite(site.position.y), where, "site.position",
+          site.position, "finite coordinates in nm");
   const double normal_length = norm(site.normal);
-  require(std::isfinite(normal_length) && normal_length > 0, where,
-                             "site.normal", site.normal, "a finite, non-zero direction");
+  require(std::isfinite(normal_length) && normal_length > 0, where, "site.normal", site.normal,
+          "a finite, non-zero direction");
   const BilinearSampler<U> sampler(View<const U, Host>(image), grid, z, where);
-  require(sampler.contains(site.position), where, "site.position",
-                             site.position, "a point inside the image's sample hull");
+  require(sampler.contains(site.position), where, "site.position", site.position,
+          "a point inside the image's sample hull");
   const Point2 n = (1.0 / normal_length) * site.normal;
   const double inward = std::fmin(search_range_nm, sampler.reach(site.position, -1.0 * n));
   const double outward = std::fmin(search_range_nm, sampler.reach(site.position, n));

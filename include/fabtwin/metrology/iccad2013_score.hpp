@@ -23,8 +23,8 @@
 #include <string>
 #include <string_view>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -65,14 +65,15 @@ inline void require_target_on_grid(const layout::PolygonSet& target_polygons, co
   const double slack = 1e-9 * std::max(grid.pitch().x, grid.pitch().y);
   if (!(x0 >= lo.x - slack && y0 >= lo.y - slack && x1 <= hi.x + slack && y1 <= hi.y + slack)) {
     const bool overlaps = x1 >= lo.x && x0 <= hi.x && y1 >= lo.y && y0 <= hi.y;
-    throw invalid_argument(argument_message(
-        where, "target_polygons bounds",
-        ::fabtwin::describe(box) + " units of " + ::fabtwin::describe(unit) + " nm (" +
-            (overlaps ? "partly" : "wholly") + " off the grid)",
-        "polygons inside the grid's samples [" + ::fabtwin::describe(lo.x) + ", " +
-            ::fabtwin::describe(hi.x) + "] x [" + ::fabtwin::describe(lo.y) + ", " +
-            ::fabtwin::describe(hi.y) + "] nm (place a clip with "
-            "layout::place_on_iccad2013_canvas)"));
+    throw invalid_argument(
+        argument_message(where, "target_polygons bounds",
+                         ::fabtwin::describe(box) + " units of " + ::fabtwin::describe(unit) +
+                             " nm (" + (overlaps ? "partly" : "wholly") + " off the grid)",
+                         "polygons inside the grid's samples [" + ::fabtwin::describe(lo.x) + ", " +
+                             ::fabtwin::describe(hi.x) + "] x [" + ::fabtwin::describe(lo.y) +
+                             ", " + ::fabtwin::describe(hi.y) +
+                             "] nm (place a clip with "
+                             "layout::place_on_iccad2013_canvas)"));
   }
 }
 
@@ -96,13 +97,16 @@ Iccad2013Score score_iccad2013(Context<Space>& ctx, const Field<T, Space>& inten
                                const Field<T, Space>& target) {
   constexpr const char* where = "metrology::score_iccad2013";
   const Grid& grid = intensities.grid();
-  require<shape_mismatch>(grid.rank() == 2 && intensities.batch() == 3, where, "intensities",
-                          [&] { return ::fabtwin::describe(grid) + " batch " + std::to_string(intensities.batch()); },
-                          "three 2D images: nominal, outer, inner");
-  require<shape_mismatch>(target.grid().same_shape(grid) && target.batch() == 1, where, "target",
-                          [&] { return ::fabtwin::describe(target.grid()) + " batch " +
-                              std::to_string(target.batch()); },
-                          [&] { return "one image of the intensities' grid, " + ::fabtwin::describe(grid); });
+  require<shape_mismatch>(
+      grid.rank() == 2 && intensities.batch() == 3, where, "intensities",
+      [&] { return ::fabtwin::describe(grid) + " batch " + std::to_string(intensities.batch()); },
+      "three 2D images: nominal, outer, inner");
+  require<shape_mismatch>(
+      target.grid().same_shape(grid) && target.batch() == 1, where, "target",
+      [&] {
+        return ::fabtwin::describe(target.grid()) + " batch " + std::to_string(target.batch());
+      },
+      [&] { return "one image of the intensities' grid, " + ::fabtwin::describe(grid); });
   detail::require_target_on_grid(target_polygons, grid, where);
   const auto images = intensities.view();
   const auto nominal = images.member(0), outer = images.member(1), inner = images.member(2);

@@ -19,14 +19,14 @@ struct CdPair {
 /// MEEF from two measurements with different mask CDs (two mask biases of one feature).
 inline double meef(const CdPair& a, const CdPair& b, double magnification) {
   constexpr const char* where = "metrology::meef";
-  require(std::isfinite(magnification) && magnification > 0, where, "magnification",
-                  magnification, "a positive, finite reduction ratio (4 for a 4x scanner)");
+  require(std::isfinite(magnification) && magnification > 0, where, "magnification", magnification,
+          "a positive, finite reduction ratio (4 for a 4x scanner)");
   require(std::isfinite(a.mask_cd_nm), where, "a.mask_cd_nm", a.mask_cd_nm, "a finite CD");
   require(std::isfinite(a.wafer_cd_nm), where, "a.wafer_cd_nm", a.wafer_cd_nm, "a finite CD");
   require(std::isfinite(b.mask_cd_nm), where, "b.mask_cd_nm", b.mask_cd_nm, "a finite CD");
   require(std::isfinite(b.wafer_cd_nm), where, "b.wafer_cd_nm", b.wafer_cd_nm, "a finite CD");
   require(b.mask_cd_nm != a.mask_cd_nm, where, "b.mask_cd_nm", b.mask_cd_nm,
-                  "a mask CD different from a.mask_cd_nm (MEEF needs two mask biases)");
+          "a mask CD different from a.mask_cd_nm (MEEF needs two mask biases)");
   return (b.wafer_cd_nm - a.wafer_cd_nm) / ((b.mask_cd_nm - a.mask_cd_nm) / magnification);
 }
 

@@ -18,7 +18,7 @@ inline double image_log_slope(double slope, double intensity) {
   constexpr const char* where = "metrology::image_log_slope";
   require(std::isfinite(slope), where, "slope", slope, "a finite image slope");
   require(std::isfinite(intensity) && intensity > 0, where, "intensity", intensity,
-                  "a positive, finite image intensity at the edge");
+          "a positive, finite image intensity at the edge");
   return std::fabs(slope) / intensity;
 }
 
@@ -30,7 +30,7 @@ inline double image_log_slope(const EdgeCrossing& edge) {
 /// NILS = width · ILS at a threshold crossing; `width_nm` is the nominal (drawn) feature width.
 inline double nils(const EdgeCrossing& edge, double width_nm) {
   require(std::isfinite(width_nm) && width_nm > 0, "metrology::nils", "width_nm", width_nm,
-                  "a positive nominal feature width in nm");
+          "a positive nominal feature width in nm");
   return width_nm * image_log_slope(edge);
 }
 
@@ -41,8 +41,9 @@ struct FeatureNils {
 
 /// NILS at the two edges of a CD measurement, which must have succeeded (cd.ok()).
 inline FeatureNils nils(const CdResult& cd, double width_nm) {
-  require(cd.ok(), "metrology::nils", "cd.status", [&] { return describe(cd.status); },
-                  "a successful CD measurement");
+  require(
+      cd.ok(), "metrology::nils", "cd.status", [&] { return describe(cd.status); },
+      "a successful CD measurement");
   FeatureNils result;
   result.first = nils(cd.first, width_nm);
   result.second = nils(cd.second, width_nm);
@@ -59,10 +60,10 @@ double image_log_slope_at(View<T, Host> image, const Grid& grid, Point2 p, Point
   using U = std::remove_cv_t<T>;
   const BilinearSampler<U> sampler(View<const U, Host>(image), grid, z, where);
   require(std::isfinite(p.x) && std::isfinite(p.y) && sampler.contains(p), where, "p", p,
-                  "a point inside the image's sample hull");
+          "a point inside the image's sample hull");
   const double length = norm(direction);
   require(std::isfinite(length) && length > 0, where, "direction", direction,
-                  "a finite, non-zero direction");
+          "a finite, non-zero direction");
   return image_log_slope(sampler.slope(p, (1.0 / length) * direction), sampler(p));
 }
 

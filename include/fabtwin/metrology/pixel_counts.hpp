@@ -12,8 +12,8 @@
 #include <string_view>
 #include <type_traits>
 
-#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/view.hpp"
 #include "fabtwin/exec/context.hpp"

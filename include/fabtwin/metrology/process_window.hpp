@@ -39,19 +39,22 @@ class FocusExposureMatrix {
     require_axis(focus_, where, "focus_nm");
     require_axis(dose_, where, "dose");
     for (std::size_t d = 0; d < dose_.size(); ++d)
-      require(dose_[d] > 0, where, [&] { return "dose[" + std::to_string(d) + "]"; }, dose_[d],
-                                 "a positive dose");
-    require<shape_mismatch>(cd_.size() == focus_.size(), where, "cd_nm.size()",
-                                               cd_.size(), [&] { return "one row per focus value (" +
-                                                               std::to_string(focus_.size()) + ")"; });
+      require(
+          dose_[d] > 0, where, [&] { return "dose[" + std::to_string(d) + "]"; }, dose_[d],
+          "a positive dose");
+    require<shape_mismatch>(cd_.size() == focus_.size(), where, "cd_nm.size()", cd_.size(), [&] {
+      return "one row per focus value (" + std::to_string(focus_.size()) + ")";
+    });
     for (std::size_t f = 0; f < cd_.size(); ++f) {
       require<shape_mismatch>(
-          cd_[f].size() == dose_.size(), where, [&] { return "cd_nm[" + std::to_string(f) + "].size()"; },
-          cd_[f].size(), [&] { return "one CD per dose value (" + std::to_string(dose_.size()) + ")"; });
+          cd_[f].size() == dose_.size(), where,
+          [&] { return "cd_nm[" + std::to_string(f) + "].size()"; }, cd_[f].size(),
+          [&] { return "one CD per dose value (" + std::to_string(dose_.size()) + ")"; });
       for (std::size_t d = 0; d < dose_.size(); ++d)
-        require(std::isfinite(cd_[f][d]), where,
-                                   [&] { return "cd_nm[" + std::to_string(f) + "][" + std::to_string(d) + "]"; },
-                                   cd_[f][d], "a finite CD in nm");
+        require(
+            std::isfinite(cd_[f][d]), where,
+            [&] { return "cd_nm[" + std::to_string(f) + "][" + std::to_string(d) + "]"; },
+            cd_[f][d], "a finite CD in nm");
     }
   }
 
@@ -72,24 +75,29 @@ class FocusExposureMatrix {
   }
 
  private:
-  static void require_index(const char* where, const char* name, std::size_t index, std::size_t size) {
+  static void require_index(const char* where, const char* name, std::size_t index,
+                            std::size_t size) {
     require(index < size, where, name, index,
-                               [&] { return "an index below " + std::to_string(size); });
+            [&] { return "an index below " + std::to_string(size); });
   }
 
   static void require_axis(const std::vector<double>& values, const char* where, const char* name) {
-    require(!values.empty(), where, [&] { return std::string(name) + ".size()"; }, 0,
-                               "at least one value");
+    require(
+        !values.empty(), where, [&] { return std::string(name) + ".size()"; }, 0,
+        "at least one value");
     for (std::size_t i = 0; i < values.size(); ++i) {
-      require(std::isfinite(values[i]), where,
-                                 [&] { return std::string(name) + "[" + std::to_string(i) + "]"; }, values[i],
-                                 "a finite value");
+      require(
+          std::isfinite(values[i]), where,
+          [&] { return std::string(name) + "[" + std::to_string(i) + "]"; }, values[i],
+          "a finite value");
       if (i > 0)
-        require(values[i] > values[i - 1], where,
-                                   [&] { return std::string(name) + "[" + std::to_string(i) + "]"; }, values[i],
-                                   [&] { return "values sorted strictly increasing, after " +
-                                       ::fabtwin::describe(values[i - 1]) +
-                                       " (no duplicates)"; });
+        require(
+            values[i] > values[i - 1], where,
+            [&] { return std::string(name) + "[" + std::to_string(i) + "]"; }, values[i],
+            [&] {
+              return "values sorted strictly increasing, after " +
+                     ::fabtwin::describe(values[i - 1]) + " (no duplicates)";
+            });
     }
   }
 
@@ -118,16 +126,17 @@ inline std::vector<BossungCurve> bossung_curves(const FocusExposureMatrix& fem) 
 /// Least-squares quadratic through one Bossung curve.
 struct BossungFit {
   double dose = 0;
-  double c0 = 0, c1 = 0, c2 = 0;    ///< CD = c0 + c1 f + c2 f^2
-  double curvature = 0;             ///< d²CD/df² = 2 c2, nm per nm²
-  std::optional<double> best_focus; ///< -c1 / (2 c2); none for a straight line (c2 = 0 to rounding)
+  double c0 = 0, c1 = 0, c2 = 0;  ///< CD = c0 + c1 f + c2 f^2
+  double curvature = 0;           ///< d²CD/df² = 2 c2, nm per nm²
+  std::optional<double>
+      best_focus;  ///< -c1 / (2 c2); none for a straight line (c2 = 0 to rounding)
   double rms_residual_nm = 0;
 };
 
 /// Quadratic fit of every Bossung curve; needs at least 3 focus values.
 inline std::vector<BossungFit> fit_bossung(const FocusExposureMatrix& fem) {
-  require(fem.focus_count() >= 3, "metrology::fit_bossung", "fem.focus().size()",
-                             fem.focus_count(), "at least 3 focus values for a quadratic");
+  require(fem.focus_count() >= 3, "metrology::fit_bossung", "fem.focus().size()", fem.focus_count(),
+          "at least 3 focus values for a quadratic");
   // Centre and scale focus so that the 3x3 normal equations stay well conditioned.
   const std::vector<double>& f = fem.focus();
   const std::size_t n = f.size();
@@ -200,14 +209,13 @@ struct DoseWindow {
 namespace detail {
 
 inline void require_spec(const CdSpec& spec, const char* where) {
-  require(std::isfinite(spec.target_cd_nm) && spec.target_cd_nm > 0, where,
-                             "spec.target_cd_nm", spec.target_cd_nm, "a positive CD in nm");
-  require(std::isfinite(spec.tolerance) && spec.tolerance > 0 && spec.tolerance < 1,
-                             where, "spec.tolerance", spec.tolerance,
-                             "a relative tolerance in (0, 1), e.g. 0.10 for ±10 %");
+  require(std::isfinite(spec.target_cd_nm) && spec.target_cd_nm > 0, where, "spec.target_cd_nm",
+          spec.target_cd_nm, "a positive CD in nm");
+  require(std::isfinite(spec.tolerance) && spec.tolerance > 0 && spec.tolerance < 1, where,
+          "spec.tolerance", spec.tolerance, "a relative tolerance in (0, 1), e.g. 0.10 for ±10 %");
   if (spec.nominal_dose)
-    require(std::isfinite(*spec.nominal_dose) && *spec.nominal_dose > 0, where,
-                               "spec.nominal_dose", *spec.nominal_dose, "a positive dose");
+    require(std::isfinite(*spec.nominal_dose) && *spec.nominal_dose > 0, where, "spec.nominal_dose",
+            *spec.nominal_dose, "a positive dose");
 }
 
 inline double latitude_percent(double lo, double hi, const CdSpec& spec) {
@@ -261,14 +269,17 @@ inline Intervals intersect(const Intervals& a, const Intervals& b) {
   while (i < a.size() && j < b.size()) {
     const double lo = std::fmax(a[i].first, b[j].first), hi = std::fmin(a[i].second, b[j].second);
     if (lo <= hi) out.emplace_back(lo, hi);
-    if (a[i].second < b[j].second) ++i; else ++j;
+    if (a[i].second < b[j].second)
+      ++i;
+    else
+      ++j;
   }
   return out;
 }
 
 /// The interval of largest EL, if any.
-inline std::optional<DoseWindow> best_window(const Intervals& intervals, const FocusExposureMatrix& fem,
-                                             const CdSpec& spec) {
+inline std::optional<DoseWindow> best_window(const Intervals& intervals,
+                                             const FocusExposureMatrix& fem, const CdSpec& spec) {
   std::optional<DoseWindow> best;
   for (const auto& [lo, hi] : intervals) {
     const double el = latitude_percent(lo, hi, spec);
@@ -286,9 +297,9 @@ inline std::optional<DoseWindow> exposure_latitude(const FocusExposureMatrix& fe
                                                    std::size_t focus_index, const CdSpec& spec) {
   constexpr const char* where = "metrology::exposure_latitude";
   detail::require_spec(spec, where);
-  require(focus_index < fem.focus_count(), where, "focus_index", focus_index,
-                             [&] { return "an index below the number of focus values, " +
-                                 std::to_string(fem.focus_count()); });
+  require(focus_index < fem.focus_count(), where, "focus_index", focus_index, [&] {
+    return "an index below the number of focus values, " + std::to_string(fem.focus_count());
+  });
   return detail::best_window(detail::in_spec_doses(fem, focus_index, spec), fem, spec);
 }
 
@@ -301,13 +312,14 @@ struct DepthOfFocus {
 
 /// Depth of focus at a required exposure latitude (percent): see the file comment. Among runs of
 /// equal length the one with the largest EL is kept. Nothing when no single focus reaches the EL.
-inline std::optional<DepthOfFocus> depth_of_focus(const FocusExposureMatrix& fem, const CdSpec& spec,
+inline std::optional<DepthOfFocus> depth_of_focus(const FocusExposureMatrix& fem,
+                                                  const CdSpec& spec,
                                                   double required_latitude_percent) {
   constexpr const char* where = "metrology::depth_of_focus";
   detail::require_spec(spec, where);
-  require(std::isfinite(required_latitude_percent) && required_latitude_percent >= 0,
-                             where, "required_latitude_percent", required_latitude_percent,
-                             "a non-negative exposure latitude in percent");
+  require(std::isfinite(required_latitude_percent) && required_latitude_percent >= 0, where,
+          "required_latitude_percent", required_latitude_percent,
+          "a non-negative exposure latitude in percent");
   const std::size_t n = fem.focus_count();
   std::vector<detail::Intervals> in_spec;
   for (std::size_t f = 0; f < n; ++f) in_spec.push_back(detail::in_spec_doses(fem, f, spec));
@@ -321,8 +333,9 @@ inline std::optional<DepthOfFocus> depth_of_focus(const FocusExposureMatrix& fem
       const std::optional<DoseWindow> window = detail::best_window(common, fem, spec);
       if (!window || window->latitude_percent < required_latitude_percent) break;
       const double dof = fem.focus()[j] - fem.focus()[i];
-      if (best && (dof < best->dof_nm ||
-                   (dof == best->dof_nm && window->latitude_percent <= best->window.latitude_percent)))
+      if (best &&
+          (dof < best->dof_nm ||
+           (dof == best->dof_nm && window->latitude_percent <= best->window.latitude_percent)))
         continue;
       best = DepthOfFocus{dof, fem.focus()[i], fem.focus()[j], *window};
     }

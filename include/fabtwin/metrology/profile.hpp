@@ -20,7 +20,7 @@ namespace fabtwin::metrology {
 inline CdResult profile_cd(const Field<double, Host>& arrival, double t_dev, const CutLine& line,
                            double depth_nm, Tone tone = Tone::line) {
   require(std::isfinite(t_dev) && t_dev > 0, "metrology::profile_cd", "t_dev", t_dev,
-                             "a positive, finite development time in s");
+          "a positive, finite development time in s");
   const Field<double, Host> slice = resist::arrival_at_depth(arrival, depth_nm);
   return measure_cd(slice.cview(), slice.grid(), line, t_dev, tone);
 }
@@ -29,18 +29,20 @@ inline CdResult profile_cd(const Field<double, Host>& arrival, double t_dev, con
 /// 90 degrees vertical, below 90 a foot (the resist widens downward), above 90 an undercut.
 struct SidewallAngle {
   double degrees = std::numeric_limits<double>::quiet_NaN();  ///< mean of the two walls
-  double first_degrees = degrees, second_degrees = degrees;   ///< the wall at the line's lower / higher s
-  CdResult upper, lower;                                      ///< the CDs at the two depths
+  double first_degrees = degrees,
+         second_degrees = degrees;  ///< the wall at the line's lower / higher s
+  CdResult upper, lower;            ///< the CDs at the two depths
   bool ok() const { return upper.ok() && lower.ok(); }
 };
 
 /// Sidewall angle of the feature of `tone` at the line's midpoint, from its edges at two depths
 /// (upper_nm < lower_nm): a wall whose resist widens by w over the depth step dz stands at
 /// atan2(dz, w) to the substrate. NaN angles unless both CDs are ok.
-inline SidewallAngle sidewall_angle(const Field<double, Host>& arrival, double t_dev, const CutLine& line,
-                                    double upper_nm, double lower_nm, Tone tone = Tone::line) {
+inline SidewallAngle sidewall_angle(const Field<double, Host>& arrival, double t_dev,
+                                    const CutLine& line, double upper_nm, double lower_nm,
+                                    Tone tone = Tone::line) {
   require(lower_nm > upper_nm, "metrology::sidewall_angle", "lower_nm", lower_nm,
-                             [&] { return "a depth below upper_nm = " + std::to_string(upper_nm); });
+          [&] { return "a depth below upper_nm = " + std::to_string(upper_nm); });
   SidewallAngle result;
   result.upper = profile_cd(arrival, t_dev, line, upper_nm, tone);
   result.lower = profile_cd(arrival, t_dev, line, lower_nm, tone);

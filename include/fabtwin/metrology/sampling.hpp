@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/core/space.hpp"
@@ -46,9 +46,8 @@ inline double norm(Point2 a) { return std::hypot(a.x, a.y); }
 template <class T>
 View<const T, Host> image_view(const std::vector<T>& values, const Grid& grid) {
   if (static_cast<index_t>(values.size()) != grid.size())
-    throw shape_mismatch(argument_message("metrology::image_view", "values.size()",
-                                                  values.size(),
-                                                  "grid.size() = " + std::to_string(grid.size())));
+    throw shape_mismatch(argument_message("metrology::image_view", "values.size()", values.size(),
+                                          "grid.size() = " + std::to_string(grid.size())));
   return View<const T, Host>(values.data(), grid.nx(), grid.ny(), grid.nz());
 }
 
@@ -63,12 +62,11 @@ class BilinearSampler {
       : grid_(grid) {
     if (image.nx() != grid.nx() || image.ny() != grid.ny() || image.nz() != grid.nz() ||
         image.batch() != 1)
-      throw shape_mismatch(argument_message(
-          where, "image",
-          ::fabtwin::detail::describe_extents(image),
-          "one field of the grid's shape, " + ::fabtwin::describe(grid)));
+      throw shape_mismatch(
+          argument_message(where, "image", ::fabtwin::detail::describe_extents(image),
+                           "one field of the grid's shape, " + ::fabtwin::describe(grid)));
     require(z >= 0 && z < grid.nz(), where, "z", z,
-                    [&] { return "a layer index in [0, " + std::to_string(grid.nz()) + ")"; });
+            [&] { return "a layer index in [0, " + std::to_string(grid.nz()) + ")"; });
     data_ = image.data() + z * grid.nx() * grid.ny();
   }
 
@@ -103,7 +101,8 @@ class BilinearSampler {
   /// slightly outside the cell, so that a piece of a cut line is read from one polynomial.
   double in_cell(index_t i, index_t j, double a, double b) const {
     const index_t i1 = grid_.nx() > 1 ? i + 1 : i, j1 = grid_.ny() > 1 ? j + 1 : j;
-    const double fx = grid_.nx() > 1 ? a - double(i) : 0.0, fy = grid_.ny() > 1 ? b - double(j) : 0.0;
+    const double fx = grid_.nx() > 1 ? a - double(i) : 0.0,
+                 fy = grid_.ny() > 1 ? b - double(j) : 0.0;
     const index_t nx = grid_.nx();
     const double v00 = double(data_[i + nx * j]), v10 = double(data_[i1 + nx * j]);
     const double v01 = double(data_[i + nx * j1]), v11 = double(data_[i1 + nx * j1]);

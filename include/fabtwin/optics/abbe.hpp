@@ -26,8 +26,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -59,8 +59,8 @@ struct AbbeTables {
   std::vector<double> weights;
 };
 
-inline AbbeTables abbe_tables(const OpticalSystem& system, const std::vector<SourcePoint>& points, index_t n,
-                              double period_nm, index_t slots) {
+inline AbbeTables abbe_tables(const OpticalSystem& system, const std::vector<SourcePoint>& points,
+                              index_t n, double period_nm, index_t slots) {
   AbbeTables tables;
   tables.offsets.reserve(points.size() + 1);
   tables.offsets.push_back(0);
@@ -92,7 +92,8 @@ inline AbbeTables abbe_tables(const OpticalSystem& system, const std::vector<Sou
 template <class Space, class U>
 Field<U, Space> abbe_upload(const std::vector<U>& values) {
   Field<U, Space> field(Grid(values.empty() ? 1 : index_t(values.size()), 1, 1.0));
-  ::fabtwin::detail::copy_bytes<Space, Host>(field.data(), values.data(), sizeof(U) * values.size());
+  ::fabtwin::detail::copy_bytes<Space, Host>(field.data(), values.data(),
+                                             sizeof(U) * values.size());
   return field;
 }
 
@@ -170,8 +171,9 @@ Field<real_type_t<Sample>, Space> abbe_image(Context<Space>& ctx, const OpticalS
                 "fabtwin::optics::abbe_image takes a mask of T or complex<T>, T float or double");
   constexpr const char* where = "optics::abbe_image";
   system.validate(where);
-  require(std::isfinite(options.source_step) && options.source_step > 0 && options.source_step <= 1, where,
-          "options.source_step", options.source_step, "a source grid step in (0, 1] sigma units");
+  require(std::isfinite(options.source_step) && options.source_step > 0 && options.source_step <= 1,
+          where, "options.source_step", options.source_step,
+          "a source grid step in (0, 1] sigma units");
   require(options.batch >= 0, where, "options.batch", options.batch,
           "0 (automatic) or a positive number of source points per FFT batch");
   const Grid& grid = mask.grid();
@@ -182,13 +184,18 @@ Field<real_type_t<Sample>, Space> abbe_image(Context<Space>& ctx, const OpticalS
   // Every frequency that can pass, |f| <= (1 + sigma_max) NA / lambda, must be a distinct bin of
   // the grid (|p| < n / 2), or it would alias onto another one.
   const double reach = (1 + source.sigma_max() + 1e-9) * system.cutoff() * period_nm;
-  require(reach < 0.5 * double(n), where, "mask.grid", grid,
-          [&] { return "a pitch fine enough to hold every frequency the optics pass: (1 + sigma_max) NA / lambda * L = " +
-              ::fabtwin::describe(reach) +
-              " bins must stay below nx / 2 = " + ::fabtwin::describe(0.5 * double(n)); });
-  const index_t bad = transform_reduce(ctx, mask.size(), index_t(0), reduce_op::Plus{},
-                                       detail::CountNonFinite<View<const Sample, Space>>{mask.view()});
-  require(bad == 0, where, "mask", [&] { return std::to_string(bad) + " non-finite samples"; }, "finite amplitudes only");
+  require(reach < 0.5 * double(n), where, "mask.grid", grid, [&] {
+    return "a pitch fine enough to hold every frequency the optics pass: (1 + sigma_max) NA / "
+           "lambda * L = " +
+           ::fabtwin::describe(reach) +
+           " bins must stay below nx / 2 = " + ::fabtwin::describe(0.5 * double(n));
+  });
+  const index_t bad =
+      transform_reduce(ctx, mask.size(), index_t(0), reduce_op::Plus{},
+                       detail::CountNonFinite<View<const Sample, Space>>{mask.view()});
+  require(
+      bad == 0, where, "mask", [&] { return std::to_string(bad) + " non-finite samples"; },
+      "finite amplitudes only");
 
   const std::vector<SourcePoint> points = source.sample(options.source_step);
   const index_t count = index_t(points.size());
@@ -219,13 +226,13 @@ Field<real_type_t<Sample>, Space> abbe_image(Context<Space>& ctx, const OpticalS
       fill(ctx, batch, complex<T>(0));
       const index_t begin = tables.offsets[std::size_t(first)];
       const index_t end = tables.offsets[std::size_t(first + members)];
-      for_each(
-          ctx, Range1{end - begin},
-          detail::ScatterPupil<T, Space>{batch, mask_spectrum, targets.cview(), pupil_values.cview(), begin});
+      for_each(ctx, Range1{end - begin},
+               detail::ScatterPupil<T, Space>{batch, mask_spectrum, targets.cview(),
+                                              pupil_values.cview(), begin});
       fft::inverse(ctx, batch, batch);
-      for_each(
-          ctx, Range1{n2},
-          detail::AccumulateIntensity<T, Space>{batch, point_weights.cview(), first, members, intensity});
+      for_each(ctx, Range1{n2},
+               detail::AccumulateIntensity<T, Space>{batch, point_weights.cview(), first, members,
+                                                     intensity});
     }
   }
   ctx.synchronize();  // the uploaded tables and the work fields are freed when this returns

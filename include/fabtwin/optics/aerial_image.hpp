@@ -34,8 +34,8 @@
 #include <utility>
 #include <vector>
 
-#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
@@ -63,7 +63,9 @@ class SocsImager {
   /// FFT plans in `ctx`.
   SocsImager(Context<Space>& ctx, const Grid& grid, std::vector<KernelSet> kernel_sets,
              MaskModel mask = MaskModel::binary())
-      : grid_(grid), n_(grid.nx()), sets_(checked(grid, std::move(kernel_sets), mask)),
+      : grid_(grid),
+        n_(grid.nx()),
+        sets_(checked(grid, std::move(kernel_sets), mask)),
         render_(ctx, n_, mask, sets_) {}
 
   const Grid& grid() const { return grid_; }
@@ -89,17 +91,19 @@ class SocsImager {
 
   /// image() into the caller's field `out` (grid()'s shape, batch B * C), so that a loop that
   /// images every iteration (ILT, calibration) allocates nothing.
-  void image(Context<Space>& ctx, const Field<T, Space>& pattern, std::span<const Condition> conditions,
-             Field<T, Space>& out, ImagingPath path = ImagingPath::band_limited) {
+  void image(Context<Space>& ctx, const Field<T, Space>& pattern,
+             std::span<const Condition> conditions, Field<T, Space>& out,
+             ImagingPath path = ImagingPath::band_limited) {
     constexpr const char* where = "SocsImager::image";
     check_input(ctx, pattern, "pattern", where);
     check_conditions(conditions, where);
     const index_t count = index_t(conditions.size());
     require_same_shape(grid_, out.grid(), where, "out.grid");
     require<shape_mismatch>(out.batch() == pattern.batch() * count, where, "out.batch()",
-                                               out.batch(),
-                                               [&] { return "patterns x conditions = " + std::to_string(pattern.batch()) +
-                                                   " x " + std::to_string(count); });
+                            out.batch(), [&] {
+                              return "patterns x conditions = " + std::to_string(pattern.batch()) +
+                                     " x " + std::to_string(count);
+                            });
     auto bins_block = ctx.scratch().acquire(render_.bins_bytes());
     const auto bins = bins_block.template view<complex<T>>(render_.side_m(), render_.side_m());
     for (index_t b = 0; b < pattern.batch(); ++b) {
@@ -147,15 +151,18 @@ class SocsImager {
     check_conditions(conditions, where);
     const index_t masks = pattern.batch(), count = index_t(conditions.size());
     require_same_shape(grid_, grad_intensity.grid(), where, "grad_intensity.grid");
-    require<shape_mismatch>(grad_intensity.batch() == masks * count, where, "grad_intensity.batch()",
-                            grad_intensity.batch(),
-                            [&] { return "patterns x conditions = " + std::to_string(masks * count) + " members"; });
+    require<shape_mismatch>(
+        grad_intensity.batch() == masks * count, where, "grad_intensity.batch()",
+        grad_intensity.batch(),
+        [&] { return "patterns x conditions = " + std::to_string(masks * count) + " members"; });
     require_same_shape(grid_, grad_pattern.grid(), where, "grad_pattern.grid");
     require<shape_mismatch>(grad_pattern.batch() == masks, where, "grad_pattern.batch()",
-                            grad_pattern.batch(), [&] { return "the pattern's batch, " + std::to_string(masks); });
-    require<shape_mismatch>(grad_amplitude.empty() || index_t(grad_amplitude.size()) == count, where,
-                            "grad_amplitude.size()", grad_amplitude.size(),
-                            [&] { return "0 (no amplitude gradient) or one per condition, " + std::to_string(count); });
+                            grad_pattern.batch(),
+                            [&] { return "the pattern's batch, " + std::to_string(masks); });
+    require<shape_mismatch>(
+        grad_amplitude.empty() || index_t(grad_amplitude.size()) == count, where,
+        "grad_amplitude.size()", grad_amplitude.size(),
+        [&] { return "0 (no amplitude gradient) or one per condition, " + std::to_string(count); });
     std::fill(grad_amplitude.begin(), grad_amplitude.end(), 0.0);
 
     const index_t side = render_.side_m();
@@ -172,15 +179,18 @@ class SocsImager {
     for (index_t b = 0; b < masks; ++b) {
       render_.pattern_bins(ctx, pattern.view().member(b), bins);
       fill(ctx, total, complex<T>(0, 0));
-      const auto gradient_of = [&](index_t c) { return grad_intensity.view().member(b * count + c); };
+      const auto gradient_of = [&](index_t c) {
+        return grad_intensity.view().member(b * count + c);
+      };
       const View<const complex<T>, Space> mask_bins = bins;
       for (std::size_t s = 0; s < render_.set_count(); ++s) {
         if (!render_.uses_focus(conditions, s)) continue;
         if (small)
-          detail::adjoint_small(ctx, render_, mask_bins, s, conditions, gradient_of, half, part, total,
-                                grad_amplitude);
+          detail::adjoint_small(ctx, render_, mask_bins, s, conditions, gradient_of, half, part,
+                                total, grad_amplitude);
         else
-          detail::adjoint_full(ctx, render_, mask_bins, s, conditions, gradient_of, part, total, grad_amplitude);
+          detail::adjoint_full(ctx, render_, mask_bins, s, conditions, gradient_of, part, total,
+                               grad_amplitude);
       }
       const std::complex<double> beta = mask().clear - mask().dark;
       detail::to_pattern(ctx, render_, View<const complex<T>, Space>(total),
@@ -191,11 +201,12 @@ class SocsImager {
 
   /// The K unit-amplitude coherent fields field_k of one pattern (batch 1) under kernel set `focus`, on
   /// the full grid (K members): the linear map behind the image, for adjoint tests and inspection.
-  Field<complex<T>, Space> fields(Context<Space>& ctx, const Field<T, Space>& pattern, index_t focus = 0) {
+  Field<complex<T>, Space> fields(Context<Space>& ctx, const Field<T, Space>& pattern,
+                                  index_t focus = 0) {
     constexpr const char* where = "SocsImager::fields";
     check_input(ctx, pattern, "pattern", where);
-    require<shape_mismatch>(pattern.batch() == 1, where, "pattern.batch()",
-                                               pattern.batch(), "one pattern");
+    require<shape_mismatch>(pattern.batch() == 1, where, "pattern.batch()", pattern.batch(),
+                            "one pattern");
     check_focus(focus, "focus", where);
     const detail::SpaceKernels<T, Space>& set = render_.kernels(std::size_t(focus));
     auto bins_block = ctx.scratch().acquire(render_.bins_bytes());
@@ -215,9 +226,9 @@ class SocsImager {
     check_focus(focus, "focus", where);
     const detail::SpaceKernels<T, Space>& set = render_.kernels(std::size_t(focus));
     require_same_shape(grid_, cotangent.grid(), where, "cotangent.grid");
-    require<shape_mismatch>(cotangent.batch() == set.count, where,
-                                               "cotangent.batch()", cotangent.batch(),
-                                               [&] { return "one field per kernel, " + std::to_string(set.count); });
+    require<shape_mismatch>(cotangent.batch() == set.count, where, "cotangent.batch()",
+                            cotangent.batch(),
+                            [&] { return "one field per kernel, " + std::to_string(set.count); });
     Field<complex<T>, Space> spectra(grid_, set.count);
     fft::forward(ctx, cotangent.view(), spectra.view());
     const index_t side = render_.side_m();
@@ -225,8 +236,8 @@ class SocsImager {
     const auto q_bins = q_block.template view<complex<T>>(side, side);
     for_each(ctx, Range2{side, side},
              detail::GatherAdjointBins<T, Space>{q_bins, spectra.view(), set.spectra.view(),
-                                                 set.weights.view(), n_, set.radius, max_radius(), 0,
-                                                 set.count, T(1), false, false});
+                                                 set.weights.view(), n_, set.radius, max_radius(),
+                                                 0, set.count, T(1), false, false});
     auto half_block = ctx.scratch().acquire(render_.half_bytes(n_));
     const auto half = half_block.template view<complex<T>>(n_ / 2 + 1, n_);
     Field<T, Space> out(grid_);
@@ -240,7 +251,8 @@ class SocsImager {
   static bool same_period(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::fabs(b); }
 
   /// The kernel sets, once the grid, the sets and the mask model are found fit to image together.
-  static std::vector<KernelSet> checked(const Grid& grid, std::vector<KernelSet> sets, const MaskModel& mask) {
+  static std::vector<KernelSet> checked(const Grid& grid, std::vector<KernelSet> sets,
+                                        const MaskModel& mask) {
     constexpr const char* where = "SocsImager";
     require(grid.rank() == 2 && grid.nx() == grid.ny(), where, "grid", grid,
             "a square 2D grid (nx == ny): the kernels assume one period on both axes");
@@ -249,19 +261,32 @@ class SocsImager {
     const index_t n = grid.nx();
     const double period = double(n) * grid.pitch().x;
     for (std::size_t s = 0; s < sets.size(); ++s) {
-      const auto name = [s](const char* member) { return "kernel_sets[" + std::to_string(s) + "]." + member; };
+      const auto name = [s](const char* member) {
+        return "kernel_sets[" + std::to_string(s) + "]." + member;
+      };
       sets[s].validate(where);
       if (s > 0)
-        require(same_period(sets[s].period_nm, sets[0].period_nm), where, [&] { return name("period_nm"); },
-                sets[s].period_nm,
-                [&] { return "the period of kernel_sets[0] (" + ::fabtwin::describe(sets[0].period_nm) +
-                    " nm): the sets of one imager share the field"; });
-      require(same_period(sets[s].period_nm, period), where, [&] { return name("period_nm"); }, sets[s].period_nm,
-              [&] { return "the grid's field N * pitch = " + std::to_string(n) + " * " +
-                  ::fabtwin::describe(grid.pitch().x) + " = " +
-                  ::fabtwin::describe(period) + " nm"; });
-      require(n > 2 * sets[s].radius, where, [&] { return name("radius"); }, sets[s].radius,
-              [&] { return "a bin radius R with 2R < N = " + std::to_string(n) + " (grid too small for the kernels)"; });
+        require(
+            same_period(sets[s].period_nm, sets[0].period_nm), where,
+            [&] { return name("period_nm"); }, sets[s].period_nm,
+            [&] {
+              return "the period of kernel_sets[0] (" + ::fabtwin::describe(sets[0].period_nm) +
+                     " nm): the sets of one imager share the field";
+            });
+      require(
+          same_period(sets[s].period_nm, period), where, [&] { return name("period_nm"); },
+          sets[s].period_nm,
+          [&] {
+            return "the grid's field N * pitch = " + std::to_string(n) + " * " +
+                   ::fabtwin::describe(grid.pitch().x) + " = " + ::fabtwin::describe(period) +
+                   " nm";
+          });
+      require(
+          n > 2 * sets[s].radius, where, [&] { return name("radius"); }, sets[s].radius,
+          [&] {
+            return "a bin radius R with 2R < N = " + std::to_string(n) +
+                   " (grid too small for the kernels)";
+          });
     }
     return sets;
   }
@@ -272,8 +297,9 @@ class SocsImager {
     require_same_shape(grid_, input.grid(), where, [&] { return std::string(name) + ".grid"; });
     // One cheap reduction finds the first NaN or infinity, so that it is reported, not imaged.
     const index_t n = input.size();
-    const index_t bad = transform_reduce(ctx, n, n, reduce_op::Min{},
-                                         detail::FirstNonFinite<View<const Value, Space>>{input.view(), n});
+    const index_t bad =
+        transform_reduce(ctx, n, n, reduce_op::Min{},
+                         detail::FirstNonFinite<View<const Value, Space>>{input.view(), n});
     if (bad == n) return;
     Value value{};
     ::fabtwin::detail::copy_bytes<Host, Space>(&value, input.data() + bad, sizeof(Value));
@@ -282,29 +308,36 @@ class SocsImager {
       shown = {double(value.real()), double(value.imag())};
     else
       shown = double(value);
-    const index_t member = grid_.size(), b = bad / member, x = bad % member % n_, y = bad % member / n_;
+    const index_t member = grid_.size(), b = bad / member, x = bad % member % n_,
+                  y = bad % member / n_;
     throw invalid_argument(argument_message(
-        where, std::string(name) + " (member " + std::to_string(b) + ", x " + std::to_string(x) +
-                   ", y " + std::to_string(y) + ")",
+        where,
+        std::string(name) + " (member " + std::to_string(b) + ", x " + std::to_string(x) + ", y " +
+            std::to_string(y) + ")",
         is_complex_v<Value> ? ::fabtwin::describe(shown) : ::fabtwin::describe(shown.real()),
         "finite values"));
   }
 
   template <message_part Name>
   void check_focus(index_t focus, const Name& name, const char* where) const {
-    require(focus >= 0 && focus < index_t(render_.set_count()), where, name, focus,
-                               [&] { return "the index of one of the imager's " + std::to_string(render_.set_count()) +
-                                   " kernel sets"; });
+    require(focus >= 0 && focus < index_t(render_.set_count()), where, name, focus, [&] {
+      return "the index of one of the imager's " + std::to_string(render_.set_count()) +
+             " kernel sets";
+    });
   }
 
   void check_conditions(std::span<const Condition> conditions, const char* where) const {
     require(!conditions.empty(), where, "conditions.size()", 0, "at least one condition");
     for (std::size_t c = 0; c < conditions.size(); ++c) {
-      const auto name = [c](const char* member) { return "conditions[" + std::to_string(c) + "]." + member; };
-      require(std::isfinite(conditions[c].amplitude) && conditions[c].amplitude >= 0, where,
-              [&] { return name("amplitude"); }, conditions[c].amplitude,
-              "a finite, non-negative factor on the mask amplitude");
-      check_focus(conditions[c].focus, [&] { return name("focus"); }, where);
+      const auto name = [c](const char* member) {
+        return "conditions[" + std::to_string(c) + "]." + member;
+      };
+      require(
+          std::isfinite(conditions[c].amplitude) && conditions[c].amplitude >= 0, where,
+          [&] { return name("amplitude"); }, conditions[c].amplitude,
+          "a finite, non-negative factor on the mask amplitude");
+      check_focus(
+          conditions[c].focus, [&] { return name("focus"); }, where);
     }
   }
 

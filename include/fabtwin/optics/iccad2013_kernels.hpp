@@ -77,8 +77,8 @@
 #include <system_error>
 #include <vector>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/optics/kernel_set.hpp"
@@ -93,8 +93,10 @@ enum class IccadKernelLayout {
 
 inline const char* describe(IccadKernelLayout layout) {
   switch (layout) {
-    case IccadKernelLayout::contest: return "contest";
-    case IccadKernelLayout::header24: return "header24";
+    case IccadKernelLayout::contest:
+      return "contest";
+    case IccadKernelLayout::header24:
+      return "header24";
   }
   return "an unknown layout";
 }
@@ -102,7 +104,7 @@ inline const char* describe(IccadKernelLayout layout) {
 namespace detail {
 
 inline constexpr std::size_t iccad_file_extra_bytes = 24;  ///< size = 24 + 8 nx ny in both layouts
-inline constexpr std::int32_t iccad_complex_float = 2;  ///< the header's type word
+inline constexpr std::int32_t iccad_complex_float = 2;     ///< the header's type word
 
 /// Byte at which the samples start: 20 after agsReadKernel's five words, 24 after six.
 inline std::size_t iccad_sample_offset(IccadKernelLayout layout) {
@@ -111,8 +113,8 @@ inline std::size_t iccad_sample_offset(IccadKernelLayout layout) {
 
 /// invalid_argument unless `layout` is one of the named layouts (not a stray cast).
 inline void require_iccad_layout(IccadKernelLayout layout, std::string_view where) {
-  require(layout == IccadKernelLayout::contest || layout == IccadKernelLayout::header24,
-                             where, "layout", int(layout), "IccadKernelLayout::contest or ::header24");
+  require(layout == IccadKernelLayout::contest || layout == IccadKernelLayout::header24, where,
+          "layout", int(layout), "IccadKernelLayout::contest or ::header24");
 }
 
 /// A weight as the layout reads it: the decimal `text` (already parsed to `value`) in double for
@@ -123,7 +125,8 @@ inline double iccad_weight(std::string_view text, double value, IccadKernelLayou
   float single = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), single);
   // Only a weight below float32's smallest subnormal fails here (the range was checked in double).
-  return ec == std::errc() && ptr == text.data() + text.size() ? double(single) : double(float(value));
+  return ec == std::errc() && ptr == text.data() + text.size() ? double(single)
+                                                               : double(float(value));
 }
 
 inline std::uint32_t load_big_endian_u32(const char* bytes) {
@@ -191,20 +194,23 @@ inline std::vector<double> parse_iccad_scales(std::string_view text, const std::
     if (ec != std::errc() || ptr != end || !std::isfinite(weight))
       iccad_fail(where, file, at, "a finite decimal weight (" + index + ")");
     if (weight < 0)
-      iccad_fail(where, file, at,
-                 "a non-negative weight (" + index + "; an eigenvalue of the positive semidefinite TCC)");
+      iccad_fail(
+          where, file, at,
+          "a non-negative weight (" + index + "; an eigenvalue of the positive semidefinite TCC)");
     if (weight > max_kernel_intensity_bound)
-      iccad_fail(where, file, at,
-                 "a weight of at most 2^64 (" + index +
-                     "; with a unit-norm kernel it alone bounds a clear mask's intensity, and float "
-                     "images overflow near 3.4e38)");
+      iccad_fail(
+          where, file, at,
+          "a weight of at most 2^64 (" + index +
+              "; with a unit-norm kernel it alone bounds a clear mask's intensity, and float "
+              "images overflow near 3.4e38)");
     weights.push_back(iccad_weight(line, weight, layout));
   }
   if (count < 0) iccad_fail(where, file, "no text", "the kernel count K on the first line");
   if (weights.size() != std::size_t(count))
-    iccad_fail(where, file, std::to_string(weights.size()) + " weights in " +
-                                std::to_string(line_number) + " lines",
-               "K = " + std::to_string(count) + " weights (the file is truncated)");
+    iccad_fail(
+        where, file,
+        std::to_string(weights.size()) + " weights in " + std::to_string(line_number) + " lines",
+        "K = " + std::to_string(count) + " weights (the file is truncated)");
   if (std::all_of(weights.begin(), weights.end(), [](double w) { return w == 0; }))
     iccad_fail(where, file, "K = " + std::to_string(count) + " weights, all 0",
                "some positive weight (with none, every mask images to 0)");
@@ -225,33 +231,36 @@ inline IccadKernelFile parse_iccad_kernel(std::string_view bytes, const std::str
   if (size < iccad_file_extra_bytes)
     iccad_fail(where, file, std::to_string(size) + " bytes",
                "at least 24 bytes (the header's words; the file is truncated)");
-  const auto word = [&](int k) {
-    return std::int32_t(load_big_endian_u32(bytes.data() + 4 * k));
-  };
+  const auto word = [&](int k) { return std::int32_t(load_big_endian_u32(bytes.data() + 4 * k)); };
   const std::int32_t nx = word(0), ny = word(1), type = word(2);
   if (nx <= 0 || ny <= 0 || nx != ny || nx % 2 == 0)
-    iccad_fail(where, file, "a header with nx = " + std::to_string(nx) + ", ny = " + std::to_string(ny),
+    iccad_fail(where, file,
+               "a header with nx = " + std::to_string(nx) + ", ny = " + std::to_string(ny),
                "nx == ny, odd and positive (a centred square kernel)");
   if (type != iccad_complex_float)
     iccad_fail(where, file, "header type " + std::to_string(type),
                "type 2 (complex float32, the only type of the ICCAD-2013 files)");
   // nx, ny < 2^31, so 24 + 8 nx ny can pass 2^64: such a header cannot describe any real file.
   std::uint64_t expected = 0;
-  const bool huge = __builtin_mul_overflow(std::uint64_t(nx), std::uint64_t(ny), &expected) ||
-                    __builtin_mul_overflow(expected, std::uint64_t(8), &expected) ||
-                    __builtin_add_overflow(expected, std::uint64_t(iccad_file_extra_bytes), &expected);
+  const bool huge =
+      __builtin_mul_overflow(std::uint64_t(nx), std::uint64_t(ny), &expected) ||
+      __builtin_mul_overflow(expected, std::uint64_t(8), &expected) ||
+      __builtin_add_overflow(expected, std::uint64_t(iccad_file_extra_bytes), &expected);
   if (huge || size != expected)
-    iccad_fail(where, file,
-               std::to_string(size) + " bytes" +
-                   (huge || size < expected ? " (truncated)" : " (trailing bytes)"),
-               (huge ? std::string("over 2^64") : std::to_string(expected)) + " bytes = " +
-                   (layout == IccadKernelLayout::contest ? "a 20-byte header + " : "a 24-byte header + ") +
-                   std::to_string(nx) + " x " + std::to_string(ny) + " complex float32 samples" +
-                   (layout == IccadKernelLayout::contest ? " + 4 unread bytes (the contest layout)" : ""));
-  IccadKernelFile kernel{index_t(nx), std::vector<std::complex<float>>(std::size_t(nx) * std::size_t(ny))};
+    iccad_fail(
+        where, file,
+        std::to_string(size) + " bytes" +
+            (huge || size < expected ? " (truncated)" : " (trailing bytes)"),
+        (huge ? std::string("over 2^64") : std::to_string(expected)) + " bytes = " +
+            (layout == IccadKernelLayout::contest ? "a 20-byte header + " : "a 24-byte header + ") +
+            std::to_string(nx) + " x " + std::to_string(ny) + " complex float32 samples" +
+            (layout == IccadKernelLayout::contest ? " + 4 unread bytes (the contest layout)" : ""));
+  IccadKernelFile kernel{index_t(nx),
+                         std::vector<std::complex<float>>(std::size_t(nx) * std::size_t(ny))};
   const char* data = bytes.data() + offset;
   for (std::size_t e = 0; e < kernel.samples.size(); ++e) {
-    const float re = load_big_endian_float(data + 8 * e), im = load_big_endian_float(data + 8 * e + 4);
+    const float re = load_big_endian_float(data + 8 * e),
+                im = load_big_endian_float(data + 8 * e + 4);
     if (!std::isfinite(re) || !std::isfinite(im))
       iccad_fail(where, file,
                  "a non-finite sample (" + std::to_string(re) + ", " + std::to_string(im) +
@@ -265,7 +274,7 @@ inline IccadKernelFile parse_iccad_kernel(std::string_view bytes, const std::str
 
 /// The indices k of the files named fh<k>.bin in `dir` (k in plain decimal digits).
 inline std::vector<long long> iccad_kernel_indices(const std::filesystem::path& dir,
-                                                    std::string_view where) {
+                                                   std::string_view where) {
   std::vector<long long> indices;
   std::error_code ec;
   // increment(ec), not ++: the range-for's operator++ throws filesystem_error.
@@ -294,12 +303,12 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
                                     IccadKernelLayout layout = IccadKernelLayout::contest) {
   constexpr const char* where = "optics::read_iccad_kernels";
   require(std::isfinite(period_nm) && period_nm > 0, where, "period_nm", period_nm,
-                             "a positive field period in nm");
+          "a positive field period in nm");
   detail::require_iccad_layout(layout, where);
   const std::filesystem::path folder(dir);
   if (const std::string reason = io::detail::not_a_folder(folder); !reason.empty())
-    throw io_error(argument_message(
-        where, "dir", dir, "a folder holding scales.txt and fh<k>.bin, but " + reason));
+    throw io_error(argument_message(where, "dir", dir,
+                                    "a folder holding scales.txt and fh<k>.bin, but " + reason));
   const std::string scales_file = (folder / "scales.txt").string();
   std::error_code ec;  // a scales.txt that exists but cannot be read is reported by read_file
   if (std::filesystem::status(scales_file, ec).type() == std::filesystem::file_type::not_found)
@@ -308,7 +317,8 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
 
   KernelSet set;
   set.period_nm = period_nm;
-  set.weights = detail::parse_iccad_scales(io::detail::read_file(scales_file, where), scales_file, layout);
+  set.weights =
+      detail::parse_iccad_scales(io::detail::read_file(scales_file, where), scales_file, layout);
   const std::size_t count = set.weights.size();
 
   const std::vector<long long> present = detail::iccad_kernel_indices(folder, where);
@@ -316,12 +326,13 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
     if (std::find(present.begin(), present.end(), static_cast<long long>(k)) == present.end())
       throw io_error("fabtwin::" + std::string(where) + ": '" +
                      (folder / detail::iccad_kernel_name(k)).string() + "' is missing; expected " +
-                     std::to_string(count) + " kernel files fh0.bin .. fh" + std::to_string(count - 1) +
-                     ".bin, as '" + scales_file + "' declares");
+                     std::to_string(count) + " kernel files fh0.bin .. fh" +
+                     std::to_string(count - 1) + ".bin, as '" + scales_file + "' declares");
   for (const long long k : present)
     if (k < 0 || k >= static_cast<long long>(count))
-      throw io_error("fabtwin::" + std::string(where) + ": '" + dir + "': found a stray kernel file fh" +
-                     std::to_string(k) + ".bin; expected only fh0.bin .. fh" + std::to_string(count - 1) +
+      throw io_error("fabtwin::" + std::string(where) + ": '" + dir +
+                     "': found a stray kernel file fh" + std::to_string(k) +
+                     ".bin; expected only fh0.bin .. fh" + std::to_string(count - 1) +
                      ".bin, as '" + scales_file + "' declares K = " + std::to_string(count));
 
   for (std::size_t k = 0; k < count; ++k) {
@@ -332,9 +343,10 @@ inline KernelSet read_iccad_kernels(const std::string& dir, double period_nm = 2
       set.radius = (kernel.side - 1) / 2;
       set.spectra.resize(count * std::size_t(set.bins()));
     } else if (kernel.side != set.side()) {
-      detail::iccad_fail(where, file,
-                         "a " + std::to_string(kernel.side) + " x " + std::to_string(kernel.side) + " kernel",
-                         std::to_string(set.side()) + " x " + std::to_string(set.side()) + " like fh0.bin");
+      detail::iccad_fail(
+          where, file,
+          "a " + std::to_string(kernel.side) + " x " + std::to_string(kernel.side) + " kernel",
+          std::to_string(set.side()) + " x " + std::to_string(set.side()) + " like fh0.bin");
     }
     const index_t n = kernel.side;
     for (index_t j = 0; j < n; ++j)
@@ -361,16 +373,19 @@ inline void write_iccad_kernels(const std::string& dir, const KernelSet& set,
   detail::require_iccad_layout(layout, where);
   set.validate(where);
   for (std::size_t e = 0; e < set.spectra.size(); ++e) {
-    const double largest = std::max(std::fabs(set.spectra[e].real()), std::fabs(set.spectra[e].imag()));
-    require(largest <= double(std::numeric_limits<float>::max()), where,
-                               [&] { return "set.spectra[" + std::to_string(e) + "]"; }, set.spectra[e],
-                               "a sample within float32 range (the file stores float32)");
+    const double largest =
+        std::max(std::fabs(set.spectra[e].real()), std::fabs(set.spectra[e].imag()));
+    require(
+        largest <= double(std::numeric_limits<float>::max()), where,
+        [&] { return "set.spectra[" + std::to_string(e) + "]"; }, set.spectra[e],
+        "a sample within float32 range (the file stores float32)");
   }
   if (layout == IccadKernelLayout::contest)  // a weight float32 rounds to 0 would read back as 0
     for (std::size_t k = 0; k < set.weights.size(); ++k)
-      require(set.weights[k] == 0 || float(set.weights[k]) != 0, where,
-                                 [&] { return "set.weights[" + std::to_string(k) + "]"; }, set.weights[k],
-                                 "0 or a weight float32 holds (>= 1.4e-45: the contest layout stores float32)");
+      require(
+          set.weights[k] == 0 || float(set.weights[k]) != 0, where,
+          [&] { return "set.weights[" + std::to_string(k) + "]"; }, set.weights[k],
+          "0 or a weight float32 holds (>= 1.4e-45: the contest layout stores float32)");
   const std::filesystem::path folder(dir);
   io::detail::create_folder(folder, where);
 
@@ -384,16 +399,19 @@ inline void write_iccad_kernels(const std::string& dir, const KernelSet& set,
     bytes.reserve(detail::iccad_file_extra_bytes + 8 * std::size_t(set.bins()));
     // nx, ny, type and the kernel index (which lithosim expects in the 4th word), then zeros up to
     // where the layout's samples start.
-    for (const std::int32_t word : {std::int32_t(n), std::int32_t(n), detail::iccad_complex_float, std::int32_t(k)})
+    for (const std::int32_t word :
+         {std::int32_t(n), std::int32_t(n), detail::iccad_complex_float, std::int32_t(k)})
       detail::store_big_endian_u32(std::uint32_t(word), bytes);
     bytes.resize(detail::iccad_sample_offset(layout), '\0');
     for (index_t x = 0; x < n; ++x)
       for (index_t y = 0; y < n; ++y) {  // x-major: the transpose of spectra's [j][i]
-        const std::complex<double> v = set.spectra[std::size_t(index_t(k) * set.bins() + y * n + x)];
+        const std::complex<double> v =
+            set.spectra[std::size_t(index_t(k) * set.bins() + y * n + x)];
         detail::store_big_endian_float(float(v.real()), bytes);
         detail::store_big_endian_float(float(v.imag()), bytes);
       }
-    bytes.resize(detail::iccad_file_extra_bytes + 8 * std::size_t(set.bins()), '\0');  // contest: 4 unread bytes
+    bytes.resize(detail::iccad_file_extra_bytes + 8 * std::size_t(set.bins()),
+                 '\0');  // contest: 4 unread bytes
     files.stage(folder / detail::iccad_kernel_name(k), {bytes});
   }
   std::string scales = std::to_string(count) + "\n";

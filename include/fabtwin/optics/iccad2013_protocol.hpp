@@ -15,8 +15,8 @@
 #include <span>
 #include <string>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -40,13 +40,15 @@ inline std::array<Condition, 3> iccad2013_conditions() {
 /// corners, in iccad2013_conditions()' order (batch 3), imaged in one call on the default
 /// (band-limited) path: `imager` holds the focus kernels as set 0 and the defocus kernels as set 1.
 template <class T, class Space>
-Field<T, Space> image_iccad2013(Context<Space>& ctx, SocsImager<T, Space>& imager, const Field<T, Space>& mask) {
+Field<T, Space> image_iccad2013(Context<Space>& ctx, SocsImager<T, Space>& imager,
+                                const Field<T, Space>& mask) {
   constexpr const char* where = "optics::image_iccad2013";
-  require(imager.kernel_sets().size() >= 2, where, "imager.kernel_sets().size()", imager.kernel_sets().size(),
-          "2: the focus set (0) and the defocus set (1)");
-  require<shape_mismatch>(mask.grid().same_shape(imager.grid()) && mask.batch() == 1, where, "mask",
-                          [&] { return ::fabtwin::describe(mask.grid()) + " batch " + std::to_string(mask.batch()); },
-                          [&] { return "one image of the imager's grid, " + ::fabtwin::describe(imager.grid()); });
+  require(imager.kernel_sets().size() >= 2, where, "imager.kernel_sets().size()",
+          imager.kernel_sets().size(), "2: the focus set (0) and the defocus set (1)");
+  require<shape_mismatch>(
+      mask.grid().same_shape(imager.grid()) && mask.batch() == 1, where, "mask",
+      [&] { return ::fabtwin::describe(mask.grid()) + " batch " + std::to_string(mask.batch()); },
+      [&] { return "one image of the imager's grid, " + ::fabtwin::describe(imager.grid()); });
   const std::array<Condition, 3> corners = iccad2013_conditions();
   return imager.image(ctx, mask, std::span<const Condition>(corners));
 }

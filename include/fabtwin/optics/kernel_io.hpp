@@ -29,9 +29,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/config.hpp"
-#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/io/json.hpp"
@@ -75,7 +75,8 @@ class FlatJsonReader {
         if (peek() == '"') {
           value = {true, string_literal()};
         } else if (peek() == '{' || peek() == '[') {
-          fail("a nested " + std::string(peek() == '{' ? "object" : "array") + " for \"" + key + "\"",
+          fail("a nested " + std::string(peek() == '{' ? "object" : "array") + " for \"" + key +
+                   "\"",
                "a string, number, boolean or null (kernels.json is flat)");
         } else {
           value = {false, bare_literal()};
@@ -117,7 +118,8 @@ class FlatJsonReader {
   /// A literal up to the next delimiter: a number, true, false or null.
   std::string bare_literal() {
     const std::size_t start = at_;
-    while (at_ < text_.size() && std::string_view(",} \n\r\t").find(text_[at_]) == std::string_view::npos)
+    while (at_ < text_.size() &&
+           std::string_view(",} \n\r\t").find(text_[at_]) == std::string_view::npos)
       ++at_;
     const std::string literal(text_.substr(start, at_ - start));
     if (literal.empty()) fail("no value", "a string, number, boolean or null");
@@ -127,7 +129,8 @@ class FlatJsonReader {
     if (at_ + 4 > text_.size()) fail("a truncated \\u escape", "four hex digits");
     unsigned code = 0;
     const auto [ptr, ec] = std::from_chars(text_.data() + at_, text_.data() + at_ + 4, code, 16);
-    if (ec != std::errc() || ptr != text_.data() + at_ + 4) fail("a bad \\u escape", "four hex digits");
+    if (ec != std::errc() || ptr != text_.data() + at_ + 4)
+      fail("a bad \\u escape", "four hex digits");
     at_ += 4;
     return code;
   }
@@ -149,15 +152,17 @@ class FlatJsonReader {
     }
   }
   std::string string_literal() {
-    if (peek() != '"') fail(at_ < text_.size() ? "'" + std::string(1, peek()) + "'" : "the end of the file",
-                            "a string in double quotes");
+    if (peek() != '"')
+      fail(at_ < text_.size() ? "'" + std::string(1, peek()) + "'" : "the end of the file",
+           "a string in double quotes");
     ++at_;
     std::string out;
     for (;;) {
       if (at_ >= text_.size()) fail("an unterminated string", "a closing '\"'");
       const char c = text_[at_++];
       if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20) fail("a raw control character in a string", "an escape");
+      if (static_cast<unsigned char>(c) < 0x20)
+        fail("a raw control character in a string", "an escape");
       if (c != '\\') {
         out += c;
         continue;
@@ -165,14 +170,30 @@ class FlatJsonReader {
       const char e = peek();
       ++at_;
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           std::uint32_t code = hex4();
           if (code >= 0xD800 && code < 0xDC00) {  // a high surrogate: its low half must follow
@@ -205,8 +226,9 @@ T json_number(const std::map<std::string, FlatJsonReader::Member>& members, cons
               const std::string& file) {
   const auto it = members.find(key);
   const auto fail = [&](const std::string& found) {
-    return io_error("fabtwin::optics::load_kernels: '" + file + "': found " + found + "; expected \"" +
-                    key + "\" as a " + (std::is_integral_v<T> ? "non-negative integer" : "finite number"));
+    return io_error("fabtwin::optics::load_kernels: '" + file + "': found " + found +
+                    "; expected \"" + key + "\" as a " +
+                    (std::is_integral_v<T> ? "non-negative integer" : "finite number"));
   };
   if (it == members.end()) throw fail("no \"" + key + "\"");
   const std::string& text = it->second.text;
@@ -233,11 +255,12 @@ inline std::string shape_text(const std::vector<index_t>& shape) {
 /// Saves `set` (validated; energy must be a finite share >= 0) into `dir`, created when missing:
 /// kernels.npy, weights.npy and kernels.json, all or nothing (see the file comment). `description`
 /// is stored as free text (UTF-8).
-inline void save_kernels(const std::string& dir, const KernelSet& set, std::string_view description = {}) {
+inline void save_kernels(const std::string& dir, const KernelSet& set,
+                         std::string_view description = {}) {
   constexpr const char* where = "optics::save_kernels";
   set.validate(where);
   require(std::isfinite(set.energy) && set.energy >= 0, where, "set.energy", set.energy,
-                             "a finite, non-negative share of the TCC's trace");
+          "a finite, non-negative share of the TCC's trace");
   io::json::Value meta = io::json::Value::object();
   meta["format"] = detail::kernel_format_name;
   meta["version"] = kernel_format_version;
@@ -256,8 +279,9 @@ inline void save_kernels(const std::string& dir, const KernelSet& set, std::stri
                                  set.weights.size() * sizeof(double));
   // All or nothing (io/detail/file.hpp): the arrays, then kernels.json, which declares them.
   io::detail::StagedFiles files(where);
-  files.stage(folder / "kernels.npy",
-              {io::detail::npy_preamble<complex<double>>({set.count(), set.side(), set.side()}), spectra});
+  files.stage(
+      folder / "kernels.npy",
+      {io::detail::npy_preamble<complex<double>>({set.count(), set.side(), set.side()}), spectra});
   files.stage(folder / "weights.npy", {io::detail::npy_preamble<double>({set.count()}), weights});
   files.stage(folder / "kernels.json", {meta.dump(2) + "\n"});
   files.commit();
@@ -288,9 +312,9 @@ inline KernelSet load_kernels(const std::string& dir) {
                    "; expected \"format\": \"" + detail::kernel_format_name + "\"");
   const auto version = detail::json_number<long long>(members, "version", json_file);
   if (version != kernel_format_version)
-    throw io_error("fabtwin::" + std::string(where) + ": '" + json_file + "': found format version " +
-                   std::to_string(version) + "; expected version " + std::to_string(kernel_format_version) +
-                   " (the only one this fabtwin reads)");
+    throw io_error("fabtwin::" + std::string(where) + ": '" + json_file +
+                   "': found format version " + std::to_string(version) + "; expected version " +
+                   std::to_string(kernel_format_version) + " (the only one this fabtwin reads)");
 
   KernelSet set;
   set.radius = detail::json_number<index_t>(members, "radius", json_file);
@@ -308,13 +332,14 @@ inline KernelSet load_kernels(const std::string& dir) {
   const std::vector<index_t> kernels_shape{count, set.side(), set.side()}, weights_shape{count};
   if (kernels.shape != kernels_shape)
     throw io_error("fabtwin::" + std::string(where) + ": '" + kernels_file + "': found shape " +
-                   detail::shape_text(kernels.shape) + "; expected " + detail::shape_text(kernels_shape) +
-                   " (count " + std::to_string(count) + ", radius " + std::to_string(set.radius) +
-                   " in kernels.json)");
+                   detail::shape_text(kernels.shape) + "; expected " +
+                   detail::shape_text(kernels_shape) + " (count " + std::to_string(count) +
+                   ", radius " + std::to_string(set.radius) + " in kernels.json)");
   if (weights.shape != weights_shape)
     throw io_error("fabtwin::" + std::string(where) + ": '" + weights_file + "': found shape " +
-                   detail::shape_text(weights.shape) + "; expected " + detail::shape_text(weights_shape) +
-                   " (count " + std::to_string(count) + " in kernels.json)");
+                   detail::shape_text(weights.shape) + "; expected " +
+                   detail::shape_text(weights_shape) + " (count " + std::to_string(count) +
+                   " in kernels.json)");
   set.weights = std::move(weights.data);
   set.spectra.reserve(kernels.data.size());
   for (const complex<double>& v : kernels.data) set.spectra.emplace_back(v.real(), v.imag());

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 
 namespace fabtwin::optics {
 
@@ -33,8 +33,8 @@ namespace fabtwin::optics {
 inline constexpr double max_kernel_intensity_bound = 18446744073709551616.0;  // 2^64
 
 struct KernelSet {
-  index_t radius = 0;      ///< R: bins p, q in [-R, R]
-  double period_nm = 0;    ///< L: side of the periodic field the kernels were made for (= n * pitch)
+  index_t radius = 0;    ///< R: bins p, q in [-R, R]
+  double period_nm = 0;  ///< L: side of the periodic field the kernels were made for (= n * pitch)
   std::vector<double> weights;                ///< w_k, K of them, largest first
   std::vector<std::complex<double>> spectra;  ///< K blocks of (2R+1)^2, [k][j][i]
   /// Share of the TCC's trace that the K kept kernels hold (sum of kept / sum of all eigenvalues);
@@ -64,37 +64,49 @@ struct KernelSet {
             "a positive field period in nm");
     require(!weights.empty(), where, "kernels.count()", weights.size(), "at least one kernel");
     require(spectra.size() == weights.size() * std::size_t(bins()), where, "kernels.spectra.size()",
-            spectra.size(),
-            [&] { return std::to_string(weights.size()) + " kernels x " + std::to_string(bins()) + " bins"; });
+            spectra.size(), [&] {
+              return std::to_string(weights.size()) + " kernels x " + std::to_string(bins()) +
+                     " bins";
+            });
     for (std::size_t k = 0; k < weights.size(); ++k)
-      require(std::isfinite(weights[k]) && weights[k] >= 0, where,
-              [&] { return "kernels.weights[" + std::to_string(k) + "]"; }, weights[k],
-              "a finite, non-negative weight (an eigenvalue of the positive semidefinite TCC)");
+      require(
+          std::isfinite(weights[k]) && weights[k] >= 0, where,
+          [&] { return "kernels.weights[" + std::to_string(k) + "]"; }, weights[k],
+          "a finite, non-negative weight (an eigenvalue of the positive semidefinite TCC)");
     for (std::size_t i = 0; i < spectra.size(); ++i)
-      require(std::isfinite(spectra[i].real()) && std::isfinite(spectra[i].imag()), where,
-              [&] { return "kernels.spectra[" + std::to_string(i) + "]"; }, spectra[i], "a finite complex value");
+      require(
+          std::isfinite(spectra[i].real()) && std::isfinite(spectra[i].imag()), where,
+          [&] { return "kernels.spectra[" + std::to_string(i) + "]"; }, spectra[i],
+          "a finite complex value");
     double bound = 0, largest = 0;
     std::size_t dominant = 0;
     for (std::size_t k = 0; k < weights.size(); ++k) {
       double power = 0;  // sum_bins |S_k|^2
       for (index_t b = 0; b < bins(); ++b)
         power += std::norm(spectra[k * std::size_t(bins()) + std::size_t(b)]);
-      require(power <= max_kernel_intensity_bound, where,
-              [&] { return "sum |kernels spectrum " + std::to_string(k) + "|^2"; }, power,
-              "at most 2^64 (see max_kernel_intensity_bound)");
+      require(
+          power <= max_kernel_intensity_bound, where,
+          [&] { return "sum |kernels spectrum " + std::to_string(k) + "|^2"; }, power,
+          "at most 2^64 (see max_kernel_intensity_bound)");
       const double term = weights[k] * power;
       bound += term;
       if (term > largest) largest = term, dominant = k;
     }
-    require(bound > 0, where, "kernels.weights",
-            [&] { return "all zero, or on zero spectra (" + std::to_string(weights.size()) + " kernels)"; },
-            "some kernel with a positive weight and a non-zero spectrum (otherwise every image is 0)");
-    require(bound <= max_kernel_intensity_bound, where,
-            [&] { return "kernels.weights[" + std::to_string(dominant) + "]"; }, weights[dominant],
-            [&] { return "weights for which the clear-field bound sum_k w_k sum|S_k|^2 stays at most 2^64 "
-            "(float images overflow near 3.4e38); it is " + ::fabtwin::describe(bound) +
-                ", of which kernel " + std::to_string(dominant) + " gives " +
-                ::fabtwin::describe(largest); });
+    require(
+        bound > 0, where, "kernels.weights",
+        [&] {
+          return "all zero, or on zero spectra (" + std::to_string(weights.size()) + " kernels)";
+        },
+        "some kernel with a positive weight and a non-zero spectrum (otherwise every image is 0)");
+    require(
+        bound <= max_kernel_intensity_bound, where,
+        [&] { return "kernels.weights[" + std::to_string(dominant) + "]"; }, weights[dominant],
+        [&] {
+          return "weights for which the clear-field bound sum_k w_k sum|S_k|^2 stays at most 2^64 "
+                 "(float images overflow near 3.4e38); it is " +
+                 ::fabtwin::describe(bound) + ", of which kernel " + std::to_string(dominant) +
+                 " gives " + ::fabtwin::describe(largest);
+        });
   }
 };
 

@@ -70,8 +70,8 @@
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 
 namespace fabtwin::optics {
@@ -83,10 +83,11 @@ enum class EigenMethod {
 };
 
 struct Eigenpairs {
-  Eigen::VectorXd values;    ///< the K largest eigenvalues, largest first
-  Eigen::MatrixXcd vectors;  ///< matching unit-norm eigenvectors (columns), phase as the header says
+  Eigen::VectorXd values;  ///< the K largest eigenvalues, largest first
+  Eigen::MatrixXcd
+      vectors;  ///< matching unit-norm eigenvectors (columns), phase as the header says
   EigenMethod method = EigenMethod::dense;  ///< the solver that produced them
-  index_t cycles = 0;        ///< restart cycles the iterative solver ran (0 for dense)
+  index_t cycles = 0;  ///< restart cycles the iterative solver ran (0 for dense)
 };
 
 namespace detail {
@@ -130,7 +131,8 @@ inline Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& 
   const index_t blocks = (rows + product_block_rows - 1) / product_block_rows;
 #pragma omp parallel for num_threads(threads) schedule(dynamic)
   for (index_t i = 0; i < blocks; ++i) {
-    const index_t first = i * product_block_rows, count = std::min(product_block_rows, rows - first);
+    const index_t first = i * product_block_rows,
+                  count = std::min(product_block_rows, rows - first);
     if (adjoint)
       out.middleRows(first, count).noalias() = lhs.middleCols(first, count).adjoint() * rhs;
     else
@@ -140,7 +142,8 @@ inline Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& 
 }
 
 /// The Hermitian product T X = A (A^H X), without forming T.
-inline Eigen::MatrixXcd gram_product(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& x, int threads) {
+inline Eigen::MatrixXcd gram_product(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& x,
+                                     int threads) {
   return fixed_product(a, false, fixed_product(a, true, x, threads), threads);
 }
 
@@ -175,10 +178,11 @@ inline Eigen::MatrixXcd orthonormal_columns(const Eigen::MatrixXcd& w) {
 /// because when w lies (numerically) inside span(basis), what the projection leaves is rounding
 /// noise that the QR scales up to unit length: the second pass makes those columns orthogonal too.
 /// Such columns are then arbitrary directions, which a Krylov basis may hold.
-inline Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis, Eigen::MatrixXcd w,
-                                     int threads) {
+inline Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis,
+                                     Eigen::MatrixXcd w, int threads) {
   for (int pass = 0; pass < 2; ++pass) {
-    for (int gs = 0; gs < 2; ++gs) w -= fixed_product(basis, false, fixed_product(basis, true, w, threads), threads);
+    for (int gs = 0; gs < 2; ++gs)
+      w -= fixed_product(basis, false, fixed_product(basis, true, w, threads), threads);
     w = orthonormal_columns(w);
   }
   return w;
@@ -234,11 +238,13 @@ inline index_t cluster_end(const Eigen::Ref<const Eigen::VectorXd>& values, inde
 
 /// Puts each cluster of `values` (largest first, as many as `vectors` has columns, the last cluster
 /// complete) in its canonical basis, then applies the phase convention to every vector.
-inline void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values, Eigen::MatrixXcd& vectors) {
+inline void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values,
+                         Eigen::MatrixXcd& vectors) {
   for (index_t first = 0; first < vectors.cols();) {
     const index_t end = cluster_end(values.head(vectors.cols()), first + 1);
     if (end - first > 1)
-      vectors.middleCols(first, end - first) = canonical_basis(vectors.middleCols(first, end - first));
+      vectors.middleCols(first, end - first) =
+          canonical_basis(vectors.middleCols(first, end - first));
     first = end;
   }
   fix_phases(vectors);
@@ -247,11 +253,14 @@ inline void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values, Eigen:
 inline Eigenpairs dense_eigenpairs(const Eigen::MatrixXcd& a, index_t count) {
   const index_t n = a.rows();
   Eigen::MatrixXcd t = Eigen::MatrixXcd::Zero(n, n);
-  t.selfadjointView<Eigen::Lower>().rankUpdate(a);  // T = A A^H, lower triangle (all the solver reads)
+  t.selfadjointView<Eigen::Lower>().rankUpdate(
+      a);  // T = A A^H, lower triangle (all the solver reads)
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd> solver(t);
   if (solver.info() != Eigen::Success)
-    throw backend_error("fabtwin::optics::leading_eigenpairs: Eigen's Hermitian eigensolver did not converge on a " +
-                        std::to_string(n) + " x " + std::to_string(n) + " TCC");
+    throw backend_error(
+        "fabtwin::optics::leading_eigenpairs: Eigen's Hermitian eigensolver did not converge on "
+        "a " +
+        std::to_string(n) + " x " + std::to_string(n) + " TCC");
   const Eigen::VectorXd values = solver.eigenvalues().reverse();  // ascending -> largest first
   const index_t end = cluster_end(values, count);
   Eigen::MatrixXcd vectors = solver.eigenvectors().rightCols(end).rowwise().reverse();
@@ -288,14 +297,16 @@ inline bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double t
   if (steps < 1) return false;
   const index_t m = b * (steps + 1);
 
-  Eigen::MatrixXcd v = orthonormal_columns(fixed_product(a, false, pseudo_random_block(a.cols(), b, 0x5eed), threads));
+  Eigen::MatrixXcd v = orthonormal_columns(
+      fixed_product(a, false, pseudo_random_block(a.cols(), b, 0x5eed), threads));
   Eigen::MatrixXcd tv = gram_product(a, v, threads);
   Eigen::MatrixXcd q(n, m), tq(n, m);
   for (index_t cycle = 1; cycle <= max_cycles; ++cycle) {
     q.leftCols(b) = v;
     tq.leftCols(b) = tv;
     for (index_t j = 1; j <= steps; ++j) {
-      const Eigen::MatrixXcd w = extend_basis(q.leftCols(j * b), tq.middleCols((j - 1) * b, b), threads);
+      const Eigen::MatrixXcd w =
+          extend_basis(q.leftCols(j * b), tq.middleCols((j - 1) * b, b), threads);
       q.middleCols(j * b, b) = w;
       tq.middleCols(j * b, b) = gram_product(a, w, threads);
     }
@@ -313,7 +324,8 @@ inline bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double t
     const index_t end = cluster_end(theta, count);
     const double scale = std::max(theta(0), 0.0);
     double worst = 0;
-    for (index_t k = 0; k < end; ++k) worst = std::max(worst, (tv.col(k) - theta(k) * v.col(k)).norm());
+    for (index_t k = 0; k < end; ++k)
+      worst = std::max(worst, (tv.col(k) - theta(k) * v.col(k)).norm());
     if (worst <= tolerance * scale) {
       if (end == b) return false;
       Eigen::MatrixXcd vectors = v.leftCols(end);
@@ -336,21 +348,25 @@ inline bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double t
 /// the cluster at `count` does not fit its block, or it has not reached `tolerance` (relative
 /// eigen-residual, see the header) in 200 cycles.
 inline Eigenpairs leading_eigenpairs(const Eigen::MatrixXcd& a, index_t count,
-                                     EigenMethod method = EigenMethod::automatic, double tolerance = 1e-10) {
+                                     EigenMethod method = EigenMethod::automatic,
+                                     double tolerance = 1e-10) {
   constexpr const char* where = "optics::leading_eigenpairs";
   const index_t n = a.rows();
-  require(n >= 1 && a.cols() >= 1, where, "a", [&] { return std::to_string(n) + " x " + std::to_string(a.cols()); },
-          "a non-empty factor");
+  require(
+      n >= 1 && a.cols() >= 1, where, "a",
+      [&] { return std::to_string(n) + " x " + std::to_string(a.cols()); }, "a non-empty factor");
   require(count >= 1 && count <= n, where, "count", count,
           [&] { return "between 1 and the " + std::to_string(n) + " rows of the matrix"; });
   require(std::isfinite(tolerance) && tolerance > 0 && tolerance < 1, where, "tolerance", tolerance,
           "a relative eigen-residual in (0, 1)");
   const detail::SingleThreadedEigen single_threaded;
   if (method == EigenMethod::automatic)
-    method = (n <= detail::dense_eigen_rows || 4 * count > n) ? EigenMethod::dense : EigenMethod::iterative;
+    method = (n <= detail::dense_eigen_rows || 4 * count > n) ? EigenMethod::dense
+                                                              : EigenMethod::iterative;
   if (method == EigenMethod::iterative) {
     Eigenpairs pairs;
-    if (detail::krylov_eigenpairs(a, count, tolerance, 200, single_threaded.threads(), pairs)) return pairs;
+    if (detail::krylov_eigenpairs(a, count, tolerance, 200, single_threaded.threads(), pairs))
+      return pairs;
   }
   return detail::dense_eigenpairs(a, count);
 }

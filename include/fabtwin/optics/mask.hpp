@@ -39,7 +39,9 @@ struct MaskModel {
 
   /// Amplitude of pattern value `p` at amplitude factor `scale` (host code; the imaging kernels apply the same affine
   /// map in the frequency domain).
-  std::complex<double> amplitude(double p, double scale = 1) const { return scale * (dark + (clear - dark) * p); }
+  std::complex<double> amplitude(double p, double scale = 1) const {
+    return scale * (dark + (clear - dark) * p);
+  }
 
   /// Refuses non-finite amplitudes; `where` names the caller in the message.
   void validate(const char* where = "MaskModel") const {

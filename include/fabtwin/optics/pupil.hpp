@@ -37,9 +37,12 @@ inline double radiometric_factor(const OpticalSystem& system, double f) {
   const double sin_mask = system.wavelength_nm * f / system.reduction;
   const double sin_wafer = system.wavelength_nm * f / system.immersion_index;
   switch (system.radiometric) {
-    case Radiometric::two_sided: return std::pow((1 - sin_mask * sin_mask) / (1 - sin_wafer * sin_wafer), 0.25);
-    case Radiometric::wafer_side: return std::pow(1 - sin_wafer * sin_wafer, -0.25);
-    case Radiometric::off: break;
+    case Radiometric::two_sided:
+      return std::pow((1 - sin_mask * sin_mask) / (1 - sin_wafer * sin_wafer), 0.25);
+    case Radiometric::wafer_side:
+      return std::pow(1 - sin_wafer * sin_wafer, -0.25);
+    case Radiometric::off:
+      break;
   }
   return 1.0;
 }
@@ -52,7 +55,8 @@ inline std::complex<double> pupil(const OpticalSystem& system, double fx, double
   const double f = std::sqrt(f2);
   const double amplitude = radiometric_factor(system, f);
   const double n_over_lambda = system.immersion_index / system.wavelength_nm;
-  double waves = system.defocus_nm * (std::sqrt(n_over_lambda * n_over_lambda - f2) - n_over_lambda);
+  double waves =
+      system.defocus_nm * (std::sqrt(n_over_lambda * n_over_lambda - f2) - n_over_lambda);
   const double rho = f / cutoff;
   waves += wavefront_waves(system.zernike_waves, rho, std::atan2(fy, fx));
   return std::polar(amplitude, 2 * std::numbers::pi * waves);

@@ -29,8 +29,8 @@
 #include <utility>
 #include <vector>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/optics/kernel_set.hpp"
 #include "fabtwin/optics/leading_eigenpairs.hpp"
@@ -76,32 +76,39 @@ inline double eigen_step_bytes(index_t n, index_t count) {
 
 }  // namespace detail
 
-inline KernelSet socs_kernels(const OpticalSystem& system, const Source& source, const SocsOptions& options) {
+inline KernelSet socs_kernels(const OpticalSystem& system, const Source& source,
+                              const SocsOptions& options) {
   constexpr const char* where = "optics::socs_kernels";
   system.validate(where);
   detail::check_period(where, "options.period_nm", options.period_nm);
   require(options.count >= 1, where, "options.count", options.count, "at least one kernel");
-  require(std::isfinite(options.energy) && options.energy >= 0 && options.energy <= 1, where, "options.energy",
-          options.energy, "a kept energy fraction in [0, 1] (0: keep exactly options.count kernels)");
+  require(std::isfinite(options.energy) && options.energy >= 0 && options.energy <= 1, where,
+          "options.energy", options.energy,
+          "a kept energy fraction in [0, 1] (0: keep exactly options.count kernels)");
   detail::check_source_step(where, "options.source_step", options.source_step);
 
   std::vector<SourcePoint> points = source.sample(options.source_step);
-  TccSupport support = detail::make_support(where, system, source, options.period_nm, points.size());
-  require(options.count <= support.size(), where, "options.count", options.count,
-          [&] { return "at most the " + std::to_string(support.size()) + " frequencies the TCC holds for NA " +
-              ::fabtwin::describe(system.na) + ", " + source.describe() + " and period " +
-              ::fabtwin::describe(options.period_nm) + " nm"; });
+  TccSupport support =
+      detail::make_support(where, system, source, options.period_nm, points.size());
+  require(options.count <= support.size(), where, "options.count", options.count, [&] {
+    return "at most the " + std::to_string(support.size()) + " frequencies the TCC holds for NA " +
+           ::fabtwin::describe(system.na) + ", " + source.describe() + " and period " +
+           ::fabtwin::describe(options.period_nm) + " nm";
+  });
   const TccFactor tcc = detail::make_factor(where, system, std::move(support), std::move(points));
   const Eigenpairs pairs = ::fabtwin::detail::allocate_or_throw(
       where, detail::eigen_step_bytes(tcc.support.size(), options.count), "the TCC's eigen step",
       "options.period_nm = " + ::fabtwin::describe(options.period_nm) + " (" +
-          std::to_string(tcc.support.size()) + " frequencies) and options.count = " +
-          std::to_string(options.count),
+          std::to_string(tcc.support.size()) +
+          " frequencies) and options.count = " + std::to_string(options.count),
       [&] { return leading_eigenpairs(tcc.a, options.count); });
   const double trace = tcc.trace();
-  require(trace > 0, where, "source", [&] { return source.describe(); }, "a source whose light passes the pupil");
-  const index_t kept = options.energy > 0 ? detail::kernels_for_energy(pairs.values, trace, options.energy)
-                                          : options.count;
+  require(
+      trace > 0, where, "source", [&] { return source.describe(); },
+      "a source whose light passes the pupil");
+  const index_t kept = options.energy > 0
+                           ? detail::kernels_for_energy(pairs.values, trace, options.energy)
+                           : options.count;
 
   KernelSet set;
   set.radius = tcc.support.radius;

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 
 namespace fabtwin::optics {
@@ -71,8 +71,10 @@ class Source {
             [&] { return "n * n = " + std::to_string(n * n) + " intensities"; });
     double total = 0;
     for (std::size_t i = 0; i < map.size(); ++i) {
-      require(std::isfinite(map[i]) && map[i] >= 0, "Source::freeform", [&] { return "map[" + std::to_string(i) + "]"; },
-              map[i], "a finite, non-negative intensity");
+      require(
+          std::isfinite(map[i]) && map[i] >= 0, "Source::freeform",
+          [&] { return "map[" + std::to_string(i) + "]"; }, map[i],
+          "a finite, non-negative intensity");
       total += map[i];
     }
     require(total > 0 && std::isfinite(total), "Source::freeform", "sum(map)", total,
@@ -88,9 +90,9 @@ class Source {
         if (nearest > 1 + 1e-9)
           throw invalid_argument(argument_message(
               "Source::freeform",
-              "map[" + std::to_string(j * n + i) + "] (pixel i = " + std::to_string(i) + ", j = " +
-                  std::to_string(j) + ", centred at sigma (" + ::fabtwin::describe(cx) + ", " +
-                  ::fabtwin::describe(cy) + "))",
+              "map[" + std::to_string(j * n + i) + "] (pixel i = " + std::to_string(i) +
+                  ", j = " + std::to_string(j) + ", centred at sigma (" + ::fabtwin::describe(cx) +
+                  ", " + ::fabtwin::describe(cy) + "))",
               value,
               "0: the pixel lies wholly outside |sigma| <= 1 (its nearest point at |sigma| = " +
                   ::fabtwin::describe(nearest) + "), where no light reaches the pupil"));
@@ -116,7 +118,8 @@ class Source {
         if (map_[j * map_n_ + i] > 0) {
           // The farthest corner of a lit pixel bounds every sample that can land in it.
           const double h = 1.0 / map_n_;
-          const double x = std::fabs(pixel_centre(i, map_n_)) + h, y = std::fabs(pixel_centre(j, map_n_)) + h;
+          const double x = std::fabs(pixel_centre(i, map_n_)) + h,
+                       y = std::fabs(pixel_centre(j, map_n_)) + h;
           largest = std::max(largest, std::min(1.0, std::sqrt(x * x + y * y)));
         }
     return largest;
@@ -174,42 +177,52 @@ class Source {
   std::string describe() const {
     const auto num = [](double v) { return ::fabtwin::describe(v); };
     switch (shape_) {
-      case Shape::disc: return "disc sigma " + num(sigma_out_);
-      case Shape::annular: return "annular " + num(sigma_in_) + "-" + num(sigma_out_);
+      case Shape::disc:
+        return "disc sigma " + num(sigma_out_);
+      case Shape::annular:
+        return "annular " + num(sigma_in_) + "-" + num(sigma_out_);
       case Shape::dipole:
       case Shape::quasar:
         return std::string(shape_ == Shape::dipole ? "dipole " : "quasar ") + num(sigma_in_) + "-" +
-               num(sigma_out_) + " opening " + num(opening_deg_) + " deg rotation " + num(rotation_deg_) +
-               " deg";
-      case Shape::freeform: return "freeform " + std::to_string(map_n_) + "x" + std::to_string(map_n_);
+               num(sigma_out_) + " opening " + num(opening_deg_) + " deg rotation " +
+               num(rotation_deg_) + " deg";
+      case Shape::freeform:
+        return "freeform " + std::to_string(map_n_) + "x" + std::to_string(map_n_);
     }
     return {};
   }
 
  private:
   Source(Shape shape, double sigma_in, double sigma_out, double opening_deg, double rotation_deg)
-      : shape_(shape), sigma_in_(sigma_in), sigma_out_(sigma_out), opening_deg_(opening_deg),
+      : shape_(shape),
+        sigma_in_(sigma_in),
+        sigma_out_(sigma_out),
+        opening_deg_(opening_deg),
         rotation_deg_(rotation_deg) {}
 
-  static double pixel_centre(index_t i, index_t n) { return -1 + (double(i) + 0.5) * 2.0 / double(n); }
+  static double pixel_centre(index_t i, index_t n) {
+    return -1 + (double(i) + 0.5) * 2.0 / double(n);
+  }
 
   static void check_sigma(const char* where, const char* name, double sigma) {
     require(std::isfinite(sigma) && sigma >= 0 && sigma <= 1, where, name, sigma,
-                               "a partial coherence factor sigma in [0, 1]");
+            "a partial coherence factor sigma in [0, 1]");
   }
   static void check_ring(const char* where, double sigma_in, double sigma_out) {
     check_sigma(where, "sigma_in", sigma_in);
     check_sigma(where, "sigma_out", sigma_out);
     require(sigma_out > sigma_in, where, "sigma_out", sigma_out,
-                               [&] { return "sigma_out > sigma_in (" + ::fabtwin::describe(sigma_in) + ")"; });
+            [&] { return "sigma_out > sigma_in (" + ::fabtwin::describe(sigma_in) + ")"; });
   }
-  static void check_opening(const char* where, double opening_deg, double period_deg, double rotation_deg) {
-    require(std::isfinite(opening_deg) && opening_deg > 0 && opening_deg < period_deg,
-                               where, "opening_deg", opening_deg,
-                               [&] { return "a pole opening in (0, " + ::fabtwin::describe(period_deg) +
-                                   ") degrees, so that the poles stay apart"; });
+  static void check_opening(const char* where, double opening_deg, double period_deg,
+                            double rotation_deg) {
+    require(std::isfinite(opening_deg) && opening_deg > 0 && opening_deg < period_deg, where,
+            "opening_deg", opening_deg, [&] {
+              return "a pole opening in (0, " + ::fabtwin::describe(period_deg) +
+                     ") degrees, so that the poles stay apart";
+            });
     require(std::isfinite(rotation_deg), where, "rotation_deg", rotation_deg,
-                               "a finite rotation in degrees");
+            "a finite rotation in degrees");
   }
 
   Shape shape_;

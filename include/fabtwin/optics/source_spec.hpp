@@ -24,13 +24,15 @@ namespace fabtwin::optics {
 inline Source parse_source_spec(std::string_view spec) {
   const std::string text(spec);
   const auto fail = [&text](const std::string& expected) {
-    return invalid_argument(argument_message("optics::parse_source_spec", "spec", "'" + text + "'", expected));
+    return invalid_argument(
+        argument_message("optics::parse_source_spec", "spec", "'" + text + "'", expected));
   };
   if (text.size() > 4 && text.compare(text.size() - 4, 4, ".npy") == 0) {
     const io::NpyArray<double> map = io::read_npy<double>(text);
     if (map.shape.size() != 2 || map.shape[0] != map.shape[1]) {
       std::string shape;
-      for (const index_t extent : map.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(extent);
+      for (const index_t extent : map.shape)
+        shape += (shape.empty() ? "" : ", ") + std::to_string(extent);
       throw fail("a square 2D float64 map (found shape (" + shape + "))");
     }
     return Source::freeform(map.data, map.shape[0]);
@@ -47,7 +49,8 @@ inline Source parse_source_spec(std::string_view spec) {
   for (std::size_t i = 1; i < parts.size(); ++i) {
     char* end = nullptr;
     const double value = std::strtod(parts[i].c_str(), &end);
-    if (parts[i].empty() || *end != '\0') throw fail("a number in field " + std::to_string(i) + ", not '" + parts[i] + "'");
+    if (parts[i].empty() || *end != '\0')
+      throw fail("a number in field " + std::to_string(i) + ", not '" + parts[i] + "'");
     numbers.push_back(value);
   }
   const auto arity = [&](std::size_t n, const char* form) {

@@ -27,8 +27,8 @@
 
 #include <Eigen/Core>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/optics/optical_system.hpp"
 #include "fabtwin/optics/pupil.hpp"
@@ -38,8 +38,8 @@ namespace fabtwin::optics {
 
 /// The frequency bins the TCC of a system, source and field period can be non-zero on.
 struct TccSupport {
-  index_t radius = 0;   ///< R: the largest |p| (and |q|) of a bin in the set
-  double period_nm = 0; ///< L
+  index_t radius = 0;    ///< R: the largest |p| (and |q|) of a bin in the set
+  double period_nm = 0;  ///< L
   /// Bin offsets (p, q) of the TCC's frequencies, in KernelSet order (q slowest, p fastest).
   std::vector<index_t> p, q;
 
@@ -76,25 +76,28 @@ inline constexpr double finest_source_step = 1e-3;
 
 inline void check_period(const char* where, const char* name, double period_nm) {
   require(std::isfinite(period_nm) && period_nm > 0, where, name, period_nm,
-                             "a positive, finite field period in nm (nx * pitch)");
+          "a positive, finite field period in nm (nx * pitch)");
 }
 
 inline void check_source_step(const char* where, const char* name, double step) {
   require(std::isfinite(step) && step >= finest_source_step && step <= 1, where, name, step,
-                             "a source grid step in [0.001, 1] sigma units");
+          "a source grid step in [0.001, 1] sigma units");
 }
 
 inline void check_factor_size(const char* where, double frequencies, double columns) {
   const double bytes = frequencies * columns * double(sizeof(std::complex<double>));
   require<out_of_memory>(
       bytes <= tcc_factor_byte_limit, where, "TCC factor size",
-      [&] { return std::to_string((long long)frequencies) + " frequencies x " + std::to_string((long long)columns) +
-          " source points"; },
+      [&] {
+        return std::to_string((long long)frequencies) + " frequencies x " +
+               std::to_string((long long)columns) + " source points";
+      },
       "at most 8 GiB (a smaller field period or a coarser source step)");
 }
 
 /// Radius in bins of the disc |f| <= NA / lambda (1 + sigma_max), widened as the header says.
-inline double support_radius_bins(const OpticalSystem& system, const Source& source, double period_nm) {
+inline double support_radius_bins(const OpticalSystem& system, const Source& source,
+                                  double period_nm) {
   return period_nm * system.cutoff() * (1 + source.sigma_max() + 1e-9) * (1 + 1e-8);
 }
 

@@ -28,13 +28,14 @@ struct ZernikeIndex {
 /// (n, m, cos/sin) of Fringe term j = 1 .. 37.
 inline ZernikeIndex fringe_index(int j) {
   static constexpr ZernikeIndex table[zernike_terms] = {
-      {0, 0, 0},  {1, 1, 1},  {1, 1, -1}, {2, 0, 0},  {2, 2, 1},  {2, 2, -1}, {3, 1, 1},  {3, 1, -1},
-      {4, 0, 0},  {3, 3, 1},  {3, 3, -1}, {4, 2, 1},  {4, 2, -1}, {5, 1, 1},  {5, 1, -1}, {6, 0, 0},
-      {4, 4, 1},  {4, 4, -1}, {5, 3, 1},  {5, 3, -1}, {6, 2, 1},  {6, 2, -1}, {7, 1, 1},  {7, 1, -1},
-      {8, 0, 0},  {5, 5, 1},  {5, 5, -1}, {6, 4, 1},  {6, 4, -1}, {7, 3, 1},  {7, 3, -1}, {8, 2, 1},
-      {8, 2, -1}, {9, 1, 1},  {9, 1, -1}, {10, 0, 0}, {12, 0, 0}};
+      {0, 0, 0},  {1, 1, 1}, {1, 1, -1}, {2, 0, 0},  {2, 2, 1},  {2, 2, -1}, {3, 1, 1},
+      {3, 1, -1}, {4, 0, 0}, {3, 3, 1},  {3, 3, -1}, {4, 2, 1},  {4, 2, -1}, {5, 1, 1},
+      {5, 1, -1}, {6, 0, 0}, {4, 4, 1},  {4, 4, -1}, {5, 3, 1},  {5, 3, -1}, {6, 2, 1},
+      {6, 2, -1}, {7, 1, 1}, {7, 1, -1}, {8, 0, 0},  {5, 5, 1},  {5, 5, -1}, {6, 4, 1},
+      {6, 4, -1}, {7, 3, 1}, {7, 3, -1}, {8, 2, 1},  {8, 2, -1}, {9, 1, 1},  {9, 1, -1},
+      {10, 0, 0}, {12, 0, 0}};
   require(j >= 1 && j <= zernike_terms, "optics::fringe_index", "j", j,
-                             "a Fringe term number 1..37");
+          "a Fringe term number 1..37");
   return table[j - 1];
 }
 
@@ -67,7 +68,8 @@ inline double fringe_zernike(int j, double rho, double theta) {
 }
 
 /// The wavefront sum_j c_j Z_j(rho, theta) in waves.
-inline double wavefront_waves(const std::array<double, zernike_terms>& waves, double rho, double theta) {
+inline double wavefront_waves(const std::array<double, zernike_terms>& waves, double rho,
+                              double theta) {
   double total = 0;
   for (int j = 1; j <= zernike_terms; ++j)
     if (waves[j - 1] != 0) total += waves[j - 1] * fringe_zernike(j, rho, theta);

@@ -24,8 +24,8 @@
 
 #include <cuda/std/cmath>
 
-#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -43,7 +43,7 @@ struct SigmoidThreshold {
   void validate(std::string_view where) const {
     require(std::isfinite(threshold), where, "threshold", threshold, "a finite level");
     require(std::isfinite(steepness) && steepness > 0, where, "steepness", steepness,
-                               "a positive, finite sigmoid steepness");
+            "a positive, finite sigmoid steepness");
   }
 };
 
@@ -146,36 +146,35 @@ void gaussian_filter(Context<Space>& ctx, const Grid& grid, View<const T, Space>
 }
 
 template <class T, class Space>
-void require_same_field(const Field<T, Space>& expected, const Field<T, Space>& actual, std::string_view where,
-                        std::string_view argument) {
+void require_same_field(const Field<T, Space>& expected, const Field<T, Space>& actual,
+                        std::string_view where, std::string_view argument) {
   require_same_shape(expected.grid(), actual.grid(), where, argument);
-  require<shape_mismatch>(expected.batch() == actual.batch(), where, argument,
-                                             actual.batch(),
-                                             [&] { return "a batch of " + std::to_string(expected.batch()); });
+  require<shape_mismatch>(expected.batch() == actual.batch(), where, argument, actual.batch(),
+                          [&] { return "a batch of " + std::to_string(expected.batch()); });
 }
 
 template <class T, class Space>
 void require_image(const Field<T, Space>& image, std::string_view where) {
   require<shape_mismatch>(image.grid().rank() == 2, where, "image.grid", image.grid(),
-                                             "a 2D image");
+                          "a 2D image");
 }
 
 inline void require_sigma(double sigma_nm, std::string_view where) {
   require(std::isfinite(sigma_nm) && sigma_nm >= 0, where, "sigma_nm", sigma_nm,
-                             "a finite, non-negative blur length in nm");
+          "a finite, non-negative blur length in nm");
 }
 
 /// The sigmoid's adjoint of input `in` (J): grad_in = g s P', and the parameter gradients.
 template <class T, class Space>
 SigmoidThresholdGradient sigmoid_adjoint(Context<Space>& ctx, View<const T, Space> in,
-                                         const SigmoidThreshold& model, View<const T, Space> grad_out,
-                                         View<T, Space> grad_in) {
+                                         const SigmoidThreshold& model,
+                                         View<const T, Space> grad_out, View<T, Space> grad_in) {
   for_each(ctx, Range1{in.size()},
            SigmoidAdjoint<T, Space>{in, grad_out, grad_in, T(model.threshold), T(model.steepness)});
   const auto term = [&](bool times_offset) {
     return transform_reduce(ctx, in.size(), 0.0, reduce_op::Plus{},
-                            SigmoidParameterTerm<T, Space>{in, grad_out, model.threshold, model.steepness,
-                                                           times_offset});
+                            SigmoidParameterTerm<T, Space>{in, grad_out, model.threshold,
+                                                           model.steepness, times_offset});
   };
   return {-model.steepness * term(false), term(true)};
 }
@@ -194,17 +193,19 @@ void constant_threshold(Context<Space>& ctx, const Field<T, Space>& image, doubl
 
 /// printed = 1 / (1 + exp(-s (I - th))).
 template <class T, class Space>
-void sigmoid_threshold(Context<Space>& ctx, const Field<T, Space>& image, const SigmoidThreshold& model,
-                       Field<T, Space>& printed) {
+void sigmoid_threshold(Context<Space>& ctx, const Field<T, Space>& image,
+                       const SigmoidThreshold& model, Field<T, Space>& printed) {
   constexpr const char* where = "resist::sigmoid_threshold";
   model.validate(where);
   detail::require_same_field(image, printed, where, "printed");
-  transform(ctx, image.cview(), printed.view(), detail::Sigmoid<T>{T(model.threshold), T(model.steepness)});
+  transform(ctx, image.cview(), printed.view(),
+            detail::Sigmoid<T>{T(model.threshold), T(model.steepness)});
 }
 
 /// Adjoint of sigmoid_threshold(): dL/dI into `grad_image` (overwritten); returns dL/dth, dL/ds.
 template <class T, class Space>
-SigmoidThresholdGradient sigmoid_threshold_backward(Context<Space>& ctx, const Field<T, Space>& image,
+SigmoidThresholdGradient sigmoid_threshold_backward(Context<Space>& ctx,
+                                                    const Field<T, Space>& image,
                                                     const SigmoidThreshold& model,
                                                     const Field<T, Space>& grad_printed,
                                                     Field<T, Space>& grad_image) {
@@ -212,7 +213,8 @@ SigmoidThresholdGradient sigmoid_threshold_backward(Context<Space>& ctx, const F
   model.validate(where);
   detail::require_same_field(image, grad_printed, where, "grad_printed");
   detail::require_same_field(image, grad_image, where, "grad_image");
-  return detail::sigmoid_adjoint(ctx, image.cview(), model, grad_printed.cview(), grad_image.view());
+  return detail::sigmoid_adjoint(ctx, image.cview(), model, grad_printed.cview(),
+                                 grad_image.view());
 }
 
 /// blurred = G_sigma * image (periodic; sigma 0 is the identity). Linear and self-adjoint: it is
@@ -234,14 +236,16 @@ void blurred_threshold(Context<Space>& ctx, const Field<T, Space>& image, double
   constexpr const char* where = "resist::blurred_threshold";
   model.validate(where);
   gaussian_blur(ctx, image, sigma_nm, printed);
-  transform(ctx, printed.cview(), printed.view(), detail::Sigmoid<T>{T(model.threshold), T(model.steepness)});
+  transform(ctx, printed.cview(), printed.view(),
+            detail::Sigmoid<T>{T(model.threshold), T(model.steepness)});
 }
 
 /// Adjoint of blurred_threshold(): dL/dI into `grad_image` (overwritten); returns dL/dsigma, dL/dth
 /// and dL/ds. Recomputes J = G_sigma * I.
 template <class T, class Space>
-BlurredThresholdGradient blurred_threshold_backward(Context<Space>& ctx, const Field<T, Space>& image,
-                                                    double sigma_nm, const SigmoidThreshold& model,
+BlurredThresholdGradient blurred_threshold_backward(Context<Space>& ctx,
+                                                    const Field<T, Space>& image, double sigma_nm,
+                                                    const SigmoidThreshold& model,
                                                     const Field<T, Space>& grad_printed,
                                                     Field<T, Space>& grad_image) {
   constexpr const char* where = "resist::blurred_threshold_backward";
@@ -258,14 +262,15 @@ BlurredThresholdGradient blurred_threshold_backward(Context<Space>& ctx, const F
   const auto blurred = blurred_block.template view<T>(grid.nx(), grid.ny(), 1, batch);
   const auto grad_blurred = grad_blurred_block.template view<T>(grid.nx(), grid.ny(), 1, batch);
   detail::gaussian_filter(ctx, grid, image.cview(), sigma_nm, false, blurred);
-  const SigmoidThresholdGradient sigmoid =
-      detail::sigmoid_adjoint(ctx, View<const T, Space>(blurred), model, grad_printed.cview(), grad_blurred);
+  const SigmoidThresholdGradient sigmoid = detail::sigmoid_adjoint(
+      ctx, View<const T, Space>(blurred), model, grad_printed.cview(), grad_blurred);
   BlurredThresholdGradient gradient{0, sigmoid.threshold, sigmoid.steepness};
   // dL/dsigma = <dL/dJ, dG/dsigma * I>; the derivative image reuses the blurred scratch.
   detail::gaussian_filter(ctx, grid, image.cview(), sigma_nm, true, blurred);
   gradient.sigma_nm = transform_reduce(ctx, image.size(), 0.0, reduce_op::Plus{},
                                        detail::ProductInDouble<T, Space>{blurred, grad_blurred});
-  detail::gaussian_filter(ctx, grid, View<const T, Space>(grad_blurred), sigma_nm, false, grad_image.view());
+  detail::gaussian_filter(ctx, grid, View<const T, Space>(grad_blurred), sigma_nm, false,
+                          grad_image.view());
   return gradient;
 }
 

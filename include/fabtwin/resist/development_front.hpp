@@ -63,8 +63,10 @@ void check_rate(const Field<T, Host>& rate, std::string_view where) {
   require<shape_mismatch>(rate.grid().rank() == 3 && rate.batch() == 1, where, "rate.grid",
                           rate.grid(), "one 3D field (x, y, depth)");
   for (index_t i = 0; i < rate.size(); ++i)
-    require(std::isfinite(double(rate.data()[i])) && rate.data()[i] > 0, where,
-            [&] { return "rate[" + std::to_string(i) + "]"; }, rate.data()[i], "a positive, finite rate in nm/s");
+    require(
+        std::isfinite(double(rate.data()[i])) && rate.data()[i] > 0, where,
+        [&] { return "rate[" + std::to_string(i) + "]"; }, rate.data()[i],
+        "a positive, finite rate in nm/s");
 }
 
 }  // namespace detail
@@ -90,8 +92,9 @@ Field<double, Host> arrival_time(const Field<T, Host>& rate, const Field<double,
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
   for (index_t i = 0; i < grid.size(); ++i) {
     const double s = seed.data()[i];
-    require(!std::isnan(s) && s > -std::numeric_limits<double>::infinity(), where,
-                               [&] { return "seed[" + std::to_string(i) + "]"; }, s, "a start time or +infinity");
+    require(
+        !std::isnan(s) && s > -std::numeric_limits<double>::infinity(), where,
+        [&] { return "seed[" + std::to_string(i) + "]"; }, s, "a start time or +infinity");
     t[i] = s;
     if (std::isfinite(s)) heap.push({s, i});
   }
@@ -114,7 +117,8 @@ Field<double, Host> arrival_time(const Field<T, Host>& rate, const Field<double,
           double v = std::numeric_limits<double>::infinity();
           const index_t cj = coordinate(j, b);
           if (cj > 0 && accepted[std::size_t(j - stride[b])]) v = t[j - stride[b]];
-          if (cj + 1 < extent[b] && accepted[std::size_t(j + stride[b])]) v = std::min(v, t[j + stride[b]]);
+          if (cj + 1 < extent[b] && accepted[std::size_t(j + stride[b])])
+            v = std::min(v, t[j + stride[b]]);
           if (std::isfinite(v)) axes[count++] = {v, h[b]};
         }
         const double candidate = detail::upwind_solution(axes, count, 1.0 / double(rate.data()[j]));
@@ -135,10 +139,11 @@ Field<double, Host> arrival_time_from_top(const Field<T, Host>& rate) {
   detail::check_rate(rate, where);
   const Grid& grid = rate.grid();
   require(grid.origin().z >= 0, where, "rate.grid.origin.z", grid.origin().z,
-                             "a non-negative depth of the top layer in nm");
+          "a non-negative depth of the top layer in nm");
   Field<double, Host> seed(grid);
   std::fill(seed.data(), seed.data() + seed.size(), std::numeric_limits<double>::infinity());
-  for (index_t i = 0; i < grid.nx() * grid.ny(); ++i) seed.data()[i] = grid.origin().z / double(rate.data()[i]);
+  for (index_t i = 0; i < grid.nx() * grid.ny(); ++i)
+    seed.data()[i] = grid.origin().z / double(rate.data()[i]);
   return arrival_time(rate, seed);
 }
 
@@ -147,12 +152,13 @@ Field<double, Host> arrival_time_from_top(const Field<T, Host>& rate) {
 inline Field<double, Host> arrival_at_depth(const Field<double, Host>& arrival, double depth_nm) {
   const Grid& grid = arrival.grid();
   const double first = grid.origin().z, last = first + double(grid.nz() - 1) * grid.pitch().z;
-  require(grid.rank() == 3 && arrival.batch() == 1, "resist::arrival_at_depth",
-                             "arrival.grid", grid, "one 3D field (x, y, depth)");
+  require(grid.rank() == 3 && arrival.batch() == 1, "resist::arrival_at_depth", "arrival.grid",
+          grid, "one 3D field (x, y, depth)");
   require(std::isfinite(depth_nm) && depth_nm >= first && depth_nm <= last,
-                             "resist::arrival_at_depth", "depth_nm", depth_nm,
-                             [&] { return "a depth within the layers, [" + std::to_string(first) + ", " +
-                                 std::to_string(last) + "] nm"; });
+          "resist::arrival_at_depth", "depth_nm", depth_nm, [&] {
+            return "a depth within the layers, [" + std::to_string(first) + ", " +
+                   std::to_string(last) + "] nm";
+          });
   const double position = (depth_nm - first) / grid.pitch().z;
   const index_t k = std::min(index_t(position), grid.nz() - 2 < 0 ? 0 : grid.nz() - 2);
   const double w = grid.nz() > 1 ? position - double(k) : 0.0;
@@ -171,9 +177,10 @@ inline Field<double, Host> arrival_at_depth(const Field<double, Host>& arrival, 
 /// that a value at the threshold is above it).
 inline Field<double, Host> developed(const Field<double, Host>& arrival, double t_dev) {
   require(std::isfinite(t_dev) && t_dev > 0, "resist::developed", "t_dev", t_dev,
-                             "a positive, finite development time in s");
+          "a positive, finite development time in s");
   Field<double, Host> region(arrival.grid(), arrival.batch());
-  for (index_t i = 0; i < arrival.size(); ++i) region.data()[i] = arrival.data()[i] < t_dev ? 1.0 : 0.0;
+  for (index_t i = 0; i < arrival.size(); ++i)
+    region.data()[i] = arrival.data()[i] < t_dev ? 1.0 : 0.0;
   return region;
 }
 

@@ -48,7 +48,8 @@ struct EnhancedMackRate {
   T r_resin, k_e, k_i, n, l;
   FABTWIN_HD T operator()(T m) const {
     const T u = detail::clamp_unit(m);
-    return r_resin * (T(1) + k_e * cuda::std::pow(T(1) - u, n)) / (T(1) + k_i * cuda::std::pow(u, l));
+    return r_resin * (T(1) + k_e * cuda::std::pow(T(1) - u, n)) /
+           (T(1) + k_i * cuda::std::pow(u, l));
   }
 };
 
@@ -61,11 +62,14 @@ struct MackParameters {
   double n = 0;      ///< dissolution selectivity, > 1
 
   void validate(std::string_view where) const {
-    require(std::isfinite(r_max) && r_max > 0, where, "r_max", r_max, "a positive, finite rate in nm/s");
+    require(std::isfinite(r_max) && r_max > 0, where, "r_max", r_max,
+            "a positive, finite rate in nm/s");
     require(std::isfinite(r_min) && r_min >= 0 && r_min < r_max, where, "r_min", r_min,
             "a finite rate in nm/s with 0 <= r_min < r_max");
-    require(std::isfinite(m_th) && m_th >= 0 && m_th < 1, where, "m_th", m_th, "a threshold in [0, 1)");
-    require(std::isfinite(n) && n > 1, where, "n", n, "a finite selectivity n > 1 (a has n - 1 below)");
+    require(std::isfinite(m_th) && m_th >= 0 && m_th < 1, where, "m_th", m_th,
+            "a threshold in [0, 1)");
+    require(std::isfinite(n) && n > 1, where, "n", n,
+            "a finite selectivity n > 1 (a has n - 1 below)");
   }
 
   /// a = (n + 1) / (n - 1) (1 - M_th)^n.
@@ -87,7 +91,8 @@ struct EnhancedMackParameters {
   double l = 0;        ///< order of the inhibition, > 0
 
   void validate(std::string_view where) const {
-    require(std::isfinite(r_min) && r_min > 0, where, "r_min", r_min, "a positive, finite rate in nm/s");
+    require(std::isfinite(r_min) && r_min > 0, where, "r_min", r_min,
+            "a positive, finite rate in nm/s");
     require(std::isfinite(r_resin) && r_resin >= r_min, where, "r_resin", r_resin,
             "a finite rate in nm/s with r_resin >= r_min (k_i >= 0)");
     require(std::isfinite(r_max) && r_max >= r_resin, where, "r_max", r_max,

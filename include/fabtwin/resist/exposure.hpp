@@ -45,7 +45,7 @@ struct DillParameters {
   /// alpha from the Dill B parameter in 1/um (ArF example: 1.1 /um): with A ~ 0, alpha = B.
   static double alpha_from_dill_b(double b_per_um) {
     require(std::isfinite(b_per_um) && b_per_um >= 0, "resist::DillParameters::alpha_from_dill_b",
-                    "b_per_um", b_per_um, "a finite, non-negative absorption in 1/um");
+            "b_per_um", b_per_um, "a finite, non-negative absorption in 1/um");
     return b_per_um / 1000;
   }
   /// alpha = 4 pi k / lambda from the extinction coefficient k and the wavelength in nm.
@@ -53,16 +53,16 @@ struct DillParameters {
     constexpr const char* where = "resist::DillParameters::alpha_from_extinction";
     require(std::isfinite(k) && k >= 0, where, "k", k, "a finite, non-negative extinction");
     require(std::isfinite(wavelength_nm) && wavelength_nm > 0, where, "wavelength_nm",
-                    wavelength_nm, "a positive, finite wavelength in nm");
+            wavelength_nm, "a positive, finite wavelength in nm");
     return 4 * std::numbers::pi * k / wavelength_nm;
   }
 
   void validate(std::string_view where) const {
     require(std::isfinite(dose_mj_cm2) && dose_mj_cm2 >= 0, where, "dose_mj_cm2", dose_mj_cm2,
-                    "a finite, non-negative dose in mJ/cm^2");
+            "a finite, non-negative dose in mJ/cm^2");
     require(std::isfinite(c) && c > 0, where, "c", c, "a positive, finite Dill C in cm^2/mJ");
     require(std::isfinite(alpha_per_nm) && alpha_per_nm >= 0, where, "alpha_per_nm", alpha_per_nm,
-                    "a finite, non-negative absorption in 1/nm");
+            "a finite, non-negative absorption in 1/nm");
   }
 };
 
@@ -112,7 +112,8 @@ struct DillParameterTerm {
   bool with_depth;
   FABTWIN_HD double operator()(index_t i) const {
     const index_t nx = grad_acid.nx(), ny = grad_acid.ny(), nz = grad_acid.nz();
-    const index_t x = i % nx, row = i / nx, y = row % ny, layer = row / ny, k = layer % nz, b = layer / nz;
+    const index_t x = i % nx, row = i / nx, y = row % ny, layer = row / ny, k = layer % nz,
+                  b = layer / nz;
     const double z = z0 + double(k) * dz;
     const double i3 = double(image(x, y, 0, b)) * cuda::std::exp(-alpha * z);
     const double term = double(grad_acid[i]) * cuda::std::exp(-ce * i3) * i3;
@@ -128,21 +129,26 @@ struct LayerDepths {
 };
 
 template <class T, class Space>
-void check_exposure(Context<Space>& ctx, const Field<T, Space>& image, const DillParameters& parameters,
-                    const Grid& acid_grid, index_t acid_batch, std::string_view where) {
+void check_exposure(Context<Space>& ctx, const Field<T, Space>& image,
+                    const DillParameters& parameters, const Grid& acid_grid, index_t acid_batch,
+                    std::string_view where) {
   parameters.validate(where);
-  require<shape_mismatch>(image.grid().rank() == 2, where, "image.grid", image.grid(), "a 2D aerial image");
-  require<shape_mismatch>(acid_grid.nx() == image.grid().nx() && acid_grid.ny() == image.grid().ny(), where,
-                          "acid.grid", acid_grid,
-                          [&] { return "the image's nx x ny = " + std::to_string(image.grid().nx()) + "x" +
-                              std::to_string(image.grid().ny()) + " (2D, or 3D with nz layers)"; });
+  require<shape_mismatch>(image.grid().rank() == 2, where, "image.grid", image.grid(),
+                          "a 2D aerial image");
+  require<shape_mismatch>(
+      acid_grid.nx() == image.grid().nx() && acid_grid.ny() == image.grid().ny(), where,
+      "acid.grid", acid_grid, [&] {
+        return "the image's nx x ny = " + std::to_string(image.grid().nx()) + "x" +
+               std::to_string(image.grid().ny()) + " (2D, or 3D with nz layers)";
+      });
   require<shape_mismatch>(acid_batch == image.batch(), where, "acid.batch()", acid_batch,
                           [&] { return "the image's batch, " + std::to_string(image.batch()); });
   require(acid_grid.rank() == 2 || acid_grid.origin().z >= 0, where, "acid.grid.origin.z",
           acid_grid.origin().z, "a non-negative depth below the top surface in nm");
   // min propagates NaN, so one reduction refuses NaN and negative intensities alike.
   const T smallest = min(ctx, image.cview());
-  require(smallest >= 0, where, "min(image)", smallest, "finite, non-negative relative intensities");
+  require(smallest >= 0, where, "min(image)", smallest,
+          "finite, non-negative relative intensities");
 }
 
 }  // namespace detail
@@ -158,8 +164,9 @@ void expose(Context<Space>& ctx, const Field<T, Space>& image, const DillParamet
   const detail::LayerDepths depths(acid.grid());
   const double alpha = acid.grid().rank() == 3 ? parameters.alpha_per_nm : 0.0;
   for_each(ctx, Range3{acid.grid().nx(), acid.grid().ny(), acid.grid().nz() * acid.batch()},
-           detail::DillAcid<T, Space>{image.cview(), acid.view(), T(parameters.c * parameters.dose_mj_cm2),
-                                      T(alpha), T(depths.z0), T(depths.dz)});
+           detail::DillAcid<T, Space>{image.cview(), acid.view(),
+                                      T(parameters.c * parameters.dose_mj_cm2), T(alpha),
+                                      T(depths.z0), T(depths.dz)});
 }
 
 /// Adjoint of expose(): from g = dL/dA0 (the acid's shape) writes dL/dI into `grad_image` (the
@@ -171,20 +178,21 @@ DillGradient expose_backward(Context<Space>& ctx, const Field<T, Space>& image,
   constexpr const char* where = "resist::expose_backward";
   detail::check_exposure(ctx, image, parameters, grad_acid.grid(), grad_acid.batch(), where);
   require_same_shape(image.grid(), grad_image.grid(), where, "grad_image.grid");
-  require<shape_mismatch>(grad_image.batch() == image.batch(), where,
-                                             "grad_image.batch()", grad_image.batch(),
-                                             [&] { return "the image's batch, " + std::to_string(image.batch()); });
+  require<shape_mismatch>(grad_image.batch() == image.batch(), where, "grad_image.batch()",
+                          grad_image.batch(),
+                          [&] { return "the image's batch, " + std::to_string(image.batch()); });
   const detail::LayerDepths depths(grad_acid.grid());
   const bool volume = grad_acid.grid().rank() == 3;
   const double alpha = volume ? parameters.alpha_per_nm : 0.0;
   const double ce = parameters.c * parameters.dose_mj_cm2;
   for_each(ctx, Range3{image.grid().nx(), image.grid().ny(), image.batch()},
-           detail::DillImageAdjoint<T, Space>{image.cview(), grad_acid.cview(), grad_image.view(), T(ce),
-                                              T(alpha), T(depths.z0), T(depths.dz)});
+           detail::DillImageAdjoint<T, Space>{image.cview(), grad_acid.cview(), grad_image.view(),
+                                              T(ce), T(alpha), T(depths.z0), T(depths.dz)});
   const auto reduce_term = [&](bool with_depth) {
-    return transform_reduce(ctx, grad_acid.size(), 0.0, reduce_op::Plus{},
-                            detail::DillParameterTerm<T, Space>{image.cview(), grad_acid.cview(), ce,
-                                                                alpha, depths.z0, depths.dz, with_depth});
+    return transform_reduce(
+        ctx, grad_acid.size(), 0.0, reduce_op::Plus{},
+        detail::DillParameterTerm<T, Space>{image.cview(), grad_acid.cview(), ce, alpha, depths.z0,
+                                            depths.dz, with_depth});
   };
   const double sum_q_i3 = reduce_term(false);
   DillGradient gradient;

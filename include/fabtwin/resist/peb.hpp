@@ -61,16 +61,17 @@ struct RateConstant {
 struct PebModel {
   double reference_kelvin = 383.15;  ///< where the rates and diffusivities below hold
   Diffusivity acid, quencher;
-  RateConstant quench;     ///< k_r, acid-quencher neutralisation
-  RateConstant deprotect;  ///< k_c, acid-catalysed deprotection
+  RateConstant quench;          ///< k_r, acid-quencher neutralisation
+  RateConstant deprotect;       ///< k_c, acid-catalysed deprotection
   double initial_quencher = 0;  ///< Q0, uniform, relative to the PAG loading
 
   void validate(std::string_view where) const {
-    require(std::isfinite(reference_kelvin) && reference_kelvin > 0, where, "model.reference_kelvin",
-            reference_kelvin, "a positive, finite temperature in K");
+    require(std::isfinite(reference_kelvin) && reference_kelvin > 0, where,
+            "model.reference_kelvin", reference_kelvin, "a positive, finite temperature in K");
     const auto non_negative = [&](const char* name, double value, const char* units) {
-      require(std::isfinite(value) && value >= 0, where, [&] { return std::string("model.") + name; }, value,
-              [&] { return std::string("a finite value >= 0 ") + units; });
+      require(
+          std::isfinite(value) && value >= 0, where, [&] { return std::string("model.") + name; },
+          value, [&] { return std::string("a finite value >= 0 ") + units; });
     };
     non_negative("acid.lateral_nm2_per_s", acid.lateral_nm2_per_s, "nm^2/s");
     non_negative("acid.vertical_nm2_per_s", acid.vertical_nm2_per_s, "nm^2/s");
@@ -81,7 +82,8 @@ struct PebModel {
     non_negative("quench.per_s", quench.per_s, "1/s");
     non_negative("quench.activation_kcal_per_mol", quench.activation_kcal_per_mol, "kcal/mol");
     non_negative("deprotect.per_s", deprotect.per_s, "1/s");
-    non_negative("deprotect.activation_kcal_per_mol", deprotect.activation_kcal_per_mol, "kcal/mol");
+    non_negative("deprotect.activation_kcal_per_mol", deprotect.activation_kcal_per_mol,
+                 "kcal/mol");
     non_negative("initial_quencher", initial_quencher, "(relative concentration)");
   }
 };
@@ -140,15 +142,17 @@ struct ExpNegative {
 
 /// The number of equal steps of at most `max_step_s` that cut the history's span: every bake
 /// (uniform, mapped) and the adjoint step through the same windows.
-inline index_t bake_step_count(const thermal::TemperatureHistory& history, double max_step_s, std::string_view where) {
+inline index_t bake_step_count(const thermal::TemperatureHistory& history, double max_step_s,
+                               std::string_view where) {
   require(std::isfinite(max_step_s) && max_step_s > 0, where, "max_step_s", max_step_s,
-                             "a positive, finite time step in s");
+          "a positive, finite time step in s");
   return index_t(std::ceil((history.end() - history.start()) / max_step_s - 1e-9));
 }
 
 /// The state before the bake: the exposed acid, the uniform initial quencher, no deprotection.
 template <class T, class Space>
-PebState<T, Space> initial_state(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model) {
+PebState<T, Space> initial_state(Context<Space>& ctx, const Field<T, Space>& exposed_acid,
+                                 const PebModel& model) {
   PebState<T, Space> state{Field<T, Space>(exposed_acid.grid(), exposed_acid.batch()),
                            Field<T, Space>(exposed_acid.grid(), exposed_acid.batch()),
                            Field<T, Space>(exposed_acid.grid(), exposed_acid.batch())};
@@ -160,8 +164,9 @@ PebState<T, Space> initial_state(Context<Space>& ctx, const Field<T, Space>& exp
 /// The step sequence of every bake (uniform or mapped): `steps` equal Strang steps over the
 /// history, each react_over(t0, m), diffuse_over(window [t0, t1]), react_over(m, t1), then progress.
 template <class React, class Diffuse>
-void strang_steps(const thermal::TemperatureHistory& history, index_t steps, const React& react_over,
-                  const Diffuse& diffuse_over, const PebProgress& progress) {
+void strang_steps(const thermal::TemperatureHistory& history, index_t steps,
+                  const React& react_over, const Diffuse& diffuse_over,
+                  const PebProgress& progress) {
   const double h = (history.end() - history.start()) / double(steps);
   for (index_t n = 0; n < steps; ++n) {
     const double t0 = history.start() + double(n) * h;
@@ -177,7 +182,8 @@ void strang_steps(const thermal::TemperatureHistory& history, index_t steps, con
 inline double integral(double at_reference, double activation, double reference_kelvin,
                        const thermal::TemperatureHistory& window) {
   if (at_reference == 0) return 0;
-  return thermal::Arrhenius::from_reference(at_reference, reference_kelvin, activation).integral(window);
+  return thermal::Arrhenius::from_reference(at_reference, reference_kelvin, activation)
+      .integral(window);
 }
 
 }  // namespace detail
@@ -186,9 +192,10 @@ inline double integral(double at_reference, double activation, double reference_
 /// most `max_step_s` (the history's span is cut into equal steps). Lateral boundaries and the
 /// depth boundaries follow `boundaries` (mirror = no flux).
 template <class T, class Space>
-PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
-                        const thermal::TemperatureHistory& history, double max_step_s,
-                        thermal::Boundaries boundaries = {}, const PebProgress& progress = {}) {
+PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid,
+                        const PebModel& model, const thermal::TemperatureHistory& history,
+                        double max_step_s, thermal::Boundaries boundaries = {},
+                        const PebProgress& progress = {}) {
   constexpr const char* where = "resist::bake";
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);
@@ -199,20 +206,24 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
     const auto window = history.window(t0, t1);
     const double quench = detail::integral(model.quench.per_s, model.quench.activation_kcal_per_mol,
                                            model.reference_kelvin, window);
-    const double deprotect = detail::integral(model.deprotect.per_s, model.deprotect.activation_kcal_per_mol,
-                                              model.reference_kelvin, window);
+    const double deprotect =
+        detail::integral(model.deprotect.per_s, model.deprotect.activation_kcal_per_mol,
+                         model.reference_kelvin, window);
     react(ctx, state.acid.view(), state.quencher.view(), state.deprotection.view(),
           ReactionStep{t1 - t0, quench, deprotect});
   };
-  const auto diffuse_over = [&](Field<T, Space>& field, const Diffusivity& d, const thermal::TemperatureHistory& window) {
+  const auto diffuse_over = [&](Field<T, Space>& field, const Diffusivity& d,
+                                const thermal::TemperatureHistory& window) {
     // sigma^2 = 2 integral D dt per axis; lateral and vertical share the Arrhenius factor.
-    const double lateral = detail::integral(d.lateral_nm2_per_s, d.activation_kcal_per_mol, model.reference_kelvin,
-                                            window);
-    const double vertical = three_d ? detail::integral(d.vertical_nm2_per_s, d.activation_kcal_per_mol,
-                                                       model.reference_kelvin, window)
-                                    : 0.0;
-    thermal::diffuse_spectral(ctx, field, Vec3{std::sqrt(2 * lateral), std::sqrt(2 * lateral), std::sqrt(2 * vertical)},
-                              boundaries);
+    const double lateral = detail::integral(d.lateral_nm2_per_s, d.activation_kcal_per_mol,
+                                            model.reference_kelvin, window);
+    const double vertical = three_d
+                                ? detail::integral(d.vertical_nm2_per_s, d.activation_kcal_per_mol,
+                                                   model.reference_kelvin, window)
+                                : 0.0;
+    thermal::diffuse_spectral(
+        ctx, field, Vec3{std::sqrt(2 * lateral), std::sqrt(2 * lateral), std::sqrt(2 * vertical)},
+        boundaries);
   };
   detail::strang_steps(
       history, steps, react_over,
@@ -228,7 +239,8 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
 template <class T, class Space>
 Field<T, Space> inhibitor(Context<Space>& ctx, const PebState<T, Space>& state) {
   Field<T, Space> m(state.deprotection.grid(), state.deprotection.batch());
-  for_each(ctx, Range1{m.size()}, detail::ExpNegative<T, Space>{state.deprotection.view(), m.view()});
+  for_each(ctx, Range1{m.size()},
+           detail::ExpNegative<T, Space>{state.deprotection.view(), m.view()});
   return m;
 }
 

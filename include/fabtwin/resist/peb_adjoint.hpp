@@ -43,8 +43,8 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/complex.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -76,19 +76,19 @@ struct ArrheniusIntegralGradient {
 
 /// X and its derivatives by the quadrature of thermal::Arrhenius::integral (the same pieces and
 /// nodes), differentiated under the sum; the value is the forward's own.
-inline ArrheniusIntegralGradient arrhenius_integral_gradient(double at_reference, double activation,
-                                                             double reference_kelvin,
-                                                             const thermal::TemperatureHistory& window) {
+inline ArrheniusIntegralGradient arrhenius_integral_gradient(
+    double at_reference, double activation, double reference_kelvin,
+    const thermal::TemperatureHistory& window) {
   const double b = activation / thermal::gas_constant_kcal;  // K
-  double unit = 0, d_activation = 0, d_kelvin = 0;            // integrals for r_ref = 1
+  double unit = 0, d_activation = 0, d_kelvin = 0;           // integrals for r_ref = 1
   for (const thermal::QuadratureNode& node : thermal::arrhenius_quadrature(window, b)) {
     const double w = node.weight * std::exp(b / reference_kelvin - b / node.kelvin);
     unit += w;
     d_activation += w * (1 / reference_kelvin - 1 / node.kelvin) / thermal::gas_constant_kcal;
     d_kelvin += w * b / (node.kelvin * node.kelvin);
   }
-  return {integral(at_reference, activation, reference_kelvin, window), unit, at_reference * d_activation,
-          at_reference * d_kelvin};
+  return {integral(at_reference, activation, reference_kelvin, window), unit,
+          at_reference * d_activation, at_reference * d_kelvin};
 }
 
 /// Half spectrum bin *= G(f) sum_a weight_a (-2 pi^2 f_a^2) / N_ext: GaussianMultiply's bins and
@@ -110,8 +110,9 @@ struct GaussianVarianceDerivative {
 
 /// out = sum_a weight_a d/d(sigma_a^2) of diffuse_spectral(in, sigma_nm, boundaries).
 template <class T, class Space>
-void diffusion_variance_derivative(Context<Space>& ctx, const Field<T, Space>& in, Vec3 sigma_nm, Vec3 weight,
-                                   thermal::Boundaries boundaries, Field<T, Space>& out) {
+void diffusion_variance_derivative(Context<Space>& ctx, const Field<T, Space>& in, Vec3 sigma_nm,
+                                   Vec3 weight, thermal::Boundaries boundaries,
+                                   Field<T, Space>& out) {
   const Grid& grid = in.grid();
   const bool three_d = grid.rank() == 3;
   const auto extended = [](index_t n, thermal::Boundary b) {
@@ -120,10 +121,12 @@ void diffusion_variance_derivative(Context<Space>& ctx, const Field<T, Space>& i
   const index_t ex = extended(grid.nx(), boundaries.x), ey = extended(grid.ny(), boundaries.y),
                 ez = extended(grid.nz(), boundaries.z), batch = in.batch(), hx = ex / 2 + 1;
   auto ext_block = ctx.scratch().acquire(sizeof(T) * std::size_t(ex * ey * ez * batch));
-  auto spectrum_block = ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(hx * ey * ez * batch));
+  auto spectrum_block =
+      ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(hx * ey * ez * batch));
   const auto ext = ext_block.template view<T>(ex, ey, ez, batch);
   const auto spectrum = spectrum_block.template view<complex<T>>(hx, ey, ez, batch);
-  for_each(ctx, Range3{ex, ey, ez * batch}, thermal::detail::ExtendEven<T, Space>{in.cview(), ext, ex, ey, ez});
+  for_each(ctx, Range3{ex, ey, ez * batch},
+           thermal::detail::ExtendEven<T, Space>{in.cview(), ext, ex, ey, ez});
   fft::forward(ctx, View<const T, Space>(ext), spectrum);
   const double pi2 = 2 * std::numbers::pi * std::numbers::pi;
   const Vec3& h = grid.pitch();
@@ -132,9 +135,9 @@ void diffusion_variance_derivative(Context<Space>& ctx, const Field<T, Space>& i
            GaussianVarianceDerivative<T, Space>{
                spectrum, ey, ez, T(-pi2 * sigma_nm.x * sigma_nm.x / (lx * lx)),
                T(-pi2 * sigma_nm.y * sigma_nm.y / (ly * ly)),
-               three_d ? T(-pi2 * sigma_nm.z * sigma_nm.z / (lz * lz)) : T(0), T(-pi2 * weight.x / (lx * lx)),
-               T(-pi2 * weight.y / (ly * ly)), three_d ? T(-pi2 * weight.z / (lz * lz)) : T(0),
-               T(1.0 / double(ex * ey * ez))});
+               three_d ? T(-pi2 * sigma_nm.z * sigma_nm.z / (lz * lz)) : T(0),
+               T(-pi2 * weight.x / (lx * lx)), T(-pi2 * weight.y / (ly * ly)),
+               three_d ? T(-pi2 * weight.z / (lz * lz)) : T(0), T(1.0 / double(ex * ey * ez))});
   fft::inverse(ctx, spectrum, ext);
   for_each(ctx, Range3{grid.nx(), grid.ny(), grid.nz() * batch},
            thermal::detail::KeepFirst<T, Space>{View<const T, Space>(ext), out.view(), ex, ey, ez});
@@ -170,8 +173,12 @@ class PebSteps {
  public:
   PebSteps(const PebModel& model, const thermal::TemperatureHistory& history, index_t steps,
            thermal::Boundaries boundaries, bool three_d)
-      : model_(model), history_(history), steps_(steps), h_((history.end() - history.start()) / double(steps)),
-        boundaries_(boundaries), three_d_(three_d) {}
+      : model_(model),
+        history_(history),
+        steps_(steps),
+        h_((history.end() - history.start()) / double(steps)),
+        boundaries_(boundaries),
+        three_d_(three_d) {}
 
   /// One Strang step n on (acid, quencher, deprotection), exactly as bake() runs it.
   void forward(Context<Space>& ctx, index_t n, Field<T, Space>& acid, Field<T, Space>& quencher,
@@ -204,7 +211,8 @@ class PebSteps {
     thermal::diffuse_spectral(ctx, q2, sigma_q, boundaries_);
     react_backward(ctx, mid, t1, a2, q2, gd, ga, gq, terms, gradient);
     diffusion_backward(ctx, model_.acid, window, sigma_a, a1, ga, scratch, gradient.acid, gradient);
-    diffusion_backward(ctx, model_.quencher, window, sigma_q, q1, gq, scratch, gradient.quencher, gradient);
+    diffusion_backward(ctx, model_.quencher, window, sigma_q, q1, gq, scratch, gradient.quencher,
+                       gradient);
     react_backward(ctx, t0, mid, a, q, gd, ga, gq, terms, gradient);
   }
 
@@ -223,7 +231,8 @@ class PebSteps {
                                        model_.reference_kelvin, window);
   }
   ArrheniusIntegralGradient deprotect(const thermal::TemperatureHistory& window) const {
-    return arrhenius_integral_gradient(model_.deprotect.per_s, model_.deprotect.activation_kcal_per_mol,
+    return arrhenius_integral_gradient(model_.deprotect.per_s,
+                                       model_.deprotect.activation_kcal_per_mol,
                                        model_.reference_kelvin, window);
   }
 
@@ -232,22 +241,23 @@ class PebSteps {
     const auto window = history_.window(t0, t1);
     react(ctx, a.view(), q.view(), d.view(),
           ReactionStep{t1 - t0,
-                       integral(model_.quench.per_s, model_.quench.activation_kcal_per_mol, model_.reference_kelvin,
-                                window),
+                       integral(model_.quench.per_s, model_.quench.activation_kcal_per_mol,
+                                model_.reference_kelvin, window),
                        integral(model_.deprotect.per_s, model_.deprotect.activation_kcal_per_mol,
                                 model_.reference_kelvin, window)});
   }
 
-  void react_backward(Context<Space>& ctx, double t0, double t1, const Field<T, Space>& a, const Field<T, Space>& q,
-                      const Field<T, Space>& gd, Field<T, Space>& ga, Field<T, Space>& gq,
-                      std::array<Field<double, Space>, 2>& terms, PebGradient& gradient) const {
+  void react_backward(Context<Space>& ctx, double t0, double t1, const Field<T, Space>& a,
+                      const Field<T, Space>& q, const Field<T, Space>& gd, Field<T, Space>& ga,
+                      Field<T, Space>& gq, std::array<Field<double, Space>, 2>& terms,
+                      PebGradient& gradient) const {
     const auto window = history_.window(t0, t1);
     const auto s = quench(window), k = deprotect(window);
     const double ratio = s.value > 0 ? k.value / s.value : 0;  // as react()
     for_each(ctx, Range1{a.size()},
-             ReactAcidQuencherReverse<T, Space>{a.cview(), q.cview(), gd.cview(), ga.view(), gq.view(),
-                                                terms[0].view(), terms[1].view(), T(s.value), T(ratio),
-                                                T(k.value)});
+             ReactAcidQuencherReverse<T, Space>{a.cview(), q.cview(), gd.cview(), ga.view(),
+                                                gq.view(), terms[0].view(), terms[1].view(),
+                                                T(s.value), T(ratio), T(k.value)});
     const double g_s = sum(ctx, terms[0].cview()), g_k = sum(ctx, terms[1].cview());
     gradient.quench.per_s += g_s * s.rate;
     gradient.quench.activation_kcal_per_mol += g_s * s.activation;
@@ -258,12 +268,14 @@ class PebSteps {
 
   /// Parameter terms of one species' diffusion (from `before`, the field it diffused, and `g`, the
   /// cotangent after it), then g -> G g.
-  void diffusion_backward(Context<Space>& ctx, const Diffusivity& d, const thermal::TemperatureHistory& window,
-                          Vec3 sigma_nm, const Field<T, Space>& before, Field<T, Space>& g, Field<T, Space>& scratch,
-                          Diffusivity& grad, PebGradient& gradient) const {
+  void diffusion_backward(Context<Space>& ctx, const Diffusivity& d,
+                          const thermal::TemperatureHistory& window, Vec3 sigma_nm,
+                          const Field<T, Space>& before, Field<T, Space>& g,
+                          Field<T, Space>& scratch, Diffusivity& grad,
+                          PebGradient& gradient) const {
     const auto along = [&](double at_reference, Vec3 weight) {
-      const auto x = arrhenius_integral_gradient(at_reference, d.activation_kcal_per_mol, model_.reference_kelvin,
-                                                 window);
+      const auto x = arrhenius_integral_gradient(at_reference, d.activation_kcal_per_mol,
+                                                 model_.reference_kelvin, window);
       // sigma_a^2 = 2 X: the weight 2 on the axes of X makes the dot product dL/dX.
       diffusion_variance_derivative(ctx, before, sigma_nm, weight, boundaries_, scratch);
       const double g_x = transform_reduce(ctx, g.size(), 0.0, reduce_op::Plus{},
@@ -279,9 +291,11 @@ class PebSteps {
 
   Vec3 sigma(const Diffusivity& d, const thermal::TemperatureHistory& window) const {
     // As bake(): sigma^2 = 2 integral D dt per axis, lateral and vertical sharing the Arrhenius factor.
-    const double lateral = integral(d.lateral_nm2_per_s, d.activation_kcal_per_mol, model_.reference_kelvin, window);
-    const double vertical =
-        three_d_ ? integral(d.vertical_nm2_per_s, d.activation_kcal_per_mol, model_.reference_kelvin, window) : 0.0;
+    const double lateral =
+        integral(d.lateral_nm2_per_s, d.activation_kcal_per_mol, model_.reference_kelvin, window);
+    const double vertical = three_d_ ? integral(d.vertical_nm2_per_s, d.activation_kcal_per_mol,
+                                                model_.reference_kelvin, window)
+                                     : 0.0;
     return Vec3{std::sqrt(2 * lateral), std::sqrt(2 * lateral), std::sqrt(2 * vertical)};
   }
 
@@ -301,24 +315,28 @@ class PebSteps {
 /// number C of stored states (0: ceil(sqrt(steps))); see the header comment for the memory and
 /// recomputation it buys.
 template <class T, class Space>
-PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
-                          const thermal::TemperatureHistory& history, double max_step_s,
-                          thermal::Boundaries boundaries, const Field<T, Space>& grad_inhibitor,
-                          Field<T, Space>& grad_exposed_acid, index_t checkpoints = 0) {
+PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_acid,
+                          const PebModel& model, const thermal::TemperatureHistory& history,
+                          double max_step_s, thermal::Boundaries boundaries,
+                          const Field<T, Space>& grad_inhibitor, Field<T, Space>& grad_exposed_acid,
+                          index_t checkpoints = 0) {
   constexpr const char* where = "resist::bake_backward";
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);  // bake()'s windows
-  require(checkpoints >= 0, where, "checkpoints", checkpoints, "a count >= 0 (0: about sqrt(steps))");
+  require(checkpoints >= 0, where, "checkpoints", checkpoints,
+          "a count >= 0 (0: about sqrt(steps))");
   const Grid& grid = exposed_acid.grid();
   const index_t batch = exposed_acid.batch();
   const auto check_shape = [&](const char* name, const Field<T, Space>& field) {
     require_same_shape(grid, field.grid(), where, [&] { return std::string(name) + ".grid"; });
-    require<shape_mismatch>(field.batch() == batch, where, [&] { return std::string(name) + ".batch()"; }, field.batch(),
-                            [&] { return "the exposed acid's batch, " + std::to_string(batch); });
+    require<shape_mismatch>(
+        field.batch() == batch, where, [&] { return std::string(name) + ".batch()"; },
+        field.batch(), [&] { return "the exposed acid's batch, " + std::to_string(batch); });
   };
   check_shape("grad_inhibitor", grad_inhibitor);
   check_shape("grad_exposed_acid", grad_exposed_acid);
-  const index_t wanted = checkpoints > 0 ? checkpoints : index_t(std::ceil(std::sqrt(double(steps))));
+  const index_t wanted =
+      checkpoints > 0 ? checkpoints : index_t(std::ceil(std::sqrt(double(steps))));
   const index_t segment = (steps + std::min(wanted, steps) - 1) / std::min(wanted, steps);  // L
   const detail::PebSteps<T, Space> bake_steps(model, history, steps, boundaries, grid.rank() == 3);
   const auto make = [&] { return Field<T, Space>(grid, batch); };
@@ -337,8 +355,9 @@ PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_ac
     bake_steps.forward(ctx, n, acid, quencher, deprotection);
   }
   Field<T, Space> gd = make();
-  for_each(ctx, Range1{gd.size()},
-           detail::InhibitorAdjoint<T, Space>{deprotection.cview(), grad_inhibitor.cview(), gd.view()});
+  for_each(
+      ctx, Range1{gd.size()},
+      detail::InhibitorAdjoint<T, Space>{deprotection.cview(), grad_inhibitor.cview(), gd.view()});
 
   // Reverse sweep, segment by segment. `acid` and `quencher` now carry the cotangents.
   Field<T, Space>& ga = acid;
@@ -348,7 +367,8 @@ PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_ac
   std::vector<std::array<Field<T, Space>, 2>> states;  // the current segment's start states
   for (index_t n = 1; n < segment; ++n) states.push_back({make(), make()});
   std::array<Field<T, Space>, 5> work{make(), make(), make(), make(), make()};
-  std::array<Field<double, Space>, 2> terms{Field<double, Space>(grid, batch), Field<double, Space>(grid, batch)};
+  std::array<Field<double, Space>, 2> terms{Field<double, Space>(grid, batch),
+                                            Field<double, Space>(grid, batch)};
   PebGradient gradient;
   for (index_t k = index_t(stored.size()) - 1; k >= 0; --k) {
     const index_t first = k * segment, last = std::min(steps, first + segment);

@@ -52,8 +52,8 @@
 
 #include <cuda/std/cmath>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/view.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -70,7 +70,8 @@ struct ReactionStep {
   double deprotect = 0;
 
   void validate(std::string_view where) const {
-    require(std::isfinite(seconds) && seconds > 0, where, "step.seconds", seconds, "a positive, finite time in s");
+    require(std::isfinite(seconds) && seconds > 0, where, "step.seconds", seconds,
+            "a positive, finite time in s");
     require(std::isfinite(quench) && quench >= 0, where, "step.quench", quench,
             "a finite, non-negative integral of k_r over the step");
     require(std::isfinite(deprotect) && deprotect >= 0, where, "step.deprotect", deprotect,
@@ -133,7 +134,8 @@ struct ReactAcidQuencher {
     acid[i] = a;
     quencher[i] = a - c;  // A - Q is conserved exactly, so no clamp here
     // integral of k_c A dt = (k_c / k_r) integral of A ds; without neutralisation A is constant.
-    deprotection[i] += quench > T(0) ? rates.deprotect_per_quench_at(i) * acid_integral_s : rates.deprotect_at(i) * a0;
+    deprotection[i] += quench > T(0) ? rates.deprotect_per_quench_at(i) * acid_integral_s
+                                     : rates.deprotect_at(i) * a0;
   }
 };
 
@@ -216,7 +218,8 @@ struct ReactAcidQuencherReverse {
     const T q = a - c, r = deprotect_rate_per_quench;
     grad_acid[i] = ga * da_da0 + gq * dq_da0 + gd * r * di_da0;
     grad_quencher[i] = ga * da_dq0 + gq * dq_dq0 + gd * r * di_dq0;
-    grad_quench[i] = -double(ga + gq) * double(a) * double(q) + double(gd * r) * (double(a) - double(integral / s));
+    grad_quench[i] = -double(ga + gq) * double(a) * double(q) +
+                     double(gd * r) * (double(a) - double(integral / s));
     grad_deprotect[i] = double(gd) * double(integral / s);
   }
 };
@@ -227,19 +230,20 @@ struct ReactAcidQuencherReverse {
 /// acid and quencher are replaced by their values after the step, and the deprotection exponent
 /// integral of k_c A dt is increased by this step's share.
 template <class T, class Space>
-void react(Context<Space>& ctx, View<T, Space> acid, View<T, Space> quencher, View<T, Space> deprotection,
-           const ReactionStep& step) {
+void react(Context<Space>& ctx, View<T, Space> acid, View<T, Space> quencher,
+           View<T, Space> deprotection, const ReactionStep& step) {
   constexpr const char* where = "resist::react";
   step.validate(where);
-  for (const auto& [name, view] : {std::pair{"quencher", quencher}, std::pair{"deprotection", deprotection}})
+  for (const auto& [name, view] :
+       {std::pair{"quencher", quencher}, std::pair{"deprotection", deprotection}})
     if (!view.same_extents(acid))
-      throw shape_mismatch(argument_message(
-          where, name, ::fabtwin::detail::describe_extents(view),
-          "the extents of acid, " + ::fabtwin::detail::describe_extents(acid)));
+      throw shape_mismatch(
+          argument_message(where, name, ::fabtwin::detail::describe_extents(view),
+                           "the extents of acid, " + ::fabtwin::detail::describe_extents(acid)));
   const double ratio = step.quench > 0 ? step.deprotect / step.quench : 0;
   for_each(ctx, Range1{acid.size()},
-           detail::ReactAcidQuencher<T, Space>{acid, quencher, deprotection,
-                                               {T(step.quench), T(ratio), T(step.deprotect)}});
+           detail::ReactAcidQuencher<T, Space>{
+               acid, quencher, deprotection, {T(step.quench), T(ratio), T(step.deprotect)}});
 }
 
 }  // namespace fabtwin::resist

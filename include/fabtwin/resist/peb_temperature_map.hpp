@@ -71,28 +71,32 @@ struct MappedBakeOptions {
 /// Bakes the acid left by exposure (2D or 3D field, any batch) through `history` with the
 /// temperature map `map`, in equal steps of at most `max_step_s`; see the header comment.
 template <class T, class Space>
-PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
-                        const thermal::TemperatureHistory& history, const TemperatureMap<T, Space>& map,
-                        double max_step_s, const MappedBakeOptions& options = {}) {
+PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid,
+                        const PebModel& model, const thermal::TemperatureHistory& history,
+                        const TemperatureMap<T, Space>& map, double max_step_s,
+                        const MappedBakeOptions& options = {}) {
   constexpr const char* where = "resist::bake (temperature map)";
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);
   const Grid& grid = exposed_acid.grid();
   require<shape_mismatch>(
-      map.offset_k.grid().nx() == grid.nx() && map.offset_k.grid().ny() == grid.ny(), where, "map.offset_k.grid",
-      map.offset_k.grid(), [&] { return "the nx x ny of the exposed acid, " + std::to_string(grid.nx()) + "x" + std::to_string(grid.ny()); });
+      map.offset_k.grid().nx() == grid.nx() && map.offset_k.grid().ny() == grid.ny(), where,
+      "map.offset_k.grid", map.offset_k.grid(), [&] {
+        return "the nx x ny of the exposed acid, " + std::to_string(grid.nx()) + "x" +
+               std::to_string(grid.ny());
+      });
 
   PebState<T, Space> state = detail::initial_state(ctx, exposed_acid, model);
   // The integrals over the current (sub-)step vary in x and y only: they are taken on the plane
   // (the reaction reads sample i's at i mod nx ny) and broadcast through the depth for the solver.
   const Grid plane(grid.nx(), grid.ny(), grid.pitch().x);
   Field<T, Space> quench(plane), deprotect(plane), diffusivity_plane(plane), diffusivity(grid);
-  const auto integrate = [&](double at_reference, double activation, const thermal::TemperatureHistory& window,
-                             Field<T, Space>& out) {
+  const auto integrate = [&](double at_reference, double activation,
+                             const thermal::TemperatureHistory& window, Field<T, Space>& out) {
     if (at_reference == 0) return fill(ctx, out.view(), T(0));
     thermal::arrhenius_integral_map(
-        ctx, thermal::Arrhenius::from_reference(at_reference, model.reference_kelvin, activation), window,
-        map.offset_k, map.gain, out);
+        ctx, thermal::Arrhenius::from_reference(at_reference, model.reference_kelvin, activation),
+        window, map.offset_k, map.gain, out);
   };
   const auto react_over = [&](double t0, double t1) {
     const auto window = history.window(t0, t1);
@@ -100,17 +104,23 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
     integrate(model.deprotect.per_s, model.deprotect.activation_kcal_per_mol, window, deprotect);
     for_each(ctx, Range1{state.acid.size()},
              detail::ReactAcidQuencher<T, Space, detail::MappedReactionRates<T, Space>>{
-                 state.acid.view(), state.quencher.view(), state.deprotection.view(),
+                 state.acid.view(),
+                 state.quencher.view(),
+                 state.deprotection.view(),
                  {quench.cview(), deprotect.cview()}});
   };
-  const auto diffuse_over = [&](Field<T, Space>& field, const Diffusivity& d, const thermal::TemperatureHistory& window) {
-    const double lateral = d.lateral_nm2_per_s, vertical = grid.rank() == 3 ? d.vertical_nm2_per_s : 0.0;
+  const auto diffuse_over = [&](Field<T, Space>& field, const Diffusivity& d,
+                                const thermal::TemperatureHistory& window) {
+    const double lateral = d.lateral_nm2_per_s,
+                 vertical = grid.rank() == 3 ? d.vertical_nm2_per_s : 0.0;
     if (lateral == 0 && vertical == 0) return;
-    integrate(1.0, d.activation_kcal_per_mol, window, diffusivity_plane);  // integral of f(T) dt, in s
+    integrate(1.0, d.activation_kcal_per_mol, window,
+              diffusivity_plane);  // integral of f(T) dt, in s
     for_each(ctx, Range3{grid.nx(), grid.ny(), grid.nz()},
              detail::BroadcastPlane<T, Space>{diffusivity_plane.cview(), diffusivity.view()});
     const double dt = window.end() - window.start();
-    thermal::ImplicitDiffusionOptions solver{options.scheme, 0.0, Vec3{lateral / dt, lateral / dt, vertical / dt}};
+    thermal::ImplicitDiffusionOptions solver{options.scheme, 0.0,
+                                             Vec3{lateral / dt, lateral / dt, vertical / dt}};
     thermal::diffuse_implicit(ctx, field, diffusivity, dt, 1, solver);
   };
   detail::strang_steps(

@@ -34,17 +34,25 @@ class TemperatureHistory {
  public:
   explicit TemperatureHistory(std::vector<Knot> knots) : knots_(std::move(knots)) {
     require(knots_.size() >= 2, "TemperatureHistory", "knots.size()", knots_.size(),
-                    "at least two knots");
+            "at least two knots");
     for (std::size_t i = 0; i < knots_.size(); ++i) {
       const auto& k = knots_[i];
-      const auto name = [i](const char* member) { return "knots[" + std::to_string(i) + "]." + member; };
-      require(std::isfinite(k.kelvin) && k.kelvin > 0, "TemperatureHistory",
-                      [&] { return name("kelvin"); }, k.kelvin, "a positive, finite temperature in K");
-      require(std::isfinite(k.t_s), "TemperatureHistory", [&] { return name("t_s"); }, k.t_s,
-                      "a finite time in s");
+      const auto name = [i](const char* member) {
+        return "knots[" + std::to_string(i) + "]." + member;
+      };
+      require(
+          std::isfinite(k.kelvin) && k.kelvin > 0, "TemperatureHistory",
+          [&] { return name("kelvin"); }, k.kelvin, "a positive, finite temperature in K");
+      require(
+          std::isfinite(k.t_s), "TemperatureHistory", [&] { return name("t_s"); }, k.t_s,
+          "a finite time in s");
       if (i > 0)
-        require(k.t_s > knots_[i - 1].t_s, "TemperatureHistory", [&] { return name("t_s"); }, k.t_s,
-                        [&] { return "a time after the previous knot's " + ::fabtwin::describe(knots_[i - 1].t_s) + " s"; });
+        require(
+            k.t_s > knots_[i - 1].t_s, "TemperatureHistory", [&] { return name("t_s"); }, k.t_s,
+            [&] {
+              return "a time after the previous knot's " + ::fabtwin::describe(knots_[i - 1].t_s) +
+                     " s";
+            });
     }
   }
 
@@ -70,10 +78,14 @@ class TemperatureHistory {
   /// The history between t0 and t1 (start() <= t0 < t1 <= end()), its ends interpolated: the
   /// piece of a bake that one time step of a PEB integrator sees.
   TemperatureHistory window(double t0, double t1) const {
-    require(t0 >= start() && t0 < end(), "TemperatureHistory::window", "t0", t0,
-                    [&] { return "a time in [" + ::fabtwin::describe(start()) + ", " + ::fabtwin::describe(end()) + ") s"; });
-    require(t1 > t0 && t1 <= end(), "TemperatureHistory::window", "t1", t1,
-                    [&] { return "a time in (t0 = " + ::fabtwin::describe(t0) + ", " + ::fabtwin::describe(end()) + "] s"; });
+    require(t0 >= start() && t0 < end(), "TemperatureHistory::window", "t0", t0, [&] {
+      return "a time in [" + ::fabtwin::describe(start()) + ", " + ::fabtwin::describe(end()) +
+             ") s";
+    });
+    require(t1 > t0 && t1 <= end(), "TemperatureHistory::window", "t1", t1, [&] {
+      return "a time in (t0 = " + ::fabtwin::describe(t0) + ", " + ::fabtwin::describe(end()) +
+             "] s";
+    });
     std::vector<Knot> inside{{t0, at(t0)}};
     for (const Knot& k : knots_)
       if (k.t_s > t0 && k.t_s < t1) inside.push_back(k);
@@ -111,18 +123,21 @@ struct QuadratureNode {
 /// 8-point Gauss-Legendre, whose error on exp over an exponent range of 1 is below 1e-15 relative.
 /// One list serves the integral, its derivatives (peb_adjoint.hpp) and the per-sample integrals of
 /// a temperature map, so all three are the same sum.
-inline std::vector<QuadratureNode> arrhenius_quadrature(const TemperatureHistory& history, double activation_k) {
+inline std::vector<QuadratureNode> arrhenius_quadrature(const TemperatureHistory& history,
+                                                        double activation_k) {
   // Positive nodes and weights of the 8-point Gauss-Legendre rule on [-1, 1].
-  static constexpr std::array<double, 4> nodes{0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
-                                               0.9602898564975363};
-  static constexpr std::array<double, 4> weights{0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
-                                                 0.1012285362903763};
+  static constexpr std::array<double, 4> nodes{0.1834346424956498, 0.5255324099163290,
+                                               0.7966664774136267, 0.9602898564975363};
+  static constexpr std::array<double, 4> weights{0.3626837833783620, 0.3137066458778873,
+                                                 0.2223810344533745, 0.1012285362903763};
   std::vector<QuadratureNode> out;
   const auto& knots = history.knots();
   for (std::size_t s = 0; s + 1 < knots.size(); ++s) {
     const Knot k0 = knots[s], k1 = knots[s + 1];
-    const int pieces = 1 + int(std::floor(std::abs(activation_k / k0.kelvin - activation_k / k1.kelvin)));
-    const double h = (k1.t_s - k0.t_s) / pieces, slope = (k1.kelvin - k0.kelvin) / (k1.t_s - k0.t_s);
+    const int pieces =
+        1 + int(std::floor(std::abs(activation_k / k0.kelvin - activation_k / k1.kelvin)));
+    const double h = (k1.t_s - k0.t_s) / pieces,
+                 slope = (k1.kelvin - k0.kelvin) / (k1.t_s - k0.t_s);
     for (int p = 0; p < pieces; ++p)
       for (int q = 0; q < 4; ++q)
         for (const double sign : {-1.0, 1.0}) {
@@ -139,20 +154,22 @@ class Arrhenius {
   Arrhenius(double ln_prefactor, double activation_kcal_per_mol)
       : ln_prefactor_(ln_prefactor), activation_(activation_kcal_per_mol) {
     require(std::isfinite(ln_prefactor), "Arrhenius", "ln_prefactor", ln_prefactor,
-                    "a finite log of the prefactor");
-    require(std::isfinite(activation_kcal_per_mol) && activation_kcal_per_mol >= 0,
-                    "Arrhenius", "activation_kcal_per_mol", activation_kcal_per_mol,
-                    "a finite activation energy >= 0 kcal/mol");
+            "a finite log of the prefactor");
+    require(std::isfinite(activation_kcal_per_mol) && activation_kcal_per_mol >= 0, "Arrhenius",
+            "activation_kcal_per_mol", activation_kcal_per_mol,
+            "a finite activation energy >= 0 kcal/mol");
   }
 
   /// The Arrhenius law through rate(reference_kelvin) = rate_at_reference: how process data are
   /// usually quoted (a rate at the bake temperature and an activation energy).
-  static Arrhenius from_reference(double rate_at_reference, double reference_kelvin, double activation_kcal_per_mol) {
+  static Arrhenius from_reference(double rate_at_reference, double reference_kelvin,
+                                  double activation_kcal_per_mol) {
     require(std::isfinite(rate_at_reference) && rate_at_reference > 0, "Arrhenius::from_reference",
-                    "rate_at_reference", rate_at_reference, "a positive, finite rate");
+            "rate_at_reference", rate_at_reference, "a positive, finite rate");
     require(std::isfinite(reference_kelvin) && reference_kelvin > 0, "Arrhenius::from_reference",
-                    "reference_kelvin", reference_kelvin, "a positive, finite temperature in K");
-    return Arrhenius(std::log(rate_at_reference) + activation_kcal_per_mol / (gas_constant_kcal * reference_kelvin),
+            "reference_kelvin", reference_kelvin, "a positive, finite temperature in K");
+    return Arrhenius(std::log(rate_at_reference) +
+                         activation_kcal_per_mol / (gas_constant_kcal * reference_kelvin),
                      activation_kcal_per_mol);
   }
 
@@ -161,7 +178,7 @@ class Arrhenius {
 
   double rate(double kelvin) const {
     require(std::isfinite(kelvin) && kelvin > 0, "Arrhenius::rate", "kelvin", kelvin,
-                    "a positive, finite temperature in K");
+            "a positive, finite temperature in K");
     return std::exp(ln_prefactor_ - activation_ / (gas_constant_kcal * kelvin));
   }
 

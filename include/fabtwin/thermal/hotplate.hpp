@@ -27,8 +27,8 @@ inline double wafer_time_constant(double density_kg_m3, double heat_capacity_j_k
   static constexpr const char* names[] = {"density_kg_m3", "heat_capacity_j_kg_k", "thickness_m",
                                           "gap_m", "k_air_w_m_k"};
   for (int i = 0; i < 5; ++i)
-    require(std::isfinite(values[i]) && values[i] > 0, "wafer_time_constant", names[i],
-                    values[i], "a positive, finite value");
+    require(std::isfinite(values[i]) && values[i] > 0, "wafer_time_constant", names[i], values[i],
+            "a positive, finite value");
   return density_kg_m3 * heat_capacity_j_kg_k * thickness_m * gap_m / k_air_w_m_k;
 }
 
@@ -40,9 +40,9 @@ class WaferResponse {
   WaferResponse(TemperatureHistory plate, double tau_s, double initial_kelvin)
       : plate_(std::move(plate)), tau_(tau_s) {
     require(std::isfinite(tau_s) && tau_s > 0, "WaferResponse", "tau_s", tau_s,
-                    "a positive, finite time constant in s");
-    require(std::isfinite(initial_kelvin) && initial_kelvin > 0, "WaferResponse",
-                    "initial_kelvin", initial_kelvin, "a positive, finite temperature in K");
+            "a positive, finite time constant in s");
+    require(std::isfinite(initial_kelvin) && initial_kelvin > 0, "WaferResponse", "initial_kelvin",
+            initial_kelvin, "a positive, finite temperature in K");
     const auto& knots = plate_.knots();
     wafer_.reserve(knots.size());
     wafer_.push_back(initial_kelvin);
@@ -57,7 +57,7 @@ class WaferResponse {
   double at(double t_s) const {
     const auto& knots = plate_.knots();
     require(t_s >= knots.front().t_s, "WaferResponse::at", "t_s", t_s,
-                    "a time at or after the plate history's start");
+            "a time at or after the plate history's start");
     if (t_s >= knots.back().t_s) {
       const double plate = knots.back().kelvin;
       return plate + (wafer_.back() - plate) * std::exp(-(t_s - knots.back().t_s) / tau_);
@@ -71,8 +71,8 @@ class WaferResponse {
   /// apart, as a piecewise-linear history. Linear interpolation of the exponential adds at most
   /// |W0 - P0 + s tau| max_step^2 / (8 tau^2) between samples.
   TemperatureHistory history(double max_step_s) const {
-    require(std::isfinite(max_step_s) && max_step_s > 0, "WaferResponse::history",
-                    "max_step_s", max_step_s, "a positive, finite step in s");
+    require(std::isfinite(max_step_s) && max_step_s > 0, "WaferResponse::history", "max_step_s",
+            max_step_s, "a positive, finite step in s");
     const auto& knots = plate_.knots();
     std::vector<Knot> samples{{knots.front().t_s, wafer_.front()}};
     for (std::size_t s = 0; s + 1 < knots.size(); ++s) {
@@ -93,7 +93,8 @@ class WaferResponse {
     const Knot a = plate_.knots()[s], b = plate_.knots()[s + 1];
     const double slope = (b.kelvin - a.kelvin) / (b.t_s - a.t_s);
     const double plate = a.kelvin + slope * (t - a.t_s);
-    return plate - slope * tau_ + (wafer_[s] - a.kelvin + slope * tau_) * std::exp(-(t - a.t_s) / tau_);
+    return plate - slope * tau_ +
+           (wafer_[s] - a.kelvin + slope * tau_) * std::exp(-(t - a.t_s) / tau_);
   }
 
   TemperatureHistory plate_;

@@ -102,14 +102,16 @@ struct SolveLines {
 
     // Forward sweep, every line of the block at each i: c'_i into work, d'_i into u (old u_{i-1}
     // kept in `previous`).
-    T d_here[max_block], face_minus[max_block], previous[max_block], c_prev[max_block], d_prev[max_block];
+    T d_here[max_block], face_minus[max_block], previous[max_block], c_prev[max_block],
+        d_prev[max_block];
     for (index_t l = 0; l < lines; ++l) {
       d_here[l] = diffusivity[d_base + l * neighbour];
       face_minus[l] = previous[l] = c_prev[l] = d_prev[l] = T(0);
     }
     for (index_t i = 0; i < n; ++i) {
       for (index_t l = 0; l < lines; ++l) {
-        const index_t at = base + l * neighbour + i * stride, d_at = d_base + l * neighbour + i * stride;
+        const index_t at = base + l * neighbour + i * stride,
+                      d_at = d_base + l * neighbour + i * stride;
         const T d_next = i + 1 < n ? diffusivity[d_at + stride] : T(0);
         const T face_plus = i + 1 < n ? harmonic_face(d_here[l], d_next) : T(0);
         // r h^2 = k_eff h = k h 2 D / (2 D + k h) on the top cell.
@@ -118,7 +120,8 @@ struct SolveLines {
                            : T(0);
         const T here = u[at];
         const T next = i + 1 < n ? u[at + stride] : T(0);
-        const T flux_sum = face_plus * (next - here) - face_minus[l] * (here - previous[l]) - sink * here;
+        const T flux_sum =
+            face_plus * (next - here) - face_minus[l] * (here - previous[l]) - sink * here;
         const T rhs = here + explicit_weight * flux_sum;
         const T a = -implicit_weight * face_minus[l], c = -implicit_weight * face_plus;
         const T b = T(1) + implicit_weight * (face_minus[l] + face_plus + sink);
@@ -147,32 +150,35 @@ struct SolveLines {
 /// Advances every batch member of `field` (2D or 3D) by `steps` steps of `dt_s` seconds of
 /// du/dt = div(D grad u), D = `diffusivity` in nm^2/s (batch 1, shared, or the field's batch).
 template <class T, class Space>
-void diffuse_implicit(Context<Space>& ctx, Field<T, Space>& field, const Field<T, Space>& diffusivity,
-                      double dt_s, index_t steps, ImplicitDiffusionOptions options = {}) {
+void diffuse_implicit(Context<Space>& ctx, Field<T, Space>& field,
+                      const Field<T, Space>& diffusivity, double dt_s, index_t steps,
+                      ImplicitDiffusionOptions options = {}) {
   const char* where = "diffuse_implicit";
   const Grid& grid = field.grid();
   require_same_shape(grid, diffusivity.grid(), where, "diffusivity.grid");
   require(diffusivity.batch() == 1 || diffusivity.batch() == field.batch(), where,
-                             "diffusivity.batch()", diffusivity.batch(),
-                             [&] { return "1 or the field's batch " + std::to_string(field.batch()); });
+          "diffusivity.batch()", diffusivity.batch(),
+          [&] { return "1 or the field's batch " + std::to_string(field.batch()); });
   require(std::isfinite(dt_s) && dt_s > 0, where, "dt_s", dt_s,
-                             "a positive, finite time step in s");
+          "a positive, finite time step in s");
   require(steps >= 0, where, "steps", steps, "a non-negative number of steps");
   const double k = options.top_transfer_nm_per_s;
   require(std::isfinite(k) && k >= 0 && (k == 0 || grid.rank() == 3), where,
-                             "options.top_transfer_nm_per_s", k,
-                             grid.rank() == 3 ? "a finite transfer coefficient >= 0 nm/s"
-                                              : "0: a 2D field has no top surface");
+          "options.top_transfer_nm_per_s", k,
+          grid.rank() == 3 ? "a finite transfer coefficient >= 0 nm/s"
+                           : "0: a 2D field has no top surface");
   const double scales[] = {options.axis_scale.x, options.axis_scale.y, options.axis_scale.z};
   for (int a = 0; a < 3; ++a)
-    require(std::isfinite(scales[a]) && scales[a] >= 0, where,
-                               [&] { return std::string("options.axis_scale.") + "xyz"[a]; }, scales[a], "a finite factor >= 0");
+    require(
+        std::isfinite(scales[a]) && scales[a] >= 0, where,
+        [&] { return std::string("options.axis_scale.") + "xyz"[a]; }, scales[a],
+        "a finite factor >= 0");
 
   // One pass each over D: a negative, NaN or infinite diffusivity would make the solves unstable.
   const T d_min = min(ctx, diffusivity.cview()), d_max = max(ctx, diffusivity.cview());
   require(d_min >= T(0), where, "min(diffusivity)", d_min, "diffusivities >= 0 nm^2/s");
   require(std::isfinite(double(d_max)), where, "max(diffusivity)", d_max,
-                             "finite diffusivities in nm^2/s");
+          "finite diffusivities in nm^2/s");
 
   const bool three_d = grid.rank() == 3;
   const index_t nx = grid.nx(), ny = grid.ny(), nz = grid.nz(), batch = field.batch();
@@ -184,18 +190,20 @@ void diffuse_implicit(Context<Space>& ctx, Field<T, Space>& field, const Field<T
   const index_t extents[] = {nx, ny, nz};
   const auto sweep = [&](int axis, double dt) {
     if (extents[axis] == 1 && !(axis == 2 && k > 0)) return;  // one cell, no flux: the identity
-    if (scales[axis] == 0) return;  // nothing moves along this axis (the Robin sink needs D > 0 too)
+    if (scales[axis] == 0)
+      return;  // nothing moves along this axis (the Robin sink needs D > 0 too)
     // Scaling D by s scales the weights; the top cell's k_eff h = k h 2 s D / (2 s D + k h) keeps its
     // form in units of s D with k h / s in place of k h.
     const double h = pitches[axis], s = scales[axis];
-    const detail::SolveLines<T, Space> solve{field.view(),
-                                             diffusivity.cview(),
-                                             work,
-                                             axis,
-                                             T(s * theta * dt / (h * h)),
-                                             T(s * (1 - theta) * dt / (h * h)),
-                                             T(axis == 2 ? k * h / s : 0.0),
-                                             axis == 0 ? 1 : detail::SolveLines<T, Space>::max_block};
+    const detail::SolveLines<T, Space> solve{
+        field.view(),
+        diffusivity.cview(),
+        work,
+        axis,
+        T(s * theta * dt / (h * h)),
+        T(s * (1 - theta) * dt / (h * h)),
+        T(axis == 2 ? k * h / s : 0.0),
+        axis == 0 ? 1 : detail::SolveLines<T, Space>::max_block};
     for_each(ctx, Range1{solve.count()}, solve);
   };
   for (index_t s = 0; s < steps; ++s) {

@@ -67,7 +67,8 @@ struct ArrheniusIntegrals {
   FABTWIN_HD void operator()(index_t x, index_t y, index_t zb) const {
     const T dp = offset(x, y);
     T sum = T(0);
-    for (int q = 0; q < nodes; ++q) sum += weight[q] * cuda::std::exp(ln_prefactor - activation_k / (kelvin[q] + gain[q] * dp));
+    for (int q = 0; q < nodes; ++q)
+      sum += weight[q] * cuda::std::exp(ln_prefactor - activation_k / (kelvin[q] + gain[q] * dp));
     T& at = out[x + out.nx() * (y + out.ny() * zb)];
     at = accumulate ? at + sum : sum;
   }
@@ -88,20 +89,21 @@ void arrhenius_rate_map(Context<Space>& ctx, const Arrhenius& law, double kelvin
                         const Field<T, Space>& offset_k, Field<T, Space>& out) {
   const char* where = "arrhenius_rate_map";
   require(offset_k.grid().rank() == 2 && offset_k.batch() == 1, where, "offset_k.grid",
-                             offset_k.grid(), "a 2D map of one batch member");
-  require(offset_k.grid().nx() == out.grid().nx() && offset_k.grid().ny() == out.grid().ny(),
-                             where, "offset_k.grid", offset_k.grid(),
-                             [&] { return "the nx x ny of out, " + std::to_string(out.grid().nx()) + "x" +
-                                 std::to_string(out.grid().ny()); });
+          offset_k.grid(), "a 2D map of one batch member");
+  require(offset_k.grid().nx() == out.grid().nx() && offset_k.grid().ny() == out.grid().ny(), where,
+          "offset_k.grid", offset_k.grid(), [&] {
+            return "the nx x ny of out, " + std::to_string(out.grid().nx()) + "x" +
+                   std::to_string(out.grid().ny());
+          });
   require(std::isfinite(kelvin) && kelvin > 0, where, "kelvin", kelvin,
-                             "a positive, finite temperature in K");
+          "a positive, finite temperature in K");
   require(std::isfinite(gain) && gain >= 0 && gain <= 1, where, "gain", gain,
-                             "a fraction in [0, 1] (offset_gain)");
+          "a fraction in [0, 1] (offset_gain)");
   const Grid& grid = out.grid();
   for_each(ctx, Range3{grid.nx(), grid.ny(), grid.nz() * out.batch()},
            detail::ArrheniusRates<T, Space>{offset_k.cview(), out.view(), T(law.ln_prefactor()),
-                                            T(law.activation_kcal_per_mol() / gas_constant_kcal), T(kelvin),
-                                            T(gain)});
+                                            T(law.activation_kcal_per_mol() / gas_constant_kcal),
+                                            T(kelvin), T(gain)});
 }
 
 /// Fills every sample (x, y, z, b) of `out` with the integral over `window` of
@@ -109,34 +111,44 @@ void arrhenius_rate_map(Context<Space>& ctx, const Arrhenius& law, double kelvin
 /// offset_k a 2D map in K of out's nx x ny: the rate integrals of one step of a bake whose wafer
 /// temperature varies across the field. The local temperature must stay positive.
 template <class T, class Space>
-void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law, const TemperatureHistory& window,
-                            const Field<T, Space>& offset_k, const OffsetGain& gain, Field<T, Space>& out) {
+void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law,
+                            const TemperatureHistory& window, const Field<T, Space>& offset_k,
+                            const OffsetGain& gain, Field<T, Space>& out) {
   const char* where = "arrhenius_integral_map";
-  require(offset_k.grid().rank() == 2 && offset_k.batch() == 1, where, "offset_k.grid", offset_k.grid(),
-          "a 2D map of one batch member");
+  require(offset_k.grid().rank() == 2 && offset_k.batch() == 1, where, "offset_k.grid",
+          offset_k.grid(), "a 2D map of one batch member");
   require(offset_k.grid().nx() == out.grid().nx() && offset_k.grid().ny() == out.grid().ny(), where,
-          "offset_k.grid", offset_k.grid(),
-          [&] { return "the nx x ny of out, " + std::to_string(out.grid().nx()) + "x" + std::to_string(out.grid().ny()); });
-  require(static_cast<bool>(gain), where, "gain", "an empty function", "a function of time (1 for a steady map)");
+          "offset_k.grid", offset_k.grid(), [&] {
+            return "the nx x ny of out, " + std::to_string(out.grid().nx()) + "x" +
+                   std::to_string(out.grid().ny());
+          });
+  require(static_cast<bool>(gain), where, "gain", "an empty function",
+          "a function of time (1 for a steady map)");
   const T lowest = min(ctx, offset_k.cview()), highest = max(ctx, offset_k.cview());
-  require(std::isfinite(double(lowest)) && std::isfinite(double(highest)), where, "offset_k",
-          [&] { return "a map from " + ::fabtwin::describe(lowest) + " to " + ::fabtwin::describe(highest); },
-          "finite temperature offsets in K");
+  require(
+      std::isfinite(double(lowest)) && std::isfinite(double(highest)), where, "offset_k",
+      [&] {
+        return "a map from " + ::fabtwin::describe(lowest) + " to " + ::fabtwin::describe(highest);
+      },
+      "finite temperature offsets in K");
 
   const double activation_k = law.activation_kcal_per_mol() / gas_constant_kcal;
   const auto nodes = arrhenius_quadrature(window, activation_k);
   const Grid& grid = out.grid();
-  detail::ArrheniusIntegrals<T, Space> integrals{offset_k.cview(), out.view(), T(law.ln_prefactor()), T(activation_k),
-                                                 {}, {}, {}, 0, false};
+  detail::ArrheniusIntegrals<T, Space> integrals{
+      offset_k.cview(), out.view(), T(law.ln_prefactor()), T(activation_k), {}, {}, {}, 0, false};
   for (std::size_t first = 0; first < nodes.size(); first += integrals.capacity) {
     integrals.nodes = int(std::min<std::size_t>(integrals.capacity, nodes.size() - first));
     for (int q = 0; q < integrals.nodes; ++q) {
       const QuadratureNode& node = nodes[first + std::size_t(q)];
       const double g = gain(node.t_s);
-      require(std::isfinite(g) && g >= 0, where, [&] { return "gain(" + ::fabtwin::describe(node.t_s) + " s)"; }, g,
-              "a finite gain >= 0");
-      require(node.kelvin + g * std::min(double(lowest), 0.0) > 0, where, "offset_k", lowest,
-              [&] { return "offsets that keep the wafer above 0 K (nominal " + ::fabtwin::describe(node.kelvin) + " K)"; });
+      require(
+          std::isfinite(g) && g >= 0, where,
+          [&] { return "gain(" + ::fabtwin::describe(node.t_s) + " s)"; }, g, "a finite gain >= 0");
+      require(node.kelvin + g * std::min(double(lowest), 0.0) > 0, where, "offset_k", lowest, [&] {
+        return "offsets that keep the wafer above 0 K (nominal " +
+               ::fabtwin::describe(node.kelvin) + " K)";
+      });
       integrals.weight[q] = T(node.weight);
       integrals.kelvin[q] = T(node.kelvin);
       integrals.gain[q] = T(g);

@@ -52,7 +52,8 @@ struct ExtendEven {
   index_t ex, ey, ez;
   FABTWIN_HD void operator()(index_t x, index_t y, index_t zb) const {
     const index_t z = zb % ez, b = zb / ez;
-    ext[x + ex * (y + ey * zb)] = in(reflect(x, in.nx()), reflect(y, in.ny()), reflect(z, in.nz()), b);
+    ext[x + ex * (y + ey * zb)] =
+        in(reflect(x, in.nx()), reflect(y, in.ny()), reflect(z, in.nz()), b);
   }
 };
 
@@ -92,24 +93,30 @@ void diffuse_spectral(Context<Space>& ctx, Field<T, Space>& field, Vec3 sigma_nm
   const double sigmas[] = {sigma_nm.x, sigma_nm.y, sigma_nm.z};
   static constexpr const char* names[] = {"sigma_nm.x", "sigma_nm.y", "sigma_nm.z"};
   for (int a = 0; a < field.grid().rank(); ++a)
-    require(std::isfinite(sigmas[a]) && sigmas[a] >= 0, "diffuse_spectral", names[a],
-                               sigmas[a], "a finite diffusion length >= 0 nm");
+    require(std::isfinite(sigmas[a]) && sigmas[a] >= 0, "diffuse_spectral", names[a], sigmas[a],
+            "a finite diffusion length >= 0 nm");
   const Grid& grid = field.grid();
   const bool three_d = grid.rank() == 3;
-  const auto extended = [](index_t n, Boundary b) { return b == Boundary::mirror && n > 1 ? 2 * n : n; };
+  const auto extended = [](index_t n, Boundary b) {
+    return b == Boundary::mirror && n > 1 ? 2 * n : n;
+  };
   const index_t ex = extended(grid.nx(), boundaries.x), ey = extended(grid.ny(), boundaries.y),
                 ez = extended(grid.nz(), boundaries.z), batch = field.batch();
   const index_t hx = ex / 2 + 1;
 
   auto ext_block = ctx.scratch().acquire(sizeof(T) * std::size_t(ex * ey * ez * batch));
-  auto spectrum_block = ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(hx * ey * ez * batch));
+  auto spectrum_block =
+      ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(hx * ey * ez * batch));
   const auto ext = ext_block.template view<T>(ex, ey, ez, batch);
   const auto spectrum = spectrum_block.template view<complex<T>>(hx, ey, ez, batch);
 
-  for_each(ctx, Range3{ex, ey, ez * batch}, detail::ExtendEven<T, Space>{field.cview(), ext, ex, ey, ez});
+  for_each(ctx, Range3{ex, ey, ez * batch},
+           detail::ExtendEven<T, Space>{field.cview(), ext, ex, ey, ez});
   fft::forward(ctx, View<const T, Space>(ext), spectrum);
   const double pi2 = 2 * std::numbers::pi * std::numbers::pi;
-  const auto coefficient = [&](double sigma, double period) { return T(-pi2 * sigma * sigma / (period * period)); };
+  const auto coefficient = [&](double sigma, double period) {
+    return T(-pi2 * sigma * sigma / (period * period));
+  };
   const Vec3& h = grid.pitch();
   for_each(ctx, Range3{hx, ey, ez * batch},
            detail::GaussianMultiply<T, Space>{spectrum, ey, ez, coefficient(sigma_nm.x, ex * h.x),

@@ -35,7 +35,8 @@ namespace fabtwin::twin {
 struct BakeOptions {
   double max_step_s = 1;  ///< Strang step (peb.hpp: second order in it, no stability limit)
   /// Periodic laterally (the optics' field is periodic), no flux through the top and the substrate.
-  thermal::Boundaries boundaries{thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror};
+  thermal::Boundaries boundaries{thermal::Boundary::periodic, thermal::Boundary::periodic,
+                                 thermal::Boundary::mirror};
   index_t checkpoints = 0;  ///< bake_backward's C (0: about sqrt(steps))
 };
 
@@ -55,13 +56,13 @@ class BakeStage {
   using value_type = T;
   using space = Space;
 
-  BakeStage(const Grid& acid_grid, resist::PebModel model, thermal::TemperatureHistory history, BakeOptions options = {},
-            ProcessConditions conditions = nominal_condition())
+  BakeStage(const Grid& acid_grid, resist::PebModel model, thermal::TemperatureHistory history,
+            BakeOptions options = {}, ProcessConditions conditions = nominal_condition())
       : grid_(acid_grid), history_(std::move(history)), options_(options) {
     constexpr const char* where = "twin::BakeStage";
     model.validate(where);
     require(std::isfinite(options.max_step_s) && options.max_step_s > 0, where,
-                               "options.max_step_s", options.max_step_s, "a positive, finite step in s");
+            "options.max_step_s", options.max_step_s, "a positive, finite step in s");
     double hottest = 0;
     for (const thermal::Knot& k : history_.knots()) hottest = std::max(hottest, k.kelvin);
     nominal_c_ = hottest - 273.15;
@@ -85,37 +86,44 @@ class BakeStage {
   const BakeGradient& gradient() const { return gradient_; }
   /// The history member `m` bakes through at the current parameters.
   thermal::TemperatureHistory history(index_t m) const {
-    return shifted(values_.temperature_c - nominal_c_ + conditions_[std::size_t(m % index_t(conditions_.size()))].bake_offset_k);
+    return shifted(values_.temperature_c - nominal_c_ +
+                   conditions_[std::size_t(m % index_t(conditions_.size()))].bake_offset_k);
   }
 
   std::vector<Parameter> parameters() {
     resist::PebModel& m = values_.model;
     resist::PebGradient& g = gradient_.model;
     std::vector<Parameter> list{
-        {"peb.temperature_c", "C", 0, 300, 1.0, &values_.temperature_c, &g.temperature_offset_kelvin},
-        {"peb.acid_d", "nm^2/s", 0, unbounded, 0.1, &m.acid.lateral_nm2_per_s, &g.acid.lateral_nm2_per_s},
-        {"peb.acid_ea", "kcal/mol", 0, unbounded, 1.0, &m.acid.activation_kcal_per_mol, &g.acid.activation_kcal_per_mol},
-        {"peb.quencher_d", "nm^2/s", 0, unbounded, 0.1, &m.quencher.lateral_nm2_per_s, &g.quencher.lateral_nm2_per_s},
+        {"peb.temperature_c", "C", 0, 300, 1.0, &values_.temperature_c,
+         &g.temperature_offset_kelvin},
+        {"peb.acid_d", "nm^2/s", 0, unbounded, 0.1, &m.acid.lateral_nm2_per_s,
+         &g.acid.lateral_nm2_per_s},
+        {"peb.acid_ea", "kcal/mol", 0, unbounded, 1.0, &m.acid.activation_kcal_per_mol,
+         &g.acid.activation_kcal_per_mol},
+        {"peb.quencher_d", "nm^2/s", 0, unbounded, 0.1, &m.quencher.lateral_nm2_per_s,
+         &g.quencher.lateral_nm2_per_s},
         {"peb.quencher_ea", "kcal/mol", 0, unbounded, 1.0, &m.quencher.activation_kcal_per_mol,
          &g.quencher.activation_kcal_per_mol},
         {"peb.kr", "1/s", 0, unbounded, 0.1, &m.quench.per_s, &g.quench.per_s},
-        {"peb.kr_ea", "kcal/mol", 0, unbounded, 1.0, &m.quench.activation_kcal_per_mol, &g.quench.activation_kcal_per_mol},
+        {"peb.kr_ea", "kcal/mol", 0, unbounded, 1.0, &m.quench.activation_kcal_per_mol,
+         &g.quench.activation_kcal_per_mol},
         {"peb.kc", "1/s", 0, unbounded, 0.01, &m.deprotect.per_s, &g.deprotect.per_s},
         {"peb.kc_ea", "kcal/mol", 0, unbounded, 1.0, &m.deprotect.activation_kcal_per_mol,
          &g.deprotect.activation_kcal_per_mol},
         {"peb.q0", "(relative)", 0, unbounded, 0.01, &m.initial_quencher, &g.initial_quencher}};
     if (grid_.rank() == 3) {
-      list.push_back({"peb.acid_d_vertical", "nm^2/s", 0, unbounded, 0.1, &m.acid.vertical_nm2_per_s,
-                      &g.acid.vertical_nm2_per_s});
-      list.push_back({"peb.quencher_d_vertical", "nm^2/s", 0, unbounded, 0.1, &m.quencher.vertical_nm2_per_s,
-                      &g.quencher.vertical_nm2_per_s});
+      list.push_back({"peb.acid_d_vertical", "nm^2/s", 0, unbounded, 0.1,
+                      &m.acid.vertical_nm2_per_s, &g.acid.vertical_nm2_per_s});
+      list.push_back({"peb.quencher_d_vertical", "nm^2/s", 0, unbounded, 0.1,
+                      &m.quencher.vertical_nm2_per_s, &g.quencher.vertical_nm2_per_s});
     }
     return list;
   }
 
   void zero_gradient() {
     gradient_.model = {};
-    std::fill(gradient_.condition_bake_offset_k.begin(), gradient_.condition_bake_offset_k.end(), 0.0);
+    std::fill(gradient_.condition_bake_offset_k.begin(), gradient_.condition_bake_offset_k.end(),
+              0.0);
   }
 
   const Field<T, Space>& forward(Context<Space>& ctx, const Field<T, Space>& acid) {
@@ -145,7 +153,8 @@ class BakeStage {
     const index_t count = index_t(conditions_.size());
     if (count == 1) {
       accumulate(0, resist::bake_backward(ctx, acid, values_.model, history(0), options_.max_step_s,
-                                          options_.boundaries, grad_inhibitor, grad_acid, options_.checkpoints));
+                                          options_.boundaries, grad_inhibitor, grad_acid,
+                                          options_.checkpoints));
       return grad_acid;
     }
     const index_t members = acid.batch() / count;
@@ -153,8 +162,9 @@ class BakeStage {
     for (index_t c = 0; c < count; ++c) {
       gather(acid, c, part);
       gather(grad_inhibitor, c, grad_part);
-      accumulate(c, resist::bake_backward(ctx, part, values_.model, history(c), options_.max_step_s,
-                                          options_.boundaries, grad_part, grad_out, options_.checkpoints));
+      accumulate(
+          c, resist::bake_backward(ctx, part, values_.model, history(c), options_.max_step_s,
+                                   options_.boundaries, grad_part, grad_out, options_.checkpoints));
       scatter(grad_out, c, grad_acid);
     }
     return grad_acid;
@@ -166,13 +176,15 @@ class BakeStage {
     for (thermal::Knot& k : knots) k.kelvin += kelvin;
     for (const thermal::Knot& k : knots)
       require(k.kelvin > 0, "twin::BakeStage", "temperature offset of the bake history", kelvin,
-                                 "an offset (peb.temperature_c - nominal + the condition's bake_offset_k) that keeps "
-                                 "the history above 0 K");
+              "an offset (peb.temperature_c - nominal + the condition's bake_offset_k) that keeps "
+              "the history above 0 K");
     return thermal::TemperatureHistory(std::move(knots));
   }
 
-  resist::PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& acid, index_t c) const {
-    return resist::bake(ctx, acid, values_.model, history(c), options_.max_step_s, options_.boundaries);
+  resist::PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& acid,
+                                  index_t c) const {
+    return resist::bake(ctx, acid, values_.model, history(c), options_.max_step_s,
+                        options_.boundaries);
   }
 
   void accumulate(index_t c, const resist::PebGradient& g) {

@@ -31,17 +31,18 @@ namespace fabtwin::twin {
 template <class... Members>
 class Chain {
   static_assert(sizeof...(Members) >= 1, "twin::chain needs at least one stage");
-  static_assert((Stage<std::remove_cvref_t<Members>> && ...),
-                "every member of twin::chain must satisfy the twin::Stage concept (twin/stage.hpp)");
+  static_assert(
+      (Stage<std::remove_cvref_t<Members>> && ...),
+      "every member of twin::chain must satisfy the twin::Stage concept (twin/stage.hpp)");
   using First = std::remove_cvref_t<std::tuple_element_t<0, std::tuple<Members...>>>;
-  using Last = std::remove_cvref_t<std::tuple_element_t<sizeof...(Members) - 1, std::tuple<Members...>>>;
+  using Last =
+      std::remove_cvref_t<std::tuple_element_t<sizeof...(Members) - 1, std::tuple<Members...>>>;
 
  public:
   using value_type = typename First::value_type;
   using space = typename First::space;
   static_assert(((std::is_same_v<typename std::remove_cvref_t<Members>::value_type, value_type> &&
-                  std::is_same_v<typename std::remove_cvref_t<Members>::space, space>) &&
-                 ...),
+                  std::is_same_v<typename std::remove_cvref_t<Members>::space, space>)&&...),
                 "the members of twin::chain must share the value type and the space");
   static constexpr std::size_t size = sizeof...(Members);
   static constexpr bool linear = (is_linear_stage_v<std::remove_cvref_t<Members>> && ...);
@@ -56,11 +57,12 @@ class Chain {
         if (!shared) {
           shared = &member.conditions();
         } else if (!same(*shared, member.conditions())) {
-          throw invalid_argument(argument_message(
-              "twin::chain", "stage " + std::to_string(index) + ".conditions()",
-              std::to_string(member.conditions().size()) + " conditions",
-              "the conditions of the chain's other conditioned stages (give every stage the same list, "
-              "or call set_conditions on the chain)"));
+          throw invalid_argument(
+              argument_message("twin::chain", "stage " + std::to_string(index) + ".conditions()",
+                               std::to_string(member.conditions().size()) + " conditions",
+                               "the conditions of the chain's other conditioned stages (give every "
+                               "stage the same list, "
+                               "or call set_conditions on the chain)"));
         }
       }
     });
@@ -88,11 +90,13 @@ class Chain {
     return batch;
   }
 
-  const Field<value_type, space>& forward(Context<space>& ctx, const Field<value_type, space>& input) {
+  const Field<value_type, space>& forward(Context<space>& ctx,
+                                          const Field<value_type, space>& input) {
     return forward_from<0>(ctx, input);
   }
 
-  const Field<value_type, space>& backward(Context<space>& ctx, const Field<value_type, space>& grad_output) {
+  const Field<value_type, space>& backward(Context<space>& ctx,
+                                           const Field<value_type, space>& grad_output) {
     return backward_from<size - 1>(ctx, grad_output);
   }
 
@@ -133,7 +137,8 @@ class Chain {
     validate(conditions, "twin::Chain::set_conditions");
     check_condition_use(conditions);
     for_each_member([&](auto& member, std::size_t) {
-      if constexpr (ConditionedStage<std::remove_cvref_t<decltype(member)>>) member.set_conditions(conditions);
+      if constexpr (ConditionedStage<std::remove_cvref_t<decltype(member)>>)
+        member.set_conditions(conditions);
     });
     conditions_ = conditions;
   }
@@ -152,19 +157,24 @@ class Chain {
 
   template <std::size_t... I>
   void check_hand_offs(std::index_sequence<I...>) const {
-    (check_hand_off(I, std::get<I>(members_).output_grid(), std::get<I + 1>(members_).input_grid()), ...);
+    (check_hand_off(I, std::get<I>(members_).output_grid(), std::get<I + 1>(members_).input_grid()),
+     ...);
   }
   static void check_hand_off(std::size_t index, const Grid& output, const Grid& next_input) {
     require<shape_mismatch>(
         output.same_shape(next_input) && output.pitch() == next_input.pitch(), "twin::chain",
         [&] { return "stage " + std::to_string(index) + ".output_grid()"; }, output,
-        [&] { return "the input grid of stage " + std::to_string(index + 1) + ", " + ::fabtwin::describe(next_input); });
+        [&] {
+          return "the input grid of stage " + std::to_string(index + 1) + ", " +
+                 ::fabtwin::describe(next_input);
+        });
   }
 
   static bool same(const ProcessConditions& a, const ProcessConditions& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t c = 0; c < a.size(); ++c)
-      if (a[c].dose != b[c].dose || a[c].focus_nm != b[c].focus_nm || a[c].bake_offset_k != b[c].bake_offset_k)
+      if (a[c].dose != b[c].dose || a[c].focus_nm != b[c].focus_nm ||
+          a[c].bake_offset_k != b[c].bake_offset_k)
         return false;
     return true;
   }
@@ -186,31 +196,41 @@ class Chain {
       sets_bake |= c.bake_offset_k != 0;
     }
     const auto require_once = [](int users, bool set, const char* field, const char* remedy) {
-      require(users <= 1, "twin::chain", [&] { return std::string("conditions' ") + field; },
-                                 [&] { return std::to_string(users) + " stages applying it"; },
-                                 [&] { return std::string("one stage applying it (") + remedy + ")"; });
-      require(users == 1 || !set, "twin::chain", [&] { return std::string("conditions' ") + field; },
-                                 "a value other than the default, applied by no stage",
-                                 [&] { return std::string("a stage that applies it (") + remedy + ")"; });
+      require(
+          users <= 1, "twin::chain", [&] { return std::string("conditions' ") + field; },
+          [&] { return std::to_string(users) + " stages applying it"; },
+          [&] { return std::string("one stage applying it (") + remedy + ")"; });
+      require(
+          users == 1 || !set, "twin::chain", [&] { return std::string("conditions' ") + field; },
+          "a value other than the default, applied by no stage",
+          [&] { return std::string("a stage that applies it (") + remedy + ")"; });
     };
-    require_once(dose, sets_dose, "dose",
-                 "the exposure stage, or in an optics-only chain the imaging stage with apply_dose");
-    require_once(focus, sets_focus, "focus_nm", "the imaging stage, with kernels at two or more focus values");
+    require_once(
+        dose, sets_dose, "dose",
+        "the exposure stage, or in an optics-only chain the imaging stage with apply_dose");
+    require_once(focus, sets_focus, "focus_nm",
+                 "the imaging stage, with kernels at two or more focus values");
     require_once(bake, sets_bake, "bake_offset_k", "the bake stage");
   }
 
   template <std::size_t I>
-  const Field<value_type, space>& forward_from(Context<space>& ctx, const Field<value_type, space>& input) {
+  const Field<value_type, space>& forward_from(Context<space>& ctx,
+                                               const Field<value_type, space>& input) {
     const Field<value_type, space>& output = std::get<I>(members_).forward(ctx, input);
-    if constexpr (I + 1 < size) return forward_from<I + 1>(ctx, output);
-    else return output;
+    if constexpr (I + 1 < size)
+      return forward_from<I + 1>(ctx, output);
+    else
+      return output;
   }
 
   template <std::size_t I>
-  const Field<value_type, space>& backward_from(Context<space>& ctx, const Field<value_type, space>& grad) {
+  const Field<value_type, space>& backward_from(Context<space>& ctx,
+                                                const Field<value_type, space>& grad) {
     const Field<value_type, space>& grad_input = std::get<I>(members_).backward(ctx, grad);
-    if constexpr (I > 0) return backward_from<I - 1>(ctx, grad_input);
-    else return grad_input;
+    if constexpr (I > 0)
+      return backward_from<I - 1>(ctx, grad_input);
+    else
+      return grad_input;
   }
 
   std::tuple<Members...> members_;

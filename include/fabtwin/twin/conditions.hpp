@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 
 namespace fabtwin::twin {
 
@@ -37,15 +37,21 @@ struct ConditionUse {
 
 /// Refuses an empty list and non-finite or non-positive values, naming `where` and the condition.
 inline void validate(const ProcessConditions& conditions, std::string_view where) {
-  require(!conditions.empty(), where, "conditions.size()", conditions.size(), "at least one process condition");
+  require(!conditions.empty(), where, "conditions.size()", conditions.size(),
+          "at least one process condition");
   for (std::size_t c = 0; c < conditions.size(); ++c) {
-    const auto name = [c](const char* member) { return "conditions[" + std::to_string(c) + "]." + member; };
-    require(std::isfinite(conditions[c].dose) && conditions[c].dose > 0, where, [&] { return name("dose"); }, conditions[c].dose,
-            "a positive, finite relative dose");
-    require(std::isfinite(conditions[c].focus_nm), where, [&] { return name("focus_nm"); }, conditions[c].focus_nm,
-            "a finite defocus offset in nm");
-    require(std::isfinite(conditions[c].bake_offset_k), where, [&] { return name("bake_offset_k"); },
-            conditions[c].bake_offset_k, "a finite temperature offset in K");
+    const auto name = [c](const char* member) {
+      return "conditions[" + std::to_string(c) + "]." + member;
+    };
+    require(
+        std::isfinite(conditions[c].dose) && conditions[c].dose > 0, where,
+        [&] { return name("dose"); }, conditions[c].dose, "a positive, finite relative dose");
+    require(
+        std::isfinite(conditions[c].focus_nm), where, [&] { return name("focus_nm"); },
+        conditions[c].focus_nm, "a finite defocus offset in nm");
+    require(
+        std::isfinite(conditions[c].bake_offset_k), where, [&] { return name("bake_offset_k"); },
+        conditions[c].bake_offset_k, "a finite temperature offset in K");
   }
 }
 

@@ -67,10 +67,12 @@ class ExposureStage {
 
   std::vector<Parameter> parameters() {
     std::vector<Parameter> list{
-        {"dose_mj_cm2", "mJ/cm^2", 0, unbounded, 1.0, &dill_.dose_mj_cm2, &gradient_.dill.dose_mj_cm2},
+        {"dose_mj_cm2", "mJ/cm^2", 0, unbounded, 1.0, &dill_.dose_mj_cm2,
+         &gradient_.dill.dose_mj_cm2},
         {"dill_c", "cm^2/mJ", 0, unbounded, 0.005, &dill_.c, &gradient_.dill.c}};
     if (acid_grid_.rank() == 3)
-      list.push_back({"dill_alpha", "1/nm", 0, unbounded, 1e-4, &dill_.alpha_per_nm, &gradient_.dill.alpha_per_nm});
+      list.push_back({"dill_alpha", "1/nm", 0, unbounded, 1e-4, &dill_.alpha_per_nm,
+                      &gradient_.dill.alpha_per_nm});
     return list;
   }
 
@@ -98,17 +100,19 @@ class ExposureStage {
     detail::require_cotangent(input_, output_, grad_acid, where);
     const Field<T, Space>& images = *input_;
     Field<T, Space>& grad_images = detail::reuse(grad_input_, image_grid_, images.batch());
-    const resist::DillGradient dill = resist::expose_backward(ctx, *scaled_, dill_, grad_acid, grad_images);
+    const resist::DillGradient dill =
+        resist::expose_backward(ctx, *scaled_, dill_, grad_acid, grad_images);
     gradient_.dill.dose_mj_cm2 += dill.dose_mj_cm2;
     gradient_.dill.c += dill.c;
     gradient_.dill.alpha_per_nm += dill.alpha_per_nm;
     const index_t count = index_t(conditions_.size());
     for (index_t m = 0; m < images.batch(); ++m) {
       const std::size_t c = std::size_t(m % count);
-      gradient_.condition_dose[c] +=
-          detail::real_dot(ctx, View<const T, Space>(grad_images.view().member(m)), images.view().member(m));
+      gradient_.condition_dose[c] += detail::real_dot(
+          ctx, View<const T, Space>(grad_images.view().member(m)), images.view().member(m));
       // grad_images held dL/dI' (the scaled image's); dL/dI = s_c dL/dI'.
-      detail::axpy<T, Space>(ctx, conditions_[c].dose, View<const T, Space>(grad_images.view().member(m)),
+      detail::axpy<T, Space>(ctx, conditions_[c].dose,
+                             View<const T, Space>(grad_images.view().member(m)),
                              grad_images.view().member(m), false);
     }
     return grad_images;
@@ -119,10 +123,10 @@ class ExposureStage {
     constexpr const char* where = "twin::ExposureStage";
     require<shape_mismatch>(image.rank() == 2, where, "image_grid", image, "a 2D image grid");
     require(film.layers >= 0, where, "film.layers", film.layers,
-                               "0 (a top-down 2D film) or a positive number of layers");
+            "0 (a top-down 2D film) or a positive number of layers");
     if (film.layers == 0) return image;
     require(std::isfinite(film.thickness_nm) && film.thickness_nm > 0, where, "film.thickness_nm",
-                               film.thickness_nm, "a positive, finite resist thickness in nm");
+            film.thickness_nm, "a positive, finite resist thickness in nm");
     const double dz = film.thickness_nm / double(film.layers);
     return Grid::volume(image.nx(), image.ny(), film.layers, {image.pitch().x, image.pitch().y, dz},
                         {image.origin().x, image.origin().y, dz / 2});

@@ -20,15 +20,15 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/core/config.hpp"
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 
 namespace fabtwin::twin {
 
 struct FocusWeight {
-  index_t knot = 0;    ///< index into the sorted knots
-  double weight = 0;   ///< L_j(z)
-  double slope = 0;    ///< dL_j/dz, per nm
+  index_t knot = 0;   ///< index into the sorted knots
+  double weight = 0;  ///< L_j(z)
+  double slope = 0;   ///< dL_j/dz, per nm
 };
 
 /// The Lagrange weights of `focus_nm` over `knots` (sorted, distinct); see the header comment.
@@ -37,22 +37,26 @@ inline std::vector<FocusWeight> focus_weights(const std::vector<double>& knots, 
   const index_t m = index_t(knots.size());
   require(m >= 1, where, "knots.size()", m, "at least one focus knot");
   if (m == 1) {
-    require(focus_nm == knots[0], where, argument, focus_nm,
-                               [&] { return "the focus of the only kernel set, " + ::fabtwin::describe(knots[0]) +
-                                   " nm (kernels at two or more focus values make focus continuous)"; });
+    require(focus_nm == knots[0], where, argument, focus_nm, [&] {
+      return "the focus of the only kernel set, " + ::fabtwin::describe(knots[0]) +
+             " nm (kernels at two or more focus values make focus continuous)";
+    });
     return {{0, 1.0, 0.0}};
   }
   require(std::isfinite(focus_nm) && focus_nm >= knots.front() && focus_nm <= knots.back(), where,
-                             argument, focus_nm,
-                             [&] { return "a focus within the kernel sets' range [" + ::fabtwin::describe(knots.front()) +
-                                 ", " + ::fabtwin::describe(knots.back()) + "] nm (no extrapolation)"; });
+          argument, focus_nm, [&] {
+            return "a focus within the kernel sets' range [" + ::fabtwin::describe(knots.front()) +
+                   ", " + ::fabtwin::describe(knots.back()) + "] nm (no extrapolation)";
+          });
   if (m == 2) {
     const double span = knots[1] - knots[0], t = (focus_nm - knots[0]) / span;
     return {{0, 1 - t, -1 / span}, {1, t, 1 / span}};
   }
   index_t centre = 1;
   for (index_t c = 2; c + 1 < m; ++c)
-    if (std::fabs(focus_nm - knots[std::size_t(c)]) < std::fabs(focus_nm - knots[std::size_t(centre)])) centre = c;
+    if (std::fabs(focus_nm - knots[std::size_t(c)]) <
+        std::fabs(focus_nm - knots[std::size_t(centre)]))
+      centre = c;
   std::vector<FocusWeight> weights;
   for (index_t j = centre - 1; j <= centre + 1; ++j) {
     // L_j(z) = prod_{i != j} (z - z_i) / (z_j - z_i); L_j' = sum_{i != j} prod_{l != i, j} ... / denominator.

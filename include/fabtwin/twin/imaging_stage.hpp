@@ -58,7 +58,7 @@ struct ImagingParameters {
 
 struct ImagingGradient {
   double focus_nm = 0;
-  std::vector<double> condition_dose;      ///< dL/d conditions[c].dose (0 unless the stage applies it)
+  std::vector<double> condition_dose;  ///< dL/d conditions[c].dose (0 unless the stage applies it)
   std::vector<double> condition_focus_nm;  ///< dL/d conditions[c].focus_nm
 };
 
@@ -68,8 +68,8 @@ class ImagingStage {
   using value_type = T;
   using space = Space;
 
-  ImagingStage(Context<Space>& ctx, const Grid& grid, std::vector<FocusKernels> sets, ImagingOptions options = {},
-               ProcessConditions conditions = nominal_condition())
+  ImagingStage(Context<Space>& ctx, const Grid& grid, std::vector<FocusKernels> sets,
+               ImagingOptions options = {}, ProcessConditions conditions = nominal_condition())
       : options_(options), imager_(make_imager(ctx, grid, sets, options)) {
     for (const FocusKernels& set : sets) knots_.push_back(set.focus_nm);  // sorted by make_imager
     set_conditions(std::move(conditions));
@@ -77,16 +77,19 @@ class ImagingStage {
 
   Grid input_grid() const { return imager_.grid(); }
   Grid output_grid() const { return imager_.grid(); }
-  index_t output_batch(index_t input_batch) const { return input_batch * index_t(conditions_.size()); }
+  index_t output_batch(index_t input_batch) const {
+    return input_batch * index_t(conditions_.size());
+  }
 
   const ProcessConditions& conditions() const { return conditions_; }
   void set_conditions(ProcessConditions conditions) {
     validate(conditions, "twin::ImagingStage::set_conditions");
     if (knots_.size() == 1)
       for (std::size_t c = 0; c < conditions.size(); ++c)
-        require(conditions[c].focus_nm == 0, "twin::ImagingStage::set_conditions",
-                                   [&] { return "conditions[" + std::to_string(c) + "].focus_nm"; }, conditions[c].focus_nm,
-                                   "0: the stage has kernels at one focus only");
+        require(
+            conditions[c].focus_nm == 0, "twin::ImagingStage::set_conditions",
+            [&] { return "conditions[" + std::to_string(c) + "].focus_nm"; },
+            conditions[c].focus_nm, "0: the stage has kernels at one focus only");
     conditions_ = std::move(conditions);
     gradient_.condition_dose.assign(conditions_.size(), 0.0);
     gradient_.condition_focus_nm.assign(conditions_.size(), 0.0);
@@ -135,7 +138,8 @@ class ImagingStage {
         bool first = true;
         for (const FocusWeight& w : weights_[std::size_t(c)]) {
           if (w.weight == 0) continue;
-          detail::axpy<T, Space>(ctx, dose(c) * w.weight, knot_image(b, w.knot), out.view().member(b * count + c), !first);
+          detail::axpy<T, Space>(ctx, dose(c) * w.weight, knot_image(b, w.knot),
+                                 out.view().member(b * count + c), !first);
           first = false;
         }
       }
@@ -147,13 +151,16 @@ class ImagingStage {
     detail::require_cotangent(input_, output_, grad_images, where);
     const Field<T, Space>& masks = *input_;
     const index_t masks_count = masks.batch(), count = index_t(conditions_.size());
-    const auto g = [&](index_t b, index_t c) { return View<const T, Space>(grad_images.view().member(b * count + c)); };
+    const auto g = [&](index_t b, index_t c) {
+      return View<const T, Space>(grad_images.view().member(b * count + c));
+    };
 
     // The focus derivative weighs every knot of each window, imaged or not.
     std::vector<index_t> window;
     for (const auto& weights : weights_)
       for (const FocusWeight& w : weights)
-        if (std::find(imaged_.begin(), imaged_.end(), w.knot) == imaged_.end()) window.push_back(w.knot);
+        if (std::find(imaged_.begin(), imaged_.end(), w.knot) == imaged_.end())
+          window.push_back(w.knot);
     std::sort(window.begin(), window.end());
     window.erase(std::unique(window.begin(), window.end()), window.end());
     std::optional<Field<T, Space>> extra;
@@ -182,8 +189,8 @@ class ImagingStage {
         for (index_t c = 0; c < count; ++c)
           for (const FocusWeight& w : weights_[std::size_t(c)])
             if (w.knot == imaged_[std::size_t(k)] && w.weight != 0) {
-              detail::axpy<T, Space>(ctx, dose(c) * w.weight, g(b, c), knot_cotangent.view().member(b * knots + k),
-                                     !first);
+              detail::axpy<T, Space>(ctx, dose(c) * w.weight, g(b, c),
+                                     knot_cotangent.view().member(b * knots + k), !first);
               first = false;
             }
       }
@@ -194,18 +201,22 @@ class ImagingStage {
   }
 
  private:
-  static optics::SocsImager<T, Space> make_imager(Context<Space>& ctx, const Grid& grid, std::vector<FocusKernels>& sets,
+  static optics::SocsImager<T, Space> make_imager(Context<Space>& ctx, const Grid& grid,
+                                                  std::vector<FocusKernels>& sets,
                                                   const ImagingOptions& options) {
     constexpr const char* where = "twin::ImagingStage";
     require(!sets.empty(), where, "sets.size()", sets.size(), "at least one kernel set");
-    std::sort(sets.begin(), sets.end(), [](const FocusKernels& a, const FocusKernels& b) { return a.focus_nm < b.focus_nm; });
+    std::sort(sets.begin(), sets.end(),
+              [](const FocusKernels& a, const FocusKernels& b) { return a.focus_nm < b.focus_nm; });
     std::vector<optics::KernelSet> kernels;
     for (std::size_t s = 0; s < sets.size(); ++s) {
-      require(std::isfinite(sets[s].focus_nm), where, [&] { return "sets[" + std::to_string(s) + "].focus_nm"; },
-                                 sets[s].focus_nm, "a finite focus in nm");
+      require(
+          std::isfinite(sets[s].focus_nm), where,
+          [&] { return "sets[" + std::to_string(s) + "].focus_nm"; }, sets[s].focus_nm,
+          "a finite focus in nm");
       if (s > 0)
         require(sets[s].focus_nm != sets[s - 1].focus_nm, where, "sets.focus_nm", sets[s].focus_nm,
-                                   "distinct focus values, one kernel set each");
+                "distinct focus values, one kernel set each");
       kernels.push_back(std::move(sets[s].kernels));
     }
     return optics::SocsImager<T, Space>(ctx, grid, std::move(kernels), options.mask);
@@ -218,7 +229,8 @@ class ImagingStage {
   }
 
   /// Unit-dose images of every mask under the kernels of `knots`: member b * knots.size() + k.
-  Field<T, Space> image_knots(Context<Space>& ctx, const Field<T, Space>& masks, const std::vector<index_t>& knots) {
+  Field<T, Space> image_knots(Context<Space>& ctx, const Field<T, Space>& masks,
+                              const std::vector<index_t>& knots) {
     return imager_.image(ctx, masks, knot_conditions(knots), options_.path);
   }
 
@@ -227,7 +239,9 @@ class ImagingStage {
     return View<const T, Space>(knot_images_->view().member(b * index_t(imaged_.size()) + k));
   }
 
-  double dose(index_t c) const { return options_.apply_dose ? conditions_[std::size_t(c)].dose : 1.0; }
+  double dose(index_t c) const {
+    return options_.apply_dose ? conditions_[std::size_t(c)].dose : 1.0;
+  }
 
   std::vector<std::vector<FocusWeight>> condition_weights(std::string_view where) const {
     std::vector<std::vector<FocusWeight>> all;

@@ -25,14 +25,18 @@ struct TakeLayer {
   View<const T, Space> film;
   View<T, Space> layer;
   index_t k;
-  FABTWIN_HD void operator()(index_t x, index_t y, index_t b) const { layer(x, y, 0, b) = film(x, y, k, b); }
+  FABTWIN_HD void operator()(index_t x, index_t y, index_t b) const {
+    layer(x, y, 0, b) = film(x, y, k, b);
+  }
 };
 template <class T, class Space>
 struct PutLayer {
   View<const T, Space> layer;
   View<T, Space> film;
   index_t k;
-  FABTWIN_HD void operator()(index_t x, index_t y, index_t b) const { film(x, y, k, b) = layer(x, y, 0, b); }
+  FABTWIN_HD void operator()(index_t x, index_t y, index_t b) const {
+    film(x, y, k, b) = layer(x, y, 0, b);
+  }
 };
 
 }  // namespace detail
@@ -50,9 +54,9 @@ class LayerStage {
     constexpr const char* where = "twin::LayerStage";
     require<shape_mismatch>(film.rank() == 3, where, "film", film, "a 3D film grid");
     require(layer >= 0 && layer < film.nz(), where, "layer", layer,
-                               [&] { return "a layer index in [0, " + std::to_string(film.nz()) + ")"; });
+            [&] { return "a layer index in [0, " + std::to_string(film.nz()) + ")"; });
     require<shape_mismatch>(film.pitch().x == film.pitch().y, where, "film.pitch", film.pitch(),
-                                               "square pixels (pitch.x == pitch.y), as 2D grids have");
+                            "square pixels (pitch.x == pitch.y), as 2D grids have");
     layer_grid_ = Grid(film.nx(), film.ny(), film.pitch().x, {film.origin().x, film.origin().y, 0});
   }
 
@@ -66,7 +70,8 @@ class LayerStage {
     detail::require_input(film, film_, "twin::LayerStage::forward", "film");
     input_ = &film;
     Field<T, Space>& out = detail::reuse(output_, layer_grid_, film.batch());
-    for_each(ctx, Range3{film_.nx(), film_.ny(), film.batch()}, detail::TakeLayer<T, Space>{film.cview(), out.view(), layer_});
+    for_each(ctx, Range3{film_.nx(), film_.ny(), film.batch()},
+             detail::TakeLayer<T, Space>{film.cview(), out.view(), layer_});
     return out;
   }
 
@@ -74,7 +79,8 @@ class LayerStage {
     detail::require_cotangent(input_, output_, grad_layer, "twin::LayerStage::backward");
     Field<T, Space>& grad_film = detail::reuse(grad_input_, film_, grad_layer.batch());
     fill(ctx, grad_film.view(), T(0));
-    for_each(ctx, Range3{film_.nx(), film_.ny(), grad_layer.batch()}, detail::PutLayer<T, Space>{grad_layer.cview(), grad_film.view(), layer_});
+    for_each(ctx, Range3{film_.nx(), film_.ny(), grad_layer.batch()},
+             detail::PutLayer<T, Space>{grad_layer.cview(), grad_film.view(), layer_});
     return grad_film;
   }
 

@@ -24,8 +24,8 @@ namespace fabtwin::twin {
 inline constexpr double unbounded = std::numeric_limits<double>::infinity();
 
 struct Parameter {
-  std::string name;         ///< one name per physical quantity, e.g. "peb.temperature_c"
-  std::string unit;         ///< e.g. "mJ/cm^2", "nm", "C", "1/s"
+  std::string name;           ///< one name per physical quantity, e.g. "peb.temperature_c"
+  std::string unit;           ///< e.g. "mJ/cm^2", "nm", "C", "1/s"
   double lower = -unbounded;  ///< closed bounds of physically meaningful values
   double upper = unbounded;
   /// A typical size of a change, in `unit`: the step of gradient checks and the scaling an
@@ -43,9 +43,10 @@ class ParameterList {
   explicit ParameterList(std::vector<Parameter> parameters) : parameters_(std::move(parameters)) {
     for (std::size_t i = 0; i < parameters_.size(); ++i)
       for (std::size_t j = 0; j < i; ++j)
-        require(parameters_[i].name != parameters_[j].name, "twin::ParameterList",
-                                   [&] { return "parameters[" + std::to_string(i) + "].name"; }, parameters_[i].name,
-                                   "a name no other parameter has (one name per physical quantity)");
+        require(
+            parameters_[i].name != parameters_[j].name, "twin::ParameterList",
+            [&] { return "parameters[" + std::to_string(i) + "].name"; }, parameters_[i].name,
+            "a name no other parameter has (one name per physical quantity)");
   }
 
   std::size_t size() const { return parameters_.size(); }
@@ -63,15 +64,17 @@ class ParameterList {
   const Parameter& at(std::string_view name) const {
     for (const Parameter& p : parameters_)
       if (p.name == name) return p;
-    throw invalid_argument(argument_message("twin::ParameterList::at", "name",
-                                                               std::string(name), "one of " + names_text()));
+    throw invalid_argument(argument_message("twin::ParameterList::at", "name", std::string(name),
+                                            "one of " + names_text()));
   }
 
   double value(std::string_view name) const { return *at(name).value; }
   double gradient(std::string_view name) const { return *at(name).gradient; }
 
   /// Sets `name` to `value`, which must be finite and within the parameter's bounds.
-  void set(std::string_view name, double value) const { assign(at(name), value, "twin::ParameterList::set"); }
+  void set(std::string_view name, double value) const {
+    assign(at(name), value, "twin::ParameterList::set");
+  }
 
   std::vector<std::string> names() const {
     std::vector<std::string> out;
@@ -90,9 +93,9 @@ class ParameterList {
   }
   /// Sets every value, in list order (each checked as set() does).
   void set_values(std::span<const double> values) const {
-    require(values.size() == parameters_.size(), "twin::ParameterList::set_values",
-                               "values.size()", values.size(),
-                               [&] { return std::to_string(parameters_.size()) + " values, one per parameter"; });
+    require(values.size() == parameters_.size(), "twin::ParameterList::set_values", "values.size()",
+            values.size(),
+            [&] { return std::to_string(parameters_.size()) + " values, one per parameter"; });
     for (std::size_t i = 0; i < values.size(); ++i)
       assign(parameters_[i], values[i], "twin::ParameterList::set_values");
   }
@@ -103,15 +106,18 @@ class ParameterList {
  private:
   static void assign(const Parameter& p, double value, std::string_view where) {
     require(std::isfinite(value) && value >= p.lower && value <= p.upper, where, p.name, value,
-                               [&] { return "a finite value in [" + ::fabtwin::describe(p.lower) + ", " +
-                                   ::fabtwin::describe(p.upper) + "] " + p.unit; });
+            [&] {
+              return "a finite value in [" + ::fabtwin::describe(p.lower) + ", " +
+                     ::fabtwin::describe(p.upper) + "] " + p.unit;
+            });
     *p.value = value;
   }
 
   std::string names_text() const {
     if (parameters_.empty()) return "the names of a list that is empty";
     std::string text;
-    for (std::size_t i = 0; i < parameters_.size(); ++i) text += (i ? ", " : "") + ("'" + parameters_[i].name + "'");
+    for (std::size_t i = 0; i < parameters_.size(); ++i)
+      text += (i ? ", " : "") + ("'" + parameters_[i].name + "'");
     return text;
   }
 

@@ -43,28 +43,36 @@ namespace fabtwin::twin {
 
 template <class S>
 concept Stage = requires(S& stage, const S& view_of_stage, Context<typename S::space>& ctx,
-                         const Field<typename S::value_type, typename S::space>& field, index_t batch) {
+                         const Field<typename S::value_type, typename S::space>& field,
+                         index_t batch) {
   typename S::value_type;
   typename S::space;
   { view_of_stage.input_grid() } -> std::convertible_to<Grid>;
   { view_of_stage.output_grid() } -> std::convertible_to<Grid>;
   { view_of_stage.output_batch(batch) } -> std::convertible_to<index_t>;
-  { stage.forward(ctx, field) } -> std::same_as<const Field<typename S::value_type, typename S::space>&>;
-  { stage.backward(ctx, field) } -> std::same_as<const Field<typename S::value_type, typename S::space>&>;
+  {
+    stage.forward(ctx, field)
+    } -> std::same_as<const Field<typename S::value_type, typename S::space>&>;
+  {
+    stage.backward(ctx, field)
+    } -> std::same_as<const Field<typename S::value_type, typename S::space>&>;
   { stage.parameters() } -> std::same_as<std::vector<Parameter>>;
   stage.zero_gradient();
 };
 
 /// A stage that runs under process conditions.
 template <class S>
-concept ConditionedStage = Stage<S> && requires(S& stage, const S& view_of_stage, const ProcessConditions& c) {
+concept ConditionedStage = Stage<S> &&
+    requires(S& stage, const S& view_of_stage, const ProcessConditions& c) {
   stage.set_conditions(c);
   { view_of_stage.conditions() } -> std::convertible_to<const ProcessConditions&>;
   { view_of_stage.condition_use() } -> std::same_as<ConditionUse>;
 };
 
 template <class S>
-inline constexpr bool is_linear_stage_v = requires { requires S::linear; };
+inline constexpr bool is_linear_stage_v = requires {
+  requires S::linear;
+};
 
 namespace detail {
 
@@ -78,11 +86,12 @@ Field<T, Space>& reuse(std::optional<Field<T, Space>>& buffer, const Grid& grid,
 
 /// Refuses an input whose grid is not the stage's input grid (same shape and pitch).
 template <class T, class Space>
-void require_input(const Field<T, Space>& input, const Grid& expected, std::string_view where, std::string_view name) {
-  require<shape_mismatch>(input.grid().same_shape(expected) &&
-                                                 input.grid().pitch() == expected.pitch(),
-                                             where, [&] { return std::string(name) + ".grid"; }, input.grid(),
-                                             [&] { return "the stage's input grid, " + ::fabtwin::describe(expected); });
+void require_input(const Field<T, Space>& input, const Grid& expected, std::string_view where,
+                   std::string_view name) {
+  require<shape_mismatch>(
+      input.grid().same_shape(expected) && input.grid().pitch() == expected.pitch(), where,
+      [&] { return std::string(name) + ".grid"; }, input.grid(),
+      [&] { return "the stage's input grid, " + ::fabtwin::describe(expected); });
 }
 
 /// Refuses a backward without a forward, or a cotangent whose shape is not the last output's.
@@ -90,14 +99,21 @@ template <class T, class Space>
 void require_cotangent(const Field<T, Space>* input, const std::optional<Field<T, Space>>& output,
                        const Field<T, Space>& grad_output, std::string_view where) {
   if (!input || !output)
-    throw invalid_argument("fabtwin::" + std::string(where) +
-                           ": backward() called before forward(); expected forward() first, whose input "
-                           "backward differentiates at");
+    throw invalid_argument(
+        "fabtwin::" + std::string(where) +
+        ": backward() called before forward(); expected forward() first, whose input "
+        "backward differentiates at");
   require<shape_mismatch>(
-      grad_output.grid().same_shape(output->grid()) && grad_output.batch() == output->batch(), where,
-      "grad_output", [&] { return ::fabtwin::describe(grad_output.grid()) + " batch " + std::to_string(grad_output.batch()); },
-      [&] { return "the last output's shape, " + ::fabtwin::describe(output->grid()) + " batch " +
-          std::to_string(output->batch()); });
+      grad_output.grid().same_shape(output->grid()) && grad_output.batch() == output->batch(),
+      where, "grad_output",
+      [&] {
+        return ::fabtwin::describe(grad_output.grid()) + " batch " +
+               std::to_string(grad_output.batch());
+      },
+      [&] {
+        return "the last output's shape, " + ::fabtwin::describe(output->grid()) + " batch " +
+               std::to_string(output->batch());
+      });
 }
 
 }  // namespace detail

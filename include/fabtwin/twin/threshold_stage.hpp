@@ -51,10 +51,11 @@ class ThresholdStage {
   using value_type = T;
   using space = Space;
 
-  ThresholdStage(const Grid& grid, double blur_nm, resist::SigmoidThreshold sigmoid, PrintTone tone = PrintTone::above)
+  ThresholdStage(const Grid& grid, double blur_nm, resist::SigmoidThreshold sigmoid,
+                 PrintTone tone = PrintTone::above)
       : grid_(grid), values_{blur_nm, sigmoid}, tone_(tone) {
     require<shape_mismatch>(grid.rank() == 2, "twin::ThresholdStage", "grid", grid,
-                                               "a 2D grid (take a layer of a 3D film first)");
+                            "a 2D grid (take a layer of a 3D film first)");
     sigmoid.validate("twin::ThresholdStage");
   }
 
@@ -67,8 +68,8 @@ class ThresholdStage {
 
   std::vector<Parameter> parameters() {
     return {{"resist.blur_nm", "nm", 0, unbounded, 1.0, &values_.blur_nm, &gradient_.sigma_nm},
-            {"resist.threshold", "(input units)", -unbounded, unbounded, 0.01, &values_.sigmoid.threshold,
-             &gradient_.threshold},
+            {"resist.threshold", "(input units)", -unbounded, unbounded, 0.01,
+             &values_.sigmoid.threshold, &gradient_.threshold},
             {"resist.steepness", "1/(input units)", 0, unbounded, 1.0, &values_.sigmoid.steepness,
              &gradient_.steepness}};
   }

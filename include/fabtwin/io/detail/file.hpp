@@ -51,11 +51,16 @@ inline io_error file_error(std::string_view where, std::string_view action,
 /// The kind of a file that is neither regular nor a folder, for messages.
 inline const char* file_kind(std::filesystem::file_type type) {
   switch (type) {
-    case std::filesystem::file_type::block: return "block device";
-    case std::filesystem::file_type::character: return "character device";
-    case std::filesystem::file_type::fifo: return "named pipe";
-    case std::filesystem::file_type::socket: return "socket";
-    default: return "special file";
+    case std::filesystem::file_type::block:
+      return "block device";
+    case std::filesystem::file_type::character:
+      return "character device";
+    case std::filesystem::file_type::fifo:
+      return "named pipe";
+    case std::filesystem::file_type::socket:
+      return "socket";
+    default:
+      return "special file";
   }
 }
 
@@ -64,13 +69,17 @@ inline std::string not_a_file(const std::filesystem::path& path) {
   std::error_code ec;
   const std::filesystem::file_status status = std::filesystem::status(path, ec);
   switch (status.type()) {
-    case std::filesystem::file_type::regular: return "";
+    case std::filesystem::file_type::regular:
+      return "";
     case std::filesystem::file_type::not_found:
       return "it does not exist (" + (ec ? ec.message() : std::string("no such file")) + ")";
-    case std::filesystem::file_type::directory: return "it is a directory; expected a file";
+    case std::filesystem::file_type::directory:
+      return "it is a directory; expected a file";
     case std::filesystem::file_type::none:
-    case std::filesystem::file_type::unknown: return ec ? ec.message() : "its type is unknown";
-    default: return "it is a " + std::string(file_kind(status.type())) + "; expected a regular file";
+    case std::filesystem::file_type::unknown:
+      return ec ? ec.message() : "its type is unknown";
+    default:
+      return "it is a " + std::string(file_kind(status.type())) + "; expected a regular file";
   }
 }
 
@@ -79,13 +88,17 @@ inline std::string not_a_folder(const std::filesystem::path& path) {
   std::error_code ec;
   const std::filesystem::file_status status = std::filesystem::status(path, ec);
   switch (status.type()) {
-    case std::filesystem::file_type::directory: return "";
+    case std::filesystem::file_type::directory:
+      return "";
     case std::filesystem::file_type::not_found:
       return "it does not exist (" + (ec ? ec.message() : std::string("no such directory")) + ")";
-    case std::filesystem::file_type::regular: return "it is a file";
+    case std::filesystem::file_type::regular:
+      return "it is a file";
     case std::filesystem::file_type::none:
-    case std::filesystem::file_type::unknown: return ec ? ec.message() : "its type is unknown";
-    default: return "it is a " + std::string(file_kind(status.type()));
+    case std::filesystem::file_type::unknown:
+      return ec ? ec.message() : "its type is unknown";
+    default:
+      return "it is a " + std::string(file_kind(status.type()));
   }
 }
 
@@ -118,7 +131,8 @@ class InputFile {
   /// file. io_error (path, strerror) when the system reports a read error.
   std::size_t read(void* out, std::size_t count) {
     const std::size_t got = count ? std::fread(out, 1, count, file_) : 0;
-    if (got < count && std::ferror(file_)) throw file_error(where_, "read", path_, std::strerror(errno));
+    if (got < count && std::ferror(file_))
+      throw file_error(where_, "read", path_, std::strerror(errno));
     return got;
   }
 
@@ -127,7 +141,8 @@ class InputFile {
     std::string bytes;
     std::size_t used = 0;
     for (std::size_t want = std::size_t(size_) + 1;; want = 2 * bytes.size()) {
-      ::fabtwin::detail::allocate_or_throw(where_, double(want), "the content of '" + path_.string() + "'",
+      ::fabtwin::detail::allocate_or_throw(where_, double(want),
+                                           "the content of '" + path_.string() + "'",
                                            "that file's size", [&] { bytes.resize(want); });
       used += read(bytes.data() + used, bytes.size() - used);
       if (used < bytes.size()) break;
@@ -223,7 +238,8 @@ class StagedFiles {
 
     std::string failure;  // the system's reason for the first step that failed
     for (const std::string_view part : parts)
-      if (failure.empty() && !part.empty() && std::fwrite(part.data(), 1, part.size(), file) != part.size())
+      if (failure.empty() && !part.empty() &&
+          std::fwrite(part.data(), 1, part.size(), file) != part.size())
         failure = std::strerror(errno);
     if (failure.empty() && std::fflush(file) != 0) failure = std::strerror(errno);
     if (std::fclose(file) != 0 && failure.empty()) failure = std::strerror(errno);
@@ -271,14 +287,15 @@ class StagedFiles {
 
 /// Replaces the file at `path` by the concatenation of `parts`, all or nothing (see StagedFiles);
 /// io_error naming `where`, the path and the system's reason.
-inline void write_file(const std::filesystem::path& path, std::initializer_list<std::string_view> parts,
-                       std::string_view where) {
+inline void write_file(const std::filesystem::path& path,
+                       std::initializer_list<std::string_view> parts, std::string_view where) {
   StagedFiles files(where);
   files.stage(path, parts);
   files.commit();
 }
 
-inline void write_file(const std::filesystem::path& path, std::string_view bytes, std::string_view where) {
+inline void write_file(const std::filesystem::path& path, std::string_view bytes,
+                       std::string_view where) {
   write_file(path, {bytes}, where);
 }
 

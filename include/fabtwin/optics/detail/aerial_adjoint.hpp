@@ -47,22 +47,24 @@ namespace fabtwin::optics::detail {
 /// Folds one condition's Q1 (in `part`) into the total, scaled by its amplitude squared, and its
 /// amplitude gradient into grad_amplitude[c] (when not empty).
 template <class T, class Space>
-void fold_condition(Context<Space>& ctx, View<const complex<T>, Space> bins, View<const complex<T>, Space> part,
-                    View<complex<T>, Space> total, std::span<double> grad_amplitude, std::size_t c,
-                    double scale) {
+void fold_condition(Context<Space>& ctx, View<const complex<T>, Space> bins,
+                    View<const complex<T>, Space> part, View<complex<T>, Space> total,
+                    std::span<double> grad_amplitude, std::size_t c, double scale) {
   for_each(ctx, Range1{part.size()}, AddScaled<T, Space>{total, part, T(scale * scale)});
   if (grad_amplitude.empty()) return;
   grad_amplitude[c] +=
-      2 * scale * transform_reduce(ctx, part.size(), 0.0, reduce_op::Plus{}, RealProduct<T, Space>{bins, part});
+      2 * scale *
+      transform_reduce(ctx, part.size(), 0.0, reduce_op::Plus{}, RealProduct<T, Space>{bins, part});
 }
 
 /// Band-limited adjoint of the conditions of focus set s: Q1 of each condition from products on the
 /// small grid, folded into `total` (see the file comment). gradient_of(c) is g of condition c.
 template <class T, class Space, class GradientOf>
-void adjoint_small(Context<Space>& ctx, const AerialRender<T, Space>& render, View<const complex<T>, Space> bins,
-                   std::size_t s, std::span<const Condition> conditions, const GradientOf& gradient_of,
-                   View<complex<T>, Space> half, View<complex<T>, Space> part, View<complex<T>, Space> total,
-                   std::span<double> grad_amplitude) {
+void adjoint_small(Context<Space>& ctx, const AerialRender<T, Space>& render,
+                   View<const complex<T>, Space> bins, std::size_t s,
+                   std::span<const Condition> conditions, const GradientOf& gradient_of,
+                   View<complex<T>, Space> half, View<complex<T>, Space> part,
+                   View<complex<T>, Space> total, std::span<double> grad_amplitude) {
   const index_t n = render.small_size(), big = render.size(), side = render.side_m();
   const SpaceKernels<T, Space>& set = render.kernels(s);
   const std::size_t small_bytes = sizeof(complex<T>) * std::size_t(n * n * set.count);
@@ -81,23 +83,27 @@ void adjoint_small(Context<Space>& ctx, const AerialRender<T, Space>& render, Vi
     // g truncated to its +-2R bins, sampled on the small grid: G = FFT_N(g) / N^2 summed there.
     fft::forward(ctx, gradient_of(index_t(c)), half);
     for_each(ctx, Range2{n / 2 + 1, n},
-             CopyHalfSpectrumBand<T, Space>{small_half, half, n, big, 2 * set.radius, render.inverse_area()});
+             CopyHalfSpectrumBand<T, Space>{small_half, half, n, big, 2 * set.radius,
+                                            render.inverse_area()});
     fft::inverse(ctx, small_half, small_gradient);
     for_each(ctx, Range3{n, n, set.count},
              MultiplyByGradient<T, Space>{products, small_fields, small_gradient, n});
     fft::forward(ctx, products, products);
     for_each(ctx, Range2{side, side},
-             GatherAdjointBins<T, Space>{part, products, set.spectra.view(), set.weights.view(), n, set.radius,
-                                         render.max_radius(), 0, set.count, to_full, true, false});
+             GatherAdjointBins<T, Space>{part, products, set.spectra.view(), set.weights.view(), n,
+                                         set.radius, render.max_radius(), 0, set.count, to_full,
+                                         true, false});
     fold_condition<T, Space>(ctx, bins, part, total, grad_amplitude, c, conditions[c].amplitude);
   }
 }
 
 /// Full-grid adjoint of the conditions of focus set s: every product g field_k on N x N.
 template <class T, class Space, class GradientOf>
-void adjoint_full(Context<Space>& ctx, const AerialRender<T, Space>& render, View<const complex<T>, Space> bins,
-                  std::size_t s, std::span<const Condition> conditions, const GradientOf& gradient_of,
-                  View<complex<T>, Space> part, View<complex<T>, Space> total, std::span<double> grad_amplitude) {
+void adjoint_full(Context<Space>& ctx, const AerialRender<T, Space>& render,
+                  View<const complex<T>, Space> bins, std::size_t s,
+                  std::span<const Condition> conditions, const GradientOf& gradient_of,
+                  View<complex<T>, Space> part, View<complex<T>, Space> total,
+                  std::span<double> grad_amplitude) {
   const index_t big = render.size(), side = render.side_m();
   const SpaceKernels<T, Space>& set = render.kernels(s);
   auto buffer_block = ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(big * big));
@@ -109,9 +115,10 @@ void adjoint_full(Context<Space>& ctx, const AerialRender<T, Space>& render, Vie
       for_each(ctx, Range3{big, big, 1},
                MultiplyByGradient<T, Space>{buffer, buffer, gradient_of(index_t(c)), big});
       fft::forward(ctx, buffer, buffer);
-      for_each(ctx, Range2{side, side},
-               GatherAdjointBins<T, Space>{part, buffer, set.spectra.view(), set.weights.view(), big, set.radius,
-                                           render.max_radius(), k, 1, T(1), true, k > 0});
+      for_each(
+          ctx, Range2{side, side},
+          GatherAdjointBins<T, Space>{part, buffer, set.spectra.view(), set.weights.view(), big,
+                                      set.radius, render.max_radius(), k, 1, T(1), true, k > 0});
     }
     fold_condition<T, Space>(ctx, bins, part, total, grad_amplitude, c, conditions[c].amplitude);
   }
@@ -119,8 +126,9 @@ void adjoint_full(Context<Space>& ctx, const AerialRender<T, Space>& render, Vie
 
 /// out = Re IFFT_N(factor * Q) for Q on [-Rm, Rm]^2: Hermitian part, then one c2r.
 template <class T, class Space>
-void to_pattern(Context<Space>& ctx, const AerialRender<T, Space>& render, View<const complex<T>, Space> q_bins,
-                std::complex<double> factor, View<complex<T>, Space> half, View<T, Space> out) {
+void to_pattern(Context<Space>& ctx, const AerialRender<T, Space>& render,
+                View<const complex<T>, Space> q_bins, std::complex<double> factor,
+                View<complex<T>, Space> half, View<T, Space> out) {
   const index_t big = render.size();
   for_each(ctx, Range2{big / 2 + 1, big},
            HermitianPart<T, Space>{half, q_bins, big, render.max_radius(), to_complex<T>(factor)});

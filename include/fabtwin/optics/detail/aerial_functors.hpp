@@ -52,8 +52,8 @@ struct GatherPatternBins {
   FABTWIN_HD void operator()(index_t i, index_t j) const {
     const index_t p = i - radius, q = j - radius;
     const index_t h = n / 2 + 1;
-    const complex<T> v = p >= 0 ? half[p + h * wrap_bin(q, n)]
-                                : cuda::std::conj(half[-p + h * wrap_bin(-q, n)]);
+    const complex<T> v =
+        p >= 0 ? half[p + h * wrap_bin(q, n)] : cuda::std::conj(half[-p + h * wrap_bin(-q, n)]);
     complex<T> a = beta * v * scale;
     if (p == 0 && q == 0) a += alpha;
     bins[i + (2 * radius + 1) * j] = a;
@@ -78,9 +78,9 @@ struct GatherAmplitudeBins {
 /// An unnormalised inverse FFT of each member then gives field_k on that grid. Run over (m, m, K).
 template <class T, class Space>
 struct EmbedFieldSpectra {
-  View<complex<T>, Space> out;              // m x m, batch K (or 1 with k0 selecting the kernel)
-  View<const complex<T>, Space> spectra;    // the set's kernels, side^2 per kernel
-  View<const complex<T>, Space> bins;       // A, side_m x side_m
+  View<complex<T>, Space> out;            // m x m, batch K (or 1 with k0 selecting the kernel)
+  View<const complex<T>, Space> spectra;  // the set's kernels, side^2 per kernel
+  View<const complex<T>, Space> bins;     // A, side_m x side_m
   index_t m, radius, mask_radius, k0;
   FABTWIN_HD void operator()(index_t u, index_t v, index_t z) const {
     const index_t p = signed_bin(u, m), q = signed_bin(v, m);
@@ -97,14 +97,15 @@ struct EmbedFieldSpectra {
 /// I(x) = sum_k w_k |field_k(x)|^2 over the K small-grid fields. Run over (n, n).
 template <class T, class Space>
 struct WeightedIntensity {
-  View<T, Space> intensity;                 // n x n
-  View<const complex<T>, Space> fields;     // n x n, batch K
-  View<const T, Space> weights;             // K
+  View<T, Space> intensity;              // n x n
+  View<const complex<T>, Space> fields;  // n x n, batch K
+  View<const T, Space> weights;          // K
   index_t n, count;
   FABTWIN_HD void operator()(index_t x, index_t y) const {
     const index_t pixel = x + n * y, stride = n * n;
     T sum = 0;
-    for (index_t k = 0; k < count; ++k) sum += weights[k] * cuda::std::norm(fields[pixel + k * stride]);
+    for (index_t k = 0; k < count; ++k)
+      sum += weights[k] * cuda::std::norm(fields[pixel + k * stride]);
     intensity[pixel] = sum;
   }
 };
@@ -129,14 +130,15 @@ struct AccumulateNorm {
 /// (n_out/2 + 1, n_out).
 template <class T, class Space>
 struct CopyHalfSpectrumBand {
-  View<complex<T>, Space> out;        // (n_out/2 + 1) x n_out
-  View<const complex<T>, Space> in;   // (n_in/2 + 1) x n_in
+  View<complex<T>, Space> out;       // (n_out/2 + 1) x n_out
+  View<const complex<T>, Space> in;  // (n_in/2 + 1) x n_in
   index_t n_out, n_in, band;
   T scale;
   FABTWIN_HD void operator()(index_t u, index_t v) const {
     const index_t q = signed_bin(v, n_out);
     complex<T> value(0, 0);
-    if (u <= band && magnitude(q) <= band) value = in[u + (n_in / 2 + 1) * wrap_bin(q, n_in)] * scale;
+    if (u <= band && magnitude(q) <= band)
+      value = in[u + (n_in / 2 + 1) * wrap_bin(q, n_in)] * scale;
     out[u + (n_out / 2 + 1) * v] = value;
   }
 };
@@ -145,9 +147,9 @@ struct CopyHalfSpectrumBand {
 /// (m, m, K).
 template <class T, class Space>
 struct MultiplyByGradient {
-  View<complex<T>, Space> out;               // m x m, batch K
-  View<const complex<T>, Space> fields;      // m x m, batch K
-  View<const T, Space> gradient;             // m x m
+  View<complex<T>, Space> out;           // m x m, batch K
+  View<const complex<T>, Space> fields;  // m x m, batch K
+  View<const T, Space> gradient;         // m x m
   index_t m;
   FABTWIN_HD void operator()(index_t x, index_t y, index_t k) const {
     const index_t pixel = x + m * y;

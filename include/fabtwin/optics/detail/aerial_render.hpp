@@ -69,7 +69,8 @@ class AerialRender {
  public:
   /// For N x N masks and `sets` (checked by the caller: radii below N / 2); plans the small-grid
   /// FFTs in `ctx` when the band-limited path runs on a grid smaller than N.
-  AerialRender(Context<Space>& ctx, index_t n, const MaskModel& mask, const std::vector<KernelSet>& sets)
+  AerialRender(Context<Space>& ctx, index_t n, const MaskModel& mask,
+               const std::vector<KernelSet>& sets)
       : n_(n), mask_(mask) {
     for (const KernelSet& set : sets) radius_ = std::max(radius_, set.radius);
     small_ = fft_friendly_size(4 * radius_ + 1);
@@ -97,17 +98,20 @@ class AerialRender {
   index_t side_m() const { return 2 * radius_ + 1; }
   T inverse_area() const { return T(1.0 / (double(n_) * double(n_))); }
   std::size_t bins_bytes() const { return sizeof(complex<T>) * std::size_t(side_m() * side_m()); }
-  static std::size_t half_bytes(index_t n) { return sizeof(complex<T>) * std::size_t((n / 2 + 1) * n); }
+  static std::size_t half_bytes(index_t n) {
+    return sizeof(complex<T>) * std::size_t((n / 2 + 1) * n);
+  }
 
   /// Unit-amplitude mask coefficients A on [-Rm, Rm]^2 of one real pattern: one r2c FFT on N x N.
-  void pattern_bins(Context<Space>& ctx, View<const T, Space> pattern, View<complex<T>, Space> bins) const {
+  void pattern_bins(Context<Space>& ctx, View<const T, Space> pattern,
+                    View<complex<T>, Space> bins) const {
     auto half_block = ctx.scratch().acquire(half_bytes(n_));
     const auto half = half_block.template view<complex<T>>(n_ / 2 + 1, n_);
     fft::forward(ctx, pattern, half);
     const std::complex<double> alpha = mask_.dark, beta = mask_.clear - mask_.dark;
     for_each(ctx, Range2{side_m(), side_m()},
-             GatherPatternBins<T, Space>{half, bins, n_, radius_, to_complex<T>(alpha), to_complex<T>(beta),
-                                         inverse_area()});
+             GatherPatternBins<T, Space>{half, bins, n_, radius_, to_complex<T>(alpha),
+                                         to_complex<T>(beta), inverse_area()});
   }
 
   /// Coefficients A on [-Rm, Rm]^2 of one complex amplitude as given: one c2c FFT on N x N.
@@ -122,16 +126,19 @@ class AerialRender {
 
   /// The unit-amplitude fields of `set` on an m x m grid: all K (batched, k0 = 0, `out` batch K) or
   /// kernel k0 alone (`out` batch 1); unnormalised inverse FFTs of the embedded spectra S_k A.
-  void unit_fields(Context<Space>& ctx, View<const complex<T>, Space> bins, const SpaceKernels<T, Space>& set,
-                   index_t m, index_t k0, View<complex<T>, Space> out) const {
-    for_each(ctx, Range3{m, m, out.batch()},
-             EmbedFieldSpectra<T, Space>{out, set.spectra.view(), bins, m, set.radius, radius_, k0});
+  void unit_fields(Context<Space>& ctx, View<const complex<T>, Space> bins,
+                   const SpaceKernels<T, Space>& set, index_t m, index_t k0,
+                   View<complex<T>, Space> out) const {
+    for_each(
+        ctx, Range3{m, m, out.batch()},
+        EmbedFieldSpectra<T, Space>{out, set.spectra.view(), bins, m, set.radius, radius_, k0});
     fft::inverse(ctx, out, out);
   }
 
   /// Images of one mask (bins A) under every condition into out members first .. first + C - 1.
-  void render(Context<Space>& ctx, View<const complex<T>, Space> bins, std::span<const Condition> conditions,
-              View<T, Space> out, index_t first, ImagingPath path) const {
+  void render(Context<Space>& ctx, View<const complex<T>, Space> bins,
+              std::span<const Condition> conditions, View<T, Space> out, index_t first,
+              ImagingPath path) const {
     if (path == ImagingPath::full_grid || !band_limited()) {
       render_full(ctx, bins, conditions, out, first);
       return;
@@ -146,11 +153,13 @@ class AerialRender {
     for (std::size_t s = 0; s < kernels_.size(); ++s) {
       if (!uses_focus(conditions, s)) continue;
       const SpaceKernels<T, Space>& set = kernels_[s];
-      auto fields_block = ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(n * n * set.count));
+      auto fields_block =
+          ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(n * n * set.count));
       const auto small_fields = fields_block.template view<complex<T>>(n, n, 1, set.count);
       unit_fields(ctx, bins, set, n, 0, small_fields);
-      for_each(ctx, Range2{n, n},
-               WeightedIntensity<T, Space>{intensity, small_fields, set.weights.view(), n, set.count});
+      for_each(
+          ctx, Range2{n, n},
+          WeightedIntensity<T, Space>{intensity, small_fields, set.weights.view(), n, set.count});
       fft::forward(ctx, View<const T, Space>(intensity), small_half);
       for (std::size_t c = 0; c < conditions.size(); ++c) {
         if (conditions[c].focus != index_t(s)) continue;
@@ -173,8 +182,8 @@ class AerialRender {
 
  private:
   /// The reference path: each field on N x N (one inverse FFT per kernel), |field|^2 summed.
-  void render_full(Context<Space>& ctx, View<const complex<T>, Space> bins, std::span<const Condition> conditions,
-                   View<T, Space> out, index_t first) const {
+  void render_full(Context<Space>& ctx, View<const complex<T>, Space> bins,
+                   std::span<const Condition> conditions, View<T, Space> out, index_t first) const {
     auto buffer_block = ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(n_ * n_));
     const auto buffer = buffer_block.template view<complex<T>>(n_, n_);
     for (std::size_t c = 0; c < conditions.size(); ++c) {
@@ -184,7 +193,8 @@ class AerialRender {
       for (index_t k = 0; k < set.count; ++k) {
         unit_fields(ctx, bins, set, n_, k, buffer);
         for_each(ctx, Range1{n_ * n_},
-                 AccumulateNorm<T, Space>{image, buffer, set.host_weights[std::size_t(k)] * scale2, k > 0});
+                 AccumulateNorm<T, Space>{image, buffer, set.host_weights[std::size_t(k)] * scale2,
+                                          k > 0});
       }
     }
   }

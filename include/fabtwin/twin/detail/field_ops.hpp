@@ -22,7 +22,8 @@ struct Axpy {
 };
 
 template <class T, class Space>
-void axpy(Context<Space>& ctx, double a, View<const T, Space> x, View<T, Space> y, bool accumulate = true) {
+void axpy(Context<Space>& ctx, double a, View<const T, Space> x, View<T, Space> y,
+          bool accumulate = true) {
   for_each(ctx, Range1{x.size()}, Axpy<T, Space>{x, y, T(a), accumulate});
 }
 
