@@ -2,10 +2,11 @@
 # Installs the Debian packages fabtwin builds against, when they are missing. Runs apt-get as root
 # (directly, or through sudo for other users). The CUDA Toolkit is not a Debian package: fabtwin
 # expects it in /usr/local/cuda (its CCCL headers are needed even by host-only builds).
+# Arguments name further packages a script needs (scripts/check-format.sh: clang-format-14).
 set -euo pipefail
 
 packages=(cmake ninja-build g++ catch2 libeigen3-dev libfftw3-dev libbenchmark-dev
-          libopenmpi-dev openmpi-bin)
+          libopenmpi-dev openmpi-bin "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
