@@ -70,11 +70,9 @@ struct Options {
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "aerial_image",
-      "Draws a mask (an ICCAD-2013 clip or a built-in pattern), images it through SOCS kernels "
-      "generated\n"
+      "Draws a mask (an ICCAD-2013 clip or a built-in pattern), images it through SOCS kernels generated\n"
       "from the optics or read from an ICCAD kernel folder, and writes mask.png, aerial.png,\n"
-      "intensity.npy and, last, summary.json. The print threshold defaults to 0.225 for a clip "
-      "(the\n"
+      "intensity.npy and, last, summary.json. The print threshold defaults to 0.225 for a clip (the\n"
       "contest rule) and to the intensity at the drawn edge of a pattern's central feature.");
   cli.path("--clip", "FILE.glp", "an ICCAD-2013 clip, drawn on the 2048 nm canvas at 1 nm pixels",
            o.clip, examples::PathKind::file)
@@ -101,10 +99,10 @@ examples::Cli command_line(Options& o) {
               {.what = "an NA", .above = 0})
       .number("--index", "N", "immersion index", o.system.immersion_index,
               {.what = "a refractive index", .at_least = 1})
-      .text("--source", "SPEC",
-            "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, quasar:... or a "
-            "map FILE.npy",
-            o.source_spec, "a source spec")
+      .text(
+          "--source", "SPEC",
+          "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, quasar:... or a map FILE.npy",
+          o.source_spec, "a source spec")
       .number("--source-step", "S", "source sampling step", o.socs.source_step,
               {.what = "a source step", .unit = "sigma", .at_least = 0.001, .at_most = 1})
       .number("--defocus", "NM", "defocus", o.system.defocus_nm,

@@ -50,13 +50,10 @@ struct Options {
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "iccad13",
-      "The ICCAD-2013 mask-optimisation evaluation: images the mask (default: the clip's target, "
-      "the\n"
+      "The ICCAD-2013 mask-optimisation evaluation: images the mask (default: the clip's target, the\n"
       "uncorrected baseline) through the contest's focus and defocus kernels and prints one JSON\n"
-      "object {\"l2\", \"pvb\", \"epe\", \"target_px\", \"nominal_px\", \"clip\", \"mask\", "
-      "\"seconds\", ...}.\n"
-      "--out DIR also writes target.png, nominal.png, the three corner intensities as NPY and, "
-      "last,\n"
+      "object {\"l2\", \"pvb\", \"epe\", \"target_px\", \"nominal_px\", \"clip\", \"mask\", \"seconds\", ...}.\n"
+      "--out DIR also writes target.png, nominal.png, the three corner intensities as NPY and, last,\n"
       "summary.json (the JSON).",
       "eval");
   cli.path("--kernels", "DIR", "the contest's kernels: DIR/M1OPC and DIR/M1OPC_def", o.kernels,

@@ -54,10 +54,8 @@ std::string default_layout() {
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "layout_window",
-      "Reads a window of a GDSII layout without flattening the rest, rasterises one layer (area "
-      "coverage\n"
-      "and the ICCAD centre rule), traces the 50 % contour back to polygons and writes "
-      "coverage.png,\n"
+      "Reads a window of a GDSII layout without flattening the rest, rasterises one layer (area coverage\n"
+      "and the ICCAD centre rule), traces the 50 % contour back to polygons and writes coverage.png,\n"
       "coverage_contours.png, coverage.npy, binary.npy, contours.gds and, last, summary.json.");
   o.gds = default_layout();
   cli.path("--gds", "FILE", "the GDSII layout", o.gds, examples::PathKind::file)

@@ -68,11 +68,9 @@ struct Options {
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "peb",
-      "A line/space mask imaged through SOCS kernels, Dill exposure through the film, the "
-      "post-exposure\n"
+      "A line/space mask imaged through SOCS kernels, Dill exposure through the film, the post-exposure\n"
       "bake (Sentaurus set), Mack development and the profile's CDs and sidewall angle. Writes\n"
-      "aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png, peb.vti and, last, "
-      "summary.json.");
+      "aerial.png, acid_xz.png, inhibitor_xz.png, profile_xz.png, peb.vti and, last, summary.json.");
   cli.text("--pattern", "SPEC", "clear lines on a pitch", o.pattern,
            "lines:PITCH:CD, PITCH > CD > 0 nm",
            [](const std::string& text) {

@@ -133,10 +133,10 @@ int run(const std::string& out_dir) {
   // Single precision through two FFTs of 25,600 samples: 1e-5 is a generous bound on rounding.
   constexpr double tolerance = 1e-5;
   if (!(worst < tolerance)) {
-    std::fprintf(stderr,
-                 "quickstart: the image differs from the closed form by %.3e (more than %.0e); no "
-                 "summary written\n",
-                 worst, tolerance);
+    std::fprintf(
+        stderr,
+        "quickstart: the image differs from the closed form by %.3e (more than %.0e); no summary written\n",
+        worst, tolerance);
     return 1;
   }
   examples::finish_outputs(out_dir, summary);
@@ -150,12 +150,11 @@ int run(const std::string& out_dir) {
 int main(int argc, char** argv) {
   return examples::exit_status("quickstart", [&] {
     std::string out = "out/quickstart";
-    examples::Cli cli("quickstart",
-                      "The coherent image of a 160 nm line/space grating through an ideal NA 1.35 "
-                      "immersion pupil at\n"
-                      "193 nm, checked against its three-beam closed form; writes mask.npy, "
-                      "intensity.npy and, when\n"
-                      "the check passes, summary.json.");
+    examples::Cli cli(
+        "quickstart",
+        "The coherent image of a 160 nm line/space grating through an ideal NA 1.35 immersion pupil at\n"
+        "193 nm, checked against its three-beam closed form; writes mask.npy, intensity.npy and, when\n"
+        "the check passes, summary.json.");
     cli.path("--out", "DIR", "output folder", out, examples::PathKind::output);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
     return examples::on_best_space([&](auto space) { return run<decltype(space)>(out); });

@@ -53,8 +53,7 @@ struct Options {
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "socs_kernels",
-      "Builds the TCC of a scanner's source and pupil over the frequencies one periodic field "
-      "holds,\n"
+      "Builds the TCC of a scanner's source and pupil over the frequencies one periodic field holds,\n"
       "keeps its strongest eigenpairs and prints one JSON object (weights, energy, count, ...) on\n"
       "stdout; progress goes to stderr. --out DIR also writes DIR/iccad/{scales.txt, fh<k>.bin},\n"
       "DIR/kernels.{npy,json}, weights.npy, kernel_<k>.png and, last, summary.json (the JSON).");
@@ -68,11 +67,11 @@ examples::Cli command_line(Options& o) {
       .number("--index", "N", "immersion index", o.system.immersion_index,
               {.what = "a refractive index", .at_least = 1})
       .required()
-      .text("--source", "SPEC",
-            "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, "
-            "quasar:SIN:SOUT:OPENING_DEG:ROTATION_DEG or a freeform map FILE.npy over sigma in "
-            "[-1, 1]^2",
-            o.source_spec, "a source spec")
+      .text(
+          "--source", "SPEC",
+          "disc:S, annular:SIN:SOUT, dipole:SIN:SOUT:OPENING_DEG:ROTATION_DEG, "
+          "quasar:SIN:SOUT:OPENING_DEG:ROTATION_DEG or a freeform map FILE.npy over sigma in [-1, 1]^2",
+          o.source_spec, "a source spec")
       .required()
       .number("--source-step", "S", "source sampling step", o.socs.source_step,
               {.what = "a source step", .unit = "sigma", .at_least = 0.001, .at_most = 1})

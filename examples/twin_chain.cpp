@@ -71,8 +71,7 @@ examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "twin_chain",
       "An ICCAD-2013 clip through the twin (optics at three process conditions, exposure, bake,\n"
-      "resist threshold), resist CDs at a few sites, and the gradient of a CD loss with respect "
-      "to\n"
+      "resist threshold), resist CDs at a few sites, and the gradient of a CD loss with respect to\n"
       "every named parameter and the mask. Writes mask.png, printed.png, grad_mask.png,\n"
       "grad_mask.npy and, last, summary.json.");
   o.clip = default_clip();
@@ -280,10 +279,10 @@ int run(const Options& o) {
   summary["seconds"] = seconds_since(start);
   summary["completed"] = true;
   examples::finish_outputs(o.out, summary);
-  std::fprintf(stderr,
-               "twin_chain: pictures in %s (mask.png, printed.png, grad_mask.png), grad_mask.npy, "
-               "summary.json\n",
-               o.out.c_str());
+  std::fprintf(
+      stderr,
+      "twin_chain: pictures in %s (mask.png, printed.png, grad_mask.png), grad_mask.npy, summary.json\n",
+      o.out.c_str());
   return 0;
 }
 

@@ -526,9 +526,9 @@ TEST_CASE(
                     Contains("box in structure 'TOP'"));
   // Points on one axis-parallel line cover nothing however the BOX is read: kept, on layer 4/BOXTYPE.
   bytes = with_element([](Stream& s) { s.box(4, 3, {0, 0, 8, 0, 8, 0, 0, 0, 0, 0}); }, &at);
-  kept(bytes, at, Kind::zero_area_box, {4, 3}, {{0, 0}, {8, 0}, {8, 0}, {0, 0}}, "BOX",
-       "zero area, corners (0, 0) (8, 0) (8, 0) (0, 0); expected the corners of an axis-parallel "
-       "rectangle");
+  kept(
+      bytes, at, Kind::zero_area_box, {4, 3}, {{0, 0}, {8, 0}, {8, 0}, {0, 0}}, "BOX",
+      "zero area, corners (0, 0) (8, 0) (8, 0) (0, 0); expected the corners of an axis-parallel rectangle");
   bytes = with_element([](Stream& s) { s.box(4, 0, {0, 0, 0, 8, 0, 2, 0, 5, 0, 0}); }, &at);
   kept(bytes, at, Kind::zero_area_box, {4, 0}, {{0, 0}, {0, 8}, {0, 2}, {0, 5}}, "BOX",
        "(0, 0) (0, 8) (0, 2) (0, 5)");

@@ -87,8 +87,7 @@ TEST_CASE("Clip 1 holds the hand-read first shapes", "[layout][glp][data]") {
 
 namespace {
 std::string clip(const std::string& body) {
-  return "BEGIN     /* test */\nEQUIV  1  1000  MICRON  +X,+Y\nCNAME T\nLEVEL M1\nLEVEL M2\n\nCELL "
-         "T PRIME\n" +
+  return "BEGIN     /* test */\nEQUIV  1  1000  MICRON  +X,+Y\nCNAME T\nLEVEL M1\nLEVEL M2\n\nCELL T PRIME\n" +
          body + "ENDMSG\n";
 }
 }  // namespace

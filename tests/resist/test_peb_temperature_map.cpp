@@ -158,8 +158,7 @@ TEMPLATE_LIST_TEST_CASE(
 }
 
 TEMPLATE_LIST_TEST_CASE(
-    "A uniform map bakes as the spectral bake at the offset temperature, to second order in the "
-    "pitch",
+    "A uniform map bakes as the spectral bake at the offset temperature, to second order in the pitch",
     "[resist][peb][temperature-map]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;

@@ -80,9 +80,10 @@ TEST_CASE("Windows of a history split its integral; a law through a reference ra
 }
 
 TEST_CASE("Arrhenius and TemperatureHistory refuse bad input", "[thermal][arrhenius]") {
-  CHECK_THROWS_MATCHES(ar165j.rate(-5), invalid_argument,
-                       Catch::Message("fabtwin::Arrhenius::rate: argument 'kelvin' = -5; expected "
-                                      "a positive, finite temperature in K"));
+  CHECK_THROWS_MATCHES(
+      ar165j.rate(-5), invalid_argument,
+      Catch::Message(
+          "fabtwin::Arrhenius::rate: argument 'kelvin' = -5; expected a positive, finite temperature in K"));
   CHECK_THROWS_AS(ar165j.rate(0), invalid_argument);
   CHECK_THROWS_WITH(Arrhenius(std::nan(""), 1), Contains("ln_prefactor"));
   CHECK_THROWS_WITH(Arrhenius(27, -1), Contains("activation_kcal_per_mol") && Contains("-1"));

@@ -185,8 +185,7 @@ Field<real_type_t<Sample>, Space> abbe_image(Context<Space>& ctx, const OpticalS
   // the grid (|p| < n / 2), or it would alias onto another one.
   const double reach = (1 + source.sigma_max() + 1e-9) * system.cutoff() * period_nm;
   require(reach < 0.5 * double(n), where, "mask.grid", grid, [&] {
-    return "a pitch fine enough to hold every frequency the optics pass: (1 + sigma_max) NA / "
-           "lambda * L = " +
+    return "a pitch fine enough to hold every frequency the optics pass: (1 + sigma_max) NA / lambda * L = " +
            ::fabtwin::describe(reach) +
            " bins must stay below nx / 2 = " + ::fabtwin::describe(0.5 * double(n));
   });

@@ -258,8 +258,7 @@ inline Eigenpairs dense_eigenpairs(const Eigen::MatrixXcd& a, index_t count) {
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd> solver(t);
   if (solver.info() != Eigen::Success)
     throw backend_error(
-        "fabtwin::optics::leading_eigenpairs: Eigen's Hermitian eigensolver did not converge on "
-        "a " +
+        "fabtwin::optics::leading_eigenpairs: Eigen's Hermitian eigensolver did not converge on a " +
         std::to_string(n) + " x " + std::to_string(n) + " TCC");
   const Eigen::VectorXd values = solver.eigenvalues().reverse();  // ascending -> largest first
   const index_t end = cluster_end(values, count);

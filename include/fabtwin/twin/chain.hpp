@@ -57,12 +57,11 @@ class Chain {
         if (!shared) {
           shared = &member.conditions();
         } else if (!same(*shared, member.conditions())) {
-          throw invalid_argument(
-              argument_message("twin::chain", "stage " + std::to_string(index) + ".conditions()",
-                               std::to_string(member.conditions().size()) + " conditions",
-                               "the conditions of the chain's other conditioned stages (give every "
-                               "stage the same list, "
-                               "or call set_conditions on the chain)"));
+          throw invalid_argument(argument_message(
+              "twin::chain", "stage " + std::to_string(index) + ".conditions()",
+              std::to_string(member.conditions().size()) + " conditions",
+              "the conditions of the chain's other conditioned stages (give every stage the same list, "
+              "or call set_conditions on the chain)"));
         }
       }
     });
