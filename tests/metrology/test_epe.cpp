@@ -270,6 +270,16 @@ TEMPLATE_LIST_TEST_CASE("L2, PV band and printed pixel counts", "[metrology][pix
       test::field_with<S>(grid, box_print<T>(grid, 3, 1, 5, 3, T(0.3), T(0.1)));
   CHECK(pv_band_pixels(ctx, outer.view(), inner.view(), 0.225) == 11);
   CHECK(pv_band_pixels(ctx, inner.view(), outer.view(), 0.225) == 11);
+  // One-sided: the outer print holds the inner one, so outer-and-not-inner is the whole band, and
+  // the other way round nothing. Against the nominal (x 3..6) the inner (x 3..5) leaves column 6
+  // (3 pixels) on the nominal's side only, while XOR counts the same 3.
+  CHECK(pv_band_outer_not_inner_pixels(ctx, outer.view(), inner.view(), 0.225) == 11);
+  CHECK(pv_band_outer_not_inner_pixels(ctx, inner.view(), outer.view(), 0.225) == 0);
+  CHECK(pv_band_outer_not_inner_pixels(ctx, nominal.view(), inner.view(), 0.225) == 3);
+  // Target x 2..5 against nominal x 3..6: column 2 on the target's side only, column 6 on the
+  // nominal's: one-sided 3 each way, XOR 6.
+  CHECK(pv_band_outer_not_inner_pixels(ctx, target.view(), nominal.view(), 0.225) == 3);
+  CHECK(pv_band_outer_not_inner_pixels(ctx, nominal.view(), target.view(), 0.225) == 3);
   // A sample exactly at the threshold prints.
   CHECK(printed_pixels(ctx, nominal.view(), 0.3) == 12);
 
@@ -278,6 +288,8 @@ TEMPLATE_LIST_TEST_CASE("L2, PV band and printed pixel counts", "[metrology][pix
   REQUIRE_THROWS_WITH(l2_pixels(ctx, nominal.view(), small.view(), 0.225),
                       Contains("'target'") && Contains("8x5x1") && Contains("'print', 8x6x1"));
   REQUIRE_THROWS_WITH(pv_band_pixels(ctx, outer.view(), small.view(), 0.225), Contains("'inner'"));
+  REQUIRE_THROWS_WITH(pv_band_outer_not_inner_pixels(ctx, outer.view(), small.view(), 0.225),
+                      Contains("'inner'"));
   REQUIRE_THROWS_WITH(printed_pixels(ctx, nominal.view(), std::nan("")), Contains("threshold"));
   REQUIRE_THROWS_WITH(l2_pixels(ctx, nominal.view(), target.view(), 0.225, INFINITY),
                       Contains("target_threshold"));

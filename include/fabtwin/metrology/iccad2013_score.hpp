@@ -5,6 +5,8 @@
 // A pixel prints where I >= 0.225. Scores:
 //   l2         pixels where the nominal print differs from the target,
 //   pvb        pixels where the outer and inner prints differ (the process-variation band),
+//   pvb_outer_not_inner  pixels where the outer corner prints and the inner does not (the
+//              contest simulator's and curvyILT's one-sided band; see below),
 //   epe        EPE violations of the nominal print: the target edges probed every 40 nm, 15 nm
 //              inside and outside (epe.hpp, failed inner plus failed outer probes),
 //   target_px  pixels of the target, nominal_px pixels of the nominal print.
@@ -12,11 +14,11 @@
 // centre rule (layout::rasterize_binary), so that `target` and `target_polygons` describe the same
 // shapes.
 // This is the public evaluators' model (OpenILT, Neural-ILT), with which the published figures were
-// computed. The contest's own simulator (IBM lithosim) differs in two details fabtwin does not
-// follow: its mask amplitude is pixel * 0.9771 + 0.0229 + i (pixel * 0.0217 - 0.0217) (clear 1,
+// computed. The contest's own simulator (IBM lithosim) differs in two details: its mask amplitude is pixel * 0.9771 + 0.0229 + i (pixel * 0.0217 - 0.0217) (clear 1,
 // dark 0.0229 - 0.0217i, an attenuated background; myMaskFloat), where the public ports image a
-// 0/1 mask; and its PV band counts pixels where the outer corner prints and the inner one does not
-// (calculate_pvband_area), where OpenILT counts those where they differ. Both use threshold 0.225
+// 0/1 mask (fabtwin follows the public ports); and its PV band counts pixels where the outer corner
+// prints and the inner one does not (calculate_pvband_area), where OpenILT counts those where they
+// differ (fabtwin reports both: pvb and pvb_outer_not_inner). Both use threshold 0.225
 // (>=), the dose on the amplitude, and a forward FFT scaled by 1/N^2.
 
 #include <algorithm>
@@ -80,11 +82,12 @@ inline void require_target_on_grid(const layout::PolygonSet& target_polygons, co
 }  // namespace detail
 
 struct Iccad2013Score {
-  index_t l2 = 0;          ///< nominal print != target
-  index_t pvb = 0;         ///< outer print != inner print
-  index_t epe = 0;         ///< EPE violations of the nominal print
-  index_t target_px = 0;   ///< target pixels
-  index_t nominal_px = 0;  ///< pixels of the nominal print
+  index_t l2 = 0;                   ///< nominal print != target
+  index_t pvb = 0;                  ///< outer print != inner print
+  index_t pvb_outer_not_inner = 0;  ///< outer prints, inner does not
+  index_t epe = 0;                  ///< EPE violations of the nominal print
+  index_t target_px = 0;            ///< target pixels
+  index_t nominal_px = 0;           ///< pixels of the nominal print
 };
 
 /// The scores of three intensities already computed (`intensities`: batch 3, nominal, outer and
@@ -113,6 +116,8 @@ Iccad2013Score score_iccad2013(Context<Space>& ctx, const Field<T, Space>& inten
   Iccad2013Score score;
   score.l2 = l2_pixels(ctx, nominal, target.view(), iccad2013_print_threshold, 0.5);
   score.pvb = pv_band_pixels(ctx, outer, inner, iccad2013_print_threshold);
+  score.pvb_outer_not_inner =
+      pv_band_outer_not_inner_pixels(ctx, outer, inner, iccad2013_print_threshold);
   score.epe = epe_check(ctx, target_polygons, nominal, grid, iccad2013_epe_rule()).violations();
   score.target_px = printed_pixels(ctx, target.view(), 0.5);
   score.nominal_px = printed_pixels(ctx, nominal, iccad2013_print_threshold);

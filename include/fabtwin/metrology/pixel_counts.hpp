@@ -1,7 +1,9 @@
 #pragma once
 // Pixel counts of the ICCAD-2013 evaluation (physics.md §1), on any Space:
 //   L2      = pixels where the (nominal) print differs from the target,
-//   PV band = pixels where the outer-corner and inner-corner prints differ,
+//   PV band = pixels where the outer-corner and inner-corner prints differ (OpenILT's count), or,
+//             one-sided, pixels where the outer corner prints and the inner one does not (the
+//             contest simulator's calculate_pvband_area and curvyILT's count),
 //   printed = pixels that print.
 // Inputs are real fields binarised on the fly: a sample prints when it is >= its threshold (the
 // evaluators' rule, I >= 0.225 on intensities; 0.5 for fields already 0/1). A NaN sample never
@@ -31,6 +33,17 @@ struct DiffersAt {
   FABTWIN_HD index_t operator()(index_t i) const {
     const bool pa = double(a[i]) >= ta, pb = double(b[i]) >= tb;
     return pa != pb ? 1 : 0;
+  }
+};
+
+/// 1 where a[i] >= ta and not b[i] >= tb.
+template <class A, class B, class Space>
+struct OnlyFirstAt {
+  View<A, Space> a;
+  View<B, Space> b;
+  double ta, tb;
+  FABTWIN_HD index_t operator()(index_t i) const {
+    return double(a[i]) >= ta && !(double(b[i]) >= tb) ? 1 : 0;
   }
 };
 
@@ -86,6 +99,21 @@ index_t pv_band_pixels(Context<Space>& ctx, View<A, Space> outer, View<B, Space>
                        double threshold) {
   return detail::count_differences(ctx, outer, inner, threshold, threshold,
                                    "metrology::pv_band_pixels", "outer", "inner");
+}
+
+/// The one-sided process-variation band: pixels where the outer corner prints and the inner one
+/// does not, both binarised at `threshold`. It never exceeds pv_band_pixels, and equals it when the
+/// inner print lies inside the outer one.
+template <class Space, class A, class B>
+index_t pv_band_outer_not_inner_pixels(Context<Space>& ctx, View<A, Space> outer,
+                                       View<B, Space> inner, double threshold) {
+  static_assert(Real<std::remove_cv_t<A>> && Real<std::remove_cv_t<B>>,
+                "pixel counts binarise real fields (float or double)");
+  constexpr const char* where = "metrology::pv_band_outer_not_inner_pixels";
+  detail::require_threshold(threshold, where, "threshold");
+  detail::require_same_extents(outer, inner, where, "outer", "inner");
+  return transform_reduce(ctx, outer.size(), index_t{0}, reduce_op::Plus{},
+                          detail::OnlyFirstAt<A, B, Space>{outer, inner, threshold, threshold});
 }
 
 /// Pixels of `print` that are >= threshold.
