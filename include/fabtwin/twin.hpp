@@ -10,5 +10,6 @@
 #include "fabtwin/twin/imaging_stage.hpp"
 #include "fabtwin/twin/layer_stage.hpp"
 #include "fabtwin/twin/parameter.hpp"
+#include "fabtwin/twin/pixel_ilt.hpp"
 #include "fabtwin/twin/stage.hpp"
 #include "fabtwin/twin/threshold_stage.hpp"

@@ -1,0 +1,275 @@
+#pragma once
+// Pixel inverse lithography over any chain that ends in a printed image: find the mask whose
+// prints, under the chain's process conditions, match a target.
+//
+// Relaxation (Poonawala & Milanfar, IEEE TIP 16(3), 2007; the form OpenILT and most ILT papers
+// use, physics.md section 1): the mask is m = sigmoid(a p) over free pixel values p, a the mask
+// steepness (about 4). The chain maps m (batch 1) to prints P_c (batch C, one per process
+// condition, each in [0, 1]). The objective is a weighted sum over conditions of squared errors,
+//   J(p) = sum_c w_c sum_x (P_c(x) - t(x))^2,
+// which with the ICCAD-2013 corners (nominal, outer, inner) is OpenILT's L2 term plus its
+// process-variation term. Its gradient comes from the chain's hand-written adjoints:
+//   dJ/dP_c = 2 w_c (P_c - t),   dJ/dm = chain.backward(dJ/dP),   dJ/dp = a m (1 - m) dJ/dm.
+// The update is Adam (Kingma & Ba, ICLR 2015) on p, whose per-pixel step normalisation suits the
+// gradient's large dynamic range (pixels far from any edge get almost none).
+// The chain's own parameters are not optimised here: their gradients accumulate and are cleared
+// at every evaluation.
+
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fabtwin/core/check.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/exec/range.hpp"
+#include "fabtwin/exec/reduce.hpp"
+#include "fabtwin/twin/stage.hpp"
+
+namespace fabtwin::twin {
+
+/// Adam's constants (Kingma & Ba 2015, Algorithm 1); `step` is in units of the free values p.
+struct AdamOptions {
+  double step = 0.1;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double epsilon = 1e-8;
+};
+
+/// What pixel_ilt reports after each iteration.
+struct IltProgress {
+  int iteration = 0;                    ///< iterations done (1 after the first update)
+  double objective = 0;                 ///< J before this iteration's update
+  std::vector<double> condition_error;  ///< sum_x (P_c - t)^2 per condition, before the update
+  double seconds = 0;                   ///< since pixel_ilt started
+};
+
+struct PixelIltOptions {
+  int iterations = 50;
+  double mask_steepness = 4;  ///< a in m = sigmoid(a p)
+  AdamOptions adam;
+  /// w_c per process condition of the chain; empty: 1 for every condition.
+  std::vector<double> condition_weights;
+  /// Called after every iteration (a long optimisation reports its progress).
+  std::function<void(const IltProgress&)> progress;
+};
+
+struct PixelIltResult {
+  int iterations = 0;
+  std::vector<double> objective;  ///< J at each iteration, before its update; then the final J
+  double seconds = 0;
+};
+
+namespace detail {
+
+/// m = sigmoid(a p), the relaxed mask (device functors at namespace scope: nvcc's stubs name them).
+template <class T, class Space>
+struct RelaxMask {
+  View<const T, Space> p;
+  View<T, Space> m;
+  T a;
+  FABTWIN_HD void operator()(index_t i) const {
+    const T z = a * p[i];
+    if (z >= T(0)) {
+      m[i] = T(1) / (T(1) + cuda::std::exp(-z));
+    } else {
+      const T e = cuda::std::exp(z);
+      m[i] = e / (T(1) + e);
+    }
+  }
+};
+
+/// (P - t)^2 of member c, in double, for the reduction.
+template <class T, class Space>
+struct SquaredError {
+  View<const T, Space> printed, target;
+  FABTWIN_HD double operator()(index_t i) const {
+    const double d = double(printed[i]) - double(target[i]);
+    return d * d;
+  }
+};
+
+/// g = 2 w (P - t) for one condition's member.
+template <class T, class Space>
+struct ErrorCotangent {
+  View<const T, Space> printed, target;
+  View<T, Space> g;
+  T twice_weight;
+  FABTWIN_HD void operator()(index_t i) const { g[i] = twice_weight * (printed[i] - target[i]); }
+};
+
+/// dJ/dp = a m (1 - m) dJ/dm.
+template <class T, class Space>
+struct ThroughRelaxation {
+  View<const T, Space> m, grad_m;
+  View<T, Space> grad_p;
+  T a;
+  FABTWIN_HD void operator()(index_t i) const { grad_p[i] = a * m[i] * (T(1) - m[i]) * grad_m[i]; }
+};
+
+/// One Adam step: first and second moments, bias-corrected, p -= step m1_hat / (sqrt(m2_hat) + eps).
+template <class T, class Space>
+struct AdamStep {
+  View<const T, Space> grad;
+  View<T, Space> p, m1, m2;
+  T beta1, beta2, step_over_bias1, sqrt_bias2, epsilon;
+  FABTWIN_HD void operator()(index_t i) const {
+    const T g = grad[i];
+    m1[i] = beta1 * m1[i] + (T(1) - beta1) * g;
+    m2[i] = beta2 * m2[i] + (T(1) - beta2) * g * g;
+    p[i] -= step_over_bias1 * m1[i] / (cuda::std::sqrt(m2[i]) / sqrt_bias2 + epsilon);
+  }
+};
+
+}  // namespace detail
+
+/// The objective J(p) and its gradient for a chain and a target, with the buffers an optimiser
+/// reuses from one evaluation to the next. The chain must take one mask (batch 1) on its input
+/// grid and give one print per process condition on its output grid, the target's grid.
+template <Stage Chain>
+class IltObjective {
+ public:
+  using T = typename Chain::value_type;
+  using Space = typename Chain::space;
+
+  IltObjective(Chain& chain, const Field<T, Space>& target, double mask_steepness,
+               std::vector<double> condition_weights = {})
+      : chain_(chain),
+        target_(target),
+        steepness_(mask_steepness),
+        weights_(std::move(condition_weights)),
+        mask_(chain.input_grid()),
+        grad_p_(chain.input_grid()) {
+    constexpr const char* where = "twin::IltObjective";
+    require(std::isfinite(mask_steepness) && mask_steepness > 0, where, "mask_steepness",
+            mask_steepness, "a positive, finite sigmoid steepness (about 4)");
+    require<shape_mismatch>(
+        target.grid().same_shape(chain.output_grid()) && target.batch() == 1, where, "target",
+        [&] {
+          return ::fabtwin::describe(target.grid()) + " batch " + std::to_string(target.batch());
+        },
+        [&] {
+          return "one image on the chain's output grid, " +
+                 ::fabtwin::describe(chain.output_grid());
+        });
+    conditions_ = chain.output_batch(1);
+    if (weights_.empty()) weights_.assign(std::size_t(conditions_), 1.0);
+    require<shape_mismatch>(
+        index_t(weights_.size()) == conditions_, where, "condition_weights.size()", weights_.size(),
+        [&] { return "one weight per print of the chain (" + std::to_string(conditions_) + ")"; });
+    for (std::size_t c = 0; c < weights_.size(); ++c)
+      require(
+          std::isfinite(weights_[c]) && weights_[c] >= 0, where,
+          [&] { return "condition_weights[" + std::to_string(c) + "]"; }, weights_[c],
+          "a non-negative, finite weight");
+    cotangent_.emplace(chain.output_grid(), conditions_);
+  }
+
+  /// The relaxed mask of the last evaluation, m = sigmoid(a p).
+  const Field<T, Space>& mask() const { return mask_; }
+  /// sum_x (P_c - t)^2 per condition at the last evaluation.
+  const std::vector<double>& condition_error() const { return condition_error_; }
+  index_t conditions() const { return conditions_; }
+
+  /// J(p); when `with_gradient`, also dJ/dp into gradient().
+  double evaluate(Context<Space>& ctx, const Field<T, Space>& p, bool with_gradient = true) {
+    require<shape_mismatch>(
+        p.grid().same_shape(mask_.grid()) && p.batch() == 1, "twin::IltObjective::evaluate", "p",
+        [&] { return ::fabtwin::describe(p.grid()) + " batch " + std::to_string(p.batch()); },
+        [&] {
+          return "one field on the chain's input grid, " + ::fabtwin::describe(mask_.grid());
+        });
+    const index_t n = mask_.grid().size();
+    for_each(ctx, Range1{n}, detail::RelaxMask<T, Space>{p.view(), mask_.view(), T(steepness_)});
+    const Field<T, Space>& printed = chain_.forward(ctx, mask_);
+    const index_t m = printed.grid().size();
+    condition_error_.assign(std::size_t(conditions_), 0.0);
+    double objective = 0;
+    for (index_t c = 0; c < conditions_; ++c) {
+      const View<const T, Space> member = printed.view().member(c);
+      condition_error_[std::size_t(c)] = transform_reduce(
+          ctx, m, 0.0, reduce_op::Plus{}, detail::SquaredError<T, Space>{member, target_.view()});
+      objective += weights_[std::size_t(c)] * condition_error_[std::size_t(c)];
+      if (with_gradient)
+        for_each(
+            ctx, Range1{m},
+            detail::ErrorCotangent<T, Space>{member, target_.view(), cotangent_->view().member(c),
+                                             T(2 * weights_[std::size_t(c)])});
+    }
+    if (with_gradient) {
+      chain_.zero_gradient();
+      const Field<T, Space>& grad_mask = chain_.backward(ctx, *cotangent_);
+      for_each(ctx, Range1{n},
+               detail::ThroughRelaxation<T, Space>{mask_.view(), grad_mask.view(), grad_p_.view(),
+                                                   T(steepness_)});
+    }
+    return objective;
+  }
+
+  /// dJ/dp at the last evaluation with a gradient.
+  const Field<T, Space>& gradient() const { return grad_p_; }
+
+ private:
+  Chain& chain_;
+  const Field<T, Space>& target_;
+  double steepness_;
+  std::vector<double> weights_;
+  index_t conditions_ = 0;
+  Field<T, Space> mask_, grad_p_;
+  std::optional<Field<T, Space>> cotangent_;
+  std::vector<double> condition_error_;
+};
+
+/// Runs options.iterations Adam steps on the free values `p` (in place; a start such as
+/// p = 2 t - 1 puts the relaxed mask near the target) and returns the objective's history. The
+/// binary mask of the result is p >= 0 (m >= 1/2).
+template <Stage Chain>
+PixelIltResult pixel_ilt(Context<typename Chain::space>& ctx, Chain& chain,
+                         const Field<typename Chain::value_type, typename Chain::space>& target,
+                         Field<typename Chain::value_type, typename Chain::space>& p,
+                         const PixelIltOptions& options = {}) {
+  using T = typename Chain::value_type;
+  using Space = typename Chain::space;
+  constexpr const char* where = "twin::pixel_ilt";
+  require(options.iterations >= 0, where, "options.iterations", options.iterations,
+          "a non-negative iteration count");
+  const AdamOptions& adam = options.adam;
+  require(std::isfinite(adam.step) && adam.step > 0, where, "options.adam.step", adam.step,
+          "a positive, finite step");
+  require(adam.beta1 >= 0 && adam.beta1 < 1, where, "options.adam.beta1", adam.beta1,
+          "a decay in [0, 1)");
+  require(adam.beta2 >= 0 && adam.beta2 < 1, where, "options.adam.beta2", adam.beta2,
+          "a decay in [0, 1)");
+  require(std::isfinite(adam.epsilon) && adam.epsilon > 0, where, "options.adam.epsilon",
+          adam.epsilon, "a positive, finite epsilon");
+
+  const auto start = std::chrono::steady_clock::now();
+  IltObjective<Chain> objective(chain, target, options.mask_steepness, options.condition_weights);
+  Field<T, Space> m1(p.grid()), m2(p.grid());  // zero-filled moments
+  PixelIltResult result;
+  double bias1 = 1, bias2 = 1;
+  for (int k = 0; k < options.iterations; ++k) {
+    const double value = objective.evaluate(ctx, p);
+    result.objective.push_back(value);
+    bias1 *= adam.beta1;
+    bias2 *= adam.beta2;
+    for_each(ctx, Range1{p.grid().size()},
+             detail::AdamStep<T, Space>{objective.gradient().view(), p.view(), m1.view(), m2.view(),
+                                        T(adam.beta1), T(adam.beta2), T(adam.step / (1 - bias1)),
+                                        T(std::sqrt(1 - bias2)), T(adam.epsilon)});
+    result.iterations = k + 1;
+    if (options.progress)
+      options.progress(
+          {k + 1, value, objective.condition_error(),
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
+  }
+  result.objective.push_back(objective.evaluate(ctx, p, false));
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace fabtwin::twin

@@ -1,0 +1,153 @@
+// Pixel ILT over a chain (twin/pixel_ilt.hpp): the objective's gradient by a Taylor test through
+// the contest's kernels, and the optimiser against the uncorrected mask on an ICCAD-2013 clip,
+// counted independently (metrology's pixel counts) on an 8 nm grid.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/layout/glp.hpp"
+#include "fabtwin/layout/rasterize.hpp"
+#include "fabtwin/metrology/pixel_counts.hpp"
+#include "fabtwin/optics/iccad2013_kernels.hpp"
+#include "fabtwin/twin/chain.hpp"
+#include "fabtwin/twin/imaging_stage.hpp"
+#include "fabtwin/twin/pixel_ilt.hpp"
+#include "fabtwin/twin/threshold_stage.hpp"
+#include "support/data.hpp"
+#include "support/gradient_checks.hpp"
+#include "support/test_cases.hpp"
+
+using namespace fabtwin;
+
+namespace {
+
+/// The ICCAD-2013 corners as process conditions: the contest's dose multiplies the mask amplitude,
+/// so its 1.02 and 0.98 are the relative (energy) doses 1.02^2 and 0.98^2; the defocus set is the
+/// knot at `defocus_knot_nm` (a label: a condition at a knot images with that set alone).
+constexpr double defocus_knot_nm = 25;
+twin::ProcessConditions iccad_corners() {
+  return {{1.0, 0, 0}, {1.02 * 1.02, 0, 0}, {0.98 * 0.98, defocus_knot_nm, 0}};
+}
+
+struct IccadSetup {
+  Grid grid{256, 256, 8.0};  // the 2048 nm canvas on 8 nm pixels
+  std::vector<twin::FocusKernels> sets;
+  Field<double, Host> target{grid};
+};
+
+std::optional<IccadSetup> iccad_setup(Context<Host>& ctx) {
+  const auto focus = test::data_file("iccad2013/kernels/M1OPC");
+  const auto defocus = test::data_file("iccad2013/kernels/M1OPC_def");
+  const auto clip = test::data_file("iccad2013/clips/M1_test1.glp");
+  if (!focus || !defocus || !clip) return std::nullopt;
+  IccadSetup setup;
+  setup.sets.push_back({0, optics::read_iccad_kernels(focus->string())});
+  setup.sets.push_back({defocus_knot_nm, optics::read_iccad_kernels(defocus->string())});
+  // Area coverage on the coarse pixels: the target the optimiser sees at 8 nm.
+  setup.target = layout::rasterize_area<double>(
+      ctx, layout::place_on_iccad2013_canvas(layout::read_glp(clip->string())), setup.grid);
+  return setup;
+}
+
+auto iccad_chain(Context<Host>& ctx, const IccadSetup& s) {
+  twin::ImagingStage<double, Host> imaging(ctx, s.grid, s.sets, {.apply_dose = true},
+                                           iccad_corners());
+  twin::ThresholdStage<double, Host> print(s.grid, 0.0, {0.225, 50.0});
+  return twin::chain(std::move(imaging), std::move(print));
+}
+
+}  // namespace
+
+TEST_CASE("The ILT objective's gradient passes a Taylor test through the contest's kernels",
+          "[twin][ilt]") {
+  Context<Host> ctx;
+  auto setup = iccad_setup(ctx);
+  if (!setup) return;
+  auto chain = iccad_chain(ctx, *setup);
+  twin::IltObjective objective(chain, setup->target, 4.0, {1.0, 0.5, 0.5});
+
+  const index_t n = setup->grid.size();
+  Field<double, Host> p(setup->grid), direction(setup->grid), moved(setup->grid);
+  const std::vector<double> noise = test::random_values<double>(n, 7);
+  const std::vector<double> dir = test::random_values<double>(n, 8);
+  for (index_t i = 0; i < n; ++i) {
+    p.view()[i] = 2 * setup->target.view()[i] - 1 + 0.3 * noise[std::size_t(i)];
+    direction.view()[i] = dir[std::size_t(i)];
+  }
+  objective.evaluate(ctx, p);
+  double slope = 0;
+  for (index_t i = 0; i < n; ++i) slope += objective.gradient().view()[i] * direction.view()[i];
+  REQUIRE(std::abs(slope) > 0);
+  const auto j = [&](double eps) {
+    for (index_t i = 0; i < n; ++i) moved.view()[i] = p.view()[i] + eps * direction.view()[i];
+    return objective.evaluate(ctx, moved, false);
+  };
+  for (const double order : test::taylor_orders(j, slope, 1e-2, 4)) {
+    INFO("observed order " << order);
+    CHECK(order > 1.9);
+    CHECK(order < 2.1);
+  }
+}
+
+TEST_CASE("Pixel ILT prints clip 1 far closer to its target than the uncorrected mask",
+          "[twin][ilt]") {
+  Context<Host> ctx;
+  auto setup = iccad_setup(ctx);
+  if (!setup) return;
+  auto chain = iccad_chain(ctx, *setup);
+  const index_t n = setup->grid.size();
+
+  // Counted independently of the objective: pixels of the binary print (I >= 0.225 under the
+  // nominal corner) that differ from the binary target, on the 8 nm grid.
+  twin::ImagingStage<double, Host> nominal(ctx, setup->grid, setup->sets, {.apply_dose = true});
+  Field<double, Host> binary_target(setup->grid), mask(setup->grid);
+  for (index_t i = 0; i < n; ++i) binary_target.view()[i] = setup->target.view()[i] >= 0.5;
+  const auto l2_of = [&](const Field<double, Host>& m) {
+    const Field<double, Host>& image = nominal.forward(ctx, m);
+    return metrology::l2_pixels(ctx, image.cview(), binary_target.cview(), 0.225, 0.5);
+  };
+  const index_t uncorrected = l2_of(binary_target);
+
+  Field<double, Host> p(setup->grid);
+  for (index_t i = 0; i < n; ++i) p.view()[i] = 2 * setup->target.view()[i] - 1;
+  int reported = 0;
+  twin::PixelIltOptions options;
+  options.iterations = 30;
+  options.condition_weights = {1.0, 0.5, 0.5};
+  options.progress = [&](const twin::IltProgress& step) {
+    ++reported;
+    CHECK(step.iteration == reported);
+    CHECK(step.condition_error.size() == 3);
+  };
+  const twin::PixelIltResult result = twin::pixel_ilt(ctx, chain, setup->target, p, options);
+  CHECK(reported == 30);
+  REQUIRE(result.objective.size() == 31);
+  CHECK(result.objective.back() < 0.5 * result.objective.front());
+
+  for (index_t i = 0; i < n; ++i) mask.view()[i] = p.view()[i] >= 0;
+  const index_t corrected = l2_of(mask);
+  INFO("L2 on 8 nm pixels: uncorrected " << uncorrected << ", after ILT " << corrected);
+  CHECK(corrected < uncorrected / 2);
+}
+
+TEST_CASE("Pixel ILT refuses bad options and mismatched fields by name", "[twin][ilt]") {
+  Context<Host> ctx;
+  auto setup = iccad_setup(ctx);
+  if (!setup) return;
+  auto chain = iccad_chain(ctx, *setup);
+  Field<double, Host> p(setup->grid), small(Grid(64, 64, 8.0));
+  twin::PixelIltOptions options;
+  options.adam.step = -1;
+  CHECK_THROWS_WITH(twin::pixel_ilt(ctx, chain, setup->target, p, options),
+                    Catch::Contains("'options.adam.step' = -1"));
+  options = {};
+  options.condition_weights = {1, 1};
+  CHECK_THROWS_WITH(twin::pixel_ilt(ctx, chain, setup->target, p, options),
+                    Catch::Contains("'condition_weights.size()' = 2"));
+  CHECK_THROWS_AS(twin::pixel_ilt(ctx, chain, small, p), shape_mismatch);
+  CHECK_THROWS_WITH(twin::IltObjective(chain, setup->target, 0.0),
+                    Catch::Contains("'mask_steepness' = 0"));
+}
