@@ -130,7 +130,7 @@ TEST_CASE("Shapes, their areas and boxes match a flood fill on random masks",
 TEST_CASE("The smallest distance between shapes matches all pairs of pixels on random masks",
           "[metrology][mask_shapes]") {
   std::mt19937 rng(7);
-  for (int trial = 0; trial < 150; ++trial) {
+  for (int trial = 0; trial < 400; ++trial) {
     const index_t nx = 1 + rng() % 48, ny = 1 + rng() % 48;
     // Sparse masks (a few dots far apart), dense ones and grown blobs.
     const double density = trial % 3 == 0 ? 0.003 : 0.02 + 0.25 * (trial % 7) / 6.0;
@@ -179,8 +179,13 @@ TEST_CASE("Distances and areas of hand-made masks", "[metrology][mask_shapes]") 
   CHECK(metrology::min_shape_area(make_mask(nx, ny, one)) == nx);
   CHECK(std::isinf(metrology::min_shape_distance(make_mask(nx, ny, std::vector<int>(nx * ny)))));
   CHECK(metrology::min_shape_area(make_mask(nx, ny, std::vector<int>(nx * ny))) == 0);
-  // A shape spanning the whole grid keeps its labels in an iterative fill (no recursion).
-  CHECK(metrology::label_shapes(make_mask(nx, ny, std::vector<int>(nx * ny, 1))).count() == 1);
+  // A shape of a million pixels: the fill is iterative, a recursive one would overflow the stack.
+  std::vector<int> full(1024 * 1024, 1);
+  rect(full, 1024, 100, 100, 900, 900, 0);
+  const auto ring = metrology::label_shapes(make_mask(1024, 1024, full));
+  REQUIRE(ring.count() == 1);
+  CHECK(ring.shapes[0].area == 1024 * 1024 - 801 * 801);
+  CHECK(std::isinf(metrology::min_shape_distance(ring)));
 }
 
 TEST_CASE("clean_mask removes exactly the small islands and holes", "[metrology][mask_shapes]") {
@@ -246,11 +251,20 @@ TEST_CASE("clean_mask opens away thin lines and closes narrow gaps", "[metrology
   CHECK(closed.report.pixels_closed == 8);
   CHECK(metrology::label_shapes(closed.mask).count() == 2);
   CHECK(metrology::min_shape_distance(closed.mask) == 3.0);
+
+  // Two blocks touching at a corner stay two shapes sqrt(2) apart: closing does not bridge a
+  // corner contact (documented in clean_mask).
+  std::vector<int> corner(nx * ny, 0);
+  rect(corner, nx, 2, 2, 11, 11);
+  rect(corner, nx, 12, 12, 21, 21);
+  const auto touching = metrology::clean_mask(make_mask(nx, ny, corner), CleanOptions{0, 0, 0, 4});
+  CHECK(bits_of(touching.mask) == corner);
+  CHECK(metrology::min_shape_distance(touching.mask) == std::sqrt(2.0));
 }
 
 TEST_CASE("clean_mask is idempotent on random masks", "[metrology][mask_shapes]") {
   std::mt19937 rng(99);
-  for (int trial = 0; trial < 60; ++trial) {
+  for (int trial = 0; trial < 200; ++trial) {
     const index_t nx = 8 + rng() % 57, ny = 8 + rng() % 57;
     const auto on = random_bits(rng, nx, ny, 0.05 + 0.3 * (trial % 4) / 3.0, 1 + trial % 4);
     const CleanOptions options{index_t(rng() % 12), index_t(rng() % 12), index_t(rng() % 5),

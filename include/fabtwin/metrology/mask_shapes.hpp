@@ -461,6 +461,14 @@ CleanedMask<T> clean_bits(Bits on, const Grid& grid, const CleanOptions& options
 /// to stay); then, for min_space_px > 1, a closing by the min_space_px square (gaps narrower than it
 /// are bridged; the border is off and never bridged to); then the area filters again, since opening
 /// and closing can leave new small islands and holes. The result is 0/1 on the input's grid.
+/// Cleaning the result again changes nothing on every mask tested (tests/metrology): each area
+/// filter keeps what it leaves, and closing after opening is idempotent (Matheron), though with
+/// the filters between them no proof covers every mask.
+///
+/// What min_space_px does not do: two shapes that touch only at a corner (a 2 x 2 checkerboard) are
+/// neither joined nor parted, since the off pixels around such a corner belong to wide regions into
+/// which the square fits; min_shape_distance of the result can stay sqrt(2). Check it after cleaning
+/// where corner contacts matter.
 template <class T>
 CleanedMask<T> clean_mask(const Field<T, Host>& mask, const CleanOptions& options = {}) {
   return detail::clean_bits<T>(detail::binarise(mask, "metrology::clean_mask"), mask.grid(),
