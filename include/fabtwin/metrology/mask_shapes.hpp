@@ -317,10 +317,12 @@ void distance_transform(index_t w, index_t h, const Site& site, std::vector<doub
 /// nearer the pair's midpoint than the pair), so the bound is usually the answer. Usually, not
 /// always: pixel centres sample the Voronoi diagram, and the sliver where the closest pair's cells
 /// meet may hold no pixel centre, so the bound is not taken as exact. (2) The exact answer: for
-/// each shape A, in order, a distance transform of the pixels of later shapes inside A's box grown
-/// by the bound (a closer partner of any pixel of A lies in that window), read at A's pixels; the
-/// bound shrinks as pairs are found, and so do later windows. Each pair of shapes is measured from
-/// the earlier one, so the minimum over shapes is the exact minimum over pairs.
+/// each shape A, in order, the distance from each edge pixel of A to the nearest pixel of a later
+/// shape within the bound (a closer partner lies in A's box grown by the bound), by a distance
+/// transform of that window or, when cheaper (few edge pixels, a small bound), by looking at every
+/// pixel within the bound of each edge pixel; the bound shrinks as pairs are found, and so do
+/// later searches. Each pair of shapes is measured from the earlier one, so the minimum over
+/// shapes is the exact minimum over pairs.
 inline index_t min_squared_distance(const ShapeLabels& shapes) {
   if (shapes.count() < 2) return -1;
   const index_t nx = shapes.nx, ny = shapes.ny;
@@ -341,8 +343,31 @@ inline index_t min_squared_distance(const ShapeLabels& shapes) {
       if (x + 1 < nx) pair(nearest[i], nearest[i + 1]);
       if (y + 1 < ny) pair(nearest[i], nearest[i + nx]);
     }
-  for (std::int32_t a = 0; a + 1 < static_cast<std::int32_t>(shapes.count()); ++a) {
+  // Each shape's pixels, in raster order (a counting sort by label), so that a shape is read
+  // without scanning its box: a ring's box can be the whole grid.
+  const std::int32_t count = static_cast<std::int32_t>(shapes.count());
+  std::vector<std::int32_t> first(static_cast<std::size_t>(count) + 1, 0), pixels;
+  for (const std::int32_t label : labels)
+    if (label >= 0) ++first[label + 1];
+  for (std::int32_t a = 0; a < count; ++a) first[a + 1] += first[a];
+  pixels.resize(static_cast<std::size_t>(first[count]));
+  {
+    std::vector<std::int32_t> next(first.begin(), first.end() - 1);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] >= 0) pixels[next[labels[i]]++] = static_cast<std::int32_t>(i);
+  }
+  std::vector<std::int32_t> edge;  // the pixels of A with a 4-neighbour outside A
+  for (std::int32_t a = 0; a + 1 < count; ++a) {
     const Shape& s = shapes.shapes[a];
+    // Only A's edge pixels can be nearest to another shape: from an inner pixel, its neighbour
+    // toward the partner is nearer still and also in A.
+    edge.clear();
+    for (std::int32_t k = first[a]; k < first[a + 1]; ++k) {
+      const index_t i = pixels[k], x = i % nx, y = i / nx;
+      if (x == 0 || y == 0 || x == nx - 1 || y == ny - 1 || labels[i - 1] != a ||
+          labels[i + 1] != a || labels[i - nx] != a || labels[i + nx] != a)
+        edge.push_back(pixels[k]);
+    }
     // A partner at squared distance < best is within floor(sqrt(best)) in x and in y.
     auto reach = static_cast<index_t>(std::sqrt(double(best)));
     while (reach * reach > best) --reach;
@@ -352,14 +377,31 @@ inline index_t min_squared_distance(const ShapeLabels& shapes) {
     const index_t y0 = std::max<index_t>(0, s.y_min - reach),
                   y1 = std::min(ny - 1, s.y_max + reach);
     const index_t w = x1 - x0 + 1, h = y1 - y0 + 1;
+    const double search = double(edge.size()) * double(2 * reach + 1) * double(2 * reach + 1);
+    if (search <= 4.0 * double(w) * double(h)) {
+      // Few edge pixels or a small reach (a ring whose box is the grid): look around each edge
+      // pixel directly, within the shrinking reach.
+      for (const std::int32_t i : edge) {
+        const index_t x = i % nx, y = i / nx;
+        for (index_t dy = -reach; dy <= reach; ++dy) {
+          if (y + dy < 0 || y + dy >= ny || dy * dy >= best) continue;
+          for (index_t dx = -reach; dx <= reach; ++dx) {
+            const index_t d = dx * dx + dy * dy;
+            if (x + dx < 0 || x + dx >= nx || d >= best) continue;
+            if (labels[i + dx + nx * dy] > a) best = d;
+          }
+        }
+      }
+      continue;
+    }
     distance_transform(
         w, h, [&](index_t x, index_t y) { return labels[(x + x0) + nx * (y + y0)] > a; }, dist,
         nearest);
-    for (index_t y = s.y_min; y <= s.y_max; ++y)
-      for (index_t x = s.x_min; x <= s.x_max; ++x)
-        if (labels[x + nx * y] == a)
-          best = std::min(
-              best, static_cast<index_t>(std::min(dist[(x - x0) + w * (y - y0)], double(best))));
+    for (const std::int32_t i : edge) {
+      const index_t x = i % nx, y = i / nx;
+      best = std::min(best,
+                      static_cast<index_t>(std::min(dist[(x - x0) + w * (y - y0)], double(best))));
+    }
   }
   return best;
 }
