@@ -1,11 +1,12 @@
 #pragma once
 // What a fab measures: CDs on cut lines, NILS, EPE, pixel counts, MEEF, process windows,
-// resist profiles, and the ICCAD-2013 scores.
+// resist profiles, the ICCAD-2013 scores, and the shapes of binary masks (cleaning them too).
 
 #include "fabtwin/metrology/cd_gradient.hpp"
 #include "fabtwin/metrology/cut_line.hpp"
 #include "fabtwin/metrology/epe.hpp"
 #include "fabtwin/metrology/iccad2013_score.hpp"
+#include "fabtwin/metrology/mask_shapes.hpp"
 #include "fabtwin/metrology/meef.hpp"
 #include "fabtwin/metrology/nils.hpp"
 #include "fabtwin/metrology/pixel_counts.hpp"
