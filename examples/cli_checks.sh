@@ -82,6 +82,7 @@ for program in aerial_image iccad13 socs_kernels peb layout_window quickstart tw
   expect_help "$program" --out x -h
 done
 expect_help iccad13 eval --kernels x --help
+expect_help iccad13 ilt --kernels x --help
 expect_help aerial_image --count 2.7 --help
 
 # An output folder that cannot be used: refused by name before the work, no summary left.
@@ -93,6 +94,7 @@ for out in "$file/out" /dev/null; do
   expect 1 "'$out'" twin_chain --clip "$clip" --out "$out"
   expect 1 "'$out'" socs_kernels "${socs[@]}" --count 4 --out "$out"
   expect 1 "'$out'" iccad13 eval --kernels "$kernels" --clip "$clip" --out "$out"
+  expect 1 "'$out'" iccad13 ilt --kernels "$kernels" --clip "$clip" --out "$out"
 done
 no_summary "$file/out"
 expect 2 "--out '': expected a folder to write into" aerial_image --out ""
@@ -185,6 +187,15 @@ expect 2 "--pitch given twice (2, then 4); give it once" peb --pitch 2 --pitch 4
 expect 2 "unexpected argument stray" quickstart stray
 expect 2 "missing the command 'eval'" iccad13
 expect 2 "missing --clip FILE.glp (required)" iccad13 eval --kernels "$kernels"
+ilt=(iccad13 ilt --kernels "$kernels" --clip "$clip")
+expect 2 "missing --out DIR (required)" "${ilt[@]}"
+expect 2 "--schedule 8:10,16:5: expected P:N" "${ilt[@]}" --out "$scratch/ilt" --schedule 8:10,16:5
+expect 2 "--schedule 3:10: expected P:N" "${ilt[@]}" --out "$scratch/ilt" --schedule 3:10
+expect 2 "--schedule 8:10,: expected P:N" "${ilt[@]}" --out "$scratch/ilt" --schedule 8:10,
+expect 2 "--band-weight -1: expected a weight in [0, 1000]" "${ilt[@]}" --out "$scratch/ilt" --band-weight -1
+expect 2 "--iterations 0: expected an iteration count, a whole number >= 1" "${ilt[@]}" --out "$scratch/ilt" --iterations 0
+expect "1|2" "iccad13: " "${ilt[@]}" --out "$scratch/ilt"
+no_summary "$scratch/ilt"
 expect 2 "missing --count K (required)" socs_kernels "${socs[@]}"
 expect 2 "--clip and --pattern exclude each other" aerial_image --clip "$clip" --pattern lines:90:45
 

@@ -1,4 +1,5 @@
-// The ICCAD-2013 mask-optimisation evaluation (physics.md §1) as a command:
+// The ICCAD-2013 mask-optimisation evaluation (physics.md §1) as a command, and pixel ILT of a clip
+// (`iccad13 ilt`, support/iccad_ilt.hpp; `iccad13 ilt --help`):
 //   iccad13 eval --kernels DIR --clip FILE.glp [--mask FILE.npy] [--kernel-layout contest|header24]
 //                [--out DIR]
 // DIR holds the contest's two kernel sets, DIR/M1OPC (focus) and DIR/M1OPC_def (defocus), each
@@ -9,7 +10,7 @@
 // mask (a 2048 x 2048 float32 or float64 NPY, 1 = clear, values in [0, 1]) defaults to the target
 // itself: the uncorrected baseline. Runs on the GPU when compiled by nvcc and one is present, else
 // on the host (the "space" it ran on is in the JSON). Prints one JSON object:
-//   {"l2", "pvb", "epe", "target_px", "nominal_px", "clip", "mask", "kernel_layout", "seconds",
+//   {"l2", "pvb", "pvb_outer_not_inner", "epe", "target_px", "nominal_px", "clip", "mask", "kernel_layout", "seconds",
 //    "space", "completed"}
 // (L2: nominal print vs target; PVB: outer vs inner corner prints; EPE: violations at 15 nm).
 // --out DIR (checked before the work) also writes target.png, nominal.png (intensity with the
@@ -35,6 +36,7 @@
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/iccad2013_protocol.hpp"
 #include "support/cli.hpp"
+#include "support/iccad_ilt.hpp"
 #include "support/outputs.hpp"
 #include "support/space.hpp"
 
@@ -54,7 +56,7 @@ examples::Cli command_line(Options& o) {
       "uncorrected baseline) through the contest's focus and defocus kernels and prints one JSON\n"
       "object {\"l2\", \"pvb\", \"epe\", \"target_px\", \"nominal_px\", \"clip\", \"mask\", \"seconds\", ...}.\n"
       "--out DIR also writes target.png, nominal.png, the three corner intensities as NPY and, last,\n"
-      "summary.json (the JSON).",
+      "summary.json (the JSON). `iccad13 ilt --help`: pixel ILT of a clip.",
       "eval");
   cli.path("--kernels", "DIR", "the contest's kernels: DIR/M1OPC and DIR/M1OPC_def", o.kernels,
            examples::PathKind::folder)
@@ -146,6 +148,7 @@ int run(const Options& o) {
   io::json::Value result = io::json::Value::object();
   result["l2"] = std::int64_t(score.l2);
   result["pvb"] = std::int64_t(score.pvb);
+  result["pvb_outer_not_inner"] = std::int64_t(score.pvb_outer_not_inner);
   result["epe"] = std::int64_t(score.epe);
   result["target_px"] = std::int64_t(score.target_px);
   result["nominal_px"] = std::int64_t(score.nominal_px);
@@ -196,6 +199,12 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   return examples::exit_status("iccad13", [&] {
+    if (argc > 1 && std::string_view(argv[1]) == "ilt") {
+      examples::IltOptions options;
+      examples::Cli cli = examples::ilt_command_line(options);
+      if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
+      return examples::run_ilt(options);
+    }
     Options options;
     examples::Cli cli = command_line(options);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;

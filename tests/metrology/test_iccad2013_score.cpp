@@ -126,6 +126,9 @@ TEMPLATE_LIST_TEST_CASE("evaluate_iccad2013: the uncorrected baseline of the ten
       if constexpr (std::is_same_v<T, double>) {
         CHECK(score.l2 == expected.l2);
         CHECK(score.pvb == expected.pvb);
+        // The reference's one-sided band (pvb_outer_only) equals its XOR band on every clip,
+        // both readings: with the target as mask the inner print lies inside the outer one.
+        CHECK(score.pvb_outer_not_inner == expected.pvb);
         CHECK(score.epe == expected.epe);
         CHECK(score.nominal_px == expected.nominal_px);
       } else {
@@ -192,6 +195,11 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   CHECK(s.l2 == 0);
   CHECK(s.epe == 0);
   CHECK(s.pvb == 1024);
+  CHECK(s.pvb_outer_not_inner == 1024);
+  // The corners swapped (only the inner prints): the XOR band is the same, the one-sided one empty.
+  s = score(exact, dark, exact);
+  CHECK(s.pvb == 1024);
+  CHECK(s.pvb_outer_not_inner == 0);
   // Nothing prints: L2 = the target, every inner probe fails.
   s = score(dark, dark, dark);
   CHECK(s.l2 == 1024);
@@ -204,6 +212,7 @@ TEMPLATE_LIST_TEST_CASE("score_iccad2013: the counting rules on hand-made images
   CHECK(s.l2 == 64 * 64 - 1024);
   CHECK(s.epe == 4);
   CHECK(s.pvb == 64 * 64);
+  CHECK(s.pvb_outer_not_inner == 64 * 64);
 
   // Shapes are checked.
   CHECK_THROWS_AS(

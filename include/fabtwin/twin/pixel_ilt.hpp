@@ -8,8 +8,12 @@
 // condition, each in [0, 1]). The objective is a weighted sum over conditions of squared errors,
 //   J(p) = sum_c w_c sum_x (P_c(x) - t(x))^2,
 // which with the ICCAD-2013 corners (nominal, outer, inner) is OpenILT's L2 term plus its
-// process-variation term. Its gradient comes from the chain's hand-written adjoints:
-//   dJ/dP_c = 2 w_c (P_c - t),   dJ/dm = chain.backward(dJ/dP),   dJ/dp = a m (1 - m) dJ/dm.
+// process-variation term, and optionally a band term w_b sum_x (P_a - P_b)^2 between two
+// conditions (the outer and inner corners), which acts on the band itself: where both corners
+// print on the target's side it is zero, at an edge it asks for a steeper image. Its gradient comes
+// from the chain's hand-written adjoints:
+//   dJ/dP_c = 2 w_c (P_c - t) (+ 2 w_b (P_a - P_b) for c = a, - that for c = b),
+//   dJ/dm = chain.backward(dJ/dP),   dJ/dp = a m (1 - m) dJ/dm.
 // The update is Adam (Kingma & Ba, ICLR 2015) on p, whose per-pixel step normalisation suits the
 // gradient's large dynamic range (pixels far from any edge get almost none).
 // The chain's own parameters are not optimised here: their gradients accumulate and are cleared
@@ -40,6 +44,12 @@ struct AdamOptions {
   double epsilon = 1e-8;
 };
 
+/// w_b sum_x (P_a - P_b)^2 between the prints of conditions a and b (0 weight: off).
+struct BandTerm {
+  double weight = 0;
+  index_t a = 1, b = 2;  ///< the ICCAD-2013 corners' order: outer, inner
+};
+
 /// What pixel_ilt reports after each iteration.
 struct IltProgress {
   int iteration = 0;                    ///< iterations done (1 after the first update)
@@ -54,6 +64,8 @@ struct PixelIltOptions {
   AdamOptions adam;
   /// w_c per process condition of the chain; empty: 1 for every condition.
   std::vector<double> condition_weights;
+  /// The band term w_b sum (P_a - P_b)^2 between conditions band_pair[0] and band_pair[1].
+  BandTerm band;
   /// Called after every iteration (a long optimisation reports its progress).
   std::function<void(const IltProgress&)> progress;
 };
@@ -102,6 +114,29 @@ struct ErrorCotangent {
   FABTWIN_HD void operator()(index_t i) const { g[i] = twice_weight * (printed[i] - target[i]); }
 };
 
+/// (P_a - P_b)^2 in double, for the reduction.
+template <class T, class Space>
+struct SquaredDifference {
+  View<const T, Space> a, b;
+  FABTWIN_HD double operator()(index_t i) const {
+    const double d = double(a[i]) - double(b[i]);
+    return d * d;
+  }
+};
+
+/// g_a += 2 w (P_a - P_b), g_b -= 2 w (P_a - P_b).
+template <class T, class Space>
+struct BandCotangent {
+  View<const T, Space> a, b;
+  View<T, Space> ga, gb;
+  T twice_weight;
+  FABTWIN_HD void operator()(index_t i) const {
+    const T g = twice_weight * (a[i] - b[i]);
+    ga[i] += g;
+    gb[i] -= g;
+  }
+};
+
 /// dJ/dp = a m (1 - m) dJ/dm.
 template <class T, class Space>
 struct ThroughRelaxation {
@@ -137,11 +172,12 @@ class IltObjective {
   using Space = typename Chain::space;
 
   IltObjective(Chain& chain, const Field<T, Space>& target, double mask_steepness,
-               std::vector<double> condition_weights = {})
+               std::vector<double> condition_weights = {}, BandTerm band = {})
       : chain_(chain),
         target_(target),
         steepness_(mask_steepness),
         weights_(std::move(condition_weights)),
+        band_(band),
         mask_(chain.input_grid()),
         grad_p_(chain.input_grid()) {
     constexpr const char* where = "twin::IltObjective";
@@ -166,6 +202,15 @@ class IltObjective {
           std::isfinite(weights_[c]) && weights_[c] >= 0, where,
           [&] { return "condition_weights[" + std::to_string(c) + "]"; }, weights_[c],
           "a non-negative, finite weight");
+    require(std::isfinite(band.weight) && band.weight >= 0, where, "band.weight", band.weight,
+            "a non-negative, finite weight");
+    if (band.weight > 0)
+      require(
+          band.a >= 0 && band.b >= 0 && band.a < conditions_ && band.b < conditions_ &&
+              band.a != band.b,
+          where, "band (a, b)",
+          [&] { return std::to_string(band.a) + ", " + std::to_string(band.b); },
+          [&] { return "two different conditions below " + std::to_string(conditions_); });
     cotangent_.emplace(chain.output_grid(), conditions_);
   }
 
@@ -173,6 +218,8 @@ class IltObjective {
   const Field<T, Space>& mask() const { return mask_; }
   /// sum_x (P_c - t)^2 per condition at the last evaluation.
   const std::vector<double>& condition_error() const { return condition_error_; }
+  /// sum_x (P_a - P_b)^2 at the last evaluation (0 when the band term is off).
+  double band_error() const { return band_error_; }
   index_t conditions() const { return conditions_; }
 
   /// J(p); when `with_gradient`, also dJ/dp into gradient().
@@ -200,6 +247,18 @@ class IltObjective {
             detail::ErrorCotangent<T, Space>{member, target_.view(), cotangent_->view().member(c),
                                              T(2 * weights_[std::size_t(c)])});
     }
+    if (band_.weight > 0) {
+      const View<const T, Space> a = printed.view().member(band_.a),
+                                 b = printed.view().member(band_.b);
+      band_error_ = transform_reduce(ctx, m, 0.0, reduce_op::Plus{},
+                                     detail::SquaredDifference<T, Space>{a, b});
+      objective += band_.weight * band_error_;
+      if (with_gradient)
+        for_each(ctx, Range1{m},
+                 detail::BandCotangent<T, Space>{a, b, cotangent_->view().member(band_.a),
+                                                 cotangent_->view().member(band_.b),
+                                                 T(2 * band_.weight)});
+    }
     if (with_gradient) {
       chain_.zero_gradient();
       const Field<T, Space>& grad_mask = chain_.backward(ctx, *cotangent_);
@@ -218,6 +277,8 @@ class IltObjective {
   const Field<T, Space>& target_;
   double steepness_;
   std::vector<double> weights_;
+  BandTerm band_;
+  double band_error_ = 0;
   index_t conditions_ = 0;
   Field<T, Space> mask_, grad_p_;
   std::optional<Field<T, Space>> cotangent_;
@@ -248,7 +309,8 @@ PixelIltResult pixel_ilt(Context<typename Chain::space>& ctx, Chain& chain,
           adam.epsilon, "a positive, finite epsilon");
 
   const auto start = std::chrono::steady_clock::now();
-  IltObjective<Chain> objective(chain, target, options.mask_steepness, options.condition_weights);
+  IltObjective<Chain> objective(chain, target, options.mask_steepness, options.condition_weights,
+                                options.band);
   Field<T, Space> m1(p.grid()), m2(p.grid());  // zero-filled moments
   PixelIltResult result;
   double bias1 = 1, bias2 = 1;
