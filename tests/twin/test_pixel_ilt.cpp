@@ -67,7 +67,8 @@ TEST_CASE("The ILT objective's gradient passes a Taylor test through the contest
   auto setup = iccad_setup(ctx);
   if (!setup) return;
   auto chain = iccad_chain(ctx, *setup);
-  twin::IltObjective objective(chain, setup->target, 4.0, {1.0, 0.5, 0.5});
+  // Every term: the corners' errors and the band between outer and inner.
+  twin::IltObjective objective(chain, setup->target, 4.0, {1.0, 0.5, 0.5}, {2.0, 1, 2});
 
   const index_t n = setup->grid.size();
   Field<double, Host> p(setup->grid), direction(setup->grid), moved(setup->grid);
@@ -78,6 +79,7 @@ TEST_CASE("The ILT objective's gradient passes a Taylor test through the contest
     direction.view()[i] = dir[std::size_t(i)];
   }
   objective.evaluate(ctx, p);
+  REQUIRE(objective.band_error() > 0);
   double slope = 0;
   for (index_t i = 0; i < n; ++i) slope += objective.gradient().view()[i] * direction.view()[i];
   REQUIRE(std::abs(slope) > 0);
@@ -116,7 +118,9 @@ TEST_CASE("Pixel ILT prints clip 1 far closer to its target than the uncorrected
   int reported = 0;
   twin::PixelIltOptions options;
   options.iterations = 30;
+  options.adam.step = 0.2;
   options.condition_weights = {1.0, 0.5, 0.5};
+  options.band = {2.0, 1, 2};
   options.progress = [&](const twin::IltProgress& step) {
     ++reported;
     CHECK(step.iteration == reported);
@@ -150,4 +154,10 @@ TEST_CASE("Pixel ILT refuses bad options and mismatched fields by name", "[twin]
   CHECK_THROWS_AS(twin::pixel_ilt(ctx, chain, small, p), shape_mismatch);
   CHECK_THROWS_WITH(twin::IltObjective(chain, setup->target, 0.0),
                     Catch::Contains("'mask_steepness' = 0"));
+  CHECK_THROWS_WITH(twin::IltObjective(chain, setup->target, 4.0, {}, {1.0, 1, 1}),
+                    Catch::Contains("'band (a, b)' = 1, 1"));
+  CHECK_THROWS_WITH(twin::IltObjective(chain, setup->target, 4.0, {}, {1.0, 1, 3}),
+                    Catch::Contains("two different conditions below 3"));
+  CHECK_THROWS_WITH(twin::IltObjective(chain, setup->target, 4.0, {}, {-1.0, 1, 2}),
+                    Catch::Contains("'band.weight' = -1"));
 }
