@@ -37,6 +37,7 @@
 #include "fabtwin/optics/iccad2013_protocol.hpp"
 #include "support/cli.hpp"
 #include "support/iccad_ilt.hpp"
+#include "support/iccad_results.hpp"
 #include "support/outputs.hpp"
 #include "support/space.hpp"
 
@@ -117,17 +118,10 @@ Field<Real, Host> read_mask(const std::string& path, const Grid& grid) {
 template <class Space>
 int run(const Options& o) {
   if (!o.out.empty()) examples::start_outputs(o.out);
-  if (!std::filesystem::exists(o.kernels + "/M1OPC/scales.txt")) {  // 77: "skipped" for ctest
-    std::fprintf(stderr,
-                 "iccad13: no ICCAD-2013 kernels under '%s' (expected M1OPC/ and M1OPC_def/)\n",
-                 o.kernels.c_str());
-    return 77;
-  }
+  if (!examples::iccad_kernels_present(o.kernels)) return 77;  // 77: "skipped" for ctest
   const auto start = std::chrono::steady_clock::now();
   const Grid canvas = optics::iccad2013_grid();
-  std::vector<optics::KernelSet> sets;
-  sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC", 2048, o.layout));
-  sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC_def", 2048, o.layout));
+  const std::vector<optics::KernelSet> sets = examples::read_iccad_kernel_sets(o.kernels, o.layout);
 
   const layout::PolygonSet target_polygons =
       layout::place_on_iccad2013_canvas(layout::read_glp(o.clip));
@@ -146,12 +140,7 @@ int run(const Options& o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   io::json::Value result = io::json::Value::object();
-  result["l2"] = std::int64_t(score.l2);
-  result["pvb"] = std::int64_t(score.pvb);
-  result["pvb_outer_not_inner"] = std::int64_t(score.pvb_outer_not_inner);
-  result["epe"] = std::int64_t(score.epe);
-  result["target_px"] = std::int64_t(score.target_px);
-  result["nominal_px"] = std::int64_t(score.nominal_px);
+  examples::add_scores(result, score);
   result["clip"] = o.clip;
   result["mask"] = o.mask.empty() ? std::string("target") : o.mask;
   result["kernel_layout"] = optics::describe(o.layout);

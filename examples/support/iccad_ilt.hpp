@@ -38,6 +38,7 @@
 #include "fabtwin/twin/imaging_stage.hpp"
 #include "fabtwin/twin/pixel_ilt.hpp"
 #include "fabtwin/twin/threshold_stage.hpp"
+#include "iccad_results.hpp"
 #include "outputs.hpp"
 
 namespace examples {
@@ -170,16 +171,9 @@ inline void interpolate_onto(const fabtwin::Field<double, fabtwin::Host>& coarse
 inline int run_ilt(const IltOptions& o) {
   using namespace fabtwin;
   start_outputs(o.out);
-  if (!std::filesystem::exists(o.kernels + "/M1OPC/scales.txt")) {  // 77: "skipped" for ctest
-    std::fprintf(stderr,
-                 "iccad13: no ICCAD-2013 kernels under '%s' (expected M1OPC/ and M1OPC_def/)\n",
-                 o.kernels.c_str());
-    return 77;
-  }
+  if (!iccad_kernels_present(o.kernels)) return 77;  // 77: "skipped" for ctest
   const auto start = std::chrono::steady_clock::now();
-  std::vector<optics::KernelSet> sets;
-  sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC", 2048, o.layout));
-  sets.push_back(optics::read_iccad_kernels(o.kernels + "/M1OPC_def", 2048, o.layout));
+  const std::vector<optics::KernelSet> sets = read_iccad_kernel_sets(o.kernels, o.layout);
   const layout::PolygonSet target_polygons =
       layout::place_on_iccad2013_canvas(layout::read_glp(o.clip));
 
@@ -263,12 +257,7 @@ inline int run_ilt(const IltOptions& o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   io::json::Value result = io::json::Value::object();
-  result["l2"] = std::int64_t(score.l2);
-  result["pvb"] = std::int64_t(score.pvb);
-  result["pvb_outer_not_inner"] = std::int64_t(score.pvb_outer_not_inner);
-  result["epe"] = std::int64_t(score.epe);
-  result["target_px"] = std::int64_t(score.target_px);
-  result["nominal_px"] = std::int64_t(score.nominal_px);
+  add_scores(result, score);
   result["min_shape_area"] = std::int64_t(metrology::min_shape_area(shapes));
   const double distance = metrology::min_shape_distance(shapes);
   if (std::isfinite(distance))

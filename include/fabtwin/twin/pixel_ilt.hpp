@@ -32,6 +32,7 @@
 #include "fabtwin/exec/for_each.hpp"
 #include "fabtwin/exec/range.hpp"
 #include "fabtwin/exec/reduce.hpp"
+#include "fabtwin/resist/compact_models.hpp"
 #include "fabtwin/twin/stage.hpp"
 
 namespace fabtwin::twin {
@@ -84,23 +85,15 @@ struct RelaxMask {
   View<const T, Space> p;
   View<T, Space> m;
   T a;
-  FABTWIN_HD void operator()(index_t i) const {
-    const T z = a * p[i];
-    if (z >= T(0)) {
-      m[i] = T(1) / (T(1) + cuda::std::exp(-z));
-    } else {
-      const T e = cuda::std::exp(z);
-      m[i] = e / (T(1) + e);
-    }
-  }
+  FABTWIN_HD void operator()(index_t i) const { m[i] = resist::detail::logistic(a * p[i]); }
 };
 
-/// (P - t)^2 of member c, in double, for the reduction.
+/// (a - b)^2 in double, for the reductions: a condition's error (P_c, t) and the band (P_a, P_b).
 template <class T, class Space>
-struct SquaredError {
-  View<const T, Space> printed, target;
+struct SquaredDifference {
+  View<const T, Space> a, b;
   FABTWIN_HD double operator()(index_t i) const {
-    const double d = double(printed[i]) - double(target[i]);
+    const double d = double(a[i]) - double(b[i]);
     return d * d;
   }
 };
@@ -112,16 +105,6 @@ struct ErrorCotangent {
   View<T, Space> g;
   T twice_weight;
   FABTWIN_HD void operator()(index_t i) const { g[i] = twice_weight * (printed[i] - target[i]); }
-};
-
-/// (P_a - P_b)^2 in double, for the reduction.
-template <class T, class Space>
-struct SquaredDifference {
-  View<const T, Space> a, b;
-  FABTWIN_HD double operator()(index_t i) const {
-    const double d = double(a[i]) - double(b[i]);
-    return d * d;
-  }
 };
 
 /// g_a += 2 w (P_a - P_b), g_b -= 2 w (P_a - P_b).
@@ -238,8 +221,9 @@ class IltObjective {
     double objective = 0;
     for (index_t c = 0; c < conditions_; ++c) {
       const View<const T, Space> member = printed.view().member(c);
-      condition_error_[std::size_t(c)] = transform_reduce(
-          ctx, m, 0.0, reduce_op::Plus{}, detail::SquaredError<T, Space>{member, target_.view()});
+      condition_error_[std::size_t(c)] =
+          transform_reduce(ctx, m, 0.0, reduce_op::Plus{},
+                           detail::SquaredDifference<T, Space>{member, target_.view()});
       objective += weights_[std::size_t(c)] * condition_error_[std::size_t(c)];
       if (with_gradient)
         for_each(
