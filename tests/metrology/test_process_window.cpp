@@ -33,6 +33,17 @@ FocusExposureMatrix model_fem(double f0 = 0) {
   return FocusExposureMatrix(focus, dose, cd);
 }
 
+/// model_fem with every CD raised by `offset` nm.
+FocusExposureMatrix offset_fem(double offset) {
+  const FocusExposureMatrix base = model_fem();
+  std::vector<std::vector<double>> cd;
+  for (std::size_t f = 0; f < base.focus_count(); ++f) {
+    cd.push_back(base.cd_at_focus(f));
+    for (double& value : cd.back()) value += offset;
+  }
+  return FocusExposureMatrix(base.focus(), base.dose(), cd);
+}
+
 }  // namespace
 
 TEST_CASE("Bossung curves and their quadratic fits", "[metrology][process_window]") {
@@ -159,6 +170,55 @@ TEST_CASE("Depth of focus from the analytic model", "[metrology][process_window]
   REQUIRE(shifted.has_value());
   CHECK(shifted->focus_min_nm == -75);
   CHECK(shifted->focus_max_nm == 125);
+}
+
+TEST_CASE("The overlapping window of several features", "[metrology][process_window]") {
+  const CdSpec spec{100, 0.10, std::nullopt};
+  // One feature: the single-feature answers.
+  const std::vector<FeatureWindow> one{{model_fem(), spec}};
+  CHECK(depth_of_focus(one, 10)->dof_nm == depth_of_focus(model_fem(), spec, 10)->dof_nm);
+  CHECK(exposure_latitude(one, 8)->latitude_percent ==
+        Approx(exposure_latitude(model_fem(), 8, spec)->latitude_percent));
+  // A second feature printing 6 nm wider: in spec for x = d - 30 in [(0.001 f^2 - 4) / 3,
+  // (0.001 f^2 + 16) / 3], the first for [(0.001 f^2 - 10) / 3, (0.001 f^2 + 10) / 3]. At focus 0
+  // both hold for x in [-4/3, 10/3]: doses 28.667 .. 33.333, EL 100 (14/3) / 31 = 15.05 %.
+  const std::vector<FeatureWindow> two{{model_fem(), spec}, {offset_fem(6), spec}};
+  const auto at_zero = exposure_latitude(two, 8);
+  REQUIRE(at_zero.has_value());
+  CHECK(at_zero->dose_min == Approx(30 - 4.0 / 3));
+  CHECK(at_zero->dose_max == Approx(30 + 10.0 / 3));
+  CHECK(at_zero->latitude_percent == Approx(100 * (14.0 / 3) / 31));
+  // Over focus [-F, F], q = 0.001 F^2: x in [(q - 4) / 3, 10 / 3], EL 100 (14 - q) / 3 /
+  // (31 + q / 6) %, >= 10 % for q <= 4.476, F <= 66.9: the sampled F = 50, DOF 100 nm (the wider
+  // feature alone would hold 200 nm), EL there 100 (11.5 / 3) / (31 + 2.5 / 6) = 12.20 %.
+  const auto dof = depth_of_focus(two, 10);
+  REQUIRE(dof.has_value());
+  CHECK(dof->dof_nm == 100);
+  CHECK(dof->focus_min_nm == -50);
+  CHECK(dof->focus_max_nm == 50);
+  CHECK(dof->window.latitude_percent == Approx(100 * (11.5 / 3) / (31 + 2.5 / 6)));
+  CHECK(depth_of_focus(model_fem(), spec, 10)->dof_nm == 200);
+  // Features that share no dose: no window at all.
+  const std::vector<FeatureWindow> apart{{model_fem(), spec}, {offset_fem(25), spec}};
+  CHECK_FALSE(exposure_latitude(apart, 8).has_value());
+  CHECK_FALSE(depth_of_focus(apart, 0).has_value());
+
+  // Refused: no features, different samples, different EL references.
+  using Rows = std::vector<std::vector<double>>;
+  REQUIRE_THROWS_WITH(depth_of_focus(std::vector<FeatureWindow>{}, 5), Contains("features.size()"));
+  const FocusExposureMatrix other({0, 10}, {1, 2}, Rows{{1, 2}, {1, 2}});
+  REQUIRE_THROWS_AS(
+      depth_of_focus(std::vector<FeatureWindow>{{model_fem(), spec}, {other, spec}}, 5),
+      shape_mismatch);
+  REQUIRE_THROWS_WITH(
+      exposure_latitude(std::vector<FeatureWindow>{{model_fem(), spec}, {other, spec}}, 0),
+      Contains("features[1].fem"));
+  REQUIRE_THROWS_WITH(
+      depth_of_focus(
+          std::vector<FeatureWindow>{{model_fem(), spec}, {model_fem(), CdSpec{100, 0.1, 30.0}}},
+          5),
+      Contains("features[1].spec.nominal_dose"));
+  REQUIRE_THROWS_WITH(exposure_latitude(two, 17), Contains("focus_index"));
 }
 
 TEST_CASE("Process-window inputs are validated", "[metrology][process_window][errors]") {

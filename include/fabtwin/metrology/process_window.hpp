@@ -310,28 +310,62 @@ struct DepthOfFocus {
   DoseWindow window;
 };
 
-/// Depth of focus at a required exposure latitude (percent): see the file comment. Among runs of
-/// equal length the one with the largest EL is kept. Nothing when no single focus reaches the EL.
-inline std::optional<DepthOfFocus> depth_of_focus(const FocusExposureMatrix& fem,
-                                                  const CdSpec& spec,
-                                                  double required_latitude_percent) {
-  constexpr const char* where = "metrology::depth_of_focus";
-  detail::require_spec(spec, where);
-  require(std::isfinite(required_latitude_percent) && required_latitude_percent >= 0, where,
-          "required_latitude_percent", required_latitude_percent,
-          "a non-negative exposure latitude in percent");
-  const std::size_t n = fem.focus_count();
-  std::vector<detail::Intervals> in_spec;
-  for (std::size_t f = 0; f < n; ++f) in_spec.push_back(detail::in_spec_doses(fem, f, spec));
+/// One feature of an overlapping process window: its FEM and what "in spec" means for it.
+struct FeatureWindow {
+  FocusExposureMatrix fem;
+  CdSpec spec;
+};
 
+namespace detail {
+
+/// The features' FEMs must share focus and dose samples, and their specs one EL reference.
+inline void require_features(const std::vector<FeatureWindow>& features, const char* where) {
+  require(!features.empty(), where, "features.size()", 0, "at least one feature");
+  const FeatureWindow& first = features.front();
+  for (std::size_t k = 0; k < features.size(); ++k) {
+    const FeatureWindow& f = features[k];
+    const auto name = [&](const char* what) {
+      return "features[" + std::to_string(k) + "]." + what;
+    };
+    require_spec(f.spec, where);
+    require<shape_mismatch>(
+        f.fem.focus() == first.fem.focus() && f.fem.dose() == first.fem.dose(), where,
+        [&] { return name("fem"); },
+        [&] {
+          return std::to_string(f.fem.focus_count()) + " focus x " +
+                 std::to_string(f.fem.dose_count()) + " dose samples";
+        },
+        "the focus and dose samples of features[0].fem (one matrix of conditions for all)");
+    require(
+        f.spec.nominal_dose == first.spec.nominal_dose, where,
+        [&] { return name("spec.nominal_dose"); },
+        f.spec.nominal_dose ? ::fabtwin::describe(*f.spec.nominal_dose) : std::string("none"),
+        "the EL reference of features[0].spec (one dose axis for all)");
+  }
+}
+
+/// The doses at focus f where every feature is in spec.
+inline Intervals common_in_spec_doses(const std::vector<FeatureWindow>& features, std::size_t f) {
+  Intervals common = in_spec_doses(features.front().fem, f, features.front().spec);
+  for (std::size_t k = 1; k < features.size(); ++k)
+    common = intersect(common, in_spec_doses(features[k].fem, f, features[k].spec));
+  return common;
+}
+
+/// The largest run of consecutive sampled focus values over which one dose window of at least
+/// `required` EL stays in `in_spec[f]` (see the file comment).
+inline std::optional<DepthOfFocus> longest_focus_run(const std::vector<Intervals>& in_spec,
+                                                     const FocusExposureMatrix& fem,
+                                                     const CdSpec& spec, double required) {
+  const std::size_t n = in_spec.size();
   std::optional<DepthOfFocus> best;
   for (std::size_t i = 0; i < n; ++i) {
-    detail::Intervals common = in_spec[i];
+    Intervals common = in_spec[i];
     for (std::size_t j = i; j < n; ++j) {
-      if (j > i) common = detail::intersect(common, in_spec[j]);
+      if (j > i) common = intersect(common, in_spec[j]);
       // The intersection only shrinks as the run grows: once no window qualifies, stop.
-      const std::optional<DoseWindow> window = detail::best_window(common, fem, spec);
-      if (!window || window->latitude_percent < required_latitude_percent) break;
+      const std::optional<DoseWindow> window = best_window(common, fem, spec);
+      if (!window || window->latitude_percent < required) break;
       const double dof = fem.focus()[j] - fem.focus()[i];
       if (best &&
           (dof < best->dof_nm ||
@@ -341,6 +375,56 @@ inline std::optional<DepthOfFocus> depth_of_focus(const FocusExposureMatrix& fem
     }
   }
   return best;
+}
+
+inline void require_latitude(double required, const char* where) {
+  require(std::isfinite(required) && required >= 0, where, "required_latitude_percent", required,
+          "a non-negative exposure latitude in percent");
+}
+
+}  // namespace detail
+
+/// Depth of focus at a required exposure latitude (percent): see the file comment. Among runs of
+/// equal length the one with the largest EL is kept. Nothing when no single focus reaches the EL.
+inline std::optional<DepthOfFocus> depth_of_focus(const FocusExposureMatrix& fem,
+                                                  const CdSpec& spec,
+                                                  double required_latitude_percent) {
+  constexpr const char* where = "metrology::depth_of_focus";
+  detail::require_spec(spec, where);
+  detail::require_latitude(required_latitude_percent, where);
+  std::vector<detail::Intervals> in_spec;
+  for (std::size_t f = 0; f < fem.focus_count(); ++f)
+    in_spec.push_back(detail::in_spec_doses(fem, f, spec));
+  return detail::longest_focus_run(in_spec, fem, spec, required_latitude_percent);
+}
+
+/// The overlapping process window of several features (Mack ch. 8: the window in which every
+/// feature is in spec at once): exposure latitude at sampled focus `focus_index`, the largest dose
+/// interval in which all features are in spec.
+inline std::optional<DoseWindow> exposure_latitude(const std::vector<FeatureWindow>& features,
+                                                   std::size_t focus_index) {
+  constexpr const char* where = "metrology::exposure_latitude";
+  detail::require_features(features, where);
+  const FocusExposureMatrix& fem = features.front().fem;
+  require(focus_index < fem.focus_count(), where, "focus_index", focus_index, [&] {
+    return "an index below the number of focus values, " + std::to_string(fem.focus_count());
+  });
+  return detail::best_window(detail::common_in_spec_doses(features, focus_index), fem,
+                             features.front().spec);
+}
+
+/// Depth of focus of the overlapping process window at a required exposure latitude: one dose
+/// window and one run of focus values in which every feature is in spec.
+inline std::optional<DepthOfFocus> depth_of_focus(const std::vector<FeatureWindow>& features,
+                                                  double required_latitude_percent) {
+  constexpr const char* where = "metrology::depth_of_focus";
+  detail::require_features(features, where);
+  detail::require_latitude(required_latitude_percent, where);
+  const FocusExposureMatrix& fem = features.front().fem;
+  std::vector<detail::Intervals> in_spec;
+  for (std::size_t f = 0; f < fem.focus_count(); ++f)
+    in_spec.push_back(detail::common_in_spec_doses(features, f));
+  return detail::longest_focus_run(in_spec, fem, features.front().spec, required_latitude_percent);
 }
 
 }  // namespace fabtwin::metrology
