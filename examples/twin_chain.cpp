@@ -44,6 +44,7 @@
 #include "fabtwin/metrology/cut_line.hpp"
 #include "fabtwin/resist/peb.hpp"
 #include "fabtwin/twin.hpp"
+#include "support/cd_sites.hpp"
 #include "support/cli.hpp"
 #include "support/host_kernels.hpp"
 #include "support/outputs.hpp"
@@ -96,45 +97,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-struct Site {
-  metrology::CutLine line;
-  double target_nm = 0;
-};
-
-/// Cut lines across the clip's line-like rectangles (see the header), inside the sampled area.
-std::vector<Site> choose_sites(const layout::PolygonSet& placed, const Grid& grid, index_t wanted) {
-  const double low = grid.origin().x,
-               high = grid.origin().x + double(grid.nx() - 1) * grid.pitch().x;
-  std::vector<layout::Box> lines;
-  for (const layout::Polygon& polygon : placed.polygons) {
-    if (polygon.points.size() != 4) continue;
-    const layout::Box b = layout::bounds(polygon);
-    const double w = double(b.x1 - b.x0), h = double(b.y1 - b.y0), narrow = std::min(w, h);
-    if (narrow >= 30 && narrow <= 200 && std::max(w, h) >= 2 * narrow) lines.push_back(b);
-  }
-  std::sort(lines.begin(), lines.end(), [](const layout::Box& a, const layout::Box& b) {
-    return a.y0 != b.y0 ? a.y0 < b.y0 : a.x0 < b.x0;
-  });
-  std::vector<Site> sites;
-  // Spread the sites over the list rather than taking the first few neighbours.
-  const std::size_t count = std::min<std::size_t>(lines.size(), std::size_t(wanted));
-  for (std::size_t k = 0; k < count; ++k) {
-    const layout::Box& b = lines[k * lines.size() / count];
-    const double w = double(b.x1 - b.x0), h = double(b.y1 - b.y0), cx = 0.5 * double(b.x0 + b.x1),
-                 cy = 0.5 * double(b.y0 + b.y1);
-    Site site;
-    if (w < h) {
-      site.target_nm = w;
-      site.line = {{std::max(low, double(b.x0) - w), cy}, {std::min(high, double(b.x1) + w), cy}};
-    } else {
-      site.target_nm = h;
-      site.line = {{cx, std::max(low, double(b.y0) - h)}, {cx, std::min(high, double(b.y1) + h)}};
-    }
-    sites.push_back(site);
-  }
-  return sites;
-}
-
 template <class Space>
 int run(const Options& o) {
   using T = double;
@@ -153,7 +115,7 @@ int run(const Options& o) {
   const index_t n = index_t(std::llround(2048 / o.pitch_nm));
   const Grid grid(n, n, o.pitch_nm, {o.pitch_nm / 2, o.pitch_nm / 2, 0});
   const Field<T, Space> mask = layout::rasterize_area<T>(ctx, placed, grid);
-  const std::vector<Site> sites = choose_sites(placed, grid, o.sites);
+  const std::vector<examples::CdSite> sites = examples::choose_cd_sites(placed, grid, o.sites);
 
   // The chain.
   std::fprintf(stderr, "twin_chain: generating kernels at focus -40, 0, +40 nm...\n");
@@ -183,7 +145,7 @@ int run(const Options& o) {
   double loss = 0;
   index_t measured = 0;
   std::vector<metrology::CdResult> results;
-  for (const Site& site : sites) {
+  for (const examples::CdSite& site : sites) {
     results.push_back(metrology::measure_cd(nominal, grid, site.line, 0.5, metrology::Tone::line));
     if (results.back().ok()) ++measured;
   }
@@ -259,7 +221,7 @@ int run(const Options& o) {
                                        .value_label = "cleared fraction"});
   for (const auto& contour : layout::extract_contours(nominal_print, 0.5))
     io::draw_polyline(picture, grid, contour.points, io::Color{255, 40, 40});
-  for (const Site& site : sites)
+  for (const examples::CdSite& site : sites)
     io::draw_polyline(picture, grid, std::vector<metrology::Point2>{site.line.start, site.line.end},
                       io::Color{255, 255, 255}, false);
   io::write_png(out + "printed.png", picture);

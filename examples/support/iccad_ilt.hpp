@@ -13,6 +13,12 @@
 // double, L2, the PV band both ways (outer XOR inner, as OpenILT counts; outer and not inner, as the
 // contest's simulator and curvyILT count), EPE, and its smallest shape and smallest distance
 // between shapes (metrology/mask_shapes.hpp).
+//
+// --resist peb optimises through the contest's optics followed by a chemically amplified resist
+// (support/peb_resist.hpp: exposure, the bake, a blurred threshold) instead of the constant
+// threshold, over the same three corners (the dose now applied by the exposure). The mask is then
+// scored twice: on the contest's model as above (so that `iccad13 eval` agrees), and on the model
+// it was optimised for, on the last level's pixels ("resist" in the JSON).
 
 #include <chrono>
 #include <cmath>
@@ -40,6 +46,8 @@
 #include "fabtwin/twin/threshold_stage.hpp"
 #include "iccad_results.hpp"
 #include "outputs.hpp"
+#include "peb_resist.hpp"
+#include "resample.hpp"
 
 namespace examples {
 
@@ -48,6 +56,10 @@ struct IltLevel {
   double pitch_nm = 8;
   int iterations = 0;
 };
+
+/// The resist the optimiser sees: the contest's constant threshold, or exposure, bake and a blurred
+/// threshold (support/peb_resist.hpp, its dose anchored at the contest's threshold).
+enum class IltResist { contest, peb };
 
 struct IltOptions {
   std::string kernels, clip, out;
@@ -61,6 +73,7 @@ struct IltOptions {
   double mask_steepness = 4;    ///< theta_M of the relaxed mask sigmoid(theta_M p)
   double min_area_nm2 = 100, min_width_nm = 0, min_space_nm = 0;
   fabtwin::optics::IccadKernelLayout layout = fabtwin::optics::IccadKernelLayout::contest;
+  IltResist resist = IltResist::contest;
 };
 
 /// "8:200,4:50" -> {{8, 200}, {4, 50}}; false on anything else (a pitch must divide the 2048 nm
@@ -129,6 +142,12 @@ inline Cli ilt_command_line(IltOptions& o) {
               o.min_width_nm, {.what = "a width", .unit = "nm", .at_least = 0, .at_most = 512})
       .number("--min-space", "S", "gaps narrower are closed (square of S nm; 0: off)",
               o.min_space_nm, {.what = "a space", .unit = "nm", .at_least = 0, .at_most = 512})
+      .choice("--resist",
+              "the resist model optimised through: the contest's threshold at 0.225, or Dill "
+              "exposure, the Sentaurus bake (90 s at 110 C, 6 s steps) and a threshold on the "
+              "inhibitor blurred by 2 nm, the dose anchored to print at 0.225; the mask is scored "
+              "on the contest's model either way, and with peb also on the bake model",
+              o.resist, {{"contest", IltResist::contest}, {"peb", IltResist::peb}})
       .choice("--kernel-layout", "how the kernel files are read (see iccad13 eval --help)",
               o.layout,
               {{"contest", fabtwin::optics::IccadKernelLayout::contest},
@@ -136,35 +155,6 @@ inline Cli ilt_command_line(IltOptions& o) {
       .skips("no ICCAD-2013 kernels under --kernels");
   return cli;
 }
-
-namespace detail {
-
-/// `coarse` (pixel (i, j) at (i, j) * pitch nm) interpolated bilinearly onto the finer grid `fine`
-/// of the same period (periodic in x and y, as the imaging is).
-inline void interpolate_onto(const fabtwin::Field<double, fabtwin::Host>& coarse,
-                             fabtwin::Field<double, fabtwin::Host>& fine) {
-  using fabtwin::index_t;
-  const index_t n = coarse.grid().nx(), big = fine.grid().nx();
-  const double ratio = coarse.grid().pitch().x / fine.grid().pitch().x;
-  const auto c = coarse.view();
-  auto f = fine.view();
-  for (index_t y = 0; y < big; ++y) {
-    const double v = double(y) / ratio;
-    const index_t j0 = index_t(v);
-    const double wy = v - double(j0);
-    const index_t j1 = (j0 + 1) % n;
-    for (index_t x = 0; x < big; ++x) {
-      const double u = double(x) / ratio;
-      const index_t i0 = index_t(u);
-      const double wx = u - double(i0);
-      const index_t i1 = (i0 + 1) % n;
-      f[x + big * y] = (1 - wy) * ((1 - wx) * c[i0 + n * j0] + wx * c[i1 + n * j0]) +
-                       wy * ((1 - wx) * c[i0 + n * j1] + wx * c[i1 + n * j1]);
-    }
-  }
-}
-
-}  // namespace detail
 
 /// Runs `iccad13 ilt` on the host (the optimiser's loop is the library's; the GPU variant is the
 /// same chain on Cuda, left to the multi-device work).
@@ -189,6 +179,12 @@ inline int run_ilt(const IltOptions& o) {
   const std::vector<twin::FocusKernels> focus_sets = {{0, sets[0]}, {defocus_knot_nm, sets[1]}};
   const twin::ProcessConditions corners = {
       {1.0, 0, 0}, {1.02 * 1.02, 0, 0}, {0.98 * 0.98, defocus_knot_nm, 0}};
+  examples::PebResist resist_settings;
+  resist_settings.print_steepness = o.print_steepness;
+  resist_settings.bake_step_s = 6;
+  const examples::PebResist resist =
+      o.resist == IltResist::peb ? resist_settings.anchored(metrology::iccad2013_print_threshold)
+                                 : resist_settings;
   std::optional<Field<double, Host>> p, relaxed;
   int iterations = 0;
   io::json::Value history = io::json::Value::array();
@@ -199,13 +195,9 @@ inline int run_ilt(const IltOptions& o) {
         layout::rasterize_area<double>(ctx, target_polygons, grid);
     Field<double, Host> level_p(grid);
     if (p)
-      detail::interpolate_onto(*p, level_p);
+      interpolate_onto(*p, level_p);
     else
       for (index_t i = 0; i < grid.size(); ++i) level_p.view()[i] = 2 * level_target.view()[i] - 1;
-    twin::ImagingStage<double, Host> imaging(ctx, grid, focus_sets, {.apply_dose = true}, corners);
-    twin::ThresholdStage<double, Host> print(
-        grid, 0.0, {metrology::iccad2013_print_threshold, o.print_steepness});
-    auto chain = twin::chain(imaging, print);
     twin::PixelIltOptions options;
     options.iterations = level.iterations;
     options.adam.step = o.step;
@@ -214,16 +206,35 @@ inline int run_ilt(const IltOptions& o) {
     options.band = {o.band_weight, 1, 2};
     options.progress = [&](const twin::IltProgress& step) {
       if (step.iteration % 25 == 0 || step.iteration == level.iterations)
-        std::fprintf(stderr, "iccad13 ilt: %g nm pixels, iteration %d/%d, objective %.1f\n",
-                     level.pitch_nm, step.iteration, level.iterations, step.objective);
+        std::fprintf(stderr, "iccad13 ilt: %g nm pixels, iteration %d/%d, objective %.1f, %.1f s\n",
+                     level.pitch_nm, step.iteration, level.iterations, step.objective,
+                     step.seconds);
     };
-    const twin::PixelIltResult result = twin::pixel_ilt(ctx, chain, level_target, level_p, options);
+    twin::PixelIltResult result;
+    const auto optimise = [&](auto& chain) {
+      result = twin::pixel_ilt(ctx, chain, level_target, level_p, options);
+      twin::IltObjective objective(chain, level_target, options.mask_steepness,
+                                   options.condition_weights, options.band);
+      objective.evaluate(ctx, level_p, false);
+      relaxed.emplace(grid);
+      copy(objective.mask().cview(), relaxed->view());
+    };
+    if (o.resist == IltResist::contest) {
+      twin::ImagingStage<double, Host> imaging(ctx, grid, focus_sets, {.apply_dose = true},
+                                               corners);
+      twin::ThresholdStage<double, Host> print(
+          grid, 0.0, {metrology::iccad2013_print_threshold, o.print_steepness});
+      auto chain = twin::chain(imaging, print);
+      optimise(chain);
+    } else {
+      twin::ImagingStage<double, Host> imaging(ctx, grid, focus_sets, {}, corners);
+      auto exposure = resist.exposure<Host>(grid, corners);
+      auto bake = resist.bake<Host>(grid, corners);
+      auto develop = resist.develop<Host>(grid);
+      auto chain = twin::chain(imaging, exposure, bake, develop);
+      optimise(chain);
+    }
     iterations += result.iterations;
-    twin::IltObjective objective(chain, level_target, options.mask_steepness,
-                                 options.condition_weights, options.band);
-    objective.evaluate(ctx, level_p, false);
-    relaxed.emplace(grid);
-    copy(objective.mask().cview(), relaxed->view());
     io::json::Value entry = io::json::Value::object();
     entry["pitch_nm"] = level.pitch_nm;
     entry["iterations"] = std::int64_t(result.iterations);
@@ -236,10 +247,7 @@ inline int run_ilt(const IltOptions& o) {
 
   // The binary mask on the contest's canvas, cleaned, then scored as written.
   const Grid canvas = optics::iccad2013_grid();
-  Field<double, Host> relaxed_fine(canvas);
-  detail::interpolate_onto(*relaxed, relaxed_fine);
-  for (index_t i = 0; i < canvas.size(); ++i)
-    relaxed_fine.view()[i] = relaxed_fine.view()[i] >= 0.5 ? 1.0 : 0.0;
+  const Field<double, Host> relaxed_fine = binary_onto(*relaxed, canvas);
   const index_t min_area = index_t(std::ceil(o.min_area_nm2));
   metrology::CleanedMask<double> cleaned =
       metrology::clean_mask(relaxed_fine, {.min_area_px = min_area,
@@ -253,6 +261,35 @@ inline int run_ilt(const IltOptions& o) {
   const Field<double, Host> images = optics::image_iccad2013(ctx, imager, mask);
   const metrology::Iccad2013Score score =
       metrology::score_iccad2013(ctx, images, target_polygons, target);
+  // With the bake model, the mask as that model prints it too: its area coverage on the last
+  // level's pixels through the three corners, the nominal print's error against the target and the
+  // band outer XOR inner, in nm^2.
+  io::json::Value resist_scores = io::json::Value::object();
+  resist_scores["model"] = std::string(o.resist == IltResist::peb ? "peb" : "contest");
+  if (o.resist == IltResist::peb) {
+    const Grid& grid = relaxed->grid();
+    const Field<double, Host> coverage = area_average(mask, grid);
+    const Field<double, Host> level_target =
+        layout::rasterize_binary<double>(ctx, target_polygons, grid);
+    twin::ImagingStage<double, Host> imaging(ctx, grid, focus_sets, {}, corners);
+    auto exposure = resist.exposure<Host>(grid, corners);
+    auto bake = resist.bake<Host>(grid, corners);
+    auto develop = resist.develop<Host>(grid);
+    auto chain = twin::chain(imaging, exposure, bake, develop);
+    const Field<double, Host>& printed = chain.forward(ctx, coverage);
+    const auto nominal = printed.cview().member(0), outer = printed.cview().member(1),
+               inner = printed.cview().member(2);
+    double l2 = 0, band = 0;
+    for (index_t i = 0; i < grid.size(); ++i) {
+      l2 += (nominal[i] >= 0.5) != (level_target.view()[i] >= 0.5);
+      band += (outer[i] >= 0.5) != (inner[i] >= 0.5);
+    }
+    const double pixel_area = grid.pitch().x * grid.pitch().y;
+    resist_scores["pitch_nm"] = grid.pitch().x;
+    resist_scores["dose_mj_cm2"] = resist.dose_mj_cm2;
+    resist_scores["l2_nm2"] = l2 * pixel_area;
+    resist_scores["pvb_nm2"] = band * pixel_area;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -272,6 +309,7 @@ inline int run_ilt(const IltOptions& o) {
   cleaning["islands_removed"] = std::int64_t(cleaned.report.islands_removed);
   cleaning["holes_filled"] = std::int64_t(cleaned.report.holes_filled);
   result["cleaning"] = std::move(cleaning);
+  result["resist"] = std::move(resist_scores);
   result["clip"] = o.clip;
   result["kernel_layout"] = optics::describe(o.layout);
   result["seconds"] = seconds;
