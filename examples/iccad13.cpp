@@ -192,6 +192,7 @@ int main(int argc, char** argv) {
       examples::IltOptions options;
       examples::Cli cli = examples::ilt_command_line(options);
       if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
+      examples::apply_resist_defaults(cli, options);
       return examples::run_ilt(options);
     }
     Options options;

@@ -100,12 +100,14 @@ examples::Cli command_line(Options& o) {
       .number("--pitch", "NM", "pixel pitch of the optimisation (divides 2048)", o.pitch_nm,
               {.what = "a pixel pitch", .unit = "nm", .at_least = 2, .at_most = 16})
       .number("--eval-pitch", "NM", "pixel pitch of the judging twin (divides 2048)",
-              o.eval_pitch_nm, {.what = "a pixel pitch", .unit = "nm", .at_least = 1, .at_most = 16})
+              o.eval_pitch_nm,
+              {.what = "a pixel pitch", .unit = "nm", .at_least = 1, .at_most = 16})
       .count("--contest-iterations", "N", "Adam iterations of the contest-model ILT",
              o.contest_iterations, "an iteration count")
       .count("--aware-iterations", "N", "Adam iterations of the process-aware ILT",
              o.aware_iterations, "an iteration count")
-      .number("--aware-focus", "F", "the process-aware ILT's FEM: focus 0 and -+F", o.aware_focus_nm,
+      .number("--aware-focus", "F", "the process-aware ILT's FEM: focus 0 and -+F",
+              o.aware_focus_nm,
               {.what = "a focus offset", .unit = "nm", .above = 0, .at_most = 200})
       .number("--aware-dose", "D", "the process-aware ILT's FEM: relative dose 1 and 1 -+ D",
               o.aware_dose, {.what = "a relative dose offset", .above = 0, .at_most = 0.5})
@@ -120,7 +122,8 @@ examples::Cli command_line(Options& o) {
       .number("--tolerance", "T", "a site is in spec within drawn width x (1 -+ T)", o.tolerance,
               {.what = "a relative tolerance", .above = 0, .below = 1})
       .number("--latitude", "EL", "the exposure latitude at which the depth of focus is reported",
-              o.latitude_percent, {.what = "an exposure latitude", .unit = "%", .at_least = 0, .at_most = 100})
+              o.latitude_percent,
+              {.what = "an exposure latitude", .unit = "%", .at_least = 0, .at_most = 100})
       .count("--sites", "N", "CD sites (lines of the clip), at most", o.sites, "a site count")
       .number("--bake-step", "S", "the bake's time step", o.bake_step_s,
               {.what = "a time step", .unit = "s", .above = 0, .at_most = 90})
@@ -182,8 +185,8 @@ struct Judged {
   std::string name;
   Field<double, Host> mask;  ///< on the evaluation grid (area coverage)
   std::optional<Field<double, Host>> nominal_print = {};
-  std::vector<std::vector<std::vector<double>>> cd = {};  ///< [site][focus][dose]
-  std::vector<std::vector<double>> l2_nm2 = {};           ///< [focus][dose]
+  std::vector<std::vector<std::vector<double>>> cd = {};   ///< [site][focus][dose]
+  std::vector<std::vector<double>> l2_nm2 = {};            ///< [focus][dose]
   std::vector<std::vector<double>> in_spec_fraction = {};  ///< [focus][dose]
 };
 
@@ -217,9 +220,9 @@ int run(const Options& o) {
   const double F = o.focus_range_nm;
   std::fprintf(stderr, "ilt_window: generating kernels at focus -%g, -%g, 0, +%g, +%g nm...\n", F,
                F / 2, F / 2, F);
-  const std::vector<twin::FocusKernels> kernels = support::focus_kernels(
-      optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9), {2048, 24, 0.05},
-      {-F, -F / 2, 0, F / 2, F});
+  const std::vector<twin::FocusKernels> kernels =
+      support::focus_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
+                             {2048, 24, 0.05}, {-F, -F / 2, 0, F / 2, F});
   double clear_field = 0;
   {
     twin::ImagingStage<T, Host> imaging(ctx, grid, kernels);
@@ -230,8 +233,11 @@ int run(const Options& o) {
   const double threshold = 0.225 * clear_field;
   examples::PebResist resist_base;
   resist_base.bake_step_s = o.bake_step_s;
+  resist_base.print_steepness =
+      10;  // as `iccad13 ilt --resist peb`: a gentle sigmoid on the inhibitor
   const examples::PebResist resist = resist_base.anchored(threshold);
-  std::fprintf(stderr, "ilt_window: clear field %.4f, print threshold %.4f, anchored dose %.2f mJ/cm^2\n",
+  std::fprintf(stderr,
+               "ilt_window: clear field %.4f, print threshold %.4f, anchored dose %.2f mJ/cm^2\n",
                clear_field, threshold, resist.dose_mj_cm2);
 
   // 2. Contest-model ILT.
@@ -273,9 +279,10 @@ int run(const Options& o) {
     auto chain = twin::chain(imaging, exposure, bake, develop);
     twin::PixelIltOptions options;
     options.iterations = o.aware_iterations;
-    options.adam.step = 0.1;
+    options.adam.step = 0.3;
     options.progress = [&](const twin::IltProgress& step) {
-      std::fprintf(stderr, "ilt_window: process-aware ILT, iteration %d/%d, objective %.1f, %.0f s\n",
+      std::fprintf(stderr,
+                   "ilt_window: process-aware ILT, iteration %d/%d, objective %.1f, %.0f s\n",
                    step.iteration, o.aware_iterations, step.objective, step.seconds);
     };
     aware_objective = twin::pixel_ilt(ctx, chain, target, p, options).objective;
@@ -304,8 +311,8 @@ int run(const Options& o) {
     auto develop = resist.develop<Host>(eval_grid);
     auto chain = twin::chain(imaging, exposure, bake, develop);
     for (Judged& j : judged) {
-      j.cd.assign(sites.size(), std::vector<std::vector<double>>(focus.size(),
-                                                                 std::vector<double>(dose.size())));
+      j.cd.assign(sites.size(),
+                  std::vector<std::vector<double>>(focus.size(), std::vector<double>(dose.size())));
       j.l2_nm2.assign(focus.size(), std::vector<double>(dose.size()));
       j.in_spec_fraction.assign(focus.size(), std::vector<double>(dose.size()));
       for (std::size_t f = 0; f < focus.size(); ++f) {
@@ -398,8 +405,9 @@ int run(const Options& o) {
     entry["in_spec_fraction"] = spec;
     entry["cd_nm"] = cd;
     masks[j.name] = entry;
-    std::fprintf(stderr, "ilt_window: %-18s EL at best focus %5.1f %%, DOF at %g %% EL %5.0f nm, "
-                         "nominal L2 %.0f nm^2\n",
+    std::fprintf(stderr,
+                 "ilt_window: %-18s EL at best focus %5.1f %%, DOF at %g %% EL %5.0f nm, "
+                 "nominal L2 %.0f nm^2\n",
                  j.name.c_str(), el ? el->latitude_percent : 0.0, o.latitude_percent,
                  dof ? dof->dof_nm : 0.0, j.l2_nm2[nominal_focus][nominal_dose]);
   }
@@ -434,11 +442,11 @@ int run(const Options& o) {
                                             .value_label = "transmission"}));
     io::Image picture = io::render_field(
         *j.nominal_print, {.range = io::ValueRange{0, 1},
-                          .colormap = io::Colormap::viridis,
-                          .scale_bar = true,
-                          .length_bar = true,
-                          .title = "nominal print (" + j.name + "); red: 0.5, white: target",
-                          .value_label = "cleared fraction"});
+                           .colormap = io::Colormap::viridis,
+                           .scale_bar = true,
+                           .length_bar = true,
+                           .title = "nominal print (" + j.name + "); red: 0.5, white: target",
+                           .value_label = "cleared fraction"});
     for (const auto& contour : layout::extract_contours(*j.nominal_print, 0.5))
       io::draw_polyline(picture, eval_grid, contour.points, io::Color{255, 40, 40});
     for (const auto& contour : layout::extract_contours(eval_target, 0.5))

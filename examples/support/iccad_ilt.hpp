@@ -128,12 +128,17 @@ inline Cli ilt_command_line(IltOptions& o) {
             [&o](const std::string& text) { return parse_schedule(text, o.levels); })
       .number("--step", "S", "Adam step on the free pixel values", o.step,
               {.what = "a step", .above = 0, .at_most = 100})
+      .shown_default("0.2; with --resist peb 0.5")
       .number("--pvb-weight", "W", "weight of the outer and inner corners (nominal: 1)",
               o.pvb_weight, {.what = "a weight", .at_least = 0, .at_most = 100})
       .number("--band-weight", "B", "weight of the band term (P_outer - P_inner)^2", o.band_weight,
               {.what = "a weight", .at_least = 0, .at_most = 1000})
-      .number("--print-steepness", "Z", "theta_Z of the relaxed print sigmoid(theta_Z (I - 0.225))",
+      .shown_default("4.5; with --resist peb 1")
+      .number("--print-steepness", "Z",
+              "theta_Z of the relaxed print: sigmoid(theta_Z (I - 0.225)), or with --resist peb "
+              "sigmoid(theta_Z (1/2 - blurred inhibitor))",
               o.print_steepness, {.what = "a steepness", .above = 0, .at_most = 10000})
+      .shown_default("50; with --resist peb 10")
       .number("--mask-steepness", "M", "theta_M of the relaxed mask sigmoid(theta_M p)",
               o.mask_steepness, {.what = "a steepness", .above = 0, .at_most = 1000})
       .number("--min-area", "A", "islands and holes of the 1 nm mask smaller than this are removed",
@@ -154,6 +159,17 @@ inline Cli ilt_command_line(IltOptions& o) {
                {"header24", fabtwin::optics::IccadKernelLayout::header24}})
       .skips("no ICCAD-2013 kernels under --kernels");
   return cli;
+}
+
+/// The defaults that differ with the resist, for the options not given: the bake's print is softer
+/// and its band wider, so the optimiser takes a gentler sigmoid (10 on the inhibitor), a band
+/// weight of 1 and larger steps (0.5); chosen on clip 1 with 100 iterations on 8 nm pixels
+/// (docs/iccad2013.md).
+inline void apply_resist_defaults(const Cli& cli, IltOptions& o) {
+  if (o.resist != IltResist::peb) return;
+  if (!cli.given("--print-steepness")) o.print_steepness = 10;
+  if (!cli.given("--band-weight")) o.band_weight = 1;
+  if (!cli.given("--step")) o.step = 0.5;
 }
 
 /// Runs `iccad13 ilt` on the host (the optimiser's loop is the library's; the GPU variant is the

@@ -25,9 +25,9 @@ namespace examples {
 
 struct PebResist {
   double dose_mj_cm2 = 30;
-  double dill_c = 0.043;         ///< cm^2/mJ
-  double bake_step_s = 3;        ///< the bake's Strang step
-  double print_steepness = 25;   ///< of the sigmoid on the blurred inhibitor
+  double dill_c = 0.043;        ///< cm^2/mJ
+  double bake_step_s = 3;       ///< the bake's Strang step
+  double print_steepness = 25;  ///< of the sigmoid on the blurred inhibitor
   double blur_nm = 2;
 
   static fabtwin::thermal::TemperatureHistory bake_history() {
@@ -58,8 +58,9 @@ struct PebResist {
   /// in log dose on a uniform film, whose inhibitor falls as the dose rises.
   PebResist anchored(double anchor_intensity) const {
     using namespace fabtwin;
-    require(std::isfinite(anchor_intensity) && anchor_intensity > 0, "examples::PebResist::anchored",
-            "anchor_intensity", anchor_intensity, "a positive intensity");
+    require(std::isfinite(anchor_intensity) && anchor_intensity > 0,
+            "examples::PebResist::anchored", "anchor_intensity", anchor_intensity,
+            "a positive intensity");
     Context<Host> ctx;
     const Grid film(4, 4, 8.0);
     Field<double, Host> image(film);

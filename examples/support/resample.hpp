@@ -57,17 +57,19 @@ inline fabtwin::Field<double, fabtwin::Host> area_average(
   using fabtwin::index_t;
   const index_t big = fine.grid().nx();
   const double ratio = coarse.pitch().x / fine.grid().pitch().x;
-  fabtwin::require(fine.grid().ny() == big && coarse.ny() == coarse.nx() &&
-                       std::fabs(ratio - std::round(ratio)) < 1e-9 &&
-                       std::fabs(ratio * double(coarse.nx()) - double(big)) < 1e-9 * double(big),
-                   "examples::area_average", "coarse", fabtwin::describe(coarse),
-                   "a square grid of the fine grid's period, its pitch a whole number of fine pixels");
+  fabtwin::require(
+      fine.grid().ny() == big && coarse.ny() == coarse.nx() &&
+          std::fabs(ratio - std::round(ratio)) < 1e-9 &&
+          std::fabs(ratio * double(coarse.nx()) - double(big)) < 1e-9 * double(big),
+      "examples::area_average", "coarse", fabtwin::describe(coarse),
+      "a square grid of the fine grid's period, its pitch a whole number of fine pixels");
   // The fine pixels k (offsets from the coarse point, in fine pixels) that the square
   // [-ratio / 2, ratio / 2] overlaps, and by how much of each.
   std::vector<std::pair<index_t, double>> weights;
   const index_t reach = index_t(std::ceil(ratio / 2 + 0.5));
   for (index_t k = -reach; k <= reach; ++k) {
-    const double overlap = std::fmin(double(k) + 0.5, ratio / 2) - std::fmax(double(k) - 0.5, -ratio / 2);
+    const double overlap =
+        std::fmin(double(k) + 0.5, ratio / 2) - std::fmax(double(k) - 0.5, -ratio / 2);
     if (overlap > 0) weights.emplace_back(k, overlap / ratio);
   }
   const auto f = fine.view();
