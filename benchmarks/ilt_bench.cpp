@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../examples/support/peb_resist.hpp"
 #include "fabtwin/core.hpp"
 #include "fabtwin/exec.hpp"
 #include "fabtwin/fft.hpp"
@@ -21,7 +22,6 @@
 #include "fabtwin/twin.hpp"
 #include "support/cuda_timing.hpp"
 #include "support/ratio_reporter.hpp"
-#include "../examples/support/peb_resist.hpp"
 
 namespace {
 
@@ -119,9 +119,9 @@ void ilt_iteration(benchmark::State& state) {
     auto chain = twin::chain(imaging, exposure, bake, develop);
     run(chain);
   }
-  state.counters["pixels"] = benchmark::Counter(double(grid.size()),
-                                                benchmark::Counter::kIsIterationInvariantRate,
-                                                benchmark::Counter::kIs1000);
+  state.counters["pixels"] =
+      benchmark::Counter(double(grid.size()), benchmark::Counter::kIsIterationInvariantRate,
+                         benchmark::Counter::kIs1000);
 }
 
 template <class Space>
@@ -148,7 +148,10 @@ BENCHMARK(ilt_iteration<Cuda, Resist::contest>)
     ->Name("ilt_clip1/contest_cuda")
     ->Apply(pitches)
     ->UseManualTime();
-BENCHMARK(ilt_iteration<Cuda, Resist::peb>)->Name("ilt_clip1/peb_cuda")->Apply(pitches)->UseManualTime();
+BENCHMARK(ilt_iteration<Cuda, Resist::peb>)
+    ->Name("ilt_clip1/peb_cuda")
+    ->Apply(pitches)
+    ->UseManualTime();
 BENCHMARK(fft_baseline<Cuda>)->Name("ilt_clip1/fft_cuda")->Apply(pitches)->UseManualTime();
 #endif
 

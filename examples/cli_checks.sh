@@ -201,6 +201,7 @@ expect 2 "--schedule 8:10,: expected P:N" "${ilt[@]}" --out "$scratch/ilt" --sch
 expect 2 "--band-weight -1: expected a weight in [0, 1000]" "${ilt[@]}" --out "$scratch/ilt" --band-weight -1
 expect 2 "--iterations 0: expected an iteration count, a whole number >= 1" "${ilt[@]}" --out "$scratch/ilt" --iterations 0
 expect 2 "--resist pab" "${ilt[@]}" --out "$scratch/ilt" --resist pab
+expect 2 "--optimiser bfgs" "${ilt[@]}" --out "$scratch/ilt" --optimiser bfgs
 expect "1|2" "iccad13: " "${ilt[@]}" --out "$scratch/ilt"
 no_summary "$scratch/ilt"
 expect 2 "missing --count K (required)" socs_kernels "${socs[@]}"

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Runs `iccad13 ilt` on the ten ICCAD-2013 clips with its defaults, checks that `iccad13 eval`
 # scores every written mask the same, and prints the per-clip table of docs/iccad2013.md (Markdown)
-# with the averages. Usage: scripts/iccad13-ilt-table.sh [BUILD_DIR] [OUT_DIR]
+# with the averages. Usage: scripts/iccad13-ilt-table.sh [BUILD_DIR [OUT_DIR [ILT OPTION...]]]
 #   BUILD_DIR  a host build (default build/host); OUT_DIR  where each clip's run goes
-#   (default build/ilt-table). The data: ../shared/data/iccad2013 or $FABTWIN_DATA/iccad2013.
+#   (default build/ilt-table); ILT OPTION  passed on to every `iccad13 ilt` (e.g. --optimiser
+#   lbfgs). The data: ../shared/data/iccad2013 or $FABTWIN_DATA/iccad2013.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/host}
 out=${2:-build/ilt-table}
+shift $(($# < 2 ? $# : 2))
 data=${FABTWIN_DATA:-../shared/data}/iccad2013
 mkdir -p "$out"
 echo "| clip | L2 | PVB (XOR) | PVB (outer not inner) | EPE | shapes | min shape area (nm²) | min shape distance (nm) | iterations | seconds |"
 echo "|-----:|---:|----------:|----------------------:|----:|-------:|---------------------:|------------------------:|-----------:|--------:|"
 for i in $(seq 1 10); do
   "$build/examples/iccad13" ilt --kernels "$data/kernels" --clip "$data/clips/M1_test$i.glp" \
-    --out "$out/clip$i" 2>/dev/null >/dev/null
+    --out "$out/clip$i" "$@" 2>/dev/null >/dev/null
   "$build/examples/iccad13" eval --kernels "$data/kernels" --clip "$data/clips/M1_test$i.glp" \
     --mask "$out/clip$i/mask.npy" >"$out/clip$i/eval.json"
   python3 - "$out/clip$i/summary.json" "$out/clip$i/eval.json" "$i" <<'PY'

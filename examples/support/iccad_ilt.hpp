@@ -74,6 +74,7 @@ struct IltOptions {
   double min_area_nm2 = 100, min_width_nm = 0, min_space_nm = 0;
   fabtwin::optics::IccadKernelLayout layout = fabtwin::optics::IccadKernelLayout::contest;
   IltResist resist = IltResist::contest;
+  fabtwin::twin::IltMethod optimiser = fabtwin::twin::IltMethod::adam;
 };
 
 /// "8:200,4:50" -> {{8, 200}, {4, 50}}; false on anything else (a pitch must divide the 2048 nm
@@ -126,7 +127,7 @@ inline Cli ilt_command_line(IltOptions& o) {
             "2048 and lies in [1, 32]",
             o.schedule, "P:N,... with P a pixel pitch dividing 2048 in [1, 32] nm and N >= 0",
             [&o](const std::string& text) { return parse_schedule(text, o.levels); })
-      .number("--step", "S", "Adam step on the free pixel values", o.step,
+      .number("--step", "S", "Adam step on the free pixel values (--optimiser adam)", o.step,
               {.what = "a step", .above = 0, .at_most = 100})
       .shown_default("0.2; with --resist peb 0.5")
       .number("--pvb-weight", "W", "weight of the outer and inner corners (nominal: 1)",
@@ -147,6 +148,12 @@ inline Cli ilt_command_line(IltOptions& o) {
               o.min_width_nm, {.what = "a width", .unit = "nm", .at_least = 0, .at_most = 512})
       .number("--min-space", "S", "gaps narrower are closed (square of S nm; 0: off)",
               o.min_space_nm, {.what = "a space", .unit = "nm", .at_least = 0, .at_most = 512})
+      .choice(
+          "--optimiser",
+          "the update: Adam (--step sets its step) or L-BFGS (8 pairs, backtracking line "
+          "search; no step to set, more evaluations per iteration)",
+          o.optimiser,
+          {{"adam", fabtwin::twin::IltMethod::adam}, {"lbfgs", fabtwin::twin::IltMethod::lbfgs}})
       .choice("--resist",
               "the resist model optimised through: the contest's threshold at 0.225, or Dill "
               "exposure, the Sentaurus bake (90 s at 110 C, 6 s steps) and a threshold on the "
@@ -217,6 +224,7 @@ inline int run_ilt(const IltOptions& o) {
     twin::PixelIltOptions options;
     options.iterations = level.iterations;
     options.adam.step = o.step;
+    options.method = o.optimiser;
     options.mask_steepness = o.mask_steepness;
     options.condition_weights = {1.0, o.pvb_weight, o.pvb_weight};
     options.band = {o.band_weight, 1, 2};
@@ -254,6 +262,8 @@ inline int run_ilt(const IltOptions& o) {
     io::json::Value entry = io::json::Value::object();
     entry["pitch_nm"] = level.pitch_nm;
     entry["iterations"] = std::int64_t(result.iterations);
+    entry["evaluations"] = std::int64_t(result.evaluations);
+    entry["stalled"] = result.stalled;
     entry["objective_start"] = result.objective.front();
     entry["objective_end"] = result.objective.back();
     entry["seconds"] = result.seconds;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -137,6 +138,76 @@ TEST_CASE("Pixel ILT prints clip 1 far closer to its target than the uncorrected
   CHECK(corrected < uncorrected / 2);
 }
 
+TEST_CASE("L-BFGS finds the known minimiser of a print-only chain", "[twin][ilt]") {
+  // One stage: P = sigmoid(8 (m - 1/2)), m = sigmoid(4 p), pixel by pixel. For a target printed by
+  // known free values p*, J = sum (P - t)^2 has its only minimum, 0, at p = p*.
+  Context<Host> ctx;
+  const Grid grid(16, 16, 8.0);
+  const index_t n = grid.size();
+  twin::ThresholdStage<double, Host> print(grid, 0.0, {0.5, 8.0});
+  const std::vector<double> noise = test::random_values<double>(n, 11);
+  std::vector<double> p_star(static_cast<std::size_t>(n));
+  Field<double, Host> target(grid), p(grid);
+  for (index_t i = 0; i < n; ++i) {
+    p_star[std::size_t(i)] = 0.5 * noise[std::size_t(i)];  // in [-1/2, 1/2]
+    const double m = 1 / (1 + std::exp(-4 * p_star[std::size_t(i)]));
+    target.view()[i] = 1 / (1 + std::exp(-8 * (m - 0.5)));
+  }
+  twin::PixelIltOptions options;
+  options.method = twin::IltMethod::lbfgs;
+  options.iterations = 200;
+  int reported = 0;
+  options.progress = [&](const twin::IltProgress& step) {
+    ++reported;
+    CHECK(step.iteration == reported);
+  };
+  const twin::PixelIltResult result = twin::pixel_ilt(ctx, print, target, p, options);
+  INFO("iterations " << result.iterations << ", evaluations " << result.evaluations << ", J from "
+                     << result.objective.front() << " to " << result.objective.back());
+  CHECK(reported == result.iterations);
+  CHECK(result.evaluations >= result.iterations);
+  // Armijo's condition: J never rises from one iteration to the next.
+  for (std::size_t k = 1; k < result.objective.size(); ++k)
+    CHECK(result.objective[k] <= result.objective[k - 1]);
+  CHECK(result.objective.back() < 1e-14 * result.objective.front());
+  double largest = 0;
+  for (index_t i = 0; i < n; ++i)
+    largest = std::max(largest, std::abs(p.view()[i] - p_star[std::size_t(i)]));
+  CHECK(largest < 1e-5);
+}
+
+TEST_CASE("Pixel ILT by L-BFGS prints clip 1 far closer to its target", "[twin][ilt]") {
+  Context<Host> ctx;
+  auto setup = iccad_setup(ctx);
+  if (!setup) return;
+  auto chain = iccad_chain(ctx, *setup);
+  const index_t n = setup->grid.size();
+  twin::ImagingStage<double, Host> nominal(ctx, setup->grid, setup->sets, {.apply_dose = true});
+  Field<double, Host> binary_target(setup->grid), mask(setup->grid), p(setup->grid);
+  for (index_t i = 0; i < n; ++i) binary_target.view()[i] = setup->target.view()[i] >= 0.5;
+  const auto l2_of = [&](const Field<double, Host>& m) {
+    const Field<double, Host>& image = nominal.forward(ctx, m);
+    return metrology::l2_pixels(ctx, image.cview(), binary_target.cview(), 0.225, 0.5);
+  };
+  const index_t uncorrected = l2_of(binary_target);
+  for (index_t i = 0; i < n; ++i) p.view()[i] = 2 * setup->target.view()[i] - 1;
+  twin::PixelIltOptions options;
+  options.method = twin::IltMethod::lbfgs;
+  options.iterations = 30;
+  options.condition_weights = {1.0, 0.5, 0.5};
+  options.band = {2.0, 1, 2};
+  const twin::PixelIltResult result = twin::pixel_ilt(ctx, chain, setup->target, p, options);
+  CHECK_FALSE(result.stalled);
+  CHECK(result.iterations == 30);
+  for (std::size_t k = 1; k < result.objective.size(); ++k)
+    CHECK(result.objective[k] <= result.objective[k - 1]);
+  CHECK(result.objective.back() < 0.5 * result.objective.front());
+  for (index_t i = 0; i < n; ++i) mask.view()[i] = p.view()[i] >= 0;
+  const index_t corrected = l2_of(mask);
+  INFO("L2 on 8 nm pixels: uncorrected " << uncorrected << ", after L-BFGS ILT " << corrected);
+  CHECK(corrected < uncorrected / 2);
+}
+
 TEST_CASE("Pixel ILT refuses bad options and mismatched fields by name", "[twin][ilt]") {
   Context<Host> ctx;
   auto setup = iccad_setup(ctx);
@@ -151,6 +222,15 @@ TEST_CASE("Pixel ILT refuses bad options and mismatched fields by name", "[twin]
   options.condition_weights = {1, 1};
   CHECK_THROWS_WITH(twin::pixel_ilt(ctx, chain, setup->target, p, options),
                     Catch::Contains("'condition_weights.size()' = 2"));
+  options = {};
+  options.method = twin::IltMethod::lbfgs;
+  options.lbfgs.memory = 0;
+  CHECK_THROWS_WITH(twin::pixel_ilt(ctx, chain, setup->target, p, options),
+                    Catch::Contains("'lbfgs.memory' = 0"));
+  options.lbfgs = {};
+  options.lbfgs.armijo = 1;
+  CHECK_THROWS_WITH(twin::pixel_ilt(ctx, chain, setup->target, p, options),
+                    Catch::Contains("'lbfgs.armijo' = 1"));
   CHECK_THROWS_AS(twin::pixel_ilt(ctx, chain, small, p), shape_mismatch);
   CHECK_THROWS_WITH(twin::IltObjective(chain, setup->target, 0.0),
                     Catch::Contains("'mask_steepness' = 0"));

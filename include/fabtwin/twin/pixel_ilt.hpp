@@ -15,7 +15,8 @@
 //   dJ/dP_c = 2 w_c (P_c - t) (+ 2 w_b (P_a - P_b) for c = a, - that for c = b),
 //   dJ/dm = chain.backward(dJ/dP),   dJ/dp = a m (1 - m) dJ/dm.
 // The update is Adam (Kingma & Ba, ICLR 2015) on p, whose per-pixel step normalisation suits the
-// gradient's large dynamic range (pixels far from any edge get almost none).
+// gradient's large dynamic range (pixels far from any edge get almost none), or L-BFGS with a
+// backtracking line search (twin/lbfgs.hpp), which needs no step size and more evaluations.
 // The chain's own parameters are not optimised here: their gradients accumulate and are cleared
 // at every evaluation.
 
@@ -33,6 +34,7 @@
 #include "fabtwin/exec/range.hpp"
 #include "fabtwin/exec/reduce.hpp"
 #include "fabtwin/resist/compact_models.hpp"
+#include "fabtwin/twin/lbfgs.hpp"
 #include "fabtwin/twin/stage.hpp"
 
 namespace fabtwin::twin {
@@ -53,16 +55,26 @@ struct BandTerm {
 
 /// What pixel_ilt reports after each iteration.
 struct IltProgress {
-  int iteration = 0;                    ///< iterations done (1 after the first update)
-  double objective = 0;                 ///< J before this iteration's update
-  std::vector<double> condition_error;  ///< sum_x (P_c - t)^2 per condition, before the update
-  double seconds = 0;                   ///< since pixel_ilt started
+  int iteration = 0;  ///< iterations done (1 after the first update)
+  /// J and sum_x (P_c - t)^2 per condition: before this iteration's update with Adam, after it
+  /// with L-BFGS (whose line search evaluates there).
+  double objective = 0;
+  std::vector<double> condition_error;
+  double seconds = 0;  ///< since pixel_ilt started
+};
+
+/// The update rule of pixel_ilt.
+enum class IltMethod {
+  adam,   ///< Adam: one evaluation per iteration
+  lbfgs,  ///< L-BFGS: one evaluation per iteration and one per halving of the step
 };
 
 struct PixelIltOptions {
   int iterations = 50;
   double mask_steepness = 4;  ///< a in m = sigmoid(a p)
+  IltMethod method = IltMethod::adam;
   AdamOptions adam;
+  LbfgsOptions lbfgs;
   /// w_c per process condition of the chain; empty: 1 for every condition.
   std::vector<double> condition_weights;
   /// The band term w_b sum (P_a - P_b)^2 between conditions band_pair[0] and band_pair[1].
@@ -74,6 +86,8 @@ struct PixelIltOptions {
 struct PixelIltResult {
   int iterations = 0;
   std::vector<double> objective;  ///< J at each iteration, before its update; then the final J
+  int evaluations = 0;            ///< of J with its gradient (L-BFGS's line search adds some)
+  bool stalled = false;  ///< L-BFGS found no step that decreases J enough, and stopped early
   double seconds = 0;
 };
 
@@ -269,9 +283,10 @@ class IltObjective {
   std::vector<double> condition_error_;
 };
 
-/// Runs options.iterations Adam steps on the free values `p` (in place; a start such as
-/// p = 2 t - 1 puts the relaxed mask near the target) and returns the objective's history. The
-/// binary mask of the result is p >= 0 (m >= 1/2).
+/// Runs options.iterations iterations of options.method on the free values `p` (in place; a start
+/// such as p = 2 t - 1 puts the relaxed mask near the target) and returns the objective's history.
+/// L-BFGS stops early (result.stalled) when its line search finds no step that decreases J
+/// enough. The binary mask of the result is p >= 0 (m >= 1/2).
 template <Stage Chain>
 PixelIltResult pixel_ilt(Context<typename Chain::space>& ctx, Chain& chain,
                          const Field<typename Chain::value_type, typename Chain::space>& target,
@@ -292,29 +307,50 @@ PixelIltResult pixel_ilt(Context<typename Chain::space>& ctx, Chain& chain,
   require(std::isfinite(adam.epsilon) && adam.epsilon > 0, where, "options.adam.epsilon",
           adam.epsilon, "a positive, finite epsilon");
 
+  if (options.method == IltMethod::lbfgs) options.lbfgs.validate(where);
+
   const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   IltObjective<Chain> objective(chain, target, options.mask_steepness, options.condition_weights,
                                 options.band);
-  Field<T, Space> m1(p.grid()), m2(p.grid());  // zero-filled moments
   PixelIltResult result;
-  double bias1 = 1, bias2 = 1;
-  for (int k = 0; k < options.iterations; ++k) {
-    const double value = objective.evaluate(ctx, p);
-    result.objective.push_back(value);
-    bias1 *= adam.beta1;
-    bias2 *= adam.beta2;
-    for_each(ctx, Range1{p.grid().size()},
-             detail::AdamStep<T, Space>{objective.gradient().view(), p.view(), m1.view(), m2.view(),
-                                        T(adam.beta1), T(adam.beta2), T(adam.step / (1 - bias1)),
-                                        T(std::sqrt(1 - bias2)), T(adam.epsilon)});
-    result.iterations = k + 1;
-    if (options.progress)
-      options.progress(
-          {k + 1, value, objective.condition_error(),
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
+  if (options.method == IltMethod::lbfgs) {
+    Lbfgs<T, Space> lbfgs(p.grid(), options.lbfgs);
+    for (int k = 0; k < options.iterations; ++k) {
+      const LbfgsStep step = lbfgs.iterate(ctx, objective, p);
+      result.evaluations += step.evaluations;
+      result.objective.push_back(step.objective_before);
+      if (!step.accepted) {
+        result.stalled = true;
+        break;
+      }
+      result.iterations = k + 1;
+      if (options.progress)
+        options.progress({k + 1, step.objective, objective.condition_error(), elapsed()});
+    }
+  } else {
+    Field<T, Space> m1(p.grid()), m2(p.grid());  // zero-filled moments
+    double bias1 = 1, bias2 = 1;
+    for (int k = 0; k < options.iterations; ++k) {
+      const double value = objective.evaluate(ctx, p);
+      ++result.evaluations;
+      result.objective.push_back(value);
+      bias1 *= adam.beta1;
+      bias2 *= adam.beta2;
+      for_each(
+          ctx, Range1{p.grid().size()},
+          detail::AdamStep<T, Space>{objective.gradient().view(), p.view(), m1.view(), m2.view(),
+                                     T(adam.beta1), T(adam.beta2), T(adam.step / (1 - bias1)),
+                                     T(std::sqrt(1 - bias2)), T(adam.epsilon)});
+      result.iterations = k + 1;
+      if (options.progress)
+        options.progress({k + 1, value, objective.condition_error(), elapsed()});
+    }
   }
   result.objective.push_back(objective.evaluate(ctx, p, false));
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = elapsed();
   return result;
 }
 
