@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "fabtwin/core/check.hpp"
@@ -29,10 +30,10 @@
 namespace fabtwin::twin {
 
 struct LbfgsOptions {
-  index_t memory = 8;        ///< m, the correction pairs kept
-  double first_step = 0.5;   ///< largest |entry| of the first step, in units of the free values
-  double armijo = 1e-4;      ///< c1 of the sufficient-decrease condition
-  int max_backtracks = 30;   ///< halvings of t before an iteration gives up
+  index_t memory = 8;       ///< m, the correction pairs kept
+  double first_step = 0.5;  ///< largest |entry| of the first step, in units of the free values
+  double armijo = 1e-4;     ///< c1 of the sufficient-decrease condition
+  int max_backtracks = 30;  ///< halvings of t before an iteration gives up
 
   void validate(std::string_view where) const {
     require(memory >= 1, where, "lbfgs.memory", memory, "at least one correction pair");
@@ -50,7 +51,9 @@ namespace detail {
 template <class T, class Space>
 struct Magnitude {
   View<const T, Space> a;
-  FABTWIN_HD double operator()(index_t i) const { return a[i] < T(0) ? -double(a[i]) : double(a[i]); }
+  FABTWIN_HD double operator()(index_t i) const {
+    return a[i] < T(0) ? -double(a[i]) : double(a[i]);
+  }
 };
 
 /// out = a + t b.
@@ -74,11 +77,11 @@ struct Difference {
 
 /// What one L-BFGS iteration did.
 struct LbfgsStep {
-  bool accepted = false;  ///< false: no step length met Armijo's condition; p is unchanged
+  bool accepted = false;        ///< false: no step length met Armijo's condition; p is unchanged
   double objective_before = 0;  ///< J at p before the iteration
   double objective = 0;         ///< J at the new p (at the old one when not accepted)
-  double step = 0;        ///< the accepted t
-  int evaluations = 0;    ///< objective evaluations, each with its gradient
+  double step = 0;              ///< the accepted t
+  int evaluations = 0;          ///< objective evaluations, each with its gradient
 };
 
 /// L-BFGS state over free values on `grid`. `Objective` has
