@@ -132,6 +132,8 @@ expect 2 "--aware-focus 90: expected a focus within --focus-range" ilt_window --
 expect 2 "--eval-pitch 3: expected a pitch that cuts the 2048 nm canvas" ilt_window --clip "$clip" --eval-pitch 3
 expect 2 "--dose-step 0.2: expected a step no larger than --dose-range" ilt_window --clip "$clip" --dose-step 0.2
 expect 2 "--tolerance 1: expected a relative tolerance in (0, 1)" ilt_window --tolerance 1
+expect 2 "--gds $file: expected either --clip or --gds, not both" ilt_window --clip "$clip" --gds "$file"
+expect 2 "--window-origin 1,x" ilt_window --window-origin 1,x
 expect 1 "no line 30 to 200 nm wide" ilt_window --clip "$clip" --contest-iterations 1 --aware-iterations 1 --pitch 16 --eval-pitch 16 --out "$scratch/ilt_window"
 expect 2 "--kernels $file: expected a folder, found a file" aerial_image --kernels "$file"
 expect 2 "--kernels $file: expected a folder, found a file" iccad13 eval --kernels "$file" --clip "$clip"

@@ -1,6 +1,7 @@
 // Process-aware inverse lithography, and the process window it buys.
 //
-// Three masks for one ICCAD-2013 clip, all judged by the same twin over the same focus-exposure
+// Three masks for one ICCAD-2013 clip (or, with --gds, a 2048 x 2048 nm window of a layout's
+// layer: metal 1 of gcd_45nm.gds by default), all judged by the same twin over the same focus-exposure
 // matrix (FEM):
 //   1. uncorrected: the drawn target;
 //   2. contest-model ILT: pixel ILT (twin::pixel_ilt) through the optics and a constant-threshold
@@ -32,6 +33,7 @@
 // site at every FEM point.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -47,6 +49,7 @@
 #include "fabtwin/io/json.hpp"
 #include "fabtwin/io/png.hpp"
 #include "fabtwin/layout/contour.hpp"
+#include "fabtwin/layout/gdsii.hpp"
 #include "fabtwin/layout/glp.hpp"
 #include "fabtwin/layout/rasterize.hpp"
 #include "fabtwin/metrology/cut_line.hpp"
@@ -69,6 +72,9 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   std::string clip, out = "out/ilt_window";
   bool default_clip = true;
+  std::string gds;  ///< set: a 2048 nm window of this layout instead of the clip
+  layout::gdsii::LayerKey layer{11, 0};
+  std::array<double, 2> window_origin = {12000, 12000};
   double pitch_nm = 8, eval_pitch_nm = 4;
   int contest_iterations = 300, aware_iterations = 40;
   double aware_focus_nm = 30, aware_dose = 0.04;
@@ -96,6 +102,13 @@ examples::Cli command_line(Options& o) {
   o.clip = default_clip();
   cli.path("--clip", "FILE.glp", "the clip, on the 2048 nm contest canvas", o.clip,
            examples::PathKind::file)
+      .path("--gds", "FILE", "instead of --clip: a 2048 x 2048 nm window of this GDSII layout",
+            o.gds, examples::PathKind::file)
+      .shown_default("none: the clip")
+      .layer("--layer", "L/D", "the layer of --gds to correct (11/0: metal 1 of gcd_45nm.gds)",
+             o.layer)
+      .numbers("--window-origin", "X0,Y0", "the window's lower-left corner in the layout, nm",
+               o.window_origin, "two numbers X0,Y0 in nm")
       .path("--out", "DIR", "output folder", o.out, examples::PathKind::output)
       .number("--pitch", "NM", "pixel pitch of the optimisation (divides 2048)", o.pitch_nm,
               {.what = "a pixel pitch", .unit = "nm", .at_least = 2, .at_most = 16})
@@ -141,6 +154,8 @@ index_t pixels_across(const examples::Cli& cli, const char* option, double pitch
 
 void check(const examples::Cli& cli, Options& o) {
   o.default_clip = !cli.given("--clip");
+  if (cli.given("--clip") && cli.given("--gds"))
+    cli.refuse("--gds", "either --clip or --gds, not both");
   pixels_across(cli, "--pitch", o.pitch_nm);
   pixels_across(cli, "--eval-pitch", o.eval_pitch_nm);
   if (std::fabs(o.eval_pitch_nm - std::round(o.eval_pitch_nm)) > 1e-9)
@@ -156,6 +171,29 @@ void check(const examples::Cli& cli, Options& o) {
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// The layer's shapes in the 2048 nm window of --gds from --window-origin, moved to the canvas
+/// origin (the imaging is periodic over the window: shapes cut by its border print as cut).
+layout::PolygonSet layout_window(const Options& o) {
+  const layout::gdsii::Library library = layout::gdsii::read_library(o.gds);
+  const double unit_nm = library.unit_nm();
+  const auto to_units = [&](double nm) { return layout::coord_t(std::llround(nm / unit_nm)); };
+  const layout::coord_t x0 = to_units(o.window_origin[0]), y0 = to_units(o.window_origin[1]);
+  const layout::Box window{x0, y0, x0 + to_units(2048), y0 + to_units(2048)};
+  layout::PolygonSet shapes = library.read_window(window, {o.layer});
+  if (shapes.polygons.empty())
+    throw invalid_argument("fabtwin ilt_window: no shape of layer " +
+                           std::to_string(o.layer.layer) + "/" + std::to_string(o.layer.datatype) +
+                           " in the window at (" + describe(o.window_origin[0]) + ", " +
+                           describe(o.window_origin[1]) + ") nm of '" + o.gds +
+                           "'; expected a window holding some");
+  for (layout::Polygon& polygon : shapes.polygons)
+    for (auto& point : polygon.points) {
+      point.x -= x0;
+      point.y -= y0;
+    }
+  return shapes;
 }
 
 /// -range, ..., 0, ..., +range in steps of `step` (symmetric about 0, 0 included).
@@ -199,21 +237,28 @@ int run(const Options& o) {
   const auto start = Clock::now();
   examples::start_outputs(o.out);
   const std::string out = o.out + "/";
-  if (o.default_clip && !std::filesystem::exists(o.clip)) {  // 77: skipped, for ctest
+  if (o.gds.empty() && o.default_clip && !std::filesystem::exists(o.clip)) {  // 77: skipped
     std::fprintf(stderr, "ilt_window: no clip at '%s' (give --clip or set FABTWIN_DATA)\n",
                  o.clip.c_str());
     return 77;
   }
   Context<Host> ctx;
-  const layout::PolygonSet placed = layout::place_on_iccad2013_canvas(layout::read_glp(o.clip));
+  const layout::PolygonSet placed =
+      o.gds.empty() ? layout::place_on_iccad2013_canvas(layout::read_glp(o.clip))
+                    : layout_window(o);
   const index_t n = index_t(std::llround(2048 / o.pitch_nm));
   const index_t ne = index_t(std::llround(2048 / o.eval_pitch_nm));
   const Grid grid(n, n, o.pitch_nm), eval_grid(ne, ne, o.eval_pitch_nm);
   const Field<T, Host> target = layout::rasterize_area<T>(ctx, placed, grid);
   const Field<T, Host> eval_target = layout::rasterize_binary<T>(ctx, placed, eval_grid);
-  const std::vector<examples::CdSite> sites = examples::choose_cd_sites(placed, eval_grid, o.sites);
+  // Sites: the clip's line-like rectangles; a layout's shapes are rarely rectangles, so there the
+  // straight stretches of line are found on the coverage.
+  const std::vector<examples::CdSite> sites =
+      o.gds.empty()
+          ? examples::choose_cd_sites(placed, eval_grid, o.sites)
+          : examples::find_cd_sites(layout::rasterize_area<T>(ctx, placed, eval_grid), o.sites);
   if (sites.empty())
-    throw invalid_argument("fabtwin ilt_window: the clip '" + o.clip +
+    throw invalid_argument("fabtwin ilt_window: '" + (o.gds.empty() ? o.clip : o.gds) +
                            "' has no line 30 to 200 nm wide to measure; expected at least one");
 
   // The optics at three focus knots, and the two resists.
@@ -351,7 +396,16 @@ int run(const Options& o) {
 
   // The overlapping windows, and the summary.
   io::json::Value summary = io::json::Value::object();
-  summary["clip"] = o.clip;
+  if (o.gds.empty()) {
+    summary["clip"] = o.clip;
+  } else {
+    summary["gds"] = o.gds;
+    summary["layer"] = std::to_string(o.layer.layer) + "/" + std::to_string(o.layer.datatype);
+    io::json::Value origin = io::json::Value::array();
+    origin.push_back(o.window_origin[0]);
+    origin.push_back(o.window_origin[1]);
+    summary["window_origin_nm"] = origin;
+  }
   io::json::Value masks = io::json::Value::object();
   io::json::Value site_list = io::json::Value::array();
   for (const examples::CdSite& s : sites) {

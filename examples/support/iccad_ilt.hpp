@@ -67,10 +67,11 @@ struct IltOptions {
   std::string schedule = "8:300,4:100";
   std::vector<IltLevel> levels;  ///< parsed from `schedule`
   double step = 0.2;
-  double pvb_weight = 1;        ///< weight of the outer and inner corners' errors, nominal 1
-  double band_weight = 4.5;     ///< weight of (P_outer - P_inner)^2
-  double print_steepness = 50;  ///< theta_Z of the relaxed print sigmoid(theta_Z (I - 0.225))
-  double mask_steepness = 4;    ///< theta_M of the relaxed mask sigmoid(theta_M p)
+  double pvb_weight = 1;         ///< weight of the outer and inner corners' errors, nominal 1
+  double band_weight = 4.5;      ///< weight of (P_outer - P_inner)^2
+  double complexity_weight = 0;  ///< w_q of the mask-complexity term (pixel units)
+  double print_steepness = 50;   ///< theta_Z of the relaxed print sigmoid(theta_Z (I - 0.225))
+  double mask_steepness = 4;     ///< theta_M of the relaxed mask sigmoid(theta_M p)
   double min_area_nm2 = 100, min_width_nm = 0, min_space_nm = 0;
   fabtwin::optics::IccadKernelLayout layout = fabtwin::optics::IccadKernelLayout::contest;
   IltResist resist = IltResist::contest;
@@ -135,6 +136,10 @@ inline Cli ilt_command_line(IltOptions& o) {
       .number("--band-weight", "B", "weight of the band term (P_outer - P_inner)^2", o.band_weight,
               {.what = "a weight", .at_least = 0, .at_most = 1000})
       .shown_default("4.5; with --resist peb 1")
+      .number("--complexity-weight", "Q",
+              "weight of the mask's quadratic variation (its edge length in pixels, at every "
+              "level of the schedule): fewer small shapes and smoother edges",
+              o.complexity_weight, {.what = "a weight", .at_least = 0, .at_most = 1000})
       .number("--print-steepness", "Z",
               "theta_Z of the relaxed print: sigmoid(theta_Z (I - 0.225)), or with --resist peb "
               "sigmoid(theta_Z (1/2 - blurred inhibitor))",
@@ -228,6 +233,7 @@ inline int run_ilt(const IltOptions& o) {
     options.mask_steepness = o.mask_steepness;
     options.condition_weights = {1.0, o.pvb_weight, o.pvb_weight};
     options.band = {o.band_weight, 1, 2};
+    options.complexity_weight = o.complexity_weight;
     options.progress = [&](const twin::IltProgress& step) {
       if (step.iteration % 25 == 0 || step.iteration == level.iterations)
         std::fprintf(stderr, "iccad13 ilt: %g nm pixels, iteration %d/%d, objective %.1f, %.1f s\n",

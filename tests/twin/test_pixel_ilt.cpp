@@ -68,8 +68,8 @@ TEST_CASE("The ILT objective's gradient passes a Taylor test through the contest
   auto setup = iccad_setup(ctx);
   if (!setup) return;
   auto chain = iccad_chain(ctx, *setup);
-  // Every term: the corners' errors and the band between outer and inner.
-  twin::IltObjective objective(chain, setup->target, 4.0, {1.0, 0.5, 0.5}, {2.0, 1, 2});
+  // Every term: the corners' errors, the band between outer and inner, the mask's complexity.
+  twin::IltObjective objective(chain, setup->target, 4.0, {1.0, 0.5, 0.5}, {2.0, 1, 2}, 0.5);
 
   const index_t n = setup->grid.size();
   Field<double, Host> p(setup->grid), direction(setup->grid), moved(setup->grid);
@@ -81,6 +81,7 @@ TEST_CASE("The ILT objective's gradient passes a Taylor test through the contest
   }
   objective.evaluate(ctx, p);
   REQUIRE(objective.band_error() > 0);
+  REQUIRE(objective.complexity() > 0);
   double slope = 0;
   for (index_t i = 0; i < n; ++i) slope += objective.gradient().view()[i] * direction.view()[i];
   REQUIRE(std::abs(slope) > 0);
@@ -136,6 +137,30 @@ TEST_CASE("Pixel ILT prints clip 1 far closer to its target than the uncorrected
   const index_t corrected = l2_of(mask);
   INFO("L2 on 8 nm pixels: uncorrected " << uncorrected << ", after ILT " << corrected);
   CHECK(corrected < uncorrected / 2);
+}
+
+TEST_CASE("The mask-complexity term counts a binary square's edges", "[twin][ilt]") {
+  // A 6 x 6 pixel square of m = 1 on a 16 x 16 grid: C = its perimeter in pixels, 24, each edge
+  // pair contributing 1^2. m = sigmoid(a p) is binary to 1e-16 with p = +-10 and a = 4, so C
+  // computed by the objective (weight 1, a target equal to the print so the other terms vanish)
+  // is 24 to that precision.
+  Context<Host> ctx;
+  const Grid grid(16, 16, 8.0);
+  twin::ThresholdStage<double, Host> print(grid, 0.0, {0.5, 8.0});
+  Field<double, Host> p(grid);
+  for (index_t y = 0; y < 16; ++y)
+    for (index_t x = 0; x < 16; ++x)
+      p.view()[x + 16 * y] = (x >= 5 && x < 11 && y >= 3 && y < 9) ? 10 : -10;
+  Field<double, Host> target(grid);
+  {
+    twin::IltObjective zero(print, target, 4.0);
+    zero.evaluate(ctx, p, false);
+    copy(print.forward(ctx, zero.mask()).cview(), target.view());
+  }
+  twin::IltObjective objective(print, target, 4.0, {}, {}, 1.0);
+  const double j = objective.evaluate(ctx, p);
+  CHECK(objective.complexity() == Approx(24).epsilon(1e-12));
+  CHECK(j == Approx(24).epsilon(1e-12));
 }
 
 TEST_CASE("L-BFGS finds the known minimiser of a print-only chain", "[twin][ilt]") {
@@ -240,4 +265,6 @@ TEST_CASE("Pixel ILT refuses bad options and mismatched fields by name", "[twin]
                     Catch::Contains("two different conditions below 3"));
   CHECK_THROWS_WITH(twin::IltObjective(chain, setup->target, 4.0, {}, {-1.0, 1, 2}),
                     Catch::Contains("'band.weight' = -1"));
+  CHECK_THROWS_WITH(twin::IltObjective(chain, setup->target, 4.0, {}, {}, -2.0),
+                    Catch::Contains("'complexity_weight' = -2"));
 }

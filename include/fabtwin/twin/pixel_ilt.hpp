@@ -10,10 +10,15 @@
 // which with the ICCAD-2013 corners (nominal, outer, inner) is OpenILT's L2 term plus its
 // process-variation term, and optionally a band term w_b sum_x (P_a - P_b)^2 between two
 // conditions (the outer and inner corners), which acts on the band itself: where both corners
-// print on the target's side it is zero, at an edge it asks for a steeper image. Its gradient comes
-// from the chain's hand-written adjoints:
+// print on the target's side it is zero, at an edge it asks for a steeper image; and optionally a
+// mask-complexity term w_q C(m), C the quadratic variation sum_x |m(x + e_x) - m(x)|^2 +
+// |m(x + e_y) - m(x)|^2 (periodic; for a binary mask, its edge length in pixels), which discourages
+// small islands and ragged edges (a quadratic form of the total-variation complexity penalty of
+// Poonawala & Milanfar 2007).
+// Its gradient comes from the chain's hand-written adjoints:
 //   dJ/dP_c = 2 w_c (P_c - t) (+ 2 w_b (P_a - P_b) for c = a, - that for c = b),
-//   dJ/dm = chain.backward(dJ/dP),   dJ/dp = a m (1 - m) dJ/dm.
+//   dJ/dm = chain.backward(dJ/dP) + w_q 2 (4 m - sum of the four neighbours),
+//   dJ/dp = a m (1 - m) dJ/dm.
 // The update is Adam (Kingma & Ba, ICLR 2015) on p, whose per-pixel step normalisation suits the
 // gradient's large dynamic range (pixels far from any edge get almost none), or L-BFGS with a
 // backtracking line search (twin/lbfgs.hpp), which needs no step size and more evaluations.
@@ -77,8 +82,10 @@ struct PixelIltOptions {
   LbfgsOptions lbfgs;
   /// w_c per process condition of the chain; empty: 1 for every condition.
   std::vector<double> condition_weights;
-  /// The band term w_b sum (P_a - P_b)^2 between conditions band_pair[0] and band_pair[1].
+  /// The band term w_b sum (P_a - P_b)^2 between conditions band.a and band.b.
   BandTerm band;
+  /// w_q of the mask-complexity term w_q C(m) (0: off).
+  double complexity_weight = 0;
   /// Called after every iteration (a long optimisation reports its progress).
   std::function<void(const IltProgress&)> progress;
 };
@@ -134,13 +141,36 @@ struct BandCotangent {
   }
 };
 
-/// dJ/dp = a m (1 - m) dJ/dm.
+/// The mask's quadratic variation at pixel i: (m(x+1, y) - m)^2 + (m(x, y+1) - m)^2, periodic.
+template <class T, class Space>
+struct QuadraticVariation {
+  View<const T, Space> m;
+  FABTWIN_HD double operator()(index_t i) const {
+    const index_t nx = m.nx(), ny = m.ny(), x = i % nx, y = i / nx;
+    const double here = double(m[i]);
+    const double dx = double(m[(x + 1) % nx + nx * y]) - here;
+    const double dy = double(m[x + nx * ((y + 1) % ny)]) - here;
+    return dx * dx + dy * dy;
+  }
+};
+
+/// dJ/dp = a m (1 - m) (dJ/dm + w_q dC/dm), with dC/dm = 2 (4 m - the four neighbours) the
+/// gradient of the quadratic variation C (a discrete -2 Laplacian, periodic).
 template <class T, class Space>
 struct ThroughRelaxation {
   View<const T, Space> m, grad_m;
   View<T, Space> grad_p;
-  T a;
-  FABTWIN_HD void operator()(index_t i) const { grad_p[i] = a * m[i] * (T(1) - m[i]) * grad_m[i]; }
+  T a, variation_weight;
+  FABTWIN_HD void operator()(index_t i) const {
+    T g = grad_m[i];
+    if (variation_weight != T(0)) {
+      const index_t nx = m.nx(), ny = m.ny(), x = i % nx, y = i / nx;
+      const T around = m[(x + 1) % nx + nx * y] + m[(x + nx - 1) % nx + nx * y] +
+                       m[x + nx * ((y + 1) % ny)] + m[x + nx * ((y + ny - 1) % ny)];
+      g += variation_weight * T(2) * (T(4) * m[i] - around);
+    }
+    grad_p[i] = a * m[i] * (T(1) - m[i]) * g;
+  }
 };
 
 /// One Adam step: first and second moments, bias-corrected, p -= step m1_hat / (sqrt(m2_hat) + eps).
@@ -169,12 +199,14 @@ class IltObjective {
   using Space = typename Chain::space;
 
   IltObjective(Chain& chain, const Field<T, Space>& target, double mask_steepness,
-               std::vector<double> condition_weights = {}, BandTerm band = {})
+               std::vector<double> condition_weights = {}, BandTerm band = {},
+               double complexity_weight = 0)
       : chain_(chain),
         target_(target),
         steepness_(mask_steepness),
         weights_(std::move(condition_weights)),
         band_(band),
+        variation_weight_(complexity_weight),
         mask_(chain.input_grid()),
         grad_p_(chain.input_grid()) {
     constexpr const char* where = "twin::IltObjective";
@@ -208,6 +240,8 @@ class IltObjective {
           where, "band (a, b)",
           [&] { return std::to_string(band.a) + ", " + std::to_string(band.b); },
           [&] { return "two different conditions below " + std::to_string(conditions_); });
+    require(std::isfinite(complexity_weight) && complexity_weight >= 0, where, "complexity_weight",
+            complexity_weight, "a non-negative, finite weight");
     cotangent_.emplace(chain.output_grid(), conditions_);
   }
 
@@ -217,6 +251,8 @@ class IltObjective {
   const std::vector<double>& condition_error() const { return condition_error_; }
   /// sum_x (P_a - P_b)^2 at the last evaluation (0 when the band term is off).
   double band_error() const { return band_error_; }
+  /// The mask's quadratic variation C at the last evaluation (0 when its weight is 0).
+  double complexity() const { return complexity_; }
   index_t conditions() const { return conditions_; }
 
   /// J(p); when `with_gradient`, also dJ/dp into gradient().
@@ -257,12 +293,18 @@ class IltObjective {
                                                  cotangent_->view().member(band_.b),
                                                  T(2 * band_.weight)});
     }
+    complexity_ = 0;
+    if (variation_weight_ > 0) {
+      complexity_ = transform_reduce(ctx, n, 0.0, reduce_op::Plus{},
+                                     detail::QuadraticVariation<T, Space>{mask_.view()});
+      objective += variation_weight_ * complexity_;
+    }
     if (with_gradient) {
       chain_.zero_gradient();
       const Field<T, Space>& grad_mask = chain_.backward(ctx, *cotangent_);
       for_each(ctx, Range1{n},
                detail::ThroughRelaxation<T, Space>{mask_.view(), grad_mask.view(), grad_p_.view(),
-                                                   T(steepness_)});
+                                                   T(steepness_), T(variation_weight_)});
     }
     return objective;
   }
@@ -277,6 +319,7 @@ class IltObjective {
   std::vector<double> weights_;
   BandTerm band_;
   double band_error_ = 0;
+  double variation_weight_ = 0, complexity_ = 0;
   index_t conditions_ = 0;
   Field<T, Space> mask_, grad_p_;
   std::optional<Field<T, Space>> cotangent_;
@@ -314,7 +357,7 @@ PixelIltResult pixel_ilt(Context<typename Chain::space>& ctx, Chain& chain,
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   IltObjective<Chain> objective(chain, target, options.mask_steepness, options.condition_weights,
-                                options.band);
+                                options.band, options.complexity_weight);
   PixelIltResult result;
   if (options.method == IltMethod::lbfgs) {
     Lbfgs<T, Space> lbfgs(p.grid(), options.lbfgs);
