@@ -70,6 +70,7 @@ struct IltOptions {
   double pvb_weight = 1;         ///< weight of the outer and inner corners' errors, nominal 1
   double band_weight = 4.5;      ///< weight of (P_outer - P_inner)^2
   double complexity_weight = 0;  ///< w_q of the mask-complexity term (pixel units)
+  double epe_weight = 0;         ///< w_e of the EPE-aware probe term
   double print_steepness = 50;   ///< theta_Z of the relaxed print sigmoid(theta_Z (I - 0.225))
   double mask_steepness = 4;     ///< theta_M of the relaxed mask sigmoid(theta_M p)
   double min_area_nm2 = 100, min_width_nm = 0, min_space_nm = 0;
@@ -140,6 +141,10 @@ inline Cli ilt_command_line(IltOptions& o) {
               "weight of the mask's quadratic variation (its edge length in pixels, at every "
               "level of the schedule): fewer small shapes and smoother edges",
               o.complexity_weight, {.what = "a weight", .at_least = 0, .at_most = 1000})
+      .number("--epe-weight", "E",
+              "weight of the EPE-aware term: the nominal print's squared error at the contest's "
+              "EPE probes (15 nm inside and outside the target's edges, every 40 nm)",
+              o.epe_weight, {.what = "a weight", .at_least = 0, .at_most = 1000})
       .number("--print-steepness", "Z",
               "theta_Z of the relaxed print: sigmoid(theta_Z (I - 0.225)), or with --resist peb "
               "sigmoid(theta_Z (1/2 - blurred inhibitor))",
@@ -213,6 +218,7 @@ inline int run_ilt(const IltOptions& o) {
   const examples::PebResist resist =
       o.resist == IltResist::peb ? resist_settings.anchored(metrology::iccad2013_print_threshold)
                                  : resist_settings;
+  const std::vector<metrology::EpeSite> epe_sites = metrology::epe_sites(target_polygons);
   std::optional<Field<double, Host>> p, relaxed;
   int iterations = 0;
   io::json::Value history = io::json::Value::array();
@@ -234,6 +240,8 @@ inline int run_ilt(const IltOptions& o) {
     options.condition_weights = {1.0, o.pvb_weight, o.pvb_weight};
     options.band = {o.band_weight, 1, 2};
     options.complexity_weight = o.complexity_weight;
+    if (o.epe_weight > 0)
+      options.probes = {o.epe_weight, 0, metrology::epe_probe_samples(epe_sites, grid)};
     options.progress = [&](const twin::IltProgress& step) {
       if (step.iteration % 25 == 0 || step.iteration == level.iterations)
         std::fprintf(stderr, "iccad13 ilt: %g nm pixels, iteration %d/%d, objective %.1f, %.1f s\n",

@@ -11,6 +11,7 @@
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/layout/glp.hpp"
 #include "fabtwin/layout/rasterize.hpp"
+#include "fabtwin/metrology/epe.hpp"
 #include "fabtwin/metrology/pixel_counts.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/twin/chain.hpp"
@@ -69,7 +70,12 @@ TEST_CASE("The ILT objective's gradient passes a Taylor test through the contest
   if (!setup) return;
   auto chain = iccad_chain(ctx, *setup);
   // Every term: the corners' errors, the band between outer and inner, the mask's complexity.
-  twin::IltObjective objective(chain, setup->target, 4.0, {1.0, 0.5, 0.5}, {2.0, 1, 2}, 0.5);
+  const std::vector<index_t> probes = metrology::epe_probe_samples(
+      metrology::epe_sites(layout::place_on_iccad2013_canvas(
+          layout::read_glp(test::data_file("iccad2013/clips/M1_test1.glp")->string()))),
+      setup->grid);
+  twin::IltObjective objective(chain, setup->target, 4.0, {1.0, 0.5, 0.5}, {2.0, 1, 2}, 0.5,
+                               {3.0, 0, probes});
 
   const index_t n = setup->grid.size();
   Field<double, Host> p(setup->grid), direction(setup->grid), moved(setup->grid);
@@ -82,6 +88,7 @@ TEST_CASE("The ILT objective's gradient passes a Taylor test through the contest
   objective.evaluate(ctx, p);
   REQUIRE(objective.band_error() > 0);
   REQUIRE(objective.complexity() > 0);
+  REQUIRE(objective.probe_error() > 0);
   double slope = 0;
   for (index_t i = 0; i < n; ++i) slope += objective.gradient().view()[i] * direction.view()[i];
   REQUIRE(std::abs(slope) > 0);
@@ -161,6 +168,46 @@ TEST_CASE("The mask-complexity term counts a binary square's edges", "[twin][ilt
   const double j = objective.evaluate(ctx, p);
   CHECK(objective.complexity() == Approx(24).epsilon(1e-12));
   CHECK(j == Approx(24).epsilon(1e-12));
+}
+
+TEST_CASE("The probe term counts the EPE violations of a binary print", "[twin][ilt]") {
+  // A 200 x 120 nm target on 8 nm pixels, and a binary print of it moved 24 nm right (m = sigmoid(4
+  // p) with p = +-10 through a sigmoid of steepness 1000: 0 or 1 to 1e-100). The probe term over
+  // the target's EPE probes must count exactly the probes the contest's check (metrology::epe_check,
+  // an independent reading of the same print) finds failed.
+  Context<Host> ctx;
+  const Grid grid(64, 64, 8.0);
+  layout::PolygonSet target;
+  target.polygons.push_back({{{160, 200}, {360, 200}, {360, 320}, {160, 320}}});
+  const Field<double, Host> t = layout::rasterize_area<double>(ctx, target, grid);
+  twin::ThresholdStage<double, Host> print(grid, 0.0, {0.5, 1000.0});
+  Field<double, Host> p(grid);
+  for (index_t y = 0; y < 64; ++y)
+    for (index_t x = 0; x < 64; ++x) {
+      const double cx = 8.0 * double(x), cy = 8.0 * double(y);
+      p.view()[x + 64 * y] = (cx > 184 && cx < 384 && cy > 200 && cy < 320) ? 10 : -10;
+    }
+  const std::vector<metrology::EpeSite> sites = metrology::epe_sites(target);
+  const std::vector<index_t> samples = metrology::epe_probe_samples(sites, grid);
+  REQUIRE(samples.size() == 2 * sites.size());
+  for (std::size_t k = 0; k < samples.size(); ++k) {  // t is 1 at inner probes, 0 at outer ones
+    REQUIRE(samples[k] >= 0);
+    CHECK(t.view()[samples[k]] == (k % 2 == 0 ? 1.0 : 0.0));
+  }
+  twin::IltObjective plain(print, t, 4.0);
+  twin::IltObjective with_probes(print, t, 4.0, {}, {}, 0.0, {2.5, 0, samples});
+  const double difference = with_probes.evaluate(ctx, p) - plain.evaluate(ctx, p);
+  const metrology::EpeReport report =
+      metrology::epe_check(ctx, target, print.forward(ctx, plain.mask()).cview(), grid);
+  const double violations = double(report.inner_violations + report.outer_violations);
+  INFO(report.inner_violations << " inner and " << report.outer_violations << " outer violations");
+  REQUIRE(violations > 0);
+  CHECK(with_probes.probe_error() == Approx(violations).epsilon(1e-12));
+  CHECK(difference == Approx(2.5 * violations).epsilon(1e-12));
+  CHECK_THROWS_WITH(twin::IltObjective(print, t, 4.0, {}, {}, 0.0, {1.0, 1, samples}),
+                    Catch::Contains("'probes.condition' = 1"));
+  CHECK_THROWS_WITH(twin::IltObjective(print, t, 4.0, {}, {}, 0.0, {1.0, 0, {4096}}),
+                    Catch::Contains("'probes.samples[0]' = 4096"));
 }
 
 TEST_CASE("L-BFGS finds the known minimiser of a print-only chain", "[twin][ilt]") {

@@ -224,6 +224,27 @@ inline std::vector<EpeSite> epe_sites(const layout::PolygonSet& target, const Ep
   return sites;
 }
 
+/// The samples of `grid` the EPE check reads at each site: entry 2 s is site s's inner probe
+/// (position - tolerance * normal, which must print), 2 s + 1 its outer probe (position +
+/// tolerance * normal, which must not); the nearest sample, ties to the lower index, -1 outside
+/// the grid.
+inline std::vector<index_t> epe_probe_samples(const std::vector<EpeSite>& sites, const Grid& grid,
+                                              const EpeRule& rule = {}) {
+  detail::require_rule(rule, "metrology::epe_probe_samples");
+  std::vector<index_t> probes;
+  probes.reserve(2 * sites.size());
+  auto probe_index = [&](Point2 p) {
+    const index_t i = detail::nearest_sample((p.x - grid.origin().x) / grid.pitch().x, grid.nx());
+    const index_t j = detail::nearest_sample((p.y - grid.origin().y) / grid.pitch().y, grid.ny());
+    return i < 0 || j < 0 ? index_t(-1) : i + grid.nx() * j;
+  };
+  for (const EpeSite& site : sites) {
+    probes.push_back(probe_index(site.position - rule.tolerance_nm * site.normal));
+    probes.push_back(probe_index(site.position + rule.tolerance_nm * site.normal));
+  }
+  return probes;
+}
+
 /// The ICCAD-2013 EPE check of a print against its target: `print` (any Space, one 2D field on
 /// `grid`) prints where >= rule.print_threshold. The probe reads run on the print's Space.
 template <class Space, class T>
@@ -241,18 +262,7 @@ EpeReport epe_check(Context<Space>& ctx, const layout::PolygonSet& target, View<
   const std::vector<EpeSite> sites = epe_sites(target, rule);
   if (sites.empty()) return report;
 
-  // Probe k: 2s = inner probe of site s, 2s + 1 = outer probe.
-  std::vector<index_t> probes;
-  probes.reserve(2 * sites.size());
-  auto probe_index = [&](Point2 p) {
-    const index_t i = detail::nearest_sample((p.x - grid.origin().x) / grid.pitch().x, grid.nx());
-    const index_t j = detail::nearest_sample((p.y - grid.origin().y) / grid.pitch().y, grid.ny());
-    return i < 0 || j < 0 ? index_t(-1) : i + grid.nx() * j;
-  };
-  for (const EpeSite& site : sites) {
-    probes.push_back(probe_index(site.position - rule.tolerance_nm * site.normal));
-    probes.push_back(probe_index(site.position + rule.tolerance_nm * site.normal));
-  }
+  const std::vector<index_t> probes = epe_probe_samples(sites, grid, rule);
   const Grid probe_grid(index_t(probes.size()), 1, 1.0);
   const Field<index_t, Space> probe_field = to<Space>(make_host_field(probe_grid, probes));
   Field<int, Space> printed(probe_grid);

@@ -14,7 +14,8 @@
 // mask-complexity term w_q C(m), C the quadratic variation sum_x |m(x + e_x) - m(x)|^2 +
 // |m(x + e_y) - m(x)|^2 (periodic; for a binary mask, its edge length in pixels), which discourages
 // small islands and ragged edges (a quadratic form of the total-variation complexity penalty of
-// Poonawala & Milanfar 2007).
+// Poonawala & Milanfar 2007); and optionally a probe term over chosen samples of one print (the
+// EPE probes: an EPE-aware term, see ProbeTerm).
 // Its gradient comes from the chain's hand-written adjoints:
 //   dJ/dP_c = 2 w_c (P_c - t) (+ 2 w_b (P_a - P_b) for c = a, - that for c = b),
 //   dJ/dm = chain.backward(dJ/dP) + w_q 2 (4 m - sum of the four neighbours),
@@ -58,6 +59,17 @@ struct BandTerm {
   index_t a = 1, b = 2;  ///< the ICCAD-2013 corners' order: outer, inner
 };
 
+/// w_e sum_k (P_c(x_k) - t(x_k))^2 over chosen samples x_k of condition c's print (0 weight: off).
+/// With the EPE probes of the target (metrology::epe_probe_samples on the optimiser's grid: inside
+/// the edge, where t = 1, and outside it, where t = 0), this is the relaxed count of EPE
+/// violations: for a binary print, exactly the number of failed probes.
+struct ProbeTerm {
+  double weight = 0;
+  index_t condition = 0;  ///< the print it reads (0: nominal)
+  std::vector<index_t>
+      samples;  ///< indices into the output grid; a sample may repeat, -1 is skipped
+};
+
 /// What pixel_ilt reports after each iteration.
 struct IltProgress {
   int iteration = 0;  ///< iterations done (1 after the first update)
@@ -86,6 +98,8 @@ struct PixelIltOptions {
   BandTerm band;
   /// w_q of the mask-complexity term w_q C(m) (0: off).
   double complexity_weight = 0;
+  /// The probe (EPE-aware) term.
+  ProbeTerm probes;
   /// Called after every iteration (a long optimisation reports its progress).
   std::function<void(const IltProgress&)> progress;
 };
@@ -116,6 +130,27 @@ struct SquaredDifference {
   FABTWIN_HD double operator()(index_t i) const {
     const double d = double(a[i]) - double(b[i]);
     return d * d;
+  }
+};
+
+/// W (a - b)^2 in double: the probe term's errors, W the number of probes at each sample.
+template <class T, class Space>
+struct WeightedSquaredDifference {
+  View<const T, Space> w, a, b;
+  FABTWIN_HD double operator()(index_t i) const {
+    const double d = double(a[i]) - double(b[i]);
+    return double(w[i]) * d * d;
+  }
+};
+
+/// g += 2 w_e W (P - t).
+template <class T, class Space>
+struct ProbeCotangent {
+  View<const T, Space> w, printed, target;
+  View<T, Space> g;
+  T twice_weight;
+  FABTWIN_HD void operator()(index_t i) const {
+    g[i] += twice_weight * w[i] * (printed[i] - target[i]);
   }
 };
 
@@ -200,7 +235,7 @@ class IltObjective {
 
   IltObjective(Chain& chain, const Field<T, Space>& target, double mask_steepness,
                std::vector<double> condition_weights = {}, BandTerm band = {},
-               double complexity_weight = 0)
+               double complexity_weight = 0, const ProbeTerm& probes = {})
       : chain_(chain),
         target_(target),
         steepness_(mask_steepness),
@@ -242,6 +277,25 @@ class IltObjective {
           [&] { return "two different conditions below " + std::to_string(conditions_); });
     require(std::isfinite(complexity_weight) && complexity_weight >= 0, where, "complexity_weight",
             complexity_weight, "a non-negative, finite weight");
+    require(std::isfinite(probes.weight) && probes.weight >= 0, where, "probes.weight",
+            probes.weight, "a non-negative, finite weight");
+    if (probes.weight > 0) {
+      require(probes.condition >= 0 && probes.condition < conditions_, where, "probes.condition",
+              probes.condition, [&] { return "a condition below " + std::to_string(conditions_); });
+      const Grid out = chain.output_grid();
+      std::vector<T> counts(std::size_t(out.size()), T(0));
+      for (std::size_t k = 0; k < probes.samples.size(); ++k) {
+        const index_t at = probes.samples[k];
+        require(
+            at >= -1 && at < out.size(), where,
+            [&] { return "probes.samples[" + std::to_string(k) + "]"; }, at,
+            [&] { return "-1 or a sample index below " + std::to_string(out.size()); });
+        if (at >= 0) counts[std::size_t(at)] += T(1);
+      }
+      probe_counts_.emplace(to<Space>(make_host_field(out, counts)));
+      probe_weight_ = probes.weight;
+      probe_condition_ = probes.condition;
+    }
     cotangent_.emplace(chain.output_grid(), conditions_);
   }
 
@@ -253,6 +307,8 @@ class IltObjective {
   double band_error() const { return band_error_; }
   /// The mask's quadratic variation C at the last evaluation (0 when its weight is 0).
   double complexity() const { return complexity_; }
+  /// sum_k (P_c(x_k) - t(x_k))^2 of the probe term at the last evaluation (0 when it is off).
+  double probe_error() const { return probe_error_; }
   index_t conditions() const { return conditions_; }
 
   /// J(p); when `with_gradient`, also dJ/dp into gradient().
@@ -293,6 +349,19 @@ class IltObjective {
                                                  cotangent_->view().member(band_.b),
                                                  T(2 * band_.weight)});
     }
+    probe_error_ = 0;
+    if (probe_counts_) {
+      const View<const T, Space> member = printed.view().member(probe_condition_);
+      probe_error_ = transform_reduce(ctx, m, 0.0, reduce_op::Plus{},
+                                      detail::WeightedSquaredDifference<T, Space>{
+                                          probe_counts_->view(), member, target_.view()});
+      objective += probe_weight_ * probe_error_;
+      if (with_gradient)
+        for_each(ctx, Range1{m},
+                 detail::ProbeCotangent<T, Space>{probe_counts_->view(), member, target_.view(),
+                                                  cotangent_->view().member(probe_condition_),
+                                                  T(2 * probe_weight_)});
+    }
     complexity_ = 0;
     if (variation_weight_ > 0) {
       complexity_ = transform_reduce(ctx, n, 0.0, reduce_op::Plus{},
@@ -320,6 +389,9 @@ class IltObjective {
   BandTerm band_;
   double band_error_ = 0;
   double variation_weight_ = 0, complexity_ = 0;
+  std::optional<Field<T, Space>> probe_counts_;
+  double probe_weight_ = 0, probe_error_ = 0;
+  index_t probe_condition_ = 0;
   index_t conditions_ = 0;
   Field<T, Space> mask_, grad_p_;
   std::optional<Field<T, Space>> cotangent_;
@@ -357,7 +429,7 @@ PixelIltResult pixel_ilt(Context<typename Chain::space>& ctx, Chain& chain,
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   IltObjective<Chain> objective(chain, target, options.mask_steepness, options.condition_weights,
-                                options.band, options.complexity_weight);
+                                options.band, options.complexity_weight, options.probes);
   PixelIltResult result;
   if (options.method == IltMethod::lbfgs) {
     Lbfgs<T, Space> lbfgs(p.grid(), options.lbfgs);
