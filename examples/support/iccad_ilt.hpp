@@ -156,8 +156,10 @@ inline Cli ilt_command_line(IltOptions& o) {
               o.min_area_nm2, {.what = "an area", .unit = "nm^2", .at_least = 0, .at_most = 1e7})
       .number("--min-width", "W", "features narrower are opened away (square of W nm; 0: off)",
               o.min_width_nm, {.what = "a width", .unit = "nm", .at_least = 0, .at_most = 512})
-      .number("--min-space", "S", "gaps narrower are closed (square of S nm; 0: off)",
-              o.min_space_nm, {.what = "a space", .unit = "nm", .at_least = 0, .at_most = 512})
+      .number("--min-space", "S",
+              "gaps narrower are closed (square of S nm), then shapes still nearer than S + 1 nm "
+              "(centre to centre) trimmed apart, the smaller giving way (0: off)",
+              o.min_space_nm, {.what = "a space", .unit = "nm", .at_least = 0, .at_most = 64})
       .choice(
           "--optimiser",
           "the update: Adam (--step sets its step) or L-BFGS (8 pairs, backtracking line "

@@ -252,14 +252,38 @@ TEST_CASE("clean_mask opens away thin lines and closes narrow gaps", "[metrology
   CHECK(metrology::label_shapes(closed.mask).count() == 2);
   CHECK(metrology::min_shape_distance(closed.mask) == 3.0);
 
-  // Two blocks touching at a corner stay two shapes sqrt(2) apart: closing does not bridge a
-  // corner contact (documented in clean_mask).
+  // Two blocks touching at a corner: closing does not bridge a corner contact, so the trimming
+  // parts them: the later block (equal areas) loses its pixels nearer than 5 to the first block's
+  // corner pixel (11, 11), a quarter disc of 4 + 4 + 3 + 2 = 13 pixels.
   std::vector<int> corner(nx * ny, 0);
   rect(corner, nx, 2, 2, 11, 11);
   rect(corner, nx, 12, 12, 21, 21);
   const auto touching = metrology::clean_mask(make_mask(nx, ny, corner), CleanOptions{0, 0, 0, 4});
-  CHECK(bits_of(touching.mask) == corner);
-  CHECK(metrology::min_shape_distance(touching.mask) == std::sqrt(2.0));
+  std::vector<int> parted = corner;
+  for (index_t y = 12; y <= 21; ++y)
+    for (index_t x = 12; x <= 21; ++x)
+      if ((x - 11) * (x - 11) + (y - 11) * (y - 11) < 25) parted[x + nx * y] = 0;
+  CHECK(bits_of(touching.mask) == parted);
+  CHECK(touching.report.pixels_trimmed == 13);
+  CHECK(metrology::label_shapes(touching.mask).count() == 2);
+  CHECK(metrology::min_shape_distance(touching.mask) == 5.0);
+}
+
+TEST_CASE("clean_mask keeps shapes at least the space apart on random masks",
+          "[metrology][mask_shapes]") {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 200; ++trial) {
+    const index_t nx = 8 + rng() % 57, ny = 8 + rng() % 57;
+    const auto on = random_bits(rng, nx, ny, 0.05 + 0.3 * (trial % 4) / 3.0, 1 + trial % 4);
+    const CleanOptions options{index_t(rng() % 12), index_t(rng() % 12), index_t(rng() % 5),
+                               index_t(2 + rng() % 6)};
+    const auto cleaned = metrology::clean_mask(make_mask(nx, ny, on), options);
+    INFO("trial " << trial << ": " << nx << "x" << ny << ", options " << options.min_area_px << " "
+                  << options.min_hole_area_px << " " << options.min_width_px << " "
+                  << options.min_space_px);
+    // Independently of the trimming: the exact smallest distance between pixel centres.
+    CHECK(metrology::min_shape_distance(cleaned.mask) >= double(options.min_space_px + 1));
+  }
 }
 
 TEST_CASE("clean_mask is idempotent on random masks", "[metrology][mask_shapes]") {
@@ -274,7 +298,10 @@ TEST_CASE("clean_mask is idempotent on random masks", "[metrology][mask_shapes]"
     INFO("trial " << trial << ": " << nx << "x" << ny << ", options " << options.min_area_px << " "
                   << options.min_hole_area_px << " " << options.min_width_px << " "
                   << options.min_space_px);
-    CHECK(twice.report.pixels_flipped == 0);
+    // Where trimming acted, cleaning again may refill the corners of a trimmed bite that the
+    // closing square cannot reach, and trim part of them again (documented in clean_mask): the
+    // rules still hold, checked below and in the next test; elsewhere nothing changes.
+    if (once.report.pixels_trimmed == 0) CHECK(twice.report.pixels_flipped == 0);
     // The result meets the area rules it was given.
     const auto shapes = metrology::label_shapes(once.mask);
     if (shapes.count() > 0) CHECK(metrology::min_shape_area(shapes) >= options.min_area_px);
