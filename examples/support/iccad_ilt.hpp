@@ -246,9 +246,11 @@ inline int run_ilt(const IltOptions& o) {
       options.probes = {o.epe_weight, 0, metrology::epe_probe_samples(epe_sites, grid)};
     options.progress = [&](const twin::IltProgress& step) {
       if (step.iteration % 25 == 0 || step.iteration == level.iterations)
-        std::fprintf(stderr, "iccad13 ilt: %g nm pixels, iteration %d/%d, objective %.1f, %.1f s\n",
+        std::fprintf(stderr,
+                     "iccad13 ilt: %g nm pixels, iteration %d/%d, objective %.1f (nominal %.1f, "
+                     "band %.1f, in pixels), %.1f s\n",
                      level.pitch_nm, step.iteration, level.iterations, step.objective,
-                     step.seconds);
+                     step.condition_error[0], step.band_error, step.seconds);
     };
     twin::PixelIltResult result;
     const auto optimise = [&](auto& chain) {

@@ -76,8 +76,9 @@ struct IltProgress {
   /// J and sum_x (P_c - t)^2 per condition: before this iteration's update with Adam, after it
   /// with L-BFGS (whose line search evaluates there).
   double objective = 0;
-  std::vector<double> condition_error;
-  double seconds = 0;  ///< since pixel_ilt started
+  std::vector<double> condition_error;  ///< [0]: the relaxed L2 of the nominal print
+  double band_error = 0;                ///< sum_x (P_a - P_b)^2: the relaxed PV band (0 when off)
+  double seconds = 0;                   ///< since pixel_ilt started
 };
 
 /// The update rule of pixel_ilt.
@@ -443,7 +444,8 @@ PixelIltResult pixel_ilt(Context<typename Chain::space>& ctx, Chain& chain,
       }
       result.iterations = k + 1;
       if (options.progress)
-        options.progress({k + 1, step.objective, objective.condition_error(), elapsed()});
+        options.progress({k + 1, step.objective, objective.condition_error(),
+                          objective.band_error(), elapsed()});
     }
   } else {
     Field<T, Space> m1(p.grid()), m2(p.grid());  // zero-filled moments
@@ -461,7 +463,8 @@ PixelIltResult pixel_ilt(Context<typename Chain::space>& ctx, Chain& chain,
                                      T(std::sqrt(1 - bias2)), T(adam.epsilon)});
       result.iterations = k + 1;
       if (options.progress)
-        options.progress({k + 1, value, objective.condition_error(), elapsed()});
+        options.progress(
+            {k + 1, value, objective.condition_error(), objective.band_error(), elapsed()});
     }
   }
   result.objective.push_back(objective.evaluate(ctx, p, false));
