@@ -12,11 +12,11 @@
 //      dose 1 -+ --aware-dose and focus 0 -+ --aware-focus.
 // The optics are generated (193 nm, NA 1.35, water, annular 0.6-0.9, 24 kernels) at focus -F, -F/2,
 // 0, F/2, F (F = --focus-range), focus between them by the imaging stage's quadratic interpolation
-// through the three nearest knots (twin/focus_interpolation.hpp: error ~ h^4, about 1e-3 of the
-// clear field at h = 45 nm). The
-// constant-threshold resist prints at 0.225 of the clear-field intensity (the contest's threshold);
-// the bake's dose is anchored to print a wide feature's edge at that same intensity, so at nominal
-// the two resists agree to first order and differ by what the bake adds.
+// through the three nearest knots (twin/focus_interpolation.hpp: error ~ h^4, 2.2e-3 at the
+// default knot spacing h = 60 nm, measured in tests/twin/test_chain.cpp). The constant-threshold
+// resist prints at 0.225 of the clear-field intensity (the contest's threshold); the bake's dose is
+// anchored to print a wide feature's edge at that same intensity, so at nominal the two resists
+// agree to first order and differ by what the bake adds.
 //
 // The judge: each mask binary at 1 nm (the ILT masks interpolated from the 8 nm optimisation grid and
 // cut at 1/2, islands and holes below 100 nm^2 removed), taken as area coverage onto the
@@ -25,7 +25,8 @@
 // (support/cd_sites.hpp) is measured on the print at 1/2; a line that does not print counts as CD
 // 0, one merged with its neighbour as twice its width (both out of spec). The overlapping process
 // window (metrology::depth_of_focus over all sites, CD within --tolerance of the drawn width): the
-// exposure latitude at best focus and the depth of focus at --latitude percent EL. Also the nominal
+// exposure latitude at focus 0 (best focus: the optics have no aberrations, so the images are even
+// in focus) and the depth of focus at --latitude percent EL. Also the nominal
 // print's pixel error against the target (L2, nm^2) at every FEM point.
 //
 // Writes mask_<name>.png and print_<name>.png per mask, window_<name>.png (the fraction of sites in
