@@ -8,7 +8,6 @@
 
 #include <cstdlib>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "fabtwin/core.hpp"
@@ -18,7 +17,7 @@
 #include "fabtwin/optics/aerial_image.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/iccad2013_protocol.hpp"
-#include "support/cuda_timing.hpp"
+#include "support/bench_loop.hpp"
 #include "support/host_kernels.hpp"
 #include "support/ratio_reporter.hpp"
 
@@ -73,30 +72,9 @@ std::vector<optics::Condition> conditions(benchmark::State& state) {
   return all;
 }
 
-/// A context as the FFT benchmarks make one: FFTW plans with PlanEffort::measure on the host.
-template <class Space>
-Context<Space> make_context() {
-  if constexpr (std::is_same_v<Space, Host>)
-    return Context<Host>({.plan_effort = PlanEffort::measure});
-  else
-    return Context<Space>();
-}
-
-/// Times `body` per iteration: wall clock on the host, CUDA events on the context's stream.
-template <class Space, class Body>
-void time_loop(benchmark::State& state, [[maybe_unused]] Context<Space>& ctx, Body body) {
-  if constexpr (std::is_same_v<Space, Host>) {
-    for (auto _ : state) body();
-  } else {
-#if FABTWIN_HAS_CUDA
-    bench::time_on_stream(state, ctx.stream(), body);
-#endif
-  }
-}
-
 template <class Space>
 void image(benchmark::State& state, optics::ImagingPath path) {
-  Context<Space> ctx = make_context<Space>();
+  Context<Space> ctx = bench::make_context<Space>();
   Setup setup;
   if (!load(state, setup)) return;
   const Field<float, Space> mask = to<Space>(setup.mask);
@@ -104,7 +82,7 @@ void image(benchmark::State& state, optics::ImagingPath path) {
   const auto corners = conditions(state);
   Field<float, Space> intensity(canvas_grid(), index_t(corners.size()));
   imager.image(ctx, mask, corners, intensity, path);  // plans and scratch outside the timed loop
-  time_loop(state, ctx, [&] {
+  bench::time_loop(state, ctx, [&] {
     imager.image(ctx, mask, corners, intensity, path);
     benchmark::DoNotOptimize(intensity.data());
   });
@@ -114,7 +92,7 @@ void image(benchmark::State& state, optics::ImagingPath path) {
 /// Gradient of a loss with respect to the mask, given dL/dI for every condition.
 template <class Space>
 void adjoint(benchmark::State& state) {
-  Context<Space> ctx = make_context<Space>();
+  Context<Space> ctx = bench::make_context<Space>();
   Setup setup;
   if (!load(state, setup)) return;
   const Field<float, Space> mask = to<Space>(setup.mask);
@@ -123,7 +101,7 @@ void adjoint(benchmark::State& state) {
   const Field<float, Space> grad_intensity = imager.image(ctx, mask, corners);  // any dL/dI
   Field<float, Space> grad_mask(canvas_grid());
   imager.backward(ctx, mask, corners, grad_intensity, grad_mask);
-  time_loop(state, ctx, [&] {
+  bench::time_loop(state, ctx, [&] {
     imager.backward(ctx, mask, corners, grad_intensity, grad_mask);
     benchmark::DoNotOptimize(grad_mask.data());
   });
@@ -132,10 +110,10 @@ void adjoint(benchmark::State& state) {
 
 template <class Space>
 void fft_baseline(benchmark::State& state) {
-  Context<Space> ctx = make_context<Space>();  // the FFT as bench_fft times it
+  Context<Space> ctx = bench::make_context<Space>();  // the FFT as bench_fft times it
   Field<complex<float>, Space> in(canvas_grid()), out(canvas_grid());
   fft::forward(ctx, in.view(), out.view());  // plan outside the timed loop
-  time_loop(state, ctx, [&] {
+  bench::time_loop(state, ctx, [&] {
     fft::forward(ctx, in.view(), out.view());
     benchmark::DoNotOptimize(out.data());
   });

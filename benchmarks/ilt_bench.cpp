@@ -20,7 +20,7 @@
 #include "fabtwin/metrology/iccad2013_score.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/twin.hpp"
-#include "support/cuda_timing.hpp"
+#include "support/bench_loop.hpp"
 #include "support/ratio_reporter.hpp"
 
 namespace {
@@ -58,30 +58,9 @@ bool load(benchmark::State& state, const Grid& grid, Setup& setup) {
   }
 }
 
-/// Times `body` per iteration: wall clock on the host, CUDA events on the context's stream.
-template <class Space, class Body>
-void time_loop(benchmark::State& state, [[maybe_unused]] Context<Space>& ctx, Body body) {
-  if constexpr (std::is_same_v<Space, Host>) {
-    for (auto _ : state) body();
-  } else {
-#if FABTWIN_HAS_CUDA
-    bench::time_on_stream(state, ctx.stream(), body);
-#endif
-  }
-}
-
-/// A context as the FFT benchmarks make one: FFTW plans with PlanEffort::measure on the host.
-template <class Space>
-Context<Space> make_context() {
-  if constexpr (std::is_same_v<Space, Host>)
-    return Context<Host>({.plan_effort = PlanEffort::measure});
-  else
-    return Context<Space>();
-}
-
 template <class Space, Resist resist>
 void ilt_iteration(benchmark::State& state) {
-  Context<Space> ctx = make_context<Space>();
+  Context<Space> ctx = bench::make_context<Space>();
   const double pitch = double(state.range(0));
   const index_t n = index_t(2048 / pitch);
   const Grid grid(n, n, pitch);
@@ -99,7 +78,7 @@ void ilt_iteration(benchmark::State& state) {
     twin::IltObjective<std::remove_reference_t<decltype(chain)>> objective(
         chain, target, options.mask_steepness, options.condition_weights, options.band);
     objective.evaluate(ctx, p);
-    time_loop(state, ctx, [&] { benchmark::DoNotOptimize(objective.evaluate(ctx, p)); });
+    bench::time_loop(state, ctx, [&] { benchmark::DoNotOptimize(objective.evaluate(ctx, p)); });
   };
   if constexpr (resist == Resist::contest) {
     twin::ImagingStage<double, Space> imaging(ctx, grid, setup.kernels, {.apply_dose = true},
@@ -126,11 +105,11 @@ void ilt_iteration(benchmark::State& state) {
 
 template <class Space>
 void fft_baseline(benchmark::State& state) {
-  Context<Space> ctx = make_context<Space>();
+  Context<Space> ctx = bench::make_context<Space>();
   const Grid canvas(2048, 2048, 1.0);
   Field<complex<float>, Space> in(canvas), out(canvas);
   fft::forward(ctx, in.view(), out.view());  // plan outside the timed loop
-  time_loop(state, ctx, [&] {
+  bench::time_loop(state, ctx, [&] {
     fft::forward(ctx, in.view(), out.view());
     benchmark::DoNotOptimize(out.data());
   });

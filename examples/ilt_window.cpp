@@ -38,7 +38,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -64,6 +63,7 @@
 #include "support/outputs.hpp"
 #include "support/peb_resist.hpp"
 #include "support/resample.hpp"
+#include "support/shared_data.hpp"
 
 namespace {
 
@@ -86,12 +86,6 @@ struct Options {
   double bake_step_s = 6;
 };
 
-std::string default_clip() {
-  const char* data = std::getenv("FABTWIN_DATA");
-  return (data ? std::string(data) : std::string("../shared/data")) +
-         "/iccad2013/clips/M1_test1.glp";
-}
-
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "ilt_window",
@@ -100,7 +94,7 @@ examples::Cli command_line(Options& o) {
       "focus-exposure matrix), all judged by the bake model over a focus-exposure matrix: exposure\n"
       "latitude and depth of focus of the clip's lines together. Writes mask_*.png, print_*.png,\n"
       "window_*.png and, last, summary.json.");
-  o.clip = default_clip();
+  o.clip = examples::default_iccad_clip();
   cli.path("--clip", "FILE.glp", "the clip, on the 2048 nm contest canvas", o.clip,
            examples::PathKind::file)
       .path("--gds", "FILE", "instead of --clip: a 2048 x 2048 nm window of this GDSII layout",
@@ -205,11 +199,11 @@ std::vector<double> symmetric_samples(double range, double step) {
   return values;
 }
 
-/// m = sigmoid(a p) on the host.
+/// m = sigmoid(a p) on the host, the relaxation twin::pixel_ilt optimises.
 Field<double, Host> relaxed_mask(const Field<double, Host>& p, double steepness) {
   Field<double, Host> m(p.grid());
   for (index_t i = 0; i < p.grid().size(); ++i)
-    m.view()[i] = 1 / (1 + std::exp(-steepness * p.view()[i]));
+    m.view()[i] = resist::detail::logistic(steepness * p.view()[i]);
   return m;
 }
 

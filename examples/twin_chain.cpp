@@ -27,7 +27,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -48,6 +47,7 @@
 #include "support/cli.hpp"
 #include "support/host_kernels.hpp"
 #include "support/outputs.hpp"
+#include "support/shared_data.hpp"
 #include "support/space.hpp"
 
 namespace {
@@ -62,12 +62,6 @@ struct Options {
   index_t sites = 4;
 };
 
-std::string default_clip() {
-  const char* data = std::getenv("FABTWIN_DATA");
-  return (data ? std::string(data) : std::string("../shared/data")) +
-         "/iccad2013/clips/M1_test1.glp";
-}
-
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "twin_chain",
@@ -75,7 +69,7 @@ examples::Cli command_line(Options& o) {
       "resist threshold), resist CDs at a few sites, and the gradient of a CD loss with respect to\n"
       "every named parameter and the mask. Writes mask.png, printed.png, grad_mask.png,\n"
       "grad_mask.npy and, last, summary.json.");
-  o.clip = default_clip();
+  o.clip = examples::default_iccad_clip();
   cli.path("--clip", "FILE.glp", "the clip, on the 2048 nm contest canvas", o.clip,
            examples::PathKind::file)
       .number("--pitch", "NM", "pixel pitch; 2048 nm must be a whole number of pixels", o.pitch_nm,

@@ -61,6 +61,16 @@ auto iccad_chain(Context<Host>& ctx, const IccadSetup& s) {
   return twin::chain(std::move(imaging), std::move(print));
 }
 
+/// Counted independently of the objective: pixels of the binary print of `mask` (I >= 0.225 under
+/// the nominal corner) that differ from the binary target, on the 8 nm grid.
+index_t nominal_l2(Context<Host>& ctx, const IccadSetup& s, const Field<double, Host>& mask) {
+  twin::ImagingStage<double, Host> nominal(ctx, s.grid, s.sets, {.apply_dose = true});
+  Field<double, Host> binary_target(s.grid);
+  for (index_t i = 0; i < s.grid.size(); ++i) binary_target.view()[i] = s.target.view()[i] >= 0.5;
+  const Field<double, Host>& image = nominal.forward(ctx, mask);
+  return metrology::l2_pixels(ctx, image.cview(), binary_target.cview(), 0.225, 0.5);
+}
+
 }  // namespace
 
 TEST_CASE("The ILT objective's gradient passes a Taylor test through the contest's kernels",
@@ -111,16 +121,9 @@ TEST_CASE("Pixel ILT prints clip 1 far closer to its target than the uncorrected
   auto chain = iccad_chain(ctx, *setup);
   const index_t n = setup->grid.size();
 
-  // Counted independently of the objective: pixels of the binary print (I >= 0.225 under the
-  // nominal corner) that differ from the binary target, on the 8 nm grid.
-  twin::ImagingStage<double, Host> nominal(ctx, setup->grid, setup->sets, {.apply_dose = true});
   Field<double, Host> binary_target(setup->grid), mask(setup->grid);
   for (index_t i = 0; i < n; ++i) binary_target.view()[i] = setup->target.view()[i] >= 0.5;
-  const auto l2_of = [&](const Field<double, Host>& m) {
-    const Field<double, Host>& image = nominal.forward(ctx, m);
-    return metrology::l2_pixels(ctx, image.cview(), binary_target.cview(), 0.225, 0.5);
-  };
-  const index_t uncorrected = l2_of(binary_target);
+  const index_t uncorrected = nominal_l2(ctx, *setup, binary_target);
 
   Field<double, Host> p(setup->grid);
   for (index_t i = 0; i < n; ++i) p.view()[i] = 2 * setup->target.view()[i] - 1;
@@ -141,7 +144,7 @@ TEST_CASE("Pixel ILT prints clip 1 far closer to its target than the uncorrected
   CHECK(result.objective.back() < 0.5 * result.objective.front());
 
   for (index_t i = 0; i < n; ++i) mask.view()[i] = p.view()[i] >= 0;
-  const index_t corrected = l2_of(mask);
+  const index_t corrected = nominal_l2(ctx, *setup, mask);
   INFO("L2 on 8 nm pixels: uncorrected " << uncorrected << ", after ILT " << corrected);
   CHECK(corrected < uncorrected / 2);
 }
@@ -254,14 +257,9 @@ TEST_CASE("Pixel ILT by L-BFGS prints clip 1 far closer to its target", "[twin][
   if (!setup) return;
   auto chain = iccad_chain(ctx, *setup);
   const index_t n = setup->grid.size();
-  twin::ImagingStage<double, Host> nominal(ctx, setup->grid, setup->sets, {.apply_dose = true});
   Field<double, Host> binary_target(setup->grid), mask(setup->grid), p(setup->grid);
   for (index_t i = 0; i < n; ++i) binary_target.view()[i] = setup->target.view()[i] >= 0.5;
-  const auto l2_of = [&](const Field<double, Host>& m) {
-    const Field<double, Host>& image = nominal.forward(ctx, m);
-    return metrology::l2_pixels(ctx, image.cview(), binary_target.cview(), 0.225, 0.5);
-  };
-  const index_t uncorrected = l2_of(binary_target);
+  const index_t uncorrected = nominal_l2(ctx, *setup, binary_target);
   for (index_t i = 0; i < n; ++i) p.view()[i] = 2 * setup->target.view()[i] - 1;
   twin::PixelIltOptions options;
   options.method = twin::IltMethod::lbfgs;
@@ -275,7 +273,7 @@ TEST_CASE("Pixel ILT by L-BFGS prints clip 1 far closer to its target", "[twin][
     CHECK(result.objective[k] <= result.objective[k - 1]);
   CHECK(result.objective.back() < 0.5 * result.objective.front());
   for (index_t i = 0; i < n; ++i) mask.view()[i] = p.view()[i] >= 0;
-  const index_t corrected = l2_of(mask);
+  const index_t corrected = nominal_l2(ctx, *setup, mask);
   INFO("L2 on 8 nm pixels: uncorrected " << uncorrected << ", after L-BFGS ILT " << corrected);
   CHECK(corrected < uncorrected / 2);
 }
