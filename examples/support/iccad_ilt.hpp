@@ -255,11 +255,6 @@ inline int run_ilt(const IltOptions& o) {
     twin::PixelIltResult result;
     const auto optimise = [&](auto& chain) {
       result = twin::pixel_ilt(ctx, chain, level_target, level_p, options);
-      twin::IltObjective objective(chain, level_target, options.mask_steepness,
-                                   options.condition_weights, options.band);
-      objective.evaluate(ctx, level_p, false);
-      relaxed.emplace(grid);
-      copy(objective.mask().cview(), relaxed->view());
     };
     if (o.resist == IltResist::contest) {
       twin::ImagingStage<double, Host> imaging(ctx, grid, focus_sets, {.apply_dose = true},
@@ -276,6 +271,10 @@ inline int run_ilt(const IltOptions& o) {
       auto chain = twin::chain(imaging, exposure, bake, develop);
       optimise(chain);
     }
+    // The relaxed mask m = sigmoid(a p) of the result, as the objective forms it (no chain needed).
+    relaxed.emplace(grid);
+    for (index_t i = 0; i < grid.size(); ++i)
+      relaxed->view()[i] = resist::detail::logistic(o.mask_steepness * level_p.view()[i]);
     iterations += result.iterations;
     io::json::Value entry = io::json::Value::object();
     entry["pitch_nm"] = level.pitch_nm;
