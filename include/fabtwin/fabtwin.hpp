@@ -5,6 +5,7 @@
 // fft/plan.hpp in units compiled by nvcc.
 
 #include "fabtwin/core.hpp"
+#include "fabtwin/etch.hpp"
 #include "fabtwin/exec.hpp"
 #include "fabtwin/fft.hpp"
 #include "fabtwin/io.hpp"

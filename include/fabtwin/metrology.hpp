@@ -5,6 +5,7 @@
 #include "fabtwin/metrology/cd_gradient.hpp"
 #include "fabtwin/metrology/cut_line.hpp"
 #include "fabtwin/metrology/epe.hpp"
+#include "fabtwin/metrology/etch_profile.hpp"
 #include "fabtwin/metrology/iccad2013_score.hpp"
 #include "fabtwin/metrology/mask_shapes.hpp"
 #include "fabtwin/metrology/meef.hpp"

@@ -1,5 +1,5 @@
 # The layer rule of docs/architecture.md, checked on the headers themselves:
-#   core < exec < fft < io < layout < optics, thermal < resist < metrology < twin
+#   core < exec < fft < io < layout < optics, thermal < resist < etch < metrology < twin
 # a header includes only headers of its own layer and of layers below it (optics and thermal side
 # by side: neither includes the other); and the umbrellas: fabtwin/<layer>.hpp includes every header
 # directly in include/fabtwin/<layer>/ (detail/ folders are reached through them), and
@@ -8,7 +8,7 @@
 # Left out of the umbrellas on purpose, as fabtwin.hpp says: fft/reference_dft.hpp (a plain DFT for
 # tests only) and fft/plan_cuda.hpp (it needs nvcc; fft/plan.hpp includes it in units nvcc compiles).
 cmake_minimum_required(VERSION 3.25)
-set(order core exec fft io layout "optics thermal" resist metrology twin)
+set(order core exec fft io layout "optics thermal" resist etch metrology twin)
 set(left_out fabtwin/fft/reference_dft.hpp fabtwin/fft/plan_cuda.hpp)
 set(root ${INCLUDE_DIR}/fabtwin)
 if(NOT IS_DIRECTORY "${root}")

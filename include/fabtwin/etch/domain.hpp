@@ -1,0 +1,68 @@
+#pragma once
+// What an etch acts on: the surface as the zero level set of phi (a signed distance in nm, negative
+// inside solid), and one level set per material (negative inside that material). The surface
+// moves; the material level sets only say which material a point of the surface belongs to, and
+// are cut back to the solid after every step (psi_m = max(psi_m, phi)), so a material cannot
+// reappear where the surface has passed.
+
+#include <string>
+
+#include "fabtwin/core/check.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/core/grid.hpp"
+#include "fabtwin/etch/lattice.hpp"
+
+namespace fabtwin::etch {
+
+/// The materials of a stack, in the order of Domain::materials' batch members.
+enum class Material : int { substrate = 0, mask = 1, stop = 2 };
+inline constexpr int material_count = 3;
+
+inline const char* material_name(Material m) {
+  switch (m) {
+    case Material::substrate: return "substrate";
+    case Material::mask: return "mask";
+    case Material::stop: return "stop";
+  }
+  return "?";
+}
+
+/// The material whose level set is lowest at sample i: the one a point belongs to when inside
+/// solid, the nearest one when in the gas just above. Ties (a sample on an interface) go to the
+/// later material (mask, stop): an interface sample is not substrate that would etch sideways
+/// under the mask.
+template <class T, class Space>
+FABTWIN_HD int material_at(View<const T, Space> materials, index_t i) {
+  const index_t n = materials.member_size();
+  int best = 0;
+  T lowest = materials[i];
+  for (int m = 1; m < material_count; ++m)
+    if (materials[i + m * n] <= lowest) {
+      lowest = materials[i + m * n];
+      best = m;
+    }
+  return best;
+}
+
+template <class T, class Space>
+struct Domain {
+  Lattice lattice;
+  Field<T, Space> phi;        ///< the surface: signed distance, < 0 in solid
+  Field<T, Space> materials;  ///< material_count level sets, < 0 inside each material
+  double substrate_top_nm = 0;  ///< z of the substrate's original top (depths are measured from it)
+  double mask_top_nm = 0;       ///< z of the mask's original top
+  double centre_x_nm = 0, centre_y_nm = 0;  ///< the opening's axis
+
+  explicit Domain(const Lattice& l)
+      : lattice(l), phi(grid_of(l)), materials(grid_of(l), material_count) {}
+
+  /// The fields' Grid (3D; ny = 1 for a cross-section).
+  static Grid grid_of(const Lattice& l) {
+    require(l.nx > 0 && l.ny > 0 && l.nz > 1, "etch::Domain", "lattice", [&] {
+      return std::to_string(l.nx) + "x" + std::to_string(l.ny) + "x" + std::to_string(l.nz);
+    }, "at least 1 x 1 x 2 samples");
+    return Grid::volume(l.nx, l.ny, l.nz, {l.h, l.h, l.h}, {l.x0, l.y0, l.z0});
+  }
+};
+
+}  // namespace fabtwin::etch

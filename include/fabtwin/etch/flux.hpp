@@ -1,0 +1,321 @@
+#pragma once
+// Fluxes at the surface points (etch/surface.hpp), per unit area, for a kinetics model
+// (etch/kinetics.hpp):
+// - ions and neutrals straight from the source, by quadrature over the visible sky
+//   (etch/directions.hpp): deterministic, no Monte Carlo noise;
+// - neutrals re-emitted by the surface, by Monte Carlo. What does not stick is re-emitted with a
+//   cosine distribution, so the flux G arriving at p (in units of the source flux) obeys the
+//   radiosity equation G(p) = G_direct(p) + E[(1 - s(q)) G(q)], the expectation over directions
+//   drawn from p's cosine distribution that hit the surface at q (reverse tracing: for a cosine
+//   emitter, the flux at p is the mean of the emitted flux density at the points p sees). Each
+//   point traces its rays once per step; the bounces are then Jacobi iterations of that equation
+//   over the recorded hits until they change nothing (or max_bounces). The Monte Carlo error of a
+//   point is the standard error of its rays' terms.
+// Rays are drawn from counter-based streams keyed by (seed, step, surface cell, ray), so the result
+// is bit-identical on the host at any thread count, and gathered per point (no atomics), so the
+// GPU computes the same sums in the same order.
+// Ion reflection is not traced: ions count where they first arrive (see docs/etch.md).
+
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+
+#include "fabtwin/core/check.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/exec/reduce.hpp"
+#include "fabtwin/etch/directions.hpp"
+#include "fabtwin/etch/domain.hpp"
+#include "fabtwin/etch/kinetics.hpp"
+#include "fabtwin/etch/random.hpp"
+#include "fabtwin/etch/surface.hpp"
+#include "fabtwin/etch/trace.hpp"
+
+namespace fabtwin::etch {
+
+struct FluxOptions {
+  int rays_per_point = 1000;   ///< Monte Carlo rays per surface point for re-emitted neutrals
+  std::uint64_t seed = 1;
+  int max_bounces = 30;        ///< Jacobi iterations of the re-emission at most
+  double bounce_tolerance = 1e-7;  ///< stop when no flux changes by more than this (source units)
+  index_t ion_directions = 0;      ///< quadrature directions for ions; 0: 96 (2D), 512 (3D)
+  index_t neutral_directions = 0;  ///< ... for neutrals; 0: 256 (2D), 1024 (3D)
+};
+
+struct FluxReport {
+  double ray_segments = 0;  ///< distance-field samples taken by all rays
+  double monte_carlo_relative_error = 0;  ///< mean over points of the re-emitted flux's standard
+                                          ///< error over the total neutral flux (species 0)
+  int bounces = 0;
+};
+
+namespace detail {
+
+/// Upper bound on a ray's path: 64 domain heights (nearly horizontal rays between sides are lost).
+inline double max_ray_length(const Lattice& l) { return 64.0 * double(l.nz + l.nx) * l.h; }
+
+/// Direct ion fluxes, yield-weighted, at each surface point.
+template <class T, class Space, class Model>
+struct DirectIons {
+  Lattice l;
+  View<const T, Space> phi;
+  View<const SurfacePoint, Space> points;
+  View<const Point3, Space> direction;
+  View<const double, Space> weight;
+  index_t count;
+  Model model;
+  View<SurfaceFluxes, Space> out;
+  View<double, Space> segments;
+  FABTWIN_HD void operator()(index_t s) const {
+    const SurfacePoint p = points[s];
+    const double z_source = l.z_top() - l.h, length = max_ray_length(l);
+    SurfaceFluxes f = out[s];
+    double traced = 0;
+    for (index_t k = 0; k < count; ++k) {
+      const double c = p.normal.dot(direction[k]);
+      if (c <= 0) continue;
+      const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
+      traced += ray.segments;
+      if (ray.end != RayEnd::sky) continue;
+      const double w = weight[k] * c * model.ion_flux();
+      const IonYields y = model.ion_yields(p.material, c);
+      f.ion += w;
+      f.ion_enhanced += w * y.enhanced;
+      f.ion_sputter += w * y.sputter;
+      f.ion_oxygen += w * y.oxygen;
+    }
+    out[s] = f;
+    segments[s] += traced;
+  }
+};
+
+/// The fraction of a cosine source's flux each surface point receives straight from the sky.
+template <class T, class Space>
+struct DirectNeutrals {
+  Lattice l;
+  View<const T, Space> phi;
+  View<const SurfacePoint, Space> points;
+  View<const Point3, Space> direction;
+  View<const double, Space> weight;
+  index_t count;
+  View<double, Space> out;
+  View<double, Space> segments;
+  FABTWIN_HD void operator()(index_t s) const {
+    const SurfacePoint p = points[s];
+    const double z_source = l.z_top() - l.h, length = max_ray_length(l);
+    double sum = 0, traced = 0;
+    for (index_t k = 0; k < count; ++k) {
+      const double c = p.normal.dot(direction[k]);
+      if (c <= 0) continue;
+      const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
+      traced += ray.segments;
+      if (ray.end == RayEnd::sky) sum += weight[k] * c;
+    }
+    out[s] = sum;
+    segments[s] += traced;
+  }
+};
+
+/// Traces the Monte Carlo rays (cosine about the normal) of surface point first + s and records the
+/// surface point each one hits, or -1, in hits[r + rays * s].
+template <class T, class Space>
+struct NeutralHits {
+  Lattice l;
+  View<const T, Space> phi;
+  View<const SurfacePoint, Space> points;
+  View<const int, Space> point_of_cell;
+  CounterRandom random;
+  std::uint64_t step;
+  int rays;
+  View<int, Space> hits;  // rays x points
+  View<double, Space> segments;
+  index_t first = 0;
+  FABTWIN_HD void operator()(index_t s) const {
+    const SurfacePoint p = points[first + s];
+    const double z_source = l.z_top() - l.h, length = max_ray_length(l);
+    // A frame about the normal; in a cross-section t2 is y, out of the plane.
+    const Point3 m = p.normal;
+    Point3 t1 = fabs(m.z) < 0.9 ? Point3{-m.y, m.x, 0} : Point3{0, -m.z, m.y};
+    if (l.planar()) t1 = Point3{m.z, 0, -m.x};
+    t1 = t1 * (1.0 / t1.norm());
+    const Point3 t2{m.y * t1.z - m.z * t1.y, m.z * t1.x - m.x * t1.z, m.x * t1.y - m.y * t1.x};
+    const std::uint64_t stream = (step << 40) ^ std::uint64_t(p.cell);
+    double traced = 0;
+    for (int r = 0; r < rays; ++r) {
+      // Cosine-weighted direction (Malley's method: a uniform point of the disc lifted up).
+      const double u1 = random.uniform(stream, std::uint64_t(r), 0);
+      const double u2 = random.uniform(stream, std::uint64_t(r), 1);
+      const double sin_t = sqrt(u1), cos_t = sqrt(1 - u1), a = 2 * std::numbers::pi * u2;
+      Point3 d = m * cos_t + t1 * (sin_t * cos(a)) + t2 * (sin_t * sin(a));
+      if (l.planar()) {  // only the projection on the plane decides what the ray meets
+        d.y = 0;
+        const double n = d.norm();
+        if (n < 1e-12) {
+          hits[index_t(r) + rays * s] = -1;
+          continue;
+        }
+        d = d * (1.0 / n);
+      }
+      const RayResult ray = trace_ray(l, phi, p.position, d, z_source, length);
+      traced += ray.segments;
+      hits[index_t(r) + rays * s] =
+          ray.end == RayEnd::surface ? nearest_surface_point(l, points, point_of_cell, ray.hit) : -1;
+    }
+    segments[s] += traced;
+  }
+};
+
+/// One Jacobi iteration of G = G_direct + mean over rays of (1 - s(q)) G(q).
+template <class Space, class Model>
+struct ReemissionStep {
+  View<const SurfacePoint, Space> points;
+  View<const int, Space> hits;
+  View<const double, Space> direct;
+  View<const double, Space> in;
+  View<double, Space> out;
+  Model model;
+  int species;
+  int rays;
+  FABTWIN_HD void operator()(index_t s) const {
+    double sum = 0;
+    for (int r = 0; r < rays; ++r) {
+      const int q = hits[index_t(r) + rays * s];
+      if (q >= 0) sum += (1 - model.sticking(species, points[q].material)) * in[q];
+    }
+    out[s] = direct[s] + sum / rays;
+  }
+};
+
+/// The standard error of a point's re-emitted flux relative to its total flux.
+template <class Space, class Model>
+struct ReemissionError {
+  View<const SurfacePoint, Space> points;
+  View<const int, Space> hits;
+  View<const double, Space> total;
+  Model model;
+  int rays;
+  View<double, Space> out;
+  FABTWIN_HD void operator()(index_t s) const {
+    double sum = 0, squares = 0;
+    for (int r = 0; r < rays; ++r) {
+      const int q = hits[index_t(r) + rays * s];
+      const double x = q >= 0 ? (1 - model.sticking(0, points[q].material)) * total[q] : 0.0;
+      sum += x;
+      squares += x * x;
+    }
+    const double mean = sum / rays;
+    const double variance = rays > 1 ? (squares - rays * mean * mean) / (rays - 1) : 0.0;
+    out[s] = total[s] > 0 ? sqrt(fmax(variance, 0.0) / rays) / total[s] : 0.0;
+  }
+};
+
+template <class Space, class Model>
+struct StoreNeutral {
+  View<const SurfacePoint, Space> points;
+  View<const double, Space> total;
+  Model model;
+  int species;
+  View<SurfaceFluxes, Space> out;
+  FABTWIN_HD void operator()(index_t s) const {
+    out[s].neutral[species] =
+        model.sticking(species, points[s].material) * model.neutral_flux(species) * total[s];
+  }
+};
+
+template <class Space>
+struct AbsoluteDifference {
+  View<const double, Space> a, b;
+  FABTWIN_HD double operator()(index_t i) const { return fabs(a[i] - b[i]); }
+};
+
+}  // namespace detail
+
+/// The fraction of a source of angular density `directions` (made for its exponent) that reaches
+/// each of `points` (normals and positions on the surface of `phi`) straight from the sky: for a
+/// cosine source, the view factor of the sky.
+template <class T, class Space>
+Field<double, Space> sky_view_fraction(Context<Space>& ctx, const Lattice& l,
+                                       const Field<T, Space>& phi,
+                                       const Field<SurfacePoint, Space>& points,
+                                       const SourceDirections<Space>& directions) {
+  const index_t n = points.size();
+  Field<double, Space> fraction(Grid(n, 1, 1.0)), segments(Grid(n, 1, 1.0));
+  for_each(ctx, Range1{n},
+           detail::DirectNeutrals<T, Space>{l, phi.cview(), points.cview(),
+                                            directions.direction.cview(), directions.weight.cview(),
+                                            directions.count, fraction.view(), segments.view()});
+  return fraction;
+}
+
+/// The fluxes of `model` at every point of `surface` into `out` (surface.count of them).
+template <class T, class Space, class Model>
+FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
+                          const Surface<Space>& surface, const Model& model,
+                          const SourceDirections<Space>& ion_directions,
+                          const SourceDirections<Space>& neutral_directions,
+                          const FluxOptions& options, std::uint64_t step,
+                          Field<SurfaceFluxes, Space>& out) {
+  FluxReport report;
+  const index_t n = surface.count;
+  if (n == 0) return report;
+  const Lattice& l = domain.lattice;
+  const Grid points_grid(n, 1, 1.0);
+  fill(ctx, out.view(), SurfaceFluxes{});
+  Field<double, Space> segments(points_grid);
+  if (model.ion_flux() > 0)
+    for_each(ctx, Range1{n},
+             detail::DirectIons<T, Space, Model>{l, domain.phi.cview(), surface.points.cview(),
+                                                 ion_directions.direction.cview(),
+                                                 ion_directions.weight.cview(), ion_directions.count,
+                                                 model, out.view(), segments.view()});
+  if (model.neutral_species() > 0) {
+    require(options.rays_per_point >= 1, "etch::compute_fluxes", "rays_per_point",
+            options.rays_per_point, "at least one ray per surface point");
+    const int rays = options.rays_per_point;
+    Field<double, Space> direct(points_grid), total(points_grid), next(points_grid);
+    for_each(ctx, Range1{n},
+             detail::DirectNeutrals<T, Space>{l, domain.phi.cview(), surface.points.cview(),
+                                              neutral_directions.direction.cview(),
+                                              neutral_directions.weight.cview(),
+                                              neutral_directions.count, direct.view(),
+                                              segments.view()});
+    Field<int, Space> hits(Grid(rays, n, 1.0));
+    for_each(ctx, Range1{n},
+             detail::NeutralHits<T, Space>{l, domain.phi.cview(), surface.points.cview(),
+                                           surface.point_of_cell.cview(),
+                                           CounterRandom{options.seed}, step, rays, hits.view(),
+                                           segments.view()});
+    for (int species = 0; species < model.neutral_species(); ++species) {
+      copy(direct.cview(), total.view());
+      int bounce = 0;
+      while (bounce < options.max_bounces) {
+        ++bounce;
+        for_each(ctx, Range1{n},
+                 detail::ReemissionStep<Space, Model>{surface.points.cview(), hits.cview(),
+                                                      direct.cview(), total.cview(), next.view(),
+                                                      model, species, rays});
+        const double change =
+            transform_reduce(ctx, n, 0.0, reduce_op::Max{},
+                             detail::AbsoluteDifference<Space>{next.cview(), total.cview()});
+        std::swap(total, next);
+        if (change <= options.bounce_tolerance) break;
+      }
+      if (species == 0) {
+        report.bounces = bounce;
+        Field<double, Space> error(points_grid);
+        for_each(ctx, Range1{n},
+                 detail::ReemissionError<Space, Model>{surface.points.cview(), hits.cview(),
+                                                       total.cview(), model, rays, error.view()});
+        report.monte_carlo_relative_error = sum(ctx, error.cview()) / double(n);
+      }
+      for_each(ctx, Range1{n},
+               detail::StoreNeutral<Space, Model>{surface.points.cview(), total.cview(), model,
+                                                  species, out.view()});
+    }
+  }
+  report.ray_segments = sum(ctx, segments.cview());
+  return report;
+}
+
+}  // namespace fabtwin::etch

@@ -1,0 +1,115 @@
+#pragma once
+// The etch domain's grid as kernels see it: cubic cells of side h, x and y lateral, z up (a 2D
+// cross-section has ny = 1 and lives in the xz plane), and what lies beyond the lateral sides.
+// Reflective sides are mirrors through the outer cell faces (the domain is one half period of a
+// mirror-symmetric pattern, or a whole period of a symmetric one); periodic sides wrap. Along z
+// the samples are clamped: the top is open gas, the bottom deep substrate.
+//
+// Samples sit at (x0 + i h, y0 + j h, z0 + k h), stored x fastest (core/view.hpp).
+
+#include <cmath>
+
+#include "fabtwin/core/config.hpp"
+#include "fabtwin/core/view.hpp"
+
+namespace fabtwin::etch {
+
+enum class Boundary { reflective, periodic };
+
+/// A point or a direction in nm (double even for float fields: positions of a few thousand nm
+/// must resolve hundredths of a cell).
+struct Point3 {
+  double x = 0, y = 0, z = 0;
+  FABTWIN_HD Point3 operator+(const Point3& o) const { return {x + o.x, y + o.y, z + o.z}; }
+  FABTWIN_HD Point3 operator-(const Point3& o) const { return {x - o.x, y - o.y, z - o.z}; }
+  FABTWIN_HD Point3 operator*(double s) const { return {x * s, y * s, z * s}; }
+  FABTWIN_HD double dot(const Point3& o) const { return x * o.x + y * o.y + z * o.z; }
+  FABTWIN_HD double norm() const { return sqrt(dot(*this)); }
+};
+
+struct Lattice {
+  index_t nx = 1, ny = 1, nz = 1;
+  double h = 1;                 ///< cell side (nm)
+  double x0 = 0, y0 = 0, z0 = 0;  ///< position of sample (0, 0, 0) (nm)
+  Boundary boundary = Boundary::reflective;
+
+  /// A cross-section (ny = 1): no y derivatives, rays stay in the xz plane.
+  FABTWIN_HD bool planar() const { return ny == 1; }
+  FABTWIN_HD int dimension() const { return planar() ? 2 : 3; }
+  FABTWIN_HD index_t size() const { return nx * ny * nz; }
+  FABTWIN_HD index_t index(index_t i, index_t j, index_t k) const { return i + nx * (j + ny * k); }
+  FABTWIN_HD Point3 position(index_t i, index_t j, index_t k) const {
+    return {x0 + double(i) * h, y0 + double(j) * h, z0 + double(k) * h};
+  }
+  FABTWIN_HD double z_top() const { return z0 + double(nz - 1) * h; }
+
+  /// A lateral sample index outside [0, n) brought back: mirrored through the outer face
+  /// (-1 -> 0, n -> n - 1) or wrapped.
+  FABTWIN_HD index_t fold(index_t i, index_t n) const {
+    if (boundary == Boundary::periodic) {
+      i %= n;
+      return i < 0 ? i + n : i;
+    }
+    const index_t period = 2 * n;
+    i %= period;
+    if (i < 0) i += period;
+    return i < n ? i : period - 1 - i;
+  }
+  /// A continuous lateral index (samples at integers) brought into the grid the same way.
+  FABTWIN_HD double fold(double u, index_t n) const {
+    if (boundary == Boundary::periodic) {
+      u = fmod(u, double(n));
+      return u < 0 ? u + double(n) : u;
+    }
+    const double period = 2.0 * double(n);
+    double v = fmod(u + 0.5, period);
+    if (v < 0) v += period;
+    return (v <= double(n) ? v : period - v) - 0.5;
+  }
+  FABTWIN_HD index_t clamp_z(index_t k) const { return k < 0 ? 0 : (k >= nz ? nz - 1 : k); }
+
+  /// The sample (i, j, k) of `f`, indices outside the grid folded (x, y) or clamped (z).
+  template <class T, class Space>
+  FABTWIN_HD T at(View<T, Space> f, index_t i, index_t j, index_t k) const {
+    return f[index(fold(i, nx), planar() ? 0 : fold(j, ny), clamp_z(k))];
+  }
+
+  /// Trilinear interpolation of `f` at `p` (nm), with the same folding.
+  template <class T, class Space>
+  FABTWIN_HD double sample(View<T, Space> f, const Point3& p) const {
+    const double u = fold((p.x - x0) / h, nx);
+    double w = (p.z - z0) / h;
+    w = w < 0 ? 0 : (w > double(nz - 1) ? double(nz - 1) : w);
+    const index_t i = index_t(floor(u)), k = index_t(floor(w));
+    const double fu = u - double(i), fw = w - double(k);
+    if (planar()) {
+      const double a = (1 - fu) * double(at(f, i, 0, k)) + fu * double(at(f, i + 1, 0, k));
+      const double b = (1 - fu) * double(at(f, i, 0, k + 1)) + fu * double(at(f, i + 1, 0, k + 1));
+      return (1 - fw) * a + fw * b;
+    }
+    const double v = fold((p.y - y0) / h, ny);
+    const index_t j = index_t(floor(v));
+    const double fv = v - double(j);
+    double result = 0;
+    for (int dk = 0; dk < 2; ++dk)
+      for (int dj = 0; dj < 2; ++dj)
+        for (int di = 0; di < 2; ++di) {
+          const double weight =
+              (di ? fu : 1 - fu) * (dj ? fv : 1 - fv) * (dk ? fw : 1 - fw);
+          if (weight != 0) result += weight * double(at(f, i + di, j + dj, k + dk));
+        }
+    return result;
+  }
+
+  /// Central-difference gradient of `f` at sample (i, j, k), per nm.
+  template <class T, class Space>
+  FABTWIN_HD Point3 gradient(View<T, Space> f, index_t i, index_t j, index_t k) const {
+    const double s = 0.5 / h;
+    Point3 g{s * double(at(f, i + 1, j, k) - at(f, i - 1, j, k)), 0,
+             s * double(at(f, i, j, k + 1) - at(f, i, j, k - 1))};
+    if (!planar()) g.y = s * double(at(f, i, j + 1, k) - at(f, i, j - 1, k));
+    return g;
+  }
+};
+
+}  // namespace fabtwin::etch

@@ -1,0 +1,254 @@
+#pragma once
+// The feature-scale etch: per step, the surface points (etch/surface.hpp), their fluxes
+// (etch/flux.hpp) and rates (the model, etch/kinetics.hpp), the rates extended to the samples near
+// the surface, a CFL-limited advection (etch/advect.hpp), the materials cut back to the solid and
+// phi redistanced (etch/redistance.hpp).
+//
+// Material interfaces: a sample's speed is the rate of its own material (inside solid) or of the
+// nearest one (just outside), and a step moves the surface at most cfl <= 0.5 cells, so a front
+// reaching a slower material slows down there instead of stepping through it; a layer thinner
+// than a cell is below what the grid resolves.
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+
+#include "fabtwin/core/check.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/exec/reduce.hpp"
+#include "fabtwin/etch/advect.hpp"
+#include "fabtwin/etch/directions.hpp"
+#include "fabtwin/etch/domain.hpp"
+#include "fabtwin/etch/flux.hpp"
+#include "fabtwin/etch/kinetics.hpp"
+#include "fabtwin/etch/redistance.hpp"
+#include "fabtwin/etch/surface.hpp"
+
+namespace fabtwin::etch {
+
+struct EtchOptions {
+  double time_s = 1;
+  double cfl = 0.45;  ///< the largest move per step, in cells (<= 0.5)
+  Scheme scheme = Scheme::eno2;
+  FluxOptions flux;
+  double band_cells = 6;  ///< redistancing band half-width, in cells
+  int redistance_every = 1;  ///< steps between redistancings
+};
+
+struct EtchProgress {
+  int step = 0;
+  double time_s = 0;        ///< simulated time reached
+  double max_rate_nm_s = 0;
+  index_t surface_points = 0;
+  double seconds = 0;       ///< wall time so far
+};
+
+struct EtchReport {
+  int steps = 0;
+  double time_s = 0;        ///< simulated time reached (the requested time unless nothing etched)
+  double seconds = 0;       ///< wall time
+  double ray_segments = 0;  ///< distance-field samples of all rays of all steps
+  double flux_seconds = 0;  ///< wall time spent computing fluxes
+  double monte_carlo_relative_error = 0;  ///< of the neutral flux, mean over points, last step
+};
+
+namespace detail {
+
+/// F = -rate for each sample within `reach` of the surface (0 elsewhere). A sample inside the solid
+/// moves at its own material's rate (etch/domain.hpp, material_at) under the fluxes of the surface
+/// point nearest to its projection: extending fluxes rather than rates keeps each material's rate
+/// on its side of an interface (substrate under a mask's edge etches though its nearest surface
+/// point may be the mask's). A sample in the gas moves with the fastest surface point around its
+/// projection, so
+/// that the gas side of a front that runs along a slower material (an undercut under a mask) keeps
+/// pace with it: a gas sample that stood still there would flatten the front's gradient and hold
+/// it back by several cells. The slower material's own samples stand still, so its interface
+/// moves by less than a cell.
+template <class T, class Space, class Model>
+struct ExtendVelocity {
+  Lattice l;
+  View<const T, Space> phi;
+  View<const T, Space> materials;
+  View<const SurfacePoint, Space> points;
+  View<const int, Space> point_of_cell;
+  View<const SurfaceFluxes, Space> fluxes;
+  Model model;
+  View<T, Space> speed;
+  double reach;
+
+  FABTWIN_HD double point_rate(int s) const {
+    const double r = model.rate(points[s].material, fluxes[s], points[s].normal);
+    return r > 0 ? r : 0.0;  // etching only: deposition is not modelled
+  }
+
+  /// The fastest rate among the surface points of the 3 x 3 (x 3) samples nearest to p.
+  FABTWIN_HD double fastest_rate_near(Point3 p) const {
+    const double u = l.fold((p.x - l.x0) / l.h, l.nx);
+    const double v = l.planar() ? 0.0 : l.fold((p.y - l.y0) / l.h, l.ny);
+    const index_t ci = index_t(floor(u + 0.5)), cj = index_t(floor(v + 0.5));
+    const index_t ck = index_t(floor((p.z - l.z0) / l.h + 0.5));
+    double fastest = 0;
+    const int reach_y = l.planar() ? 0 : 1;
+    for (int dk = -1; dk <= 1; ++dk)
+      for (int dj = -reach_y; dj <= reach_y; ++dj)
+        for (int di = -1; di <= 1; ++di) {
+          const index_t kk = ck + dk;
+          if (kk < 0 || kk >= l.nz) continue;
+          const int s = point_of_cell[l.index(l.fold(ci + di, l.nx),
+                                              l.planar() ? 0 : l.fold(cj + dj, l.ny), kk)];
+          if (s >= 0) fastest = fmax(fastest, point_rate(s));
+        }
+    return fastest;
+  }
+
+  FABTWIN_HD void operator()(index_t i, index_t j, index_t k) const {
+    const index_t at = l.index(i, j, k);
+    const double d = double(phi[at]);
+    if (fabs(d) > reach) {
+      speed[at] = T(0);
+      return;
+    }
+    Point3 g = l.gradient(phi, i, j, k);
+    const double norm = g.norm();
+    g = norm > 1e-12 ? g * (1.0 / norm) : Point3{0, 0, 1};
+    const Point3 projection = l.position(i, j, k) - g * d;
+    if (d >= 0) {
+      speed[at] = T(-fastest_rate_near(projection));
+      return;
+    }
+    // The surface point nearest to the projection, or, where the projection leaves the band
+    // (a corner's ill-defined normal), to the sample itself.
+    int s = nearest_surface_point(l, points, point_of_cell, projection);
+    if (s < 0) s = nearest_surface_point(l, points, point_of_cell, l.position(i, j, k));
+    if (s < 0) {
+      speed[at] = T(0);
+      return;
+    }
+    const double rate = model.rate(material_at(materials, at), fluxes[s], points[s].normal);
+    speed[at] = T(rate > 0 ? -rate : 0.0);
+  }
+};
+
+template <class Space, class Model>
+struct PointRates {
+  View<const SurfacePoint, Space> points;
+  View<const SurfaceFluxes, Space> fluxes;
+  Model model;
+  View<double, Space> rate;
+  FABTWIN_HD void operator()(index_t s) const {
+    const double r = model.rate(points[s].material, fluxes[s], points[s].normal);
+    rate[s] = r > 0 ? r : 0.0;  // etching only: deposition is not modelled
+  }
+};
+
+/// psi_m = max(psi_m, phi): no material outside the solid.
+template <class T, class Space>
+struct CutMaterials {
+  View<const T, Space> phi;
+  View<T, Space> materials;
+  FABTWIN_HD void operator()(index_t i) const {
+    const index_t n = phi.size();
+    const T p = phi[i % n];
+    if (materials[i] < p) materials[i] = p;
+  }
+};
+
+}  // namespace detail
+
+/// The rates of `model` at the current surface points (nm/s), with the fluxes that gave them.
+template <class Space>
+struct RateSnapshot {
+  Surface<Space> surface;
+  Field<SurfaceFluxes, Space> fluxes;
+  Field<double, Space> rate;
+  FluxReport report;
+};
+
+template <class T, class Space, class Model>
+RateSnapshot<Space> surface_rates(Context<Space>& ctx, const Domain<T, Space>& domain,
+                                            const Model& model,
+                                            const SourceDirections<Space>& ions,
+                                            const SourceDirections<Space>& neutrals,
+                                            const FluxOptions& options, std::uint64_t step) {
+  Surface<Space> surface = find_surface(ctx, domain);
+  const Grid points_grid(std::max<index_t>(1, surface.count), 1, 1.0);
+  RateSnapshot<Space> snapshot{std::move(surface), Field<SurfaceFluxes, Space>(points_grid),
+                                         Field<double, Space>(points_grid), {}};
+  snapshot.report = compute_fluxes(ctx, domain, snapshot.surface, model, ions, neutrals, options,
+                                   step, snapshot.fluxes);
+  if (snapshot.surface.count > 0)
+    for_each(ctx, Range1{snapshot.surface.count},
+             detail::PointRates<Space, Model>{snapshot.surface.points.cview(),
+                                              snapshot.fluxes.cview(), model,
+                                              snapshot.rate.view()});
+  return snapshot;
+}
+
+inline index_t default_directions(index_t given, int dimension, index_t planar, index_t volume) {
+  return given > 0 ? given : (dimension == 2 ? planar : volume);
+}
+
+/// Etches `domain` for options.time_s under `model`; `progress` (may be empty) is called after
+/// every step.
+template <class T, class Space, class Model>
+EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& model,
+                    const EtchOptions& options,
+                    const std::function<void(const EtchProgress&)>& progress = {}) {
+  const char* where = "etch::run_etch";
+  require(options.time_s >= 0 && std::isfinite(options.time_s), where, "time_s", options.time_s,
+          "a finite time >= 0 s");
+  require(options.cfl > 0 && options.cfl <= 0.5, where, "cfl", options.cfl,
+          "a CFL number in (0, 0.5]");
+  require(options.band_cells >= 3, where, "band_cells", options.band_cells, "at least 3 cells");
+  const Lattice& l = domain.lattice;
+  const int dimension = l.dimension();
+  const auto ions = make_source_directions<Space>(
+      model.ion_exponent(), dimension,
+      default_directions(options.flux.ion_directions, dimension, 96, 512));
+  const auto neutrals = make_source_directions<Space>(
+      1.0, dimension, default_directions(options.flux.neutral_directions, dimension, 256, 1024));
+  const double band = options.band_cells * l.h;
+  redistance(ctx, l, domain.phi, band);
+
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds_since = [](auto t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  EtchReport report;
+  Field<T, Space> speed(domain.phi.grid());
+  while (report.time_s < options.time_s) {
+    const auto flux_start = std::chrono::steady_clock::now();
+    auto snapshot = surface_rates(ctx, domain, model, ions, neutrals, options.flux,
+                                  std::uint64_t(report.steps));
+    report.flux_seconds += seconds_since(flux_start);
+    report.ray_segments += snapshot.report.ray_segments;
+    report.monte_carlo_relative_error = snapshot.report.monte_carlo_relative_error;
+    for_each(ctx, Range3{l.nx, l.ny, l.nz},
+             detail::ExtendVelocity<T, Space, Model>{
+                 l, domain.phi.cview(), domain.materials.cview(), snapshot.surface.points.cview(),
+                 snapshot.surface.point_of_cell.cview(), snapshot.fluxes.cview(), model,
+                 speed.view(), 4.5 * l.h});
+    const double max_rate = -double(min(ctx, speed.cview()));
+    if (!(max_rate > 0)) {  // nothing etches: the rest of the time changes nothing
+      report.time_s = options.time_s;
+      break;
+    }
+    const double dt = std::min(options.cfl * l.h / max_rate, options.time_s - report.time_s);
+    advect(ctx, l, domain.phi, speed, dt, options.scheme);
+    for_each(ctx, Range1{domain.materials.size()},
+             detail::CutMaterials<T, Space>{domain.phi.cview(), domain.materials.view()});
+    ++report.steps;
+    if (report.steps % options.redistance_every == 0) redistance(ctx, l, domain.phi, band);
+    report.time_s = options.time_s - report.time_s <= dt ? options.time_s : report.time_s + dt;
+    if (progress)
+      progress({report.steps, report.time_s, max_rate, snapshot.surface.count, seconds_since(start)});
+  }
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+}  // namespace fabtwin::etch

@@ -1,0 +1,151 @@
+#pragma once
+// Simple etch geometries: a trench, a hole or a line opened in a mask (resist or hard mask) on a
+// substrate, optionally over a stop layer, one pitch wide between reflective (or periodic) sides.
+// The mask's sidewalls may be tapered: the opening is given at the mask's bottom, and a taper of
+// a degrees widens a trench or hole (narrows a line) by 2 H tan(a) at the mask's top. Level sets
+// are exact signed distances to each material's cross-section, in (s, z) with s the distance from
+// the feature's axis (|x| for trenches and lines, the radius for holes). The surface is the union
+// of the solid: min(z, mask), with the mask's section reaching two cells down into the substrate
+// there, so that the union has no zero on the mask-substrate interface (a min of two level sets
+// that touch is 0 along their shared face, which would read as a surface inside the solid). A
+// union of distances is a distance only outside: the caller redistances it
+// (etch/redistance.hpp; run_etch does).
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <string>
+
+#include "fabtwin/core/check.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/etch/domain.hpp"
+#include "fabtwin/etch/lattice.hpp"
+
+namespace fabtwin::etch {
+
+enum class Feature { trench, hole, line };
+
+struct FeatureSpec {
+  Feature feature = Feature::trench;
+  double opening_nm = 100;   ///< width (trench, hole diameter, line width) at the mask's bottom
+  double pitch_nm = 300;     ///< the period across the sides
+  double mask_thickness_nm = 100;
+  double mask_taper_deg = 0;
+  int dimension = 2;         ///< 2: an xz cross-section; 3: a volume (a hole needs 3)
+  double grid_nm = 3;
+  Boundary boundary = Boundary::reflective;
+  double substrate_depth_nm = 600;  ///< substrate simulated below its top
+  double gas_above_nm = 30;         ///< gas kept above the mask's top (the source plane's margin)
+  double stop_depth_nm = -1;        ///< > 0: a stop layer from this depth down to the bottom
+};
+
+namespace detail {
+
+/// Signed distance (nm) from (s, z) to the quadrilateral a-b-c-d (counter-clockwise, convex).
+inline double quad_distance(double s, double z, const double (&q)[4][2]) {
+  double nearest = 1e300;
+  bool inside = true;
+  for (int e = 0; e < 4; ++e) {
+    const double ax = q[e][0], az = q[e][1], bx = q[(e + 1) % 4][0], bz = q[(e + 1) % 4][1];
+    const double ex = bx - ax, ez = bz - az, px = s - ax, pz = z - az;
+    const double t = std::clamp((px * ex + pz * ez) / (ex * ex + ez * ez), 0.0, 1.0);
+    nearest = std::min(nearest, std::hypot(px - t * ex, pz - t * ez));
+    if (ex * pz - ez * px < 0) inside = false;  // right of a counter-clockwise edge: outside
+  }
+  return inside ? -nearest : nearest;
+}
+
+}  // namespace detail
+
+inline void check(const FeatureSpec& spec) {
+  const char* where = "etch::make_feature_domain";
+  require(spec.grid_nm > 0 && std::isfinite(spec.grid_nm), where, "grid_nm", spec.grid_nm,
+          "a positive cell size in nm");
+  require(spec.pitch_nm >= 4 * spec.grid_nm && std::isfinite(spec.pitch_nm), where, "pitch_nm",
+          spec.pitch_nm, [&] { return "at least 4 cells (" + std::to_string(4 * spec.grid_nm) + " nm)"; });
+  require(spec.opening_nm > 0 && spec.opening_nm < spec.pitch_nm, where, "opening_nm",
+          spec.opening_nm, [&] { return "in (0, pitch_nm = " + std::to_string(spec.pitch_nm) + ") nm"; });
+  require(spec.mask_thickness_nm >= 0 && std::isfinite(spec.mask_thickness_nm), where,
+          "mask_thickness_nm", spec.mask_thickness_nm, "a thickness >= 0 nm");
+  require(spec.mask_taper_deg > -45 && spec.mask_taper_deg < 45, where, "mask_taper_deg",
+          spec.mask_taper_deg, "a taper in (-45, 45) degrees");
+  require(spec.dimension == 2 || spec.dimension == 3, where, "dimension", spec.dimension, "2 or 3");
+  require(spec.feature != Feature::hole || spec.dimension == 3, where, "dimension",
+          spec.dimension, "3 for a hole (a 2D hole is a trench)");
+  require(spec.substrate_depth_nm >= 2 * spec.grid_nm, where, "substrate_depth_nm",
+          spec.substrate_depth_nm, "at least two cells");
+  require(spec.gas_above_nm >= 2 * spec.grid_nm, where, "gas_above_nm", spec.gas_above_nm,
+          "at least two cells");
+  const double narrowest = spec.opening_nm + 2 * spec.mask_thickness_nm *
+                                                  std::tan(spec.mask_taper_deg * std::numbers::pi / 180) *
+                                                  (spec.feature == Feature::line ? -1 : 1);
+  require(narrowest > 0 && narrowest < spec.pitch_nm, where, "mask_taper_deg", spec.mask_taper_deg,
+          "a taper that leaves the opening inside (0, pitch) at the mask's top");
+}
+
+/// The domain of `spec`: substrate top at z = 0, the feature's axis at x = y = 0, the mask from
+/// z = 0 to its thickness. The surface (phi) is min over the materials, not yet a distance inside.
+template <class T>
+Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
+  check(spec);
+  const double h = spec.grid_nm;
+  Lattice l;
+  l.h = h;
+  l.boundary = spec.boundary;
+  l.nx = std::max<index_t>(4, index_t(std::lround(spec.pitch_nm / h)));
+  l.ny = spec.dimension == 3 ? l.nx : 1;
+  const double height = spec.substrate_depth_nm + spec.mask_thickness_nm + spec.gas_above_nm;
+  l.nz = index_t(std::ceil(height / h)) + 1;
+  // Lateral samples at cell centres, symmetric about 0: the sides fall on the outer faces.
+  l.x0 = -0.5 * double(l.nx - 1) * h;
+  l.y0 = spec.dimension == 3 ? -0.5 * double(l.ny - 1) * h : 0;
+  l.z0 = -spec.substrate_depth_nm;
+  Domain<T, Host> domain(l);
+  domain.substrate_top_nm = 0;
+  domain.mask_top_nm = spec.mask_thickness_nm;
+
+  const double H = spec.mask_thickness_nm, far = 10 * spec.pitch_nm + 10 * H;
+  const double tilt = H * std::tan(spec.mask_taper_deg * std::numbers::pi / 180);
+  const double a0 = 0.5 * spec.opening_nm;
+  // The mask's cross-section in (s, z), counter-clockwise; a line is symmetric in signed s.
+  // The union's mask reaches `sunk` into the substrate with vertical sides.
+  const double sunk = 2 * h;
+  double quad[4][2], union_quad[4][2];
+  if (spec.feature == Feature::line) {
+    const double q[4][2] = {{-a0, 0}, {a0, 0}, {a0 - tilt, H}, {-a0 + tilt, H}};
+    const double u[4][2] = {{-a0, -sunk}, {a0, -sunk}, {a0 - tilt, H}, {-a0 + tilt, H}};
+    std::copy(&q[0][0], &q[0][0] + 8, &quad[0][0]);
+    std::copy(&u[0][0], &u[0][0] + 8, &union_quad[0][0]);
+  } else {
+    const double q[4][2] = {{a0, 0}, {far, 0}, {far, H}, {a0 + tilt, H}};
+    const double u[4][2] = {{a0, -sunk}, {far, -sunk}, {far, H}, {a0 + tilt, H}};
+    std::copy(&q[0][0], &q[0][0] + 8, &quad[0][0]);
+    std::copy(&u[0][0], &u[0][0] + 8, &union_quad[0][0]);
+  }
+  auto psi = domain.materials.view();
+  auto phi = domain.phi.view();
+  const index_t n = l.size();
+  for (index_t k = 0; k < l.nz; ++k)
+    for (index_t j = 0; j < l.ny; ++j)
+      for (index_t i = 0; i < l.nx; ++i) {
+        const Point3 p = l.position(i, j, k);
+        const index_t at = l.index(i, j, k);
+        const double s = spec.feature == Feature::hole   ? std::hypot(p.x, p.y)
+                         : spec.feature == Feature::line ? p.x
+                                                         : std::abs(p.x);
+        const double mask = H > 0 ? detail::quad_distance(s, p.z, quad) : 1e30;
+        const double mask_in_union = H > 0 ? detail::quad_distance(s, p.z, union_quad) : 1e30;
+        double substrate = p.z, stop = 1e30;
+        if (spec.stop_depth_nm > 0) {
+          stop = p.z + spec.stop_depth_nm;
+          substrate = std::max(p.z, -spec.stop_depth_nm - p.z);
+        }
+        psi[at + int(Material::substrate) * n] = T(substrate);
+        psi[at + int(Material::mask) * n] = T(mask);
+        psi[at + int(Material::stop) * n] = T(stop);
+        phi[at] = T(std::min(p.z, mask_in_union));
+      }
+  return domain;
+}
+
+}  // namespace fabtwin::etch

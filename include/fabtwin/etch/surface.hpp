@@ -1,0 +1,131 @@
+#pragma once
+// The surface points of a level set: the samples within half a cell diagonal of the zero level set
+// (every point of the surface has one as its nearest sample), each with its projection onto the
+// surface (x - phi n), its unit normal n = grad phi / |grad phi| (out of the solid) and its
+// material. Fluxes and rates are computed at these points; the velocity of the other samples near
+// the surface is the rate of the surface point nearest to their projection (velocity extension
+// along the normals, which keeps phi a distance as it moves; Adalsteinsson and Sethian, JCP 148,
+// 1999).
+
+#include <cmath>
+#include <vector>
+
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/etch/domain.hpp"
+#include "fabtwin/etch/lattice.hpp"
+
+namespace fabtwin::etch {
+
+struct SurfacePoint {
+  Point3 position;  ///< on the zero level set (nm)
+  Point3 normal;    ///< unit, out of the solid
+  index_t cell = 0; ///< the sample it belongs to
+  int material = 0;
+};
+
+template <class Space>
+struct Surface {
+  index_t count = 0;
+  Field<SurfacePoint, Space> points;  ///< `count` of them (one placeholder when count is 0)
+  Field<int, Space> point_of_cell;    ///< per sample: its surface point, or -1
+};
+
+/// Half a cell diagonal, slightly widened: the farthest a sample can be from the surface and still
+/// be the nearest sample to a point of it.
+inline double surface_band(const Lattice& l) {
+  return 0.5 * l.h * std::sqrt(double(l.dimension())) * 1.02;
+}
+
+namespace detail {
+
+template <class T, class Space>
+struct MarkSurface {
+  View<const T, Space> phi;
+  View<int, Space> mark;
+  double band;
+  FABTWIN_HD void operator()(index_t i) const { mark[i] = fabs(double(phi[i])) <= band ? 1 : -1; }
+};
+
+template <class T, class Space>
+struct DescribeSurfacePoint {
+  Lattice l;
+  View<const T, Space> phi;
+  View<const T, Space> materials;
+  View<SurfacePoint, Space> points;
+  View<int, Space> point_of_cell;
+  FABTWIN_HD void operator()(index_t s) const {
+    SurfacePoint& p = points[s];
+    const index_t cell = p.cell;
+    const index_t i = cell % l.nx, j = (cell / l.nx) % l.ny, k = cell / (l.nx * l.ny);
+    Point3 g = l.gradient(phi, i, j, k);
+    const double norm = g.norm();
+    g = norm > 1e-12 ? g * (1.0 / norm) : Point3{0, 0, 1};
+    p.normal = g;
+    p.position = l.position(i, j, k) - g * double(phi[cell]);
+    p.material = material_at(materials, cell);
+    point_of_cell[cell] = int(s);
+  }
+};
+
+}  // namespace detail
+
+/// The surface points of `domain` now.
+template <class T, class Space>
+Surface<Space> find_surface(Context<Space>& ctx, const Domain<T, Space>& domain) {
+  const Lattice& l = domain.lattice;
+  const Grid& grid = domain.phi.grid();
+  Field<int, Space> mark(grid);
+  for_each(ctx, Range1{grid.size()},
+           detail::MarkSurface<T, Space>{domain.phi.cview(), mark.view(), surface_band(l)});
+  // The list of surface samples is built on the host: a compaction of a few thousand indices.
+  const std::vector<int> marks = to_vector(mark);
+  std::vector<SurfacePoint> list;
+  for (index_t i = 0; i < grid.size(); ++i)
+    if (marks[std::size_t(i)] > 0) list.push_back(SurfacePoint{{}, {}, i, 0});
+  Surface<Space> surface{index_t(list.size()),
+                         Field<SurfacePoint, Space>(Grid(std::max<index_t>(1, index_t(list.size())), 1, 1.0)),
+                         Field<int, Space>(grid)};
+  fill(ctx, surface.point_of_cell.view(), -1);
+  if (list.empty()) return surface;
+  copy(View<const SurfacePoint, Host>(list.data(), surface.count, 1), surface.points.view());
+  for_each(ctx, Range1{surface.count},
+           detail::DescribeSurfacePoint<T, Space>{l, domain.phi.cview(), domain.materials.cview(),
+                                                  surface.points.view(),
+                                                  surface.point_of_cell.view()});
+  return surface;
+}
+
+/// The surface point nearest to `p` among those of the 3 x 3 (x 3) samples around it, or -1.
+template <class Space>
+FABTWIN_HD int nearest_surface_point(const Lattice& l, View<const SurfacePoint, Space> points,
+                                     View<const int, Space> point_of_cell, Point3 p) {
+  // Fold p into the grid: the surface beyond a side is the image of the surface inside.
+  const double u = l.fold((p.x - l.x0) / l.h, l.nx);
+  const double v = l.planar() ? 0.0 : l.fold((p.y - l.y0) / l.h, l.ny);
+  const Point3 q{l.x0 + u * l.h, l.y0 + v * l.h, p.z};
+  const index_t ci = index_t(floor(u + 0.5)), cj = index_t(floor(v + 0.5));
+  const index_t ck = index_t(floor((p.z - l.z0) / l.h + 0.5));
+  int best = -1;
+  double best_distance = 1e300;
+  const int reach_y = l.planar() ? 0 : 1;
+  for (int dk = -1; dk <= 1; ++dk)
+    for (int dj = -reach_y; dj <= reach_y; ++dj)
+      for (int di = -1; di <= 1; ++di) {
+        const index_t k = ck + dk;
+        if (k < 0 || k >= l.nz) continue;
+        const index_t cell = l.index(l.fold(ci + di, l.nx), l.planar() ? 0 : l.fold(cj + dj, l.ny), k);
+        const int s = point_of_cell[cell];
+        if (s < 0) continue;
+        const Point3 d = points[s].position - q;
+        const double distance = d.dot(d);
+        if (distance < best_distance) {
+          best_distance = distance;
+          best = s;
+        }
+      }
+  return best;
+}
+
+}  // namespace fabtwin::etch

@@ -1,0 +1,472 @@
+// The feature-scale etch (etch/) against closed forms: redistancing against exact distances,
+// advection against fronts moving at known speeds, the visible-sky flux against view factors and
+// the Monte Carlo flux converging to them, the SF6/O2 kinetics against its closed-form limits and
+// flat rate, and aspect-ratio dependent etching in the right direction.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <numbers>
+#include <vector>
+
+#include "fabtwin/etch.hpp"
+#include "fabtwin/metrology/etch_profile.hpp"
+
+using namespace fabtwin;
+using namespace fabtwin::etch;
+
+namespace {
+
+/// A domain of `lattice` whose substrate level set (and surface) is `solid(p)`; no mask, no stop.
+Domain<double, Host> custom_domain(const Lattice& lattice,
+                                   const std::function<double(const Point3&)>& solid) {
+  Domain<double, Host> d(lattice);
+  const index_t n = lattice.size();
+  auto psi = d.materials.view();
+  for (index_t k = 0; k < lattice.nz; ++k)
+    for (index_t j = 0; j < lattice.ny; ++j)
+      for (index_t i = 0; i < lattice.nx; ++i) {
+        const index_t at = lattice.index(i, j, k);
+        const double v = solid(lattice.position(i, j, k));
+        d.phi.data()[at] = v;
+        psi[at] = v;
+        psi[at + n] = 1e30;
+        psi[at + 2 * n] = 1e30;
+      }
+  return d;
+}
+
+Lattice square_lattice(index_t nx, index_t ny, index_t nz, double h, double x0, double z0) {
+  Lattice l;
+  l.nx = nx;
+  l.ny = ny;
+  l.nz = nz;
+  l.h = h;
+  l.x0 = x0;
+  l.y0 = ny > 1 ? x0 : 0;
+  l.z0 = z0;
+  return l;
+}
+
+/// Mean and spread of the radius of the zero level set of a 2D field about the origin, over 64
+/// directions.
+std::pair<double, double> radius_of(const Domain<double, Host>& d) {
+  std::vector<double> radii;
+  for (int a = 0; a < 64; ++a) {
+    const double angle = 2 * std::numbers::pi * (a + 0.5) / 64;
+    double previous = d.lattice.sample(d.phi.cview(), {0, 0, 0});
+    for (double r = 0.05; r < 30; r += 0.05) {
+      const double v = d.lattice.sample(d.phi.cview(), {r * std::cos(angle), 0, r * std::sin(angle)});
+      if ((v < 0) != (previous < 0)) {
+        radii.push_back(r - 0.05 * v / (v - previous));
+        break;
+      }
+      previous = v;
+    }
+  }
+  REQUIRE(radii.size() == 64);
+  double mean = 0;
+  for (double r : radii) mean += r / 64;
+  double spread = 0;
+  for (double r : radii) spread = std::max(spread, std::abs(r - mean));
+  return {mean, spread};
+}
+
+}  // namespace
+
+TEST_CASE("Redistancing gives the Euclidean distance to the zero level set", "[etch]") {
+  Context<Host> ctx;
+  const Lattice l = square_lattice(64, 1, 64, 1.0, -31.5, -31.5);
+  // A circle of radius 15 written as a field that is not a distance (r^2 - R^2 grows quadratically).
+  auto d = custom_domain(l, [](const Point3& p) { return (p.x * p.x + p.z * p.z - 225.0) / 7.0; });
+  redistance(ctx, l, d.phi, 8.0);
+  double worst = 0, worst_diagonal = 0;
+  for (index_t k = 0; k < l.nz; ++k)
+    for (index_t i = 0; i < l.nx; ++i) {
+      const Point3 p = l.position(i, 0, k);
+      const double exact = std::hypot(p.x, p.z) - 15;
+      if (std::abs(exact) > 6) continue;
+      const double error = std::abs(d.phi.data()[l.index(i, 0, k)] - exact);
+      worst = std::max(worst, error);
+      if (std::abs(std::abs(p.x) - std::abs(p.z)) < 2) worst_diagonal = std::max(worst_diagonal, error);
+    }
+  // Within a tenth of a cell everywhere in the band (0.08 measured), diagonals included; a
+  // city-block distance would be off by (sqrt(2) - 1) * 6 = 2.5 cells on the diagonals at 6 cells
+  // out, and the first-order Godunov eikonal solution by a few per cent of the distance there.
+  CHECK(worst < 0.1);
+  CHECK(worst_diagonal < 0.1);
+  // Far samples are clamped to the band.
+  CHECK(d.phi.data()[l.index(0, 0, 0)] == Approx(8.0));
+  CHECK(d.phi.data()[l.index(32, 0, 32)] == Approx(-8.0));
+}
+
+TEST_CASE("Isotropic etch of flat ground goes down rate x time", "[etch]") {
+  Context<Host> ctx;
+  FeatureSpec spec;
+  spec.mask_thickness_nm = 0;
+  spec.pitch_nm = 40;
+  spec.opening_nm = 20;
+  spec.grid_nm = 2;
+  spec.substrate_depth_nm = 60;
+  auto d = make_feature_domain<double>(spec);
+  EtchOptions options;
+  options.time_s = 2.3;
+  for (const Scheme scheme : {Scheme::engquist_osher, Scheme::eno2}) {
+    auto domain = make_feature_domain<double>(spec);
+    options.scheme = scheme;
+    const EtchReport report = run_etch(ctx, domain, IsotropicEtch{10.0}, options);
+    CHECK(report.time_s == 2.3);
+    CHECK(report.steps == int(std::ceil(23.0 / (0.45 * 2))));
+    const auto profile = metrology::measure_etch_profile(domain, 0.0);
+    CHECK(profile.depth_nm == Approx(23.0).margin(1e-6));
+  }
+}
+
+TEST_CASE("Circles and spheres keep their shape under isotropic etch", "[etch]") {
+  Context<Host> ctx;
+  EtchOptions options;
+  options.time_s = 8;
+  SECTION("circle") {
+    const Lattice l = square_lattice(64, 1, 64, 1.0, -31.5, -31.5);
+    for (const Scheme scheme : {Scheme::engquist_osher, Scheme::eno2}) {
+      auto d = custom_domain(l, [](const Point3& p) { return std::hypot(p.x, p.z) - 20; });
+      options.scheme = scheme;
+      run_etch(ctx, d, IsotropicEtch{1.0}, options);
+      const auto [radius, spread] = radius_of(d);
+      INFO("scheme " << int(scheme) << ": radius " << radius << " spread " << spread);
+      // Second order: within a tenth of a cell; first order: within a third, round to 0.15 cells.
+      const bool second = scheme == Scheme::eno2;
+      CHECK(radius == Approx(12.0).margin(second ? 0.1 : 0.3));
+      CHECK(spread < (second ? 0.1 : 0.15));
+    }
+  }
+  SECTION("sphere") {
+    const Lattice l = square_lattice(28, 28, 28, 1.0, -13.5, -13.5);
+    auto d = custom_domain(l, [](const Point3& p) { return std::sqrt(p.dot(p)) - 11; });
+    options.time_s = 4;
+    run_etch(ctx, d, IsotropicEtch{1.0}, options);
+    for (const Point3 dir : {Point3{1, 0, 0}, Point3{0, 1, 0}, Point3{0, 0, 1},
+                             Point3{0.57735, 0.57735, 0.57735}, Point3{0.70711, 0, -0.70711}}) {
+      double r = 0.01, previous = d.lattice.sample(d.phi.cview(), dir * r);
+      for (; r < 12; r += 0.01) {
+        const double v = d.lattice.sample(d.phi.cview(), dir * r);
+        if (v >= 0) {
+          r -= 0.01 * v / (v - previous);
+          break;
+        }
+        previous = v;
+      }
+      INFO("direction " << dir.x << ", " << dir.y << ", " << dir.z);
+      CHECK(r == Approx(7.0).margin(0.15));
+    }
+  }
+}
+
+TEST_CASE("Directional etch keeps vertical walls; isotropic etch undercuts the mask", "[etch]") {
+  Context<Host> ctx;
+  FeatureSpec spec;
+  spec.opening_nm = 40;
+  spec.pitch_nm = 100;
+  spec.mask_thickness_nm = 20;
+  spec.grid_nm = 2;
+  spec.substrate_depth_nm = 70;
+  EtchOptions options;
+  options.time_s = 4;
+  SECTION("directional") {
+    auto d = make_feature_domain<double>(spec);
+    run_etch(ctx, d, DirectionalEtch{10.0}, options);
+    const auto p = metrology::measure_etch_profile(d, 48.0);
+    CHECK(p.depth_nm == Approx(40).margin(1.0));
+    CHECK(p.top_cd_nm == Approx(40).margin(2.0));
+    CHECK(p.bottom_cd_nm == Approx(40).margin(2.0));
+    CHECK(p.sidewall_angle_deg > 87);
+    CHECK(p.mask_remaining_nm == Approx(20).margin(0.5));
+  }
+  SECTION("isotropic") {
+    // Under the mask the front is a circle about the mask's bottom corner, of the etched depth.
+    // Where it runs along the mask it lags: the mask's samples stand still and the grid resolves
+    // the corner to a cell or two, an error that halves with the cell.
+    spec.pitch_nm = 160;
+    options.time_s = 3;
+    std::vector<double> errors;
+    for (const double h : {2.0, 1.0}) {
+      spec.grid_nm = h;
+      auto d = make_feature_domain<double>(spec);
+      run_etch(ctx, d, IsotropicEtch{10.0}, options);
+      const auto p = metrology::measure_etch_profile(d, 78.0);
+      CHECK(p.depth_nm == Approx(30).margin(0.5 * h));
+      CHECK(p.mask_remaining_nm == Approx(20).margin(0.5 * h));
+      double worst = 0;
+      for (const double z : {-3.0, -10.0, -20.0}) {
+        const auto right =
+            fabtwin::metrology::detail::wall_position(d.lattice, d.phi.cview(), 0.0, 0.0, z, +1);
+        REQUIRE(right);
+        worst = std::max(worst, std::abs(*right - (20 + std::sqrt(900 - z * z))));
+      }
+      errors.push_back(worst);
+    }
+    INFO("undercut error " << errors[0] << " nm at h = 2 nm, " << errors[1] << " nm at h = 1 nm");
+    CHECK(errors[0] < 3 * 2.0);
+    CHECK(errors[1] < 0.65 * errors[0]);
+  }
+}
+
+namespace {
+
+/// A 2D trench of width w and depth D cut in flat ground (no mask), redistanced.
+Domain<double, Host> open_trench(Context<Host>& ctx, double w, double depth, double h) {
+  const index_t nx = index_t(std::lround(3 * w / h));
+  const index_t nz = index_t(std::lround((depth + 3 * h + 10 * h) / h));
+  const Lattice l = square_lattice(nx, 1, nz, h, -0.5 * double(nx - 1) * h, -depth - 3 * h);
+  auto d = custom_domain(l, [&](const Point3& p) {
+    const double inside_x = std::abs(p.x) - 0.5 * w, inside_z = -depth - p.z;
+    const double box = std::max(inside_x, inside_z);  // < 0 inside the trench's cavity
+    return std::max(p.z, -box);
+  });
+  redistance(ctx, l, d.phi, 6 * h);
+  return d;
+}
+
+/// The surface point nearest to `target`.
+index_t point_near(const Surface<Host>& s, Point3 target) {
+  index_t best = 0;
+  for (index_t i = 1; i < s.count; ++i)
+    if ((s.points.data()[i].position - target).norm() < (s.points.data()[best].position - target).norm())
+      best = i;
+  return best;
+}
+
+/// Neutrals only, sticking 1: what arrives is what the sky sends.
+struct BlackNeutrals : IsotropicEtch {
+  FABTWIN_HD int neutral_species() const { return 1; }
+  FABTWIN_HD double neutral_flux(int) const { return 1; }
+};
+
+}  // namespace
+
+TEST_CASE("The visible-sky flux equals closed-form view factors", "[etch]") {
+  Context<Host> ctx;
+  SECTION("the bottom of a long trench: (sin a1 + sin a2) / 2, to first order in the cell") {
+    // The grid rounds the trench's corners (a trilinear zero level set cuts them by a fraction of
+    // a cell), which widens its opening by O(h): the error halves with the cell.
+    const double w = 40, depth = 60;
+    std::vector<double> errors;
+    for (const double h : {2.0, 1.0}) {
+      auto d = open_trench(ctx, w, depth, h);
+      const auto surface = find_surface(ctx, d);
+      const auto directions = make_source_directions<Host>(1.0, 2, 4096);
+      const auto fraction = sky_view_fraction(ctx, d.lattice, d.phi, surface.points, directions);
+      double worst = 0;
+      for (const double x : {0.0, 9.0, -15.0}) {
+        const index_t s = point_near(surface, {x, 0, -depth});
+        const Point3 p = surface.points.data()[s].position;
+        const double right = (0.5 * w - p.x) / std::hypot(0.5 * w - p.x, p.z);
+        const double left = (0.5 * w + p.x) / std::hypot(0.5 * w + p.x, p.z);
+        worst = std::max(worst, std::abs(fraction.data()[s] - 0.5 * (right + left)));
+      }
+      errors.push_back(worst);
+      // Flat ground beside the trench sees the whole sky.
+      const index_t flat = point_near(surface, {-55, 0, 0});
+      CHECK(fraction.data()[flat] == Approx(1.0).margin(1e-12));
+    }
+    INFO("largest error " << errors[0] << " at h = 2 nm, " << errors[1] << " at h = 1 nm");
+    CHECK(errors[0] < 0.015);
+    CHECK(errors[1] < 0.6 * errors[0]);
+  }
+  SECTION("the bottom of a cylinder: R^2 / (R^2 + D^2), to first order in the cell") {
+    const double radius = 20, depth = 40, exact = 400.0 / 2000.0;
+    std::vector<double> errors;
+    for (const double h : {2.0, 1.0}) {
+      const index_t n = index_t(std::lround(64 / h));
+      const Lattice l = square_lattice(n, n, n, h, -0.5 * double(n - 1) * h, -depth - 2 * h);
+      auto d = custom_domain(l, [&](const Point3& p) {
+        const double box = std::max(std::hypot(p.x, p.y) - radius, -depth - p.z);
+        return std::max(p.z, -box);
+      });
+      redistance(ctx, l, d.phi, 6 * h);
+      Field<SurfacePoint, Host> points(Grid(1, 1, 1.0));
+      points.data()[0] = SurfacePoint{{0, 0, -depth}, {0, 0, 1}, 0, 0};
+      const auto fraction =
+          sky_view_fraction(ctx, l, d.phi, points, make_source_directions<Host>(1.0, 3, 8192));
+      errors.push_back(std::abs(fraction.data()[0] - exact));
+    }
+    INFO("error " << errors[0] << " at h = 2 nm, " << errors[1] << " at h = 1 nm");
+    CHECK(errors[0] < 0.1 * exact);
+    CHECK(errors[1] < 0.6 * errors[0]);
+  }
+}
+
+TEST_CASE("The Monte Carlo flux converges to the quadrature as 1/sqrt(rays)", "[etch]") {
+  // The same integral two ways on the same grid: the fraction of cosine-distributed rays that
+  // reach the sky, against the deterministic quadrature of the visible sky.
+  Context<Host> ctx;
+  auto d = open_trench(ctx, 40, 60, 2.0);
+  const auto surface = find_surface(ctx, d);
+  const index_t s = point_near(surface, {0, 0, -60});
+  const auto quadrature = sky_view_fraction(ctx, d.lattice, d.phi, surface.points,
+                                            make_source_directions<Host>(1.0, 2, 8192));
+  const double exact = quadrature.data()[s];
+  std::vector<double> rms;
+  const int seeds = 24;
+  for (const int rays : {64, 256, 1024, 4096}) {
+    double squares = 0;
+    for (int seed = 0; seed < seeds; ++seed) {
+      Field<int, Host> hits(Grid(rays, 1, 1.0));
+      Field<double, Host> segments(Grid(1, 1, 1.0));
+      // The point's rays alone (first = s), with the given seed.
+      for_each(ctx, Range1{1},
+               etch::detail::NeutralHits<double, Host>{
+                   d.lattice, d.phi.cview(), surface.points.cview(), surface.point_of_cell.cview(),
+                   CounterRandom{std::uint64_t(seed) + 1}, 0, rays, hits.view(), segments.view(), s});
+      double sky = 0;
+      for (int r = 0; r < rays; ++r) sky += hits.data()[r] < 0 ? 1 : 0;
+      squares += std::pow(sky / rays - exact, 2);
+    }
+    rms.push_back(std::sqrt(squares / seeds));
+  }
+  for (std::size_t i = 1; i < rms.size(); ++i) {
+    INFO("rms error " << rms[i - 1] << " -> " << rms[i] << " for 4x the rays");
+    // 1/sqrt(N): the error halves for four times the rays (24 seeds: the ratio to within ~30 %).
+    CHECK(rms[i - 1] / rms[i] > 1.4);
+    CHECK(rms[i - 1] / rms[i] < 2.9);
+  }
+  // And its size is the binomial one, sqrt(F (1 - F) / N): no bias beyond the noise.
+  CHECK(rms.back() == Approx(std::sqrt(exact * (1 - exact) / 4096)).epsilon(0.35));
+}
+
+TEST_CASE("SF6/O2 kinetics: closed-form flat rate and limits", "[etch]") {
+  Sf6o2Etch model;
+  model.ion_energy_sigma_ev = 0;  // mono-energetic: the energy factors are sqrt(100) - sqrt(E_th)
+  model.prepare();
+  auto flat_fluxes = [&](const Sf6o2Etch& m, Material material = Material::substrate) {
+    SurfaceFluxes f;
+    const IonYields y = m.ion_yields(int(material), 1.0);
+    f.ion = m.ion_flux();
+    f.ion_enhanced = y.enhanced * f.ion;
+    f.ion_sputter = y.sputter * f.ion;
+    f.ion_oxygen = y.oxygen * f.ion;
+    f.neutral[0] = m.etchant_sticking * m.etchant_flux;
+    f.neutral[1] = m.oxygen_sticking * m.oxygen_flux;
+    return f;
+  };
+  // By hand: Y_ie Gi = 12 * 7 (10 - sqrt 15) = 514.69, Y_sp Gi = 12 * 0.0337 (10 - sqrt 20) = 2.2357,
+  // Y_O Gi = 12 * 3 (10 - sqrt 10) = 246.16; th_F = 1 / (1 + 1329.37 / 1260 * (1 + 100 / 246.20))
+  // = 0.402648; ER = (75 th_F + 2.2357 + 514.69 th_F) / 5.02 = 47.742 nm/s.
+  CHECK(model.rate(int(Material::substrate), flat_fluxes(model), {0, 0, 1}) ==
+        Approx(47.741941).epsilon(1e-6));
+  // Without oxygen the coverage is 1260 / (1260 + 1329.37) and the rate 57.605 nm/s.
+  Sf6o2Etch no_oxygen = model;
+  no_oxygen.oxygen_flux = 0;
+  CHECK(no_oxygen.rate(int(Material::substrate), flat_fluxes(no_oxygen), {0, 0, 1}) ==
+        Approx(57.604565).epsilon(1e-6));
+  // The hard mask sputters: 12 * 0.0139 (10 - sqrt 20) / 500.
+  CHECK(model.rate(int(Material::mask), flat_fluxes(model, Material::mask), {0, 0, 1}) ==
+        Approx(12 * 0.0139 * (10 - std::sqrt(20.0)) / 500).epsilon(1e-9));
+
+  Sf6o2Etch bare = model;  // ion-enhanced etching alone: no chemistry, sputtering or oxygen
+  bare.k_sigma = 0;
+  bare.si_a_sp = 0;
+  bare.oxygen_flux = 0;
+  SurfaceFluxes f = flat_fluxes(bare);
+  SECTION("neutral-limited: many ions, each F atom removes half a Si atom's worth") {
+    f.ion_enhanced *= 1e6;
+    CHECK(bare.rate(0, f, {0, 0, 1}) == Approx(f.neutral[0] / 2 / bare.si_density).epsilon(1e-5));
+  }
+  SECTION("ion-limited: a saturated surface, the rate is Y_ie Gamma_i / rho") {
+    f.neutral[0] *= 1e9;
+    CHECK(bare.rate(0, f, {0, 0, 1}) == Approx(f.ion_enhanced / bare.si_density).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("The traced fluxes on flat silicon give the closed-form rate", "[etch]") {
+  Context<Host> ctx;
+  FeatureSpec spec;
+  spec.mask_thickness_nm = 0;
+  spec.pitch_nm = 24;
+  spec.opening_nm = 12;
+  spec.grid_nm = 3;
+  spec.substrate_depth_nm = 12;
+  auto d = make_feature_domain<double>(spec);
+  redistance(ctx, d.lattice, d.phi, 18.0);
+  Sf6o2Etch model;
+  model.prepare();
+  const auto ions = make_source_directions<Host>(model.ion_exponent(), 2, 96);
+  const auto neutrals = make_source_directions<Host>(1.0, 2, 256);
+  FluxOptions options;
+  options.rays_per_point = 16;
+  auto snapshot = surface_rates(ctx, d, model, ions, neutrals, options, 0);
+  REQUIRE(snapshot.surface.count > 0);
+  // The yields averaged over the ions' in-plane angle psi, whose density is cos^500 psi
+  // (etch/directions.hpp), by the midpoint rule (not the quantile nodes the tracer uses).
+  SurfaceFluxes expected;
+  double norm = 0;
+  const int steps = 200000;
+  for (int i = 0; i < steps; ++i) {
+    const double psi = -0.5 * std::numbers::pi + std::numbers::pi * (i + 0.5) / steps;
+    const double w = std::pow(std::cos(psi), 500);
+    const IonYields y = model.ion_yields(0, std::cos(psi));
+    norm += w;
+    expected.ion_enhanced += 12 * w * y.enhanced;
+    expected.ion_sputter += 12 * w * y.sputter;
+    expected.ion_oxygen += 12 * w * y.oxygen;
+  }
+  expected.ion_enhanced /= norm;
+  expected.ion_sputter /= norm;
+  expected.ion_oxygen /= norm;
+  expected.neutral[0] = 1260;
+  expected.neutral[1] = 100;
+  const double rate = model.rate(0, expected, {0, 0, 1});
+  for (index_t s = 0; s < snapshot.surface.count; ++s) {
+    CHECK(snapshot.fluxes.data()[s].ion == Approx(12).epsilon(1e-9));
+    CHECK(snapshot.fluxes.data()[s].neutral[0] == Approx(1260).epsilon(1e-9));
+    CHECK(snapshot.rate.data()[s] == Approx(rate).epsilon(1e-5));
+  }
+  CHECK(snapshot.report.monte_carlo_relative_error == 0);  // nothing to re-emit onto
+}
+
+TEST_CASE("SF6/O2 trenches: narrower and deeper openings etch slower (ARDE)", "[etch]") {
+  Context<Host> ctx;
+  Sf6o2Etch model;
+  model.prepare();
+  EtchOptions options;
+  options.time_s = 0.8;
+  options.flux.rays_per_point = 48;
+  std::vector<double> depths;
+  for (const double opening : {24.0, 48.0, 96.0}) {
+    FeatureSpec spec;
+    spec.opening_nm = opening;
+    spec.pitch_nm = 192;
+    spec.mask_thickness_nm = 40;
+    spec.grid_nm = 4;
+    spec.substrate_depth_nm = 72;
+    spec.gas_above_nm = 12;
+    auto d = make_feature_domain<double>(spec);
+    run_etch(ctx, d, model, options);
+    depths.push_back(metrology::measure_etch_profile(d, 94.0).depth_nm);
+  }
+  INFO("depths " << depths[0] << ", " << depths[1] << ", " << depths[2]);
+  CHECK(depths[0] < depths[1]);
+  CHECK(depths[1] < depths[2]);
+  CHECK(depths[2] < 47.8 * 0.8);  // even the widest sees less than flat ground's sky
+}
+
+TEST_CASE("Fluxes are bit-identical at any thread count", "[etch]") {
+  auto fluxes_with = [](int threads) {
+    Context<Host> ctx(HostOptions{threads});
+    auto d = open_trench(ctx, 24, 30, 2.0);
+    Sf6o2Etch model;
+    model.prepare();
+    const auto ions = make_source_directions<Host>(model.ion_exponent(), 2, 32);
+    const auto neutrals = make_source_directions<Host>(1.0, 2, 32);
+    FluxOptions options;
+    options.rays_per_point = 64;
+    auto snapshot = surface_rates(ctx, d, model, ions, neutrals, options, 3);
+    return to_vector(snapshot.fluxes);
+  };
+  const auto one = fluxes_with(1), two = fluxes_with(2);
+  REQUIRE(one.size() == two.size());
+  CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(SurfaceFluxes)) == 0);
+}
