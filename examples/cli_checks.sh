@@ -80,7 +80,7 @@ socs=(--wavelength 193 --na 1.35 --index 1.43664 --source annular:0.6:0.9 --sour
 # ilt_window is built unless FABTWIN_BUILD_LONG_EXAMPLES is off (the sanitizer preset).
 long=()
 [[ -x "$bin/ilt_window" ]] && long=(ilt_window)
-for program in aerial_image iccad13 socs_kernels peb layout_window quickstart twin_chain "${long[@]}"; do
+for program in aerial_image iccad13 socs_kernels peb layout_window quickstart twin_chain etch_profile "${long[@]}"; do
   expect_help "$program" --help
   expect_help "$program" --out x -h
 done
@@ -213,6 +213,24 @@ expect "1|2" "iccad13: " "${ilt[@]}" --out "$scratch/ilt"
 no_summary "$scratch/ilt"
 expect 2 "missing --count K (required)" socs_kernels "${socs[@]}"
 expect 2 "--clip and --pattern exclude each other" aerial_image --clip "$clip" --pattern lines:90:45
+
+# The etch: a geometry, a model or a parameter that cannot be is refused by name before the
+# output folder is touched.
+etch=(etch_profile --opening 40 --pitch 120 --mask-thickness 20 --time 0.1)
+expect 2 "missing --model isotropic|directional|sf6o2 (required)" "${etch[@]}" --out "$scratch/etch"
+expect 2 "--model ion: expected one of isotropic|directional|sf6o2" "${etch[@]}" --model ion --out "$scratch/etch"
+expect 1 "argument 'name' = bogus; expected one of rate_nm_s, mask_rate_nm_s, stop_rate_nm_s" \
+  "${etch[@]}" --model isotropic --param bogus=1 --out "$scratch/etch"
+expect 1 "argument 'rate_nm_s' = fast; expected a finite number" \
+  "${etch[@]}" --model isotropic --param rate_nm_s=fast --out "$scratch/etch"
+expect 1 "argument 'etchant_sticking' = 1.5; expected a value in [0, 1]" \
+  "${etch[@]}" --model sf6o2 --param etchant_sticking=1.5 --out "$scratch/etch"
+expect 1 "argument 'opening_nm' = 400; expected in (0, pitch_nm" \
+  etch_profile --opening 400 --pitch 120 --mask-thickness 20 --time 0.1 --model isotropic --out "$scratch/etch"
+expect 1 "argument 'dimension' = 2; expected 3 for a hole" \
+  "${etch[@]}" --geometry hole --model isotropic --out "$scratch/etch"
+[[ -e "$scratch/etch" ]] && ok=0 || ok=1
+report "no output folder made for refused etch runs" $ok
 
 echo "$((checks - failures)) of $checks checks passed"
 ((failures == 0))

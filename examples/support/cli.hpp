@@ -258,6 +258,22 @@ class Cli {
                });
   }
 
+  /// Text that may be given several times, each value appended to `target` in order; `valid`,
+  /// when given, checks each one and `expected` says what it accepts.
+  Cli& texts(std::string name, std::string metavar, std::string help,
+             std::vector<std::string>& target, std::string expected,
+             std::function<bool(const std::string&)> valid = {}) {
+    add(std::move(name), std::move(metavar), std::move(help), expected, expected, std::string(),
+        [&target, valid = std::move(valid)](const std::string& value) {
+          if (value.empty() || (valid && !valid(value))) return false;
+          target.push_back(value);
+          return true;
+        });
+    options_.back().repeatable = true;
+    options_.back().default_text.clear();
+    return *this;
+  }
+
   /// An option without a value: sets `target` to true.
   Cli& flag(std::string name, std::string help, bool& target) {
     Option o;
@@ -315,7 +331,7 @@ class Cli {
                arg.substr(equals + 1) + ")");
         fail("unknown option " + quoted(arg));
       }
-      if (o->given)
+      if (o->given && !o->repeatable)
         fail(o->name + " given twice" +
              (o->takes_value ? " (" + quoted(o->value) + ", then " +
                                    (i + 1 < argc ? quoted(argv[i + 1]) : "no value") + ")"
@@ -397,6 +413,8 @@ class Cli {
     std::vector<std::pair<std::string, std::string>> rows;
     for (const Option& o : options_) {
       std::string note = o.constraint;
+      if (o.repeatable)
+        note += std::string(note.empty() ? "" : "; ") + "may be given several times";
       if (o.required)
         note += std::string(note.empty() ? "" : "; ") + "required";
       else if (!o.default_text.empty())
@@ -414,7 +432,7 @@ class Cli {
  private:
   struct Option {
     std::string name, metavar, help, constraint, expected, default_text, value;
-    bool required = false, takes_value = true, given = false;
+    bool required = false, takes_value = true, given = false, repeatable = false;
     std::function<bool(const std::string&)> set;  ///< parses, checks, stores; false: refused
     std::function<std::string(const std::string&)>
         check;  ///< a refusal with its own message, or ""

@@ -7,3 +7,4 @@
 #include "fabtwin/io/output_directory.hpp"
 #include "fabtwin/io/png.hpp"
 #include "fabtwin/io/vtk.hpp"
+#include "fabtwin/io/vtp.hpp"

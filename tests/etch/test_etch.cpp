@@ -59,7 +59,8 @@ std::pair<double, double> radius_of(const Domain<double, Host>& d) {
     const double angle = 2 * std::numbers::pi * (a + 0.5) / 64;
     double previous = d.lattice.sample(d.phi.cview(), {0, 0, 0});
     for (double r = 0.05; r < 30; r += 0.05) {
-      const double v = d.lattice.sample(d.phi.cview(), {r * std::cos(angle), 0, r * std::sin(angle)});
+      const double v =
+          d.lattice.sample(d.phi.cview(), {r * std::cos(angle), 0, r * std::sin(angle)});
       if ((v < 0) != (previous < 0)) {
         radii.push_back(r - 0.05 * v / (v - previous));
         break;
@@ -91,7 +92,8 @@ TEST_CASE("Redistancing gives the Euclidean distance to the zero level set", "[e
       if (std::abs(exact) > 6) continue;
       const double error = std::abs(d.phi.data()[l.index(i, 0, k)] - exact);
       worst = std::max(worst, error);
-      if (std::abs(std::abs(p.x) - std::abs(p.z)) < 2) worst_diagonal = std::max(worst_diagonal, error);
+      if (std::abs(std::abs(p.x) - std::abs(p.z)) < 2)
+        worst_diagonal = std::max(worst_diagonal, error);
     }
   // Within a tenth of a cell everywhere in the band (0.08 measured), diagonals included; a
   // city-block distance would be off by (sqrt(2) - 1) * 6 = 2.5 cells on the diagonals at 6 cells
@@ -234,7 +236,8 @@ Domain<double, Host> open_trench(Context<Host>& ctx, double w, double depth, dou
 index_t point_near(const Surface<Host>& s, Point3 target) {
   index_t best = 0;
   for (index_t i = 1; i < s.count; ++i)
-    if ((s.points.data()[i].position - target).norm() < (s.points.data()[best].position - target).norm())
+    if ((s.points.data()[i].position - target).norm() <
+        (s.points.data()[best].position - target).norm())
       best = i;
   return best;
 }
@@ -317,10 +320,11 @@ TEST_CASE("The Monte Carlo flux converges to the quadrature as 1/sqrt(rays)", "[
       Field<int, Host> hits(Grid(rays, 1, 1.0));
       Field<double, Host> segments(Grid(1, 1, 1.0));
       // The point's rays alone (first = s), with the given seed.
-      for_each(ctx, Range1{1},
-               etch::detail::NeutralHits<double, Host>{
-                   d.lattice, d.phi.cview(), surface.points.cview(), surface.point_of_cell.cview(),
-                   CounterRandom{std::uint64_t(seed) + 1}, 0, rays, hits.view(), segments.view(), s});
+      for_each(
+          ctx, Range1{1},
+          etch::detail::NeutralHits<double, Host>{
+              d.lattice, d.phi.cview(), surface.points.cview(), surface.point_of_cell.cview(),
+              CounterRandom{std::uint64_t(seed) + 1}, 0, rays, hits.view(), segments.view(), s});
       double sky = 0;
       for (int r = 0; r < rays; ++r) sky += hits.data()[r] < 0 ? 1 : 0;
       squares += std::pow(sky / rays - exact, 2);

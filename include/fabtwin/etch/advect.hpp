@@ -10,9 +10,9 @@
 // cfl cells (cfl <= 0.5 is the caller's choice of dt).
 
 #include "fabtwin/core/field.hpp"
+#include "fabtwin/etch/lattice.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
-#include "fabtwin/etch/lattice.hpp"
 
 namespace fabtwin::etch {
 
@@ -87,8 +87,9 @@ void advect(Context<Space>& ctx, const Lattice& l, Field<T, Space>& phi,
     return;
   }
   Field<T, Space> second(phi.grid());
-  for_each(ctx, range,
-           detail::UpwindStep<T, Space>{l, stage.cview(), speed.cview(), second.view(), dt, scheme});
+  for_each(
+      ctx, range,
+      detail::UpwindStep<T, Space>{l, stage.cview(), speed.cview(), second.view(), dt, scheme});
   // phi <- (phi + second) / 2: Shu-Osher's second stage.
   for_each(ctx, Range1{phi.size()}, detail::Average<T, Space>{second.cview(), phi.view()});
 }

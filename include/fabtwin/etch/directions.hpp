@@ -38,8 +38,8 @@ struct SourceDirections {
 /// `count` (2D) or rings x 2 rings (3D, count = rings^2 * 2 rounded) directions of cos^n.
 inline void source_quadrature(double exponent, int dimension, index_t count,
                               std::vector<Point3>& direction, std::vector<double>& weight) {
-  require(exponent >= 1 && std::isfinite(exponent), "etch::source_quadrature", "exponent",
-          exponent, "a power-cosine exponent >= 1");
+  require(exponent >= 1 && std::isfinite(exponent), "etch::source_quadrature", "exponent", exponent,
+          "a power-cosine exponent >= 1");
   require(count >= 2, "etch::source_quadrature", "count", count, "at least 2 directions");
   direction.clear();
   weight.clear();
@@ -52,7 +52,8 @@ inline void source_quadrature(double exponent, int dimension, index_t count,
       const double c = std::pow(1 - u, 1 / (exponent + 1));
       const double s = std::sqrt(std::max(0.0, 1 - c * c));
       for (index_t a = 0; a < per_ring; ++a) {
-        const double phi = 2 * std::numbers::pi * (double(a) + 0.5) / double(per_ring) + golden * double(r);
+        const double phi =
+            2 * std::numbers::pi * (double(a) + 0.5) / double(per_ring) + golden * double(r);
         direction.push_back({s * std::cos(phi), s * std::sin(phi), c});
         weight.push_back(1 / (double(rings * per_ring) * c));
       }
@@ -87,7 +88,8 @@ SourceDirections<Space> make_source_directions(double exponent, int dimension, i
   std::vector<double> weight;
   source_quadrature(exponent, dimension, count, direction, weight);
   const index_t n = index_t(direction.size());
-  SourceDirections<Space> set{n, Field<Point3, Space>(Grid(n, 1, 1.0)), Field<double, Space>(Grid(n, 1, 1.0))};
+  SourceDirections<Space> set{n, Field<Point3, Space>(Grid(n, 1, 1.0)),
+                              Field<double, Space>(Grid(n, 1, 1.0))};
   copy(View<const Point3, Host>(direction.data(), n, 1), set.direction.view());
   copy(View<const double, Host>(weight.data(), n, 1), set.weight.view());
   return set;

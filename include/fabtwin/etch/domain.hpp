@@ -20,9 +20,12 @@ inline constexpr int material_count = 3;
 
 inline const char* material_name(Material m) {
   switch (m) {
-    case Material::substrate: return "substrate";
-    case Material::mask: return "mask";
-    case Material::stop: return "stop";
+    case Material::substrate:
+      return "substrate";
+    case Material::mask:
+      return "mask";
+    case Material::stop:
+      return "stop";
   }
   return "?";
 }
@@ -47,8 +50,8 @@ FABTWIN_HD int material_at(View<const T, Space> materials, index_t i) {
 template <class T, class Space>
 struct Domain {
   Lattice lattice;
-  Field<T, Space> phi;        ///< the surface: signed distance, < 0 in solid
-  Field<T, Space> materials;  ///< material_count level sets, < 0 inside each material
+  Field<T, Space> phi;          ///< the surface: signed distance, < 0 in solid
+  Field<T, Space> materials;    ///< material_count level sets, < 0 inside each material
   double substrate_top_nm = 0;  ///< z of the substrate's original top (depths are measured from it)
   double mask_top_nm = 0;       ///< z of the mask's original top
   double centre_x_nm = 0, centre_y_nm = 0;  ///< the opening's axis
@@ -58,9 +61,12 @@ struct Domain {
 
   /// The fields' Grid (3D; ny = 1 for a cross-section).
   static Grid grid_of(const Lattice& l) {
-    require(l.nx > 0 && l.ny > 0 && l.nz > 1, "etch::Domain", "lattice", [&] {
-      return std::to_string(l.nx) + "x" + std::to_string(l.ny) + "x" + std::to_string(l.nz);
-    }, "at least 1 x 1 x 2 samples");
+    require(
+        l.nx > 0 && l.ny > 0 && l.nz > 1, "etch::Domain", "lattice",
+        [&] {
+          return std::to_string(l.nx) + "x" + std::to_string(l.ny) + "x" + std::to_string(l.nz);
+        },
+        "at least 1 x 1 x 2 samples");
     return Grid::volume(l.nx, l.ny, l.nz, {l.h, l.h, l.h}, {l.x0, l.y0, l.z0});
   }
 };

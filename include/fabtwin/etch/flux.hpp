@@ -22,29 +22,29 @@
 
 #include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
-#include "fabtwin/exec/context.hpp"
-#include "fabtwin/exec/for_each.hpp"
-#include "fabtwin/exec/reduce.hpp"
 #include "fabtwin/etch/directions.hpp"
 #include "fabtwin/etch/domain.hpp"
 #include "fabtwin/etch/kinetics.hpp"
 #include "fabtwin/etch/random.hpp"
 #include "fabtwin/etch/surface.hpp"
 #include "fabtwin/etch/trace.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/exec/reduce.hpp"
 
 namespace fabtwin::etch {
 
 struct FluxOptions {
-  int rays_per_point = 1000;   ///< Monte Carlo rays per surface point for re-emitted neutrals
+  int rays_per_point = 1000;  ///< Monte Carlo rays per surface point for re-emitted neutrals
   std::uint64_t seed = 1;
-  int max_bounces = 30;        ///< Jacobi iterations of the re-emission at most
+  int max_bounces = 30;            ///< Jacobi iterations of the re-emission at most
   double bounce_tolerance = 1e-7;  ///< stop when no flux changes by more than this (source units)
   index_t ion_directions = 0;      ///< quadrature directions for ions; 0: 96 (2D), 512 (3D)
   index_t neutral_directions = 0;  ///< ... for neutrals; 0: 256 (2D), 1024 (3D)
 };
 
 struct FluxReport {
-  double ray_segments = 0;  ///< distance-field samples taken by all rays
+  double ray_segments = 0;                ///< distance-field samples taken by all rays
   double monte_carlo_relative_error = 0;  ///< mean over points of the re-emitted flux's standard
                                           ///< error over the total neutral flux (species 0)
   int bounces = 0;
@@ -159,8 +159,9 @@ struct NeutralHits {
       }
       const RayResult ray = trace_ray(l, phi, p.position, d, z_source, length);
       traced += ray.segments;
-      hits[index_t(r) + rays * s] =
-          ray.end == RayEnd::surface ? nearest_surface_point(l, points, point_of_cell, ray.hit) : -1;
+      hits[index_t(r) + rays * s] = ray.end == RayEnd::surface
+                                        ? nearest_surface_point(l, points, point_of_cell, ray.hit)
+                                        : -1;
     }
     segments[s] += traced;
   }
@@ -265,27 +266,25 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
   Field<double, Space> segments(points_grid);
   if (model.ion_flux() > 0)
     for_each(ctx, Range1{n},
-             detail::DirectIons<T, Space, Model>{l, domain.phi.cview(), surface.points.cview(),
-                                                 ion_directions.direction.cview(),
-                                                 ion_directions.weight.cview(), ion_directions.count,
-                                                 model, out.view(), segments.view()});
+             detail::DirectIons<T, Space, Model>{
+                 l, domain.phi.cview(), surface.points.cview(), ion_directions.direction.cview(),
+                 ion_directions.weight.cview(), ion_directions.count, model, out.view(),
+                 segments.view()});
   if (model.neutral_species() > 0) {
     require(options.rays_per_point >= 1, "etch::compute_fluxes", "rays_per_point",
             options.rays_per_point, "at least one ray per surface point");
     const int rays = options.rays_per_point;
     Field<double, Space> direct(points_grid), total(points_grid), next(points_grid);
     for_each(ctx, Range1{n},
-             detail::DirectNeutrals<T, Space>{l, domain.phi.cview(), surface.points.cview(),
-                                              neutral_directions.direction.cview(),
-                                              neutral_directions.weight.cview(),
-                                              neutral_directions.count, direct.view(),
-                                              segments.view()});
+             detail::DirectNeutrals<T, Space>{
+                 l, domain.phi.cview(), surface.points.cview(),
+                 neutral_directions.direction.cview(), neutral_directions.weight.cview(),
+                 neutral_directions.count, direct.view(), segments.view()});
     Field<int, Space> hits(Grid(rays, n, 1.0));
     for_each(ctx, Range1{n},
-             detail::NeutralHits<T, Space>{l, domain.phi.cview(), surface.points.cview(),
-                                           surface.point_of_cell.cview(),
-                                           CounterRandom{options.seed}, step, rays, hits.view(),
-                                           segments.view()});
+             detail::NeutralHits<T, Space>{
+                 l, domain.phi.cview(), surface.points.cview(), surface.point_of_cell.cview(),
+                 CounterRandom{options.seed}, step, rays, hits.view(), segments.view()});
     for (int species = 0; species < model.neutral_species(); ++species) {
       copy(direct.cview(), total.view());
       int bounce = 0;

@@ -29,7 +29,7 @@ struct Point3 {
 
 struct Lattice {
   index_t nx = 1, ny = 1, nz = 1;
-  double h = 1;                 ///< cell side (nm)
+  double h = 1;                   ///< cell side (nm)
   double x0 = 0, y0 = 0, z0 = 0;  ///< position of sample (0, 0, 0) (nm)
   Boundary boundary = Boundary::reflective;
 
@@ -77,25 +77,48 @@ struct Lattice {
   /// Trilinear interpolation of `f` at `p` (nm), with the same folding.
   template <class T, class Space>
   FABTWIN_HD double sample(View<T, Space> f, const Point3& p) const {
-    const double u = fold((p.x - x0) / h, nx);
-    double w = (p.z - z0) / h;
+    return sample_cells(f, (p.x - x0) / h, (p.y - y0) / h, (p.z - z0) / h);
+  }
+
+  /// The same at continuous sample coordinates (u, v, w) = (position - origin) / h. Rays sample
+  /// the field millions of times a step: they march in these units (no division per sample), and
+  /// cells away from the sides are read directly, without folding.
+  template <class T, class Space>
+  FABTWIN_HD double sample_cells(View<T, Space> f, double u, double v, double w) const {
+    if (!(u >= 0 && u < double(nx - 1))) u = fold(u, nx);
     w = w < 0 ? 0 : (w > double(nz - 1) ? double(nz - 1) : w);
-    const index_t i = index_t(floor(u)), k = index_t(floor(w));
-    const double fu = u - double(i), fw = w - double(k);
+    // u >= -0.5 after folding and w >= 0: truncation is floor except on (-0.5, 0).
+    index_t i = u >= 0 ? index_t(u) : index_t(floor(u)), k = index_t(w);
+    if (k >= nz - 1) k = nz - 2;  // w = nz - 1 exactly: the last cell, at its top
+    const double fu = u - double(i), gw = w - double(k);
     if (planar()) {
+      if (i >= 0 && i + 1 < nx) {
+        const T* row = f.data() + index(i, 0, k);
+        const double a = (1 - fu) * double(row[0]) + fu * double(row[1]);
+        const double b = (1 - fu) * double(row[nx]) + fu * double(row[nx + 1]);
+        return (1 - gw) * a + gw * b;
+      }
       const double a = (1 - fu) * double(at(f, i, 0, k)) + fu * double(at(f, i + 1, 0, k));
       const double b = (1 - fu) * double(at(f, i, 0, k + 1)) + fu * double(at(f, i + 1, 0, k + 1));
-      return (1 - fw) * a + fw * b;
+      return (1 - gw) * a + gw * b;
     }
-    const double v = fold((p.y - y0) / h, ny);
-    const index_t j = index_t(floor(v));
+    if (!(v >= 0 && v < double(ny - 1))) v = fold(v, ny);
+    const index_t j = v >= 0 ? index_t(v) : index_t(floor(v));
     const double fv = v - double(j);
+    if (i >= 0 && i + 1 < nx && j >= 0 && j + 1 < ny) {
+      const T* c = f.data() + index(i, j, k);
+      const index_t sy = nx, sz = nx * ny;
+      const double c00 = (1 - fu) * double(c[0]) + fu * double(c[1]);
+      const double c10 = (1 - fu) * double(c[sy]) + fu * double(c[sy + 1]);
+      const double c01 = (1 - fu) * double(c[sz]) + fu * double(c[sz + 1]);
+      const double c11 = (1 - fu) * double(c[sz + sy]) + fu * double(c[sz + sy + 1]);
+      return (1 - gw) * ((1 - fv) * c00 + fv * c10) + gw * ((1 - fv) * c01 + fv * c11);
+    }
     double result = 0;
     for (int dk = 0; dk < 2; ++dk)
       for (int dj = 0; dj < 2; ++dj)
         for (int di = 0; di < 2; ++di) {
-          const double weight =
-              (di ? fu : 1 - fu) * (dj ? fv : 1 - fv) * (dk ? fw : 1 - fw);
+          const double weight = (di ? fu : 1 - fu) * (dj ? fv : 1 - fv) * (dk ? gw : 1 - gw);
           if (weight != 0) result += weight * double(at(f, i + di, j + dj, k + dk));
         }
     return result;

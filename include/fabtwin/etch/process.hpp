@@ -17,9 +17,6 @@
 
 #include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
-#include "fabtwin/exec/context.hpp"
-#include "fabtwin/exec/for_each.hpp"
-#include "fabtwin/exec/reduce.hpp"
 #include "fabtwin/etch/advect.hpp"
 #include "fabtwin/etch/directions.hpp"
 #include "fabtwin/etch/domain.hpp"
@@ -27,6 +24,9 @@
 #include "fabtwin/etch/kinetics.hpp"
 #include "fabtwin/etch/redistance.hpp"
 #include "fabtwin/etch/surface.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/exec/reduce.hpp"
 
 namespace fabtwin::etch {
 
@@ -35,16 +35,16 @@ struct EtchOptions {
   double cfl = 0.45;  ///< the largest move per step, in cells (<= 0.5)
   Scheme scheme = Scheme::eno2;
   FluxOptions flux;
-  double band_cells = 6;  ///< redistancing band half-width, in cells
+  double band_cells = 6;     ///< redistancing band half-width, in cells
   int redistance_every = 1;  ///< steps between redistancings
 };
 
 struct EtchProgress {
   int step = 0;
-  double time_s = 0;        ///< simulated time reached
+  double time_s = 0;  ///< simulated time reached
   double max_rate_nm_s = 0;
   index_t surface_points = 0;
-  double seconds = 0;       ///< wall time so far
+  double seconds = 0;  ///< wall time so far
 };
 
 struct EtchReport {
@@ -170,21 +170,22 @@ struct RateSnapshot {
 
 template <class T, class Space, class Model>
 RateSnapshot<Space> surface_rates(Context<Space>& ctx, const Domain<T, Space>& domain,
-                                            const Model& model,
-                                            const SourceDirections<Space>& ions,
-                                            const SourceDirections<Space>& neutrals,
-                                            const FluxOptions& options, std::uint64_t step) {
+                                  const Model& model, const SourceDirections<Space>& ions,
+                                  const SourceDirections<Space>& neutrals,
+                                  const FluxOptions& options, std::uint64_t step) {
   Surface<Space> surface = find_surface(ctx, domain);
   const Grid points_grid(std::max<index_t>(1, surface.count), 1, 1.0);
-  RateSnapshot<Space> snapshot{std::move(surface), Field<SurfaceFluxes, Space>(points_grid),
-                                         Field<double, Space>(points_grid), {}};
+  RateSnapshot<Space> snapshot{std::move(surface),
+                               Field<SurfaceFluxes, Space>(points_grid),
+                               Field<double, Space>(points_grid),
+                               {}};
   snapshot.report = compute_fluxes(ctx, domain, snapshot.surface, model, ions, neutrals, options,
                                    step, snapshot.fluxes);
   if (snapshot.surface.count > 0)
-    for_each(ctx, Range1{snapshot.surface.count},
-             detail::PointRates<Space, Model>{snapshot.surface.points.cview(),
-                                              snapshot.fluxes.cview(), model,
-                                              snapshot.rate.view()});
+    for_each(
+        ctx, Range1{snapshot.surface.count},
+        detail::PointRates<Space, Model>{snapshot.surface.points.cview(), snapshot.fluxes.cview(),
+                                         model, snapshot.rate.view()});
   return snapshot;
 }
 
@@ -245,7 +246,8 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
     if (report.steps % options.redistance_every == 0) redistance(ctx, l, domain.phi, band);
     report.time_s = options.time_s - report.time_s <= dt ? options.time_s : report.time_s + dt;
     if (progress)
-      progress({report.steps, report.time_s, max_rate, snapshot.surface.count, seconds_since(start)});
+      progress(
+          {report.steps, report.time_s, max_rate, snapshot.surface.count, seconds_since(start)});
   }
   report.seconds = seconds_since(start);
   return report;

@@ -16,9 +16,9 @@
 #include <utility>
 
 #include "fabtwin/core/field.hpp"
+#include "fabtwin/etch/lattice.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
-#include "fabtwin/etch/lattice.hpp"
 
 namespace fabtwin::etch {
 namespace detail {

@@ -27,11 +27,11 @@ enum class Feature { trench, hole, line };
 
 struct FeatureSpec {
   Feature feature = Feature::trench;
-  double opening_nm = 100;   ///< width (trench, hole diameter, line width) at the mask's bottom
-  double pitch_nm = 300;     ///< the period across the sides
+  double opening_nm = 100;  ///< width (trench, hole diameter, line width) at the mask's bottom
+  double pitch_nm = 300;    ///< the period across the sides
   double mask_thickness_nm = 100;
   double mask_taper_deg = 0;
-  int dimension = 2;         ///< 2: an xz cross-section; 3: a volume (a hole needs 3)
+  int dimension = 2;  ///< 2: an xz cross-section; 3: a volume (a hole needs 3)
   double grid_nm = 3;
   Boundary boundary = Boundary::reflective;
   double substrate_depth_nm = 600;  ///< substrate simulated below its top
@@ -62,23 +62,26 @@ inline void check(const FeatureSpec& spec) {
   require(spec.grid_nm > 0 && std::isfinite(spec.grid_nm), where, "grid_nm", spec.grid_nm,
           "a positive cell size in nm");
   require(spec.pitch_nm >= 4 * spec.grid_nm && std::isfinite(spec.pitch_nm), where, "pitch_nm",
-          spec.pitch_nm, [&] { return "at least 4 cells (" + std::to_string(4 * spec.grid_nm) + " nm)"; });
+          spec.pitch_nm,
+          [&] { return "at least 4 cells (" + ::fabtwin::describe(4 * spec.grid_nm) + " nm)"; });
   require(spec.opening_nm > 0 && spec.opening_nm < spec.pitch_nm, where, "opening_nm",
-          spec.opening_nm, [&] { return "in (0, pitch_nm = " + std::to_string(spec.pitch_nm) + ") nm"; });
+          spec.opening_nm,
+          [&] { return "in (0, pitch_nm = " + ::fabtwin::describe(spec.pitch_nm) + ") nm"; });
   require(spec.mask_thickness_nm >= 0 && std::isfinite(spec.mask_thickness_nm), where,
           "mask_thickness_nm", spec.mask_thickness_nm, "a thickness >= 0 nm");
   require(spec.mask_taper_deg > -45 && spec.mask_taper_deg < 45, where, "mask_taper_deg",
           spec.mask_taper_deg, "a taper in (-45, 45) degrees");
   require(spec.dimension == 2 || spec.dimension == 3, where, "dimension", spec.dimension, "2 or 3");
-  require(spec.feature != Feature::hole || spec.dimension == 3, where, "dimension",
-          spec.dimension, "3 for a hole (a 2D hole is a trench)");
+  require(spec.feature != Feature::hole || spec.dimension == 3, where, "dimension", spec.dimension,
+          "3 for a hole (a 2D hole is a trench)");
   require(spec.substrate_depth_nm >= 2 * spec.grid_nm, where, "substrate_depth_nm",
           spec.substrate_depth_nm, "at least two cells");
   require(spec.gas_above_nm >= 2 * spec.grid_nm, where, "gas_above_nm", spec.gas_above_nm,
           "at least two cells");
-  const double narrowest = spec.opening_nm + 2 * spec.mask_thickness_nm *
-                                                  std::tan(spec.mask_taper_deg * std::numbers::pi / 180) *
-                                                  (spec.feature == Feature::line ? -1 : 1);
+  const double narrowest =
+      spec.opening_nm + 2 * spec.mask_thickness_nm *
+                            std::tan(spec.mask_taper_deg * std::numbers::pi / 180) *
+                            (spec.feature == Feature::line ? -1 : 1);
   require(narrowest > 0 && narrowest < spec.pitch_nm, where, "mask_taper_deg", spec.mask_taper_deg,
           "a taper that leaves the opening inside (0, pitch) at the mask's top");
 }

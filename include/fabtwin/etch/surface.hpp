@@ -11,17 +11,17 @@
 #include <vector>
 
 #include "fabtwin/core/field.hpp"
-#include "fabtwin/exec/context.hpp"
-#include "fabtwin/exec/for_each.hpp"
 #include "fabtwin/etch/domain.hpp"
 #include "fabtwin/etch/lattice.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
 
 namespace fabtwin::etch {
 
 struct SurfacePoint {
-  Point3 position;  ///< on the zero level set (nm)
-  Point3 normal;    ///< unit, out of the solid
-  index_t cell = 0; ///< the sample it belongs to
+  Point3 position;   ///< on the zero level set (nm)
+  Point3 normal;     ///< unit, out of the solid
+  index_t cell = 0;  ///< the sample it belongs to
   int material = 0;
 };
 
@@ -84,16 +84,17 @@ Surface<Space> find_surface(Context<Space>& ctx, const Domain<T, Space>& domain)
   std::vector<SurfacePoint> list;
   for (index_t i = 0; i < grid.size(); ++i)
     if (marks[std::size_t(i)] > 0) list.push_back(SurfacePoint{{}, {}, i, 0});
-  Surface<Space> surface{index_t(list.size()),
-                         Field<SurfacePoint, Space>(Grid(std::max<index_t>(1, index_t(list.size())), 1, 1.0)),
-                         Field<int, Space>(grid)};
+  Surface<Space> surface{
+      index_t(list.size()),
+      Field<SurfacePoint, Space>(Grid(std::max<index_t>(1, index_t(list.size())), 1, 1.0)),
+      Field<int, Space>(grid)};
   fill(ctx, surface.point_of_cell.view(), -1);
   if (list.empty()) return surface;
   copy(View<const SurfacePoint, Host>(list.data(), surface.count, 1), surface.points.view());
-  for_each(ctx, Range1{surface.count},
-           detail::DescribeSurfacePoint<T, Space>{l, domain.phi.cview(), domain.materials.cview(),
-                                                  surface.points.view(),
-                                                  surface.point_of_cell.view()});
+  for_each(
+      ctx, Range1{surface.count},
+      detail::DescribeSurfacePoint<T, Space>{l, domain.phi.cview(), domain.materials.cview(),
+                                             surface.points.view(), surface.point_of_cell.view()});
   return surface;
 }
 
@@ -115,7 +116,8 @@ FABTWIN_HD int nearest_surface_point(const Lattice& l, View<const SurfacePoint, 
       for (int di = -1; di <= 1; ++di) {
         const index_t k = ck + dk;
         if (k < 0 || k >= l.nz) continue;
-        const index_t cell = l.index(l.fold(ci + di, l.nx), l.planar() ? 0 : l.fold(cj + dj, l.ny), k);
+        const index_t cell =
+            l.index(l.fold(ci + di, l.nx), l.planar() ? 0 : l.fold(cj + dj, l.ny), k);
         const int s = point_of_cell[cell];
         if (s < 0) continue;
         const Point3 d = points[s].position - q;

@@ -27,19 +27,24 @@ template <class T, class Space>
 FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point3 origin,
                                Point3 dir, double z_source, double max_length) {
   RayResult result;
-  const double min_step = 0.25 * l.h;
+  // March in cells: the start and the source plane in sample coordinates, lengths in cells.
+  const double inverse_h = 1.0 / l.h;
+  const Point3 start{(origin.x - l.x0) * inverse_h, (origin.y - l.y0) * inverse_h,
+                     (origin.z - l.z0) * inverse_h};
+  const double w_source = (z_source - l.z0) * inverse_h, length = max_length * inverse_h;
+  const double min_step = 0.25;
   double t_out = 0, phi_out = 0;  // the last sample outside the solid
-  double t = 0.5 * l.h;           // the first step leaves the surface point
-  while (t < max_length) {
-    const Point3 p = origin + dir * t;
-    if (p.z >= z_source) {
+  double t = 0.5;                 // the first step leaves the surface point
+  while (t < length) {
+    const double w = start.z + dir.z * t;
+    if (w >= w_source) {
       result.end = RayEnd::sky;
       return result;
     }
-    const double d = l.sample(phi, p);
+    const double d = l.sample_cells(phi, start.x + dir.x * t, start.y + dir.y * t, w) * inverse_h;
     ++result.segments;
     if (d < 0) {
-      const double t_hit = t_out + (t - t_out) * phi_out / (phi_out - d);
+      const double t_hit = (t_out + (t - t_out) * phi_out / (phi_out - d)) * l.h;
       result.end = RayEnd::surface;
       result.hit = origin + dir * t_hit;
       return result;

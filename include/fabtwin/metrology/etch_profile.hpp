@@ -16,13 +16,14 @@
 namespace fabtwin::metrology {
 
 struct EtchProfile {
-  double depth_nm = 0;            ///< at the axis, below the substrate's original top
-  double top_cd_nm = 0;           ///< width at 10 % of the depth
-  double mid_cd_nm = 0;           ///< ... at 50 %
-  double bottom_cd_nm = 0;        ///< ... at 90 %
-  double sidewall_angle_deg = 90; ///< of the wall between 10 % and 90 % (90: vertical; < 90: tapered)
-  double bowing_nm = 0;           ///< widest point between 10 % and 90 %, beyond the top CD
-  double mask_remaining_nm = 0;   ///< mask above the substrate's original top, at mask_x
+  double depth_nm = 0;      ///< at the axis, below the substrate's original top
+  double top_cd_nm = 0;     ///< width at 10 % of the depth
+  double mid_cd_nm = 0;     ///< ... at 50 %
+  double bottom_cd_nm = 0;  ///< ... at 90 %
+  double sidewall_angle_deg =
+      90;                ///< of the wall between 10 % and 90 % (90: vertical; < 90: tapered)
+  double bowing_nm = 0;  ///< widest point between 10 % and 90 %, beyond the top CD
+  double mask_remaining_nm = 0;  ///< mask above the substrate's original top, at mask_x
 };
 
 namespace detail {
@@ -83,7 +84,8 @@ EtchProfile measure_etch_profile(const etch::Domain<T, Host>& domain, double mas
   const double dz = 0.8 * p.depth_nm, dx = 0.5 * (p.top_cd_nm - p.bottom_cd_nm);
   p.sidewall_angle_deg = dz > 0 ? std::atan2(dz, dx) * 180 / std::numbers::pi : 90.0;
   double widest = 0;
-  for (double f = 0.1; f <= 0.9 + 1e-9; f += 0.02) widest = std::max(widest, width_at(f).value_or(0));
+  for (double f = 0.1; f <= 0.9 + 1e-9; f += 0.02)
+    widest = std::max(widest, width_at(f).value_or(0));
   p.bowing_nm = std::max(0.0, widest - p.top_cd_nm);
   return p;
 }
