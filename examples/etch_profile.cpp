@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
     examples::Cli cli = command_line(o);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
     examples::EtchRun run;
-    run.spec.feature = o.geometry == "hole" ? fabtwin::etch::Feature::hole : fabtwin::etch::Feature::trench;
+    run.spec.feature =
+        o.geometry == "hole" ? fabtwin::etch::Feature::hole : fabtwin::etch::Feature::trench;
     run.spec.opening_nm = o.opening;
     run.spec.pitch_nm = o.pitch;
     run.spec.mask_thickness_nm = o.mask_thickness;
@@ -117,7 +118,8 @@ int main(int argc, char** argv) {
     result.summary["time_s"] = o.time_s;
     result.summary["completed"] = true;
     examples::finish_outputs(o.out, result.summary);
-    std::fprintf(stderr, "etch_profile: pictures and files in %s (profile.png, etch.vti, surface.vtp)\n",
+    std::fprintf(stderr,
+                 "etch_profile: pictures and files in %s (profile.png, etch.vti, surface.vtp)\n",
                  o.out.c_str());
     return 0;
   });

@@ -33,7 +33,7 @@ struct EtchRun {
   double time_s = 1;
   int rays_per_point = 1000;
   unsigned long long seed = 1;
-  int threads = 0;                      ///< 0: all
+  int threads = 0;  ///< 0: all
 };
 
 /// The model `run` names, with its defaults and then run.parameters applied.
@@ -111,13 +111,14 @@ struct EtchResult {
 namespace detail {
 
 /// The x-z plane through the axis (y = 0) of a domain's field as a 2D field on the host.
-inline fabtwin::Field<double, fabtwin::Host> section(
-    const fabtwin::etch::Lattice& l, const std::vector<double>& values) {
+inline fabtwin::Field<double, fabtwin::Host> section(const fabtwin::etch::Lattice& l,
+                                                     const std::vector<double>& values) {
   using namespace fabtwin;
   Field<double, Host> out(Grid(l.nx, l.nz, l.h, {l.x0, l.z0, 0}));
   const index_t j = l.ny / 2;
   for (index_t k = 0; k < l.nz; ++k)
-    for (index_t i = 0; i < l.nx; ++i) out.data()[i + l.nx * k] = values[std::size_t(l.index(i, j, k))];
+    for (index_t i = 0; i < l.nx; ++i)
+      out.data()[i + l.nx * k] = values[std::size_t(l.index(i, j, k))];
   return out;
 }
 
@@ -152,9 +153,11 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
   const auto progress = [&](const EtchProgress& p) {
     if (p.seconds - last_report < 2 && p.time_s < run.time_s) return;
     last_report = p.seconds;
-    std::fprintf(stderr, "%s: step %d, %.3g of %.3g s etched, fastest %.3g nm/s, %lld surface points, %.1f s\n",
-                 program, p.step, p.time_s, run.time_s, p.max_rate_nm_s,
-                 (long long)p.surface_points, p.seconds);
+    std::fprintf(
+        stderr,
+        "%s: step %d, %.3g of %.3g s etched, fastest %.3g nm/s, %lld surface points, %.1f s\n",
+        program, p.step, p.time_s, run.time_s, p.max_rate_nm_s, (long long)p.surface_points,
+        p.seconds);
   };
   EtchResult result;
   redistance(ctx, l, domain.phi, options.band_cells * l.h);
@@ -164,8 +167,10 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
       [&](const auto& m) {
         result.report = run_etch(ctx, domain, m, options, progress);
         // The surface and its rates at the end, for surface.vtp.
-        const auto ions = make_source_directions<Host>(m.ion_exponent(), l.dimension(), l.planar() ? 96 : 512);
-        const auto neutrals = make_source_directions<Host>(1.0, l.dimension(), l.planar() ? 256 : 1024);
+        const auto ions =
+            make_source_directions<Host>(m.ion_exponent(), l.dimension(), l.planar() ? 96 : 512);
+        const auto neutrals =
+            make_source_directions<Host>(1.0, l.dimension(), l.planar() ? 256 : 1024);
         auto snapshot = surface_rates(ctx, domain, m, ions, neutrals, options.flux, 1u << 20);
         std::vector<Vec3> points;
         std::vector<double> rate, ion, etchant, oxygen, material;
@@ -198,13 +203,14 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
   io::write_npy(out + "/phi.npy", phi_xz.data(), {l.nz, l.nx});
   io::write_npy(out + "/material.npy", codes_xz.data(), {l.nz, l.nx});
   io::Image picture = io::render_field(
-      codes_xz, {.range = io::ValueRange{0, 3},
-                 .colormap = io::Colormap::viridis,
-                 .scale_bar = true,
-                 .length_bar = true,
-                 .title = spec.feature == Feature::hole ? "hole, x-z section" : "trench, x-z section",
-                 .value_label = "0 gas 1 substrate 2 mask 3 stop; red: start",
-                 .magnify = io::magnification_for(codes_xz.grid(), 900)});
+      codes_xz,
+      {.range = io::ValueRange{0, 3},
+       .colormap = io::Colormap::viridis,
+       .scale_bar = true,
+       .length_bar = true,
+       .title = spec.feature == Feature::hole ? "hole, x-z section" : "trench, x-z section",
+       .value_label = "0 gas 1 substrate 2 mask 3 stop; red: start",
+       .magnify = io::magnification_for(codes_xz.grid(), 900)});
   for (const auto& c : layout::extract_contours(initial_xz, 0.0))
     io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{220, 30, 30});
   const auto final_contours = layout::extract_contours(phi_xz, 0.0);
@@ -234,7 +240,10 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
     Field<double, Host> phi_field(domain.phi.grid()), code_field(domain.phi.grid());
     std::copy(phi.begin(), phi.end(), phi_field.data());
     std::copy(codes.begin(), codes.end(), code_field.data());
-    io::VtiFile(phi_field.grid()).add("phi_nm", phi_field).add("material", code_field).write(out + "/etch.vti");
+    io::VtiFile(phi_field.grid())
+        .add("phi_nm", phi_field)
+        .add("material", code_field)
+        .write(out + "/etch.vti");
   }
 
   io::json::Value& s = result.summary;
@@ -251,8 +260,9 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
   s["seconds"] = result.report.seconds;
   s["flux_seconds"] = result.report.flux_seconds;
   s["ray_segments"] = result.report.ray_segments;
-  s["ray_segments_per_s"] =
-      result.report.flux_seconds > 0 ? result.report.ray_segments / result.report.flux_seconds : 0.0;
+  s["ray_segments_per_s"] = result.report.flux_seconds > 0
+                                ? result.report.ray_segments / result.report.flux_seconds
+                                : 0.0;
   s["threads"] = ctx.threads();
   s["monte_carlo_relative_error"] = result.report.monte_carlo_relative_error;
   s["rays_per_point"] = run.rays_per_point;

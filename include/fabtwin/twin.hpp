@@ -5,6 +5,7 @@
 #include "fabtwin/twin/bake_stage.hpp"
 #include "fabtwin/twin/chain.hpp"
 #include "fabtwin/twin/conditions.hpp"
+#include "fabtwin/twin/etch_bias_stage.hpp"
 #include "fabtwin/twin/exposure_stage.hpp"
 #include "fabtwin/twin/focus_interpolation.hpp"
 #include "fabtwin/twin/imaging_stage.hpp"

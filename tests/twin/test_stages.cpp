@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <complex>
+#include <numbers>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fabtwin/twin.hpp"
@@ -237,6 +239,120 @@ TEMPLATE_LIST_TEST_CASE("Threshold stage: Taylor tests for both tones", "[twin][
   const std::vector<double> p = to_vector(above.forward(ctx, input)),
                             q = to_vector(below.forward(ctx, input));
   for (std::size_t i = 0; i < p.size(); ++i) CHECK(p[i] + q[i] == Approx(1).epsilon(1e-14));
+}
+
+namespace {
+
+/// An open line between x = c1 and x = c2 (edges of width w) on a 256 x 8 nm periodic strip of
+/// 2 nm pixels, the same along y.
+template <class S>
+Field<double, S> open_line(double c1, double c2, double w, const Grid& grid) {
+  std::vector<double> values(std::size_t(grid.size()));
+  for (index_t y = 0; y < grid.ny(); ++y)
+    for (index_t x = 0; x < grid.nx(); ++x) {
+      const double px = double(x) * grid.pitch().x;
+      values[std::size_t(x + grid.nx() * y)] =
+          1 / (1 + std::exp(-(px - c1) / w)) / (1 + std::exp(-(c2 - px) / w));
+    }
+  return test::field_with<S>(grid, values);
+}
+
+/// The x of the 0.5 crossings of row 0 (rising, falling), by linear interpolation.
+std::pair<double, double> half_crossings(const std::vector<double>& row, double pitch) {
+  double rising = 0, falling = 0;
+  for (std::size_t i = 0; i + 1 < row.size(); ++i) {
+    const double a = row[i] - 0.5, b = row[i + 1] - 0.5;
+    if (a < 0 && b >= 0) rising = (double(i) + a / (a - b)) * pitch;
+    if (a >= 0 && b < 0) falling = (double(i) + a / (a - b)) * pitch;
+  }
+  return {rising, falling};
+}
+
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("Etch bias stage: Taylor tests, contour moves and the kernels' transforms",
+                        "[twin][etch]", test::DoubleCases) {
+  using S = typename TestType::space;
+  Context<S> ctx;
+  // A softer kink of |grad o| than the default, so that the Taylor range of the random input is
+  // not limited by pixels of nearly flat ground.
+  twin::EtchBiasModel model{2.0, {20, 60}, {3.0, -4.0}, 50, 1.5, 1e-2};
+  twin::EtchBiasStage<double, S> stage(image_grid, model);
+  CHECK(stage.parameters().size() == 4);
+  const Field<double, S> input = mask_like<S>(2, 61);
+  const Field<double, S> direction = test::random_field<S>(image_grid, 2, 62);
+  const Field<double, S> g = test::random_field<S>(image_grid, 2, 63);
+  check_second_order(test::input_taylor_orders(ctx, stage, input, direction, g, 0.02), "input");
+  // The output is linear in every parameter: the gradient equals a central difference exactly (to
+  // rounding), where a Taylor remainder would be rounding noise with no order to observe.
+  stage.zero_gradient();
+  stage.forward(ctx, input);
+  stage.backward(ctx, g);
+  for (const twin::Parameter& p : stage.parameters()) {
+    const double start = *p.value, delta = 0.5;
+    *p.value = start + delta;
+    const double up = test::field_dot(g, stage.forward(ctx, input));
+    *p.value = start - delta;
+    const double down = test::field_dot(g, stage.forward(ctx, input));
+    *p.value = start;
+    INFO(p.name);
+    CHECK(*p.gradient != 0);  // every parameter acts
+    CHECK(*p.gradient == Approx((up - down) / (2 * delta)).epsilon(1e-10));
+  }
+
+  // Chained after a resist stage (the print is the open fraction): the chain's gradient w.r.t. the
+  // mask and the resist's parameters passes through the bias stage's adjoint.
+  twin::ThresholdStage<double, S> resist(image_grid, 5.0, {0.5, 10});
+  twin::EtchBiasStage<double, S> etch(image_grid, model);
+  auto chain = twin::chain(resist, etch);
+  check_second_order(test::input_taylor_orders(ctx, chain, input, direction, g, 0.004), "chain");
+  for (const auto& p : test::parameter_taylor_orders(ctx, chain, input, g))
+    if (p.name.starts_with("resist.")) check_second_order(p.orders, p.name);
+
+  // A straight edge of width 8 nm moves by the bias along its normal (to second order in
+  // bias / width): b0 alone, then a density of radius 300 nm on a 256 nm period (its average: the
+  // open fraction 0.25, up to exp(-2 pi^2 (300/256)^2) = 2e-12), then the visibility at depth
+  // 600 nm (its transform at the first harmonic is x K1(x) = 2e-6 at x = 14.7).
+  const Grid strip(128, 4, 2.0);
+  const Field<double, S> line = open_line<S>(100, 164, 8, strip);
+  const std::vector<double> line_values = to_vector(line);
+  const auto [rise0, fall0] =
+      half_crossings(std::vector<double>(line_values.begin(), line_values.begin() + 128), 2.0);
+  const auto moved = [&](twin::EtchBiasModel m) {
+    twin::EtchBiasStage<double, S> bias(strip, m);
+    const std::vector<double> out = to_vector(bias.forward(ctx, line));
+    const auto [rise, fall] =
+        half_crossings(std::vector<double>(out.begin(), out.begin() + 128), 2.0);
+    return std::pair{rise0 - rise, fall - fall0};  // outward shifts of both edges
+  };
+  for (const auto& [m, expected] :
+       std::vector<std::pair<twin::EtchBiasModel, double>>{{{1.0, {}, {}, 0, 0}, 1.0},
+                                                           {{0, {300}, {2.0}, 0, 0}, 0.5},
+                                                           {{0, {}, {}, 600, 4.0}, 1.0}}) {
+    const auto [left, right] = moved(m);
+    INFO("expected shift " << expected);
+    CHECK(left == Approx(expected).margin(0.02));
+    CHECK(right == Approx(expected).margin(0.02));
+  }
+
+  // The visibility kernel r0^2 / (pi (r^2 + r0^2)^2) has the transform x K1(x), x = 2 pi f r0:
+  // its Hankel transform 2 pi int r K(r) J0(2 pi f r) dr, by the midpoint rule out to 400 r0.
+  const double r0 = 50;
+  for (const double f : {0.0, 0.002, 0.01, 0.03}) {
+    double hankel = 0;
+    const double dr = r0 / 2000;
+    for (double r = dr / 2; r < 400 * r0; r += dr)
+      hankel += 2 * std::numbers::pi * r * r0 * r0 /
+                (std::numbers::pi * std::pow(r * r + r0 * r0, 2)) *
+                std::cyl_bessel_j(0.0, 2 * std::numbers::pi * f * r) * dr;
+    const double x = 2 * std::numbers::pi * f * r0;
+    CHECK(hankel == Approx(x > 0 ? x * std::cyl_bessel_k(1.0, x) : 1.0).margin(1e-5));
+  }
+  // Refused: a bias per radius, positive radii.
+  CHECK_THROWS_WITH((twin::EtchBiasStage<double, S>(image_grid, {0, {10, 20}, {1}, 0, 0})),
+                    Catch::Contains("density_bias_nm.size()"));
+  CHECK_THROWS_WITH((twin::EtchBiasStage<double, S>(image_grid, {0, {-5}, {1}, 0, 0})),
+                    Catch::Contains("radii_nm[0]"));
 }
 
 TEMPLATE_LIST_TEST_CASE("Layer stage: dot-product test", "[twin][layer]", test::Cases) {

@@ -52,7 +52,8 @@ inline std::vector<NamedParameter> parameters(Sf6o2Etch& m) {
       {"k_sigma", "1e15/cm2/s", "chemical etch rate constant k sigma", &m.k_sigma},
       {"beta_sigma", "1e15/cm2/s", "oxygen recombination rate beta sigma", &m.beta_sigma},
       {"etchant_sticking", "", "fluorine sticking on silicon", &m.etchant_sticking, 0, 1},
-      {"mask_etchant_sticking", "", "fluorine sticking on the mask", &m.mask_etchant_sticking, 0, 1},
+      {"mask_etchant_sticking", "", "fluorine sticking on the mask", &m.mask_etchant_sticking, 0,
+       1},
       {"oxygen_sticking", "", "oxygen sticking", &m.oxygen_sticking, 0, 1},
       {"oxygen_a_ie", "", "oxygen removal yield coefficient A_O", &m.oxygen_a_ie},
       {"oxygen_eth_ie_ev", "eV", "oxygen removal threshold energy", &m.oxygen_eth_ie_ev},
@@ -68,8 +69,7 @@ inline std::vector<NamedParameter> parameters(Sf6o2Etch& m) {
 inline void set_parameter(const std::vector<NamedParameter>& table, const std::string& assignment) {
   const char* where = "etch::set_parameter";
   const std::size_t equals = assignment.find('=');
-  require(equals != std::string::npos && equals > 0, where, "assignment", assignment,
-          "NAME=VALUE");
+  require(equals != std::string::npos && equals > 0, where, "assignment", assignment, "NAME=VALUE");
   const std::string name = assignment.substr(0, equals), text = assignment.substr(equals + 1);
   for (const NamedParameter& p : table) {
     if (p.name != name) continue;

@@ -52,8 +52,9 @@ class VtpFile {
       for (const double v : values) out += " " + vtk_number(v);
       out += " </DataArray>\n";
     }
-    out += "      </PointData>\n      <Points>\n        <DataArray type=\"Float64\" "
-           "NumberOfComponents=\"3\" format=\"ascii\">";
+    out +=
+        "      </PointData>\n      <Points>\n        <DataArray type=\"Float64\" "
+        "NumberOfComponents=\"3\" format=\"ascii\">";
     for (const Vec3& p : points_)
       out += " " + vtk_number(p.x) + " " + vtk_number(p.y) + " " + vtk_number(p.z);
     out += " </DataArray>\n      </Points>\n";
@@ -61,9 +62,13 @@ class VtpFile {
     for (std::size_t i = 0; i < points_.size(); ++i) vertices += " " + std::to_string(i);
     std::string vertex_ends;
     for (std::size_t i = 1; i <= points_.size(); ++i) vertex_ends += " " + std::to_string(i);
-    out += "      <Verts>\n        <DataArray type=\"Int64\" Name=\"connectivity\" "
-           "format=\"ascii\">" + vertices + " </DataArray>\n        <DataArray type=\"Int64\" "
-           "Name=\"offsets\" format=\"ascii\">" + vertex_ends + " </DataArray>\n      </Verts>\n";
+    out +=
+        "      <Verts>\n        <DataArray type=\"Int64\" Name=\"connectivity\" "
+        "format=\"ascii\">" +
+        vertices +
+        " </DataArray>\n        <DataArray type=\"Int64\" "
+        "Name=\"offsets\" format=\"ascii\">" +
+        vertex_ends + " </DataArray>\n      </Verts>\n";
     std::string connectivity, offsets;
     std::int64_t offset = 0;
     for (const auto& line : lines_) {
@@ -71,9 +76,13 @@ class VtpFile {
       offset += std::int64_t(line.size());
       offsets += " " + std::to_string(offset);
     }
-    out += "      <Lines>\n        <DataArray type=\"Int64\" Name=\"connectivity\" "
-           "format=\"ascii\">" + connectivity + " </DataArray>\n        <DataArray type=\"Int64\" "
-           "Name=\"offsets\" format=\"ascii\">" + offsets + " </DataArray>\n      </Lines>\n";
+    out +=
+        "      <Lines>\n        <DataArray type=\"Int64\" Name=\"connectivity\" "
+        "format=\"ascii\">" +
+        connectivity +
+        " </DataArray>\n        <DataArray type=\"Int64\" "
+        "Name=\"offsets\" format=\"ascii\">" +
+        offsets + " </DataArray>\n      </Lines>\n";
     out += "    </Piece>\n  </PolyData>\n</VTKFile>\n";
     return out;
   }
