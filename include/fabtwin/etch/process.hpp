@@ -49,10 +49,11 @@ struct EtchProgress {
 
 struct EtchReport {
   int steps = 0;
-  double time_s = 0;        ///< simulated time reached (the requested time unless nothing etched)
-  double seconds = 0;       ///< wall time
-  double ray_segments = 0;  ///< distance-field samples of all rays of all steps
-  double flux_seconds = 0;  ///< wall time spent computing fluxes
+  double time_s = 0;         ///< simulated time reached (the requested time unless nothing etched)
+  double seconds = 0;        ///< wall time
+  double setup_seconds = 0;  ///< of which the first redistancing, over the whole grid
+  double ray_segments = 0;   ///< distance-field samples of all rays of all steps
+  double flux_seconds = 0;   ///< wall time spent computing fluxes
   double monte_carlo_relative_error = 0;  ///< of the neutral flux, mean over points, last step
 };
 
@@ -213,13 +214,13 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
   const auto neutrals = make_source_directions<Space>(
       1.0, dimension, default_directions(options.flux.neutral_directions, dimension, 256, 1024));
   const double band = options.band_cells * l.h;
-  redistance(ctx, l, domain.phi, band);
-
   const auto start = std::chrono::steady_clock::now();
   auto seconds_since = [](auto t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   EtchReport report;
+  redistance(ctx, l, domain.phi, band);
+  report.setup_seconds = seconds_since(start);
   Field<T, Space> speed(domain.phi.grid());
   while (report.time_s < options.time_s) {
     const auto flux_start = std::chrono::steady_clock::now();
@@ -243,7 +244,8 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
     for_each(ctx, Range1{domain.materials.size()},
              detail::CutMaterials<T, Space>{domain.phi.cview(), domain.materials.view()});
     ++report.steps;
-    if (report.steps % options.redistance_every == 0) redistance(ctx, l, domain.phi, band);
+    if (report.steps % options.redistance_every == 0)
+      redistance(ctx, l, domain.phi, band, Band::narrow);
     report.time_s = options.time_s - report.time_s <= dt ? options.time_s : report.time_s + dt;
     if (progress)
       progress(

@@ -35,11 +35,11 @@
 namespace fabtwin::twin {
 
 struct EtchBiasModel {
-  double bias_nm = 0;                  ///< b0
-  std::vector<double> radii_nm;        ///< sigma_j of the density kernels (fixed)
-  std::vector<double> density_bias_nm; ///< b_j, one per radius
-  double visibility_depth_nm = 0;      ///< r0 of the visibility kernel; 0: no visibility term
-  double visibility_bias_nm = 0;       ///< b_v
+  double bias_nm = 0;                   ///< b0
+  std::vector<double> radii_nm;         ///< sigma_j of the density kernels (fixed)
+  std::vector<double> density_bias_nm;  ///< b_j, one per radius
+  double visibility_depth_nm = 0;       ///< r0 of the visibility kernel; 0: no visibility term
+  double visibility_bias_nm = 0;        ///< b_v
   /// eps of |grad o|, in unit steps per cell: an edge's gradient (a unit step over a few cells)
   /// exceeds the default a thousandfold, so edges move by the bias to 0.1 %; larger values round
   /// the kink of |grad o| at flat ground more.
@@ -59,9 +59,7 @@ template <class T, class Space>
 struct MultiplySpectrum {
   View<complex<T>, Space> spectrum;
   View<const T, Space> transfer;
-  FABTWIN_HD void operator()(index_t i) const {
-    spectrum[i] *= transfer[i % transfer.size()];
-  }
+  FABTWIN_HD void operator()(index_t i) const { spectrum[i] *= transfer[i % transfer.size()]; }
 };
 
 /// Central differences of o along x and y (periodic), and the smoothed gradient magnitude.
@@ -72,8 +70,10 @@ struct EdgeStrength {
   T inverse_2h, epsilon;
   FABTWIN_HD void operator()(index_t x, index_t y, index_t b) const {
     const index_t nx = o.nx(), ny = o.ny();
-    const T dx = (o(x + 1 < nx ? x + 1 : 0, y, 0, b) - o(x > 0 ? x - 1 : nx - 1, y, 0, b)) * inverse_2h;
-    const T dy = (o(x, y + 1 < ny ? y + 1 : 0, 0, b) - o(x, y > 0 ? y - 1 : ny - 1, 0, b)) * inverse_2h;
+    const T dx =
+        (o(x + 1 < nx ? x + 1 : 0, y, 0, b) - o(x > 0 ? x - 1 : nx - 1, y, 0, b)) * inverse_2h;
+    const T dy =
+        (o(x, y + 1 < ny ? y + 1 : 0, 0, b) - o(x, y > 0 ? y - 1 : ny - 1, 0, b)) * inverse_2h;
     gx(x, y, 0, b) = dx;
     gy(x, y, 0, b) = dy;
     magnitude(x, y, 0, b) = cuda::std::sqrt(dx * dx + dy * dy + epsilon * epsilon) - epsilon;
@@ -132,9 +132,10 @@ class EtchBiasStage {
             "model.density_bias_nm.size()", model_.density_bias_nm.size(),
             [&] { return "one bias per radius (" + std::to_string(model_.radii_nm.size()) + ")"; });
     for (std::size_t j = 0; j < model_.radii_nm.size(); ++j)
-      require(std::isfinite(model_.radii_nm[j]) && model_.radii_nm[j] > 0, where,
-              [&] { return "model.radii_nm[" + std::to_string(j) + "]"; }, model_.radii_nm[j],
-              "a radius > 0 nm");
+      require(
+          std::isfinite(model_.radii_nm[j]) && model_.radii_nm[j] > 0, where,
+          [&] { return "model.radii_nm[" + std::to_string(j) + "]"; }, model_.radii_nm[j],
+          "a radius > 0 nm");
     require(std::isfinite(model_.visibility_depth_nm) && model_.visibility_depth_nm >= 0, where,
             "model.visibility_depth_nm", model_.visibility_depth_nm, "a depth >= 0 nm");
     require(std::isfinite(model_.edge_softening) && model_.edge_softening > 0, where,
@@ -199,8 +200,9 @@ class EtchBiasStage {
              detail::EdgeStrength<T, Space>{open.cview(), gx.view(), gy.view(), magnitude.view(),
                                             inverse_2h(), epsilon()});
     Field<T, Space>& etched = detail::reuse(output_, grid_, batch);
-    for_each(ctx, Range1{etched.size()},
-             detail::ApplyBias<T, Space>{open.cview(), bias.cview(), magnitude.cview(), etched.view()});
+    for_each(
+        ctx, Range1{etched.size()},
+        detail::ApplyBias<T, Space>{open.cview(), bias.cview(), magnitude.cview(), etched.view()});
     return etched;
   }
 
@@ -263,8 +265,7 @@ class EtchBiasStage {
     auto block = ctx.scratch().acquire(sizeof(complex<T>) * std::size_t(hx * ny * batch));
     const auto spectrum = block.template view<complex<T>>(hx, ny, 1, batch);
     fft::forward(ctx, field.cview(), spectrum);
-    for_each(ctx, Range1{hx * ny * batch},
-             detail::MultiplySpectrum<T, Space>{spectrum, h.cview()});
+    for_each(ctx, Range1{hx * ny * batch}, detail::MultiplySpectrum<T, Space>{spectrum, h.cview()});
     fft::inverse(ctx, spectrum, field.view());
   }
 
