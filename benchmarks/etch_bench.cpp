@@ -59,13 +59,13 @@ void trace_segments(benchmark::State& state) {
   for (auto _ : state) {
     fill(ctx, segments.view(), 0.0);
     for_each(ctx, Range1{surface.count},
-             etch::detail::NeutralHits<double, Host>{d.lattice, d.phi.cview(), surface.points.cview(),
-                                                     surface.point_of_cell.cview(), CounterRandom{7},
-                                                     0, rays, hits.view(), segments.view()});
+             etch::detail::NeutralHits<double, Host>{
+                 d.lattice, d.phi.cview(), surface.points.cview(), surface.point_of_cell.cview(),
+                 CounterRandom{7}, 0, rays, hits.view(), segments.view()});
     traced = sum(ctx, segments.cview());
   }
-  state.counters["segments_per_s"] = benchmark::Counter(
-      traced * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["segments_per_s"] =
+      benchmark::Counter(traced * double(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["segments_per_ray"] = traced / (double(rays) * double(surface.count));
 }
 
@@ -91,10 +91,10 @@ void ray_box(benchmark::State& state) {
       const double tx0 = (-1 - q[0]) * q[3], tx1 = (1 - q[0]) * q[3];
       const double ty0 = (-1 - q[1]) * q[4], ty1 = (1 - q[1]) * q[4];
       const double tz0 = (-1 - q[2]) * q[5], tz1 = (1 - q[2]) * q[5];
-      const double tnear = std::fmax(std::fmax(std::fmin(tx0, tx1), std::fmin(ty0, ty1)),
-                                     std::fmin(tz0, tz1));
-      const double tfar = std::fmin(std::fmin(std::fmax(tx0, tx1), std::fmax(ty0, ty1)),
-                                    std::fmax(tz0, tz1));
+      const double tnear =
+          std::fmax(std::fmax(std::fmin(tx0, tx1), std::fmin(ty0, ty1)), std::fmin(tz0, tz1));
+      const double tfar =
+          std::fmin(std::fmin(std::fmax(tx0, tx1), std::fmax(ty0, ty1)), std::fmax(tz0, tz1));
       hits += tnear <= tfar && tfar > 0 ? 1 : 0;
     }
     sink += hits;
@@ -157,8 +157,8 @@ void hole_step(benchmark::State& state) {
     // Two CFL steps at the flat-ground rate (47.7 nm/s): the figure is their mean, without the
     // first redistancing of the builder's level set (report.setup_seconds).
     options.time_s = 2 * 0.45 / 47.7;
-    report = run_etch(ctx, d, model, options,
-                      [&](const EtchProgress& p) { points = p.surface_points; });
+    report =
+        run_etch(ctx, d, model, options, [&](const EtchProgress& p) { points = p.surface_points; });
   }
   state.counters["surface_points"] = double(points);
   state.counters["steps"] = report.steps;
@@ -167,14 +167,23 @@ void hole_step(benchmark::State& state) {
   state.counters["segments_per_s"] = report.ray_segments / report.flux_seconds;
 }
 
-BENCHMARK(trace_segments)->Name("trace_2d_trench/sphere_trace")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(trace_segments)
+    ->Name("trace_2d_trench/sphere_trace")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(ray_box)
     ->Name("trace_2d_trench/ray_box")
     ->Arg(1 << 22)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(advect_eno2)->Name("levelset_3d_128x128x256/advect_eno2")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(advect_eo)->Name("levelset_3d_128x128x256/advect_eo")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(advect_eno2)
+    ->Name("levelset_3d_128x128x256/advect_eno2")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(advect_eo)
+    ->Name("levelset_3d_128x128x256/advect_eo")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(redistance_whole)
     ->Name("levelset_3d_128x128x256/redistance_whole")
     ->Unit(benchmark::kMillisecond)

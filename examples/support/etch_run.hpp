@@ -87,15 +87,12 @@ inline double fastest_rate_nm_s(const EtchModel& model) {
   using namespace fabtwin::etch;
   return std::visit(
       [](const auto& m) {
-        SurfaceFluxes f;
-        const IonYields y = m.ion_yields(int(Material::substrate), 1.0);
-        f.ion = m.ion_flux();
-        f.ion_enhanced = y.enhanced * f.ion;
-        f.ion_sputter = y.sputter * f.ion;
-        f.ion_oxygen = y.oxygen * f.ion;
+        // Flat ground: every direction of the sky, at normal incidence for the ions.
+        SurfaceFluxes<> f;
+        f.ion_moment[0] = f.ion_moment[1] = 1;
         for (int s = 0; s < m.neutral_species(); ++s)
           f.neutral[s] = m.sticking(s, int(Material::substrate)) * m.neutral_flux(s);
-        // Without oxygen and at the yields' angular peak (at most 1.1 for B_ie <= 0.8).
+        // Without oxygen, and 1.3 for the yields' angular peak (at most 1.1 for B_ie <= 0.8).
         f.neutral[1] = 0;
         return 1.3 * m.rate(int(Material::substrate), f, Point3{0, 0, 1});
       },
@@ -162,7 +159,6 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
   EtchResult result;
   redistance(ctx, l, domain.phi, options.band_cells * l.h);
   initial_phi = to_vector(domain.phi);
-  Field<SurfaceFluxes, Host> fluxes(Grid(1, 1, 1.0));
   std::visit(
       [&](const auto& m) {
         result.report = run_etch(ctx, domain, m, options, progress);
@@ -176,10 +172,10 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
         std::vector<double> rate, ion, etchant, oxygen, material;
         for (index_t s = 0; s < snapshot.surface.count; ++s) {
           const SurfacePoint& p = snapshot.surface.points.data()[s];
-          const SurfaceFluxes& f = snapshot.fluxes.data()[s];
+          const SurfaceFluxes<>& f = snapshot.fluxes.data()[s];
           points.push_back({p.position.x, p.position.y, p.position.z});
           rate.push_back(snapshot.rate.data()[s]);
-          ion.push_back(f.ion);
+          ion.push_back(f.ion_moment[0] * value_of(m.ion_flux()));
           etchant.push_back(f.neutral[0]);
           oxygen.push_back(f.neutral[1]);
           material.push_back(p.material);

@@ -13,6 +13,7 @@
 #include "fabtwin/etch/process.hpp"
 #include "fabtwin/etch/random.hpp"
 #include "fabtwin/etch/redistance.hpp"
+#include "fabtwin/etch/sensitivity.hpp"
 #include "fabtwin/etch/shapes.hpp"
 #include "fabtwin/etch/surface.hpp"
 #include "fabtwin/etch/trace.hpp"

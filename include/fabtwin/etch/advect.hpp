@@ -20,11 +20,16 @@ enum class Scheme { engquist_osher, eno2 };
 
 namespace detail {
 
-FABTWIN_HD inline double minmod(double a, double b) {
-  if (a * b <= 0) return 0;
-  return fabs(a) < fabs(b) ? a : b;
+/// The smaller in magnitude of a and b when they agree in sign, else 0 (any scalar, duals
+/// included: the branch is taken on values).
+template <class V>
+FABTWIN_HD V minmod(const V& a, const V& b) {
+  if (!(a * b > 0)) return V(0);
+  return (a > 0 ? a < b : b < a) ? a : b;
 }
 
+/// One Euler step of phi_t + F |grad phi| = 0 at every sample, in phi's scalar T (a dual number
+/// carries the derivatives of phi and F through the step).
 template <class T, class Space>
 struct UpwindStep {
   Lattice l;
@@ -34,33 +39,36 @@ struct UpwindStep {
   double dt;
   Scheme scheme;
   FABTWIN_HD void operator()(index_t i, index_t j, index_t k) const {
+    using std::sqrt;
     const index_t at = l.index(i, j, k);
-    const double f = double(speed[at]);
-    const double c = double(phi[at]);
-    if (f == 0) {
-      out[at] = phi[at];
+    const T f = speed[at];
+    const T c = phi[at];
+    if (f == T(0)) {
+      out[at] = c;
       return;
     }
-    double grad_plus = 0, grad_minus = 0;
+    const double inverse_h = 1 / l.h;
+    T grad_plus = T(0), grad_minus = T(0);
     const int axes = l.planar() ? 2 : 3;
     for (int a = 0; a < axes; ++a) {
       const index_t di = a == 0 ? 1 : 0, dk = a == 1 ? 1 : 0, dj = a == 2 ? 1 : 0;
-      auto v = [&](int s) { return double(l.at(phi, i + s * di, j + s * dj, k + s * dk)); };
-      const double m1 = v(-1), p1 = v(1);
-      double dm = (c - m1) / l.h, dp = (p1 - c) / l.h;
+      auto v = [&](int s) { return l.at(phi, i + s * di, j + s * dj, k + s * dk); };
+      const T m1 = v(-1), p1 = v(1);
+      T dm = (c - m1) * inverse_h, dp = (p1 - c) * inverse_h;
       if (scheme == Scheme::eno2) {
-        const double m2 = v(-2), p2 = v(2);
-        const double centre = p1 - 2 * c + m1;
-        dm += 0.5 * minmod(c - 2 * m1 + m2, centre) / l.h;
-        dp -= 0.5 * minmod(centre, p2 - 2 * p1 + c) / l.h;
+        const T m2 = v(-2), p2 = v(2);
+        const T centre = p1 - 2 * c + m1;
+        dm += 0.5 * inverse_h * minmod<T>(c - 2 * m1 + m2, centre);
+        dp -= 0.5 * inverse_h * minmod<T>(centre, p2 - 2 * p1 + c);
       }
-      const double dm_pos = dm > 0 ? dm : 0, dm_neg = dm < 0 ? dm : 0;
-      const double dp_pos = dp > 0 ? dp : 0, dp_neg = dp < 0 ? dp : 0;
+      const T zero = T(0);
+      const T dm_pos = dm > zero ? dm : zero, dm_neg = dm < zero ? dm : zero;
+      const T dp_pos = dp > zero ? dp : zero, dp_neg = dp < zero ? dp : zero;
       grad_plus += dm_pos * dm_pos + dp_neg * dp_neg;
       grad_minus += dm_neg * dm_neg + dp_pos * dp_pos;
     }
-    const double rate = f > 0 ? f * sqrt(grad_plus) : f * sqrt(grad_minus);
-    out[at] = T(c - dt * rate);
+    const T rate = f > T(0) ? f * sqrt(grad_plus) : f * sqrt(grad_minus);
+    out[at] = c - dt * rate;
   }
 };
 
@@ -68,7 +76,7 @@ template <class T, class Space>
 struct Average {
   View<const T, Space> a;
   View<T, Space> b;
-  FABTWIN_HD void operator()(index_t i) const { b[i] = T(0.5 * (double(a[i]) + double(b[i]))); }
+  FABTWIN_HD void operator()(index_t i) const { b[i] = 0.5 * (a[i] + b[i]); }
 };
 
 }  // namespace detail

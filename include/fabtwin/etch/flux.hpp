@@ -19,8 +19,10 @@
 #include <cmath>
 #include <cstdint>
 #include <numbers>
+#include <type_traits>
 
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/dual.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/etch/directions.hpp"
 #include "fabtwin/etch/domain.hpp"
@@ -55,8 +57,42 @@ namespace detail {
 /// Upper bound on a ray's path: 64 domain heights (nearly horizontal rays between sides are lost).
 inline double max_ray_length(const Lattice& l) { return 64.0 * double(l.nz + l.nx) * l.h; }
 
-/// Direct ion fluxes, yield-weighted, at each surface point.
-template <class T, class Space, class Model>
+/// The visibility of the sky along a traced ray from surface point `p`, 1 or 0, in the scalar S.
+/// Its derivatives are those of a visibility smoothed over a clearance of +-half a cell,
+/// V(c) = clamp(1/2 + c / h), where the ray passed within half a cell of the surface: dV = dc / h,
+/// the clearance c = phi(closest point) moving with the obstacle there (dphi at that point) and
+/// with the ray's origin, which the surface carries along -n by dphi(p):
+/// dc = dphi(closest) - (grad phi(closest) . n) dphi(p). Integrated over the quadrature's
+/// directions that is the derivative of the visible sky as the surface moves (a trench bottom that
+/// goes deeper sees less sky), which a hard 0 or 1 would miss; the value stays the hard one, and
+/// with a double phi it is the hard value.
+template <class S, class T, class Space>
+FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const SurfacePoint& p,
+                             const RayResult& ray) {
+  S visible = S(ray.end == RayEnd::sky ? 1.0 : 0.0);
+  if constexpr (!std::is_same_v<std::remove_cv_t<T>, double>) {
+    if (ray.end != RayEnd::lost && fabs(ray.clearance) < 0.5 * l.h) {
+      using V = std::remove_cv_t<T>;
+      const V at_closest = l.sample(phi, ray.closest), at_origin = l.sample(phi, p.position);
+      const double e = 0.5 * l.h;
+      const auto value_at = [&](Point3 q) { return value_of(l.sample(phi, q)); };
+      const Point3 c = ray.closest;
+      const Point3 g{
+          (value_at({c.x + e, c.y, c.z}) - value_at({c.x - e, c.y, c.z})) / (2 * e),
+          l.planar() ? 0.0
+                     : (value_at({c.x, c.y + e, c.z}) - value_at({c.x, c.y - e, c.z})) / (2 * e),
+          (value_at({c.x, c.y, c.z + e}) - value_at({c.x, c.y, c.z - e})) / (2 * e)};
+      const S moved_obstacle = S(at_closest) - S(value_of(at_closest));
+      const S moved_origin = S(at_origin) - S(value_of(at_origin));
+      visible += (moved_obstacle - g.dot(p.normal) * moved_origin) * (1 / l.h);
+    }
+  }
+  return visible;
+}
+
+/// The ions' angular moments at each surface point (etch/kinetics.hpp): sum w c, sum w c^2 and
+/// sum w c^2 (1 - c^2) over the directions that see the sky.
+template <class T, class Space, class S>
 struct DirectIons {
   Lattice l;
   View<const T, Space> phi;
@@ -64,34 +100,34 @@ struct DirectIons {
   View<const Point3, Space> direction;
   View<const double, Space> weight;
   index_t count;
-  Model model;
-  View<SurfaceFluxes, Space> out;
+  View<SurfaceFluxes<S>, Space> out;
   View<double, Space> segments;
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[s];
     const double z_source = l.z_top() - l.h, length = max_ray_length(l);
-    SurfaceFluxes f = out[s];
+    S m0 = S(0), m1 = S(0), m2 = S(0);
     double traced = 0;
     for (index_t k = 0; k < count; ++k) {
       const double c = p.normal.dot(direction[k]);
       if (c <= 0) continue;
       const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
       traced += ray.segments;
-      if (ray.end != RayEnd::sky) continue;
-      const double w = weight[k] * c * model.ion_flux();
-      const IonYields y = model.ion_yields(p.material, c);
-      f.ion += w;
-      f.ion_enhanced += w * y.enhanced;
-      f.ion_sputter += w * y.sputter;
-      f.ion_oxygen += w * y.oxygen;
+      const S v = soft_visibility<S>(l, phi, p, ray);
+      if (!(v != S(0))) continue;
+      const S w = weight[k] * c * v;
+      m0 += w;
+      m1 += w * c;
+      m2 += w * (c * (1 - c * c));
     }
-    out[s] = f;
+    out[s].ion_moment[0] = m0;
+    out[s].ion_moment[1] = m1;
+    out[s].ion_moment[2] = m2;
     segments[s] += traced;
   }
 };
 
 /// The fraction of a cosine source's flux each surface point receives straight from the sky.
-template <class T, class Space>
+template <class T, class Space, class S = double>
 struct DirectNeutrals {
   Lattice l;
   View<const T, Space> phi;
@@ -99,18 +135,20 @@ struct DirectNeutrals {
   View<const Point3, Space> direction;
   View<const double, Space> weight;
   index_t count;
-  View<double, Space> out;
+  View<S, Space> out;
   View<double, Space> segments;
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[s];
     const double z_source = l.z_top() - l.h, length = max_ray_length(l);
-    double sum = 0, traced = 0;
+    S sum = S(0);
+    double traced = 0;
     for (index_t k = 0; k < count; ++k) {
       const double c = p.normal.dot(direction[k]);
       if (c <= 0) continue;
       const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
       traced += ray.segments;
-      if (ray.end == RayEnd::sky) sum += weight[k] * c;
+      const S v = soft_visibility<S>(l, phi, p, ray);
+      if (v != S(0)) sum += (weight[k] * c) * v;
     }
     out[s] = sum;
     segments[s] += traced;
@@ -167,33 +205,34 @@ struct NeutralHits {
   }
 };
 
-/// One Jacobi iteration of G = G_direct + mean over rays of (1 - s(q)) G(q).
-template <class Space, class Model>
+/// One Jacobi iteration of G = G_direct + mean over rays of (1 - s(q)) G(q), in the model's
+/// scalar S (the sticking may carry derivatives).
+template <class Space, class Model, class S>
 struct ReemissionStep {
   View<const SurfacePoint, Space> points;
   View<const int, Space> hits;
-  View<const double, Space> direct;
-  View<const double, Space> in;
-  View<double, Space> out;
+  View<const S, Space> direct;
+  View<const S, Space> in;
+  View<S, Space> out;
   Model model;
   int species;
   int rays;
   FABTWIN_HD void operator()(index_t s) const {
-    double sum = 0;
+    S sum = S(0);
     for (int r = 0; r < rays; ++r) {
       const int q = hits[index_t(r) + rays * s];
       if (q >= 0) sum += (1 - model.sticking(species, points[q].material)) * in[q];
     }
-    out[s] = direct[s] + sum / rays;
+    out[s] = direct[s] + sum / double(rays);
   }
 };
 
 /// The standard error of a point's re-emitted flux relative to its total flux.
-template <class Space, class Model>
+template <class Space, class Model, class S>
 struct ReemissionError {
   View<const SurfacePoint, Space> points;
   View<const int, Space> hits;
-  View<const double, Space> total;
+  View<const S, Space> total;
   Model model;
   int rays;
   View<double, Space> out;
@@ -201,33 +240,34 @@ struct ReemissionError {
     double sum = 0, squares = 0;
     for (int r = 0; r < rays; ++r) {
       const int q = hits[index_t(r) + rays * s];
-      const double x = q >= 0 ? (1 - model.sticking(0, points[q].material)) * total[q] : 0.0;
+      const double x =
+          q >= 0 ? value_of(1 - model.sticking(0, points[q].material)) * value_of(total[q]) : 0.0;
       sum += x;
       squares += x * x;
     }
-    const double mean = sum / rays;
+    const double mean = sum / rays, all = value_of(total[s]);
     const double variance = rays > 1 ? (squares - rays * mean * mean) / (rays - 1) : 0.0;
-    out[s] = total[s] > 0 ? sqrt(fmax(variance, 0.0) / rays) / total[s] : 0.0;
+    out[s] = all > 0 ? sqrt(fmax(variance, 0.0) / rays) / all : 0.0;
   }
 };
 
-template <class Space, class Model>
+template <class Space, class Model, class S>
 struct StoreNeutral {
   View<const SurfacePoint, Space> points;
-  View<const double, Space> total;
+  View<const S, Space> total;
   Model model;
   int species;
-  View<SurfaceFluxes, Space> out;
+  View<SurfaceFluxes<S>, Space> out;
   FABTWIN_HD void operator()(index_t s) const {
     out[s].neutral[species] =
         model.sticking(species, points[s].material) * model.neutral_flux(species) * total[s];
   }
 };
 
-template <class Space>
+template <class Space, class S>
 struct AbsoluteDifference {
-  View<const double, Space> a, b;
-  FABTWIN_HD double operator()(index_t i) const { return fabs(a[i] - b[i]); }
+  View<const S, Space> a, b;
+  FABTWIN_HD double operator()(index_t i) const { return fabs(value_of(a[i]) - value_of(b[i])); }
 };
 
 }  // namespace detail
@@ -249,34 +289,34 @@ Field<double, Space> sky_view_fraction(Context<Space>& ctx, const Lattice& l,
   return fraction;
 }
 
-/// The fluxes of `model` at every point of `surface` into `out` (surface.count of them).
-template <class T, class Space, class Model>
+/// The fluxes of `model` at every point of `surface` into `out` (surface.count of them), in the
+/// model's scalar S (etch/kinetics.hpp).
+template <class T, class Space, class Model, class S = model_scalar_t<Model>>
 FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
                           const Surface<Space>& surface, const Model& model,
                           const SourceDirections<Space>& ion_directions,
                           const SourceDirections<Space>& neutral_directions,
                           const FluxOptions& options, std::uint64_t step,
-                          Field<SurfaceFluxes, Space>& out) {
+                          Field<SurfaceFluxes<S>, Space>& out) {
   FluxReport report;
   const index_t n = surface.count;
   if (n == 0) return report;
   const Lattice& l = domain.lattice;
   const Grid points_grid(n, 1, 1.0);
-  fill(ctx, out.view(), SurfaceFluxes{});
+  fill(ctx, out.view(), SurfaceFluxes<S>{});
   Field<double, Space> segments(points_grid);
-  if (model.ion_flux() > 0)
+  if (value_of(model.ion_flux()) > 0)
     for_each(ctx, Range1{n},
-             detail::DirectIons<T, Space, Model>{
+             detail::DirectIons<T, Space, S>{
                  l, domain.phi.cview(), surface.points.cview(), ion_directions.direction.cview(),
-                 ion_directions.weight.cview(), ion_directions.count, model, out.view(),
-                 segments.view()});
+                 ion_directions.weight.cview(), ion_directions.count, out.view(), segments.view()});
   if (model.neutral_species() > 0) {
     require(options.rays_per_point >= 1, "etch::compute_fluxes", "rays_per_point",
             options.rays_per_point, "at least one ray per surface point");
     const int rays = options.rays_per_point;
-    Field<double, Space> direct(points_grid), total(points_grid), next(points_grid);
+    Field<S, Space> direct(points_grid), total(points_grid), next(points_grid);
     for_each(ctx, Range1{n},
-             detail::DirectNeutrals<T, Space>{
+             detail::DirectNeutrals<T, Space, S>{
                  l, domain.phi.cview(), surface.points.cview(),
                  neutral_directions.direction.cview(), neutral_directions.weight.cview(),
                  neutral_directions.count, direct.view(), segments.view()});
@@ -291,26 +331,27 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
       while (bounce < options.max_bounces) {
         ++bounce;
         for_each(ctx, Range1{n},
-                 detail::ReemissionStep<Space, Model>{surface.points.cview(), hits.cview(),
-                                                      direct.cview(), total.cview(), next.view(),
-                                                      model, species, rays});
+                 detail::ReemissionStep<Space, Model, S>{surface.points.cview(), hits.cview(),
+                                                         direct.cview(), total.cview(), next.view(),
+                                                         model, species, rays});
         const double change =
             transform_reduce(ctx, n, 0.0, reduce_op::Max{},
-                             detail::AbsoluteDifference<Space>{next.cview(), total.cview()});
+                             detail::AbsoluteDifference<Space, S>{next.cview(), total.cview()});
         std::swap(total, next);
         if (change <= options.bounce_tolerance) break;
       }
       if (species == 0) {
         report.bounces = bounce;
         Field<double, Space> error(points_grid);
-        for_each(ctx, Range1{n},
-                 detail::ReemissionError<Space, Model>{surface.points.cview(), hits.cview(),
-                                                       total.cview(), model, rays, error.view()});
+        for_each(
+            ctx, Range1{n},
+            detail::ReemissionError<Space, Model, S>{surface.points.cview(), hits.cview(),
+                                                     total.cview(), model, rays, error.view()});
         report.monte_carlo_relative_error = sum(ctx, error.cview()) / double(n);
       }
       for_each(ctx, Range1{n},
-               detail::StoreNeutral<Space, Model>{surface.points.cview(), total.cview(), model,
-                                                  species, out.view()});
+               detail::StoreNeutral<Space, Model, S>{surface.points.cview(), total.cview(), model,
+                                                     species, out.view()});
     }
   }
   report.ray_segments = sum(ctx, segments.cview());

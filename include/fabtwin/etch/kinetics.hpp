@@ -1,53 +1,55 @@
 #pragma once
 // Surface kinetics: what a surface point's fluxes make of its etch rate. A model is a small
-// trivially copyable struct whose FABTWIN_HD members the flux and rate kernels call (so a caller
-// adds a model by writing one such struct):
-//   double ion_flux() const                       source ion flux (0: the model uses no ions)
-//   double ion_exponent() const                   power-cosine exponent of the ion source
-//   IonYields ion_yields(int material, double c) const   yields per ion arriving at cos(incidence) c
-//   int neutral_species() const                   0, 1 or 2 neutral species
-//   double neutral_flux(int species) const        its source flux
-//   double sticking(int species, int material) const
-//   double rate(int material, const SurfaceFluxes& f, Point3 normal) const   etch rate (nm/s, >= 0)
+// trivially copyable struct template over its scalar S (double, or a dual number for parameter
+// sensitivities: etch/sensitivity.hpp) whose FABTWIN_HD members the flux and rate kernels call, so
+// a caller adds a model by writing one such struct:
+//   S ion_flux() const                 source ion flux (0: the model uses no ions)
+//   double ion_exponent() const        power-cosine exponent of the ion source
+//   int neutral_species() const        0, 1 or 2 neutral species
+//   S neutral_flux(int species) const  its source flux
+//   S sticking(int species, int material) const
+//   S rate(int material, const SurfaceFluxes<S>& f, Point3 normal) const   etch rate (nm/s, >= 0)
+// The tracing hands a model the ions as three angular moments of the visible source per unit
+// source flux, M0 = sum w c, M1 = sum w c^2, M2 = sum w c^2 (1 - c^2) over the visible quadrature
+// directions (etch/directions.hpp), c the cosine of incidence. Yields
+// of the form A (sqrt(E) - sqrt(E_th)) (1 + B sin^2 theta) cos theta then integrate to
+// A e (M1 + B M2) per unit flux without the tracer knowing A, B or E: the moments depend on the
+// geometry alone, so parameters are differentiated without retracing.
 // Fluxes are in 1e15 cm^-2 s^-1 and densities in 1e22 cm^-3, so that (1/rho) * flux is a rate in
 // nm/s directly: 1e15 / 1e22 cm/s = 1e-7 cm/s = 1 nm/s.
 
 #include <cmath>
 #include <numbers>
+#include <utility>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/dual.hpp"
 #include "fabtwin/etch/domain.hpp"
 #include "fabtwin/etch/lattice.hpp"
 
 namespace fabtwin::etch {
 
-/// Yields of one ion at a given incidence, per material: ion-enhanced etching, sputtering and
-/// removal of the passivating oxygen.
-struct IonYields {
-  double enhanced = 0, sputter = 0, oxygen = 0;
-};
-
 /// What the tracing delivers to one surface point, per unit area.
+template <class S = double>
 struct SurfaceFluxes {
-  double ion = 0;              ///< ions arriving from the visible sky
-  double ion_enhanced = 0;     ///< sum over ions of their ion-enhanced yield (Y_ie Gamma_i)
-  double ion_sputter = 0;      ///< ... of their sputter yield (Y_sp Gamma_i)
-  double ion_oxygen = 0;       ///< ... of their oxygen-removal yield (Y_O Gamma_i)
-  double neutral[2] = {0, 0};  ///< neutrals absorbed (stuck), each species
+  /// Ions from the visible sky per unit source flux: sum w c (the flux), sum w c^2 and
+  /// sum w c^2 (1 - c^2), c = cos(incidence).
+  S ion_moment[3] = {S(0), S(0), S(0)};
+  S neutral[2] = {S(0), S(0)};  ///< neutrals absorbed (stuck), each species
 };
 
 /// A constant rate on the substrate (and, if given, on the mask and the stop layer): no fluxes.
-struct IsotropicEtch {
-  double rate_nm_s = 1;
-  double mask_rate_nm_s = 0;
-  double stop_rate_nm_s = 0;
-  FABTWIN_HD double ion_flux() const { return 0; }
+template <class S = double>
+struct IsotropicEtchT {
+  S rate_nm_s = 1;
+  S mask_rate_nm_s = 0;
+  S stop_rate_nm_s = 0;
+  FABTWIN_HD S ion_flux() const { return S(0); }
   FABTWIN_HD double ion_exponent() const { return 1; }
-  FABTWIN_HD IonYields ion_yields(int, double) const { return {}; }
   FABTWIN_HD int neutral_species() const { return 0; }
-  FABTWIN_HD double neutral_flux(int) const { return 0; }
-  FABTWIN_HD double sticking(int, int) const { return 1; }
-  FABTWIN_HD double rate(int material, const SurfaceFluxes&, Point3) const {
+  FABTWIN_HD S neutral_flux(int) const { return S(0); }
+  FABTWIN_HD S sticking(int, int) const { return S(1); }
+  FABTWIN_HD S rate(int material, const SurfaceFluxes<S>&, Point3) const {
     return material == int(Material::substrate) ? rate_nm_s
            : material == int(Material::mask)    ? mask_rate_nm_s
                                                 : stop_rate_nm_s;
@@ -57,34 +59,35 @@ struct IsotropicEtch {
 /// Rate proportional to the flux of a narrow ion beam (power cosine of `exponent`, normalised to 1
 /// on flat ground): rate_nm_s * max(0, n . z) where the sky straight up is visible, so vertical
 /// walls stay and overhangs shadow; plus an isotropic part.
-struct DirectionalEtch {
-  double rate_nm_s = 1;
-  double isotropic_nm_s = 0;
-  double exponent = 1000;
-  double mask_rate_nm_s = 0;
-  FABTWIN_HD double ion_flux() const { return 1; }
-  FABTWIN_HD double ion_exponent() const { return exponent; }
-  FABTWIN_HD IonYields ion_yields(int, double) const { return {}; }
+template <class S = double>
+struct DirectionalEtchT {
+  S rate_nm_s = 1;
+  S isotropic_nm_s = 0;
+  S exponent = 1000;  ///< not differentiable: it places the quadrature's directions
+  S mask_rate_nm_s = 0;
+  FABTWIN_HD S ion_flux() const { return S(1); }
+  FABTWIN_HD double ion_exponent() const { return value_of(exponent); }
   FABTWIN_HD int neutral_species() const { return 0; }
-  FABTWIN_HD double neutral_flux(int) const { return 0; }
-  FABTWIN_HD double sticking(int, int) const { return 1; }
-  FABTWIN_HD double rate(int material, const SurfaceFluxes& f, Point3) const {
+  FABTWIN_HD S neutral_flux(int) const { return S(0); }
+  FABTWIN_HD S sticking(int, int) const { return S(1); }
+  FABTWIN_HD S rate(int material, const SurfaceFluxes<S>& f, Point3) const {
     if (material == int(Material::mask)) return mask_rate_nm_s;
-    if (material == int(Material::stop)) return 0;
-    return rate_nm_s * f.ion + isotropic_nm_s;
+    if (material == int(Material::stop)) return S(0);
+    return rate_nm_s * f.ion_moment[0] + isotropic_nm_s;
   }
 };
 
 /// Mean of max(0, sqrt(E) - sqrt(E_th)) over ion energies E ~ Normal(mean, sigma) (E < 0 dropped),
 /// by the midpoint rule on 2400 points over +-6 sigma (the tails left out weigh 2e-9): the energy
 /// factor of a yield A (sqrt(E) - sqrt(E_th)).
-inline double mean_yield_energy_factor(double mean_ev, double sigma_ev, double threshold_ev) {
-  auto factor = [&](double e) {
-    return e > threshold_ev ? std::sqrt(e) - std::sqrt(threshold_ev) : 0.0;
-  };
-  if (sigma_ev <= 0) return factor(mean_ev);
+template <class S>
+S mean_yield_energy_factor(S mean_ev, S sigma_ev, S threshold_ev) {
+  using std::exp, std::sqrt;
+  auto factor = [&](S e) { return e > threshold_ev ? sqrt(e) - sqrt(threshold_ev) : S(0); };
+  if (!(sigma_ev > 0)) return factor(mean_ev);
   const int n = 2400;
-  double sum = 0, norm = 0;
+  S sum = 0;
+  double norm = 0;
   for (int i = 0; i < n; ++i) {
     const double z = -6 + 12 * (i + 0.5) / n;
     const double w = std::exp(-0.5 * z * z);
@@ -106,24 +109,26 @@ inline double mean_yield_energy_factor(double mean_ev, double sigma_ev, double t
 /// Yields A (sqrt(E) - sqrt(E_th)) f(theta), f = (1 + B sin^2 theta) cos theta for sputtering and
 /// ion-enhanced etching, cos theta for oxygen removal; E averaged over the Gaussian energy spread.
 /// The mask only sputters (a hard mask: rho = 5e24 cm^-3, so it barely erodes).
-struct Sf6o2Etch {
+template <class S = double>
+struct Sf6o2EtchT {
   // Source (1e15 cm^-2 s^-1, eV).
-  double ion_flux_ = 12, etchant_flux = 1800, oxygen_flux = 100;
-  double ion_energy_ev = 100, ion_energy_sigma_ev = 10, ion_exponent_ = 500;
+  S ion_flux_ = 12, etchant_flux = 1800, oxygen_flux = 100;
+  S ion_energy_ev = 100, ion_energy_sigma_ev = 10;
+  S ion_exponent_ = 500;  ///< not differentiable: it places the quadrature's directions
   // Silicon (1e22 cm^-3; 1e15 cm^-2 s^-1).
-  double si_density = 5.02, si_a_ie = 7, si_eth_ie_ev = 15, si_b_ie = 0.8;
-  double si_a_sp = 0.0337, si_eth_sp_ev = 20, si_b_sp = 9.3;
-  double k_sigma = 300, beta_sigma = 0.04;
-  double etchant_sticking = 0.7, oxygen_sticking = 1.0, mask_etchant_sticking = 0.7;
-  double oxygen_a_ie = 3, oxygen_eth_ie_ev = 10;
+  S si_density = 5.02, si_a_ie = 7, si_eth_ie_ev = 15, si_b_ie = 0.8;
+  S si_a_sp = 0.0337, si_eth_sp_ev = 20, si_b_sp = 9.3;
+  S k_sigma = 300, beta_sigma = 0.04;
+  S etchant_sticking = 0.7, oxygen_sticking = 1.0, mask_etchant_sticking = 0.7;
+  S oxygen_a_ie = 3, oxygen_eth_ie_ev = 10;
   // Mask.
-  double mask_density = 500, mask_a_sp = 0.0139, mask_eth_sp_ev = 20, mask_b_sp = 9.3;
+  S mask_density = 500, mask_a_sp = 0.0139, mask_eth_sp_ev = 20, mask_b_sp = 9.3;
   // Energy factors, set by prepare() from the energies and thresholds above.
-  double e_ie = 0, e_sp = 0, e_oxygen = 0, e_mask_sp = 0;
+  S e_ie = 0, e_sp = 0, e_oxygen = 0, e_mask_sp = 0;
 
   /// A resist (polymer) mask instead of the hard mask: physics.md's polymer set (A_sp 0.02,
   /// E_th 15 eV, B_sp 8.5, rho 5e22 cm^-3), which the ions erode a hundred times faster.
-  Sf6o2Etch& resist_mask() {
+  Sf6o2EtchT& resist_mask() {
     mask_density = 5;
     mask_a_sp = 0.02;
     mask_eth_sp_ev = 15;
@@ -132,7 +137,7 @@ struct Sf6o2Etch {
   }
 
   /// Recomputes the energy factors; call after changing any energy or threshold.
-  Sf6o2Etch& prepare() {
+  Sf6o2EtchT& prepare() {
     e_ie = mean_yield_energy_factor(ion_energy_ev, ion_energy_sigma_ev, si_eth_ie_ev);
     e_sp = mean_yield_energy_factor(ion_energy_ev, ion_energy_sigma_ev, si_eth_sp_ev);
     e_oxygen = mean_yield_energy_factor(ion_energy_ev, ion_energy_sigma_ev, oxygen_eth_ie_ev);
@@ -140,38 +145,47 @@ struct Sf6o2Etch {
     return *this;
   }
 
-  FABTWIN_HD double ion_flux() const { return ion_flux_; }
-  FABTWIN_HD double ion_exponent() const { return ion_exponent_; }
-  FABTWIN_HD IonYields ion_yields(int material, double c) const {
-    const double s2 = 1 - c * c;
-    if (material == int(Material::substrate))
-      return {si_a_ie * e_ie * (1 + si_b_ie * s2) * c, si_a_sp * e_sp * (1 + si_b_sp * s2) * c,
-              oxygen_a_ie * e_oxygen * c};
-    if (material == int(Material::mask))
-      return {0, mask_a_sp * e_mask_sp * (1 + mask_b_sp * s2) * c, 0};
-    return {};
-  }
+  FABTWIN_HD S ion_flux() const { return ion_flux_; }
+  FABTWIN_HD double ion_exponent() const { return value_of(ion_exponent_); }
   FABTWIN_HD int neutral_species() const { return 2; }
-  FABTWIN_HD double neutral_flux(int species) const {
-    return species == 0 ? etchant_flux : oxygen_flux;
-  }
-  FABTWIN_HD double sticking(int species, int material) const {
+  FABTWIN_HD S neutral_flux(int species) const { return species == 0 ? etchant_flux : oxygen_flux; }
+  FABTWIN_HD S sticking(int species, int material) const {
     if (species == 1) return oxygen_sticking;
     return material == int(Material::mask) ? mask_etchant_sticking : etchant_sticking;
   }
+  /// Y_ie Gamma_i, Y_sp Gamma_i and Y_O Gamma_i on silicon under fluxes f.
+  FABTWIN_HD S enhanced(const SurfaceFluxes<S>& f) const {
+    return ion_flux_ * si_a_ie * e_ie * (f.ion_moment[1] + si_b_ie * f.ion_moment[2]);
+  }
+  FABTWIN_HD S sputter(const SurfaceFluxes<S>& f) const {
+    return ion_flux_ * si_a_sp * e_sp * (f.ion_moment[1] + si_b_sp * f.ion_moment[2]);
+  }
+  FABTWIN_HD S oxygen_removal(const SurfaceFluxes<S>& f) const {
+    return ion_flux_ * oxygen_a_ie * e_oxygen * f.ion_moment[1];
+  }
   /// Fluorine coverage of silicon under fluxes f.
-  FABTWIN_HD double fluorine_coverage(const SurfaceFluxes& f) const {
-    const double fluorine = f.neutral[0], oxygen = f.neutral[1];
-    if (fluorine <= 0) return 0;
-    const double loss_f = k_sigma + 2 * f.ion_enhanced, loss_o = beta_sigma + f.ion_oxygen;
+  FABTWIN_HD S fluorine_coverage(const SurfaceFluxes<S>& f) const {
+    const S fluorine = f.neutral[0], oxygen = f.neutral[1];
+    if (!(fluorine > 0)) return S(0);
+    const S loss_f = k_sigma + 2 * enhanced(f), loss_o = beta_sigma + oxygen_removal(f);
     return 1 / (1 + loss_f / fluorine * (1 + oxygen / loss_o));
   }
-  FABTWIN_HD double rate(int material, const SurfaceFluxes& f, Point3) const {
-    if (material == int(Material::mask)) return f.ion_sputter / mask_density;
-    if (material != int(Material::substrate)) return 0;
-    const double theta_f = fluorine_coverage(f);
-    return (k_sigma * theta_f / 4 + f.ion_sputter + f.ion_enhanced * theta_f) / si_density;
+  FABTWIN_HD S rate(int material, const SurfaceFluxes<S>& f, Point3) const {
+    if (material == int(Material::mask))
+      return ion_flux_ * mask_a_sp * e_mask_sp * (f.ion_moment[1] + mask_b_sp * f.ion_moment[2]) /
+             mask_density;
+    if (material != int(Material::substrate)) return S(0);
+    const S theta_f = fluorine_coverage(f);
+    return (k_sigma * theta_f / 4 + sputter(f) + enhanced(f) * theta_f) / si_density;
   }
 };
+
+using IsotropicEtch = IsotropicEtchT<double>;
+using DirectionalEtch = DirectionalEtchT<double>;
+using Sf6o2Etch = Sf6o2EtchT<double>;
+
+/// The scalar a model computes its rates in.
+template <class Model>
+using model_scalar_t = decltype(std::declval<const Model&>().ion_flux());
 
 }  // namespace fabtwin::etch

@@ -8,6 +8,7 @@
 // Samples sit at (x0 + i h, y0 + j h, z0 + k h), stored x fastest (core/view.hpp).
 
 #include <cmath>
+#include <type_traits>
 
 #include "fabtwin/core/config.hpp"
 #include "fabtwin/core/view.hpp"
@@ -74,9 +75,10 @@ struct Lattice {
     return f[index(fold(i, nx), planar() ? 0 : fold(j, ny), clamp_z(k))];
   }
 
-  /// Trilinear interpolation of `f` at `p` (nm), with the same folding.
+  /// Trilinear interpolation of `f` at `p` (nm), with the same folding, in f's own scalar (a dual
+  /// number carries its derivatives through).
   template <class T, class Space>
-  FABTWIN_HD double sample(View<T, Space> f, const Point3& p) const {
+  FABTWIN_HD std::remove_cv_t<T> sample(View<T, Space> f, const Point3& p) const {
     return sample_cells(f, (p.x - x0) / h, (p.y - y0) / h, (p.z - z0) / h);
   }
 
@@ -84,7 +86,9 @@ struct Lattice {
   /// the field millions of times a step: they march in these units (no division per sample), and
   /// cells away from the sides are read directly, without folding.
   template <class T, class Space>
-  FABTWIN_HD double sample_cells(View<T, Space> f, double u, double v, double w) const {
+  FABTWIN_HD std::remove_cv_t<T> sample_cells(View<T, Space> f, double u, double v,
+                                              double w) const {
+    using V = std::remove_cv_t<T>;
     if (!(u >= 0 && u < double(nx - 1))) u = fold(u, nx);
     w = w < 0 ? 0 : (w > double(nz - 1) ? double(nz - 1) : w);
     // u >= -0.5 after folding and w >= 0: truncation is floor except on (-0.5, 0).
@@ -94,12 +98,12 @@ struct Lattice {
     if (planar()) {
       if (i >= 0 && i + 1 < nx) {
         const T* row = f.data() + index(i, 0, k);
-        const double a = (1 - fu) * double(row[0]) + fu * double(row[1]);
-        const double b = (1 - fu) * double(row[nx]) + fu * double(row[nx + 1]);
+        const V a = (1 - fu) * row[0] + fu * row[1];
+        const V b = (1 - fu) * row[nx] + fu * row[nx + 1];
         return (1 - gw) * a + gw * b;
       }
-      const double a = (1 - fu) * double(at(f, i, 0, k)) + fu * double(at(f, i + 1, 0, k));
-      const double b = (1 - fu) * double(at(f, i, 0, k + 1)) + fu * double(at(f, i + 1, 0, k + 1));
+      const V a = (1 - fu) * at(f, i, 0, k) + fu * at(f, i + 1, 0, k);
+      const V b = (1 - fu) * at(f, i, 0, k + 1) + fu * at(f, i + 1, 0, k + 1);
       return (1 - gw) * a + gw * b;
     }
     if (!(v >= 0 && v < double(ny - 1))) v = fold(v, ny);
@@ -108,18 +112,18 @@ struct Lattice {
     if (i >= 0 && i + 1 < nx && j >= 0 && j + 1 < ny) {
       const T* c = f.data() + index(i, j, k);
       const index_t sy = nx, sz = nx * ny;
-      const double c00 = (1 - fu) * double(c[0]) + fu * double(c[1]);
-      const double c10 = (1 - fu) * double(c[sy]) + fu * double(c[sy + 1]);
-      const double c01 = (1 - fu) * double(c[sz]) + fu * double(c[sz + 1]);
-      const double c11 = (1 - fu) * double(c[sz + sy]) + fu * double(c[sz + sy + 1]);
+      const V c00 = (1 - fu) * c[0] + fu * c[1];
+      const V c10 = (1 - fu) * c[sy] + fu * c[sy + 1];
+      const V c01 = (1 - fu) * c[sz] + fu * c[sz + 1];
+      const V c11 = (1 - fu) * c[sz + sy] + fu * c[sz + sy + 1];
       return (1 - gw) * ((1 - fv) * c00 + fv * c10) + gw * ((1 - fv) * c01 + fv * c11);
     }
-    double result = 0;
+    V result = V(0);
     for (int dk = 0; dk < 2; ++dk)
       for (int dj = 0; dj < 2; ++dj)
         for (int di = 0; di < 2; ++di) {
           const double weight = (di ? fu : 1 - fu) * (dj ? fv : 1 - fv) * (dk ? gw : 1 - gw);
-          if (weight != 0) result += weight * double(at(f, i + di, j + dj, k + dk));
+          if (weight != 0) result += weight * at(f, i + di, j + dj, k + dk);
         }
     return result;
   }

@@ -14,26 +14,31 @@
 
 namespace fabtwin::etch {
 
-struct NamedParameter {
+template <class S = double>
+struct NamedParameterT {
   std::string name, unit, meaning;
-  double* value;
+  S* value;
   double lower = 0, upper = std::numeric_limits<double>::infinity();  ///< inclusive bounds
 };
+using NamedParameter = NamedParameterT<double>;
 
-inline std::vector<NamedParameter> parameters(IsotropicEtch& m) {
+template <class S>
+std::vector<NamedParameterT<S>> parameters(IsotropicEtchT<S>& m) {
   return {{"rate_nm_s", "nm/s", "substrate etch rate", &m.rate_nm_s},
           {"mask_rate_nm_s", "nm/s", "mask etch rate", &m.mask_rate_nm_s},
           {"stop_rate_nm_s", "nm/s", "stop-layer etch rate", &m.stop_rate_nm_s}};
 }
 
-inline std::vector<NamedParameter> parameters(DirectionalEtch& m) {
+template <class S>
+std::vector<NamedParameterT<S>> parameters(DirectionalEtchT<S>& m) {
   return {{"rate_nm_s", "nm/s", "substrate etch rate under the full beam", &m.rate_nm_s},
           {"isotropic_nm_s", "nm/s", "isotropic part of the substrate rate", &m.isotropic_nm_s},
           {"exponent", "", "power-cosine exponent of the beam", &m.exponent, 1, 1e6},
           {"mask_rate_nm_s", "nm/s", "mask etch rate", &m.mask_rate_nm_s}};
 }
 
-inline std::vector<NamedParameter> parameters(Sf6o2Etch& m) {
+template <class S>
+std::vector<NamedParameterT<S>> parameters(Sf6o2EtchT<S>& m) {
   const double inf = std::numeric_limits<double>::infinity();
   return {
       {"ion_flux", "1e15/cm2/s", "ion flux", &m.ion_flux_},

@@ -16,6 +16,7 @@
 #include <limits>
 
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/dual.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/etch/advect.hpp"
 #include "fabtwin/etch/directions.hpp"
@@ -37,6 +38,10 @@ struct EtchOptions {
   FluxOptions flux;
   double band_cells = 6;     ///< redistancing band half-width, in cells
   int redistance_every = 1;  ///< steps between redistancings
+  /// > 0: steps of this length (shortened where the CFL limit is shorter), so that runs at
+  /// slightly different parameters take the same steps (finite differences of a run); 0: each
+  /// step as long as the CFL limit allows.
+  double step_s = 0;
 };
 
 struct EtchProgress {
@@ -64,35 +69,34 @@ namespace detail {
 /// point nearest to its projection: extending fluxes rather than rates keeps each material's rate
 /// on its side of an interface (substrate under a mask's edge etches though its nearest surface
 /// point may be the mask's). A sample in the gas moves with the fastest surface point around its
-/// projection, so
-/// that the gas side of a front that runs along a slower material (an undercut under a mask) keeps
+/// projection, so that the gas side of a front that runs along a slower material (an undercut under a mask) keeps
 /// pace with it: a gas sample that stood still there would flatten the front's gradient and hold
 /// it back by several cells. The slower material's own samples stand still, so its interface
 /// moves by less than a cell.
-template <class T, class Space, class Model>
+template <class T, class Space, class Model, class S>
 struct ExtendVelocity {
   Lattice l;
   View<const T, Space> phi;
   View<const T, Space> materials;
   View<const SurfacePoint, Space> points;
   View<const int, Space> point_of_cell;
-  View<const SurfaceFluxes, Space> fluxes;
+  View<const SurfaceFluxes<S>, Space> fluxes;
   Model model;
   View<T, Space> speed;
   double reach;
 
-  FABTWIN_HD double point_rate(int s) const {
-    const double r = model.rate(points[s].material, fluxes[s], points[s].normal);
-    return r > 0 ? r : 0.0;  // etching only: deposition is not modelled
+  FABTWIN_HD S point_rate(int s) const {
+    const S r = model.rate(points[s].material, fluxes[s], points[s].normal);
+    return r > 0 ? r : S(0);  // etching only: deposition is not modelled
   }
 
   /// The fastest rate among the surface points of the 3 x 3 (x 3) samples nearest to p.
-  FABTWIN_HD double fastest_rate_near(Point3 p) const {
+  FABTWIN_HD S fastest_rate_near(Point3 p) const {
     const double u = l.fold((p.x - l.x0) / l.h, l.nx);
     const double v = l.planar() ? 0.0 : l.fold((p.y - l.y0) / l.h, l.ny);
     const index_t ci = index_t(floor(u + 0.5)), cj = index_t(floor(v + 0.5));
     const index_t ck = index_t(floor((p.z - l.z0) / l.h + 0.5));
-    double fastest = 0;
+    S fastest = S(0);
     const int reach_y = l.planar() ? 0 : 1;
     for (int dk = -1; dk <= 1; ++dk)
       for (int dj = -reach_y; dj <= reach_y; ++dj)
@@ -101,7 +105,9 @@ struct ExtendVelocity {
           if (kk < 0 || kk >= l.nz) continue;
           const int s = point_of_cell[l.index(l.fold(ci + di, l.nx),
                                               l.planar() ? 0 : l.fold(cj + dj, l.ny), kk)];
-          if (s >= 0) fastest = fmax(fastest, point_rate(s));
+          if (s < 0) continue;
+          const S r = point_rate(s);
+          if (r > fastest) fastest = r;
         }
     return fastest;
   }
@@ -129,21 +135,28 @@ struct ExtendVelocity {
       speed[at] = T(0);
       return;
     }
-    const double rate = model.rate(material_at(materials, at), fluxes[s], points[s].normal);
-    speed[at] = T(rate > 0 ? -rate : 0.0);
+    const S rate = model.rate(material_at(materials, at), fluxes[s], points[s].normal);
+    speed[at] = rate > 0 ? T(-rate) : T(0);
   }
 };
 
-template <class Space, class Model>
+template <class Space, class Model, class S>
 struct PointRates {
   View<const SurfacePoint, Space> points;
-  View<const SurfaceFluxes, Space> fluxes;
+  View<const SurfaceFluxes<S>, Space> fluxes;
   Model model;
-  View<double, Space> rate;
+  View<S, Space> rate;
   FABTWIN_HD void operator()(index_t s) const {
-    const double r = model.rate(points[s].material, fluxes[s], points[s].normal);
-    rate[s] = r > 0 ? r : 0.0;  // etching only: deposition is not modelled
+    const S r = model.rate(points[s].material, fluxes[s], points[s].normal);
+    rate[s] = r > 0 ? r : S(0);  // etching only: deposition is not modelled
   }
+};
+
+/// The value of sample i (a dual's value).
+template <class T, class Space>
+struct ValueAt {
+  View<const T, Space> v;
+  FABTWIN_HD double operator()(index_t i) const { return value_of(v[i]); }
 };
 
 /// psi_m = max(psi_m, phi): no material outside the solid.
@@ -160,33 +173,33 @@ struct CutMaterials {
 
 }  // namespace detail
 
-/// The rates of `model` at the current surface points (nm/s), with the fluxes that gave them.
-template <class Space>
+/// The rates of a model at the current surface points (nm/s), with the fluxes that gave them.
+template <class Space, class S = double>
 struct RateSnapshot {
   Surface<Space> surface;
-  Field<SurfaceFluxes, Space> fluxes;
-  Field<double, Space> rate;
+  Field<SurfaceFluxes<S>, Space> fluxes;
+  Field<S, Space> rate;
   FluxReport report;
 };
 
-template <class T, class Space, class Model>
-RateSnapshot<Space> surface_rates(Context<Space>& ctx, const Domain<T, Space>& domain,
-                                  const Model& model, const SourceDirections<Space>& ions,
-                                  const SourceDirections<Space>& neutrals,
-                                  const FluxOptions& options, std::uint64_t step) {
+template <class T, class Space, class Model, class S = model_scalar_t<Model>>
+RateSnapshot<Space, S> surface_rates(Context<Space>& ctx, const Domain<T, Space>& domain,
+                                     const Model& model, const SourceDirections<Space>& ions,
+                                     const SourceDirections<Space>& neutrals,
+                                     const FluxOptions& options, std::uint64_t step) {
   Surface<Space> surface = find_surface(ctx, domain);
   const Grid points_grid(std::max<index_t>(1, surface.count), 1, 1.0);
-  RateSnapshot<Space> snapshot{std::move(surface),
-                               Field<SurfaceFluxes, Space>(points_grid),
-                               Field<double, Space>(points_grid),
-                               {}};
+  RateSnapshot<Space, S> snapshot{std::move(surface),
+                                  Field<SurfaceFluxes<S>, Space>(points_grid),
+                                  Field<S, Space>(points_grid),
+                                  {}};
   snapshot.report = compute_fluxes(ctx, domain, snapshot.surface, model, ions, neutrals, options,
                                    step, snapshot.fluxes);
   if (snapshot.surface.count > 0)
     for_each(
         ctx, Range1{snapshot.surface.count},
-        detail::PointRates<Space, Model>{snapshot.surface.points.cview(), snapshot.fluxes.cview(),
-                                         model, snapshot.rate.view()});
+        detail::PointRates<Space, Model, S>{snapshot.surface.points.cview(),
+                                            snapshot.fluxes.cview(), model, snapshot.rate.view()});
   return snapshot;
 }
 
@@ -206,6 +219,8 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
   require(options.cfl > 0 && options.cfl <= 0.5, where, "cfl", options.cfl,
           "a CFL number in (0, 0.5]");
   require(options.band_cells >= 3, where, "band_cells", options.band_cells, "at least 3 cells");
+  require(options.step_s >= 0 && std::isfinite(options.step_s), where, "step_s", options.step_s,
+          "a step >= 0 s (0: the CFL limit's)");
   const Lattice& l = domain.lattice;
   const int dimension = l.dimension();
   const auto ions = make_source_directions<Space>(
@@ -230,16 +245,19 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
     report.ray_segments += snapshot.report.ray_segments;
     report.monte_carlo_relative_error = snapshot.report.monte_carlo_relative_error;
     for_each(ctx, Range3{l.nx, l.ny, l.nz},
-             detail::ExtendVelocity<T, Space, Model>{
+             detail::ExtendVelocity<T, Space, Model, model_scalar_t<Model>>{
                  l, domain.phi.cview(), domain.materials.cview(), snapshot.surface.points.cview(),
                  snapshot.surface.point_of_cell.cview(), snapshot.fluxes.cview(), model,
                  speed.view(), 4.5 * l.h});
-    const double max_rate = -double(min(ctx, speed.cview()));
+    const double max_rate =
+        -transform_reduce(ctx, speed.size(), std::numeric_limits<double>::infinity(),
+                          reduce_op::Min{}, detail::ValueAt<T, Space>{speed.cview()});
     if (!(max_rate > 0)) {  // nothing etches: the rest of the time changes nothing
       report.time_s = options.time_s;
       break;
     }
-    const double dt = std::min(options.cfl * l.h / max_rate, options.time_s - report.time_s);
+    double dt = std::min(options.cfl * l.h / max_rate, options.time_s - report.time_s);
+    if (options.step_s > 0) dt = std::min(dt, options.step_s);
     advect(ctx, l, domain.phi, speed, dt, options.scheme);
     for_each(ctx, Range1{domain.materials.size()},
              detail::CutMaterials<T, Space>{domain.phi.cview(), domain.materials.view()});

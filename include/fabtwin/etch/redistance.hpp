@@ -15,6 +15,7 @@
 #include <cmath>
 #include <utility>
 
+#include "fabtwin/core/dual.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/etch/lattice.hpp"
 #include "fabtwin/exec/context.hpp"
@@ -24,14 +25,17 @@ namespace fabtwin::etch {
 namespace detail {
 
 /// Distance from sample (i, j, k) to the zero level set when a sample of its 3 x 3 (x 3) cube has
-/// the other sign (it then shapes the trilinear surface in a cell it touches), or -1. A field that
-/// is a distance there already (|grad phi| within 10 % of 1, as advection leaves it) keeps its
-/// value, so redistancing never moves the surface; another is rescaled to phi / |grad phi|
-/// (Chopp, JCP 106, 1993), or, where the gradient vanishes, to the distance to the plane through
-/// the crossings along the axes (Russo and Smereka, JCP 163, 2000).
+/// the other sign (it then shapes the trilinear surface in a cell it touches), or -1. A field
+/// known to be a distance (`keep`: the etch loop's, moved by less than a cell since its last
+/// redistancing) keeps its value there, so redistancing never moves the surface; so does any field
+/// where |grad phi| is within 10 % of 1. Elsewhere phi is rescaled to phi / |grad phi| (Chopp,
+/// JCP 106, 1993), or, where the gradient vanishes, to the distance to the plane through the
+/// crossings along the axes (Russo and Smereka, JCP 163, 2000). Rescaling a distance step after
+/// step would be wrong at a kink, where central differences give |grad phi| < 1 for ever and the
+/// value would grow by that factor every time.
 template <class T, class Space>
 FABTWIN_HD double crossing_distance(const Lattice& l, View<const T, Space> phi, index_t i,
-                                    index_t j, index_t k) {
+                                    index_t j, index_t k, bool keep = false) {
   const double p = double(l.at(phi, i, j, k));
   bool near = p == 0;
   const int reach_y = l.planar() ? 0 : 1;
@@ -40,6 +44,7 @@ FABTWIN_HD double crossing_distance(const Lattice& l, View<const T, Space> phi, 
       for (int di = -1; di <= 1 && !near; ++di)
         near = (p < 0) != (double(l.at(phi, i + di, j + dj, k + dk)) < 0);
   if (!near) return -1.0;
+  if (keep) return fabs(p);
   const double g = l.gradient(phi, i, j, k).norm();
   if (g > 0.9 && g < 1.1) return fabs(p);
   if (g > 1e-12) return fabs(p) / g;
@@ -64,6 +69,13 @@ FABTWIN_HD double crossing_distance(const Lattice& l, View<const T, Space> phi, 
 /// "No closest point known yet."
 inline constexpr double unknown_offset = 1e30;
 
+/// A sample's closest point on the surface as the offset to it, and the sample next to the surface
+/// that found it (whose value carries the derivatives a dual-valued phi has there).
+struct ClosestPoint {
+  Point3 offset{unknown_offset, 0, 0};
+  index_t source = -1;
+};
+
 /// What a sample does in the iterations: keeps its closest point (next to the surface), looks for
 /// one among its neighbours', or, in the narrow-band mode, nothing (far from the surface).
 enum SampleRole : int { far_away = 0, searching = 1, next_to_surface = 2 };
@@ -75,7 +87,7 @@ template <class T, class Space>
 struct InitialiseClosest {
   Lattice l;
   View<const T, Space> phi;
-  View<Point3, Space> offset;
+  View<ClosestPoint, Space> closest;
   View<int, Space> role;
   double band;
   bool narrow;
@@ -84,9 +96,9 @@ struct InitialiseClosest {
   }
   FABTWIN_HD void operator()(index_t i, index_t j, index_t k) const {
     const index_t at = l.index(i, j, k);
-    const double d = crossing_distance(l, phi, i, j, k);
+    const double d = crossing_distance(l, phi, i, j, k, narrow);
     if (d < 0) {
-      offset[at] = Point3{unknown_offset, 0, 0};
+      closest[at] = ClosestPoint{};
       role[at] = searching;
       if (narrow && at_cap(i, j, k)) {
         bool all = true;
@@ -103,7 +115,7 @@ struct InitialiseClosest {
     const double norm = n.norm();
     n = norm > 1e-12 ? n * (1.0 / norm) : Point3{0, 0, 1};
     // The surface lies against the gradient from a sample outside, along it from one inside.
-    offset[at] = n * (double(phi[at]) < 0 ? d : -d);
+    closest[at] = ClosestPoint{n * (double(phi[at]) < 0 ? d : -d), at};
   }
 };
 
@@ -114,13 +126,13 @@ template <class Space>
 struct PropagateClosest {
   Lattice l;
   View<const int, Space> role;
-  View<const Point3, Space> in;
-  View<Point3, Space> out;
+  View<const ClosestPoint, Space> in;
+  View<ClosestPoint, Space> out;
   FABTWIN_HD void operator()(index_t i, index_t j, index_t k) const {
     const index_t at = l.index(i, j, k);
-    if (role[at] != searching) return;  // both buffers hold its offset from the start
-    Point3 best = in[at];
-    double best_distance = best.x >= unknown_offset ? 1e300 : best.dot(best);
+    if (role[at] != searching) return;  // both buffers hold its closest point from the start
+    ClosestPoint best = in[at];
+    double best_distance = best.source < 0 ? 1e300 : best.offset.dot(best.offset);
     const int reach_y = l.planar() ? 0 : 1;
     const bool mirror = l.boundary == Boundary::reflective;
     for (int dk = -1; dk <= 1; ++dk) {
@@ -130,8 +142,10 @@ struct PropagateClosest {
         for (int di = -1; di <= 1; ++di) {
           if (di == 0 && dj == 0 && dk == 0) continue;
           const index_t ii = i + di, jj = j + dj;
-          Point3 o = in[l.index(l.fold(ii, l.nx), l.planar() ? 0 : l.fold(jj, l.ny), kk)];
-          if (o.x >= unknown_offset) continue;
+          const ClosestPoint& c =
+              in[l.index(l.fold(ii, l.nx), l.planar() ? 0 : l.fold(jj, l.ny), kk)];
+          if (c.source < 0) continue;
+          Point3 o = c.offset;
           if (mirror && (ii < 0 || ii >= l.nx)) o.x = -o.x;
           if (mirror && !l.planar() && (jj < 0 || jj >= l.ny)) o.y = -o.y;
           const Point3 candidate{double(di) * l.h + o.x, double(dj) * l.h + o.y,
@@ -139,7 +153,7 @@ struct PropagateClosest {
           const double distance = candidate.dot(candidate);
           if (distance < best_distance) {
             best_distance = distance;
-            best = candidate;
+            best = ClosestPoint{candidate, c.source};
           }
         }
     }
@@ -147,16 +161,43 @@ struct PropagateClosest {
   }
 };
 
+/// Samples next to the surface: their distance; a dual keeps its derivatives as they were (the
+/// surface's motion, which a rescaling by 1 / |grad phi| would amplify at every kink, step after
+/// step).
 template <class T, class Space>
-struct SignedDistance {
+struct DistanceNextToSurface {
   View<const T, Space> original;
-  View<const Point3, Space> offset;
+  View<const int, Space> role;
+  View<const ClosestPoint, Space> closest;
+  View<T, Space> phi;
+  FABTWIN_HD void operator()(index_t i) const {
+    if (role[i] != next_to_surface) return;
+    const double value = value_of(original[i]), d = closest[i].offset.norm();
+    phi[i] = (original[i] - T(value)) + T(value < 0 ? -d : d);
+  }
+};
+
+/// The other samples: their distance to their closest point, capped at the band. Within the band
+/// a dual takes the derivatives of the sample next to the surface that found the point: moving the
+/// surface by delta along its normal moves every distance along that normal by delta.
+template <class T, class Space>
+struct DistanceAway {
+  View<const T, Space> original;
+  View<const int, Space> role;
+  View<const ClosestPoint, Space> closest;
   View<T, Space> phi;
   double band;
   FABTWIN_HD void operator()(index_t i) const {
-    const Point3 o = offset[i];
-    const double d = o.x >= unknown_offset ? band : fmin(o.norm(), band);
-    phi[i] = T(double(original[i]) < 0 ? -d : d);
+    if (role[i] == next_to_surface) return;
+    const ClosestPoint c = closest[i];
+    const double sign = value_of(original[i]) < 0 ? -1.0 : 1.0;
+    const double d = c.source < 0 ? band : c.offset.norm();
+    if (d >= band) {
+      phi[i] = T(sign * band);
+      return;
+    }
+    const T& found = phi[c.source];  // final already: written by DistanceNextToSurface
+    phi[i] = found - T(value_of(found)) + T(sign * d);
   }
 };
 
@@ -166,9 +207,9 @@ struct SignedDistance {
 enum class Band {
   whole_grid,  ///< any input: every sample solves for its distance
   /// phi is a distance capped at the band already, moved by less than a cell since (the etch loop):
-  /// samples at the cap whose neighbours are all at the cap stay there, the others are solved. On
-  /// a 3D feature that leaves the few samples within the band of the surface (etch_bench measures
-  /// the saving).
+  /// samples next to the surface keep their values, samples at the cap whose neighbours are all at
+  /// the cap stay there, the others are solved. On a 3D feature that leaves the few samples within
+  /// the band of the surface (etch_bench measures the saving).
   narrow,
 };
 
@@ -176,24 +217,28 @@ enum class Band {
 template <class T, class Space>
 void redistance(Context<Space>& ctx, const Lattice& l, Field<T, Space>& phi, double band_nm,
                 Band band = Band::whole_grid) {
-  Field<Point3, Space> offset(phi.grid()), next(phi.grid());
+  Field<detail::ClosestPoint, Space> closest(phi.grid()), next(phi.grid());
   Field<int, Space> role(phi.grid());
   const Range3 range{l.nx, l.ny, l.nz};
   for_each(ctx, range,
-           detail::InitialiseClosest<T, Space>{l, phi.cview(), offset.view(), role.view(), band_nm,
+           detail::InitialiseClosest<T, Space>{l, phi.cview(), closest.view(), role.view(), band_nm,
                                                band == Band::narrow});
-  copy(offset.cview(), next.view());
+  copy(closest.cview(), next.view());
   // A closest point moves one cell (in any direction) per iteration.
   const int iterations = int(std::ceil(band_nm / l.h)) + 2;
   for (int it = 0; it < iterations; ++it) {
     for_each(ctx, range,
-             detail::PropagateClosest<Space>{l, role.cview(), offset.cview(), next.view()});
-    std::swap(offset, next);
+             detail::PropagateClosest<Space>{l, role.cview(), closest.cview(), next.view()});
+    std::swap(closest, next);
   }
   Field<T, Space> original(phi.grid());
   copy(phi.cview(), original.view());
   for_each(ctx, Range1{phi.size()},
-           detail::SignedDistance<T, Space>{original.cview(), offset.cview(), phi.view(), band_nm});
+           detail::DistanceNextToSurface<T, Space>{original.cview(), role.cview(), closest.cview(),
+                                                   phi.view()});
+  for_each(ctx, Range1{phi.size()},
+           detail::DistanceAway<T, Space>{original.cview(), role.cview(), closest.cview(),
+                                          phi.view(), band_nm});
 }
 
 }  // namespace fabtwin::etch

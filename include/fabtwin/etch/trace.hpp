@@ -6,7 +6,11 @@
 // linear interpolation with the last one outside. Lateral sides are handled by folding positions
 // (etch/lattice.hpp): a ray crossing a reflective side continues in the mirror image, which is the
 // same as reflecting it. Rays of a cross-section stay in the xz plane.
+// A ray also reports its clearance: the least distance to the surface it sampled beyond its first
+// 1.5 cells (negative where it entered the solid), and where: what a derivative of the visibility
+// needs (etch/flux.hpp, soft_visibility).
 
+#include "fabtwin/core/dual.hpp"
 #include "fabtwin/core/view.hpp"
 #include "fabtwin/etch/lattice.hpp"
 
@@ -16,8 +20,10 @@ enum class RayEnd : int { sky, surface, lost };
 
 struct RayResult {
   RayEnd end = RayEnd::lost;
-  Point3 hit;        ///< where it met the surface (unfolded: it may lie beyond a side)
-  int segments = 0;  ///< distance-field samples taken: the unit of tracing throughput
+  Point3 hit;                ///< where it met the surface (unfolded: it may lie beyond a side)
+  int segments = 0;          ///< distance-field samples taken: the unit of tracing throughput
+  double clearance = 1e300;  ///< least phi sampled beyond the first 1.5 cells (nm)
+  Point3 closest;            ///< where (unfolded)
 };
 
 /// Traces from `origin` (on the surface) along the unit direction `dir` until the ray reaches the
@@ -41,8 +47,13 @@ FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point
       result.end = RayEnd::sky;
       return result;
     }
-    const double d = l.sample_cells(phi, start.x + dir.x * t, start.y + dir.y * t, w) * inverse_h;
+    const double d =
+        value_of(l.sample_cells(phi, start.x + dir.x * t, start.y + dir.y * t, w)) * inverse_h;
     ++result.segments;
+    if (t > 1.5 && d * l.h < result.clearance) {
+      result.clearance = d * l.h;
+      result.closest = origin + dir * (t * l.h);
+    }
     if (d < 0) {
       const double t_hit = (t_out + (t - t_out) * phi_out / (phi_out - d)) * l.h;
       result.end = RayEnd::surface;

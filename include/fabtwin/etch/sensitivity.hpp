@@ -1,0 +1,58 @@
+#pragma once
+// Parameter sensitivities of an etch by forward-mode dual numbers (core/dual.hpp): the model is
+// copied into the scalar Dual<N> with N of its parameters seeded, and the whole etch (the level
+// set, its advection and redistancing, the rates, the measured profile) runs in that scalar, so
+// every output carries its derivatives with respect to the N parameters in one pass:
+//
+//   auto model = etch::seeded<2>(sf6o2, {"si_a_ie", "etchant_flux"});
+//   auto domain = etch::make_feature_domain<Dual<2>>(spec);
+//   etch::run_etch(ctx, domain, model, options);
+//   auto profile = metrology::measure_etch_profile(domain, mask_x);  // profile.depth_nm.d[0] ...
+//
+// What the derivatives hold: the parameters' effect on the rates (through coverages, yields,
+// sticking and re-emission) and the surface's motion under them. What they leave out: the fluxes'
+// dependence on the geometry's shadowing (the set of directions a point sees changes by whole
+// quadrature directions, and the Monte Carlo hits by whole rays: piecewise constant, so of zero
+// derivative almost everywhere). A finite difference includes that feedback; in a feature whose
+// shadowing changes little over the difference's step, the two agree (tests/etch: within a few
+// per cent over a short etch).
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fabtwin/core/check.hpp"
+#include "fabtwin/core/dual.hpp"
+#include "fabtwin/etch/kinetics.hpp"
+#include "fabtwin/etch/parameters.hpp"
+
+namespace fabtwin::etch {
+
+/// `model` in the scalar Dual<N>, the parameters `names` (N of them, by parameters()' names)
+/// seeded as the variables 0..N-1.
+template <int N, template <class> class Model>
+Model<Dual<N>> seeded(const Model<double>& model, const std::vector<std::string>& names) {
+  require(names.size() == std::size_t(N), "etch::seeded", "names.size()", names.size(),
+          [] { return "N = " + std::to_string(N) + " parameter names"; });
+  Model<double> source = model;
+  Model<Dual<N>> result;
+  const auto from = parameters(source);
+  const auto to = parameters(result);
+  for (std::size_t i = 0; i < from.size(); ++i) *to[i].value = Dual<N>(*from[i].value);
+  for (int k = 0; k < N; ++k) {
+    bool found = false;
+    for (const auto& p : to)
+      if (p.name == names[std::size_t(k)]) {
+        *p.value = Dual<N>::variable(p.value->value, k);
+        found = true;
+      }
+    std::string known;
+    for (const auto& p : to) known += (known.empty() ? "" : ", ") + p.name;
+    require(found, "etch::seeded", [&] { return "names[" + std::to_string(k) + "]"; },
+            names[std::size_t(k)], "one of " + known);
+  }
+  if constexpr (requires { result.prepare(); }) result.prepare();
+  return result;
+}
+
+}  // namespace fabtwin::etch
