@@ -55,6 +55,10 @@ struct Domain {
   double substrate_top_nm = 0;  ///< z of the substrate's original top (depths are measured from it)
   double mask_top_nm = 0;       ///< z of the mask's original top
   double centre_x_nm = 0, centre_y_nm = 0;  ///< the opening's axis
+  /// phi is the exact signed distance already (the builders compute it): the first redistancing
+  /// keeps its values next to the surface instead of re-estimating them from the samples, which
+  /// would round the corners of the mask by a fraction of a cell.
+  bool phi_is_distance = false;
 
   explicit Domain(const Lattice& l)
       : lattice(l), phi(grid_of(l)), materials(grid_of(l), material_count) {}

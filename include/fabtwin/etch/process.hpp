@@ -152,6 +152,39 @@ struct PointRates {
   }
 };
 
+/// Next to the gas, inside a material whose own level set is less deep than phi, phi is that level
+/// set. The union of the solid, advected and redistanced as one field, does not know that a mask
+/// over an etched cavity ends at its own underside: phi there holds the distance to where the
+/// cavity's front was, the mask's samples do not move, and undercuts lagged by a cell or two.
+/// Each material's level set is exact where the etch has not cut it (it comes from the geometry
+/// and is only ever cut back to the solid), so it is the better value next to the cavity. Only
+/// samples with gas among their neighbours take it: deeper in, where a mask still sits on the
+/// substrate, the union's own distance keeps the shared face from reading as a surface.
+template <class T, class Space>
+struct ClampToMaterials {
+  Lattice l;
+  View<const T, Space> phi;
+  View<const T, Space> materials;
+  View<T, Space> out;
+  FABTWIN_HD void operator()(index_t i, index_t j, index_t k) const {
+    const index_t at = l.index(i, j, k), n = phi.size();
+    T p = phi[at];
+    out[at] = p;
+    if (!(p < T(0))) return;
+    bool gas = false;
+    const int reach_y = l.planar() ? 0 : 1;
+    for (int dk = -1; dk <= 1 && !gas; ++dk)
+      for (int dj = -reach_y; dj <= reach_y && !gas; ++dj)
+        for (int di = -1; di <= 1 && !gas; ++di) gas = !(l.at(phi, i + di, j + dj, k + dk) < T(0));
+    if (!gas) return;
+    for (int m = 0; m < material_count; ++m) {
+      const T psi = materials[at + m * n];
+      if (psi < T(0) && p < psi) p = psi;
+    }
+    out[at] = p;
+  }
+};
+
 /// The value of sample i (a dual's value).
 template <class T, class Space>
 struct ValueAt {
@@ -234,7 +267,15 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   EtchReport report;
-  redistance(ctx, l, domain.phi, band);
+  redistance(ctx, l, domain.phi, band, domain.phi_is_distance ? Band::narrow : Band::whole_grid);
+  Field<T, Space> clamped(domain.phi.grid());
+  const auto clamp_to_materials = [&] {
+    for_each(ctx, Range3{l.nx, l.ny, l.nz},
+             detail::ClampToMaterials<T, Space>{l, domain.phi.cview(), domain.materials.cview(),
+                                                clamped.view()});
+    std::swap(domain.phi, clamped);
+  };
+  clamp_to_materials();
   report.setup_seconds = seconds_since(start);
   Field<T, Space> speed(domain.phi.grid());
   while (report.time_s < options.time_s) {
@@ -262,8 +303,10 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
     for_each(ctx, Range1{domain.materials.size()},
              detail::CutMaterials<T, Space>{domain.phi.cview(), domain.materials.view()});
     ++report.steps;
-    if (report.steps % options.redistance_every == 0)
+    if (report.steps % options.redistance_every == 0) {
       redistance(ctx, l, domain.phi, band, Band::narrow);
+      clamp_to_materials();
+    }
     report.time_s = options.time_s - report.time_s <= dt ? options.time_s : report.time_s + dt;
     if (progress)
       progress(

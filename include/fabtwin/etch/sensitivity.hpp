@@ -48,8 +48,9 @@ Model<Dual<N>> seeded(const Model<double>& model, const std::vector<std::string>
       }
     std::string known;
     for (const auto& p : to) known += (known.empty() ? "" : ", ") + p.name;
-    require(found, "etch::seeded", [&] { return "names[" + std::to_string(k) + "]"; },
-            names[std::size_t(k)], "one of " + known);
+    require(
+        found, "etch::seeded", [&] { return "names[" + std::to_string(k) + "]"; },
+        names[std::size_t(k)], "one of " + known);
   }
   if constexpr (requires { result.prepare(); }) result.prepare();
   return result;

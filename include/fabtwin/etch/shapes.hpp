@@ -4,17 +4,17 @@
 // The mask's sidewalls may be tapered: the opening is given at the mask's bottom, and a taper of
 // a degrees widens a trench or hole (narrows a line) by 2 H tan(a) at the mask's top. Level sets
 // are exact signed distances to each material's cross-section, in (s, z) with s the distance from
-// the feature's axis (|x| for trenches and lines, the radius for holes). The surface is the union
-// of the solid: min(z, mask), with the mask's section reaching two cells down into the substrate
-// there, so that the union has no zero on the mask-substrate interface (a min of two level sets
-// that touch is 0 along their shared face, which would read as a surface inside the solid). A
-// union of distances is a distance only outside: the caller redistances it
-// (etch/redistance.hpp; run_etch does).
+// the feature's axis (|x| for trenches and lines, the radius for holes). The surface's phi is the
+// exact signed distance to the boundary of the solid's union (the exposed substrate, the mask's
+// sides and top), not a min of the materials' level sets, which is 0 along a face two materials
+// share and is not a distance inside.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 #include <string>
+#include <vector>
 
 #include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
@@ -106,25 +106,41 @@ Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
   Domain<T, Host> domain(l);
   domain.substrate_top_nm = 0;
   domain.mask_top_nm = spec.mask_thickness_nm;
+  domain.phi_is_distance = true;
 
   const double H = spec.mask_thickness_nm, far = 10 * spec.pitch_nm + 10 * H;
   const double tilt = H * std::tan(spec.mask_taper_deg * std::numbers::pi / 180);
   const double a0 = 0.5 * spec.opening_nm;
   // The mask's cross-section in (s, z), counter-clockwise; a line is symmetric in signed s.
-  // The union's mask reaches `sunk` into the substrate with vertical sides.
-  const double sunk = 2 * h;
-  double quad[4][2], union_quad[4][2];
+  // The mask's own level set reaches a hundredth of a cell into the substrate, so that a sample on
+  // the interface is inside the mask (process.hpp, ClampToMaterials) and labelled mask.
+  const double seam = 0.01 * h;
+  double quad[4][2];
   if (spec.feature == Feature::line) {
-    const double q[4][2] = {{-a0, 0}, {a0, 0}, {a0 - tilt, H}, {-a0 + tilt, H}};
-    const double u[4][2] = {{-a0, -sunk}, {a0, -sunk}, {a0 - tilt, H}, {-a0 + tilt, H}};
+    const double q[4][2] = {{-a0, -seam}, {a0, -seam}, {a0 - tilt, H}, {-a0 + tilt, H}};
     std::copy(&q[0][0], &q[0][0] + 8, &quad[0][0]);
-    std::copy(&u[0][0], &u[0][0] + 8, &union_quad[0][0]);
   } else {
-    const double q[4][2] = {{a0, 0}, {far, 0}, {far, H}, {a0 + tilt, H}};
-    const double u[4][2] = {{a0, -sunk}, {far, -sunk}, {far, H}, {a0 + tilt, H}};
+    const double q[4][2] = {{a0, -seam}, {far, -seam}, {far, H}, {a0 + tilt, H}};
     std::copy(&q[0][0], &q[0][0] + 8, &quad[0][0]);
-    std::copy(&u[0][0], &u[0][0] + 8, &union_quad[0][0]);
   }
+  // The union's boundary in (s, z): the exposed substrate top, then the mask's side and top.
+  std::vector<std::array<double, 2>> boundary;
+  if (H <= 0)
+    boundary = {{-far, 0}, {far, 0}};
+  else if (spec.feature == Feature::line)
+    boundary = {{-far, 0}, {-a0, 0}, {-a0 + tilt, H}, {a0 - tilt, H}, {a0, 0}, {far, 0}};
+  else
+    boundary = {{-far, 0}, {a0, 0}, {a0 + tilt, H}, {far, H}};
+  const auto union_distance = [&](double s, double z, bool inside) {
+    double nearest = 1e300;
+    for (std::size_t e = 0; e + 1 < boundary.size(); ++e) {
+      const double ax = boundary[e][0], az = boundary[e][1];
+      const double ex = boundary[e + 1][0] - ax, ez = boundary[e + 1][1] - az;
+      const double t = std::clamp(((s - ax) * ex + (z - az) * ez) / (ex * ex + ez * ez), 0.0, 1.0);
+      nearest = std::min(nearest, std::hypot(s - ax - t * ex, z - az - t * ez));
+    }
+    return inside ? -nearest : nearest;
+  };
   auto psi = domain.materials.view();
   auto phi = domain.phi.view();
   const index_t n = l.size();
@@ -137,7 +153,6 @@ Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
                          : spec.feature == Feature::line ? p.x
                                                          : std::abs(p.x);
         const double mask = H > 0 ? detail::quad_distance(s, p.z, quad) : 1e30;
-        const double mask_in_union = H > 0 ? detail::quad_distance(s, p.z, union_quad) : 1e30;
         double substrate = p.z, stop = 1e30;
         if (spec.stop_depth_nm > 0) {
           stop = p.z + spec.stop_depth_nm;
@@ -146,7 +161,7 @@ Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
         psi[at + int(Material::substrate) * n] = T(substrate);
         psi[at + int(Material::mask) * n] = T(mask);
         psi[at + int(Material::stop) * n] = T(stop);
-        phi[at] = T(std::min(p.z, mask_in_union));
+        phi[at] = T(union_distance(s, p.z, p.z < 0 || mask < 0));
       }
   return domain;
 }
