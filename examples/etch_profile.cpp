@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
     fabtwin::etch::check(run.spec);  // refuse a bad geometry before touching the folder
     examples::make_etch_model(run);  // ... and unknown parameters
     examples::start_outputs(o.out);
-    examples::EtchResult result = examples::run_etch_example(run, o.out, "etch_profile");
+    examples::EtchResult result = examples::run_feature_example(run, o.out, "etch_profile");
     result.summary["geometry"] = o.geometry;
     result.summary["opening_nm"] = o.opening;
     result.summary["pitch_nm"] = o.pitch;

@@ -19,7 +19,8 @@
 // the neutralisation, 21 kcal/mol for the deprotection, about 7 % per K each).
 //
 // Output: aerial.png (top view), acid_xz.png, inhibitor_xz.png, profile_xz.png (x-z cross-sections
-// through the field centre, the developed region dark and the resist light), peb.vti (exposed
+// through the field centre, the developed region dark and the resist light), resist_xz.npy (that
+// developed section for examples/etch_resist, the litho-to-etch hand-off), peb.vti (exposed
 // acid, acid after the bake, inhibitor, development arrival time; open in ParaView), summary.json
 // (CD of the developed opening at the top, middle and bottom of the film and of the latent one,
 // where the inhibitor falls below 0.5; sidewall angle; the top CD of every feature across the
@@ -361,8 +362,13 @@ int run(const Options& o) {
   Field<double, Host> resist_left(film);
   for (index_t i = 0; i < film.size(); ++i)
     resist_left.data()[i] = arrival.data()[i] < o.develop_s ? 0.0 : 1.0;
-  write_section(out + "profile_xz.png", cross_section(resist_left), io::ValueRange{0, 1},
+  const Field<float, Host> resist_xz = cross_section(resist_left);
+  write_section(out + "profile_xz.png", resist_xz, io::ValueRange{0, 1},
                 "developed profile, x-z section", "resist left");
+  // The hand-off to the etch (examples/etch_resist): that section, row 0 the film's bottom.
+  io::write_npy(out + "resist_xz.npy", resist_xz.data(),
+                {resist_xz.grid().ny(), resist_xz.grid().nx()});
+  summary["resist_xz_pitch_nm"] = resist_xz.grid().pitch().x;
   io::VtiFile(film)
       .add("exposed_acid", host_acid)
       .add("acid_after_bake", host_baked_acid)

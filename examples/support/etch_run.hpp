@@ -129,15 +129,14 @@ inline std::vector<double> material_codes(const fabtwin::etch::Domain<double, fa
 
 }  // namespace detail
 
-/// Runs `run`, writes the pictures and files into `out` (a folder, ready) and returns the figures.
-inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
-                                   const char* program) {
+/// Runs `run` on `domain` (run.spec is not used), writes the pictures and files into `out` (a
+/// folder, ready) and returns the figures; `mask_x` is where the mask's thickness is measured.
+inline EtchResult run_etch_example(const EtchRun& run,
+                                   fabtwin::etch::Domain<double, fabtwin::Host>& domain,
+                                   double mask_x, const std::string& out, const char* program) {
   using namespace fabtwin;
   using namespace fabtwin::etch;
   const EtchModel model = make_etch_model(run);
-  FeatureSpec spec = run.spec;
-  spec.substrate_depth_nm = fastest_rate_nm_s(model) * run.time_s + 10 * spec.grid_nm;
-  auto domain = make_feature_domain<double>(spec);
   const Lattice l = domain.lattice;
   Context<Host> ctx(HostOptions{run.threads});
   std::vector<double> initial_phi;
@@ -157,7 +156,6 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
         p.seconds);
   };
   EtchResult result;
-  redistance(ctx, l, domain.phi, options.band_cells * l.h);
   initial_phi = to_vector(domain.phi);
   std::visit(
       [&](const auto& m) {
@@ -189,7 +187,6 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
             .write(out + "/surface.vtp");
       },
       model);
-  const double mask_x = l.x0 + double(l.nx - 1) * l.h;  // the side: between openings
   result.profile = metrology::measure_etch_profile(domain, mask_x);
 
   // Pictures and arrays of the cross-section through the axis.
@@ -198,15 +195,14 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
                             initial_xz = detail::section(l, initial_phi);
   io::write_npy(out + "/phi.npy", phi_xz.data(), {l.nz, l.nx});
   io::write_npy(out + "/material.npy", codes_xz.data(), {l.nz, l.nx});
-  io::Image picture = io::render_field(
-      codes_xz,
-      {.range = io::ValueRange{0, 3},
-       .colormap = io::Colormap::viridis,
-       .scale_bar = true,
-       .length_bar = true,
-       .title = spec.feature == Feature::hole ? "hole, x-z section" : "trench, x-z section",
-       .value_label = "0 gas 1 substrate 2 mask 3 stop; red: start",
-       .magnify = io::magnification_for(codes_xz.grid(), 900)});
+  io::Image picture =
+      io::render_field(codes_xz, {.range = io::ValueRange{0, 3},
+                                  .colormap = io::Colormap::viridis,
+                                  .scale_bar = true,
+                                  .length_bar = true,
+                                  .title = "x-z section through the axis",
+                                  .value_label = "0 gas 1 substrate 2 mask 3 stop; red: start",
+                                  .magnify = io::magnification_for(codes_xz.grid(), 900)});
   for (const auto& c : layout::extract_contours(initial_xz, 0.0))
     io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{220, 30, 30});
   const auto final_contours = layout::extract_contours(phi_xz, 0.0);
@@ -271,7 +267,7 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
       },
       model);
   s["parameters"] = parameters;
-  s["grid_nm"] = spec.grid_nm;
+  s["grid_nm"] = l.h;
   s["samples"] = io::json::Value::array();
   s["samples"].push_back(double(l.nx));
   s["samples"].push_back(double(l.ny));
@@ -281,6 +277,18 @@ inline EtchResult run_etch_example(const EtchRun& run, const std::string& out,
     s["files"].push_back(std::string(f));
   if (l.planar()) s["files"].push_back(std::string("profile.vtp"));
   return result;
+}
+
+/// The feature of run.spec, its substrate as deep as the fastest rate etches in run.time_s (and ten
+/// cells more), run and written as above; the mask is measured at the domain's side.
+inline EtchResult run_feature_example(const EtchRun& run, const std::string& out,
+                                      const char* program) {
+  fabtwin::etch::FeatureSpec spec = run.spec;
+  spec.substrate_depth_nm =
+      fastest_rate_nm_s(make_etch_model(run)) * run.time_s + 10 * spec.grid_nm;
+  auto domain = fabtwin::etch::make_feature_domain<double>(spec);
+  const double mask_x = domain.lattice.x0 + double(domain.lattice.nx - 1) * domain.lattice.h;
+  return run_etch_example(run, domain, mask_x, out, program);
 }
 
 }  // namespace examples

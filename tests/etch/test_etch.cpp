@@ -104,12 +104,19 @@ TEST_CASE("Redistancing gives the Euclidean distance to the zero level set", "[e
   CHECK(d.phi.data()[l.index(0, 0, 0)] == Approx(8.0));
   CHECK(d.phi.data()[l.index(32, 0, 32)] == Approx(-8.0));
   // Redistancing a capped distance again in the narrow band (the etch loop's mode) visits fewer
-  // samples and gives the same bits as the whole grid.
+  // samples, keeps the values next to the surface, and agrees with the whole grid's redistancing
+  // (which re-estimates the few of those whose |grad phi| strays beyond 10 % of 1).
   Field<double, Host> whole(d.phi.grid());
   copy(d.phi.cview(), whole.view());
+  const std::vector<double> before = to_vector(d.phi);
   redistance(ctx, l, whole, 8.0);
   redistance(ctx, l, d.phi, 8.0, Band::narrow);
-  CHECK(to_vector(whole) == to_vector(d.phi));
+  const std::vector<double> a = to_vector(whole), b = to_vector(d.phi);
+  double largest = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) largest = std::max(largest, std::abs(a[i] - b[i]));
+  CHECK(largest < 0.05);
+  for (std::size_t i = 0; i < b.size(); ++i)
+    if (std::abs(before[i]) < 0.5) CHECK(b[i] == before[i]);
 }
 
 TEST_CASE("Isotropic etch of flat ground goes down rate x time", "[etch]") {

@@ -28,11 +28,11 @@ namespace detail {
 /// the other sign (it then shapes the trilinear surface in a cell it touches), or -1. A field
 /// known to be a distance (`keep`: the etch loop's, moved by less than a cell since its last
 /// redistancing) keeps its value there, so redistancing never moves the surface; so does any field
-/// where |grad phi| is within 10 % of 1. Elsewhere phi is rescaled to phi / |grad phi| (Chopp,
-/// JCP 106, 1993), or, where the gradient vanishes, to the distance to the plane through the
-/// crossings along the axes (Russo and Smereka, JCP 163, 2000). Rescaling a distance step after
-/// step would be wrong at a kink, where central differences give |grad phi| < 1 for ever and the
-/// value would grow by that factor every time.
+/// where |grad phi| is within 10 % of 1. Elsewhere the value is the nearer of phi / |grad phi|
+/// (Chopp, JCP 106, 1993) and the distance to the plane through the crossings along the axes
+/// (Russo and Smereka, JCP 163, 2000). Re-estimating a distance step after step would be wrong at
+/// a kink, where central differences give |grad phi| < 1 for ever and the value would grow by that
+/// factor every time.
 template <class T, class Space>
 FABTWIN_HD double crossing_distance(const Lattice& l, View<const T, Space> phi, index_t i,
                                     index_t j, index_t k, bool keep = false) {
@@ -47,7 +47,6 @@ FABTWIN_HD double crossing_distance(const Lattice& l, View<const T, Space> phi, 
   if (keep) return fabs(p);
   const double g = l.gradient(phi, i, j, k).norm();
   if (g > 0.9 && g < 1.1) return fabs(p);
-  if (g > 1e-12) return fabs(p) / g;
   double inverse_squares = 0;
   const int axes = l.planar() ? 2 : 3;
   for (int a = 0; a < axes; ++a) {
@@ -63,7 +62,12 @@ FABTWIN_HD double crossing_distance(const Lattice& l, View<const T, Space> phi, 
     if (nearest < 1e-12 * l.h) return 0;
     if (nearest < 1e300) inverse_squares += 1.0 / (nearest * nearest);
   }
-  return inverse_squares > 0 ? 1.0 / sqrt(inverse_squares) : 0.0;
+  // The nearer of the two estimates: phi / |grad phi| overestimates where phi saturates next to
+  // the surface (an occupancy ramp: central differences see half its slope), the plane through
+  // the axis crossings where the surface turns a corner between them.
+  const double plane = inverse_squares > 0 ? 1.0 / sqrt(inverse_squares) : 1e300;
+  const double scaled = g > 1e-12 ? fabs(p) / g : 1e300;
+  return fmin(plane, scaled) < 1e300 ? fmin(plane, scaled) : 0.0;
 }
 
 /// "No closest point known yet."
@@ -74,6 +78,7 @@ inline constexpr double unknown_offset = 1e30;
 struct ClosestPoint {
   Point3 offset{unknown_offset, 0, 0};
   index_t source = -1;
+  double distance = 0;  ///< of a sample next to the surface: exactly its estimate (|offset| rounds)
 };
 
 /// What a sample does in the iterations: keeps its closest point (next to the surface), looks for
@@ -115,7 +120,7 @@ struct InitialiseClosest {
     const double norm = n.norm();
     n = norm > 1e-12 ? n * (1.0 / norm) : Point3{0, 0, 1};
     // The surface lies against the gradient from a sample outside, along it from one inside.
-    closest[at] = ClosestPoint{n * (double(phi[at]) < 0 ? d : -d), at};
+    closest[at] = ClosestPoint{n * (double(phi[at]) < 0 ? d : -d), at, d};
   }
 };
 
@@ -153,7 +158,7 @@ struct PropagateClosest {
           const double distance = candidate.dot(candidate);
           if (distance < best_distance) {
             best_distance = distance;
-            best = ClosestPoint{candidate, c.source};
+            best = ClosestPoint{candidate, c.source, 0};
           }
         }
     }
@@ -172,7 +177,7 @@ struct DistanceNextToSurface {
   View<T, Space> phi;
   FABTWIN_HD void operator()(index_t i) const {
     if (role[i] != next_to_surface) return;
-    const double value = value_of(original[i]), d = closest[i].offset.norm();
+    const double value = value_of(original[i]), d = closest[i].distance;
     phi[i] = (original[i] - T(value)) + T(value < 0 ? -d : d);
   }
 };

@@ -20,6 +20,8 @@
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/etch/domain.hpp"
 #include "fabtwin/etch/lattice.hpp"
+#include "fabtwin/etch/redistance.hpp"
+#include "fabtwin/exec/context.hpp"
 
 namespace fabtwin::etch {
 
@@ -163,6 +165,102 @@ Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
         psi[at + int(Material::stop) * n] = T(stop);
         phi[at] = T(union_distance(s, p.z, p.z < 0 || mask < 0));
       }
+  return domain;
+}
+
+/// A developed resist film as an etch mask: the x-z cross-section of what the resist stage left
+/// (resist/development_front.hpp's arrival times against the development time), square pixels.
+struct ResistProfile {
+  std::vector<double> resist;  ///< rows x nx, row 0 the film's bottom: 1 resist left, 0 cleared
+  index_t nx = 0, rows = 0;
+  double pitch_nm = 1;
+};
+
+/// A 2D etch domain whose mask is `profile` on a flat substrate, the film's bottom at z = 0 and
+/// its axis at x = 0, cells of `grid_nm`, reflective sides (the profile's period). The resist's
+/// occupancy is interpolated bilinearly between pixel centres and its 1/2 crossing redistanced into
+/// the mask's level set; the union of resist and substrate likewise into phi. Sample rows sit at
+/// half cells about z = 0, so the film's bottom falls between them. The opening measured
+/// (centre_x_nm) is the widest cleared run at the film's bottom.
+template <class T>
+Domain<T, Host> make_resist_domain(Context<Host>& ctx, const ResistProfile& profile, double grid_nm,
+                                   double substrate_depth_nm, double gas_above_nm = 30) {
+  const char* where = "etch::make_resist_domain";
+  require(
+      profile.nx >= 4 && profile.rows >= 1, where, "profile",
+      [&] { return std::to_string(profile.nx) + " x " + std::to_string(profile.rows); },
+      "at least 4 x 1 pixels");
+  require(profile.resist.size() == std::size_t(profile.nx * profile.rows), where,
+          "profile.resist.size()", profile.resist.size(), "nx x rows samples");
+  require(profile.pitch_nm > 0 && std::isfinite(profile.pitch_nm), where, "profile.pitch_nm",
+          profile.pitch_nm, "a pixel pitch > 0 nm");
+  require(grid_nm > 0 && std::isfinite(grid_nm), where, "grid_nm", grid_nm, "a cell > 0 nm");
+  require(substrate_depth_nm >= 2 * grid_nm, where, "substrate_depth_nm", substrate_depth_nm,
+          "at least two cells");
+  for (std::size_t i = 0; i < profile.resist.size(); ++i)
+    require(
+        profile.resist[i] >= 0 && profile.resist[i] <= 1, where,
+        [&] { return "profile.resist[" + std::to_string(i) + "]"; }, profile.resist[i],
+        "a resist fraction in [0, 1]");
+  const double width = double(profile.nx) * profile.pitch_nm;
+  const double thickness = double(profile.rows) * profile.pitch_nm;
+  Lattice l;
+  l.boundary = Boundary::reflective;
+  l.nx = std::max<index_t>(4, index_t(std::lround(width / grid_nm)));
+  l.h = width / double(l.nx);  // the period in whole cells, as near grid_nm as that allows
+  l.ny = 1;
+  const index_t below = index_t(std::ceil(substrate_depth_nm / l.h));
+  l.nz = below + index_t(std::ceil((thickness + gas_above_nm) / l.h));
+  l.x0 = -0.5 * width + 0.5 * l.h;
+  l.z0 = -double(below) * l.h + 0.5 * l.h;
+  Domain<T, Host> domain(l);
+  domain.substrate_top_nm = 0;
+  domain.mask_top_nm = thickness;
+  // Resist occupancy at (x, z), bilinear between pixel centres, 0 above and below the film.
+  const auto occupancy = [&](double x, double z) {
+    if (z < 0 || z > thickness) return 0.0;
+    double u = (x + 0.5 * width) / profile.pitch_nm - 0.5, v = z / profile.pitch_nm - 0.5;
+    u = std::clamp(u, 0.0, double(profile.nx - 1));
+    v = std::clamp(v, 0.0, double(profile.rows - 1));
+    const index_t i = std::min<index_t>(index_t(u), profile.nx - 2);
+    const index_t j = std::min<index_t>(index_t(v), std::max<index_t>(0, profile.rows - 2));
+    const double fu = u - double(i), fv = v - double(j);
+    const auto at = [&](index_t a, index_t b) {
+      return profile.resist[std::size_t(std::min(a, profile.nx - 1) +
+                                        profile.nx * std::min(b, profile.rows - 1))];
+    };
+    return (1 - fv) * ((1 - fu) * at(i, j) + fu * at(i + 1, j)) +
+           fv * ((1 - fu) * at(i, j + 1) + fu * at(i + 1, j + 1));
+  };
+  Field<T, Host> mask(Domain<T, Host>::grid_of(l));
+  const index_t n = l.size();
+  auto psi = domain.materials.view();
+  for (index_t k = 0; k < l.nz; ++k)
+    for (index_t i = 0; i < l.nx; ++i) {
+      const Point3 p = l.position(i, 0, k);
+      const double o = occupancy(p.x, p.z);
+      const index_t at = l.index(i, 0, k);
+      mask.data()[at] = T((0.5 - o) * l.h);
+      domain.phi.data()[at] = T((0.5 - (p.z < 0 ? 1.0 : o)) * l.h);
+      psi[at + int(Material::substrate) * n] = T(p.z);
+      psi[at + int(Material::stop) * n] = T(1e30);
+    }
+  redistance(ctx, l, mask, 10 * l.h);
+  for (index_t i = 0; i < n; ++i) psi[i + int(Material::mask) * n] = mask.data()[i];
+  // The opening to measure: the widest cleared run at the film's bottom.
+  index_t best_start = 0, best_length = 0;
+  for (index_t i = 0; i < profile.nx;) {
+    if (profile.resist[std::size_t(i)] >= 0.5) {
+      ++i;
+      continue;
+    }
+    index_t j = i;
+    while (j < profile.nx && profile.resist[std::size_t(j)] < 0.5) ++j;
+    if (j - i > best_length) best_length = j - i, best_start = i;
+    i = j;
+  }
+  domain.centre_x_nm =
+      (double(best_start) + 0.5 * double(best_length)) * profile.pitch_nm - 0.5 * width;
   return domain;
 }
 

@@ -1,0 +1,107 @@
+// The litho-to-etch hand-off: the developed resist profile that examples/peb writes
+// (resist_xz.npy, the x-z cross-section through the field's centre, 1 where resist is left, row 0
+// the film's bottom, square pixels) becomes the mask of an etch into silicon (SF6/O2 with the
+// resist mask's sputter set by default), and the etched profile's figures are measured at the
+// widest opening.
+//
+// Usage: etch_resist --profile FILE.npy [--pitch NM] [--grid NM] --time S
+//                    [--model isotropic|directional|sf6o2] [--param NAME=VALUE ...]
+//                    [--rays-per-point N] [--seed N] [--threads N] --out DIR
+// Output: as etch_profile (summary.json, profile.png, phi.npy, material.npy, etch.vti,
+// surface.vtp, profile.vtp), the opening's position in the summary.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "fabtwin/io/npy.hpp"
+#include "support/cli.hpp"
+#include "support/etch_run.hpp"
+#include "support/outputs.hpp"
+
+namespace {
+
+struct Options {
+  std::string profile, model = "sf6o2", out;
+  double pitch = 1, grid = 2, time_s = 0;
+  int rays = 1000, threads = 0;
+  unsigned long long seed = 1;
+  std::vector<std::string> parameters;
+};
+
+examples::Cli command_line(Options& o) {
+  examples::Cli cli(
+      "etch_resist",
+      "The developed resist profile of examples/peb (resist_xz.npy) etched into silicon: the\n"
+      "litho-to-etch hand-off. Writes what etch_profile writes and, last, summary.json.");
+  cli.path("--profile", "FILE", "resist_xz.npy from peb: rows x columns, row 0 the film's bottom",
+           o.profile, examples::PathKind::file)
+      .required()
+      .number("--pitch", "NM", "the profile's pixel pitch", o.pitch,
+              {.what = "a pixel pitch", .unit = "nm", .above = 0})
+      .number("--grid", "NM", "etch cell size", o.grid, {.what = "a cell size", .unit = "nm", .above = 0})
+      .number("--time", "S", "etch time", o.time_s, {.what = "an etch time", .unit = "s", .above = 0})
+      .required()
+      .choice("--model", "the surface kinetics", o.model,
+              {{"isotropic", std::string("isotropic")},
+               {"directional", std::string("directional")},
+               {"sf6o2", std::string("sf6o2")}})
+      .texts("--param", "NAME=VALUE", "a model parameter (etch_profile --help lists them)",
+             o.parameters, "NAME=VALUE")
+      .count("--rays-per-point", "N", "Monte Carlo rays per surface point", o.rays, "a ray count")
+      .count("--seed", "N", "seed of the counter-based random streams", o.seed, "a seed")
+      .count("--threads", "N", "OpenMP threads", o.threads, "a thread count")
+      .shown_default("all")
+      .path("--out", "DIR", "folder for the outputs", o.out, examples::PathKind::output)
+      .required();
+  return cli;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return examples::exit_status("etch_resist", [&] {
+    using namespace fabtwin;
+    Options o;
+    examples::Cli cli = command_line(o);
+    if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
+    examples::EtchRun run;
+    run.model = o.model;
+    run.parameters = o.parameters;
+    run.resist_mask = true;
+    run.time_s = o.time_s;
+    run.rays_per_point = o.rays;
+    run.seed = o.seed;
+    run.threads = o.threads;
+    const examples::EtchModel model = examples::make_etch_model(run);  // refuse bad parameters first
+    const io::NpyArray<float> array = io::read_npy<float>(o.profile);
+    require(array.shape.size() == 2, "etch_resist", "--profile shape", array.shape.size(),
+            "a 2D array (rows x columns)");
+    etch::ResistProfile profile{std::vector<double>(array.data.begin(), array.data.end()),
+                                array.shape[1], array.shape[0], o.pitch};
+    Context<Host> ctx;
+    const double depth = examples::fastest_rate_nm_s(model) * o.time_s + 10 * o.grid;
+    auto domain = etch::make_resist_domain<double>(ctx, profile, o.grid, depth);
+    examples::start_outputs(o.out);
+    // The mask is measured at the middle of the widest run of resist at the film's bottom.
+    index_t best_start = 0, best_length = 0;
+    for (index_t i = 0; i < profile.nx;) {
+      index_t j = i;
+      while (j < profile.nx && profile.resist[std::size_t(j)] >= 0.5) ++j;
+      if (j - i > best_length) best_length = j - i, best_start = i;
+      i = j + 1;
+    }
+    const double mask_x = (double(best_start) + 0.5 * double(best_length)) * o.pitch -
+                          0.5 * double(profile.nx) * o.pitch;
+    examples::EtchResult result = examples::run_etch_example(run, domain, mask_x, o.out, "etch_resist");
+    result.summary["profile"] = o.profile;
+    result.summary["opening_x_nm"] = domain.centre_x_nm;
+    result.summary["film_nm"] = double(profile.rows) * o.pitch;
+    result.summary["time_s"] = o.time_s;
+    result.summary["completed"] = true;
+    examples::finish_outputs(o.out, result.summary);
+    std::fprintf(stderr, "etch_resist: pictures and files in %s (profile.png, etch.vti)\n",
+                 o.out.c_str());
+    return 0;
+  });
+}
