@@ -80,7 +80,8 @@ socs=(--wavelength 193 --na 1.35 --index 1.43664 --source annular:0.6:0.9 --sour
 # ilt_window is built unless FABTWIN_BUILD_LONG_EXAMPLES is off (the sanitizer preset).
 long=()
 [[ -x "$bin/ilt_window" ]] && long=(ilt_window)
-for program in aerial_image iccad13 socs_kernels peb layout_window quickstart twin_chain etch_profile "${long[@]}"; do
+for program in aerial_image iccad13 socs_kernels peb layout_window quickstart twin_chain etch_profile \
+  etch_resist etch_trench etch_hole "${long[@]}"; do
   expect_help "$program" --help
   expect_help "$program" --out x -h
 done
@@ -229,6 +230,9 @@ expect 1 "argument 'opening_nm' = 400; expected in (0, pitch_nm" \
   etch_profile --opening 400 --pitch 120 --mask-thickness 20 --time 0.1 --model isotropic --out "$scratch/etch"
 expect 1 "argument 'dimension' = 2; expected 3 for a hole" \
   "${etch[@]}" --geometry hole --model isotropic --out "$scratch/etch"
+expect 2 "--arde-openings 50,x: expected widths > 0 nm separated by commas" etch_trench --arde-openings 50,x
+expect 1 "argument 'opening_nm' = 400; expected in (0, pitch_nm" etch_trench --arde-openings 400 --out "$scratch/etch"
+expect 1 "'$scratch/missing.npy'" etch_resist --profile "$scratch/missing.npy" --time 1 --out "$scratch/etch"
 [[ -e "$scratch/etch" ]] && ok=0 || ok=1
 report "no output folder made for refused etch runs" $ok
 

@@ -39,8 +39,10 @@ examples::Cli command_line(Options& o) {
       .required()
       .number("--pitch", "NM", "the profile's pixel pitch", o.pitch,
               {.what = "a pixel pitch", .unit = "nm", .above = 0})
-      .number("--grid", "NM", "etch cell size", o.grid, {.what = "a cell size", .unit = "nm", .above = 0})
-      .number("--time", "S", "etch time", o.time_s, {.what = "an etch time", .unit = "s", .above = 0})
+      .number("--grid", "NM", "etch cell size", o.grid,
+              {.what = "a cell size", .unit = "nm", .above = 0})
+      .number("--time", "S", "etch time", o.time_s,
+              {.what = "an etch time", .unit = "s", .above = 0})
       .required()
       .choice("--model", "the surface kinetics", o.model,
               {{"isotropic", std::string("isotropic")},
@@ -73,7 +75,8 @@ int main(int argc, char** argv) {
     run.rays_per_point = o.rays;
     run.seed = o.seed;
     run.threads = o.threads;
-    const examples::EtchModel model = examples::make_etch_model(run);  // refuse bad parameters first
+    const examples::EtchModel model =
+        examples::make_etch_model(run);  // refuse bad parameters first
     const io::NpyArray<float> array = io::read_npy<float>(o.profile);
     require(array.shape.size() == 2, "etch_resist", "--profile shape", array.shape.size(),
             "a 2D array (rows x columns)");
@@ -93,7 +96,8 @@ int main(int argc, char** argv) {
     }
     const double mask_x = (double(best_start) + 0.5 * double(best_length)) * o.pitch -
                           0.5 * double(profile.nx) * o.pitch;
-    examples::EtchResult result = examples::run_etch_example(run, domain, mask_x, o.out, "etch_resist");
+    examples::EtchResult result =
+        examples::run_etch_example(run, domain, mask_x, o.out, "etch_resist");
     result.summary["profile"] = o.profile;
     result.summary["opening_x_nm"] = domain.centre_x_nm;
     result.summary["film_nm"] = double(profile.rows) * o.pitch;

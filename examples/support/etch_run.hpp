@@ -291,4 +291,22 @@ inline EtchResult run_feature_example(const EtchRun& run, const std::string& out
   return run_etch_example(run, domain, mask_x, out, program);
 }
 
+/// The feature of run.spec etched as run_feature_example does, measured, nothing written: a point of
+/// a sweep (an ARDE curve).
+inline fabtwin::metrology::EtchProfile measure_feature(const EtchRun& run) {
+  using namespace fabtwin;
+  const EtchModel model = make_etch_model(run);
+  etch::FeatureSpec spec = run.spec;
+  spec.substrate_depth_nm = fastest_rate_nm_s(model) * run.time_s + 10 * spec.grid_nm;
+  auto domain = etch::make_feature_domain<double>(spec);
+  Context<Host> ctx(HostOptions{run.threads});
+  etch::EtchOptions options;
+  options.time_s = run.time_s;
+  options.flux.rays_per_point = run.rays_per_point;
+  options.flux.seed = run.seed;
+  std::visit([&](const auto& m) { etch::run_etch(ctx, domain, m, options); }, model);
+  return metrology::measure_etch_profile(
+      domain, domain.lattice.x0 + double(domain.lattice.nx - 1) * domain.lattice.h);
+}
+
 }  // namespace examples

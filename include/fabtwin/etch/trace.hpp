@@ -41,30 +41,34 @@ FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point
   const double min_step = 0.25;
   double t_out = 0, phi_out = 0;  // the last sample outside the solid
   double t = 0.5;                 // the first step leaves the surface point
+  double clearance = 1e300, t_closest = 0;
+  const auto finish = [&](RayEnd end) {
+    result.end = end;
+    if (clearance < 1e300) {
+      result.clearance = clearance * l.h;
+      result.closest = origin + dir * (t_closest * l.h);
+    }
+    return result;
+  };
   while (t < length) {
     const double w = start.z + dir.z * t;
-    if (w >= w_source) {
-      result.end = RayEnd::sky;
-      return result;
-    }
+    if (w >= w_source) return finish(RayEnd::sky);
     const double d =
         value_of(l.sample_cells(phi, start.x + dir.x * t, start.y + dir.y * t, w)) * inverse_h;
     ++result.segments;
-    if (t > 1.5 && d * l.h < result.clearance) {
-      result.clearance = d * l.h;
-      result.closest = origin + dir * (t * l.h);
+    if (t > 1.5 && d < clearance) {  // in cells; the point is made once, at the end
+      clearance = d;
+      t_closest = t;
     }
     if (d < 0) {
-      const double t_hit = (t_out + (t - t_out) * phi_out / (phi_out - d)) * l.h;
-      result.end = RayEnd::surface;
-      result.hit = origin + dir * t_hit;
-      return result;
+      result.hit = origin + dir * ((t_out + (t - t_out) * phi_out / (phi_out - d)) * l.h);
+      return finish(RayEnd::surface);
     }
     t_out = t;
     phi_out = d;
     t += 0.9 * d > min_step ? 0.9 * d : min_step;
   }
-  return result;
+  return finish(RayEnd::lost);
 }
 
 }  // namespace fabtwin::etch
