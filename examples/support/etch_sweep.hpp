@@ -54,10 +54,11 @@ inline int run_feature_program(int argc, char** argv, const char* program, const
     using namespace fabtwin;
     const bool hole = d.feature == etch::Feature::hole;
     detail::FeatureOptions o{d.opening, d.pitch, d.mask_thickness, d.taper_deg, d.grid, d.time_s,
-                             d.rays, 0, d.arde, d.out, {}};
+                             d.rays,    0,       d.arde,           d.out,       {}};
     Cli cli(program, about);
-    cli.number("--opening", "NM", hole ? "the main hole's diameter at the mask's bottom"
-                                       : "the main trench's width at the mask's bottom",
+    cli.number("--opening", "NM",
+               hole ? "the main hole's diameter at the mask's bottom"
+                    : "the main trench's width at the mask's bottom",
                o.opening, {.what = "a width", .unit = "nm", .above = 0})
         .number("--pitch", "NM", "period across the reflective sides", o.pitch,
                 {.what = "a pitch", .unit = "nm", .above = 0})
@@ -65,7 +66,8 @@ inline int run_feature_program(int argc, char** argv, const char* program, const
                 {.what = "a thickness", .unit = "nm", .at_least = 0})
         .number("--mask-taper-deg", "D", "mask sidewall taper", o.taper_deg,
                 {.what = "a taper", .unit = "deg", .above = -45, .below = 45})
-        .number("--grid", "NM", "cell size", o.grid, {.what = "a cell size", .unit = "nm", .above = 0})
+        .number("--grid", "NM", "cell size", o.grid,
+                {.what = "a cell size", .unit = "nm", .above = 0})
         .number("--time", "S", "etch time", o.time_s,
                 {.what = "an etch time", .unit = "s", .above = 0})
         .count("--rays-per-point", "N", "Monte Carlo rays per surface point", o.rays, "a ray count")
