@@ -349,6 +349,54 @@ TEST_CASE("The Monte Carlo flux converges to the quadrature as 1/sqrt(rays)", "[
   CHECK(rms.back() == Approx(std::sqrt(exact * (1 - exact) / 4096)).epsilon(0.35));
 }
 
+TEST_CASE("Ions reflect once off vertical walls: the trench bottom against the image opening",
+          "[etch]") {
+  // A 20 x 100 nm trench with vertical walls, ions of exponent 100 (about 6 deg wide). The bottom's
+  // centre sees the sky directly for |tan psi| < 10 / 100 and, reflected once off a wall (its
+  // mirror image of the opening), for 10 / 100 < |tan psi| < 30 / 100, each reflected ion with
+  // the probability (20 deg - |psi|) / 20 deg of the ramp from 70 to 90 deg incidence. Both
+  // integrated against the in-plane density cos^100 psi by the midpoint rule.
+  Context<Host> ctx;
+  const double w = 20, depth = 100;
+  auto d = open_trench(ctx, w, depth, 1.0);
+  Sf6o2Etch model;
+  model.ion_exponent_ = 100;
+  model.prepare();
+  const double n = 100;
+  double norm = 0, direct = 0, reflected = 0;
+  const int steps = 400000;
+  for (int i = 0; i < steps; ++i) {
+    const double psi = -0.5 * std::numbers::pi + std::numbers::pi * (i + 0.5) / steps;
+    const double density = std::pow(std::cos(psi), n), t = std::abs(std::tan(psi));
+    const double degrees = std::abs(psi) * 180 / std::numbers::pi;
+    norm += density;
+    if (t < 0.5 * w / depth)
+      direct += density;
+    else if (t < 1.5 * w / depth)
+      reflected += density * std::clamp((20 - degrees) / 20, 0.0, 1.0);
+  }
+  direct /= norm;
+  reflected /= norm;
+  Field<SurfacePoint, Host> bottom(Grid(1, 1, 1.0));
+  bottom.data()[0] = SurfacePoint{{0, 0, -depth}, {0, 0, 1}, 0, 0};
+  const auto directions = make_source_directions<Host>(n, 2, 4096);
+  Field<SurfaceFluxes<>, Host> fluxes(Grid(1, 1, 1.0));
+  Field<double, Host> segments(Grid(1, 1, 1.0));
+  const auto moment = [&](const auto& m) {
+    for_each(ctx, Range1{1},
+             etch::detail::DirectIons<double, Host, double, std::decay_t<decltype(m)>>{
+                 d.lattice, d.phi.cview(), bottom.cview(), directions.direction.cview(),
+                 directions.weight.cview(), directions.count, m, fluxes.view(), segments.view()});
+    return fluxes.data()[0].ion_moment[0];
+  };
+  INFO("direct " << direct << ", reflected " << reflected);
+  Sf6o2Etch sticking = model;  // every ion sticks where it lands
+  sticking.ion_theta_rmin_deg = sticking.ion_theta_rmax_deg = 90;
+  CHECK(moment(sticking) == Approx(direct).margin(0.01));
+  CHECK(reflected > 0.15);  // the reflected share is no small correction here (0.18)
+  CHECK(moment(model) == Approx(direct + reflected).margin(0.015));
+}
+
 TEST_CASE("SF6/O2 kinetics: closed-form flat rate and limits", "[etch]") {
   Sf6o2Etch model;
   model.ion_energy_sigma_ev = 0;  // mono-energetic: the energy factors are sqrt(100) - sqrt(E_th)

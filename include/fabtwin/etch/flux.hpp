@@ -14,7 +14,7 @@
 // Rays are drawn from counter-based streams keyed by (seed, step, surface cell, ray), so the result
 // is bit-identical on the host at any thread count, and gathered per point (no atomics), so the
 // GPU computes the same sums in the same order.
-// Ion reflection is not traced: ions count where they first arrive (see docs/etch.md).
+// Ions reflect once, specularly, where the model says they do (DirectIons; docs/etch.md).
 
 #include <cmath>
 #include <cstdint>
@@ -91,8 +91,16 @@ FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const S
 }
 
 /// The ions' angular moments at each surface point (etch/kinetics.hpp): sum w c, sum w c^2 and
-/// sum w c^2 (1 - c^2) over the directions that see the sky.
-template <class T, class Space, class S>
+/// sum w c^2 (1 - c^2) over the directions that see the sky, and over those that see a surface
+/// which reflected ions into them: an ion arriving along -u from surface point q was reflected
+/// there specularly, so it came from the sky direction u' = u mirrored about q's normal (when q
+/// sees the sky that way), with the model's probability at q's incidence angle. Specular
+/// reflection keeps radiance, so the direction's weight is scaled by the source's radiance ratio
+/// L(u') / L(u) = (cos u' / cos u)^(n - 1) (cosines from the vertical; in a cross-section, of the
+/// in-plane angle): the quadrature of the direct flux integrates the once-reflected flux too, as
+/// well as its nodes resolve the mirrored source (vertical walls mirror it unchanged). One
+/// reflection; no energy is lost in it.
+template <class T, class Space, class S, class Model>
 struct DirectIons {
   Lattice l;
   View<const T, Space> phi;
@@ -100,8 +108,39 @@ struct DirectIons {
   View<const Point3, Space> direction;
   View<const double, Space> weight;
   index_t count;
+  Model model;
   View<SurfaceFluxes<S>, Space> out;
   View<double, Space> segments;
+
+  /// The share of the source's radiance along -u that reaches p after a specular reflection at
+  /// the ray's hit (0 where none does), and the segments traced to find it.
+  FABTWIN_HD double reflected(const RayResult& ray, Point3 u, double z_source, double length,
+                              double& traced) const {
+    const double e = 0.5 * l.h;
+    const Point3 q = ray.hit;
+    const auto value_at = [&](Point3 r) { return value_of(l.sample(phi, r)); };
+    Point3 n{(value_at({q.x + e, q.y, q.z}) - value_at({q.x - e, q.y, q.z})),
+             l.planar() ? 0.0 : (value_at({q.x, q.y + e, q.z}) - value_at({q.x, q.y - e, q.z})),
+             (value_at({q.x, q.y, q.z + e}) - value_at({q.x, q.y, q.z - e}))};
+    const double norm = n.norm();
+    if (!(norm > 0)) return 0;
+    n = n * (1 / norm);
+    // The ion travelled q -> p along -u; before q it travelled along -u' with u' = mirror of u.
+    const Point3 source = u - n * (2 * u.dot(n));
+    const double c = source.dot(n);  // its incidence at q
+    if (c <= 0 || source.z <= 0 || u.z <= 0) return 0;
+    const double probability = model.ion_reflection(c);
+    if (probability <= 0) return 0;
+    const RayResult back = trace_ray(l, phi, q + n * (0.5 * l.h), source, z_source, length);
+    traced += back.segments;
+    if (back.end != RayEnd::sky) return 0;
+    const double exponent = model.ion_exponent() - 1;
+    const double cos_source =
+        l.planar() ? source.z / sqrt(source.x * source.x + source.z * source.z) : source.z;
+    const double cos_u = l.planar() ? u.z / sqrt(u.x * u.x + u.z * u.z) : u.z;
+    return probability * pow(cos_source / cos_u, exponent);
+  }
+
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[s];
     const double z_source = l.z_top() - l.h, length = max_ray_length(l);
@@ -112,7 +151,9 @@ struct DirectIons {
       if (c <= 0) continue;
       const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
       traced += ray.segments;
-      const S v = soft_visibility<S>(l, phi, p, ray);
+      S v = soft_visibility<S>(l, phi, p, ray);
+      if (ray.end == RayEnd::surface)
+        v += S(reflected(ray, direction[k], z_source, length, traced));
       if (!(v != S(0))) continue;
       const S w = weight[k] * c * v;
       m0 += w;
@@ -307,9 +348,10 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
   Field<double, Space> segments(points_grid);
   if (value_of(model.ion_flux()) > 0)
     for_each(ctx, Range1{n},
-             detail::DirectIons<T, Space, S>{
+             detail::DirectIons<T, Space, S, Model>{
                  l, domain.phi.cview(), surface.points.cview(), ion_directions.direction.cview(),
-                 ion_directions.weight.cview(), ion_directions.count, out.view(), segments.view()});
+                 ion_directions.weight.cview(), ion_directions.count, model, out.view(),
+                 segments.view()});
   if (model.neutral_species() > 0) {
     require(options.rays_per_point >= 1, "etch::compute_fluxes", "rays_per_point",
             options.rays_per_point, "at least one ray per surface point");

@@ -5,6 +5,8 @@
 // a caller adds a model by writing one such struct:
 //   S ion_flux() const                 source ion flux (0: the model uses no ions)
 //   double ion_exponent() const        power-cosine exponent of the ion source
+//   double ion_reflection(double c) const  probability that an ion arriving at cos(incidence) c
+//                                      is reflected specularly (0: ions stick where they land)
 //   int neutral_species() const        0, 1 or 2 neutral species
 //   S neutral_flux(int species) const  its source flux
 //   S sticking(int species, int material) const
@@ -46,6 +48,7 @@ struct IsotropicEtchT {
   S stop_rate_nm_s = 0;
   FABTWIN_HD S ion_flux() const { return S(0); }
   FABTWIN_HD double ion_exponent() const { return 1; }
+  FABTWIN_HD double ion_reflection(double) const { return 0; }
   FABTWIN_HD int neutral_species() const { return 0; }
   FABTWIN_HD S neutral_flux(int) const { return S(0); }
   FABTWIN_HD S sticking(int, int) const { return S(1); }
@@ -67,6 +70,7 @@ struct DirectionalEtchT {
   S mask_rate_nm_s = 0;
   FABTWIN_HD S ion_flux() const { return S(1); }
   FABTWIN_HD double ion_exponent() const { return value_of(exponent); }
+  FABTWIN_HD double ion_reflection(double) const { return 0; }
   FABTWIN_HD int neutral_species() const { return 0; }
   FABTWIN_HD S neutral_flux(int) const { return S(0); }
   FABTWIN_HD S sticking(int, int) const { return S(1); }
@@ -115,6 +119,10 @@ struct Sf6o2EtchT {
   S ion_flux_ = 12, etchant_flux = 1800, oxygen_flux = 100;
   S ion_energy_ev = 100, ion_energy_sigma_ev = 10;
   S ion_exponent_ = 500;  ///< not differentiable: it places the quadrature's directions
+  /// Ions reflect specularly with a probability rising linearly from 0 at this incidence angle
+  /// (from the normal) to 1 at ion_theta_rmax_deg (ViennaPS's documented ramp, 70 to 90 deg);
+  /// not differentiable (which ions reflect is decided per direction).
+  S ion_theta_rmin_deg = 70, ion_theta_rmax_deg = 90;
   // Silicon (1e22 cm^-3; 1e15 cm^-2 s^-1).
   S si_density = 5.02, si_a_ie = 7, si_eth_ie_ev = 15, si_b_ie = 0.8;
   S si_a_sp = 0.0337, si_eth_sp_ev = 20, si_b_sp = 9.3;
@@ -147,6 +155,12 @@ struct Sf6o2EtchT {
 
   FABTWIN_HD S ion_flux() const { return ion_flux_; }
   FABTWIN_HD double ion_exponent() const { return value_of(ion_exponent_); }
+  FABTWIN_HD double ion_reflection(double c) const {
+    const double theta = acos(c < 1 ? (c > 0 ? c : 0.0) : 1.0) * (180 / std::numbers::pi);
+    const double low = value_of(ion_theta_rmin_deg), high = value_of(ion_theta_rmax_deg);
+    if (theta <= low) return 0;
+    return high > low && theta < high ? (theta - low) / (high - low) : 1.0;
+  }
   FABTWIN_HD int neutral_species() const { return 2; }
   FABTWIN_HD S neutral_flux(int species) const { return species == 0 ? etchant_flux : oxygen_flux; }
   FABTWIN_HD S sticking(int species, int material) const {
