@@ -70,14 +70,11 @@ FABTWIN_HD double crossing_distance(const Lattice& l, View<const T, Space> phi, 
   return fmin(plane, scaled) < 1e300 ? fmin(plane, scaled) : 0.0;
 }
 
-/// "No closest point known yet."
-inline constexpr double unknown_offset = 1e30;
-
 /// A sample's closest point on the surface as the offset to it, and the sample next to the surface
 /// that found it (whose value carries the derivatives a dual-valued phi has there).
 struct ClosestPoint {
-  Point3 offset{unknown_offset, 0, 0};
-  index_t source = -1;
+  Point3 offset;
+  index_t source = -1;  ///< -1: no closest point known yet
   double distance = 0;  ///< of a sample next to the surface: exactly its estimate (|offset| rounds)
 };
 
