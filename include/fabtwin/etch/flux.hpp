@@ -74,14 +74,7 @@ FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const S
     if (ray.end != RayEnd::lost && fabs(ray.clearance) < 0.5 * l.h) {
       using V = std::remove_cv_t<T>;
       const V at_closest = l.sample(phi, ray.closest), at_origin = l.sample(phi, p.position);
-      const double e = 0.5 * l.h;
-      const auto value_at = [&](Point3 q) { return value_of(l.sample(phi, q)); };
-      const Point3 c = ray.closest;
-      const Point3 g{
-          (value_at({c.x + e, c.y, c.z}) - value_at({c.x - e, c.y, c.z})) / (2 * e),
-          l.planar() ? 0.0
-                     : (value_at({c.x, c.y + e, c.z}) - value_at({c.x, c.y - e, c.z})) / (2 * e),
-          (value_at({c.x, c.y, c.z + e}) - value_at({c.x, c.y, c.z - e})) / (2 * e)};
+      const Point3 g = l.gradient_at(phi, ray.closest, 0.5 * l.h);
       const S moved_obstacle = S(at_closest) - S(value_of(at_closest));
       const S moved_origin = S(at_origin) - S(value_of(at_origin));
       visible += (moved_obstacle - g.dot(p.normal) * moved_origin) * (1 / l.h);
@@ -116,12 +109,8 @@ struct DirectIons {
   /// the ray's hit (0 where none does), and the segments traced to find it.
   FABTWIN_HD double reflected(const RayResult& ray, Point3 u, double z_source, double length,
                               double& traced) const {
-    const double e = 0.5 * l.h;
     const Point3 q = ray.hit;
-    const auto value_at = [&](Point3 r) { return value_of(l.sample(phi, r)); };
-    Point3 n{(value_at({q.x + e, q.y, q.z}) - value_at({q.x - e, q.y, q.z})),
-             l.planar() ? 0.0 : (value_at({q.x, q.y + e, q.z}) - value_at({q.x, q.y - e, q.z})),
-             (value_at({q.x, q.y, q.z + e}) - value_at({q.x, q.y, q.z - e}))};
+    Point3 n = l.gradient_at(phi, q, 0.5 * l.h);
     const double norm = n.norm();
     if (!(norm > 0)) return 0;
     n = n * (1 / norm);

@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "fabtwin/core/config.hpp"
+#include "fabtwin/core/dual.hpp"
 #include "fabtwin/core/view.hpp"
 
 namespace fabtwin::etch {
@@ -126,6 +127,19 @@ struct Lattice {
           if (weight != 0) result += weight * at(f, i + di, j + dj, k + dk);
         }
     return result;
+  }
+
+  /// Central-difference gradient of the interpolated values of `f` at point `p`, over +-e nm
+  /// (a dual's value only: where a surface faces, not how it moves).
+  template <class T, class Space>
+  FABTWIN_HD Point3 gradient_at(View<T, Space> f, const Point3& p, double e) const {
+    const auto value_at = [&](double dx, double dy, double dz) {
+      return value_of(sample(f, Point3{p.x + dx, p.y + dy, p.z + dz}));
+    };
+    const double s = 0.5 / e;
+    return {s * (value_at(e, 0, 0) - value_at(-e, 0, 0)),
+            planar() ? 0.0 : s * (value_at(0, e, 0) - value_at(0, -e, 0)),
+            s * (value_at(0, 0, e) - value_at(0, 0, -e))};
   }
 
   /// Central-difference gradient of `f` at sample (i, j, k), per nm.

@@ -69,8 +69,8 @@ namespace detail {
 /// point nearest to its projection: extending fluxes rather than rates keeps each material's rate
 /// on its side of an interface (substrate under a mask's edge etches though its nearest surface
 /// point may be the mask's). A sample in the gas moves with the fastest surface point around its
-/// projection, so that the gas side of a front that runs along a slower material (an undercut under a mask) keeps
-/// pace with it: a gas sample that stood still there would flatten the front's gradient and hold
+/// projection, so that the gas side of a front that runs along a slower material (an undercut
+/// under a mask) keeps pace with it: a gas sample that stood still there would flatten the front's gradient and hold
 /// it back by several cells. The slower material's own samples stand still, so its interface
 /// moves by less than a cell.
 template <class T, class Space, class Model, class S>

@@ -63,15 +63,9 @@ std::optional<T> wall_position(const etch::Lattice& l, View<const T, Host> phi, 
       T crossing = x - direction * step * v / (v - previous);
       if constexpr (!std::is_same_v<T, double>) {
         // d x / d z along the wall: phi_z / phi_x by implicit differentiation of phi(x, z) = 0.
-        const double xc = value_of(crossing);
-        const double e = 0.25 * l.h;
-        const double phi_x =
-            value_of(l.sample(phi, {xc + e, y, height}) - l.sample(phi, {xc - e, y, height})) /
-            (2 * e);
-        const double phi_z =
-            value_of(l.sample(phi, {xc, y, height + e}) - l.sample(phi, {xc, y, height - e})) /
-            (2 * e);
-        if (phi_x != 0) crossing += (z - T(height)) * (-phi_z / phi_x);
+        const etch::Point3 g =
+            l.gradient_at(phi, etch::Point3{value_of(crossing), y, height}, 0.25 * l.h);
+        if (g.x != 0) crossing += (z - T(height)) * (-g.z / g.x);
       }
       return crossing;
     }
