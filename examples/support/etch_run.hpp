@@ -167,13 +167,14 @@ inline EtchResult run_etch_example(const EtchRun& run,
             make_source_directions<Host>(1.0, l.dimension(), l.planar() ? 256 : 1024);
         auto snapshot = surface_rates(ctx, domain, m, ions, neutrals, options.flux, 1u << 20);
         std::vector<Vec3> points;
-        std::vector<double> rate, ion, etchant, oxygen, material;
+        std::vector<double> rate, ion, reflected_ion, etchant, oxygen, material;
         for (index_t s = 0; s < snapshot.surface.count; ++s) {
           const SurfacePoint& p = snapshot.surface.points.data()[s];
           const SurfaceFluxes<>& f = snapshot.fluxes.data()[s];
           points.push_back({p.position.x, p.position.y, p.position.z});
           rate.push_back(snapshot.rate.data()[s]);
           ion.push_back(f.ion_moment[0] * value_of(m.ion_flux()));
+          reflected_ion.push_back(f.reflected_moment[0] * value_of(m.ion_flux()));
           etchant.push_back(f.neutral[0]);
           oxygen.push_back(f.neutral[1]);
           material.push_back(p.material);
@@ -181,6 +182,7 @@ inline EtchResult run_etch_example(const EtchRun& run,
         io::VtpFile(points)
             .add("rate_nm_s", rate)
             .add("ion_flux", ion)
+            .add("reflected_ion_flux", reflected_ion)
             .add("etchant_absorbed", etchant)
             .add("oxygen_absorbed", oxygen)
             .add("material", material)

@@ -349,7 +349,7 @@ TEST_CASE("The Monte Carlo flux converges to the quadrature as 1/sqrt(rays)", "[
   CHECK(rms.back() == Approx(std::sqrt(exact * (1 - exact) / 4096)).epsilon(0.35));
 }
 
-TEST_CASE("Ions reflect once off vertical walls: the trench bottom against the image opening",
+TEST_CASE("Ions reflect specularly off vertical walls: the trench bottom against the image opening",
           "[etch]") {
   // A 20 x 100 nm trench with vertical walls, ions of exponent 100 (about 6 deg wide). The bottom's
   // centre sees the sky directly for |tan psi| < 10 / 100 and, reflected once off a wall (its
@@ -361,6 +361,7 @@ TEST_CASE("Ions reflect once off vertical walls: the trench bottom against the i
   auto d = open_trench(ctx, w, depth, 1.0);
   Sf6o2Etch model;
   model.ion_exponent_ = 100;
+  model.ion_cone_min_deg = 0;  // specular
   model.prepare();
   const double n = 100;
   double norm = 0, direct = 0, reflected = 0;
@@ -387,7 +388,7 @@ TEST_CASE("Ions reflect once off vertical walls: the trench bottom against the i
              etch::detail::DirectIons<double, Host, double, std::decay_t<decltype(m)>>{
                  d.lattice, d.phi.cview(), bottom.cview(), directions.direction.cview(),
                  directions.weight.cview(), directions.count, m, fluxes.view(), segments.view()});
-    return fluxes.data()[0].ion_moment[0];
+    return fluxes.data()[0].ion_moment[0] + fluxes.data()[0].reflected_moment[0];
   };
   INFO("direct " << direct << ", reflected " << reflected);
   Sf6o2Etch sticking = model;  // every ion sticks where it lands
@@ -395,6 +396,110 @@ TEST_CASE("Ions reflect once off vertical walls: the trench bottom against the i
   CHECK(moment(sticking) == Approx(direct).margin(0.01));
   CHECK(reflected > 0.15);  // the reflected share is no small correction here (0.18)
   CHECK(moment(model) == Approx(direct + reflected).margin(0.015));
+  CHECK(fluxes.data()[0].reflected_moment[0] == Approx(reflected).margin(0.015));
+}
+
+TEST_CASE("Coned reflection: the gathered flux equals a forward simulation of the ions", "[etch]") {
+  // The tracer gathers reflected ions backwards, along each surface point's cosine rays, from a
+  // lobe that every reflecting point fits to what it receives (flux-weighted axis and incidence).
+  // The reference follows ions forwards instead, one at a time as a particle code does: launched
+  // over the period with the in-plane density cos^n psi, reflected at the first surface they hit
+  // with the model's probability into its coned-cosine lobe about their own specular direction
+  // (directions below the surface drawn again), and counted where they land on the bottom of a
+  // 20 x 80 nm trench. Both count one reflection.
+  Context<Host> ctx;
+  const double w = 20, depth = 80, n = 60;
+  auto d = open_trench(ctx, w, depth, 1.0);
+  const Lattice& l = d.lattice;
+  Sf6o2Etch model;
+  model.ion_exponent_ = n;
+  model.prepare();
+  const double z_source = l.z_top() - l.h, length = 64.0 * double(l.nz + l.nx) * l.h;
+  const auto in_bottom = [&](const Point3& p) {
+    const double x = l.x0 + l.fold((p.x - l.x0) / l.h, l.nx) * l.h;
+    return std::abs(x) < 6 && p.z < -depth + 1.5;
+  };
+
+  // Forward: weights per unit source flux through a horizontal line (each ion carries period / N).
+  CounterRandom random{7};
+  const double period = double(l.nx) * l.h;
+  const int ions = 400000;
+  double arrived = 0;
+  int reflected_ions = 0;
+  for (int i = 0; i < ions; ++i) {
+    const auto uniform = [&](int k) {
+      return random.uniform(std::uint64_t(i), 0, std::uint64_t(k));
+    };
+    double psi = 0;
+    for (int k = 0;; k += 2) {  // rejection from cos^n psi
+      psi = (uniform(k) - 0.5) * std::numbers::pi;
+      if (uniform(k + 1) < std::pow(std::cos(psi), n)) break;
+    }
+    const Point3 start{l.x0 - 0.5 * l.h + period * uniform(1001), 0, z_source};
+    const Point3 down{std::sin(psi), 0, -std::cos(psi)};
+    const RayResult first = trace_ray(l, d.phi.cview(), start, down, z_source + 1, length);
+    if (first.end != RayEnd::surface) continue;
+    Point3 normal = l.gradient_at(d.phi.cview(), first.hit, 0.5 * l.h);
+    normal = normal * (1 / normal.norm());
+    const double c = -down.dot(normal);
+    if (c <= 0 || uniform(1002) >= model.ion_reflection(c)) continue;
+    const Point3 axis = down + normal * (2 * c);
+    const double cone = model.ion_reflection_cone(c);
+    Point3 t1 = std::abs(axis.z) < 0.9 ? Point3{-axis.y, axis.x, 0} : Point3{0, -axis.z, axis.y};
+    t1 = t1 * (1 / t1.norm());
+    const Point3 t2{axis.y * t1.z - axis.z * t1.y, axis.z * t1.x - axis.x * t1.z,
+                    axis.x * t1.y - axis.y * t1.x};
+    Point3 out;
+    for (int k = 2000;;
+         k += 3) {  // rejection from cos(pi a / 2 cone) sin a, then above the surface
+      const double a = cone * uniform(k);
+      if (uniform(k + 1) >= std::cos(0.5 * std::numbers::pi * a / cone) * std::sin(a)) continue;
+      const double phi = 2 * std::numbers::pi * uniform(k + 2);
+      out = axis * std::cos(a) + (t1 * std::cos(phi) + t2 * std::sin(phi)) * std::sin(a);
+      if (out.dot(normal) > 0) break;
+    }
+    ++reflected_ions;
+    Point3 in_plane{out.x, 0, out.z};
+    if (in_plane.norm() < 1e-12) continue;
+    in_plane = in_plane * (1 / in_plane.norm());
+    const RayResult second =
+        trace_ray(l, d.phi.cview(), first.hit + normal * (0.5 * l.h), in_plane, z_source, length);
+    if (second.end == RayEnd::surface && in_bottom(second.hit)) arrived += period / ions;
+  }
+  const double forward = arrived / 12.0;  // per nm of the bottom's 12 nm
+
+  // Backward: the tracer's reflected flux, averaged over the same stretch of the bottom.
+  const auto surface = find_surface(ctx, d);
+  const auto ion_directions = make_source_directions<Host>(n, 2, 512);
+  const auto neutral_directions = make_source_directions<Host>(1.0, 2, 64);
+  FluxOptions options;
+  options.rays_per_point = 4000;
+  Field<SurfaceFluxes<>, Host> fluxes(Grid(surface.count, 1, 1.0));
+  compute_fluxes(ctx, d, surface, model, ion_directions, neutral_directions, options, 0, fluxes);
+  double gathered = 0, specular_sum = 0;
+  int points = 0;
+  Sf6o2Etch specular = model;
+  specular.ion_cone_min_deg = 0;
+  Field<SurfaceFluxes<>, Host> specular_fluxes(Grid(surface.count, 1, 1.0));
+  compute_fluxes(ctx, d, surface, specular, ion_directions, neutral_directions, options, 0,
+                 specular_fluxes);
+  for (index_t s = 0; s < surface.count; ++s) {
+    const SurfacePoint& p = surface.points.data()[s];
+    if (std::abs(p.position.x) < 6 && p.normal.z > 0.9) {
+      gathered += fluxes.data()[s].reflected_moment[0];
+      specular_sum += specular_fluxes.data()[s].reflected_moment[0];
+      ++points;
+    }
+  }
+  REQUIRE(points >= 10);
+  gathered /= points;
+  specular_sum /= points;
+  INFO("reflected ions " << reflected_ions << "; bottom: forward " << forward << ", gathered "
+                         << gathered << ", specular " << specular_sum);
+  CHECK(reflected_ions > 20000);
+  CHECK(gathered == Approx(forward).epsilon(0.05));
+  // The lobe spreads what the walls reflect: the bottom gets less of it than from mirrors.
+  CHECK(gathered < 0.8 * specular_sum);
 }
 
 TEST_CASE("SF6/O2 kinetics: closed-form flat rate and limits", "[etch]") {
@@ -440,6 +545,46 @@ TEST_CASE("SF6/O2 kinetics: closed-form flat rate and limits", "[etch]") {
     f.neutral[0] *= 1e9;
     CHECK(bare.rate(0, f, {0, 0, 1}) == Approx(enhanced / bare.si_density).epsilon(1e-6));
   }
+}
+
+TEST_CASE("SF6/O2: reflected ions etch with the energy they kept", "[etch]") {
+  // Fluxes at a trench bottom, some of its ions reflected off the walls.
+  SurfaceFluxes<> f;
+  f.ion_moment[0] = 0.5;
+  f.ion_moment[1] = 0.49;
+  f.ion_moment[2] = 0.004;
+  f.reflected_moment[0] = 0.2;
+  f.reflected_moment[1] = 0.15;
+  f.reflected_moment[2] = 0.03;
+  f.neutral[0] = 900;
+  f.neutral[1] = 60;
+  SurfaceFluxes<> merged = f, direct_only = f;
+  for (int k = 0; k < 3; ++k) {
+    merged.ion_moment[k] += f.reflected_moment[k];
+    merged.reflected_moment[k] = direct_only.reflected_moment[k] = 0;
+  }
+  Sf6o2Etch keeps_all;
+  keeps_all.prepare();
+  for (const int material : {int(Material::substrate), int(Material::mask)}) {
+    // Without loss a reflected ion counts as one from the source.
+    CHECK(keeps_all.rate(material, f, {0, 0, 1}) ==
+          Approx(keeps_all.rate(material, merged, {0, 0, 1})).epsilon(1e-12));
+    // At 5 eV (under every threshold) a reflected ion etches nothing.
+    Sf6o2Etch keeps_little = keeps_all;
+    set_parameter(parameters(keeps_little), "ion_reflected_energy=0.05");
+    keeps_little.prepare();
+    CHECK(keeps_little.rate(material, f, {0, 0, 1}) ==
+          Approx(keeps_all.rate(material, direct_only, {0, 0, 1})).epsilon(1e-12));
+    CHECK(keeps_little.rate(material, f, {0, 0, 1}) <
+          0.95 * keeps_all.rate(material, f, {0, 0, 1}));
+  }
+  // Half the energy: the yields' energy factor at 50 +- 5 eV, sqrt(50) - sqrt(15) without spread.
+  Sf6o2Etch half_energy = keeps_all;
+  half_energy.ion_reflected_energy = 0.5;
+  half_energy.ion_energy_sigma_ev = 0;
+  half_energy.prepare();
+  CHECK(half_energy.e_ie_r == Approx(std::sqrt(50.0) - std::sqrt(15.0)).epsilon(1e-12));
+  CHECK(half_energy.e_sp_r == Approx(std::sqrt(50.0) - std::sqrt(20.0)).epsilon(1e-12));
 }
 
 TEST_CASE("The traced fluxes on flat silicon give the closed-form rate", "[etch]") {
@@ -564,10 +709,12 @@ TEST_CASE("Dual-number sensitivities of the etched profile equal central finite 
     options.time_s = 0.5;
     options.step_s = 0.025;  // the same 20 steps for every run (CFL allows 0.04 s)
     options.flux.rays_per_point = 128;
-    // Every neutral sticks (no re-emission): the fluxes are the deterministic visible-sky
-    // quadrature alone, so a finite difference carries no Monte Carlo noise between its runs.
+    // Every neutral sticks (no re-emission) and ions reflect specularly: the fluxes are the
+    // deterministic visible-sky quadrature alone, so a finite difference carries no Monte Carlo
+    // noise between its runs.
     Sf6o2Etch model;
     model.etchant_sticking = model.mask_etchant_sticking = 1;
+    model.ion_cone_min_deg = 0;
     model.prepare();
     const std::vector<std::string> names{"si_a_ie", "etchant_flux", "ion_energy_ev"};
     auto dual = make_feature_domain<Dual<3>>(spec);

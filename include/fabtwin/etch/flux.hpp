@@ -14,7 +14,10 @@
 // Rays are drawn from counter-based streams keyed by (seed, step, surface cell, ray), so the result
 // is bit-identical on the host at any thread count, and gathered per point (no atomics), so the
 // GPU computes the same sums in the same order.
-// Ions reflect once, specularly, where the model says they do (DirectIons; docs/etch.md).
+// Ions reflect once where the model says they do (docs/etch.md): specularly (DirectIons traces
+// the mirrored direction back to the sky: deterministic), or into a coned-cosine lobe about the
+// specular direction (IonEmission: what each point reflects and where to; ReflectedIons gathers it
+// along the Monte Carlo rays the neutrals trace anyway).
 
 #include <cmath>
 #include <cstdint>
@@ -55,7 +58,9 @@ struct FluxReport {
 namespace detail {
 
 /// Upper bound on a ray's path: 64 domain heights (nearly horizontal rays between sides are lost).
-inline double max_ray_length(const Lattice& l) { return 64.0 * double(l.nz + l.nx) * l.h; }
+FABTWIN_HD inline double max_ray_length(const Lattice& l) {
+  return 64.0 * double(l.nz + l.nx) * l.h;
+}
 
 /// The visibility of the sky along a traced ray from surface point `p`, 1 or 0, in the scalar S.
 /// Its derivatives are those of a visibility smoothed over a clearance of +-half a cell,
@@ -83,6 +88,55 @@ FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const S
   return visible;
 }
 
+/// What a surface point reflects of the ions it receives straight from the source, in a
+/// coned-cosine lobe: the reflected flux (per unit area, in source units), the lobe's axis (the
+/// flux-weighted mean of the specular directions: the source is narrow, so they differ by a few
+/// degrees) and half-angle (the model's, at the flux-weighted mean incidence), and the lobe's
+/// normalisation over the directions above the surface.
+struct IonEmission {
+  double flux = 0;
+  Point3 axis;
+  double cone = 0;
+  double norm = 1;
+
+  /// The coned-cosine lobe's density (before normalisation) at angle a from its axis:
+  /// cos(pi a / (2 cone)) inside the cone, 0 outside.
+  FABTWIN_HD double lobe(double a) const {
+    return a < cone ? cos(0.5 * std::numbers::pi * a / cone) : 0.0;
+  }
+
+  /// Sets `norm` to the integral of the lobe over the directions above the surface of normal n
+  /// (the reflected ions leave above it): midpoint rule over 32 rings x 64 sectors of the cone,
+  /// the sectors' sines and cosines by rotation (one pair of calls per point, not 2048).
+  FABTWIN_HD void normalise(Point3 n) {
+    const Point3 a = axis;
+    Point3 t1 = fabs(a.z) < 0.9 ? Point3{-a.y, a.x, 0} : Point3{0, -a.z, a.y};
+    t1 = t1 * (1.0 / t1.norm());
+    const Point3 t2{a.y * t1.z - a.z * t1.y, a.z * t1.x - a.x * t1.z, a.x * t1.y - a.y * t1.x};
+    // The direction at ring angle r and sector angle f is a cos r + (t1 cos f + t2 sin f) sin r:
+    // above the surface where cos r (n . a) + sin r (n1 cos f + n2 sin f) > 0.
+    const double along = n.dot(a), n1 = n.dot(t1), n2 = n.dot(t2);
+    const int rings = 32, sectors = 64;
+    const double da = cone / rings, dphi = 2 * std::numbers::pi / sectors;
+    const double turn_c = cos(dphi), turn_s = sin(dphi);
+    double sum = 0;
+    for (int i = 0; i < rings; ++i) {
+      const double angle = (i + 0.5) * da, ring = lobe(angle) * sin(angle) * da * dphi;
+      const double c = cos(angle), s = sin(angle);
+      double cf = cos(0.5 * dphi), sf = sin(0.5 * dphi);  // the first sector's midpoint
+      int above = 0;
+      for (int j = 0; j < sectors; ++j) {
+        if (c * along + s * (n1 * cf + n2 * sf) > 0) ++above;
+        const double next = cf * turn_c - sf * turn_s;
+        sf = sf * turn_c + cf * turn_s;
+        cf = next;
+      }
+      sum += ring * above;
+    }
+    norm = sum > 0 ? sum : 1.0;
+  }
+};
+
 /// The ions' angular moments at each surface point (etch/kinetics.hpp): sum w c, sum w c^2 and
 /// sum w c^2 (1 - c^2) over the directions that see the sky, and over those that see a surface
 /// which reflected ions into them: an ion arriving along -u from surface point q was reflected
@@ -92,7 +146,9 @@ FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const S
 /// L(u') / L(u) = (cos u' / cos u)^(n - 1) (cosines from the vertical; in a cross-section, of the
 /// in-plane angle): the quadrature of the direct flux integrates the once-reflected flux too, as
 /// well as its nodes resolve the mirrored source (vertical walls mirror it unchanged). One
-/// reflection; no energy is lost in it.
+/// reflection, counted apart (reflected_moment) so that the model gives it the energy it kept.
+/// A model whose reflection is coned reflects nothing here: each point records instead what it
+/// reflects (`emission`, IonEmission above).
 template <class T, class Space, class S, class Model>
 struct DirectIons {
   Lattice l;
@@ -104,6 +160,8 @@ struct DirectIons {
   Model model;
   View<SurfaceFluxes<S>, Space> out;
   View<double, Space> segments;
+  bool coned = false;
+  View<IonEmission, Space> emission = {};  ///< where coned: one per point
 
   /// The share of the source's radiance along -u that reaches p after a specular reflection at
   /// the ray's hit (0 where none does), and the segments traced to find it.
@@ -130,31 +188,65 @@ struct DirectIons {
     return probability * pow(cos_source / cos_u, exponent);
   }
 
-  FABTWIN_HD void operator()(index_t s) const {
-    const SurfacePoint p = points[s];
-    const double z_source = l.z_top() - l.h, length = max_ray_length(l);
-    S m0 = S(0), m1 = S(0), m2 = S(0);
-    double traced = 0;
-    for (index_t k = 0; k < count; ++k) {
-      const double c = p.normal.dot(direction[k]);
-      if (c <= 0) continue;
-      const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
-      traced += ray.segments;
-      S v = soft_visibility<S>(l, phi, p, ray);
-      if (ray.end == RayEnd::surface)
-        v += S(reflected(ray, direction[k], z_source, length, traced));
-      if (!(v != S(0))) continue;
+  FABTWIN_HD void operator()(index_t s) const;
+};
+
+template <class T, class Space, class S, class Model>
+FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
+  const SurfacePoint p = points[s];
+  const double z_source = l.z_top() - l.h, length = max_ray_length(l);
+  S m0 = S(0), m1 = S(0), m2 = S(0), r0 = S(0), r1 = S(0), r2 = S(0);
+  double traced = 0, emitted = 0, incidence = 0;
+  Point3 axis{0, 0, 0};
+  for (index_t k = 0; k < count; ++k) {
+    const double c = p.normal.dot(direction[k]);
+    if (c <= 0) continue;
+    const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
+    traced += ray.segments;
+    const S v = soft_visibility<S>(l, phi, p, ray);
+    if (v != S(0)) {
       const S w = weight[k] * c * v;
       m0 += w;
       m1 += w * c;
       m2 += w * (c * (1 - c * c));
+      if (coned && ray.end == RayEnd::sky) {
+        const double reflected = weight[k] * c * model.ion_reflection(c);
+        emitted += reflected;
+        incidence += reflected * c;
+        // The specular direction leaving p: the arriving direction -u mirrored, u - 2 (u.n) n
+        // reversed.
+        axis = axis + (p.normal * (2 * c) - direction[k]) * reflected;
+      }
     }
-    out[s].ion_moment[0] = m0;
-    out[s].ion_moment[1] = m1;
-    out[s].ion_moment[2] = m2;
-    segments[s] += traced;
+    if (!coned && ray.end == RayEnd::surface) {
+      const double r = reflected(ray, direction[k], z_source, length, traced);
+      if (r > 0) {
+        const double w = weight[k] * c * r;
+        r0 += w;
+        r1 += w * c;
+        r2 += w * (c * (1 - c * c));
+      }
+    }
   }
-};
+  out[s].ion_moment[0] = m0;
+  out[s].ion_moment[1] = m1;
+  out[s].ion_moment[2] = m2;
+  out[s].reflected_moment[0] = r0;
+  out[s].reflected_moment[1] = r1;
+  out[s].reflected_moment[2] = r2;
+  segments[s] += traced;
+  if (coned) {
+    IonEmission e;
+    const double length_of_axis = axis.norm();
+    if (emitted > 0 && length_of_axis > 0) {
+      e.flux = emitted;
+      e.axis = axis * (1 / length_of_axis);
+      e.cone = model.ion_reflection_cone(incidence / emitted);
+      e.normalise(p.normal);
+    }
+    emission[s] = e;
+  }
+}
 
 /// The fraction of a cosine source's flux each surface point receives straight from the sky.
 template <class T, class Space, class S = double>
@@ -185,8 +277,28 @@ struct DirectNeutrals {
   }
 };
 
+/// The r-th Monte Carlo direction of surface point p at `step`: cosine-distributed about its normal
+/// (Malley's method: a uniform point of the disc lifted up), drawn from the counter-based stream of
+/// (step, p's cell), so a kernel that needs it again draws it again. In three dimensions also in a
+/// cross-section, where the tracing follows its projection on the plane.
+FABTWIN_HD inline Point3 cosine_direction(const SurfacePoint& p, const CounterRandom& random,
+                                          std::uint64_t step, int r, bool planar) {
+  const Point3 m = p.normal;
+  Point3 t1 = fabs(m.z) < 0.9 ? Point3{-m.y, m.x, 0} : Point3{0, -m.z, m.y};
+  if (planar) t1 = Point3{m.z, 0, -m.x};  // t2 is then y, out of the plane
+  t1 = t1 * (1.0 / t1.norm());
+  const Point3 t2{m.y * t1.z - m.z * t1.y, m.z * t1.x - m.x * t1.z, m.x * t1.y - m.y * t1.x};
+  const std::uint64_t stream = (step << 40) ^ std::uint64_t(p.cell);
+  const double u1 = random.uniform(stream, std::uint64_t(r), 0);
+  const double u2 = random.uniform(stream, std::uint64_t(r), 1);
+  const double sin_t = sqrt(u1), cos_t = sqrt(1 - u1), a = 2 * std::numbers::pi * u2;
+  return m * cos_t + t1 * (sin_t * cos(a)) + t2 * (sin_t * sin(a));
+}
+
 /// Traces the Monte Carlo rays (cosine about the normal) of surface point first + s and records the
-/// surface point each one hits, or -1, in hits[r + rays * s].
+/// surface point each one hits, or -1, in hits[r + rays * s], and where `mirrors` is given, the
+/// mirror_bits of the hit (etch/lattice.hpp: a ray that crossed a reflective side an odd number of
+/// times meets the surface inside the grid travelling mirrored).
 template <class T, class Space>
 struct NeutralHits {
   Lattice l;
@@ -199,23 +311,13 @@ struct NeutralHits {
   View<int, Space> hits;  // rays x points
   View<double, Space> segments;
   index_t first = 0;
+  View<unsigned char, Space> mirrors = {};  // rays x points, or empty
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[first + s];
     const double z_source = l.z_top() - l.h, length = max_ray_length(l);
-    // A frame about the normal; in a cross-section t2 is y, out of the plane.
-    const Point3 m = p.normal;
-    Point3 t1 = fabs(m.z) < 0.9 ? Point3{-m.y, m.x, 0} : Point3{0, -m.z, m.y};
-    if (l.planar()) t1 = Point3{m.z, 0, -m.x};
-    t1 = t1 * (1.0 / t1.norm());
-    const Point3 t2{m.y * t1.z - m.z * t1.y, m.z * t1.x - m.x * t1.z, m.x * t1.y - m.y * t1.x};
-    const std::uint64_t stream = (step << 40) ^ std::uint64_t(p.cell);
     double traced = 0;
     for (int r = 0; r < rays; ++r) {
-      // Cosine-weighted direction (Malley's method: a uniform point of the disc lifted up).
-      const double u1 = random.uniform(stream, std::uint64_t(r), 0);
-      const double u2 = random.uniform(stream, std::uint64_t(r), 1);
-      const double sin_t = sqrt(u1), cos_t = sqrt(1 - u1), a = 2 * std::numbers::pi * u2;
-      Point3 d = m * cos_t + t1 * (sin_t * cos(a)) + t2 * (sin_t * sin(a));
+      Point3 d = cosine_direction(p, random, step, r, l.planar());
       if (l.planar()) {  // only the projection on the plane decides what the ray meets
         d.y = 0;
         const double n = d.norm();
@@ -230,8 +332,57 @@ struct NeutralHits {
       hits[index_t(r) + rays * s] = ray.end == RayEnd::surface
                                         ? nearest_surface_point(l, points, point_of_cell, ray.hit)
                                         : -1;
+      if (mirrors.data())
+        mirrors[index_t(r) + rays * s] =
+            ray.end == RayEnd::surface ? (unsigned char)l.mirror_bits(ray.hit) : 0;
     }
     segments[s] += traced;
+  }
+};
+
+/// The ions that reach point s after a coned reflection: along each of its Monte Carlo rays u
+/// (cosine-distributed: the mean of pi L(u) estimates the integral of L cos over the hemisphere)
+/// the radiance that the point q the ray hit reflects towards s,
+///   L = F_q lobe_q(angle(-u, axis_q)) / (norm_q cos_q(-u)),
+/// F_q its reflected flux and cos_q the cosine of -u from q's normal (radiance is flux per
+/// projected area). In a cross-section u is the ray's three-dimensional direction: the lobe is a
+/// cone about an axis in the plane, the geometry the same along y. A ray that met q in a mirror
+/// image arrives there mirrored. One reflection: what s receives this way it does not reflect
+/// again.
+template <class Space, class S>
+struct ReflectedIons {
+  View<const SurfacePoint, Space> points;
+  View<const int, Space> hits;
+  View<const unsigned char, Space> mirrors;
+  View<const IonEmission, Space> emission;
+  CounterRandom random;
+  std::uint64_t step;
+  int rays;
+  bool planar;
+  View<SurfaceFluxes<S>, Space> out;
+  FABTWIN_HD void operator()(index_t s) const {
+    const SurfacePoint p = points[s];
+    double m0 = 0, m1 = 0, m2 = 0;
+    for (int r = 0; r < rays; ++r) {
+      const int q = hits[index_t(r) + rays * s];
+      if (q < 0) continue;
+      const IonEmission e = emission[q];
+      if (!(e.flux > 0)) continue;
+      const Point3 u = cosine_direction(p, random, step, r, planar);
+      const Point3 at_q = Lattice::unmirror(u, mirrors[index_t(r) + rays * s]);
+      const double leaving = -at_q.dot(points[q].normal), along = -at_q.dot(e.axis);
+      if (leaving <= 0) continue;
+      const double lobe = e.lobe(acos(along < 1 ? (along > -1 ? along : -1.0) : 1.0));
+      if (lobe <= 0) continue;
+      const double c = u.dot(p.normal);
+      const double term = std::numbers::pi * e.flux * lobe / (e.norm * leaving);
+      m0 += term;
+      m1 += term * c;
+      m2 += term * (c * (1 - c * c));
+    }
+    out[s].reflected_moment[0] = S(m0 / rays);
+    out[s].reflected_moment[1] = S(m1 / rays);
+    out[s].reflected_moment[2] = S(m2 / rays);
   }
 };
 
@@ -335,27 +486,45 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
   const Grid points_grid(n, 1, 1.0);
   fill(ctx, out.view(), SurfaceFluxes<S>{});
   Field<double, Space> segments(points_grid);
-  if (value_of(model.ion_flux()) > 0)
+  const bool ions = value_of(model.ion_flux()) > 0;
+  // Coned reflection where the model's lobe is open at grazing incidence (etch/kinetics.hpp).
+  const bool coned = ions && model.ion_reflection_cone(0.0) > 0 && model.ion_reflection(0.0) > 0;
+  Field<detail::IonEmission, Space> emission(coned ? points_grid : Grid(1, 1, 1.0));
+  if (ions)
     for_each(ctx, Range1{n},
              detail::DirectIons<T, Space, S, Model>{
                  l, domain.phi.cview(), surface.points.cview(), ion_directions.direction.cview(),
                  ion_directions.weight.cview(), ion_directions.count, model, out.view(),
-                 segments.view()});
+                 segments.view(), coned, emission.view()});
+  if (model.neutral_species() == 0 && !coned) {
+    report.ray_segments = sum(ctx, segments.cview());
+    return report;
+  }
+  // The Monte Carlo rays: the neutrals' re-emission and the coned reflection of ions gather along
+  // the same rays.
+  require(options.rays_per_point >= 1, "etch::compute_fluxes", "rays_per_point",
+          options.rays_per_point, "at least one ray per surface point");
+  const int rays = options.rays_per_point;
+  const CounterRandom random{options.seed};
+  Field<int, Space> hits(Grid(rays, n, 1.0));
+  Field<unsigned char, Space> mirrors(coned ? Grid(rays, n, 1.0) : Grid(1, 1, 1.0));
+  for_each(ctx, Range1{n},
+           detail::NeutralHits<T, Space>{l, domain.phi.cview(), surface.points.cview(),
+                                         surface.point_of_cell.cview(), random, step, rays,
+                                         hits.view(), segments.view(), 0,
+                                         coned ? mirrors.view() : View<unsigned char, Space>{}});
+  if (coned)
+    for_each(ctx, Range1{n},
+             detail::ReflectedIons<Space, S>{surface.points.cview(), hits.cview(), mirrors.cview(),
+                                             emission.cview(), random, step, rays, l.planar(),
+                                             out.view()});
   if (model.neutral_species() > 0) {
-    require(options.rays_per_point >= 1, "etch::compute_fluxes", "rays_per_point",
-            options.rays_per_point, "at least one ray per surface point");
-    const int rays = options.rays_per_point;
     Field<S, Space> direct(points_grid), total(points_grid), next(points_grid);
     for_each(ctx, Range1{n},
              detail::DirectNeutrals<T, Space, S>{
                  l, domain.phi.cview(), surface.points.cview(),
                  neutral_directions.direction.cview(), neutral_directions.weight.cview(),
                  neutral_directions.count, direct.view(), segments.view()});
-    Field<int, Space> hits(Grid(rays, n, 1.0));
-    for_each(ctx, Range1{n},
-             detail::NeutralHits<T, Space>{
-                 l, domain.phi.cview(), surface.points.cview(), surface.point_of_cell.cview(),
-                 CounterRandom{options.seed}, step, rays, hits.view(), segments.view()});
     for (int species = 0; species < model.neutral_species(); ++species) {
       copy(direct.cview(), total.view());
       int bounce = 0;

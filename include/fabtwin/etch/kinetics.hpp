@@ -6,7 +6,10 @@
 //   S ion_flux() const                 source ion flux (0: the model uses no ions)
 //   double ion_exponent() const        power-cosine exponent of the ion source
 //   double ion_reflection(double c) const  probability that an ion arriving at cos(incidence) c
-//                                      is reflected specularly (0: ions stick where they land)
+//                                      is reflected (0: ions stick where they land)
+//   double ion_reflection_cone(double c) const  half-angle (rad) of the coned-cosine lobe about
+//                                      the specular direction it leaves in; 0 at grazing
+//                                      incidence (c = 0): specular reflection (etch/flux.hpp)
 //   int neutral_species() const        0, 1 or 2 neutral species
 //   S neutral_flux(int species) const  its source flux
 //   S sticking(int species, int material) const
@@ -16,7 +19,9 @@
 // directions (etch/directions.hpp), c the cosine of incidence. Yields
 // of the form A (sqrt(E) - sqrt(E_th)) (1 + B sin^2 theta) cos theta then integrate to
 // A e (M1 + B M2) per unit flux without the tracer knowing A, B or E: the moments depend on the
-// geometry alone, so parameters are differentiated without retracing.
+// geometry alone, so parameters are differentiated without retracing. Ions that arrive after a
+// reflection come as the same moments apart (reflected_moment): a model gives them the energy
+// they kept.
 // Fluxes are in 1e15 cm^-2 s^-1 and densities in 1e22 cm^-3, so that (1/rho) * flux is a rate in
 // nm/s directly: 1e15 / 1e22 cm/s = 1e-7 cm/s = 1 nm/s.
 
@@ -37,6 +42,8 @@ struct SurfaceFluxes {
   /// Ions from the visible sky per unit source flux: sum w c (the flux), sum w c^2 and
   /// sum w c^2 (1 - c^2), c = cos(incidence).
   S ion_moment[3] = {S(0), S(0), S(0)};
+  /// The same moments of the ions that arrive after one reflection (etch/flux.hpp).
+  S reflected_moment[3] = {S(0), S(0), S(0)};
   S neutral[2] = {S(0), S(0)};  ///< neutrals absorbed (stuck), each species
 };
 
@@ -49,6 +56,7 @@ struct IsotropicEtchT {
   FABTWIN_HD S ion_flux() const { return S(0); }
   FABTWIN_HD double ion_exponent() const { return 1; }
   FABTWIN_HD double ion_reflection(double) const { return 0; }
+  FABTWIN_HD double ion_reflection_cone(double) const { return 0; }
   FABTWIN_HD int neutral_species() const { return 0; }
   FABTWIN_HD S neutral_flux(int) const { return S(0); }
   FABTWIN_HD S sticking(int, int) const { return S(1); }
@@ -71,6 +79,7 @@ struct DirectionalEtchT {
   FABTWIN_HD S ion_flux() const { return S(1); }
   FABTWIN_HD double ion_exponent() const { return value_of(exponent); }
   FABTWIN_HD double ion_reflection(double) const { return 0; }
+  FABTWIN_HD double ion_reflection_cone(double) const { return 0; }
   FABTWIN_HD int neutral_species() const { return 0; }
   FABTWIN_HD S neutral_flux(int) const { return S(0); }
   FABTWIN_HD S sticking(int, int) const { return S(1); }
@@ -119,10 +128,15 @@ struct Sf6o2EtchT {
   S ion_flux_ = 12, etchant_flux = 1800, oxygen_flux = 100;
   S ion_energy_ev = 100, ion_energy_sigma_ev = 10;
   S ion_exponent_ = 500;  ///< not differentiable: it places the quadrature's directions
-  /// Ions reflect specularly with a probability rising linearly from 0 at this incidence angle
-  /// (from the normal) to 1 at ion_theta_rmax_deg (ViennaPS's documented ramp, 70 to 90 deg);
-  /// not differentiable (which ions reflect is decided per direction).
-  S ion_theta_rmin_deg = 70, ion_theta_rmax_deg = 90;
+  /// Ions reflect with a probability rising linearly from 0 at this incidence angle (from the
+  /// normal) to 1 at ion_theta_rmax_deg (ViennaPS's documented ramp, 70 to 90 deg), into a
+  /// coned-cosine lobe about the specular direction whose half-angle is the incidence angle but
+  /// at least ion_cone_min_deg (physics.md: 80 deg; 0 reflects specularly). Not differentiable:
+  /// which ions reflect where is decided per direction.
+  S ion_theta_rmin_deg = 70, ion_theta_rmax_deg = 90, ion_cone_min_deg = 80;
+  /// The share of its energy a reflected ion keeps (physics.md's set has no loss: 1); its energy
+  /// spread scales with it.
+  S ion_reflected_energy = 1;
   // Silicon (1e22 cm^-3; 1e15 cm^-2 s^-1).
   S si_density = 5.02, si_a_ie = 7, si_eth_ie_ev = 15, si_b_ie = 0.8;
   S si_a_sp = 0.0337, si_eth_sp_ev = 20, si_b_sp = 9.3;
@@ -131,8 +145,10 @@ struct Sf6o2EtchT {
   S oxygen_a_ie = 3, oxygen_eth_ie_ev = 10;
   // Mask.
   S mask_density = 500, mask_a_sp = 0.0139, mask_eth_sp_ev = 20, mask_b_sp = 9.3;
-  // Energy factors, set by prepare() from the energies and thresholds above.
+  // Energy factors, set by prepare() from the energies and thresholds above: of the ions from
+  // the source, and of the reflected ones (suffix _r).
   S e_ie = 0, e_sp = 0, e_oxygen = 0, e_mask_sp = 0;
+  S e_ie_r = 0, e_sp_r = 0, e_oxygen_r = 0, e_mask_sp_r = 0;
 
   /// A resist (polymer) mask instead of the hard mask: physics.md's polymer set (A_sp 0.02,
   /// E_th 15 eV, B_sp 8.5, rho 5e22 cm^-3), which the ions erode a hundred times faster.
@@ -150,6 +166,12 @@ struct Sf6o2EtchT {
     e_sp = mean_yield_energy_factor(ion_energy_ev, ion_energy_sigma_ev, si_eth_sp_ev);
     e_oxygen = mean_yield_energy_factor(ion_energy_ev, ion_energy_sigma_ev, oxygen_eth_ie_ev);
     e_mask_sp = mean_yield_energy_factor(ion_energy_ev, ion_energy_sigma_ev, mask_eth_sp_ev);
+    const S kept = ion_reflected_energy, mean = kept * ion_energy_ev;
+    const S sigma = kept * ion_energy_sigma_ev;
+    e_ie_r = mean_yield_energy_factor(mean, sigma, si_eth_ie_ev);
+    e_sp_r = mean_yield_energy_factor(mean, sigma, si_eth_sp_ev);
+    e_oxygen_r = mean_yield_energy_factor(mean, sigma, oxygen_eth_ie_ev);
+    e_mask_sp_r = mean_yield_energy_factor(mean, sigma, mask_eth_sp_ev);
     return *this;
   }
 
@@ -161,21 +183,34 @@ struct Sf6o2EtchT {
     if (theta <= low) return 0;
     return high > low && theta < high ? (theta - low) / (high - low) : 1.0;
   }
+  FABTWIN_HD double ion_reflection_cone(double c) const {
+    const double minimum = value_of(ion_cone_min_deg) * (std::numbers::pi / 180);
+    if (!(minimum > 0)) return 0;
+    const double theta = acos(c < 1 ? (c > 0 ? c : 0.0) : 1.0);
+    return theta > minimum ? theta : minimum;
+  }
   FABTWIN_HD int neutral_species() const { return 2; }
   FABTWIN_HD S neutral_flux(int species) const { return species == 0 ? etchant_flux : oxygen_flux; }
   FABTWIN_HD S sticking(int species, int material) const {
     if (species == 1) return oxygen_sticking;
     return material == int(Material::mask) ? mask_etchant_sticking : etchant_sticking;
   }
+  /// The integral of a yield's energy and angular factors, e (1 + B sin^2) cos, over the ions of
+  /// f per unit source flux: e (M1 + B M2) for those from the source, e_r (.) for the reflected.
+  FABTWIN_HD static S yield_integral(const SurfaceFluxes<S>& f, const S& e, const S& e_r,
+                                     const S& b) {
+    return e * (f.ion_moment[1] + b * f.ion_moment[2]) +
+           e_r * (f.reflected_moment[1] + b * f.reflected_moment[2]);
+  }
   /// Y_ie Gamma_i, Y_sp Gamma_i and Y_O Gamma_i on silicon under fluxes f.
   FABTWIN_HD S enhanced(const SurfaceFluxes<S>& f) const {
-    return ion_flux_ * si_a_ie * e_ie * (f.ion_moment[1] + si_b_ie * f.ion_moment[2]);
+    return ion_flux_ * si_a_ie * yield_integral(f, e_ie, e_ie_r, si_b_ie);
   }
   FABTWIN_HD S sputter(const SurfaceFluxes<S>& f) const {
-    return ion_flux_ * si_a_sp * e_sp * (f.ion_moment[1] + si_b_sp * f.ion_moment[2]);
+    return ion_flux_ * si_a_sp * yield_integral(f, e_sp, e_sp_r, si_b_sp);
   }
   FABTWIN_HD S oxygen_removal(const SurfaceFluxes<S>& f) const {
-    return ion_flux_ * oxygen_a_ie * e_oxygen * f.ion_moment[1];
+    return ion_flux_ * oxygen_a_ie * yield_integral(f, e_oxygen, e_oxygen_r, S(0));
   }
   /// Fluorine coverage of silicon under fluxes f.
   FABTWIN_HD S fluorine_coverage(const SurfaceFluxes<S>& f) const {
@@ -186,7 +221,7 @@ struct Sf6o2EtchT {
   }
   FABTWIN_HD S rate(int material, const SurfaceFluxes<S>& f, Point3) const {
     if (material == int(Material::mask))
-      return ion_flux_ * mask_a_sp * e_mask_sp * (f.ion_moment[1] + mask_b_sp * f.ion_moment[2]) /
+      return ion_flux_ * mask_a_sp * yield_integral(f, e_mask_sp, e_mask_sp_r, mask_b_sp) /
              mask_density;
     if (material != int(Material::substrate)) return S(0);
     const S theta_f = fluorine_coverage(f);

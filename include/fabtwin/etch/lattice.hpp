@@ -68,6 +68,24 @@ struct Lattice {
     if (v < 0) v += period;
     return (v <= double(n) ? v : period - v) - 0.5;
   }
+  /// Which lateral axes the image of the domain that holds position p (nm) mirrors: bit 0 x,
+  /// bit 1 y (reflective sides; a periodic image mirrors nothing). A direction at p points the
+  /// same way in the grid with those components negated.
+  FABTWIN_HD unsigned mirror_bits(const Point3& p) const {
+    if (boundary == Boundary::periodic) return 0;
+    const auto odd = [](double u, index_t n) {  // u in samples; images [-0.5, n - 0.5) + k n
+      return (index_t(floor((u + 0.5) / double(n))) & 1) != 0;
+    };
+    unsigned bits = odd((p.x - x0) / h, nx) ? 1u : 0u;
+    if (!planar() && odd((p.y - y0) / h, ny)) bits |= 2u;
+    return bits;
+  }
+  /// Direction d at a position of mirror_bits `bits`, as it points in the grid.
+  FABTWIN_HD static Point3 unmirror(Point3 d, unsigned bits) {
+    if (bits & 1u) d.x = -d.x;
+    if (bits & 2u) d.y = -d.y;
+    return d;
+  }
   FABTWIN_HD index_t clamp_z(index_t k) const { return k < 0 ? 0 : (k >= nz ? nz - 1 : k); }
 
   /// The sample (i, j, k) of `f`, indices outside the grid folded (x, y) or clamped (z).
