@@ -28,7 +28,10 @@
 #include <string>
 #include <vector>
 
-#include "fabtwin/fabtwin.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/fft/plan.hpp"
+#include "fabtwin/io/json.hpp"
+#include "fabtwin/io/png.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/kernel_io.hpp"
 #include "fabtwin/optics/socs_kernels.hpp"

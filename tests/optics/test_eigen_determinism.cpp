@@ -120,7 +120,7 @@ Eigen::MatrixXcd factor_with_spectrum(index_t n, const std::vector<double>& lamb
 }  // namespace
 
 TEST_CASE("Eigenpairs and kernels are the same bits on 1, 2 and 3 threads",
-          "[optics][eigen][threads]") {
+          "[optics][eigen][threads][large]") {
   // Symmetric sources (exact degenerate pairs) and both solvers. Eigen splits a large product among
   // its threads with cache blocking that depends on their number; the eigen step must not.
   OpticalSystem system;

@@ -336,7 +336,7 @@ TEST_CASE("The radiometric form moves the generated weights", "[optics][socs]") 
   }
 }
 
-TEST_CASE("ICCAD-like optics: 2048 nm field at NA 1.35, annular 0.6-0.9", "[optics][socs]") {
+TEST_CASE("ICCAD-like optics: 2048 nm field at NA 1.35, annular 0.6-0.9", "[optics][socs][large]") {
   // 2048 * 1.35 / 193 * 1.9 = 27.2 bins: R = 27 and over 2,300 frequencies, solved iteratively.
   const OpticalSystem system;  // 193 nm, NA 1.35, water 1.43664
   const KernelSet set = socs_kernels(system, Source::annular(0.6, 0.9),

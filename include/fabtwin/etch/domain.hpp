@@ -75,4 +75,19 @@ struct Domain {
   }
 };
 
+/// `domain` copied into the space To: the builders (etch/shapes.hpp) make host domains, a device
+/// run etches a copy, and metrology reads a host copy back.
+template <class To, class T, class From>
+Domain<T, To> to(const Domain<T, From>& domain) {
+  Domain<T, To> out(domain.lattice);
+  copy(domain.phi, out.phi);
+  copy(domain.materials, out.materials);
+  out.substrate_top_nm = domain.substrate_top_nm;
+  out.mask_top_nm = domain.mask_top_nm;
+  out.centre_x_nm = domain.centre_x_nm;
+  out.centre_y_nm = domain.centre_y_nm;
+  out.phi_is_distance = domain.phi_is_distance;
+  return out;
+}
+
 }  // namespace fabtwin::etch
