@@ -3,8 +3,8 @@
 # The preset compiles at -Og with -g1 (function names and line tables for the reports' stack
 # traces, no variable information: a quarter less compile time than -g; -Og compiled the largest
 # unit in 54 s against 94 s at -O1, and its tests ran 14 s against 11 s), and leaves out the
-# ten-clip ICCAD comparison, whose code test_aerial runs on small fields, and the [large] cases of
-# test_socs_kernels (tests/CMakeLists.txt).
+# ten-clip ICCAD comparison, whose code test_aerial runs on small fields, the [large] cases of
+# test_socs_kernels (tests/CMakeLists.txt) and the full run of twin_chain (examples/CMakeLists.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset asan
