@@ -156,7 +156,7 @@ TEST_CASE("Eigenpairs and kernels are the same bits on 1, 2 and 3 threads",
   }
 }
 
-TEST_CASE("Degenerate eigenspaces come out in the canonical basis", "[optics][eigen]") {
+TEST_CASE("Degenerate eigenspaces come out in the canonical basis", "[optics][eigen][large]") {
   SECTION("a known spectrum: the basis is the one the definition gives") {
     // Clusters {3, 3, 3} and {1, 1}: the solvers must return the canonical basis of each eigenspace
     // span(Q columns), built here from the explicit projector.
