@@ -445,10 +445,7 @@ TEST_CASE("Coned reflection: the gathered flux equals a forward simulation of th
     if (c <= 0 || uniform(1002) >= model.ion_reflection(c)) continue;
     const Point3 axis = down + normal * (2 * c);
     const double cone = model.ion_reflection_cone(c);
-    Point3 t1 = std::abs(axis.z) < 0.9 ? Point3{-axis.y, axis.x, 0} : Point3{0, -axis.z, axis.y};
-    t1 = t1 * (1 / t1.norm());
-    const Point3 t2{axis.y * t1.z - axis.z * t1.y, axis.z * t1.x - axis.x * t1.z,
-                    axis.x * t1.y - axis.y * t1.x};
+    const Point3 t1 = perpendicular(axis), t2 = axis.cross(t1);
     Point3 out;
     for (int k = 2000;;
          k += 3) {  // rejection from cos(pi a / 2 cone) sin a, then above the surface

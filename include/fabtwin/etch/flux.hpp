@@ -88,6 +88,26 @@ FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const S
   return visible;
 }
 
+/// Traces rays from surface point p along each of the quadrature's directions that leaves its
+/// surface and hands them to visit(k, c, ray), c the direction's cosine from p's normal; returns
+/// the distance-field samples the rays took. The direct fluxes of ions and neutrals both sum over
+/// it.
+template <class T, class Space, class Visit>
+FABTWIN_HD double trace_quadrature(const Lattice& l, View<const T, Space> phi,
+                                   const SurfacePoint& p, View<const Point3, Space> direction,
+                                   index_t count, Visit&& visit) {
+  const double z_source = l.z_top() - l.h, length = max_ray_length(l);
+  double traced = 0;
+  for (index_t k = 0; k < count; ++k) {
+    const double c = p.normal.dot(direction[k]);
+    if (c <= 0) continue;
+    const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
+    traced += ray.segments;
+    visit(k, c, ray);
+  }
+  return traced;
+}
+
 /// What a surface point reflects of the ions it receives straight from the source, in a
 /// coned-cosine lobe: the reflected flux (per unit area, in source units), the lobe's axis (the
 /// flux-weighted mean of the specular directions: the source is narrow, so they differ by a few
@@ -109,10 +129,7 @@ struct IonEmission {
   /// (the reflected ions leave above it): midpoint rule over 32 rings x 64 sectors of the cone,
   /// the sectors' sines and cosines by rotation (one pair of calls per point, not 2048).
   FABTWIN_HD void normalise(Point3 n) {
-    const Point3 a = axis;
-    Point3 t1 = fabs(a.z) < 0.9 ? Point3{-a.y, a.x, 0} : Point3{0, -a.z, a.y};
-    t1 = t1 * (1.0 / t1.norm());
-    const Point3 t2{a.y * t1.z - a.z * t1.y, a.z * t1.x - a.x * t1.z, a.x * t1.y - a.y * t1.x};
+    const Point3 a = axis, t1 = perpendicular(a), t2 = a.cross(t1);
     // The direction at ring angle r and sector angle f is a cos r + (t1 cos f + t2 sin f) sin r:
     // above the surface where cos r (n . a) + sin r (n1 cos f + n2 sin f) > 0.
     const double along = n.dot(a), n1 = n.dot(t1), n2 = n.dot(t2);
@@ -196,45 +213,42 @@ FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
   const SurfacePoint p = points[s];
   const double z_source = l.z_top() - l.h, length = max_ray_length(l);
   S m0 = S(0), m1 = S(0), m2 = S(0), r0 = S(0), r1 = S(0), r2 = S(0);
-  double traced = 0, emitted = 0, incidence = 0;
+  double traced_back = 0, emitted = 0, incidence = 0;  // traced_back: the specular rays' segments
   Point3 axis{0, 0, 0};
-  for (index_t k = 0; k < count; ++k) {
-    const double c = p.normal.dot(direction[k]);
-    if (c <= 0) continue;
-    const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
-    traced += ray.segments;
-    const S v = soft_visibility<S>(l, phi, p, ray);
-    if (v != S(0)) {
-      const S w = weight[k] * c * v;
-      m0 += w;
-      m1 += w * c;
-      m2 += w * (c * (1 - c * c));
-      if (coned && ray.end == RayEnd::sky) {
-        const double reflected = weight[k] * c * model.ion_reflection(c);
-        emitted += reflected;
-        incidence += reflected * c;
-        // The specular direction leaving p: the arriving direction -u mirrored, u - 2 (u.n) n
-        // reversed.
-        axis = axis + (p.normal * (2 * c) - direction[k]) * reflected;
-      }
-    }
-    if (!coned && ray.end == RayEnd::surface) {
-      const double r = reflected(ray, direction[k], z_source, length, traced);
-      if (r > 0) {
-        const double w = weight[k] * c * r;
-        r0 += w;
-        r1 += w * c;
-        r2 += w * (c * (1 - c * c));
-      }
-    }
-  }
+  const double traced =
+      trace_quadrature(l, phi, p, direction, count, [&](index_t k, double c, const RayResult& ray) {
+        const S v = soft_visibility<S>(l, phi, p, ray);
+        if (v != S(0)) {
+          const S w = weight[k] * c * v;
+          m0 += w;
+          m1 += w * c;
+          m2 += w * (c * (1 - c * c));
+          if (coned && ray.end == RayEnd::sky) {
+            const double bounced = weight[k] * c * model.ion_reflection(c);
+            emitted += bounced;
+            incidence += bounced * c;
+            // The specular direction leaving p: the arriving direction -u mirrored, u - 2 (u.n) n
+            // reversed.
+            axis = axis + (p.normal * (2 * c) - direction[k]) * bounced;
+          }
+        }
+        if (!coned && ray.end == RayEnd::surface) {
+          const double r = reflected(ray, direction[k], z_source, length, traced_back);
+          if (r > 0) {
+            const double w = weight[k] * c * r;
+            r0 += w;
+            r1 += w * c;
+            r2 += w * (c * (1 - c * c));
+          }
+        }
+      });
   out[s].ion_moment[0] = m0;
   out[s].ion_moment[1] = m1;
   out[s].ion_moment[2] = m2;
   out[s].reflected_moment[0] = r0;
   out[s].reflected_moment[1] = r1;
   out[s].reflected_moment[2] = r2;
-  segments[s] += traced;
+  segments[s] += traced + traced_back;
   if (coned) {
     IonEmission e;
     const double length_of_axis = axis.norm();
@@ -261,17 +275,12 @@ struct DirectNeutrals {
   View<double, Space> segments;
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[s];
-    const double z_source = l.z_top() - l.h, length = max_ray_length(l);
     S sum = S(0);
-    double traced = 0;
-    for (index_t k = 0; k < count; ++k) {
-      const double c = p.normal.dot(direction[k]);
-      if (c <= 0) continue;
-      const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
-      traced += ray.segments;
-      const S v = soft_visibility<S>(l, phi, p, ray);
-      if (v != S(0)) sum += (weight[k] * c) * v;
-    }
+    const double traced = trace_quadrature(l, phi, p, direction, count,
+                                           [&](index_t k, double c, const RayResult& ray) {
+                                             const S v = soft_visibility<S>(l, phi, p, ray);
+                                             if (v != S(0)) sum += (weight[k] * c) * v;
+                                           });
     out[s] = sum;
     segments[s] += traced;
   }
@@ -284,10 +293,10 @@ struct DirectNeutrals {
 FABTWIN_HD inline Point3 cosine_direction(const SurfacePoint& p, const CounterRandom& random,
                                           std::uint64_t step, int r, bool planar) {
   const Point3 m = p.normal;
-  Point3 t1 = fabs(m.z) < 0.9 ? Point3{-m.y, m.x, 0} : Point3{0, -m.z, m.y};
-  if (planar) t1 = Point3{m.z, 0, -m.x};  // t2 is then y, out of the plane
-  t1 = t1 * (1.0 / t1.norm());
-  const Point3 t2{m.y * t1.z - m.z * t1.y, m.z * t1.x - m.x * t1.z, m.x * t1.y - m.y * t1.x};
+  // In a cross-section t1 lies in the plane and t2 = m x t1 is y, out of it.
+  const Point3 in_plane{m.z, 0, -m.x};
+  const Point3 t1 = planar ? in_plane * (1.0 / in_plane.norm()) : perpendicular(m);
+  const Point3 t2 = m.cross(t1);
   const std::uint64_t stream = (step << 40) ^ std::uint64_t(p.cell);
   const double u1 = random.uniform(stream, std::uint64_t(r), 0);
   const double u2 = random.uniform(stream, std::uint64_t(r), 1);

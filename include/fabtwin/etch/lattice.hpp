@@ -27,7 +27,17 @@ struct Point3 {
   FABTWIN_HD Point3 operator*(double s) const { return {x * s, y * s, z * s}; }
   FABTWIN_HD double dot(const Point3& o) const { return x * o.x + y * o.y + z * o.z; }
   FABTWIN_HD double norm() const { return sqrt(dot(*this)); }
+  FABTWIN_HD Point3 cross(const Point3& o) const {
+    return {y * o.z - z * o.y, z * o.x - x * o.z, x * o.y - y * o.x};
+  }
 };
+
+/// A unit vector perpendicular to the unit vector m (from whichever axis is far from m): with m and
+/// m.cross(it), a frame about m, for drawing directions around it.
+FABTWIN_HD inline Point3 perpendicular(const Point3& m) {
+  const Point3 t = fabs(m.z) < 0.9 ? Point3{-m.y, m.x, 0} : Point3{0, -m.z, m.y};
+  return t * (1.0 / t.norm());
+}
 
 struct Lattice {
   index_t nx = 1, ny = 1, nz = 1;
