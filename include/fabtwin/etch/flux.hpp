@@ -88,6 +88,47 @@ FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const S
   return visible;
 }
 
+/// A surface point's normal in phi's scalar T: the value is the point's (central differences of
+/// phi at its sample, as find_surface takes it) and a dual carries the normal's derivative,
+/// (grad phi' - n (n . grad phi')) / |grad phi|. The direct fluxes weigh each direction by its
+/// cosine from the normal, so where the surface tilts as a parameter moves (a wall under grazing
+/// ions, a rounding corner) the fluxes change continuously with it, unlike the shadowing's whole
+/// directions; without this derivative the CDs' duals missed it.
+template <class T>
+struct NormalIn {
+  T x, y, z;
+  /// The cosine from the normal to u in the model's scalar S: c (the point's double cosine,
+  /// unchanged) with the derivative of n . u where T and S are duals.
+  template <class S>
+  FABTWIN_HD S cosine(double c, const Point3& u) const {
+    if constexpr (std::is_same_v<T, double> || std::is_same_v<S, double>) {
+      return S(c);
+    } else {
+      const T along = x * u.x + y * u.y + z * u.z;
+      return S(c) + (S(along) - S(value_of(along)));
+    }
+  }
+};
+
+template <class T, class Space>
+FABTWIN_HD NormalIn<std::remove_cv_t<T>> normal_in_scalar(const Lattice& l, View<T, Space> phi,
+                                                          const SurfacePoint& p) {
+  using V = std::remove_cv_t<T>;
+  if constexpr (std::is_same_v<V, double>) {
+    return {p.normal.x, p.normal.y, p.normal.z};
+  } else {
+    using std::sqrt;
+    const index_t i = p.cell % l.nx, j = (p.cell / l.nx) % l.ny, k = p.cell / (l.nx * l.ny);
+    const double s = 0.5 / l.h;
+    const V gx = s * (l.at(phi, i + 1, j, k) - l.at(phi, i - 1, j, k));
+    const V gz = s * (l.at(phi, i, j, k + 1) - l.at(phi, i, j, k - 1));
+    const V gy = l.planar() ? V(0) : s * (l.at(phi, i, j + 1, k) - l.at(phi, i, j - 1, k));
+    const V norm = sqrt(gx * gx + gy * gy + gz * gz);
+    if (!(value_of(norm) > 1e-12)) return {V(p.normal.x), V(p.normal.y), V(p.normal.z)};
+    return {gx / norm, gy / norm, gz / norm};
+  }
+}
+
 /// Traces rays from surface point p along each of the quadrature's directions that leaves its
 /// surface and hands them to visit(k, c, ray), c the direction's cosine from p's normal; returns
 /// the distance-field samples the rays took. The direct fluxes of ions and neutrals both sum over
@@ -211,6 +252,7 @@ struct DirectIons {
 template <class T, class Space, class S, class Model>
 FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
   const SurfacePoint p = points[s];
+  const auto normal = normal_in_scalar(l, phi, p);
   const double z_source = l.z_top() - l.h, length = max_ray_length(l);
   S m0 = S(0), m1 = S(0), m2 = S(0), r0 = S(0), r1 = S(0), r2 = S(0);
   double traced_back = 0, emitted = 0, incidence = 0;  // traced_back: the specular rays' segments
@@ -219,10 +261,11 @@ FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
       trace_quadrature(l, phi, p, direction, count, [&](index_t k, double c, const RayResult& ray) {
         const S v = soft_visibility<S>(l, phi, p, ray);
         if (v != S(0)) {
-          const S w = weight[k] * c * v;
+          const S cosine = normal.template cosine<S>(c, direction[k]);
+          const S w = weight[k] * cosine * v;
           m0 += w;
-          m1 += w * c;
-          m2 += w * (c * (1 - c * c));
+          m1 += w * cosine;
+          m2 += w * (cosine * (1 - cosine * cosine));
           if (coned && ray.end == RayEnd::sky) {
             const double bounced = weight[k] * c * model.ion_reflection(c);
             emitted += bounced;
@@ -275,12 +318,13 @@ struct DirectNeutrals {
   View<double, Space> segments;
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[s];
+    const auto normal = normal_in_scalar(l, phi, p);
     S sum = S(0);
-    const double traced = trace_quadrature(l, phi, p, direction, count,
-                                           [&](index_t k, double c, const RayResult& ray) {
-                                             const S v = soft_visibility<S>(l, phi, p, ray);
-                                             if (v != S(0)) sum += (weight[k] * c) * v;
-                                           });
+    const double traced = trace_quadrature(
+        l, phi, p, direction, count, [&](index_t k, double c, const RayResult& ray) {
+          const S v = soft_visibility<S>(l, phi, p, ray);
+          if (v != S(0)) sum += (weight[k] * normal.template cosine<S>(c, direction[k])) * v;
+        });
     out[s] = sum;
     segments[s] += traced;
   }

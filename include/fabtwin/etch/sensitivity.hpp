@@ -10,12 +10,12 @@
 //   auto profile = metrology::measure_etch_profile(domain, mask_x);  // profile.depth_nm.d[0] ...
 //
 // What the derivatives hold: the parameters' effect on the rates (through coverages, yields,
-// sticking and re-emission) and the surface's motion under them. What they leave out: the fluxes'
-// dependence on the geometry's shadowing (the set of directions a point sees changes by whole
-// quadrature directions, and the Monte Carlo hits by whole rays: piecewise constant, so of zero
-// derivative almost everywhere). A finite difference includes that feedback; in a feature whose
-// shadowing changes little over the difference's step, the two agree (tests/etch: within a few
-// per cent over a short etch).
+// sticking and re-emission), the surface's motion under them, and the geometry's feedback on the
+// direct fluxes: shadowing through a half-cell soft visibility (etch/flux.hpp, soft_visibility)
+// and the normal's tilt through the cosines (NormalIn). What they leave out: the Monte Carlo hits
+// (whole rays: piecewise constant) and the level set's value switches next to the surface, which
+// make a CD a staircase in each parameter. The depth's derivatives agree with central differences
+// within a few per cent (tests/etch); the CDs' do not yet (docs/etch.md, "Not done yet").
 
 #include <stdexcept>
 #include <string>
