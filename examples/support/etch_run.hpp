@@ -174,7 +174,7 @@ inline EtchResult run_etch_example(const EtchRun& run,
           points.push_back({p.position.x, p.position.y, p.position.z});
           rate.push_back(snapshot.rate.data()[s]);
           ion.push_back(f.ion_moment[0] * value_of(m.ion_flux()));
-          reflected_ion.push_back(f.reflected_moment[0] * value_of(m.ion_flux()));
+          reflected_ion.push_back(f.reflected(0) * value_of(m.ion_flux()));
           etchant.push_back(f.neutral[0]);
           oxygen.push_back(f.neutral[1]);
           material.push_back(p.material);

@@ -390,7 +390,7 @@ TEST_CASE("Ions reflect specularly off vertical walls: the trench bottom against
              etch::detail::DirectIons<double, Host, double, std::decay_t<decltype(m)>>{
                  d.lattice, d.phi.cview(), bottom.cview(), directions.direction.cview(),
                  directions.weight.cview(), directions.count, m, fluxes.view(), segments.view()});
-    return fluxes.data()[0].ion_moment[0] + fluxes.data()[0].reflected_moment[0];
+    return fluxes.data()[0].ion_moment[0] + fluxes.data()[0].reflected(0);
   };
   INFO("direct " << direct << ", reflected " << reflected);
   Sf6o2Etch sticking = model;  // every ion sticks where it lands
@@ -398,7 +398,7 @@ TEST_CASE("Ions reflect specularly off vertical walls: the trench bottom against
   CHECK(moment(sticking) == Approx(direct).margin(0.01));
   CHECK(reflected > 0.15);  // the reflected share is no small correction here (0.18)
   CHECK(moment(model) == Approx(direct + reflected).margin(0.015));
-  CHECK(fluxes.data()[0].reflected_moment[0] == Approx(reflected).margin(0.015));
+  CHECK(fluxes.data()[0].reflected(0) == Approx(reflected).margin(0.015));
 }
 
 TEST_CASE("Coned reflection: the gathered flux equals a forward simulation of the ions", "[etch]") {
@@ -408,7 +408,9 @@ TEST_CASE("Coned reflection: the gathered flux equals a forward simulation of th
   // over the period with the in-plane density cos^n psi, reflected at the first surface they hit
   // with the model's probability into its coned-cosine lobe about their own specular direction
   // (directions below the surface drawn again), and counted where they land on the bottom of a
-  // 20 x 80 nm trench. Both count one reflection.
+  // 20 x 80 nm trench. Both count one reflection. Each ion also carries the ion-enhanced yield's
+  // energy factor at the energy it kept where it reflected (Belen's share of its incidence, the
+  // factor averaged over the spread directly): the tracer sorts the same ions onto energy nodes.
   Context<Host> ctx;
   const double w = 20, depth = 80, n = 60;
   auto d = open_trench(ctx, w, depth, 1.0);
@@ -426,8 +428,12 @@ TEST_CASE("Coned reflection: the gathered flux equals a forward simulation of th
   CounterRandom random{7};
   const double period = double(l.nx) * l.h;
   const int ions = 400000;
-  double arrived = 0;
+  double arrived = 0, arrived_yield = 0, arrived_yield_on_nodes = 0;
   int reflected_ions = 0;
+  const auto yield_factor = [&](double kept) {
+    return mean_yield_energy_factor(kept * model.ion_energy_ev, kept * model.ion_energy_sigma_ev,
+                                    model.si_eth_ie_ev);
+  };
   for (int i = 0; i < ions; ++i) {
     const auto uniform = [&](int k) {
       return random.uniform(std::uint64_t(i), 0, std::uint64_t(k));
@@ -458,14 +464,24 @@ TEST_CASE("Coned reflection: the gathered flux equals a forward simulation of th
       if (out.dot(normal) > 0) break;
     }
     ++reflected_ions;
+    const double kept = model.ion_reflected_share(c);
+    double upper = 0;
+    const int node = energy_node(kept, upper);
+    const double on_nodes = (1 - upper) * model.e_ie_r[node] + upper * model.e_ie_r[node + 1];
     Point3 in_plane{out.x, 0, out.z};
     if (in_plane.norm() < 1e-12) continue;
     in_plane = in_plane * (1 / in_plane.norm());
     const RayResult second =
         trace_ray(l, d.phi.cview(), first.hit + normal * (0.5 * l.h), in_plane, z_source, length);
-    if (second.end == RayEnd::surface && in_bottom(second.hit)) arrived += period / ions;
+    if (second.end == RayEnd::surface && in_bottom(second.hit)) {
+      arrived += period / ions;
+      arrived_yield += period / ions * yield_factor(kept);
+      arrived_yield_on_nodes += period / ions * on_nodes;
+    }
   }
   const double forward = arrived / 12.0;  // per nm of the bottom's 12 nm
+  const double forward_yield = arrived_yield / 12.0,
+               forward_on_nodes = arrived_yield_on_nodes / 12.0;
 
   // Backward: the tracer's reflected flux, averaged over the same stretch of the bottom.
   const auto surface = find_surface(ctx, d);
@@ -475,7 +491,7 @@ TEST_CASE("Coned reflection: the gathered flux equals a forward simulation of th
   options.rays_per_point = 4000;
   Field<SurfaceFluxes<>, Host> fluxes(Grid(surface.count, 1, 1.0));
   compute_fluxes(ctx, d, surface, model, ion_directions, neutral_directions, options, 0, fluxes);
-  double gathered = 0, specular_sum = 0;
+  double gathered = 0, gathered_yield = 0, specular_sum = 0;
   int points = 0;
   Sf6o2Etch specular = model;
   specular.ion_cone_min_deg = 0;
@@ -485,18 +501,29 @@ TEST_CASE("Coned reflection: the gathered flux equals a forward simulation of th
   for (index_t s = 0; s < surface.count; ++s) {
     const SurfacePoint& p = surface.points.data()[s];
     if (std::abs(p.position.x) < 6 && p.normal.z > 0.9) {
-      gathered += fluxes.data()[s].reflected_moment[0];
-      specular_sum += specular_fluxes.data()[s].reflected_moment[0];
+      gathered += fluxes.data()[s].reflected(0);
+      for (int j = 0; j < reflected_energy_nodes; ++j)
+        gathered_yield += model.e_ie_r[j] * fluxes.data()[s].reflected_moment[j][0];
+      specular_sum += specular_fluxes.data()[s].reflected(0);
       ++points;
     }
   }
   REQUIRE(points >= 10);
   gathered /= points;
+  gathered_yield /= points;
   specular_sum /= points;
   INFO("reflected ions " << reflected_ions << "; bottom: forward " << forward << ", gathered "
                          << gathered << ", specular " << specular_sum);
   CHECK(reflected_ions > 20000);
   CHECK(gathered == Approx(forward).epsilon(0.05));
+  // The energy they kept: the tracer's nodes against the forward ions put on the same nodes (the
+  // plumbing), and the nodes' linear interpolation against the exact factor (its error).
+  INFO("yield factor x flux: forward " << forward_yield << ", on the nodes " << forward_on_nodes
+                                       << ", gathered " << gathered_yield);
+  CHECK(gathered_yield == Approx(forward_on_nodes).epsilon(0.05));
+  CHECK(forward_on_nodes == Approx(forward_yield).epsilon(0.03));
+  // Belen's loss acts: the bottom's reflected ions etch with far less than the source's energy.
+  CHECK(gathered_yield < 0.8 * model.e_ie * gathered);
   // The lobe spreads what the walls reflect: the bottom gets less of it than from mirrors.
   CHECK(gathered < 0.8 * specular_sum);
 }
@@ -547,43 +574,75 @@ TEST_CASE("SF6/O2 kinetics: closed-form flat rate and limits", "[etch]") {
 }
 
 TEST_CASE("SF6/O2: reflected ions etch with the energy they kept", "[etch]") {
-  // Fluxes at a trench bottom, some of its ions reflected off the walls.
+  // Fluxes at a trench bottom, some of its ions reflected off the walls, all keeping the energy
+  // share of one node.
   SurfaceFluxes<> f;
   f.ion_moment[0] = 0.5;
   f.ion_moment[1] = 0.49;
   f.ion_moment[2] = 0.004;
-  f.reflected_moment[0] = 0.2;
-  f.reflected_moment[1] = 0.15;
-  f.reflected_moment[2] = 0.03;
   f.neutral[0] = 900;
   f.neutral[1] = 60;
-  SurfaceFluxes<> merged = f, direct_only = f;
-  for (int k = 0; k < 3; ++k) {
-    merged.ion_moment[k] += f.reflected_moment[k];
-    merged.reflected_moment[k] = direct_only.reflected_moment[k] = 0;
-  }
-  Sf6o2Etch keeps_all;
-  keeps_all.prepare();
+  const double reflected[3] = {0.2, 0.15, 0.03};
+  SurfaceFluxes<> merged = f;
+  for (int k = 0; k < 3; ++k) merged.ion_moment[k] += reflected[k];
+  const auto kept_at = [&](int node) {
+    SurfaceFluxes<> g = f;
+    for (int k = 0; k < 3; ++k) g.reflected_moment[node][k] = reflected[k];
+    return g;
+  };
+  Sf6o2Etch model;
+  model.prepare();
   for (const int material : {int(Material::substrate), int(Material::mask)}) {
-    // Without loss a reflected ion counts as one from the source.
-    CHECK(keeps_all.rate(material, f, {0, 0, 1}) ==
-          Approx(keeps_all.rate(material, merged, {0, 0, 1})).epsilon(1e-12));
-    // At 5 eV (under every threshold) a reflected ion etches nothing.
-    Sf6o2Etch keeps_little = keeps_all;
-    set_parameter(parameters(keeps_little), "ion_reflected_energy=0.05");
-    keeps_little.prepare();
-    CHECK(keeps_little.rate(material, f, {0, 0, 1}) ==
-          Approx(keeps_all.rate(material, direct_only, {0, 0, 1})).epsilon(1e-12));
-    CHECK(keeps_little.rate(material, f, {0, 0, 1}) <
-          0.95 * keeps_all.rate(material, f, {0, 0, 1}));
+    // All its energy kept (the last node): a reflected ion counts as one from the source.
+    CHECK(model.rate(material, kept_at(reflected_energy_nodes - 1), {0, 0, 1}) ==
+          Approx(model.rate(material, merged, {0, 0, 1})).epsilon(1e-12));
+    // None kept: it etches nothing.
+    CHECK(model.rate(material, kept_at(0), {0, 0, 1}) ==
+          Approx(model.rate(material, f, {0, 0, 1})).epsilon(1e-12));
+    CHECK(model.rate(material, kept_at(1), {0, 0, 1}) <
+          0.95 * model.rate(material, merged, {0, 0, 1}));
   }
-  // Half the energy: the yields' energy factor at 50 +- 5 eV, sqrt(50) - sqrt(15) without spread.
-  Sf6o2Etch half_energy = keeps_all;
-  half_energy.ion_reflected_energy = 0.5;
+  // Half the energy (node 4 of 8): the yields' energy factor at 50 eV, sqrt(50) - sqrt(E_th)
+  // without spread.
+  Sf6o2Etch half_energy = model;
   half_energy.ion_energy_sigma_ev = 0;
   half_energy.prepare();
-  CHECK(half_energy.e_ie_r == Approx(std::sqrt(50.0) - std::sqrt(15.0)).epsilon(1e-12));
-  CHECK(half_energy.e_sp_r == Approx(std::sqrt(50.0) - std::sqrt(20.0)).epsilon(1e-12));
+  CHECK(half_energy.e_ie_r[4] == Approx(std::sqrt(50.0) - std::sqrt(15.0)).epsilon(1e-12));
+  CHECK(half_energy.e_sp_r[4] == Approx(std::sqrt(50.0) - std::sqrt(20.0)).epsilon(1e-12));
+}
+
+TEST_CASE("SF6/O2: the energy a reflected ion keeps follows Belen's incidence law", "[etch]") {
+  // A (theta / theta_i)^10 below the inflection angle theta_i = 89 deg, a straight line up to 1
+  // at grazing incidence above it, the two pieces meeting with one value and one slope.
+  Sf6o2Etch model;
+  const double degree = std::numbers::pi / 180;
+  const auto kept = [&](const Sf6o2Etch& m, double theta) {
+    return m.ion_reflected_share(std::cos(theta));
+  };
+  CHECK(kept(model, 0) == 0);
+  CHECK(kept(model, 0.5 * std::numbers::pi) == Approx(1).epsilon(1e-12));
+  CHECK(kept(model, 80 * degree) / kept(model, 70 * degree) ==
+        Approx(std::pow(80.0 / 70.0, 10)).epsilon(1e-9));
+  const double inflect = 89 * degree, e = 1e-7;
+  const double at = kept(model, inflect);
+  const double below = (at - kept(model, inflect - e)) / e,
+               above = (kept(model, inflect + e) - at) / e;
+  INFO("share at the inflection " << at << ", slopes " << below << " and " << above);
+  CHECK(below == Approx(above).epsilon(1e-5));
+  CHECK(kept(model, inflect + 1e-12) == Approx(at).epsilon(1e-9));
+  CHECK(kept(model, 0.5 * (inflect + 0.5 * std::numbers::pi)) ==
+        Approx(0.5 * (at + 1)).epsilon(1e-9));
+  // An ion at 80 deg keeps about a third of its energy: the walls' reflections lose most of it.
+  CHECK(kept(model, 80 * degree) == Approx(at * std::pow(80.0 / 89.0, 10)).epsilon(1e-9));
+  CHECK(kept(model, 80 * degree) < 0.35);
+  // Every parameter acts: no loss at n = 0, the factor scales, the inflection moves the law.
+  Sf6o2Etch no_loss = model, scaled = model, earlier = model;
+  no_loss.ion_energy_loss_exponent = 0;
+  scaled.ion_reflected_energy = 0.5;
+  earlier.ion_inflect_angle_deg = 80;
+  CHECK(kept(no_loss, 60 * degree) == 1);
+  CHECK(kept(scaled, 85 * degree) == Approx(0.5 * kept(model, 85 * degree)).epsilon(1e-12));
+  CHECK(kept(earlier, 85 * degree) > kept(model, 85 * degree));
 }
 
 TEST_CASE("The traced fluxes on flat silicon give the closed-form rate", "[etch]") {

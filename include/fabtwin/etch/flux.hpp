@@ -149,16 +149,38 @@ FABTWIN_HD double trace_quadrature(const Lattice& l, View<const T, Space> phi,
   return traced;
 }
 
+/// Adds a flux w arriving at cosine c to the angular moments m (etch/kinetics.hpp): w, w c and
+/// w c (1 - c^2).
+FABTWIN_HD inline void add_moments(double (&m)[3], double w, double c) {
+  m[0] += w;
+  m[1] += w * c;
+  m[2] += w * (c * (1 - c * c));
+}
+
+/// Adds a reflected flux w arriving at cosine c, its ions keeping the energy share `kept`, to the
+/// moments on the two energy nodes around `kept`.
+FABTWIN_HD inline void add_reflected(double (&m)[reflected_energy_nodes][3], double w, double c,
+                                     double kept) {
+  double upper = 0;
+  const int j = energy_node(kept, upper);
+  add_moments(m[j], w * (1 - upper), c);
+  add_moments(m[j + 1], w * upper, c);
+}
+
 /// What a surface point reflects of the ions it receives straight from the source, in a
 /// coned-cosine lobe: the reflected flux (per unit area, in source units), the lobe's axis (the
 /// flux-weighted mean of the specular directions: the source is narrow, so they differ by a few
-/// degrees) and half-angle (the model's, at the flux-weighted mean incidence), and the lobe's
-/// normalisation over the directions above the surface.
+/// degrees) and half-angle (the model's, at the flux-weighted mean incidence), the lobe's
+/// normalisation over the directions above the surface, and the energy shares its ions kept (each
+/// at its own incidence).
 struct IonEmission {
   double flux = 0;
   Point3 axis;
   double cone = 0;
   double norm = 1;
+  /// How the reflected flux spreads over the energy shares j / 8 its ions kept (fractions that sum
+  /// to 1; etch/kinetics.hpp, reflected_energy_nodes).
+  double share[reflected_energy_nodes] = {};
 
   /// The coned-cosine lobe's density (before normalisation) at angle a from its axis:
   /// cos(pi a / (2 cone)) inside the cone, 0 outside.
@@ -224,7 +246,7 @@ struct DirectIons {
   /// The share of the source's radiance along -u that reaches p after a specular reflection at
   /// the ray's hit (0 where none does), and the segments traced to find it.
   FABTWIN_HD double reflected(const RayResult& ray, Point3 u, double z_source, double length,
-                              double& traced) const {
+                              double& traced, double& kept) const {
     const Point3 q = ray.hit;
     Point3 n = l.gradient_at(phi, q, 0.5 * l.h);
     const double norm = n.norm();
@@ -236,6 +258,7 @@ struct DirectIons {
     if (c <= 0 || source.z <= 0 || u.z <= 0) return 0;
     const double probability = model.ion_reflection(c);
     if (probability <= 0) return 0;
+    kept = model.ion_reflected_share(c);
     const RayResult back = trace_ray(l, phi, q + n * (0.5 * l.h), source, z_source, length);
     traced += back.segments;
     if (back.end != RayEnd::sky) return 0;
@@ -254,7 +277,9 @@ FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
   const SurfacePoint p = points[s];
   const auto normal = normal_in_scalar(l, phi, p);
   const double z_source = l.z_top() - l.h, length = max_ray_length(l);
-  S m0 = S(0), m1 = S(0), m2 = S(0), r0 = S(0), r1 = S(0), r2 = S(0);
+  S m0 = S(0), m1 = S(0), m2 = S(0);
+  double reflected_moments[reflected_energy_nodes][3] = {};
+  double shares[reflected_energy_nodes] = {};
   double traced_back = 0, emitted = 0, incidence = 0;  // traced_back: the specular rays' segments
   Point3 axis{0, 0, 0};
   const double traced =
@@ -270,27 +295,26 @@ FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
             const double bounced = weight[k] * c * model.ion_reflection(c);
             emitted += bounced;
             incidence += bounced * c;
+            double upper = 0;
+            const int j = energy_node(model.ion_reflected_share(c), upper);
+            shares[j] += bounced * (1 - upper);
+            shares[j + 1] += bounced * upper;
             // The specular direction leaving p: the arriving direction -u mirrored, u - 2 (u.n) n
             // reversed.
             axis = axis + (p.normal * (2 * c) - direction[k]) * bounced;
           }
         }
         if (!coned && ray.end == RayEnd::surface) {
-          const double r = reflected(ray, direction[k], z_source, length, traced_back);
-          if (r > 0) {
-            const double w = weight[k] * c * r;
-            r0 += w;
-            r1 += w * c;
-            r2 += w * (c * (1 - c * c));
-          }
+          double kept = 1;
+          const double r = reflected(ray, direction[k], z_source, length, traced_back, kept);
+          if (r > 0) add_reflected(reflected_moments, weight[k] * c * r, c, kept);
         }
       });
   out[s].ion_moment[0] = m0;
   out[s].ion_moment[1] = m1;
   out[s].ion_moment[2] = m2;
-  out[s].reflected_moment[0] = r0;
-  out[s].reflected_moment[1] = r1;
-  out[s].reflected_moment[2] = r2;
+  for (int j = 0; j < reflected_energy_nodes; ++j)
+    for (int m = 0; m < 3; ++m) out[s].reflected_moment[j][m] = S(reflected_moments[j][m]);
   segments[s] += traced + traced_back;
   if (coned) {
     IonEmission e;
@@ -300,6 +324,7 @@ FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
       e.axis = axis * (1 / length_of_axis);
       e.cone = model.ion_reflection_cone(incidence / emitted);
       e.normalise(p.normal);
+      for (int j = 0; j < reflected_energy_nodes; ++j) e.share[j] = shares[j] / emitted;
     }
     emission[s] = e;
   }
@@ -415,11 +440,11 @@ struct ReflectedIons {
   View<SurfaceFluxes<S>, Space> out;
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[s];
-    double m0 = 0, m1 = 0, m2 = 0;
+    double m[reflected_energy_nodes][3] = {};
     for (int r = 0; r < rays; ++r) {
       const int q = hits[index_t(r) + rays * s];
       if (q < 0) continue;
-      const IonEmission e = emission[q];
+      const IonEmission& e = emission[q];
       if (!(e.flux > 0)) continue;
       const Point3 u = cosine_direction(p, random, step, r, planar);
       const Point3 at_q = Lattice::unmirror(u, mirrors[index_t(r) + rays * s]);
@@ -429,13 +454,11 @@ struct ReflectedIons {
       if (lobe <= 0) continue;
       const double c = u.dot(p.normal);
       const double term = std::numbers::pi * e.flux * lobe / (e.norm * leaving);
-      m0 += term;
-      m1 += term * c;
-      m2 += term * (c * (1 - c * c));
+      for (int j = 0; j < reflected_energy_nodes; ++j)
+        if (e.share[j] > 0) add_moments(m[j], term * e.share[j], c);
     }
-    out[s].reflected_moment[0] = S(m0 / rays);
-    out[s].reflected_moment[1] = S(m1 / rays);
-    out[s].reflected_moment[2] = S(m2 / rays);
+    for (int j = 0; j < reflected_energy_nodes; ++j)
+      for (int k = 0; k < 3; ++k) out[s].reflected_moment[j][k] = S(m[j][k] / rays);
   }
 };
 

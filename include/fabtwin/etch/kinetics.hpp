@@ -10,6 +10,7 @@
 //   double ion_reflection_cone(double c) const  half-angle (rad) of the coned-cosine lobe about
 //                                      the specular direction it leaves in; 0 at grazing
 //                                      incidence (c = 0): specular reflection (etch/flux.hpp)
+//   double ion_reflected_share(double c) const  share of its energy an ion reflected at c keeps
 //   int neutral_species() const        0, 1 or 2 neutral species
 //   S neutral_flux(int species) const  its source flux
 //   S sticking(int species, int material) const
@@ -20,8 +21,8 @@
 // of the form A (sqrt(E) - sqrt(E_th)) (1 + B sin^2 theta) cos theta then integrate to
 // A e (M1 + B M2) per unit flux without the tracer knowing A, B or E: the moments depend on the
 // geometry alone, so parameters are differentiated without retracing. Ions that arrive after a
-// reflection come as the same moments apart (reflected_moment): a model gives them the energy
-// they kept.
+// reflection come as the same moments apart (reflected_moment), sorted by the share of their
+// energy they kept: a model gives each share its yields' energy factors.
 // Fluxes are in 1e15 cm^-2 s^-1 and densities in 1e22 cm^-3, so that (1/rho) * flux is a rate in
 // nm/s directly: 1e15 / 1e22 cm/s = 1e-7 cm/s = 1 nm/s.
 
@@ -36,15 +37,38 @@
 
 namespace fabtwin::etch {
 
+/// Reflected ions keep a share kappa of their energy that depends on how they struck the wall
+/// (Sf6o2EtchT::ion_reflected_share). A point receives them on the shares kappa_j = j / 8: each
+/// ion split between the two shares around its own, linearly, so that a model weighs share j by
+/// its yields' energy factors there (exact on the shares, linear between them: 12.5 eV apart at
+/// 100 eV).
+inline constexpr int reflected_energy_nodes = 9;
+
+/// The share node at or below kappa (clamped to [0, 1]); `upper` gets the weight of the next one.
+FABTWIN_HD inline int energy_node(double kappa, double& upper) {
+  const double x = (kappa > 0 ? (kappa < 1 ? kappa : 1.0) : 0.0) * (reflected_energy_nodes - 1);
+  int j = int(x);
+  if (j > reflected_energy_nodes - 2) j = reflected_energy_nodes - 2;
+  upper = x - double(j);
+  return j;
+}
+
 /// What the tracing delivers to one surface point, per unit area.
 template <class S = double>
 struct SurfaceFluxes {
   /// Ions from the visible sky per unit source flux: sum w c (the flux), sum w c^2 and
   /// sum w c^2 (1 - c^2), c = cos(incidence).
   S ion_moment[3] = {S(0), S(0), S(0)};
-  /// The same moments of the ions that arrive after one reflection (etch/flux.hpp).
-  S reflected_moment[3] = {S(0), S(0), S(0)};
+  /// The same moments of the ions that arrive after one reflection (etch/flux.hpp), on the energy
+  /// shares j / 8 they kept.
+  S reflected_moment[reflected_energy_nodes][3] = {};
   S neutral[2] = {S(0), S(0)};  ///< neutrals absorbed (stuck), each species
+  /// Moment k of the reflected ions, whatever energy they kept.
+  FABTWIN_HD S reflected(int k) const {
+    S sum = S(0);
+    for (int j = 0; j < reflected_energy_nodes; ++j) sum += reflected_moment[j][k];
+    return sum;
+  }
 };
 
 /// A constant rate on the substrate (and, if given, on the mask and the stop layer): no fluxes.
@@ -57,6 +81,7 @@ struct IsotropicEtchT {
   FABTWIN_HD double ion_exponent() const { return 1; }
   FABTWIN_HD double ion_reflection(double) const { return 0; }
   FABTWIN_HD double ion_reflection_cone(double) const { return 0; }
+  FABTWIN_HD double ion_reflected_share(double) const { return 1; }
   FABTWIN_HD int neutral_species() const { return 0; }
   FABTWIN_HD S neutral_flux(int) const { return S(0); }
   FABTWIN_HD S sticking(int, int) const { return S(1); }
@@ -80,6 +105,7 @@ struct DirectionalEtchT {
   FABTWIN_HD double ion_exponent() const { return value_of(exponent); }
   FABTWIN_HD double ion_reflection(double) const { return 0; }
   FABTWIN_HD double ion_reflection_cone(double) const { return 0; }
+  FABTWIN_HD double ion_reflected_share(double) const { return 1; }
   FABTWIN_HD int neutral_species() const { return 0; }
   FABTWIN_HD S neutral_flux(int) const { return S(0); }
   FABTWIN_HD S sticking(int, int) const { return S(1); }
@@ -134,9 +160,12 @@ struct Sf6o2EtchT {
   /// at least ion_cone_min_deg (physics.md: 80 deg; 0 reflects specularly). Not differentiable:
   /// which ions reflect where is decided per direction.
   S ion_theta_rmin_deg = 70, ion_theta_rmax_deg = 90, ion_cone_min_deg = 80;
-  /// The share of its energy a reflected ion keeps (physics.md's set has no loss: 1); its energy
-  /// spread scales with it.
-  S ion_reflected_energy = 1;
+  /// The share of its energy a reflected ion keeps, after Belen et al. (2005) as ViennaPS writes
+  /// it (ion_reflected_share): A (theta / theta_i)^n below the inflection angle theta_i, then a
+  /// straight line up to 1 at grazing incidence; physics.md's theta_i = 1.5533 rad (89 deg) and
+  /// n_l = 10; n = 0: no loss. Times ion_reflected_energy (1). Its energy spread scales with it.
+  /// Not differentiable: the share sorts each reflected ion onto the energy nodes.
+  S ion_inflect_angle_deg = 89, ion_energy_loss_exponent = 10, ion_reflected_energy = 1;
   // Silicon (1e22 cm^-3; 1e15 cm^-2 s^-1).
   S si_density = 5.02, si_a_ie = 7, si_eth_ie_ev = 15, si_b_ie = 0.8;
   S si_a_sp = 0.0337, si_eth_sp_ev = 20, si_b_sp = 9.3;
@@ -146,9 +175,10 @@ struct Sf6o2EtchT {
   // Mask.
   S mask_density = 500, mask_a_sp = 0.0139, mask_eth_sp_ev = 20, mask_b_sp = 9.3;
   // Energy factors, set by prepare() from the energies and thresholds above: of the ions from
-  // the source, and of the reflected ones (suffix _r).
+  // the source, and of the reflected ones on the energy shares j / 8 (suffix _r).
   S e_ie = 0, e_sp = 0, e_oxygen = 0, e_mask_sp = 0;
-  S e_ie_r = 0, e_sp_r = 0, e_oxygen_r = 0, e_mask_sp_r = 0;
+  S e_ie_r[reflected_energy_nodes] = {}, e_sp_r[reflected_energy_nodes] = {};
+  S e_oxygen_r[reflected_energy_nodes] = {}, e_mask_sp_r[reflected_energy_nodes] = {};
 
   /// A resist (polymer) mask instead of the hard mask: physics.md's polymer set (A_sp 0.02,
   /// E_th 15 eV, B_sp 8.5, rho 5e22 cm^-3), which the ions erode a hundred times faster.
@@ -166,12 +196,14 @@ struct Sf6o2EtchT {
     e_sp = mean_yield_energy_factor(ion_energy_ev, ion_energy_sigma_ev, si_eth_sp_ev);
     e_oxygen = mean_yield_energy_factor(ion_energy_ev, ion_energy_sigma_ev, oxygen_eth_ie_ev);
     e_mask_sp = mean_yield_energy_factor(ion_energy_ev, ion_energy_sigma_ev, mask_eth_sp_ev);
-    const S kept = ion_reflected_energy, mean = kept * ion_energy_ev;
-    const S sigma = kept * ion_energy_sigma_ev;
-    e_ie_r = mean_yield_energy_factor(mean, sigma, si_eth_ie_ev);
-    e_sp_r = mean_yield_energy_factor(mean, sigma, si_eth_sp_ev);
-    e_oxygen_r = mean_yield_energy_factor(mean, sigma, oxygen_eth_ie_ev);
-    e_mask_sp_r = mean_yield_energy_factor(mean, sigma, mask_eth_sp_ev);
+    for (int j = 0; j < reflected_energy_nodes; ++j) {
+      const double kept = double(j) / (reflected_energy_nodes - 1);
+      const S mean = kept * ion_energy_ev, sigma = kept * ion_energy_sigma_ev;
+      e_ie_r[j] = mean_yield_energy_factor(mean, sigma, si_eth_ie_ev);
+      e_sp_r[j] = mean_yield_energy_factor(mean, sigma, si_eth_sp_ev);
+      e_oxygen_r[j] = mean_yield_energy_factor(mean, sigma, oxygen_eth_ie_ev);
+      e_mask_sp_r[j] = mean_yield_energy_factor(mean, sigma, mask_eth_sp_ev);
+    }
     return *this;
   }
 
@@ -189,6 +221,20 @@ struct Sf6o2EtchT {
     const double theta = acos(c < 1 ? (c > 0 ? c : 0.0) : 1.0);
     return theta > minimum ? theta : minimum;
   }
+  /// Belen's share of the energy kept (above), times ion_reflected_energy: A (theta / theta_i)^n
+  /// below theta_i, 1 - (1 - A) (pi / 2 - theta) / (pi / 2 - theta_i) above it, with
+  /// A = 1 / (1 + n (pi / (2 theta_i) - 1)) so that both pieces meet at theta_i with one slope.
+  FABTWIN_HD double ion_reflected_share(double c) const {
+    const double half_pi = 0.5 * std::numbers::pi;
+    const double theta = acos(c < 1 ? (c > 0 ? c : 0.0) : 1.0);
+    const double inflect = value_of(ion_inflect_angle_deg) * (std::numbers::pi / 180);
+    const double n = value_of(ion_energy_loss_exponent), kept = value_of(ion_reflected_energy);
+    if (!(n > 0)) return kept;
+    if (!(inflect < half_pi)) return kept * pow(theta / inflect, n);  // A = 1: no linear piece
+    const double a = 1 / (1 + n * (half_pi / inflect - 1));
+    if (theta < inflect) return kept * a * pow(theta / inflect, n);
+    return kept * (1 - (1 - a) * (half_pi - theta) / (half_pi - inflect));
+  }
   FABTWIN_HD int neutral_species() const { return 2; }
   FABTWIN_HD S neutral_flux(int species) const { return species == 0 ? etchant_flux : oxygen_flux; }
   FABTWIN_HD S sticking(int species, int material) const {
@@ -196,11 +242,14 @@ struct Sf6o2EtchT {
     return material == int(Material::mask) ? mask_etchant_sticking : etchant_sticking;
   }
   /// The integral of a yield's energy and angular factors, e (1 + B sin^2) cos, over the ions of
-  /// f per unit source flux: e (M1 + B M2) for those from the source, e_r (.) for the reflected.
-  FABTWIN_HD static S yield_integral(const SurfaceFluxes<S>& f, const S& e, const S& e_r,
-                                     const S& b) {
-    return e * (f.ion_moment[1] + b * f.ion_moment[2]) +
-           e_r * (f.reflected_moment[1] + b * f.reflected_moment[2]);
+  /// f per unit source flux: e (M1 + B M2) for those from the source, e_r[j] (.) for the reflected
+  /// ones on energy share j.
+  FABTWIN_HD static S yield_integral(const SurfaceFluxes<S>& f, const S& e,
+                                     const S (&e_r)[reflected_energy_nodes], const S& b) {
+    S sum = e * (f.ion_moment[1] + b * f.ion_moment[2]);
+    for (int j = 0; j < reflected_energy_nodes; ++j)
+      sum += e_r[j] * (f.reflected_moment[j][1] + b * f.reflected_moment[j][2]);
+    return sum;
   }
   /// Y_ie Gamma_i, Y_sp Gamma_i and Y_O Gamma_i on silicon under fluxes f.
   FABTWIN_HD S enhanced(const SurfaceFluxes<S>& f) const {
