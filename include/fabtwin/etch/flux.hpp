@@ -390,12 +390,14 @@ struct NeutralHits {
   View<double, Space> segments;
   index_t first = 0;
   View<unsigned char, Space> mirrors = {};  // rays x points, or empty
+  View<Point3, Space> drawn = {};  // rays x points: each ray's direction as drawn, or empty
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[first + s];
     const double z_source = l.z_top() - l.h, length = max_ray_length(l);
     double traced = 0;
     for (int r = 0; r < rays; ++r) {
       Point3 d = cosine_direction(p, random, step, r, l.planar());
+      if (drawn.data()) drawn[index_t(r) + rays * s] = d;
       if (l.planar()) {  // only the projection on the plane decides what the ray meets
         d.y = 0;
         const double n = d.norm();
@@ -426,17 +428,16 @@ struct NeutralHits {
 /// projected area). In a cross-section u is the ray's three-dimensional direction: the lobe is a
 /// cone about an axis in the plane, the geometry the same along y. A ray that met q in a mirror
 /// image arrives there mirrored. One reflection: what s receives this way it does not reflect
-/// again.
+/// again. The rays' directions are NeutralHits' own, kept (drawing them again cost a tenth of a
+/// trench's run in sines and frames).
 template <class Space, class S>
 struct ReflectedIons {
   View<const SurfacePoint, Space> points;
   View<const int, Space> hits;
   View<const unsigned char, Space> mirrors;
+  View<const Point3, Space> drawn;
   View<const IonEmission, Space> emission;
-  CounterRandom random;
-  std::uint64_t step;
   int rays;
-  bool planar;
   View<SurfaceFluxes<S>, Space> out;
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[s];
@@ -446,7 +447,7 @@ struct ReflectedIons {
       if (q < 0) continue;
       const IonEmission& e = emission[q];
       if (!(e.flux > 0)) continue;
-      const Point3 u = cosine_direction(p, random, step, r, planar);
+      const Point3 u = drawn[index_t(r) + rays * s];
       const Point3 at_q = Lattice::unmirror(u, mirrors[index_t(r) + rays * s]);
       const double leaving = -at_q.dot(points[q].normal), along = -at_q.dot(e.axis);
       if (leaving <= 0) continue;
@@ -462,23 +463,34 @@ struct ReflectedIons {
   }
 };
 
-/// One Jacobi iteration of G = G_direct + mean over rays of (1 - s(q)) G(q), in the model's
-/// scalar S (the sticking may carry derivatives).
+/// What each point re-emits of the neutrals of `species` it receives, 1 - s, in the model's
+/// scalar S (the sticking may carry derivatives): once per species, not at every hit of every
+/// iteration.
 template <class Space, class Model, class S>
-struct ReemissionStep {
+struct Reemitted {
   View<const SurfacePoint, Space> points;
+  Model model;
+  int species;
+  View<S, Space> out;
+  FABTWIN_HD void operator()(index_t q) const {
+    out[q] = 1 - model.sticking(species, points[q].material);
+  }
+};
+
+/// One Jacobi iteration of G = G_direct + mean over rays of (1 - s(q)) G(q).
+template <class Space, class S>
+struct ReemissionStep {
   View<const int, Space> hits;
+  View<const S, Space> reemitted;
   View<const S, Space> direct;
   View<const S, Space> in;
   View<S, Space> out;
-  Model model;
-  int species;
   int rays;
   FABTWIN_HD void operator()(index_t s) const {
     S sum = S(0);
     for (int r = 0; r < rays; ++r) {
       const int q = hits[index_t(r) + rays * s];
-      if (q >= 0) sum += (1 - model.sticking(species, points[q].material)) * in[q];
+      if (q >= 0) sum += reemitted[q] * in[q];
     }
     out[s] = direct[s] + sum / double(rays);
   }
@@ -583,33 +595,38 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
   const int rays = options.rays_per_point;
   const CounterRandom random{options.seed};
   Field<int, Space> hits(Grid(rays, n, 1.0));
-  Field<unsigned char, Space> mirrors(coned ? Grid(rays, n, 1.0) : Grid(1, 1, 1.0));
+  const Grid per_ray = coned ? Grid(rays, n, 1.0) : Grid(1, 1, 1.0);
+  Field<unsigned char, Space> mirrors(per_ray);
+  Field<Point3, Space> drawn(per_ray);
   for_each(ctx, Range1{n},
            detail::NeutralHits<T, Space>{l, domain.phi.cview(), surface.points.cview(),
                                          surface.point_of_cell.cview(), random, step, rays,
                                          hits.view(), segments.view(), 0,
-                                         coned ? mirrors.view() : View<unsigned char, Space>{}});
+                                         coned ? mirrors.view() : View<unsigned char, Space>{},
+                                         coned ? drawn.view() : View<Point3, Space>{}});
   if (coned)
     for_each(ctx, Range1{n},
              detail::ReflectedIons<Space, S>{surface.points.cview(), hits.cview(), mirrors.cview(),
-                                             emission.cview(), random, step, rays, l.planar(),
-                                             out.view()});
+                                             drawn.cview(), emission.cview(), rays, out.view()});
   if (model.neutral_species() > 0) {
     Field<S, Space> direct(points_grid), total(points_grid), next(points_grid);
+    Field<S, Space> reemitted(points_grid);
     for_each(ctx, Range1{n},
              detail::DirectNeutrals<T, Space, S>{
                  l, domain.phi.cview(), surface.points.cview(),
                  neutral_directions.direction.cview(), neutral_directions.weight.cview(),
                  neutral_directions.count, direct.view(), segments.view()});
     for (int species = 0; species < model.neutral_species(); ++species) {
+      for_each(ctx, Range1{n},
+               detail::Reemitted<Space, Model, S>{surface.points.cview(), model, species,
+                                                  reemitted.view()});
       copy(direct.cview(), total.view());
       int bounce = 0;
       while (bounce < options.max_bounces) {
         ++bounce;
         for_each(ctx, Range1{n},
-                 detail::ReemissionStep<Space, Model, S>{surface.points.cview(), hits.cview(),
-                                                         direct.cview(), total.cview(), next.view(),
-                                                         model, species, rays});
+                 detail::ReemissionStep<Space, S>{hits.cview(), reemitted.cview(), direct.cview(),
+                                                  total.cview(), next.view(), rays});
         const double change =
             transform_reduce(ctx, n, 0.0, reduce_op::Max{},
                              detail::AbsoluteDifference<Space, S>{next.cview(), total.cview()});
