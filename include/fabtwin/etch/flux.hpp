@@ -119,13 +119,11 @@ FABTWIN_HD NormalIn<std::remove_cv_t<T>> normal_in_scalar(const Lattice& l, View
   } else {
     using std::sqrt;
     const index_t i = p.cell % l.nx, j = (p.cell / l.nx) % l.ny, k = p.cell / (l.nx * l.ny);
-    const double s = 0.5 / l.h;
-    const V gx = s * (l.at(phi, i + 1, j, k) - l.at(phi, i - 1, j, k));
-    const V gz = s * (l.at(phi, i, j, k + 1) - l.at(phi, i, j, k - 1));
-    const V gy = l.planar() ? V(0) : s * (l.at(phi, i, j + 1, k) - l.at(phi, i, j - 1, k));
-    const V norm = sqrt(gx * gx + gy * gy + gz * gz);
+    V g[3];
+    l.gradient_in(phi, i, j, k, g);
+    const V norm = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
     if (!(value_of(norm) > 1e-12)) return {V(p.normal.x), V(p.normal.y), V(p.normal.z)};
-    return {gx / norm, gy / norm, gz / norm};
+    return {g[0] / norm, g[1] / norm, g[2] / norm};
   }
 }
 
@@ -165,6 +163,15 @@ FABTWIN_HD inline void add_reflected(double (&m)[reflected_energy_nodes][3], dou
   const int j = energy_node(kept, upper);
   add_moments(m[j], w * (1 - upper), c);
   add_moments(m[j + 1], w * upper, c);
+}
+
+/// Adds a flux w of ions keeping the energy share `kept` to the per-node totals `on_nodes`.
+FABTWIN_HD inline void add_on_nodes(double (&on_nodes)[reflected_energy_nodes], double w,
+                                    double kept) {
+  double upper = 0;
+  const int j = energy_node(kept, upper);
+  on_nodes[j] += w * (1 - upper);
+  on_nodes[j + 1] += w * upper;
 }
 
 /// What a surface point reflects of the ions it receives straight from the source, in a
@@ -295,10 +302,7 @@ FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
             const double bounced = weight[k] * c * model.ion_reflection(c);
             emitted += bounced;
             incidence += bounced * c;
-            double upper = 0;
-            const int j = energy_node(model.ion_reflected_share(c), upper);
-            shares[j] += bounced * (1 - upper);
-            shares[j + 1] += bounced * upper;
+            add_on_nodes(shares, bounced, model.ion_reflected_share(c));
             // The specular direction leaving p: the arriving direction -u mirrored, u - 2 (u.n) n
             // reversed.
             axis = axis + (p.normal * (2 * c) - direction[k]) * bounced;
@@ -497,20 +501,18 @@ struct ReemissionStep {
 };
 
 /// The standard error of a point's re-emitted flux relative to its total flux.
-template <class Space, class Model, class S>
+template <class Space, class S>
 struct ReemissionError {
-  View<const SurfacePoint, Space> points;
   View<const int, Space> hits;
+  View<const S, Space> reemitted;
   View<const S, Space> total;
-  Model model;
   int rays;
   View<double, Space> out;
   FABTWIN_HD void operator()(index_t s) const {
     double sum = 0, squares = 0;
     for (int r = 0; r < rays; ++r) {
       const int q = hits[index_t(r) + rays * s];
-      const double x =
-          q >= 0 ? value_of(1 - model.sticking(0, points[q].material)) * value_of(total[q]) : 0.0;
+      const double x = q >= 0 ? value_of(reemitted[q]) * value_of(total[q]) : 0.0;
       sum += x;
       squares += x * x;
     }
@@ -636,10 +638,9 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
       if (species == 0) {
         report.bounces = bounce;
         Field<double, Space> error(points_grid);
-        for_each(
-            ctx, Range1{n},
-            detail::ReemissionError<Space, Model, S>{surface.points.cview(), hits.cview(),
-                                                     total.cview(), model, rays, error.view()});
+        for_each(ctx, Range1{n},
+                 detail::ReemissionError<Space, S>{hits.cview(), reemitted.cview(), total.cview(),
+                                                   rays, error.view()});
         report.monte_carlo_relative_error = sum(ctx, error.cview()) / double(n);
       }
       for_each(ctx, Range1{n},

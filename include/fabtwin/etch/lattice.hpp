@@ -170,14 +170,21 @@ struct Lattice {
             s * (value_at(0, 0, e) - value_at(0, 0, -e))};
   }
 
-  /// Central-difference gradient of `f` at sample (i, j, k), per nm.
+  /// Central-difference gradient of `f` at sample (i, j, k), per nm, in f's own scalar (a dual
+  /// carries its derivatives): g = {d/dx, d/dy, d/dz}.
+  template <class T, class Space, class V = std::remove_cv_t<T>>
+  FABTWIN_HD void gradient_in(View<T, Space> f, index_t i, index_t j, index_t k, V (&g)[3]) const {
+    const double s = 0.5 / h;
+    g[0] = s * (at(f, i + 1, j, k) - at(f, i - 1, j, k));
+    g[1] = planar() ? V(0) : s * (at(f, i, j + 1, k) - at(f, i, j - 1, k));
+    g[2] = s * (at(f, i, j, k + 1) - at(f, i, j, k - 1));
+  }
+  /// The same as a Point3 of values.
   template <class T, class Space>
   FABTWIN_HD Point3 gradient(View<T, Space> f, index_t i, index_t j, index_t k) const {
-    const double s = 0.5 / h;
-    Point3 g{s * double(at(f, i + 1, j, k) - at(f, i - 1, j, k)), 0,
-             s * double(at(f, i, j, k + 1) - at(f, i, j, k - 1))};
-    if (!planar()) g.y = s * double(at(f, i, j + 1, k) - at(f, i, j - 1, k));
-    return g;
+    std::remove_cv_t<T> g[3];
+    gradient_in(f, i, j, k, g);
+    return {value_of(g[0]), value_of(g[1]), value_of(g[2])};
   }
 };
 
