@@ -10,12 +10,13 @@
 //   auto profile = metrology::measure_etch_profile(domain, mask_x);  // profile.depth_nm.d[0] ...
 //
 // What the derivatives hold: the parameters' effect on the rates (through coverages, yields,
-// sticking and re-emission), the surface's motion under them, and the geometry's feedback on the
-// direct fluxes: shadowing through a half-cell soft visibility (etch/flux.hpp, soft_visibility)
-// and the normal's tilt through the cosines (NormalIn). What they leave out: the Monte Carlo hits
-// (whole rays: piecewise constant) and the level set's value switches next to the surface, which
-// make a CD a staircase in each parameter. The depth's derivatives agree with central differences
-// within a few per cent (tests/etch); the CDs' do not yet (docs/etch.md, "Not done yet").
+// sticking and re-emission), the surface's normal displacement under them (the level set's
+// derivatives, etch/advect.hpp), and the geometry's feedback on the direct fluxes: shadowing
+// through a half-cell soft visibility (etch/flux.hpp, soft_visibility) and the normal's tilt
+// through the cosines (NormalIn). What they leave out: the Monte Carlo hits (whole rays: piecewise
+// constant), and the hand-over at a corner that makes a wall (docs/etch.md, "Not done yet"). The
+// depth's derivatives agree with central differences within a few per cent, an isotropic
+// undercut's CDs with their closed form within 0.5 % (tests/etch); a trench's CDs do not yet.
 
 #include <stdexcept>
 #include <string>

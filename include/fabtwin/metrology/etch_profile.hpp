@@ -32,6 +32,27 @@ using EtchProfile = EtchProfileT<double>;
 
 namespace detail {
 
+/// A crossing's coordinate along axis `axis` (0: x, 2: z) at point p, with, for a dual phi, its
+/// derivatives: a surface whose distance function changes by dphi moves by -dphi along its unit
+/// normal n, so the crossing moves by -dphi / n_axis. The normal is the normalised gradient, not
+/// the interpolant's slope along the line: phi is a distance (etch::run_etch redistances it, and
+/// its derivatives are the surface's normal motion, etch/advect.hpp), and the slope of the
+/// bilinear interpolant along a line misjudges |grad phi| by up to a fifth inside a cell (a circle
+/// growing by 1 nm per nm/s read 0.94 along 22.5 deg from it, against 1.000 from the normal).
+template <class T>
+T moving_crossing(const etch::Lattice& l, View<const T, Host> phi, const etch::Point3& p, int axis,
+                  double coordinate, const T& interpolated) {
+  if constexpr (std::is_same_v<T, double>) {
+    return coordinate;
+  } else {
+    const etch::Point3 g = l.gradient_at(phi, p, 0.25 * l.h);
+    const double along = axis == 0 ? g.x : g.z, norm = g.norm();
+    if (!(std::fabs(along) > 1e-6 * norm)) return interpolated;  // the line runs along it
+    const T v = l.sample(phi, p);
+    return T(coordinate) - (v - T(value_of(v))) * (norm / along);
+  }
+}
+
 /// Height of the surface along the vertical line at (x, y): the topmost zero crossing of phi.
 template <class T>
 std::optional<T> surface_height(const etch::Lattice& l, View<const T, Host> phi, double x,
@@ -40,7 +61,10 @@ std::optional<T> surface_height(const etch::Lattice& l, View<const T, Host> phi,
   for (index_t k = l.nz - 2; k >= 0; --k) {
     const double z = l.z0 + double(k) * l.h;
     const T v = l.sample(phi, {x, y, z});
-    if (value_of(v) < 0) return z + l.h * v / (v - above);
+    if (value_of(v) < 0) {
+      const T crossing = z + l.h * v / (v - above);
+      return moving_crossing(l, phi, {x, y, value_of(crossing)}, 2, value_of(crossing), crossing);
+    }
     above = v;
   }
   return std::nullopt;
@@ -60,11 +84,12 @@ std::optional<T> wall_position(const etch::Lattice& l, View<const T, Host> phi, 
     const double x = x_start + direction * t;
     const T v = l.sample(phi, {x, y, height});
     if (value_of(v) < 0) {
-      T crossing = x - direction * step * v / (v - previous);
+      const T interpolated = x - direction * step * v / (v - previous);
+      const etch::Point3 at{value_of(interpolated), y, height};
+      T crossing = moving_crossing(l, phi, at, 0, at.x, interpolated);
       if constexpr (!std::is_same_v<T, double>) {
         // d x / d z along the wall: phi_z / phi_x by implicit differentiation of phi(x, z) = 0.
-        const etch::Point3 g =
-            l.gradient_at(phi, etch::Point3{value_of(crossing), y, height}, 0.25 * l.h);
+        const etch::Point3 g = l.gradient_at(phi, at, 0.25 * l.h);
         if (g.x != 0) crossing += (z - T(height)) * (-g.z / g.x);
       }
       return crossing;
