@@ -845,8 +845,8 @@ TEST_CASE("Dual-number sensitivities of the etched profile equal central finite 
     CHECK(std::abs(up.sidewall_angle_deg - down.sidewall_angle_deg) < 0.15);
   }
   SECTION("SF6/O2: the depth against the yield, the fluorine flux and the ion energy") {
-    // The depth only: the CDs' duals are the slopes of the staircases a discrete front makes of
-    // them, not of the profile (docs/etch.md, "Not done yet").
+    // The depth only: a trench's walls are left by its corner's passing, whose effect on them the
+    // duals do not carry yet (docs/etch.md, "Not done yet").
     FeatureSpec spec;
     spec.opening_nm = 48;
     spec.pitch_nm = 144;
