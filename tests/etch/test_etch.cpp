@@ -351,6 +351,55 @@ TEST_CASE("The Monte Carlo flux converges to the quadrature as 1/sqrt(rays)", "[
   CHECK(rms.back() == Approx(std::sqrt(exact * (1 - exact) / 4096)).epsilon(0.35));
 }
 
+TEST_CASE("Rays climbing past the highest surface end there as they end at the top", "[etch]") {
+  // compute_fluxes stops rays two cells above the highest surface point instead of marching them
+  // to the lattice's top: every ray must end the same way (sky, or the same surface point), in
+  // fewer segments where gas is kept above the mask.
+  Context<Host> ctx;
+  FeatureSpec spec;
+  spec.opening_nm = 40;
+  spec.pitch_nm = 120;
+  spec.mask_thickness_nm = 30;
+  spec.grid_nm = 2;
+  spec.substrate_depth_nm = 40;
+  spec.gas_above_nm = 80;
+  auto d = make_feature_domain<double>(spec);
+  EtchOptions options;
+  options.time_s = 1;
+  run_etch(ctx, d, DirectionalEtch{20.0}, options);
+  const auto surface = find_surface(ctx, d);
+  double highest = -1e300;
+  for (const auto& p : to_vector(surface.points)) highest = std::max(highest, p.position.z);
+  const int rays = 200;
+  const auto trace = [&](double clear_z, double& traced) {
+    Field<int, Host> hits(Grid(rays, surface.count, 1.0));
+    Field<double, Host> segments(Grid(surface.count, 1, 1.0));
+    fill(ctx, segments.view(), 0.0);
+    for_each(ctx, Range1{surface.count},
+             etch::detail::NeutralHits<double, Host>{d.lattice,
+                                                     d.phi.cview(),
+                                                     surface.points.cview(),
+                                                     surface.point_of_cell.cview(),
+                                                     CounterRandom{3},
+                                                     0,
+                                                     rays,
+                                                     hits.view(),
+                                                     segments.view(),
+                                                     0,
+                                                     {},
+                                                     {},
+                                                     clear_z});
+    traced = sum(ctx, segments.cview());
+    return to_vector(hits);
+  };
+  double to_top = 0, to_clear = 0;
+  const auto ends_at_top = trace(1e300, to_top);
+  const auto ends_at_clear = trace(highest + 2 * spec.grid_nm, to_clear);
+  CHECK(ends_at_clear == ends_at_top);
+  INFO("segments " << to_top << " -> " << to_clear);
+  CHECK(to_clear < 0.9 * to_top);
+}
+
 TEST_CASE("Ions reflect specularly off vertical walls: the trench bottom against the image opening",
           "[etch]") {
   // A 20 x 100 nm trench with vertical walls, ions of exponent 100 (about 6 deg wide). The bottom's
