@@ -6,9 +6,11 @@
 // Usage: etch_profile --geometry trench|hole --opening NM --pitch NM --mask-thickness NM
 //                     [--mask-taper-deg D] [--mask-material resist|hard] [--dim 2|3] [--grid NM]
 //                     --time S --model isotropic|directional|sf6o2 [--param NAME=VALUE ...]
-//                     [--rays-per-point N] [--seed N] [--threads N] --out DIR
+//                     [--rays-per-point N] [--seed N] [--whole-pitch] [--threads N] --out DIR
 // The opening is the width (trench) or diameter (hole) at the mask's bottom; the pitch is the
-// period across the domain's reflective sides.
+// period across the domain's reflective sides. A pitch of an even number of cells is simulated on
+// one side of the feature's axis, a mirror (etch::FeatureSpec::mirrored): the same array for half
+// the rays (a quarter in 3D); --whole-pitch simulates all of it. The files show the whole pitch.
 //
 // Output: one JSON object on stdout (also DIR/summary.json, written last): depth_nm at the axis
 // from the substrate's original top, top/mid/bottom CD (at 10, 50 and 90 % of the depth), sidewall
@@ -32,6 +34,7 @@ struct Options {
   int dim = 2, rays = 1000, threads = 0;
   unsigned long long seed = 1;
   std::vector<std::string> parameters;
+  bool whole_pitch = false;
 };
 
 examples::Cli command_line(Options& o) {
@@ -74,6 +77,11 @@ examples::Cli command_line(Options& o) {
       .count("--rays-per-point", "N", "Monte Carlo rays per surface point (re-emitted neutrals)",
              o.rays, "a ray count")
       .count("--seed", "N", "seed of the counter-based random streams", o.seed, "a seed")
+      .flag("--whole-pitch",
+            "simulate the whole pitch (by default a pitch of an even number of cells is simulated "
+            "on one side of the mirror-symmetric feature's axis: half the rays, a quarter in 3D; "
+            "the files show the whole pitch either way)",
+            o.whole_pitch)
       .count("--threads", "N", "OpenMP threads", o.threads, "a thread count")
       .shown_default("all")
       .path("--out", "DIR", "folder for the outputs", o.out, examples::PathKind::output)
@@ -104,6 +112,7 @@ int main(int argc, char** argv) {
     run.rays_per_point = o.rays;
     run.seed = o.seed;
     run.threads = o.threads;
+    run.mirror = !o.whole_pitch;
     fabtwin::etch::check(run.spec);  // refuse a bad geometry before touching the folder
     examples::make_etch_model(run);  // ... and unknown parameters
     examples::start_outputs(o.out);

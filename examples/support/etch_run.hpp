@@ -34,7 +34,17 @@ struct EtchRun {
   int rays_per_point = 1000;
   unsigned long long seed = 1;
   int threads = 0;  ///< 0: all
+  /// Simulate the half (quarter in 3D) on one side of the feature's axis where the pitch allows
+  /// (etch::mirrorable): the same periodic array for half the rays; the files show the whole pitch.
+  bool mirror = true;
 };
+
+/// run.spec as the programs simulate it: mirrored where run.mirror asks and the pitch allows.
+inline fabtwin::etch::FeatureSpec simulated_spec(const EtchRun& run) {
+  fabtwin::etch::FeatureSpec spec = run.spec;
+  spec.mirrored = run.mirror && fabtwin::etch::mirrorable(spec);
+  return spec;
+}
 
 /// The model `run` names, with its defaults and then run.parameters applied.
 inline EtchModel make_etch_model(const EtchRun& run) {
@@ -137,9 +147,10 @@ inline EtchResult run_etch_example(const EtchRun& run,
   using namespace fabtwin;
   using namespace fabtwin::etch;
   const EtchModel model = make_etch_model(run);
-  const Lattice l = domain.lattice;
   Context<Host> ctx(HostOptions{run.threads});
-  std::vector<double> initial_phi;
+  const bool mirrored = domain.mirrored;
+  // What the files show: the whole pitch, a mirrored domain unfolded after its run.
+  const std::vector<double> initial_phi = to_vector(whole_pitch(domain).phi);
 
   EtchOptions options;
   options.time_s = run.time_s;
@@ -156,10 +167,11 @@ inline EtchResult run_etch_example(const EtchRun& run,
         p.seconds);
   };
   EtchResult result;
-  initial_phi = to_vector(domain.phi);
   std::visit(
       [&](const auto& m) {
         result.report = run_etch(ctx, domain, m, options, progress);
+        if (domain.mirrored) domain = whole_pitch(domain);
+        const Lattice& l = domain.lattice;
         // The surface and its rates at the end, for surface.vtp.
         const auto ions =
             make_source_directions<Host>(m.ion_exponent(), l.dimension(), l.planar() ? 96 : 512);
@@ -190,6 +202,7 @@ inline EtchResult run_etch_example(const EtchRun& run,
       },
       model);
   result.profile = metrology::measure_etch_profile(domain, mask_x);
+  const Lattice l = domain.lattice;
 
   // Pictures and arrays of the cross-section through the axis.
   const std::vector<double> phi = to_vector(domain.phi), codes = detail::material_codes(domain);
@@ -259,6 +272,7 @@ inline EtchResult run_etch_example(const EtchRun& run,
                                 : 0.0;
   s["threads"] = ctx.threads();
   s["monte_carlo_relative_error"] = result.report.monte_carlo_relative_error;
+  s["mirrored"] = mirrored;
   s["rays_per_point"] = run.rays_per_point;
   s["seed"] = double(run.seed);
   s["model"] = run.model;
@@ -285,7 +299,7 @@ inline EtchResult run_etch_example(const EtchRun& run,
 /// cells more), run and written as above; the mask is measured at the domain's side.
 inline EtchResult run_feature_example(const EtchRun& run, const std::string& out,
                                       const char* program) {
-  fabtwin::etch::FeatureSpec spec = run.spec;
+  fabtwin::etch::FeatureSpec spec = simulated_spec(run);
   spec.substrate_depth_nm =
       fastest_rate_nm_s(make_etch_model(run)) * run.time_s + 10 * spec.grid_nm;
   auto domain = fabtwin::etch::make_feature_domain<double>(spec);
@@ -298,7 +312,7 @@ inline EtchResult run_feature_example(const EtchRun& run, const std::string& out
 inline fabtwin::metrology::EtchProfile measure_feature(const EtchRun& run) {
   using namespace fabtwin;
   const EtchModel model = make_etch_model(run);
-  etch::FeatureSpec spec = run.spec;
+  etch::FeatureSpec spec = simulated_spec(run);
   spec.substrate_depth_nm = fastest_rate_nm_s(model) * run.time_s + 10 * spec.grid_nm;
   auto domain = etch::make_feature_domain<double>(spec);
   Context<Host> ctx(HostOptions{run.threads});

@@ -29,6 +29,7 @@ struct FeatureOptions {
   int rays, threads = 0;
   std::string arde, out;
   std::vector<std::string> parameters;
+  bool whole_pitch = false;
 };
 
 /// The widths "NM,NM,..." spells, or none if any is not a number > 0.
@@ -78,6 +79,10 @@ inline int run_feature_program(int argc, char** argv, const char* program, const
                o.parameters, "NAME=VALUE")
         .count("--threads", "N", "OpenMP threads", o.threads, "a thread count")
         .shown_default("all")
+        .flag("--whole-pitch",
+              "simulate the whole pitch (by default a pitch of an even number of cells is "
+              "simulated on one side of the mirror-symmetric feature's axis: half the rays)",
+              o.whole_pitch)
         .path("--out", "DIR", "folder for the outputs", o.out, PathKind::output);
     if (cli.parse(argc, argv) == Cli::Parsed::help) return 0;
     const auto run_for = [&](double opening) {
@@ -94,6 +99,7 @@ inline int run_feature_program(int argc, char** argv, const char* program, const
       run.time_s = o.time_s;
       run.rays_per_point = o.rays;
       run.threads = o.threads;
+      run.mirror = !o.whole_pitch;
       return run;
     };
     std::vector<EtchRun> runs{run_for(o.opening)};

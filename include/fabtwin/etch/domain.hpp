@@ -59,6 +59,9 @@ struct Domain {
   /// keeps its values next to the surface instead of re-estimating them from the samples, which
   /// would round the corners of the mask by a fraction of a cell.
   bool phi_is_distance = false;
+  /// The lattice holds the part on the positive side of the opening's axis (x > 0; y > 0 in 3D),
+  /// which is a reflective side (etch::FeatureSpec::mirrored); whole_pitch() unfolds it.
+  bool mirrored = false;
 
   explicit Domain(const Lattice& l)
       : lattice(l), phi(grid_of(l)), materials(grid_of(l), material_count) {}
@@ -87,6 +90,42 @@ Domain<T, To> to(const Domain<T, From>& domain) {
   out.centre_x_nm = domain.centre_x_nm;
   out.centre_y_nm = domain.centre_y_nm;
   out.phi_is_distance = domain.phi_is_distance;
+  out.mirrored = domain.mirrored;
+  return out;
+}
+
+/// A mirrored domain (Domain::mirrored) unfolded to the whole pitch about its axis (the samples the
+/// full domain of the same spec has); any other domain copied as it is.
+template <class T>
+Domain<T, Host> whole_pitch(const Domain<T, Host>& domain) {
+  const Lattice& half = domain.lattice;
+  if (!domain.mirrored) return to<Host>(domain);
+  Lattice l = half;
+  l.nx = 2 * half.nx;
+  l.x0 = -half.x0 - double(half.nx - 1) * half.h;
+  if (!half.planar()) {
+    l.ny = 2 * half.ny;
+    l.y0 = -half.y0 - double(half.ny - 1) * half.h;
+  }
+  Domain<T, Host> out(l);
+  out.substrate_top_nm = domain.substrate_top_nm;
+  out.mask_top_nm = domain.mask_top_nm;
+  out.centre_x_nm = domain.centre_x_nm;
+  out.centre_y_nm = domain.centre_y_nm;
+  out.phi_is_distance = domain.phi_is_distance;
+  // Sample i of the whole pitch is sample i - nx of the half, or its mirror nx - 1 - i.
+  const auto from = [](index_t i, index_t n) { return i < n ? n - 1 - i : i - n; };
+  const index_t n_in = half.size(), n_out = l.size();
+  for (index_t k = 0; k < l.nz; ++k)
+    for (index_t j = 0; j < l.ny; ++j)
+      for (index_t i = 0; i < l.nx; ++i) {
+        const index_t source =
+            half.index(from(i, half.nx), half.planar() ? 0 : from(j, half.ny), k);
+        const index_t at = l.index(i, j, k);
+        out.phi.data()[at] = domain.phi.data()[source];
+        for (int m = 0; m < material_count; ++m)
+          out.materials.data()[at + m * n_out] = domain.materials.data()[source + m * n_in];
+      }
   return out;
 }
 

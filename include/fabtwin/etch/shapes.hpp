@@ -39,6 +39,12 @@ struct FeatureSpec {
   double substrate_depth_nm = 600;  ///< substrate simulated below its top
   double gas_above_nm = 30;         ///< gas kept above the mask's top (the source plane's margin)
   double stop_depth_nm = -1;        ///< > 0: a stop layer from this depth down to the bottom
+  /// Simulate the part on the positive side of the feature's axis (x > 0; in 3D also y > 0) with a
+  /// reflective side on the axis: the feature is mirror-symmetric about it, so that is the same
+  /// periodic array with the same samples, and half (a quarter of) the surface points and rays.
+  /// Needs reflective sides and an even number of cells across the pitch (the axis then falls on
+  /// a face between samples). whole_pitch() unfolds the result.
+  bool mirrored = false;
 };
 
 namespace detail {
@@ -58,6 +64,13 @@ inline double quad_distance(double s, double z, const double (&q)[4][2]) {
 }
 
 }  // namespace detail
+
+/// Whether `spec` can be simulated mirrored (FeatureSpec::mirrored): reflective sides and an even
+/// number of cells across the pitch.
+inline bool mirrorable(const FeatureSpec& spec) {
+  const auto cells = std::max<index_t>(4, index_t(std::lround(spec.pitch_nm / spec.grid_nm)));
+  return spec.boundary == Boundary::reflective && cells % 2 == 0;
+}
 
 inline void check(const FeatureSpec& spec) {
   const char* where = "etch::make_feature_domain";
@@ -86,6 +99,12 @@ inline void check(const FeatureSpec& spec) {
                             (spec.feature == Feature::line ? -1 : 1);
   require(narrowest > 0 && narrowest < spec.pitch_nm, where, "mask_taper_deg", spec.mask_taper_deg,
           "a taper that leaves the opening inside (0, pitch) at the mask's top");
+  if (spec.mirrored) {
+    require(spec.boundary == Boundary::reflective, where, "boundary", "periodic",
+            "reflective sides for a mirrored domain (its axis is a mirror)");
+    require(mirrorable(spec), where, "pitch_nm / grid_nm", spec.pitch_nm / spec.grid_nm,
+            "an even number of cells for a mirrored domain (the axis between two samples)");
+  }
 }
 
 /// The domain of `spec`: substrate top at z = 0, the feature's axis at x = y = 0, the mask from
@@ -104,11 +123,20 @@ Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
   // Lateral samples at cell centres, symmetric about 0: the sides fall on the outer faces.
   l.x0 = -0.5 * double(l.nx - 1) * h;
   l.y0 = spec.dimension == 3 ? -0.5 * double(l.ny - 1) * h : 0;
+  if (spec.mirrored) {  // the samples with x (y) > 0 of the same grid: the axis is a face
+    l.nx /= 2;
+    l.x0 = 0.5 * h;
+    if (spec.dimension == 3) {
+      l.ny /= 2;
+      l.y0 = 0.5 * h;
+    }
+  }
   l.z0 = -spec.substrate_depth_nm;
   Domain<T, Host> domain(l);
   domain.substrate_top_nm = 0;
   domain.mask_top_nm = spec.mask_thickness_nm;
   domain.phi_is_distance = true;
+  domain.mirrored = spec.mirrored;
 
   const double H = spec.mask_thickness_nm, far = 10 * spec.pitch_nm + 10 * H;
   const double tilt = H * std::tan(spec.mask_taper_deg * std::numbers::pi / 180);
