@@ -19,7 +19,12 @@
 #include "fabtwin/layout.hpp"
 #include "fabtwin/metrology/iccad2013_score.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
-#include "fabtwin/twin.hpp"
+#include "fabtwin/twin/chain.hpp"
+#include "fabtwin/twin/conditions.hpp"
+#include "fabtwin/twin/focus_interpolation.hpp"
+#include "fabtwin/twin/imaging_stage.hpp"
+#include "fabtwin/twin/pixel_ilt.hpp"
+#include "fabtwin/twin/threshold_stage.hpp"
 #include "support/bench_loop.hpp"
 #include "support/ratio_reporter.hpp"
 

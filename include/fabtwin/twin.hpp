@@ -11,6 +11,7 @@
 #include "fabtwin/twin/imaging_stage.hpp"
 #include "fabtwin/twin/layer_stage.hpp"
 #include "fabtwin/twin/lbfgs.hpp"
+#include "fabtwin/twin/levenberg_marquardt.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/pixel_ilt.hpp"
 #include "fabtwin/twin/stage.hpp"

@@ -10,7 +10,17 @@
 #include <utility>
 #include <vector>
 
-#include "fabtwin/twin.hpp"
+#include "fabtwin/twin/bake_stage.hpp"
+#include "fabtwin/twin/chain.hpp"
+#include "fabtwin/twin/conditions.hpp"
+#include "fabtwin/twin/etch_bias_stage.hpp"
+#include "fabtwin/twin/exposure_stage.hpp"
+#include "fabtwin/twin/focus_interpolation.hpp"
+#include "fabtwin/twin/imaging_stage.hpp"
+#include "fabtwin/twin/layer_stage.hpp"
+#include "fabtwin/twin/parameter.hpp"
+#include "fabtwin/twin/stage.hpp"
+#include "fabtwin/twin/threshold_stage.hpp"
 #include "support/stage_checks.hpp"
 #include "support/test_cases.hpp"
 
