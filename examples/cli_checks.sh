@@ -77,16 +77,18 @@ printf 'BEGIN\nEQUIV 1 1000 MICRON +X,+Y\nCNAME Temp_Top\nLEVEL M1\nCELL Temp_To
 socs=(--wavelength 193 --na 1.35 --index 1.43664 --source annular:0.6:0.9 --source-step 0.05 --field 1024 --pitch 4)
 
 # --help anywhere, even after a bad option.
-# ilt_window is built unless FABTWIN_BUILD_LONG_EXAMPLES is off (the sanitizer preset), so are
-# etch_trench and etch_hole; the etch programs are built in host builds only.
+# ilt_window and twin_chain are built unless FABTWIN_BUILD_LONG_EXAMPLES is off (the sanitizer
+# preset), so are the etch programs, which are built in host builds only.
 long=()
 [[ -x "$bin/ilt_window" ]] && long=(ilt_window)
+twin=()
+[[ -x "$bin/twin_chain" ]] && twin=(twin_chain)
 etch_programs=()
 for program in etch_profile etch_resist etch_trench etch_hole; do
   [[ -x "$bin/$program" ]] && etch_programs+=("$program")
 done
-for program in aerial_image iccad13 socs_kernels peb layout_window quickstart twin_chain \
-  "${etch_programs[@]}" "${long[@]}"; do
+for program in aerial_image iccad13 socs_kernels peb layout_window quickstart \
+  "${twin[@]}" "${etch_programs[@]}" "${long[@]}"; do
   expect_help "$program" --help
   expect_help "$program" --out x -h
 done
@@ -100,7 +102,7 @@ for out in "$file/out" /dev/null; do
   expect 1 "'$out'" peb --out "$out"
   expect 1 "'$out'" layout_window --out "$out"
   expect 1 "'$out'" quickstart --out "$out"
-  expect 1 "'$out'" twin_chain --clip "$clip" --out "$out"
+  if ((${#twin[@]})); then expect 1 "'$out'" twin_chain --clip "$clip" --out "$out"; fi
   if ((${#long[@]})); then expect 1 "'$out'" ilt_window --clip "$clip" --out "$out"; fi
   expect 1 "'$out'" socs_kernels "${socs[@]}" --count 4 --out "$out"
   expect 1 "'$out'" iccad13 eval --kernels "$kernels" --clip "$clip" --out "$out"
@@ -133,10 +135,12 @@ expect 2 "--clip $folder: expected a file, found a folder" aerial_image --clip "
 expect 2 "--clip $folder: expected a file, found a folder" iccad13 eval --kernels "$kernels" --clip "$folder"
 expect 2 "--mask $folder: expected a file, found a folder" iccad13 eval --kernels "$kernels" --clip "$clip" --mask "$folder"
 expect 2 "--gds $folder: expected a file, found a folder" layout_window --gds "$folder"
-expect 2 "--clip $folder: expected a file, found a folder" twin_chain --clip "$folder"
-expect 2 "--pitch 3: expected a pitch that cuts the 2048 nm canvas" twin_chain --clip "$clip" --pitch 3
-expect 2 "--pitch 4nm" twin_chain --pitch 4nm
-expect 2 "--sites 0" twin_chain --sites 0
+if ((${#twin[@]})); then
+  expect 2 "--clip $folder: expected a file, found a folder" twin_chain --clip "$folder"
+  expect 2 "--pitch 3: expected a pitch that cuts the 2048 nm canvas" twin_chain --clip "$clip" --pitch 3
+  expect 2 "--pitch 4nm" twin_chain --pitch 4nm
+  expect 2 "--sites 0" twin_chain --sites 0
+fi
 if ((${#long[@]})); then
   expect 2 "--aware-focus 90: expected a focus within --focus-range" ilt_window --clip "$clip" --focus-range 60 --aware-focus 90
   expect 2 "--eval-pitch 3: expected a pitch that cuts the 2048 nm canvas" ilt_window --clip "$clip" --eval-pitch 3

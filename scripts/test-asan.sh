@@ -5,8 +5,8 @@
 # unit in 54 s against 94 s at -O1, and its tests ran 14 s against 11 s), and leaves out the
 # ten-clip ICCAD comparison, whose code test_aerial runs on small fields, the [large] cases of
 # test_socs_kernels and the thread-count comparisons of test_threads (tests/CMakeLists.txt), and
-# the full run of twin_chain and two of peb's option variants (examples/CMakeLists.txt). Catch2's
-# main is compiled unoptimised and uninstrumented.
+# the twin_chain and ilt_window programs and two of peb's option variants (examples/CMakeLists.txt).
+# Catch2's main is compiled unoptimised and uninstrumented.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset asan
