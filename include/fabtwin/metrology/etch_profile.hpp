@@ -32,7 +32,7 @@ using EtchProfile = EtchProfileT<double>;
 
 namespace detail {
 
-/// A crossing's coordinate along axis `axis` (0: x, 2: z) at point p, with, for a dual phi, its
+/// The coordinate along axis `axis` (0: x, 2: z) of crossing p, with, for a dual phi, its
 /// derivatives: a surface whose distance function changes by dphi moves by -dphi along its unit
 /// normal n, so the crossing moves by -dphi / n_axis. The normal is the normalised gradient, not
 /// the interpolant's slope along the line: phi is a distance (etch::run_etch redistances it, and
@@ -41,7 +41,8 @@ namespace detail {
 /// growing by 1 nm per nm/s read 0.94 along 22.5 deg from it, against 1.000 from the normal).
 template <class T>
 T moving_crossing(const etch::Lattice& l, View<const T, Host> phi, const etch::Point3& p, int axis,
-                  double coordinate, const T& interpolated) {
+                  const T& interpolated) {
+  const double coordinate = axis == 0 ? p.x : p.z;
   if constexpr (std::is_same_v<T, double>) {
     return coordinate;
   } else {
@@ -63,7 +64,7 @@ std::optional<T> surface_height(const etch::Lattice& l, View<const T, Host> phi,
     const T v = l.sample(phi, {x, y, z});
     if (value_of(v) < 0) {
       const T crossing = z + l.h * v / (v - above);
-      return moving_crossing(l, phi, {x, y, value_of(crossing)}, 2, value_of(crossing), crossing);
+      return moving_crossing(l, phi, {x, y, value_of(crossing)}, 2, crossing);
     }
     above = v;
   }
@@ -86,7 +87,7 @@ std::optional<T> wall_position(const etch::Lattice& l, View<const T, Host> phi, 
     if (value_of(v) < 0) {
       const T interpolated = x - direction * step * v / (v - previous);
       const etch::Point3 at{value_of(interpolated), y, height};
-      T crossing = moving_crossing(l, phi, at, 0, at.x, interpolated);
+      T crossing = moving_crossing(l, phi, at, 0, interpolated);
       if constexpr (!std::is_same_v<T, double>) {
         // d x / d z along the wall: phi_z / phi_x by implicit differentiation of phi(x, z) = 0.
         const etch::Point3 g = l.gradient_at(phi, at, 0.25 * l.h);
