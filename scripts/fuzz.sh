@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the layout parsers with libFuzzer, AddressSanitizer and UBSan.
-#   scripts/fuzz.sh [seconds per harness, default 60] [harness ...: gdsii glp]
+# Fuzzes the parsers (layout files, JSON) with libFuzzer, AddressSanitizer and UBSan.
+#   scripts/fuzz.sh [seconds per harness, default 60] [harness ...: gdsii glp json]
 # Each harness starts from its seed corpus in tests/fuzz/corpus/<name>/ and keeps what it finds in
 # build/fuzz/corpus/<name>/ (outside the repository). Crashes are written to build/fuzz/ and fail the
 # run. The parser headers need only -Iinclude.
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -eq 0 ] && harnesses=(gdsii glp)
+[ ${#harnesses[@]} -eq 0 ] && harnesses=(gdsii glp json)
 
 if ! command -v clang++ >/dev/null; then
   [ "$(id -u)" -eq 0 ] || { echo "clang++ missing; run as root to install it" >&2; exit 1; }
@@ -27,8 +27,8 @@ rm -rf "$probe"
 
 out=build/fuzz
 mkdir -p "$out"
-# The harnesses are built, then run, side by side (one core each): CI's two cores fuzz both
-# parsers for the whole time given, in half the wall time.
+# The harnesses are built, then run, side by side: CI's two cores share the three for the time
+# given (each runs fewer inputs than alone, in the same wall time).
 pids=()
 for name in "${harnesses[@]}"; do
   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fabtwin/io/json.hpp"
+#include "fabtwin/io/json_read.hpp"
 #include "fabtwin/io/npy.hpp"
 #include "fabtwin/io/png.hpp"
 #include "fabtwin/io/vtk.hpp"
@@ -277,6 +278,7 @@ TEST_CASE("Readers name a folder, a missing path or a device given as a file",
       {"layout::read_glp", [](const fs::path& p) { layout::read_glp(p); }},
       {"layout::gdsii::read_library", [](const fs::path& p) { layout::gdsii::read_library(p); }},
       {"io::read_npy", [](const fs::path& p) { optics::parse_source_spec(p.string()); }},
+      {"io::read_json", [](const fs::path& p) { io::read_json(p); }},
   };
   for (const auto& [where, read] : readers) {
     INFO(where);
@@ -295,6 +297,9 @@ TEST_CASE("Readers name a folder, a missing path or a device given as a file",
   write_bytes(folder / "bad.gds", std::string("\x00\x06\x00\x02\x02", 5));
   CHECK_THAT(io_error_of([&] { layout::gdsii::read_library(folder / "bad.gds"); }),
              Contains("'" + (folder / "bad.gds").string() + "'"));
+  write_bytes(folder / "bad.json", "{\"a\": 1,\n \"a\": 2}");
+  CHECK_THAT(io_error_of([&] { io::read_json(folder / "bad.json"); }),
+             Contains((folder / "bad.json").string() + ":2:2"));
   // Devices are refused rather than read (a FIFO or /dev/zero would block or never end).
   CHECK_THAT(io_error_of([] { io::read_npy<float>("/dev/zero"); }),
              Contains("'/dev/zero'") && Contains("character device"));

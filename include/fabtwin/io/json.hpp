@@ -1,5 +1,6 @@
 #pragma once
-// A small JSON builder for figure metadata and results (RFC 8259).
+// A small JSON builder for figure metadata and results (RFC 8259), with readers for documents
+// parsed by io::json::parse (json_read.hpp).
 //
 //   json::Value figure = json::Value::object();
 //   figure["title"] = "aerial image";
@@ -81,6 +82,44 @@ class Value {
     return items_.back();
   }
 
+  // Readers, for documents read by io::json::parse (json_read.hpp). Each refuses a value of
+  // another kind with invalid_argument naming `what` (the caller's name for it: "SITES.json
+  // sites[2].x0"), its kind and the kind expected.
+
+  /// A number's value (integers above 2^53 round to the nearest double).
+  double number(std::string_view what = "value") const {
+    expect(Kind::number, what);
+    double value = 0;
+    std::from_chars(text_.data(), text_.data() + text_.size(), value);
+    return value;
+  }
+  const std::string& string(std::string_view what = "value") const {
+    expect(Kind::string, what);
+    return text_;
+  }
+  bool boolean(std::string_view what = "value") const {
+    expect(Kind::boolean, what);
+    return text_ == "true";
+  }
+  /// An object's member `key`, or nullptr when it has none (refused for other kinds).
+  const Value* find(std::string_view key, std::string_view what = "value") const {
+    expect(Kind::object, what);
+    auto item = items_.begin();
+    for (std::size_t i = 0; i < keys_.size(); ++i, ++item)
+      if (keys_[i] == key) return &*item;
+    return nullptr;
+  }
+  /// An object's member names, in order.
+  const std::vector<std::string>& keys(std::string_view what = "value") const {
+    expect(Kind::object, what);
+    return keys_;
+  }
+  /// An array's elements or an object's member values, in order.
+  const std::list<Value>& items(std::string_view what = "value") const {
+    if (kind_ != Kind::object) expect(Kind::array, what);
+    return items_;
+  }
+
   /// The JSON text: compact when indent < 0, else one member or element a line, nested `indent`
   /// spaces deeper per level.
   std::string dump(int indent = -1) const {
@@ -137,13 +176,23 @@ class Value {
   }
 
   void require_kind(Kind kind, std::string_view where) const {
-    static constexpr const char* names[] = {"null",   "boolean", "number",
-                                            "string", "array",   "object"};
     if (kind_ != kind)
       throw invalid_argument(
           argument_message("io::json::Value::" + std::string(where), "this",
-                           std::string("a JSON ") + names[int(kind_)],
-                           std::string("a JSON ") + names[int(kind)] + " or null"));
+                           std::string("a JSON ") + kind_name(kind_),
+                           std::string("a JSON ") + kind_name(kind) + " or null"));
+  }
+
+  void expect(Kind kind, std::string_view what) const {
+    if (kind_ != kind)
+      throw invalid_argument(argument_message("io::json::Value", what,
+                                              std::string("a JSON ") + kind_name(kind_),
+                                              std::string("a JSON ") + kind_name(kind)));
+  }
+  static const char* kind_name(Kind kind) {
+    static constexpr const char* names[] = {"null",   "boolean", "number",
+                                            "string", "array",   "object"};
+    return names[int(kind)];
   }
 
   static void write_string(std::string& out, std::string_view text) {
