@@ -3,6 +3,7 @@
 // conditions, and the stages over optics and resist.
 
 #include "fabtwin/twin/bake_stage.hpp"
+#include "fabtwin/twin/cd_calibration.hpp"
 #include "fabtwin/twin/chain.hpp"
 #include "fabtwin/twin/conditions.hpp"
 #include "fabtwin/twin/etch_bias_stage.hpp"

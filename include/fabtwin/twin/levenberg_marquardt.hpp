@@ -31,7 +31,7 @@
 #include <vector>
 
 #include <Eigen/Core>
-#include <Eigen/Eigenvalues>
+#include <Eigen/SVD>
 
 #include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
@@ -139,18 +139,21 @@ void check_evaluation(const Vector& r, const Matrix& jacobian, Eigen::Index m, E
 }
 
 /// Refuses a Jacobian whose columns (scaled) are dependent: names the parameters in the direction
-/// the measurements do not see (the eigenvector of Js^T Js with the smallest eigenvalue, the
-/// square of Js's smallest singular value).
+/// the measurements do not see (the right singular vector of Js's smallest singular value). The
+/// singular values come from Js itself (Jacobi SVD, accurate to rounding of Js): through the
+/// eigenvalues of Js^T Js they could not fall below sqrt(machine epsilon) ~ 1.5e-8 of the largest,
+/// and two exactly dependent parameters (dose and Dill's C) would pass a tolerance of 1e-9.
 template <class Matrix>
 void check_identifiable(const Matrix& scaled, const std::vector<int>& free,
                         const std::vector<FitParameter>& parameters, double tolerance) {
   if (free.empty()) return;
-  const Eigen::SelfAdjointEigenSolver<Matrix> eigen(scaled.transpose() * scaled);
-  const auto& values = eigen.eigenvalues();  // ascending
-  const double largest = std::sqrt(std::max(values[values.size() - 1], 0.0));
-  const double smallest = std::sqrt(std::max(values[0], 0.0));
+  const Eigen::JacobiSVD<Matrix> svd(scaled, Eigen::ComputeFullV);
+  const auto& values = svd.singularValues();  // descending
+  const double largest = values.size() > 0 ? values[0] : 0.0;
+  const double smallest =
+      scaled.rows() >= scaled.cols() && values.size() > 0 ? values[values.size() - 1] : 0.0;
+  const auto direction = svd.matrixV().col(svd.matrixV().cols() - 1).eval();
   if (scaled.rows() >= scaled.cols() && largest > 0 && smallest > tolerance * largest) return;
-  const auto direction = eigen.eigenvectors().col(0).eval();
   std::string names;
   for (Eigen::Index k = 0; k < direction.size(); ++k)
     if (std::abs(direction[k]) > 0.1) {
