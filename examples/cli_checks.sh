@@ -57,6 +57,14 @@ no_summary() {
   report "no summary.json in $1" $ok
 }
 
+# no_stdout: the run just checked printed nothing on stdout (a failed run of a program that prints
+# its result there must not leave a file that looks complete behind a redirection).
+no_stdout() {
+  local ok=1
+  [[ -s "$scratch/stdout" ]] && ok=0
+  report "nothing on stdout" $ok
+}
+
 # Fixtures: a regular file, a folder, and ICCAD kernel folders whose fh3.bin is a folder (fh0-2
 # are valid 1 x 1 kernels: six big-endian int32 nx = ny = 1, type 2, 0, 0, 0, then 1 + 0i).
 file="$scratch/regular_file"
@@ -83,6 +91,8 @@ long=()
 [[ -x "$bin/ilt_window" ]] && long=(ilt_window)
 twin=()
 [[ -x "$bin/twin_chain" ]] && twin=(twin_chain)
+calibrate=()
+[[ -x "$bin/twin_calibrate" ]] && calibrate=(twin_calibrate)
 etch_programs=()
 for program in etch_profile etch_resist etch_trench etch_hole; do
   [[ -x "$bin/$program" ]] && etch_programs+=("$program")
@@ -92,6 +102,10 @@ for program in aerial_image iccad13 socs_kernels peb layout_window quickstart \
   expect_help "$program" --help
   expect_help "$program" --out x -h
 done
+if ((${#calibrate[@]})); then
+  expect_help twin_calibrate --help
+  expect_help twin_calibrate fit --free x -h
+fi
 expect_help iccad13 eval --kernels x --help
 expect_help iccad13 ilt --kernels x --help
 expect_help aerial_image --count 2.7 --help
@@ -149,6 +163,36 @@ if ((${#long[@]})); then
   expect 2 "--gds $file: expected either --clip or --gds, not both" ilt_window --clip "$clip" --gds "$file"
   expect 2 "--window-origin 1,x" ilt_window --window-origin 1,x
   expect 1 "no line 30 to 200 nm wide" ilt_window --clip "$clip" --contest-iterations 1 --aware-iterations 1 --pitch 16 --eval-pitch 16 --out "$scratch/ilt_window"
+fi
+if ((${#calibrate[@]})); then
+  json="$scratch/calibrate"
+  mkdir -p "$json"
+  echo '{"dose_mj_cm2": 31}' >"$json/truth.json"
+  echo '{"dosage": 31}' >"$json/unknown.json"
+  printf '{"layout": "%s", "window": [-512, -512, 512, 512], "pitch_nm": 16,\n "sites": [%s]}\n' \
+    "$clip" '{"x0": 300, "y0": 300, "x1": 400, "y1": 300}' >"$json/empty_site.json"
+  printf '{"layout": "%s", "window": [-512, -512, 512, 256], "sites": [%s]}\n' \
+    "$clip" '{"x0": 0, "y0": 50, "x1": 100, "y1": 50}' >"$json/oblong.json"
+  printf '{"layout": "%s", "sites": []}\n' "$clip" >"$json/no_sites.json"
+  printf '{"layout": "%s", "sites": [{"x0": 0, "y0": 50, "x1": 100}]}\n' "$clip" >"$json/no_y1.json"
+  printf '{"layout": "%s", "window": [-512, -512, 512, 512], "pitch_nm": 16,\n "sites": [%s]}\n' \
+    "$clip" '{"x0": -20, "y0": 50, "x1": 120, "y1": 50, "cd_nm": 100}' >"$json/meas.json"
+  sim=(twin_calibrate simulate --truth "$json/truth.json")
+  expect 2 "missing --truth TRUTH.json (required)" twin_calibrate simulate --sites "$file"
+  expect 2 "--noise-nm -1" "${sim[@]}" --sites "$file" --noise-nm -1
+  expect 2 "--truth $folder: expected a file, found a folder" twin_calibrate simulate --truth "$folder" --sites "$file"
+  expect 2 "missing --free NAME,NAME,... (required)" twin_calibrate fit --measurements "$json/meas.json"
+  expect 1 "regular_file:1:1: found 'n'; expected a JSON value" "${sim[@]}" --sites "$file"
+  no_stdout
+  expect 1 "expected a square window" "${sim[@]}" --sites "$json/oblong.json"
+  expect 1 "sites' = []; expected at least one site" "${sim[@]}" --sites "$json/no_sites.json"
+  expect 1 "sites[0] y1' = (missing)" "${sim[@]}" --sites "$json/no_y1.json"
+  expect 1 "'name' = dosage" twin_calibrate simulate --truth "$json/unknown.json" --sites "$json/empty_site.json"
+  no_stdout
+  expect 1 "'sites[0]' = the cut line's midpoint is not inside a feature" "${sim[@]}" --sites "$json/empty_site.json"
+  no_stdout
+  expect 1 "'name' = dosage" twin_calibrate fit --measurements "$json/meas.json" --free dose_mj_cm2,dosage
+  no_stdout
 fi
 expect 2 "--kernels $file: expected a folder, found a file" aerial_image --kernels "$file"
 expect 2 "--kernels $file: expected a folder, found a file" iccad13 eval --kernels "$file" --clip "$clip"
