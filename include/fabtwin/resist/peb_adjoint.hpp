@@ -255,9 +255,14 @@ class PebSteps {
     const auto s = quench(window), k = deprotect(window);
     const double ratio = s.value > 0 ? k.value / s.value : 0;  // as react()
     for_each(ctx, Range1{a.size()},
-             ReactAcidQuencherReverse<T, Space>{a.cview(), q.cview(), gd.cview(), ga.view(),
-                                                gq.view(), terms[0].view(), terms[1].view(),
-                                                T(s.value), T(ratio), T(k.value)});
+             ReactAcidQuencherReverse<T, Space>{a.cview(),
+                                                q.cview(),
+                                                gd.cview(),
+                                                ga.view(),
+                                                gq.view(),
+                                                terms[0].view(),
+                                                terms[1].view(),
+                                                {T(s.value), T(ratio), T(k.value)}});
     const double g_s = sum(ctx, terms[0].cview()), g_k = sum(ctx, terms[1].cview());
     gradient.quench.per_s += g_s * s.rate;
     gradient.quench.activation_kcal_per_mol += g_s * s.activation;

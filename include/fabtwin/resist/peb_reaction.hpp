@@ -166,16 +166,19 @@ struct ExponentialMoments {
 /// cotangents of its inputs and writes each sample's share of dL/ds (s = integral k_r dt) and
 /// dL/dk (k = integral k_c dt). The deprotection exponent's cotangent passes through unchanged
 /// (the step adds to it), so it is read only. Run over the fields' total sample count.
-template <class T, class Space>
+template <class T, class Space, class Rates = UniformReactionRates<T>>
 struct ReactAcidQuencherReverse {
   View<const T, Space> acid, quencher, grad_deprotection;
   View<T, Space> grad_acid, grad_quencher;
   View<double, Space> grad_quench, grad_deprotect;
-  T quench, deprotect_rate_per_quench, deprotect_time;  // as ReactAcidQuencher's
+  Rates rates;  // as ReactAcidQuencher's
 
   FABTWIN_HD void operator()(index_t i) const {
     const T a0 = acid[i], q0 = quencher[i], ga = grad_acid[i], gq = grad_quencher[i],
             gd = grad_deprotection[i];
+    const T quench = rates.quench_at(i),
+            deprotect_rate_per_quench = rates.deprotect_per_quench_at(i),
+            deprotect_time = rates.deprotect_at(i);
     if (a0 <= T(0) && q0 <= T(0)) {  // the identity: cotangents pass through
       grad_quench[i] = 0;
       grad_deprotect[i] = 0;

@@ -145,15 +145,77 @@ struct SolveLines {
   }
 };
 
-}  // namespace detail
+/// One axis solve of a step: the axis and its share of the step (1/2 for Strang's outer halves).
+struct Sweep {
+  int axis;
+  double fraction;
+};
 
-/// Advances every batch member of `field` (2D or 3D) by `steps` steps of `dt_s` seconds of
-/// du/dt = div(D grad u), D = `diffusivity` in nm^2/s (batch 1, shared, or the field's batch).
+/// The sweeps of one step, in order (see the header comment).
+struct SweepPlan {
+  Sweep sweeps[5];
+  int count;
+  const Sweep* begin() const { return sweeps; }
+  const Sweep* end() const { return sweeps + count; }
+};
+
+inline SweepPlan sweep_plan(TimeScheme scheme, bool three_d) {
+  if (scheme == TimeScheme::backward_euler)
+    return three_d ? SweepPlan{{{0, 1}, {1, 1}, {2, 1}}, 3} : SweepPlan{{{0, 1}, {1, 1}}, 2};
+  return three_d ? SweepPlan{{{0, 0.5}, {1, 0.5}, {2, 1}, {1, 0.5}, {0, 0.5}}, 5}
+                 : SweepPlan{{{0, 0.5}, {1, 1}, {0, 0.5}}, 3};
+}
+
+/// A sweep's weights theta s dt / h^2 and (1 - theta) s dt / h^2 (s the axis scale), the top's
+/// Robin coefficient in units of s D, and whether it changes anything: one cell without a sink, or
+/// an axis scale of 0, is the identity (the Robin sink needs D > 0 too).
+struct SweepWeights {
+  double implicit_weight = 0, explicit_weight = 0, transfer_h = 0;
+  bool acts = false;
+};
+
+inline SweepWeights sweep_weights(const Grid& grid, const ImplicitDiffusionOptions& options,
+                                  const Sweep& sweep, double dt_s) {
+  const double scales[] = {options.axis_scale.x, options.axis_scale.y, options.axis_scale.z};
+  const double pitches[] = {grid.pitch().x, grid.pitch().y, grid.pitch().z};
+  const index_t extents[] = {grid.nx(), grid.ny(), grid.nz()};
+  const int a = sweep.axis;
+  const double k = options.top_transfer_nm_per_s;
+  SweepWeights w;
+  if ((extents[a] == 1 && !(a == 2 && k > 0)) || scales[a] == 0) return w;
+  // Scaling D by s scales the weights; the top cell's k_eff h = k h 2 s D / (2 s D + k h) keeps its
+  // form in units of s D with k h / s in place of k h.
+  const double theta = options.scheme == TimeScheme::backward_euler ? 1.0 : 0.5;
+  const double dt = sweep.fraction * dt_s, h = pitches[a], s = scales[a];
+  w.implicit_weight = s * theta * dt / (h * h);
+  w.explicit_weight = s * (1 - theta) * dt / (h * h);
+  w.transfer_h = a == 2 ? k * h / s : 0.0;
+  w.acts = true;
+  return w;
+}
+
+/// Solves (I - implicit_weight L_a) u' = (I + explicit_weight L_a) u in place on every line of
+/// `axis` (transfer_h: the top cell's Robin coefficient); `work` is scratch of the field's shape.
 template <class T, class Space>
-void diffuse_implicit(Context<Space>& ctx, Field<T, Space>& field,
-                      const Field<T, Space>& diffusivity, double dt_s, index_t steps,
-                      ImplicitDiffusionOptions options = {}) {
-  const char* where = "diffuse_implicit";
+void solve_axis(Context<Space>& ctx, Field<T, Space>& field, const Field<T, Space>& diffusivity,
+                View<T, Space> work, int axis, double implicit_weight, double explicit_weight,
+                double transfer_h) {
+  const SolveLines<T, Space> solve{field.view(),
+                                   diffusivity.cview(),
+                                   work,
+                                   axis,
+                                   T(implicit_weight),
+                                   T(explicit_weight),
+                                   T(transfer_h),
+                                   axis == 0 ? 1 : SolveLines<T, Space>::max_block};
+  for_each(ctx, Range1{solve.count()}, solve);
+}
+
+/// diffuse_implicit's checks of its arguments, for it and its adjoint (`where` names the caller).
+template <class T, class Space>
+void check_implicit_diffusion(Context<Space>& ctx, const Field<T, Space>& field,
+                              const Field<T, Space>& diffusivity, double dt_s, index_t steps,
+                              const ImplicitDiffusionOptions& options, const char* where) {
   const Grid& grid = field.grid();
   require_same_shape(grid, diffusivity.grid(), where, "diffusivity.grid");
   require(diffusivity.batch() == 1 || diffusivity.batch() == field.batch(), where,
@@ -179,50 +241,29 @@ void diffuse_implicit(Context<Space>& ctx, Field<T, Space>& field,
   require(d_min >= T(0), where, "min(diffusivity)", d_min, "diffusivities >= 0 nm^2/s");
   require(std::isfinite(double(d_max)), where, "max(diffusivity)", d_max,
           "finite diffusivities in nm^2/s");
+}
 
-  const bool three_d = grid.rank() == 3;
-  const index_t nx = grid.nx(), ny = grid.ny(), nz = grid.nz(), batch = field.batch();
+}  // namespace detail
+
+/// Advances every batch member of `field` (2D or 3D) by `steps` steps of `dt_s` seconds of
+/// du/dt = div(D grad u), D = `diffusivity` in nm^2/s (batch 1, shared, or the field's batch).
+template <class T, class Space>
+void diffuse_implicit(Context<Space>& ctx, Field<T, Space>& field,
+                      const Field<T, Space>& diffusivity, double dt_s, index_t steps,
+                      ImplicitDiffusionOptions options = {}) {
+  detail::check_implicit_diffusion(ctx, field, diffusivity, dt_s, steps, options,
+                                   "diffuse_implicit");
+  const Grid& grid = field.grid();
   auto work_block = ctx.scratch().acquire(sizeof(T) * std::size_t(field.size()));
-  const auto work = work_block.template view<T>(nx, ny, nz, batch);
-  const double pitches[] = {grid.pitch().x, grid.pitch().y, grid.pitch().z};
-  const double theta = options.scheme == TimeScheme::backward_euler ? 1.0 : 0.5;
-
-  const index_t extents[] = {nx, ny, nz};
-  const auto sweep = [&](int axis, double dt) {
-    if (extents[axis] == 1 && !(axis == 2 && k > 0)) return;  // one cell, no flux: the identity
-    if (scales[axis] == 0)
-      return;  // nothing moves along this axis (the Robin sink needs D > 0 too)
-    // Scaling D by s scales the weights; the top cell's k_eff h = k h 2 s D / (2 s D + k h) keeps its
-    // form in units of s D with k h / s in place of k h.
-    const double h = pitches[axis], s = scales[axis];
-    const detail::SolveLines<T, Space> solve{
-        field.view(),
-        diffusivity.cview(),
-        work,
-        axis,
-        T(s * theta * dt / (h * h)),
-        T(s * (1 - theta) * dt / (h * h)),
-        T(axis == 2 ? k * h / s : 0.0),
-        axis == 0 ? 1 : detail::SolveLines<T, Space>::max_block};
-    for_each(ctx, Range1{solve.count()}, solve);
-  };
-  for (index_t s = 0; s < steps; ++s) {
-    if (options.scheme == TimeScheme::backward_euler) {
-      sweep(0, dt_s);
-      sweep(1, dt_s);
-      if (three_d) sweep(2, dt_s);
-    } else if (three_d) {
-      sweep(0, dt_s / 2);
-      sweep(1, dt_s / 2);
-      sweep(2, dt_s);
-      sweep(1, dt_s / 2);
-      sweep(0, dt_s / 2);
-    } else {
-      sweep(0, dt_s / 2);
-      sweep(1, dt_s);
-      sweep(0, dt_s / 2);
+  const auto work = work_block.template view<T>(grid.nx(), grid.ny(), grid.nz(), field.batch());
+  const auto plan = detail::sweep_plan(options.scheme, grid.rank() == 3);
+  for (index_t s = 0; s < steps; ++s)
+    for (const detail::Sweep& sweep : plan) {
+      const detail::SweepWeights w = detail::sweep_weights(grid, options, sweep, dt_s);
+      if (w.acts)
+        detail::solve_axis(ctx, field, diffusivity, work, sweep.axis, w.implicit_weight,
+                           w.explicit_weight, w.transfer_h);
     }
-  }
 }
 
 }  // namespace fabtwin::thermal

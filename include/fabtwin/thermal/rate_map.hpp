@@ -54,7 +54,9 @@ struct ArrheniusRates {
 };
 
 /// out(x, y, zb) (=|+=) sum_q weight_q exp(ln A - b_K / (kelvin_q + gain_q offset(x, y))) over up
-/// to `capacity` nodes of the quadrature; longer windows run it once per chunk of nodes.
+/// to `capacity` nodes of the quadrature; longer windows run it once per chunk of nodes. With
+/// `offset_derivative`, each term is multiplied by its derivative's factor gain_q b_K / T_q^2
+/// (T_q the local temperature): d/d(offset) of the sum, term by term.
 template <class T, class Space>
 struct ArrheniusIntegrals {
   static constexpr int capacity = 16;
@@ -64,11 +66,15 @@ struct ArrheniusIntegrals {
   T weight[capacity], kelvin[capacity], gain[capacity];
   int nodes;
   bool accumulate;
+  bool offset_derivative = false;
   FABTWIN_HD void operator()(index_t x, index_t y, index_t zb) const {
     const T dp = offset(x, y);
     T sum = T(0);
-    for (int q = 0; q < nodes; ++q)
-      sum += weight[q] * cuda::std::exp(ln_prefactor - activation_k / (kelvin[q] + gain[q] * dp));
+    for (int q = 0; q < nodes; ++q) {
+      const T local = kelvin[q] + gain[q] * dp;
+      const T term = weight[q] * cuda::std::exp(ln_prefactor - activation_k / local);
+      sum += offset_derivative ? term * gain[q] * activation_k / (local * local) : term;
+    }
     T& at = out[x + out.nx() * (y + out.ny() * zb)];
     at = accumulate ? at + sum : sum;
   }
@@ -106,15 +112,13 @@ void arrhenius_rate_map(Context<Space>& ctx, const Arrhenius& law, double kelvin
                                             T(kelvin), T(gain)});
 }
 
-/// Fills every sample (x, y, z, b) of `out` with the integral over `window` of
-/// law.rate(T(t) + gain(t) offset_k(x, y)) dt, T(t) the window's nominal wafer history and
-/// offset_k a 2D map in K of out's nx x ny: the rate integrals of one step of a bake whose wafer
-/// temperature varies across the field. The local temperature must stay positive.
+namespace detail {
+
 template <class T, class Space>
 void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law,
                             const TemperatureHistory& window, const Field<T, Space>& offset_k,
-                            const OffsetGain& gain, Field<T, Space>& out) {
-  const char* where = "arrhenius_integral_map";
+                            const OffsetGain& gain, Field<T, Space>& out, bool offset_derivative,
+                            const char* where) {
   require(offset_k.grid().rank() == 2 && offset_k.batch() == 1, where, "offset_k.grid",
           offset_k.grid(), "a 2D map of one batch member");
   require(offset_k.grid().nx() == out.grid().nx() && offset_k.grid().ny() == out.grid().ny(), where,
@@ -136,7 +140,8 @@ void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law,
   const auto nodes = arrhenius_quadrature(window, activation_k);
   const Grid& grid = out.grid();
   detail::ArrheniusIntegrals<T, Space> integrals{
-      offset_k.cview(), out.view(), T(law.ln_prefactor()), T(activation_k), {}, {}, {}, 0, false};
+      offset_k.cview(), out.view(), T(law.ln_prefactor()), T(activation_k), {}, {}, {}, 0, false,
+      offset_derivative};
   for (std::size_t first = 0; first < nodes.size(); first += integrals.capacity) {
     integrals.nodes = int(std::min<std::size_t>(integrals.capacity, nodes.size() - first));
     for (int q = 0; q < integrals.nodes; ++q) {
@@ -156,6 +161,32 @@ void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law,
     for_each(ctx, Range3{grid.nx(), grid.ny(), grid.nz() * out.batch()}, integrals);
     integrals.accumulate = true;
   }
+}
+
+}  // namespace detail
+
+/// Fills every sample (x, y, z, b) of `out` with the integral over `window` of
+/// law.rate(T(t) + gain(t) offset_k(x, y)) dt, T(t) the window's nominal wafer history and
+/// offset_k a 2D map in K of out's nx x ny: the rate integrals of one step of a bake whose wafer
+/// temperature varies across the field. The local temperature must stay positive.
+template <class T, class Space>
+void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law,
+                            const TemperatureHistory& window, const Field<T, Space>& offset_k,
+                            const OffsetGain& gain, Field<T, Space>& out) {
+  detail::arrhenius_integral_map(ctx, law, window, offset_k, gain, out, false,
+                                 "arrhenius_integral_map");
+}
+
+/// The derivative of arrhenius_integral_map's integrals with respect to the offset at each (x, y):
+/// the integral of law.rate(T) Ea / (R T^2) gain(t) dt at T = T(t) + gain(t) offset_k(x, y), on the
+/// same quadrature (the derivative of what arrhenius_integral_map computes).
+template <class T, class Space>
+void arrhenius_integral_offset_derivative_map(Context<Space>& ctx, const Arrhenius& law,
+                                              const TemperatureHistory& window,
+                                              const Field<T, Space>& offset_k,
+                                              const OffsetGain& gain, Field<T, Space>& out) {
+  detail::arrhenius_integral_map(ctx, law, window, offset_k, gain, out, true,
+                                 "arrhenius_integral_offset_derivative_map");
 }
 
 }  // namespace fabtwin::thermal
