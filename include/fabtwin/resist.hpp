@@ -10,3 +10,4 @@
 #include "fabtwin/resist/peb_adjoint.hpp"
 #include "fabtwin/resist/peb_reaction.hpp"
 #include "fabtwin/resist/peb_temperature_map.hpp"
+#include "fabtwin/resist/peb_temperature_map_adjoint.hpp"

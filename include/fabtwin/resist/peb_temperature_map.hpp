@@ -68,6 +68,106 @@ struct MappedBakeOptions {
   PebProgress progress;  ///< called after each step, as bake()'s
 };
 
+namespace detail {
+
+/// The mapped bake's reaction and diffusion over given windows, shared by bake() and its adjoint
+/// (peb_temperature_map_adjoint.hpp) so that the adjoint recomputes the forward's states in the
+/// same arithmetic. Holds the plane and volume scratch fields of one state's shape.
+template <class T, class Space>
+class MappedBakeSteps {
+ public:
+  MappedBakeSteps(const PebModel& model, const TemperatureMap<T, Space>& map, const Grid& grid,
+                  thermal::TimeScheme scheme)
+      : model_(model),
+        map_(map),
+        grid_(grid),
+        scheme_(scheme),
+        plane_(grid.nx(), grid.ny(), grid.pitch().x),
+        quench_(plane_),
+        deprotect_(plane_),
+        diffusivity_plane_(plane_),
+        diffusivity_(grid) {}
+
+  /// The reaction over [t0, t1] with each sample's rate integrals.
+  void react(Context<Space>& ctx, const thermal::TemperatureHistory& history, double t0, double t1,
+             Field<T, Space>& acid, Field<T, Space>& quencher, Field<T, Space>& deprotection) {
+    set_rates(ctx, history, t0, t1);
+    for_each(ctx, Range1{acid.size()},
+             ReactAcidQuencher<T, Space, MappedReactionRates<T, Space>>{
+                 acid.view(), quencher.view(), deprotection.view(), rates()});
+  }
+
+  /// One species' diffusion over `window`; leaves the step's D (integral of f dt, broadcast through
+  /// the depth) in diffusivity() and returns the solver's options (the axis scales D_a / dt).
+  thermal::ImplicitDiffusionOptions diffuse(Context<Space>& ctx, Field<T, Space>& field,
+                                            const Diffusivity& d,
+                                            const thermal::TemperatureHistory& window) {
+    const thermal::ImplicitDiffusionOptions solver = prepare_diffusivity(ctx, d, window);
+    if (solver.axis_scale.x == 0 && solver.axis_scale.z == 0) return solver;
+    thermal::diffuse_implicit(ctx, field, diffusivity_, window.end() - window.start(), 1, solver);
+    return solver;
+  }
+
+  /// D of one species over `window` into diffusivity(), and the solver's options for it.
+  thermal::ImplicitDiffusionOptions prepare_diffusivity(Context<Space>& ctx, const Diffusivity& d,
+                                                        const thermal::TemperatureHistory& window) {
+    const double lateral = d.lateral_nm2_per_s,
+                 vertical = grid_.rank() == 3 ? d.vertical_nm2_per_s : 0.0;
+    const double dt = window.end() - window.start();
+    if (lateral == 0 && vertical == 0) return {scheme_, 0.0, Vec3{0, 0, 0}};
+    integrate(ctx, 1.0, d.activation_kcal_per_mol, window,
+              diffusivity_plane_);  // integral of f(T) dt, in s
+    for_each(ctx, Range3{grid_.nx(), grid_.ny(), grid_.nz()},
+             BroadcastPlane<T, Space>{diffusivity_plane_.cview(), diffusivity_.view()});
+    return {scheme_, 0.0, Vec3{lateral / dt, lateral / dt, vertical / dt}};
+  }
+
+  /// The rate integrals over [t0, t1] at every (x, y), read by rates().
+  void set_rates(Context<Space>& ctx, const thermal::TemperatureHistory& history, double t0,
+                 double t1) {
+    const auto window = history.window(t0, t1);
+    integrate(ctx, model_.quench.per_s, model_.quench.activation_kcal_per_mol, window, quench_);
+    integrate(ctx, model_.deprotect.per_s, model_.deprotect.activation_kcal_per_mol, window,
+              deprotect_);
+  }
+
+  const Field<T, Space>& diffusivity() const { return diffusivity_; }
+  MappedReactionRates<T, Space> rates() const { return {quench_.cview(), deprotect_.cview()}; }
+  const Grid& plane() const { return plane_; }
+  const TemperatureMap<T, Space>& map() const { return map_; }
+  const PebModel& model() const { return model_; }
+
+  /// out(x, y) = integral over `window` of r(T(t) + g(t) dT(x, y)) dt, r = at_reference at the
+  /// model's reference temperature with `activation`; 0 for a zero rate.
+  void integrate(Context<Space>& ctx, double at_reference, double activation,
+                 const thermal::TemperatureHistory& window, Field<T, Space>& out) const {
+    if (at_reference == 0) return fill(ctx, out.view(), T(0));
+    thermal::arrhenius_integral_map(
+        ctx, thermal::Arrhenius::from_reference(at_reference, model_.reference_kelvin, activation),
+        window, map_.offset_k, map_.gain, out);
+  }
+
+ private:
+  const PebModel& model_;
+  const TemperatureMap<T, Space>& map_;
+  Grid grid_;
+  thermal::TimeScheme scheme_;
+  // The integrals over the current (sub-)step vary in x and y only: they are taken on the plane
+  // (the reaction reads sample i's at i mod nx ny) and broadcast through the depth for the solver.
+  Grid plane_;
+  Field<T, Space> quench_, deprotect_, diffusivity_plane_, diffusivity_;
+};
+
+inline void check_map(const Grid& grid, const Grid& map_grid, const char* where) {
+  require<shape_mismatch>(map_grid.nx() == grid.nx() && map_grid.ny() == grid.ny(), where,
+                          "map.offset_k.grid", map_grid, [&] {
+                            return "the nx x ny of the exposed acid, " + std::to_string(grid.nx()) +
+                                   "x" + std::to_string(grid.ny());
+                          });
+}
+
+}  // namespace detail
+
 /// Bakes the acid left by exposure (2D or 3D field, any batch) through `history` with the
 /// temperature map `map`, in equal steps of at most `max_step_s`; see the header comment.
 template <class T, class Space>
@@ -78,56 +178,17 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
   constexpr const char* where = "resist::bake (temperature map)";
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);
-  const Grid& grid = exposed_acid.grid();
-  require<shape_mismatch>(
-      map.offset_k.grid().nx() == grid.nx() && map.offset_k.grid().ny() == grid.ny(), where,
-      "map.offset_k.grid", map.offset_k.grid(), [&] {
-        return "the nx x ny of the exposed acid, " + std::to_string(grid.nx()) + "x" +
-               std::to_string(grid.ny());
-      });
-
+  detail::check_map(exposed_acid.grid(), map.offset_k.grid(), where);
   PebState<T, Space> state = detail::initial_state(ctx, exposed_acid, model);
-  // The integrals over the current (sub-)step vary in x and y only: they are taken on the plane
-  // (the reaction reads sample i's at i mod nx ny) and broadcast through the depth for the solver.
-  const Grid plane(grid.nx(), grid.ny(), grid.pitch().x);
-  Field<T, Space> quench(plane), deprotect(plane), diffusivity_plane(plane), diffusivity(grid);
-  const auto integrate = [&](double at_reference, double activation,
-                             const thermal::TemperatureHistory& window, Field<T, Space>& out) {
-    if (at_reference == 0) return fill(ctx, out.view(), T(0));
-    thermal::arrhenius_integral_map(
-        ctx, thermal::Arrhenius::from_reference(at_reference, model.reference_kelvin, activation),
-        window, map.offset_k, map.gain, out);
-  };
-  const auto react_over = [&](double t0, double t1) {
-    const auto window = history.window(t0, t1);
-    integrate(model.quench.per_s, model.quench.activation_kcal_per_mol, window, quench);
-    integrate(model.deprotect.per_s, model.deprotect.activation_kcal_per_mol, window, deprotect);
-    for_each(ctx, Range1{state.acid.size()},
-             detail::ReactAcidQuencher<T, Space, detail::MappedReactionRates<T, Space>>{
-                 state.acid.view(),
-                 state.quencher.view(),
-                 state.deprotection.view(),
-                 {quench.cview(), deprotect.cview()}});
-  };
-  const auto diffuse_over = [&](Field<T, Space>& field, const Diffusivity& d,
-                                const thermal::TemperatureHistory& window) {
-    const double lateral = d.lateral_nm2_per_s,
-                 vertical = grid.rank() == 3 ? d.vertical_nm2_per_s : 0.0;
-    if (lateral == 0 && vertical == 0) return;
-    integrate(1.0, d.activation_kcal_per_mol, window,
-              diffusivity_plane);  // integral of f(T) dt, in s
-    for_each(ctx, Range3{grid.nx(), grid.ny(), grid.nz()},
-             detail::BroadcastPlane<T, Space>{diffusivity_plane.cview(), diffusivity.view()});
-    const double dt = window.end() - window.start();
-    thermal::ImplicitDiffusionOptions solver{options.scheme, 0.0,
-                                             Vec3{lateral / dt, lateral / dt, vertical / dt}};
-    thermal::diffuse_implicit(ctx, field, diffusivity, dt, 1, solver);
-  };
+  detail::MappedBakeSteps<T, Space> step(model, map, exposed_acid.grid(), options.scheme);
   detail::strang_steps(
-      history, steps, react_over,
+      history, steps,
+      [&](double t0, double t1) {
+        step.react(ctx, history, t0, t1, state.acid, state.quencher, state.deprotection);
+      },
       [&](const thermal::TemperatureHistory& window) {
-        diffuse_over(state.acid, model.acid, window);
-        diffuse_over(state.quencher, model.quencher, window);
+        step.diffuse(ctx, state.acid, model.acid, window);
+        step.diffuse(ctx, state.quencher, model.quencher, window);
       },
       options.progress);
   return state;

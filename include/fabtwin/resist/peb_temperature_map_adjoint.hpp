@@ -1,0 +1,226 @@
+#pragma once
+// Hand-written adjoint of the bake under a temperature map (peb_temperature_map.hpp): from dL/dM,
+// M = exp(-deprotection) the inhibitor after the bake, the gradient with respect to the exposed
+// acid and to the map's offsets dT(x, y), the quantity a hotplate calibration fits.
+//
+// Reverse of one Strang step (react over [t0, m], diffuse over [t0, t1], react over [m, t1]):
+//  - react: detail::ReactAcidQuencherReverse with the step's mapped rates, which also gives each
+//    sample's dL/ds and dL/dk for its s = integral k_r dt and k = integral k_c dt; with
+//    ds/d(dT)(x, y) = integral k_r(T) Ea_r / (R T^2) g(t) dt at T = T(t) + g(t) dT(x, y)
+//    (thermal::arrhenius_integral_offset_derivative_map, on the forward's quadrature), summed
+//    over the depth and the batch at each (x, y);
+//  - diffuse: thermal::diffuse_implicit_backward gives the cotangent through the solves and
+//    dL/dD per sample for the step's D = integral f(T) dt (the Arrhenius factor shared by the
+//    lateral and vertical diffusivities), whose offset derivative enters as the rates' do.
+// The deprotection exponent only accumulates, so its cotangent gD = -M dL/dM is the same at every
+// step.
+//
+// States: the start of every step is kept from one forward sweep (2 N fields of the state's shape
+// for N steps, plus a dozen of work), and each step's intermediate states are recomputed from its
+// start in the forward's own arithmetic (detail::MappedBakeSteps). The uniform bake's two-level
+// checkpointing (peb_adjoint.hpp) would bring this to about 4 sqrt(N) fields; the calibrations
+// this serves bake 2D windows of a few hundred pixels a side, where 2 N fields are megabytes.
+// Gradients with respect to the model's parameters under a map are not computed here (the uniform
+// bake's adjoint has them).
+
+#include <array>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "fabtwin/core/check.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/exec/range.hpp"
+#include "fabtwin/resist/peb.hpp"
+#include "fabtwin/resist/peb_adjoint.hpp"
+#include "fabtwin/resist/peb_reaction.hpp"
+#include "fabtwin/resist/peb_temperature_map.hpp"
+#include "fabtwin/thermal/implicit_diffusion_adjoint.hpp"
+#include "fabtwin/thermal/rate_map.hpp"
+
+namespace fabtwin::resist {
+
+namespace detail {
+
+/// out(x, y) += factor(x, y) sum over z and the batch of per_sample(x, y, z, b), in double. Run
+/// over (nx, ny).
+template <class U, class T, class Space>
+struct AddDepthSum {
+  View<const U, Space> per_sample;
+  View<const T, Space> factor;  // nx x ny
+  View<T, Space> out;           // nx x ny
+  FABTWIN_HD void operator()(index_t x, index_t y) const {
+    const index_t nx = out.nx(), layer = nx * out.ny();
+    const index_t layers = per_sample.nz() * per_sample.batch();
+    double sum = 0;
+    for (index_t k = 0; k < layers; ++k) sum += double(per_sample[x + nx * y + layer * k]);
+    out[x + nx * y] += T(sum * double(factor[x + nx * y]));
+  }
+};
+
+/// The reverse of the mapped bake's steps.
+template <class T, class Space>
+class MappedBakeReverse {
+ public:
+  MappedBakeReverse(MappedBakeSteps<T, Space>& steps, const Grid& grid, index_t batch)
+      : steps_(steps),
+        a1_(grid, batch),
+        q1_(grid, batch),
+        a2_(grid, batch),
+        q2_(grid, batch),
+        scratch_(grid, batch),
+        grad_d_(grid, batch),
+        terms_{Field<double, Space>(grid, batch), Field<double, Space>(grid, batch)},
+        quench_slope_(steps.plane()),
+        deprotect_slope_(steps.plane()),
+        diffusivity_slope_(steps.plane()) {}
+
+  /// Reverse of the step over [t0, t1] from its start state (a, q): (ga, gq) from the cotangents
+  /// after the step to those before it, dL/d(dT) added to grad_offset.
+  void backward(Context<Space>& ctx, const thermal::TemperatureHistory& history, double t0,
+                double t1, const Field<T, Space>& a, const Field<T, Space>& q,
+                const Field<T, Space>& gd, Field<T, Space>& ga, Field<T, Space>& gq,
+                Field<T, Space>& grad_offset) {
+    const double mid = 0.5 * (t0 + t1);
+    const PebModel& model = steps_.model();
+    copy(a, a1_);
+    copy(q, q1_);
+    steps_.react(ctx, history, t0, mid, a1_, q1_, scratch_);
+    copy(a1_, a2_);
+    copy(q1_, q2_);
+    const auto window = history.window(t0, t1);
+    steps_.diffuse(ctx, a2_, model.acid, window);
+    steps_.diffuse(ctx, q2_, model.quencher, window);
+    react_backward(ctx, history, mid, t1, a2_, q2_, gd, ga, gq, grad_offset);
+    diffuse_backward(ctx, model.acid, window, a1_, ga, grad_offset);
+    diffuse_backward(ctx, model.quencher, window, q1_, gq, grad_offset);
+    react_backward(ctx, history, t0, mid, a, q, gd, ga, gq, grad_offset);
+  }
+
+ private:
+  void react_backward(Context<Space>& ctx, const thermal::TemperatureHistory& history, double t0,
+                      double t1, const Field<T, Space>& a, const Field<T, Space>& q,
+                      const Field<T, Space>& gd, Field<T, Space>& ga, Field<T, Space>& gq,
+                      Field<T, Space>& grad_offset) {
+    const PebModel& model = steps_.model();
+    const auto window = history.window(t0, t1);
+    steps_.set_rates(ctx, history, t0, t1);
+    for_each(ctx, Range1{a.size()},
+             ReactAcidQuencherReverse<T, Space, MappedReactionRates<T, Space>>{
+                 a.cview(), q.cview(), gd.cview(), ga.view(), gq.view(), terms_[0].view(),
+                 terms_[1].view(), steps_.rates()});
+    slope(ctx, model.quench, window, quench_slope_);
+    slope(ctx, model.deprotect, window, deprotect_slope_);
+    const Grid& plane = steps_.plane();
+    for_each(ctx, Range2{plane.nx(), plane.ny()},
+             AddDepthSum<double, T, Space>{terms_[0].cview(), quench_slope_.cview(),
+                                           grad_offset.view()});
+    for_each(ctx, Range2{plane.nx(), plane.ny()},
+             AddDepthSum<double, T, Space>{terms_[1].cview(), deprotect_slope_.cview(),
+                                           grad_offset.view()});
+  }
+
+  void diffuse_backward(Context<Space>& ctx, const Diffusivity& d,
+                        const thermal::TemperatureHistory& window, const Field<T, Space>& before,
+                        Field<T, Space>& g, Field<T, Space>& grad_offset) {
+    const thermal::ImplicitDiffusionOptions solver = steps_.prepare_diffusivity(ctx, d, window);
+    if (solver.axis_scale.x == 0 && solver.axis_scale.z == 0) return;
+    fill(ctx, grad_d_.view(), T(0));
+    thermal::diffuse_implicit_backward(ctx, before, steps_.diffusivity(),
+                                       window.end() - window.start(), solver, g, grad_d_);
+    slope(ctx, RateConstant{1.0, d.activation_kcal_per_mol}, window, diffusivity_slope_);
+    const Grid& plane = steps_.plane();
+    for_each(
+        ctx, Range2{plane.nx(), plane.ny()},
+        AddDepthSum<T, T, Space>{grad_d_.cview(), diffusivity_slope_.cview(), grad_offset.view()});
+  }
+
+  /// d/d(dT) of the window integral of `rate` at each (x, y).
+  void slope(Context<Space>& ctx, const RateConstant& rate,
+             const thermal::TemperatureHistory& window, Field<T, Space>& out) const {
+    if (rate.per_s == 0) return fill(ctx, out.view(), T(0));
+    const PebModel& model = steps_.model();
+    thermal::arrhenius_integral_offset_derivative_map(
+        ctx,
+        thermal::Arrhenius::from_reference(rate.per_s, model.reference_kelvin,
+                                           rate.activation_kcal_per_mol),
+        window, steps_.map().offset_k, steps_.map().gain, out);
+  }
+
+  MappedBakeSteps<T, Space>& steps_;
+  Field<T, Space> a1_, q1_, a2_, q2_, scratch_, grad_d_;
+  std::array<Field<double, Space>, 2> terms_;
+  Field<T, Space> quench_slope_, deprotect_slope_, diffusivity_slope_;
+};
+
+}  // namespace detail
+
+/// Adjoint of inhibitor(bake(ctx, exposed_acid, model, history, map, max_step_s, options)): from
+/// grad_inhibitor = dL/dM writes dL/d(exposed acid) into grad_exposed_acid and dL/d(map offset)
+/// (K^-1, the map's nx x ny) into grad_offset_k, both overwritten.
+template <class T, class Space>
+void bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
+                   const thermal::TemperatureHistory& history, const TemperatureMap<T, Space>& map,
+                   double max_step_s, const MappedBakeOptions& options,
+                   const Field<T, Space>& grad_inhibitor, Field<T, Space>& grad_exposed_acid,
+                   Field<T, Space>& grad_offset_k) {
+  constexpr const char* where = "resist::bake_backward (temperature map)";
+  model.validate(where);
+  const index_t steps = detail::bake_step_count(history, max_step_s, where);
+  const Grid& grid = exposed_acid.grid();
+  const index_t batch = exposed_acid.batch();
+  detail::check_map(grid, map.offset_k.grid(), where);
+  const auto check_shape = [&](const char* name, const Field<T, Space>& field) {
+    require_same_shape(grid, field.grid(), where, [&] { return std::string(name) + ".grid"; });
+    require<shape_mismatch>(
+        field.batch() == batch, where, [&] { return std::string(name) + ".batch()"; },
+        field.batch(), [&] { return "the exposed acid's batch, " + std::to_string(batch); });
+  };
+  check_shape("grad_inhibitor", grad_inhibitor);
+  check_shape("grad_exposed_acid", grad_exposed_acid);
+  require_same_shape(map.offset_k.grid(), grad_offset_k.grid(), where, "grad_offset_k.grid");
+
+  // Forward sweep, keeping the start of every step.
+  detail::MappedBakeSteps<T, Space> step(model, map, grid, options.scheme);
+  std::vector<std::array<Field<T, Space>, 2>> starts;
+  PebState<T, Space> state = detail::initial_state(ctx, exposed_acid, model);
+  std::vector<double> t0s, t1s;
+  detail::strang_steps(
+      history, steps,
+      [&](double t0, double t1) {
+        if (t0s.size() == t1s.size()) {  // the first reaction of a step: its start
+          starts.push_back({Field<T, Space>(grid, batch), Field<T, Space>(grid, batch)});
+          copy(state.acid, starts.back()[0]);
+          copy(state.quencher, starts.back()[1]);
+          t0s.push_back(t0);
+        } else {
+          t1s.push_back(t1);
+        }
+        step.react(ctx, history, t0, t1, state.acid, state.quencher, state.deprotection);
+      },
+      [&](const thermal::TemperatureHistory& window) {
+        step.diffuse(ctx, state.acid, model.acid, window);
+        step.diffuse(ctx, state.quencher, model.quencher, window);
+      },
+      options.progress);
+  Field<T, Space> gd(grid, batch);
+  for_each(ctx, Range1{gd.size()},
+           detail::InhibitorAdjoint<T, Space>{state.deprotection.cview(), grad_inhibitor.cview(),
+                                              gd.view()});
+
+  // Reverse sweep: (acid, quencher) of the state now carry the cotangents.
+  Field<T, Space>& ga = state.acid;
+  Field<T, Space>& gq = state.quencher;
+  fill(ctx, ga.view(), T(0));
+  fill(ctx, gq.view(), T(0));
+  fill(ctx, grad_offset_k.view(), T(0));
+  detail::MappedBakeReverse<T, Space> reverse(step, grid, batch);
+  for (std::size_t n = starts.size(); n-- > 0;)
+    reverse.backward(ctx, history, t0s[n], t1s[n], starts[n][0], starts[n][1], gd, ga, gq,
+                     grad_offset_k);
+  copy(ga, grad_exposed_acid);
+}
+
+}  // namespace fabtwin::resist
