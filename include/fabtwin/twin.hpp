@@ -17,3 +17,4 @@
 #include "fabtwin/twin/pixel_ilt.hpp"
 #include "fabtwin/twin/stage.hpp"
 #include "fabtwin/twin/threshold_stage.hpp"
+#include "fabtwin/twin/zoned_bake_stage.hpp"

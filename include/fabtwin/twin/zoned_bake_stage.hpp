@@ -1,0 +1,236 @@
+#pragma once
+// The post-exposure bake on a hotplate whose temperature varies across the field, as a twin stage:
+// exposed acid -> inhibitor M after the bake (resist/peb_temperature_map.hpp and its adjoint),
+// with the plate's zone offsets as named parameters, what a CD-uniformity calibration fits.
+//
+// The map. dT(x, y) = sum_k dT_k phi_k(x, y) over a rows x cols lattice of control points spread
+// evenly over the field (the first and last at the field's edge samples), phi_k the bilinear hat
+// function of point k: 1 there, 0 at its neighbours. The map is continuous (a plate's zones blend
+// through the plate's and the wafer's conduction) and dT_k is the offset at control point k;
+// 1 x 1 is a uniform offset, 2 x 2 a bilinear tilt, 3 x 3 the usual centre-edge-corner zoning.
+// Parameters "peb.zone_k.r<i>c<j>" (K, scale 0.1 K); their gradients are <dL/d(dT), phi_k>.
+//
+// The model's parameters stay fixed here (BakeStage fits them on a uniform plate); conditions'
+// bake_offset_k add a uniform offset to the history as in BakeStage. Lateral walls: no flux (the
+// mapped bake's finite volumes), where the optics' field is periodic; a window should end where the
+// pattern does not reach the walls within a diffusion length (about 10 nm), or on its mirror planes.
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fabtwin/core/check.hpp"
+#include "fabtwin/core/field.hpp"
+#include "fabtwin/core/grid.hpp"
+#include "fabtwin/exec/context.hpp"
+#include "fabtwin/resist/peb.hpp"
+#include "fabtwin/resist/peb_temperature_map.hpp"
+#include "fabtwin/resist/peb_temperature_map_adjoint.hpp"
+#include "fabtwin/thermal/arrhenius.hpp"
+#include "fabtwin/twin/conditions.hpp"
+#include "fabtwin/twin/detail/field_ops.hpp"
+#include "fabtwin/twin/parameter.hpp"
+#include "fabtwin/twin/stage.hpp"
+
+namespace fabtwin::twin {
+
+/// The lattice of control points of a plate map (rows along y, cols along x).
+struct PlateZones {
+  index_t rows = 3, cols = 3;
+};
+
+struct ZonedBakeOptions {
+  double max_step_s = 1;  ///< Strang step of the mapped bake
+  thermal::TimeScheme scheme = thermal::TimeScheme::crank_nicolson;
+};
+
+/// The hat functions phi_k of `zones` on the nx x ny plane of `grid`, point k = i * cols + j at
+/// row i (y) and column j (x): each nx x ny, on the host.
+inline std::vector<std::vector<double>> plate_zone_basis(const Grid& grid, PlateZones zones) {
+  const index_t nx = grid.nx(), ny = grid.ny();
+  // Weight of control point p (of count) along an axis of n samples at sample s.
+  const auto hat = [](index_t count, index_t n, index_t p, index_t s) {
+    if (count == 1) return 1.0;
+    const double u = n > 1 ? double(s) / double(n - 1) * double(count - 1) : 0.0;
+    return std::max(0.0, 1.0 - std::abs(u - double(p)));
+  };
+  std::vector<std::vector<double>> basis;
+  for (index_t i = 0; i < zones.rows; ++i)
+    for (index_t j = 0; j < zones.cols; ++j) {
+      std::vector<double> phi(std::size_t(nx * ny));
+      for (index_t y = 0; y < ny; ++y)
+        for (index_t x = 0; x < nx; ++x)
+          phi[std::size_t(x + nx * y)] = hat(zones.cols, nx, j, x) * hat(zones.rows, ny, i, y);
+      basis.push_back(std::move(phi));
+    }
+  return basis;
+}
+
+template <class T, class Space>
+class ZonedBakeStage {
+ public:
+  using value_type = T;
+  using space = Space;
+
+  ZonedBakeStage(const Grid& acid_grid, resist::PebModel model, thermal::TemperatureHistory history,
+                 PlateZones zones, ZonedBakeOptions options = {},
+                 ProcessConditions conditions = nominal_condition())
+      : grid_(acid_grid),
+        plane_(acid_grid.nx(), acid_grid.ny(), acid_grid.pitch().x),
+        model_(std::move(model)),
+        history_(std::move(history)),
+        zones_(zones),
+        options_(options),
+        map_(plane_),
+        grad_map_(plane_) {
+    constexpr const char* where = "twin::ZonedBakeStage";
+    model_.validate(where);
+    require(
+        zones.rows >= 1 && zones.cols >= 1 && zones.rows <= grid_.ny() && zones.cols <= grid_.nx(),
+        where, "zones", std::to_string(zones.rows) + " x " + std::to_string(zones.cols),
+        "at least 1 x 1 control points, no more than the field's samples each way");
+    require(std::isfinite(options.max_step_s) && options.max_step_s > 0, where,
+            "options.max_step_s", options.max_step_s, "a positive, finite step in s");
+    for (const std::vector<double>& phi : plate_zone_basis(grid_, zones_)) {
+      std::vector<T> values(phi.begin(), phi.end());
+      basis_.push_back(to<Space>(make_host_field(plane_, values)));
+    }
+    offsets_k_.assign(basis_.size(), 0.0);
+    gradient_k_.assign(basis_.size(), 0.0);
+    set_conditions(std::move(conditions));
+  }
+
+  Grid input_grid() const { return grid_; }
+  Grid output_grid() const { return grid_; }
+  index_t output_batch(index_t input_batch) const { return input_batch; }
+
+  const ProcessConditions& conditions() const { return conditions_; }
+  void set_conditions(ProcessConditions conditions) {
+    validate(conditions, "twin::ZonedBakeStage::set_conditions");
+    conditions_ = std::move(conditions);
+  }
+  ConditionUse condition_use() const { return {false, false, true}; }
+
+  /// The offsets dT_k at the control points (K), row by row.
+  std::vector<double>& offsets_k() { return offsets_k_; }
+  const std::vector<double>& gradient_k() const { return gradient_k_; }
+  /// The map at the current offsets (nx x ny, K).
+  const Field<T, Space>& map(Context<Space>& ctx) {
+    build_map(ctx);
+    return map_;
+  }
+
+  std::vector<Parameter> parameters() {
+    std::vector<Parameter> list;
+    for (index_t i = 0; i < zones_.rows; ++i)
+      for (index_t j = 0; j < zones_.cols; ++j) {
+        const std::size_t k = std::size_t(i * zones_.cols + j);
+        list.push_back({"peb.zone_k.r" + std::to_string(i) + "c" + std::to_string(j), "K", -50, 50,
+                        0.1, &offsets_k_[k], &gradient_k_[k]});
+      }
+    return list;
+  }
+
+  void zero_gradient() { std::fill(gradient_k_.begin(), gradient_k_.end(), 0.0); }
+
+  const Field<T, Space>& forward(Context<Space>& ctx, const Field<T, Space>& acid) {
+    constexpr const char* where = "twin::ZonedBakeStage::forward";
+    detail::require_input(acid, grid_, where, "acid");
+    input_ = &acid;
+    build_map(ctx);
+    const index_t count = index_t(conditions_.size());
+    Field<T, Space>& inhibitor = detail::reuse(output_, grid_, acid.batch());
+    if (count == 1) {
+      copy(resist::inhibitor(ctx, bake(ctx, acid, 0)), inhibitor);
+      return inhibitor;
+    }
+    Field<T, Space> part(grid_, acid.batch() / count);
+    for (index_t c = 0; c < count; ++c) {
+      gather(acid, c, part);
+      scatter(resist::inhibitor(ctx, bake(ctx, part, c)), c, inhibitor);
+    }
+    return inhibitor;
+  }
+
+  const Field<T, Space>& backward(Context<Space>& ctx, const Field<T, Space>& grad_inhibitor) {
+    constexpr const char* where = "twin::ZonedBakeStage::backward";
+    detail::require_cotangent(input_, output_, grad_inhibitor, where);
+    const Field<T, Space>& acid = *input_;
+    Field<T, Space>& grad_acid = detail::reuse(grad_input_, grid_, acid.batch());
+    const index_t count = index_t(conditions_.size());
+    if (count == 1) {
+      bake_backward(ctx, acid, 0, grad_inhibitor, grad_acid);
+      return grad_acid;
+    }
+    const index_t members = acid.batch() / count;
+    Field<T, Space> part(grid_, members), grad_part(grid_, members), grad_out(grid_, members);
+    for (index_t c = 0; c < count; ++c) {
+      gather(acid, c, part);
+      gather(grad_inhibitor, c, grad_part);
+      bake_backward(ctx, part, c, grad_part, grad_out);
+      scatter(grad_out, c, grad_acid);
+    }
+    return grad_acid;
+  }
+
+ private:
+  void build_map(Context<Space>& ctx) {
+    for (std::size_t k = 0; k < offsets_k_.size(); ++k)
+      require(
+          std::isfinite(offsets_k_[k]), "twin::ZonedBakeStage",
+          [&] { return "offsets_k()[" + std::to_string(k) + "]"; }, offsets_k_[k],
+          "a finite offset in K");
+    fill(ctx, map_.view(), T(0));
+    for (std::size_t k = 0; k < basis_.size(); ++k)
+      if (offsets_k_[k] != 0) detail::axpy(ctx, offsets_k_[k], basis_[k].cview(), map_.view());
+  }
+
+  thermal::TemperatureHistory history(index_t c) const {
+    const double kelvin = conditions_[std::size_t(c)].bake_offset_k;
+    std::vector<thermal::Knot> knots = history_.knots();
+    for (thermal::Knot& k : knots) k.kelvin += kelvin;
+    return thermal::TemperatureHistory(std::move(knots));
+  }
+
+  resist::PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& acid, index_t c) {
+    return resist::bake(ctx, acid, model_, history(c), resist::TemperatureMap<T, Space>{map_},
+                        options_.max_step_s, resist::MappedBakeOptions{options_.scheme, {}});
+  }
+
+  void bake_backward(Context<Space>& ctx, const Field<T, Space>& acid, index_t c,
+                     const Field<T, Space>& grad_inhibitor, Field<T, Space>& grad_acid) {
+    resist::bake_backward(ctx, acid, model_, history(c), resist::TemperatureMap<T, Space>{map_},
+                          options_.max_step_s, resist::MappedBakeOptions{options_.scheme, {}},
+                          grad_inhibitor, grad_acid, grad_map_);
+    for (std::size_t k = 0; k < basis_.size(); ++k)
+      gradient_k_[k] += detail::real_dot(ctx, grad_map_.cview(), basis_[k].cview());
+  }
+
+  /// Members c, c + C, c + 2C, ... of `from` into `to` (batch B), and back.
+  void gather(const Field<T, Space>& from, index_t c, Field<T, Space>& to) const {
+    const index_t count = index_t(conditions_.size());
+    for (index_t b = 0; b < to.batch(); ++b)
+      copy(View<const T, Space>(from.view().member(b * count + c)), to.view().member(b));
+  }
+  void scatter(const Field<T, Space>& from, index_t c, Field<T, Space>& to) const {
+    const index_t count = index_t(conditions_.size());
+    for (index_t b = 0; b < from.batch(); ++b)
+      copy(View<const T, Space>(from.view().member(b)), to.view().member(b * count + c));
+  }
+
+  Grid grid_, plane_;
+  resist::PebModel model_;
+  thermal::TemperatureHistory history_;
+  PlateZones zones_;
+  ZonedBakeOptions options_;
+  std::vector<Field<T, Space>> basis_;
+  std::vector<double> offsets_k_, gradient_k_;
+  Field<T, Space> map_, grad_map_;
+  ProcessConditions conditions_;
+  const Field<T, Space>* input_ = nullptr;
+  std::optional<Field<T, Space>> output_, grad_input_;
+};
+
+}  // namespace fabtwin::twin

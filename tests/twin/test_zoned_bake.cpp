@@ -1,0 +1,201 @@
+// The hotplate's zone map as twin parameters (twin/zoned_bake_stage.hpp): the stage's Taylor tests
+// for its input and its zone offsets; and a plate map recovered from CDs measured across a field,
+// within its standard errors, where a fit without the map leaves residuals that follow the map.
+//
+// The field: 768 nm of 8 nm pixels holding a 3 x 3 array of the same 56 nm line, imaged through
+// kernels generated from the optics, exposed, baked 60 s at 110 C on the Sentaurus set under a
+// 3 x 3 zone map, thresholded. Two cuts across each line. The map's hidden offsets are up to 1.5 K
+// (a plate's transient non-uniformity), the CDs' noise 0.1 nm (the mean of several SEM images).
+// "Within its standard errors" for nine offsets at once: each within 3 of its standard errors, and
+// their chi^2 = sum ((fit - truth) / error)^2 below 21.67, chi^2's 99th percentile for 9 degrees of
+// freedom (a single offset beyond 2 errors is expected in one fit of nine in three).
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fabtwin/layout/rasterize.hpp"
+#include "fabtwin/layout/shapes.hpp"
+#include "fabtwin/optics/socs_kernels.hpp"
+#include "fabtwin/twin/cd_calibration.hpp"
+#include "fabtwin/twin/chain.hpp"
+#include "fabtwin/twin/exposure_stage.hpp"
+#include "fabtwin/twin/imaging_stage.hpp"
+#include "fabtwin/twin/threshold_stage.hpp"
+#include "fabtwin/twin/zoned_bake_stage.hpp"
+#include "support/stage_checks.hpp"
+#include "support/test_cases.hpp"
+
+using namespace fabtwin;
+
+namespace {
+
+resist::PebModel lateral_model() {
+  resist::PebModel model = resist::sentaurus_peb_model();
+  model.acid.vertical_nm2_per_s = model.quencher.vertical_nm2_per_s = 0;
+  return model;
+}
+
+const thermal::TemperatureHistory bake_history =
+    thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(110), 60);
+
+}  // namespace
+
+TEST_CASE("The zoned bake stage passes its Taylor tests", "[twin][zoned_bake][taylor]") {
+  Context<Host> ctx;
+  const Grid grid(30, 24, 4.0);
+  twin::ZonedBakeStage<double, Host> stage(grid, lateral_model(), bake_history, {3, 3},
+                                           {.max_step_s = 6});
+  const std::vector<double> offsets{0.5, -0.3, 1.0, 0.2, -0.8, 0.4, -0.1, 0.7, -0.6};
+  stage.offsets_k() = offsets;
+  const Field<double, Host> acid = test::random_field<Host>(grid, 1, 41, 0.3);
+  std::vector<double> shifted = to_vector(acid);
+  for (double& v : shifted) v += 0.4;
+  const Field<double, Host> x = test::field_with<Host>(grid, shifted);
+  const Field<double, Host> direction = test::random_field<Host>(grid, 1, 42, 0.1);
+  const Field<double, Host> g = test::random_field<Host>(grid, 1, 43);
+  CHECK(stage.parameters().size() == 9);
+  CHECK(stage.parameters()[5].name == "peb.zone_k.r1c2");
+  for (const double order : test::input_taylor_orders(ctx, stage, x, direction, g, 0.1)) {
+    INFO("acid: observed order " << order);
+    CHECK(order > 1.9);
+    CHECK(order < 2.1);
+  }
+  for (const auto& p : test::parameter_taylor_orders(ctx, stage, x, g)) {
+    CHECK(p.slope != 0);
+    for (const double order : p.orders) {
+      INFO(p.name << ": observed order " << order);
+      CHECK(order > 1.9);
+      CHECK(order < 2.1);
+    }
+  }
+  // The map is the bilinear blend of the offsets: the control points' values at the corners and
+  // the middle.
+  const std::vector<double> map = to_vector(stage.map(ctx));
+  CHECK(map[0] == Approx(offsets[0]));
+  CHECK(map[29] == Approx(offsets[2]));
+  CHECK(map[std::size_t(30 * 23)] == Approx(offsets[6]));
+  CHECK(map[std::size_t(30 * 24 - 1)] == Approx(offsets[8]));
+}
+
+namespace {
+
+constexpr double plate_field_nm = 768, plate_pitch_nm = 8;
+const Grid field(96, 96, plate_pitch_nm, {plate_pitch_nm / 2, plate_pitch_nm / 2, 0});
+
+optics::KernelSet kernels() {
+  optics::SocsOptions options;
+  options.period_nm = plate_field_nm;
+  options.count = 12;
+  options.source_step = 0.1;
+  return optics::socs_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9), options);
+}
+
+struct PlateTwin {
+  explicit PlateTwin(Context<Host>& ctx)
+      : imaging(ctx, field, {{0, kernels()}}),
+        exposure(field, {34, 0.043, 0}),
+        bake(field, lateral_model(), bake_history, {3, 3}, {.max_step_s = 6}),
+        resist_model(field, 2.0, {0.5, 25}, twin::PrintTone::below),
+        chain(twin::chain(imaging, exposure, bake, resist_model)) {}
+  twin::ImagingStage<double, Host> imaging;
+  twin::ExposureStage<double, Host> exposure;
+  twin::ZonedBakeStage<double, Host> bake;
+  twin::ThresholdStage<double, Host> resist_model;
+  decltype(twin::chain(imaging, exposure, bake, resist_model)) chain;
+};
+
+}  // namespace
+
+TEST_CASE("A hotplate's zone map is recovered from CDs across the field",
+          "[twin][zoned_bake][calibration][large]") {
+  Context<Host> ctx;
+  PlateTwin twin(ctx);
+  layout::PolygonSet shapes;
+  shapes.unit_nm = 1;
+  std::vector<twin::CdSite> sites;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      const layout::coord_t cx = 128 + 256 * j, cy = 128 + 256 * i;
+      shapes.polygons.push_back(layout::box_polygon({cx - 28, cy - 90, cx + 28, cy + 90}));
+      for (const double dy : {-40.0, 40.0})
+        sites.push_back(
+            {{{double(cx) - 80, double(cy) + dy}, {double(cx) + 80, double(cy) + dy}}, {}});
+    }
+  const Field<double, Host> mask = layout::rasterize_area<double>(ctx, shapes, field);
+  const twin::ParameterList list = twin.chain.parameter_list();
+  std::vector<std::string> zones;
+  for (const twin::Parameter& p : list)
+    if (p.name.rfind("peb.zone_k.", 0) == 0) zones.push_back(p.name);
+  REQUIRE(zones.size() == 9);
+
+  // Synthetic measurements under the hidden map.
+  const std::vector<double> truth{0.9, -0.4, 1.5, -1.2, 0.3, 0.6, 0.2, -0.9, -0.3};
+  for (std::size_t k = 0; k < zones.size(); ++k) list.set(zones[k], truth[k]);
+  const twin::ChainCds truth_cds = twin::chain_cds(ctx, twin.chain, mask, sites);
+  const double noise_nm = 0.1;
+  std::mt19937_64 random(15);
+  std::normal_distribution<double> gaussian(0.0, noise_nm);
+  std::vector<double> measured;
+  for (const metrology::CdResult& r : truth_cds.results) {
+    REQUIRE(r.ok());
+    measured.push_back(r.cd_nm + gaussian(random));
+  }
+
+  // Without the map (a uniform plate, the dose fitted): the residuals follow the map.
+  for (const std::string& zone : zones) list.set(zone, 0.0);
+  const twin::FitReport uniform =
+      twin::fit_cds(ctx, twin.chain, mask, sites, measured, {"dose_mj_cm2"});
+  const twin::ChainCds uniform_cds = twin::chain_cds(ctx, twin.chain, mask, sites);
+  std::vector<double> residual, local_truth;
+  {
+    // The hidden map at each site (through the same basis), for the residuals' pattern.
+    twin::ZonedBakeStage<double, Host> probe(field, lateral_model(), bake_history, {3, 3});
+    probe.offsets_k() = truth;
+    const std::vector<double> hidden = to_vector(probe.map(ctx));
+    for (std::size_t s = 0; s < sites.size(); ++s) {
+      residual.push_back(uniform_cds.results[s].cd_nm - measured[s]);
+      const metrology::Point2 mid = sites[s].line.at(0.5 * sites[s].line.length());
+      const index_t x = index_t(mid.x / plate_pitch_nm), y = index_t(mid.y / plate_pitch_nm);
+      local_truth.push_back(hidden[std::size_t(x + field.nx() * y)]);
+    }
+  }
+  const auto correlation = [](const std::vector<double>& a, const std::vector<double>& b) {
+    double ma = 0, mb = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) ma += a[i] / double(a.size());
+    for (std::size_t i = 0; i < b.size(); ++i) mb += b[i] / double(b.size());
+    double ab = 0, aa = 0, bb = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      ab += (a[i] - ma) * (b[i] - mb);
+      aa += (a[i] - ma) * (a[i] - ma);
+      bb += (b[i] - mb) * (b[i] - mb);
+    }
+    return ab / std::sqrt(aa * bb);
+  };
+  const double pattern = correlation(residual, local_truth);
+  INFO("uniform plate: CD RMS " << uniform.rms_after
+                                << " nm; residuals against the hidden map: r = " << pattern);
+  // Residuals of twice the noise: chi^2 per degree of freedom above 4 (p < 1e-6 for 17), a misfit.
+  CHECK(uniform.rms_after > 2 * noise_nm);
+  CHECK(pattern < -0.9);  // a hotter spot prints wider, so the uniform model prints narrower there
+
+  // With the map: the nine offsets from a flat start (the dose known).
+  list.set("dose_mj_cm2", 34);
+  const twin::FitReport fit = twin::fit_cds(ctx, twin.chain, mask, sites, measured, zones);
+  INFO("zone map: CD RMS " << fit.rms_before << " -> " << fit.rms_after << " nm in "
+                           << fit.iterations << " iterations");
+  CHECK(fit.converged);
+  CHECK(fit.rms_after < 1.3 * noise_nm);
+  double chi2 = 0;
+  for (std::size_t k = 0; k < zones.size(); ++k) {
+    INFO(zones[k] << ": truth " << truth[k] << " K, fit " << fit.values[k] << " +- "
+                  << fit.std_errors[k] << " K");
+    const double deviation = (fit.values[k] - truth[k]) / fit.std_errors[k];
+    CHECK(std::abs(deviation) < 3);
+    CHECK(fit.std_errors[k] < 0.5);
+    chi2 += deviation * deviation;
+  }
+  INFO("chi^2 of the offsets' deviations: " << chi2);
+  CHECK(chi2 < 21.67);
+}
