@@ -93,12 +93,14 @@ twin=()
 [[ -x "$bin/twin_chain" ]] && twin=(twin_chain)
 calibrate=()
 [[ -x "$bin/twin_calibrate" ]] && calibrate=(twin_calibrate)
+demo=()
+[[ -x "$bin/twin_demo" ]] && demo=(twin_demo)
 etch_programs=()
 for program in etch_profile etch_resist etch_trench etch_hole; do
   [[ -x "$bin/$program" ]] && etch_programs+=("$program")
 done
 for program in aerial_image iccad13 socs_kernels peb layout_window quickstart \
-  "${twin[@]}" "${etch_programs[@]}" "${long[@]}"; do
+  "${twin[@]}" "${etch_programs[@]}" "${long[@]}" "${demo[@]}"; do
   expect_help "$program" --help
   expect_help "$program" --out x -h
 done
@@ -112,6 +114,7 @@ expect_help aerial_image --count 2.7 --help
 
 # An output folder that cannot be used: refused by name before the work, no summary left.
 for out in "$file/out" /dev/null; do
+  if ((${#demo[@]})); then expect 1 "'$out'" twin_demo --out "$out"; fi
   expect 1 "'$out'" aerial_image --out "$out"
   expect 1 "'$out'" peb --out "$out"
   expect 1 "'$out'" layout_window --out "$out"
@@ -163,6 +166,13 @@ if ((${#long[@]})); then
   expect 2 "--gds $file: expected either --clip or --gds, not both" ilt_window --clip "$clip" --gds "$file"
   expect 2 "--window-origin 1,x" ilt_window --window-origin 1,x
   expect 1 "no line 30 to 200 nm wide" ilt_window --clip "$clip" --contest-iterations 1 --aware-iterations 1 --pitch 16 --eval-pitch 16 --out "$scratch/ilt_window"
+fi
+if ((${#demo[@]})); then
+  expect 2 "--window 0,0,1000,1200: expected a square window whose side is a multiple of 8 nm" \
+    twin_demo --window 0,0,1000,1200
+  expect 2 "--gds $folder: expected a file, found a folder" twin_demo --gds "$folder"
+  expect 1 "'$scratch/regular_file'" twin_demo --gds "$file" --out "$scratch/demo"
+  no_summary "$scratch/demo"
 fi
 if ((${#calibrate[@]})); then
   json="$scratch/calibrate"

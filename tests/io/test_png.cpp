@@ -190,6 +190,20 @@ TEST_CASE("PNG grey and RGB images decode to their pixels", "[io][png]") {
   std::filesystem::remove(path);
 }
 
+TEST_CASE("A grey image turned RGB keeps its levels and takes coloured pixels", "[io][png]") {
+  io::Image grey(3, 2, io::PixelFormat::grey8, io::Color{200, 200, 200});
+  grey.set(1, 0, io::Color{10, 10, 10});
+  grey.set(2, 1, io::Color{255, 0, 0});  // stored as its luma, 76
+  io::Image rgb = io::to_rgb(grey);
+  CHECK(rgb.format == io::PixelFormat::rgb8);
+  CHECK(rgb.get(0, 0) == io::Color{200, 200, 200});
+  CHECK(rgb.get(1, 0) == io::Color{10, 10, 10});
+  CHECK(rgb.get(2, 1) == io::Color{76, 76, 76});
+  rgb.set(0, 1, io::Color{255, 0, 0});
+  CHECK(rgb.get(0, 1) == io::Color{255, 0, 0});
+  CHECK(io::to_rgb(rgb).pixels == rgb.pixels);
+}
+
 TEST_CASE("PNG data larger than a stored block and an IDAT chunk stays exact", "[io][png]") {
   // 700 x 600 RGB: 1 260 600 bytes of scanlines -> 20 stored blocks of at most 65535 bytes, and a
   // zlib stream longer than one 1 MiB IDAT chunk.

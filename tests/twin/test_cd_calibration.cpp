@@ -204,7 +204,7 @@ void check_recovery(const Recovery& test) {
 
 }  // namespace
 
-TEST_CASE("Calibration recovers 3 hidden parameters from noisy CDs", "[twin][calibration]") {
+TEST_CASE("Calibration recovers 3 hidden parameters from noisy CDs", "[twin][calibration][large]") {
   check_recovery(
       {{"dose_mj_cm2", "focus_nm", "resist.blur_nm"}, {39.5, 22.0, 6.0}, {38.0, 8.0, 4.0}});
 }

@@ -90,6 +90,18 @@ struct Image {
   }
 };
 
+/// `image` in RGB, pixel for pixel: a grey figure (render_field with Colormap::grey) that is to
+/// carry coloured contours (draw_polyline on a grey image stores their luma).
+inline Image to_rgb(const Image& image) {
+  if (image.format == PixelFormat::rgb8) return image;
+  Image out = image;
+  out.format = PixelFormat::rgb8;
+  out.pixels.resize(image.pixels.size() * 3);
+  for (std::size_t i = 0; i < image.pixels.size(); ++i)
+    out.pixels[3 * i] = out.pixels[3 * i + 1] = out.pixels[3 * i + 2] = image.pixels[i];
+  return out;
+}
+
 /// The PNG file (all bytes) holding `image`.
 inline std::string encode_png(const Image& image) {
   constexpr index_t png_max_dimension = 0x7FFFFFFF;  // IHDR stores width and height in 31 bits
