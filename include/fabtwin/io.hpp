@@ -3,6 +3,7 @@
 
 #include "fabtwin/io/colormap.hpp"
 #include "fabtwin/io/json.hpp"
+#include "fabtwin/io/json_read.hpp"
 #include "fabtwin/io/npy.hpp"
 #include "fabtwin/io/output_directory.hpp"
 #include "fabtwin/io/png.hpp"
