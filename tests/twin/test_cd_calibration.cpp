@@ -2,7 +2,8 @@
 // derivatives with respect to every named parameter against CDs re-measured after moving that
 // parameter (Taylor test), and fits that recover hidden parameters from noisy synthetic CDs for 3
 // and for 6 free parameters, from a wrong start, within 2 standard errors, with the CD residual
-// falling to the noise.
+// falling to the noise; the same through a chain that ends in the pattern-scale etch, for its
+// bias coefficients; and what the fit says of parameters the CDs cannot tell apart.
 //
 // The chain: kernels generated from the optics at three focus values (so focus is continuous), a
 // Dill exposure, a bake on rates with activation energies and a ramp, and a blurred threshold, on a
@@ -20,6 +21,7 @@
 #include "fabtwin/twin/bake_stage.hpp"
 #include "fabtwin/twin/cd_calibration.hpp"
 #include "fabtwin/twin/chain.hpp"
+#include "fabtwin/twin/etch_bias_stage.hpp"
 #include "fabtwin/twin/exposure_stage.hpp"
 #include "fabtwin/twin/imaging_stage.hpp"
 #include "fabtwin/twin/threshold_stage.hpp"
@@ -255,4 +257,48 @@ TEST_CASE("Calibration says which parameters the CDs cannot tell apart",
   CHECK(apart.warnings.empty());
   for (std::size_t a = 0; a < 3; ++a)
     for (std::size_t b = 0; b < a; ++b) CHECK(std::abs(apart.correlation[a][b]) < 0.7);
+}
+
+TEST_CASE("Calibration fits etch-bias coefficients through the chain's etched CDs",
+          "[twin][calibration][etch][large]") {
+  // The chain ends in the pattern-scale etch (microloading over 100 nm); CDs are measured on the
+  // etched pattern. The bias and the density coefficient are recovered with the dose, from CDs with
+  // 0.2 nm of noise, and their derivatives pass a central-difference check first.
+  Context<Host> ctx;
+  Twin litho(ctx);
+  twin::EtchBiasStage<double, Host> etch(grid, {2.0, {100.0}, {-3.0}, 0, 0});
+  auto chain = twin::chain(litho.imaging, litho.exposure, litho.bake, litho.resist_model, etch);
+  const Field<double, Host> mask = test_mask(ctx);
+  const std::vector<twin::CdSite> sites = test_sites();
+  const twin::ParameterList list = chain.parameter_list();
+  const std::vector<std::string> free{"dose_mj_cm2", "etch.bias_nm", "etch.density_bias_nm.r100"};
+  list.set("focus_nm", 15);
+  const twin::ChainCds at = twin::chain_cds(ctx, chain, mask, sites, {}, free);
+  for (std::size_t k = 1; k < free.size(); ++k) {
+    const double start = list.value(free[k]), h = 0.05;
+    list.set(free[k], start + h);
+    const std::vector<double> up = cds_of(twin::chain_cds(ctx, chain, mask, sites));
+    list.set(free[k], start - h);
+    const std::vector<double> down = cds_of(twin::chain_cds(ctx, chain, mask, sites));
+    list.set(free[k], start);
+    for (std::size_t s = 0; s < sites.size(); ++s) {
+      INFO(free[k] << ", site " << s);
+      CHECK(at.jacobian[s][k] == Approx((up[s] - down[s]) / (2 * h)).margin(1e-6).epsilon(1e-4));
+    }
+  }
+  const std::vector<double> truth{39.5, 3.5, -5.0}, start{38.0, 0.0, 0.0};
+  for (std::size_t k = 0; k < free.size(); ++k) list.set(free[k], truth[k]);
+  std::vector<double> measured = cds_of(twin::chain_cds(ctx, chain, mask, sites));
+  std::mt19937_64 random(99);
+  std::normal_distribution<double> gaussian(0.0, 0.2);
+  for (double& cd : measured) cd += gaussian(random);
+  for (std::size_t k = 0; k < free.size(); ++k) list.set(free[k], start[k]);
+  const twin::FitReport fit = twin::fit_cds(ctx, chain, mask, sites, measured, free);
+  INFO("CD RMS " << fit.rms_before << " -> " << fit.rms_after << " nm");
+  CHECK(fit.rms_after < 1.3 * 0.2);
+  for (std::size_t k = 0; k < free.size(); ++k) {
+    INFO(free[k] << ": truth " << truth[k] << ", fit " << fit.values[k] << " +- "
+                 << fit.std_errors[k]);
+    CHECK(std::abs(fit.values[k] - truth[k]) < 2 * fit.std_errors[k]);
+  }
 }
