@@ -13,6 +13,7 @@
 
 #include "fabtwin/resist/peb.hpp"
 #include "fabtwin/resist/peb_temperature_map.hpp"
+#include "resist/peb_models.hpp"
 #include "support/gradient_checks.hpp"
 #include "support/test_cases.hpp"
 
@@ -74,17 +75,6 @@ Field<T, S> smooth_acid(const Grid& grid) {
   return test::field_with<S>(grid, values);
 }
 
-/// Every rate and diffusivity with its own activation energy.
-PebModel activated_model() {
-  PebModel model;
-  model.acid = {6.0, 20.0, 20.0};
-  model.quencher = {3.0, 8.0, 22.0};
-  model.quench = {6.0, 25.0};
-  model.deprotect = {0.8, 30.0};
-  model.initial_quencher = 0.3;
-  return model;
-}
-
 TemperatureHistory shifted(const TemperatureHistory& history, double kelvin) {
   std::vector<thermal::Knot> knots = history.knots();
   for (auto& knot : knots) knot.kelvin += kelvin;
@@ -117,7 +107,7 @@ TEMPLATE_LIST_TEST_CASE(
   const auto acid0 = test::field_with<S>(grid, acid_t);
   const double tolerance = std::is_same_v<T, float> ? 2e-5 : 1e-11;
 
-  PebModel model = activated_model();
+  PebModel model = test::activated_model();
   model.acid = {};
   model.quencher = {};
   SECTION("neutralisation: A = A0 / (1 + Q0 phi(c, S)), S the sample's integral of k_r") {
@@ -162,7 +152,7 @@ TEMPLATE_LIST_TEST_CASE(
     "[resist][peb][temperature-map]", test::DoubleCases) {
   using S = typename TestType::space;
   Context<S> ctx;
-  const PebModel model = activated_model();
+  const PebModel model = test::activated_model();
   const TemperatureHistory history = TemperatureHistory::bake(353.15, 383.15, 2, 6, 2);
   const double offset = 1.5;  // K, everywhere
   std::vector<double> errors;
@@ -200,13 +190,13 @@ TEMPLATE_LIST_TEST_CASE("A bake with a varying map conserves total(A - Q)",
   const auto acid0 = test::field_with<S>(grid, values, 2);  // a batch of two shares the map
   for (const auto scheme :
        {thermal::TimeScheme::crank_nicolson, thermal::TimeScheme::backward_euler}) {
-    const auto state = resist::bake(ctx, acid0, activated_model(),
+    const auto state = resist::bake(ctx, acid0, test::activated_model(),
                                     TemperatureHistory::bake(353.15, 383.15, 2, 5, 2),
                                     resist::TemperatureMap<T, S>{offsets}, 0.5, {scheme, {}});
     const auto a = to_vector(state.acid), q = to_vector(state.quencher), a0 = to_vector(acid0);
     double before = 0, after = 0, scale = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
-      before += double(a0[i]) - activated_model().initial_quencher;
+      before += double(a0[i]) - test::activated_model().initial_quencher;
       after += double(a[i]) - double(q[i]);
       scale += std::abs(double(a0[i]));
     }
@@ -226,7 +216,7 @@ TEMPLATE_LIST_TEST_CASE("The bake with a varying map converges at second order i
   const auto acid0 = smooth_acid<double, S>(grid);
   const auto inhibitor_at = [&](double step) {
     return to_vector(resist::inhibitor(
-        ctx, resist::bake(ctx, acid0, activated_model(), history,
+        ctx, resist::bake(ctx, acid0, test::activated_model(), history,
                           resist::TemperatureMap<double, S>{offsets, gain}, step)));
   };
   const auto reference = inhibitor_at(1.0 / 64);
@@ -246,19 +236,19 @@ TEMPLATE_LIST_TEST_CASE("A bake refuses a map that does not fit or is not finite
   Field<T, S> acid(grid), wrong(Grid(8, 5, 2.0)), bad(grid);
   fill(ctx, acid.view(), T(0.5));
   const auto history = TemperatureHistory::constant(383.15, 4);
-  CHECK_THROWS_WITH(
-      resist::bake(ctx, acid, activated_model(), history, resist::TemperatureMap<T, S>{wrong}, 1.0),
-      Contains("map.offset_k.grid") && Contains("8x6"));
+  CHECK_THROWS_WITH(resist::bake(ctx, acid, test::activated_model(), history,
+                                 resist::TemperatureMap<T, S>{wrong}, 1.0),
+                    Contains("map.offset_k.grid") && Contains("8x6"));
   fill(ctx, bad.view(), std::numeric_limits<T>::quiet_NaN());
-  CHECK_THROWS_WITH(
-      resist::bake(ctx, acid, activated_model(), history, resist::TemperatureMap<T, S>{bad}, 1.0),
-      Contains("offset_k") && Contains("finite temperature offsets"));
+  CHECK_THROWS_WITH(resist::bake(ctx, acid, test::activated_model(), history,
+                                 resist::TemperatureMap<T, S>{bad}, 1.0),
+                    Contains("offset_k") && Contains("finite temperature offsets"));
   fill(ctx, bad.view(), T(-400));
-  CHECK_THROWS_WITH(
-      resist::bake(ctx, acid, activated_model(), history, resist::TemperatureMap<T, S>{bad}, 1.0),
-      Contains("offset_k") && Contains("above 0 K"));
+  CHECK_THROWS_WITH(resist::bake(ctx, acid, test::activated_model(), history,
+                                 resist::TemperatureMap<T, S>{bad}, 1.0),
+                    Contains("offset_k") && Contains("above 0 K"));
   fill(ctx, bad.view(), T(0));
-  CHECK_THROWS_WITH(
-      resist::bake(ctx, acid, activated_model(), history, resist::TemperatureMap<T, S>{bad}, -1.0),
-      Contains("max_step_s"));
+  CHECK_THROWS_WITH(resist::bake(ctx, acid, test::activated_model(), history,
+                                 resist::TemperatureMap<T, S>{bad}, -1.0),
+                    Contains("max_step_s"));
 }

@@ -14,6 +14,7 @@
 #include "fabtwin/resist/peb.hpp"
 #include "fabtwin/resist/peb_temperature_map.hpp"
 #include "fabtwin/resist/peb_temperature_map_adjoint.hpp"
+#include "resist/peb_models.hpp"
 #include "support/gradient_checks.hpp"
 #include "support/stage_checks.hpp"
 #include "support/test_cases.hpp"
@@ -23,16 +24,6 @@ using resist::PebModel;
 using thermal::TemperatureHistory;
 
 namespace {
-
-PebModel activated_model() {
-  PebModel model;
-  model.acid = {6.0, 20.0, 20.0};
-  model.quencher = {3.0, 8.0, 22.0};
-  model.quench = {6.0, 25.0};
-  model.deprotect = {0.8, 30.0};
-  model.initial_quencher = 0.3;
-  return model;
-}
 
 /// A smooth exposed acid with a line in the middle (the bake's fronts move there).
 Field<double, Host> line_acid(const Grid& grid, index_t batch) {
@@ -64,7 +55,7 @@ double loss(Context<Host>& ctx, const Field<double, Host>& acid, const PebModel&
 TEST_CASE("The mapped bake's adjoint passes Taylor tests for the map and the acid",
           "[resist][peb][map][adjoint]") {
   Context<Host> ctx;
-  const PebModel model = activated_model();
+  const PebModel model = test::activated_model();
   const TemperatureHistory history = TemperatureHistory::bake(353.15, 383.15, 3, 8, 3);
   const thermal::OffsetGain gain = [](double t) { return -std::expm1(-t / 2.5); };
   for (const bool three_d : {false, true}) {
@@ -120,7 +111,7 @@ TEST_CASE("A uniform map's summed gradient is the uniform bake's temperature der
   // derivative for its spectral diffusion. On 2 nm cells against diffusion lengths of 8-10 nm the
   // two discretisations differ by the finite volumes' error (0.07 % here; allowed 0.5 %).
   Context<Host> ctx;
-  const PebModel model = activated_model();
+  const PebModel model = test::activated_model();
   const TemperatureHistory history = TemperatureHistory::bake(353.15, 383.15, 3, 8, 3);
   const Grid grid(48, 8, 2.0);
   const Grid plane(grid.nx(), grid.ny(), grid.pitch().x);

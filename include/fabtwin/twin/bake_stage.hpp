@@ -27,6 +27,7 @@
 #include "fabtwin/resist/peb_adjoint.hpp"
 #include "fabtwin/thermal/arrhenius.hpp"
 #include "fabtwin/twin/conditions.hpp"
+#include "fabtwin/twin/detail/condition_members.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
 
@@ -139,8 +140,8 @@ class BakeStage {
     Field<T, Space>& inhibitor = detail::reuse(output_, grid_, acid.batch());
     Field<T, Space> part(grid_, acid.batch() / count);
     for (index_t c = 0; c < count; ++c) {
-      gather(acid, c, part);
-      scatter(resist::inhibitor(ctx, bake(ctx, part, c)), c, inhibitor);
+      detail::gather_condition(acid, count, c, part);
+      detail::scatter_condition(resist::inhibitor(ctx, bake(ctx, part, c)), count, c, inhibitor);
     }
     return inhibitor;
   }
@@ -160,12 +161,12 @@ class BakeStage {
     const index_t members = acid.batch() / count;
     Field<T, Space> part(grid_, members), grad_part(grid_, members), grad_out(grid_, members);
     for (index_t c = 0; c < count; ++c) {
-      gather(acid, c, part);
-      gather(grad_inhibitor, c, grad_part);
+      detail::gather_condition(acid, count, c, part);
+      detail::gather_condition(grad_inhibitor, count, c, grad_part);
       accumulate(
           c, resist::bake_backward(ctx, part, values_.model, history(c), options_.max_step_s,
                                    options_.boundaries, grad_part, grad_out, options_.checkpoints));
-      scatter(grad_out, c, grad_acid);
+      detail::scatter_condition(grad_out, count, c, grad_acid);
     }
     return grad_acid;
   }
@@ -203,18 +204,6 @@ class BakeStage {
     sum.initial_quencher += g.initial_quencher;
     sum.temperature_offset_kelvin += g.temperature_offset_kelvin;
     gradient_.condition_bake_offset_k[std::size_t(c)] += g.temperature_offset_kelvin;
-  }
-
-  /// Members c, c + C, c + 2C, ... of `from` into `to` (batch B), and back.
-  void gather(const Field<T, Space>& from, index_t c, Field<T, Space>& to) const {
-    const index_t count = index_t(conditions_.size());
-    for (index_t b = 0; b < to.batch(); ++b)
-      copy(View<const T, Space>(from.view().member(b * count + c)), to.view().member(b));
-  }
-  void scatter(const Field<T, Space>& from, index_t c, Field<T, Space>& to) const {
-    const index_t count = index_t(conditions_.size());
-    for (index_t b = 0; b < from.batch(); ++b)
-      copy(View<const T, Space>(from.view().member(b)), to.view().member(b * count + c));
   }
 
   Grid grid_;

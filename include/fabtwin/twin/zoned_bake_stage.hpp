@@ -30,6 +30,7 @@
 #include "fabtwin/resist/peb_temperature_map_adjoint.hpp"
 #include "fabtwin/thermal/arrhenius.hpp"
 #include "fabtwin/twin/conditions.hpp"
+#include "fabtwin/twin/detail/condition_members.hpp"
 #include "fabtwin/twin/detail/field_ops.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
@@ -148,8 +149,8 @@ class ZonedBakeStage {
     }
     Field<T, Space> part(grid_, acid.batch() / count);
     for (index_t c = 0; c < count; ++c) {
-      gather(acid, c, part);
-      scatter(resist::inhibitor(ctx, bake(ctx, part, c)), c, inhibitor);
+      detail::gather_condition(acid, count, c, part);
+      detail::scatter_condition(resist::inhibitor(ctx, bake(ctx, part, c)), count, c, inhibitor);
     }
     return inhibitor;
   }
@@ -167,10 +168,10 @@ class ZonedBakeStage {
     const index_t members = acid.batch() / count;
     Field<T, Space> part(grid_, members), grad_part(grid_, members), grad_out(grid_, members);
     for (index_t c = 0; c < count; ++c) {
-      gather(acid, c, part);
-      gather(grad_inhibitor, c, grad_part);
+      detail::gather_condition(acid, count, c, part);
+      detail::gather_condition(grad_inhibitor, count, c, grad_part);
       bake_backward(ctx, part, c, grad_part, grad_out);
-      scatter(grad_out, c, grad_acid);
+      detail::scatter_condition(grad_out, count, c, grad_acid);
     }
     return grad_acid;
   }
@@ -206,18 +207,6 @@ class ZonedBakeStage {
                           grad_inhibitor, grad_acid, grad_map_);
     for (std::size_t k = 0; k < basis_.size(); ++k)
       gradient_k_[k] += detail::real_dot(ctx, grad_map_.cview(), basis_[k].cview());
-  }
-
-  /// Members c, c + C, c + 2C, ... of `from` into `to` (batch B), and back.
-  void gather(const Field<T, Space>& from, index_t c, Field<T, Space>& to) const {
-    const index_t count = index_t(conditions_.size());
-    for (index_t b = 0; b < to.batch(); ++b)
-      copy(View<const T, Space>(from.view().member(b * count + c)), to.view().member(b));
-  }
-  void scatter(const Field<T, Space>& from, index_t c, Field<T, Space>& to) const {
-    const index_t count = index_t(conditions_.size());
-    for (index_t b = 0; b < from.batch(); ++b)
-      copy(View<const T, Space>(from.view().member(b)), to.view().member(b * count + c));
   }
 
   Grid grid_, plane_;
