@@ -22,7 +22,8 @@ the differentiable process twin (4 nm pixels):
   3. a pattern-scale etch bias (microloading: illustrative, not calibrated);
   4. a feature-scale etch (SF6/O2 level set, ray-traced fluxes) of the printed CD of one site;
   5. 12 iterations of pixel ILT through the same chain and corners;
-  6. a calibration of dose, focus and resist blur to 25 synthetic CDs with 0.3 nm noise.
+  6. a calibration of dose, focus and resist blur to 25 synthetic CDs with 0.3 nm noise;
+  7. a hotplate's 3 x 3 zone map recovered from 18 CDs across a field of repeated lines.
 In $out:
   mask.png       the window as drawn
   aerial.png     the nominal aerial image with the printed contour
@@ -30,9 +31,10 @@ In $out:
   pv_band.png    the nominal print with the outer and inner corners' contours
   profile.png    the x-z cross-section of the etched trench (and phi.npy, material.npy, etch.vti)
   ilt.png        the ILT mask with its print over the target
+  plate_truth.png, plate_fit.png   the hotplate map that made the CDs and the one fitted to them
   printed.npy, etched.npy, ilt_mask.npy   (python3 -c "import numpy; numpy.load(...)")
   summary.json   every figure: EPE and PV band of the drawn and the ILT mask, CDs per site and
-                 corner, the etch profile, the calibration's values, errors and CD RMS
+                 corner, the etch profile, the calibrations' values, errors and CD RMS
 More programs (build/host/examples after 'cmake --build --preset host'): aerial_image, peb,
 iccad13, layout_window, twin_chain, twin_calibrate, etch_profile, etch_trench, ilt_window.
 MSG

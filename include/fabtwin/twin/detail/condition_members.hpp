@@ -17,8 +17,7 @@ void gather_condition(const Field<T, Space>& from, index_t count, index_t c, Fie
 
 /// The reverse: the members of `from` (batch B) into members c, c + C, ... of `to`.
 template <class T, class Space>
-void scatter_condition(const Field<T, Space>& from, index_t count, index_t c,
-                       Field<T, Space>& to) {
+void scatter_condition(const Field<T, Space>& from, index_t count, index_t c, Field<T, Space>& to) {
   for (index_t b = 0; b < from.batch(); ++b)
     copy(View<const T, Space>(from.view().member(b)), to.view().member(b * count + c));
 }
