@@ -203,16 +203,17 @@ TEST_CASE("load_kernels: damaged folders", "[optics][kernel_io]") {
              Contains("below 2^30"));
   CHECK_THAT(with_json(replaced("\"radius\": 3,", "")), Contains("no \"radius\""));
   CHECK_THAT(with_json(replaced("\"energy\": ", "\"energy\": [1], \"e\": ")),
-             Contains("nested array"));
+             Contains("\"energy\": [1]") && Contains("as a finite number"));
   CHECK_THAT(with_json(replaced("\"count\": 4", "\"count\": 4, \"count\": 4")),
-             Contains("a second \"count\""));
+             Contains("a member name not given before"));
   CHECK_THAT(with_json(replaced("\"period_nm\": ", "\"period_nm\": 1e999, \"x\": ")),
-             Contains("\"period_nm\": 1e999"));
+             Contains("kernels.json:") && Contains("a number within the range of a double"));
   CHECK_THAT(with_json(good_json.substr(0, good_json.size() / 2)),
-             Contains("kernels.json") && Contains("byte"));
-  CHECK_THAT(with_json(good_json + "{}"), Contains("text after the object"));
+             Contains("kernels.json:") && Contains("found the end of the text"));
+  CHECK_THAT(with_json(good_json + "{}"), Contains("expected the end of the document"));
+  CHECK_THAT(with_json("[1, 2]"), Contains("found [1,2]; expected one JSON object"));
   CHECK_THAT(with_json(replaced("\"fabtwin.kernels\"", "\"fabtwin.kernels\\q\"")),
-             Contains("escape '\\q'"));
+             Contains("found 'q'; expected one of \\\" \\\\ \\/"));
 
   // Arrays that disagree with the JSON.
   CHECK_THAT(with_json(replaced("\"count\": 4", "\"count\": 3")),

@@ -22,7 +22,6 @@
 #include <complex>
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -35,6 +34,7 @@
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/io/detail/file.hpp"
 #include "fabtwin/io/json.hpp"
+#include "fabtwin/io/json_read.hpp"
 #include "fabtwin/io/npy.hpp"
 #include "fabtwin/optics/kernel_set.hpp"
 
@@ -47,195 +47,23 @@ namespace detail {
 
 inline constexpr const char* kernel_format_name = "fabtwin.kernels";
 
-/// The members of a flat JSON object (RFC 8259) whose values are strings, numbers, booleans or
-/// null: enough for kernels.json, whose nested values, if any, are refused. Strings are decoded
-/// (escapes, \uXXXX with surrogate pairs, to UTF-8); other values keep their literal text.
-class FlatJsonReader {
- public:
-  struct Member {
-    bool is_string = false;
-    std::string text;
-  };
-
-  FlatJsonReader(std::string_view text, std::string file) : text_(text), file_(std::move(file)) {}
-
-  std::map<std::string, Member> parse() {
-    std::map<std::string, Member> members;
-    expect('{');
-    skip_space();
-    if (peek() == '}') {
-      ++at_;
-    } else {
-      for (;;) {
-        skip_space();
-        const std::string key = string_literal();
-        expect(':');
-        skip_space();
-        Member value;
-        if (peek() == '"') {
-          value = {true, string_literal()};
-        } else if (peek() == '{' || peek() == '[') {
-          fail("a nested " + std::string(peek() == '{' ? "object" : "array") + " for \"" + key +
-                   "\"",
-               "a string, number, boolean or null (kernels.json is flat)");
-        } else {
-          value = {false, bare_literal()};
-        }
-        if (!members.emplace(key, value).second) fail("a second \"" + key + "\"", "each key once");
-        skip_space();
-        if (peek() == ',') {
-          ++at_;
-          continue;
-        }
-        expect('}');
-        break;
-      }
-    }
-    skip_space();
-    if (at_ != text_.size()) fail("text after the object", "the end of the file");
-    return members;
-  }
-
-  [[noreturn]] void fail(const std::string& found, const std::string& expected) const {
-    throw io_error("fabtwin::optics::load_kernels: '" + file_ + "': found " + found + " at byte " +
-                   std::to_string(at_) + "; expected " + expected);
-  }
-
- private:
-  char peek() const { return at_ < text_.size() ? text_[at_] : '\0'; }
-  void skip_space() {
-    while (at_ < text_.size() &&
-           (text_[at_] == ' ' || text_[at_] == '\n' || text_[at_] == '\r' || text_[at_] == '\t'))
-      ++at_;
-  }
-  void expect(char c) {
-    skip_space();
-    if (peek() != c)
-      fail(at_ < text_.size() ? "'" + std::string(1, peek()) + "'" : "the end of the file",
-           "'" + std::string(1, c) + "'");
-    ++at_;
-  }
-  /// A literal up to the next delimiter: a number, true, false or null.
-  std::string bare_literal() {
-    const std::size_t start = at_;
-    while (at_ < text_.size() &&
-           std::string_view(",} \n\r\t").find(text_[at_]) == std::string_view::npos)
-      ++at_;
-    const std::string literal(text_.substr(start, at_ - start));
-    if (literal.empty()) fail("no value", "a string, number, boolean or null");
-    return literal;
-  }
-  unsigned hex4() {
-    if (at_ + 4 > text_.size()) fail("a truncated \\u escape", "four hex digits");
-    unsigned code = 0;
-    const auto [ptr, ec] = std::from_chars(text_.data() + at_, text_.data() + at_ + 4, code, 16);
-    if (ec != std::errc() || ptr != text_.data() + at_ + 4)
-      fail("a bad \\u escape", "four hex digits");
-    at_ += 4;
-    return code;
-  }
-  static void append_utf8(std::string& out, std::uint32_t code) {
-    if (code < 0x80) {
-      out += char(code);
-    } else if (code < 0x800) {
-      out += char(0xC0 | (code >> 6));
-      out += char(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      out += char(0xE0 | (code >> 12));
-      out += char(0x80 | ((code >> 6) & 0x3F));
-      out += char(0x80 | (code & 0x3F));
-    } else {
-      out += char(0xF0 | (code >> 18));
-      out += char(0x80 | ((code >> 12) & 0x3F));
-      out += char(0x80 | ((code >> 6) & 0x3F));
-      out += char(0x80 | (code & 0x3F));
-    }
-  }
-  std::string string_literal() {
-    if (peek() != '"')
-      fail(at_ < text_.size() ? "'" + std::string(1, peek()) + "'" : "the end of the file",
-           "a string in double quotes");
-    ++at_;
-    std::string out;
-    for (;;) {
-      if (at_ >= text_.size()) fail("an unterminated string", "a closing '\"'");
-      const char c = text_[at_++];
-      if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20)
-        fail("a raw control character in a string", "an escape");
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      const char e = peek();
-      ++at_;
-      switch (e) {
-        case '"':
-          out += '"';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        case '/':
-          out += '/';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          std::uint32_t code = hex4();
-          if (code >= 0xD800 && code < 0xDC00) {  // a high surrogate: its low half must follow
-            if (text_.substr(at_, 2) != "\\u") fail("a lone high surrogate", "a surrogate pair");
-            at_ += 2;
-            const std::uint32_t low = hex4();
-            if (low < 0xDC00 || low > 0xDFFF) fail("a lone high surrogate", "a surrogate pair");
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-          } else if (code >= 0xDC00 && code <= 0xDFFF) {
-            fail("a lone low surrogate", "a surrogate pair");
-          }
-          append_utf8(out, code);
-          break;
-        }
-        default:
-          fail("the escape '\\" + std::string(1, e) + "'",
-               "one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
-      }
-    }
-  }
-
-  std::string_view text_;
-  std::string file_;
-  std::size_t at_ = 0;
-};
-
-/// The number member `key` of kernels.json, as T (an integer type or double), read exactly.
+/// The number member `key` of kernels.json, as T (an integer type or double), read exactly from
+/// its literal (a JSON number keeps its shortest round-trip text, io/json.hpp).
 template <class T>
-T json_number(const std::map<std::string, FlatJsonReader::Member>& members, const std::string& key,
-              const std::string& file) {
-  const auto it = members.find(key);
+T json_number(const io::json::Value& doc, const std::string& key, const std::string& file) {
   const auto fail = [&](const std::string& found) {
     return io_error("fabtwin::optics::load_kernels: '" + file + "': found " + found +
                     "; expected \"" + key + "\" as a " +
                     (std::is_integral_v<T> ? "non-negative integer" : "finite number"));
   };
-  if (it == members.end()) throw fail("no \"" + key + "\"");
-  const std::string& text = it->second.text;
+  const io::json::Value* member = doc.find(key);
+  if (!member) throw fail("no \"" + key + "\"");
+  const std::string text = member->dump();
   T value{};
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (it->second.is_string || ec != std::errc() || ptr != text.data() + text.size())
-    throw fail("\"" + key + "\": " + (it->second.is_string ? "\"" + text + "\"" : text));
+  if (member->kind() != io::json::Value::Kind::number || ec != std::errc() ||
+      ptr != text.data() + text.size())
+    throw fail("\"" + key + "\": " + text);
   if constexpr (std::is_integral_v<T>) {
     if (value < 0) throw fail("\"" + key + "\": " + text);
   } else {
@@ -301,14 +129,18 @@ inline KernelSet load_kernels(const std::string& dir) {
 
   const std::string json_file = (folder / "kernels.json").string();
   const std::string json_text = io::detail::read_file(json_file, where);
-  detail::FlatJsonReader reader(json_text, json_file);
-  const auto members = reader.parse();
-  const auto format = members.find("format");
-  if (format == members.end() || !format->second.is_string ||
-      format->second.text != detail::kernel_format_name)
+  const io::json::Value members = io::json::parse(json_text, json_file);
+  if (members.kind() != io::json::Value::Kind::object)
     throw io_error("fabtwin::" + std::string(where) + ": '" + json_file + "': found " +
-                   (format == members.end() ? std::string("no \"format\"")
-                                            : "\"format\": " + format->second.text) +
+                   members.dump() + "; expected one JSON object");
+  const io::json::Value* format = members.find("format");
+  if (!format || format->kind() != io::json::Value::Kind::string ||
+      format->string() != detail::kernel_format_name)
+    throw io_error("fabtwin::" + std::string(where) + ": '" + json_file + "': found " +
+                   (!format ? std::string("no \"format\"")
+                            : "\"format\": " + (format->kind() == io::json::Value::Kind::string
+                                                    ? format->string()
+                                                    : format->dump())) +
                    "; expected \"format\": \"" + detail::kernel_format_name + "\"");
   const auto version = detail::json_number<long long>(members, "version", json_file);
   if (version != kernel_format_version)
