@@ -7,6 +7,7 @@
 
 #include "fabtwin/optics/abbe.hpp"
 #include "fabtwin/optics/aerial_image.hpp"
+#include "fabtwin/optics/ambit.hpp"
 #include "fabtwin/optics/condition.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/iccad2013_protocol.hpp"

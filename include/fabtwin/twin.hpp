@@ -10,6 +10,7 @@
 #include "fabtwin/twin/exposure_stage.hpp"
 #include "fabtwin/twin/focus_interpolation.hpp"
 #include "fabtwin/twin/imaging_stage.hpp"
+#include "fabtwin/twin/interaction_range.hpp"
 #include "fabtwin/twin/layer_stage.hpp"
 #include "fabtwin/twin/lbfgs.hpp"
 #include "fabtwin/twin/levenberg_marquardt.hpp"

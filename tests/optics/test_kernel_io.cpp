@@ -75,6 +75,13 @@ TEST_CASE("save_kernels / load_kernels: a lossless round trip", "[optics][kernel
   CHECK(back.energy == set.energy);
   CHECK(back.weights == set.weights);
   CHECK(back.spectra == set.spectra);
+  CHECK(back.support_nm == 0);  // periodic kernels: none written, none read
+
+  // An ambit-limited set keeps its range (optics/ambit.hpp).
+  optics::KernelSet limited = set;
+  limited.support_nm = 640.125;
+  optics::save_kernels((folder / "limited").string(), limited);
+  CHECK(optics::load_kernels((folder / "limited").string()).support_nm == 640.125);
 
   // The arrays as NumPy sees them: kernels (K, S, S) with [k][j][i] = at(k, i - R, j - R).
   const auto kernels = io::read_npy<complex<double>>((folder / "kernels.npy").string());

@@ -2,7 +2,9 @@
 // blur against the closed form for Fourier modes, the blur's dot-product test, Taylor tests of the
 // sigmoid and blurred-sigmoid adjoints, and argument validation.
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -103,14 +105,18 @@ TEMPLATE_LIST_TEST_CASE("Taylor tests of the sigmoid and blurred-sigmoid adjoint
   const SigmoidThreshold m0{0.3, 12.0};
   const double sigma0 = 9.0;
 
-  for (const bool blurred : {false, true}) {
-    INFO((blurred ? "blurred sigmoid" : "sigmoid"));
+  // Mode 0: the plain sigmoid; 1 and 2: blurred with the Gaussian and the lattice kernel.
+  for (const int mode : {0, 1, 2}) {
+    const bool blurred = mode > 0;
+    const auto kernel =
+        mode == 2 ? thermal::DiffusionKernel::lattice : thermal::DiffusionKernel::gaussian;
+    INFO((blurred ? "blurred sigmoid, kernel " + std::to_string(mode) : "sigmoid"));
     const auto printed = [&](const std::vector<double>& image, const SigmoidThreshold& m,
                              double sigma) {
       Field<double, S> out(grid, batch);
       const auto in = test::field_with<S>(grid, image, batch);
       if (blurred)
-        resist::blurred_threshold(ctx, in, sigma, m, out);
+        resist::blurred_threshold(ctx, in, sigma, m, out, kernel);
       else
         resist::sigmoid_threshold(ctx, in, m, out);
       return to_vector(out);
@@ -130,7 +136,7 @@ TEMPLATE_LIST_TEST_CASE("Taylor tests of the sigmoid and blurred-sigmoid adjoint
     const auto grad_p = test::field_with<S>(grid, g, batch);
     resist::BlurredThresholdGradient grad;
     if (blurred) {
-      grad = resist::blurred_threshold_backward(ctx, in, sigma0, m0, grad_p, grad_image);
+      grad = resist::blurred_threshold_backward(ctx, in, sigma0, m0, grad_p, grad_image, kernel);
     } else {
       const auto sg = resist::sigmoid_threshold_backward(ctx, in, m0, grad_p, grad_image);
       grad = {0, sg.threshold, sg.steepness};
@@ -178,4 +184,31 @@ TEST_CASE("Compact models refuse bad parameters and shapes, naming them", "[resi
   const Field<double, Host> volume(Grid::volume(8, 8, 2, {2.0, 2.0, 2.0}));
   Field<double, Host> volume_out(volume.grid());
   CHECK_THROWS_AS(resist::gaussian_blur(ctx, volume, 1.0, volume_out), shape_mismatch);
+}
+
+TEMPLATE_LIST_TEST_CASE("The lattice blur of a point is the Skellam distribution",
+                        "[resist][compact]", test::Cases) {
+  // The heat kernel of the nearest-neighbour Laplacian of variance sigma^2: e^(-2a) I_n(2a) per
+  // axis, a = sigma^2 / (2 h^2) (Bessel's I from the standard library).
+  using T = typename TestType::real;
+  using S = typename TestType::space;
+  Context<S> ctx;
+  const Grid grid(40, 32, 4.0);
+  std::vector<T> values(std::size_t(grid.size()), T(0));
+  values[std::size_t(20 + 40 * 16)] = T(1);
+  Field<T, S> out(grid);
+  const double sigma = 6;
+  resist::gaussian_blur(ctx, test::field_with<S>(grid, values), sigma, out,
+                        thermal::DiffusionKernel::lattice);
+  const std::vector<T> blurred = to_vector(out);
+  const double a = sigma * sigma / (2 * 16.0);
+  const auto skellam = [&](index_t m) {
+    return std::exp(-2 * a) * std::cyl_bessel_i(double(std::abs(m)), 2 * a);
+  };
+  double error = 0;
+  for (index_t j = 0; j < 32; ++j)
+    for (index_t i = 0; i < 40; ++i)
+      error = std::max(error, std::fabs(double(blurred[std::size_t(i + 40 * j)]) -
+                                        skellam(i - 20) * skellam(j - 16)));
+  CHECK(error <= 64 * std::numeric_limits<T>::epsilon());
 }

@@ -140,3 +140,62 @@ TEMPLATE_LIST_TEST_CASE("Spectral diffusion conserves mass and leaves sigma = 0 
                      "finite diffusion length >= 0 nm"));
   CHECK_THROWS_WITH(diffuse_spectral(ctx, field, {1.0, 1.0, std::nan("")}), Contains("sigma_nm.z"));
 }
+
+TEMPLATE_LIST_TEST_CASE(
+    "The lattice kernel spreads a point source to the Skellam distribution and "
+    "stays local",
+    "[thermal][spectral]", test::Cases) {
+  // The heat kernel of the nearest-neighbour Laplacian over D t = sigma^2 / 2 is, per axis,
+  // e^(-2a) I_n(2a) with a = sigma^2 / (2 h^2) (Bessel's I from the standard library: independent
+  // of the FFT); its variance is sigma^2, and lattice_range_nm bounds where its weight ends.
+  using T = typename TestType::real;
+  using S = typename TestType::space;
+  Context<S> ctx;
+  const index_t n = 64;
+  const double h = 2.0;
+  const Grid grid(n, n, h);
+  for (const double sigma : {1.0, 2.0, 5.0}) {  // half a cell to 2.5 cells
+    INFO("sigma " << sigma << " nm");
+    std::vector<T> values(std::size_t(n * n), T(0));
+    values[std::size_t(32 + n * 32)] = T(1);
+    auto field = test::field_with<S>(grid, values);
+    diffuse_spectral(ctx, field, {sigma, sigma, 0},
+                     Boundaries{Boundary::periodic, Boundary::periodic, Boundary::mirror,
+                                thermal::DiffusionKernel::lattice});
+    const std::vector<T> out = to_vector(field);
+    const double a = sigma * sigma / (2 * h * h);
+    const auto skellam = [&](index_t m) {
+      return std::exp(-2 * a) * std::cyl_bessel_i(double(std::abs(m)), 2 * a);
+    };
+    double variance = 0, error = 0;
+    for (index_t j = 0; j < n; ++j)
+      for (index_t i = 0; i < n; ++i) {
+        const double expected = skellam(i - 32) * skellam(j - 32);
+        error = std::max(error, std::fabs(double(out[std::size_t(i + n * j)]) - expected));
+        variance += double(out[std::size_t(i + n * j)]) * double((i - 32) * (i - 32)) * h * h;
+      }
+    CHECK(error <= spectral_rounding<T>);
+    // The variance weighs the far samples' rounding by up to (32 h)^2: checked in double only.
+    if constexpr (std::is_same_v<T, double>)
+      CHECK(variance == Approx(sigma * sigma).epsilon(1e-12));
+    // Beyond lattice_range_nm along x, the field holds at most the tolerance's share.
+    const double tolerance = 1e-6;
+    const double range = thermal::lattice_range_nm(sigma, h, tolerance);
+    double beyond = 0;
+    for (index_t j = 0; j < n; ++j)
+      for (index_t i = 0; i < n; ++i)
+        if (std::fabs(double(i - 32)) * h > range) beyond += double(out[std::size_t(i + n * j)]);
+    CHECK(beyond <= tolerance * (1 + 1e-3) + spectral_rounding<T>);
+    CHECK(thermal::lattice_range_nm(sigma, h, tolerance) <
+          thermal::lattice_range_nm(sigma, h, tolerance / 100));
+  }
+  // The Gaussian kernel rings where the lattice one does not: one cell, 4 cells out.
+  std::vector<T> values(std::size_t(n * n), T(0));
+  values[std::size_t(32 + n * 32)] = T(1);
+  auto gaussian = test::field_with<S>(grid, values);
+  diffuse_spectral(ctx, gaussian, {h, h, 0},
+                   Boundaries{Boundary::periodic, Boundary::periodic, Boundary::mirror});
+  CHECK(std::fabs(double(to_vector(gaussian)[std::size_t(36 + n * 32)])) > 1e-5);
+  CHECK_THROWS_WITH(thermal::lattice_range_nm(1, 0, 0.5), Contains("pitch_nm"));
+  CHECK_THROWS_WITH(thermal::lattice_range_nm(1, 1, 1), Contains("tolerance"));
+}

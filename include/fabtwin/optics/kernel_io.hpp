@@ -5,6 +5,7 @@
 //   weights.npy   float64, shape (K,);
 //   kernels.json  one flat object: "format": "fabtwin.kernels", "version": 1, "radius": R,
 //                 "count": K, "period_nm": L, "energy": the kept share, and optionally
+//                 "support_nm": the kernels' spatial range (ambit.hpp; absent: unbounded) and
 //                 "description": free text.
 // Doubles travel bit for bit: the NPY files hold the raw IEEE samples, and the JSON numbers are
 // written in their shortest round-trip form (io/json.hpp) and read back with std::from_chars.
@@ -96,6 +97,7 @@ inline void save_kernels(const std::string& dir, const KernelSet& set,
   meta["count"] = set.count();
   meta["period_nm"] = set.period_nm;
   meta["energy"] = set.energy;
+  if (set.support_nm > 0) meta["support_nm"] = set.support_nm;
   if (!description.empty()) meta["description"] = description;  // refuses invalid UTF-8
 
   const std::filesystem::path folder(dir);
@@ -156,6 +158,8 @@ inline KernelSet load_kernels(const std::string& dir) {
   const auto count = detail::json_number<index_t>(members, "count", json_file);
   set.period_nm = detail::json_number<double>(members, "period_nm", json_file);
   set.energy = detail::json_number<double>(members, "energy", json_file);
+  if (members.find("support_nm"))
+    set.support_nm = detail::json_number<double>(members, "support_nm", json_file);
 
   const std::string kernels_file = (folder / "kernels.npy").string();
   const std::string weights_file = (folder / "weights.npy").string();

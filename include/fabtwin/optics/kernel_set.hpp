@@ -40,6 +40,10 @@ struct KernelSet {
   /// Share of the TCC's trace that the K kept kernels hold (sum of kept / sum of all eigenvalues);
   /// 1 when unknown (kernels read from a file).
   double energy = 1;
+  /// Radius in nm beyond which the kernels are zero in space (ambit.hpp), so that a point's image
+  /// depends on the mask within it only; 0 for band-limited periodic kernels, whose range is
+  /// unbounded.
+  double support_nm = 0;
 
   index_t count() const { return index_t(weights.size()); }
   index_t side() const { return 2 * radius + 1; }
@@ -62,6 +66,8 @@ struct KernelSet {
     require(radius >= 0, where, "kernels.radius", radius, "a non-negative bin radius");
     require(std::isfinite(period_nm) && period_nm > 0, where, "kernels.period_nm", period_nm,
             "a positive field period in nm");
+    require(std::isfinite(support_nm) && support_nm >= 0, where, "kernels.support_nm", support_nm,
+            "0 (unbounded) or a finite range in nm");
     require(!weights.empty(), where, "kernels.count()", weights.size(), "at least one kernel");
     require(spectra.size() == weights.size() * std::size_t(bins()), where, "kernels.spectra.size()",
             spectra.size(), [&] {

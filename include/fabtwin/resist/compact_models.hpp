@@ -11,7 +11,12 @@
 // periodic convolution on the grid through its continuous Fourier transform,
 //   G^(f) = exp(-2 pi^2 sigma^2 |f|^2),  f = (p / (nx dx), q / (ny dy)) for bin (p, q),
 // one r2c and one c2r per image. G^ is real and even, so the blur is symmetric: it is its own
-// adjoint. dJ/dsigma = (dG/dsigma) * I with dG^/dsigma = -4 pi^2 sigma |f|^2 G^.
+// adjoint. dJ/dsigma = (dG/dsigma) * I with dG^/dsigma = -4 pi^2 sigma |f|^2 G^. With
+// thermal::DiffusionKernel::lattice the blur is instead the heat kernel of the grid's
+// nearest-neighbour Laplacian of variance sigma^2 (thermal/spectral_diffusion.hpp: local, where the
+// Gaussian cut at the Nyquist frequency rings with 1 / r tails),
+//   G^ = exp(-2 sigma^2 (sin^2(pi p / nx) / dx^2 + sin^2(pi q / ny) / dy^2)),
+// and dG^/dsigma = -4 sigma (sin^2(pi p / nx) / dx^2 + sin^2(pi q / ny) / dy^2) G^.
 //
 // Adjoints, with g = dL/dP and P' = P (1 - P) = dsigmoid/dz:
 //   dL/dJ = g s P',   dL/dth = -s sum g P',   dL/ds = sum g P' (J - th),
@@ -32,6 +37,7 @@
 #include "fabtwin/exec/range.hpp"
 #include "fabtwin/exec/reduce.hpp"
 #include "fabtwin/fft/plan.hpp"
+#include "fabtwin/thermal/spectral_diffusion.hpp"
 
 namespace fabtwin::resist {
 
@@ -115,17 +121,26 @@ struct ProductInDouble {
 template <class T, class Space>
 struct GaussianSpectrum {
   View<complex<T>, Space> half;  // (nx/2 + 1) x ny, batch B
-  index_t ny;
+  index_t nx, ny;
   double frequency_x, frequency_y;  // 1 / (nx dx), 1 / (ny dy)
+  double dx, dy;
   double sigma, scale;
-  bool derivative;
+  bool derivative, lattice;
   FABTWIN_HD void operator()(index_t u, index_t v, index_t b) const {
-    const double fy = double(2 * v < ny ? v : v - ny) * frequency_y;
-    const double fx = double(u) * frequency_x;
-    const double f2 = fx * fx + fy * fy;
-    constexpr double pi2 = 9.8696044010893586188;  // pi^2
-    double factor = cuda::std::exp(-2 * pi2 * sigma * sigma * f2) * scale;
-    if (derivative) factor *= -4 * pi2 * sigma * f2;
+    const index_t q = 2 * v < ny ? v : v - ny;
+    constexpr double pi = 3.14159265358979323846, pi2 = pi * pi;
+    // The exponent is -c sigma^2 with c = 2 pi^2 |f|^2 (Gaussian) or 2 sum sin^2 / h^2 (lattice).
+    double c;
+    if (lattice) {
+      const double sx = cuda::std::sin(pi * double(u) / double(nx)) / dx;
+      const double sy = cuda::std::sin(pi * double(q) / double(ny)) / dy;
+      c = 2 * (sx * sx + sy * sy);
+    } else {
+      const double fx = double(u) * frequency_x, fy = double(q) * frequency_y;
+      c = 2 * pi2 * (fx * fx + fy * fy);
+    }
+    double factor = cuda::std::exp(-c * sigma * sigma) * scale;
+    if (derivative) factor *= -2 * c * sigma;
     half(u, v, b) *= T(factor);
   }
 };
@@ -133,15 +148,16 @@ struct GaussianSpectrum {
 /// out = (G_sigma or dG/dsigma) * in, by r2c, spectral multiply, c2r.
 template <class T, class Space>
 void gaussian_filter(Context<Space>& ctx, const Grid& grid, View<const T, Space> in, double sigma,
-                     bool derivative, View<T, Space> out) {
+                     bool derivative, thermal::DiffusionKernel kernel, View<T, Space> out) {
   const index_t nx = grid.nx(), ny = grid.ny(), batch = in.batch();
   auto block = ctx.scratch().acquire(sizeof(complex<T>) * std::size_t((nx / 2 + 1) * ny * batch));
   const auto half = block.template view<complex<T>>(nx / 2 + 1, ny, 1, batch);
   fft::forward(ctx, in, half);
   for_each(ctx, Range3{nx / 2 + 1, ny, batch},
-           GaussianSpectrum<T, Space>{half, ny, 1 / (double(nx) * grid.pitch().x),
-                                      1 / (double(ny) * grid.pitch().y), sigma,
-                                      1 / (double(nx) * double(ny)), derivative});
+           GaussianSpectrum<T, Space>{half, nx, ny, 1 / (double(nx) * grid.pitch().x),
+                                      1 / (double(ny) * grid.pitch().y), grid.pitch().x,
+                                      grid.pitch().y, sigma, 1 / (double(nx) * double(ny)),
+                                      derivative, kernel == thermal::DiffusionKernel::lattice});
   fft::inverse(ctx, half, out);
 }
 
@@ -221,21 +237,24 @@ SigmoidThresholdGradient sigmoid_threshold_backward(Context<Space>& ctx,
 /// also its own backward. `blurred` may be `image`.
 template <class T, class Space>
 void gaussian_blur(Context<Space>& ctx, const Field<T, Space>& image, double sigma_nm,
-                   Field<T, Space>& blurred) {
+                   Field<T, Space>& blurred,
+                   thermal::DiffusionKernel kernel = thermal::DiffusionKernel::gaussian) {
   constexpr const char* where = "resist::gaussian_blur";
   detail::require_sigma(sigma_nm, where);
   detail::require_image(image, where);
   detail::require_same_field(image, blurred, where, "blurred");
-  detail::gaussian_filter(ctx, image.grid(), image.cview(), sigma_nm, false, blurred.view());
+  detail::gaussian_filter(ctx, image.grid(), image.cview(), sigma_nm, false, kernel,
+                          blurred.view());
 }
 
 /// printed = sigmoid(s (G_sigma * image - th)).
 template <class T, class Space>
 void blurred_threshold(Context<Space>& ctx, const Field<T, Space>& image, double sigma_nm,
-                       const SigmoidThreshold& model, Field<T, Space>& printed) {
+                       const SigmoidThreshold& model, Field<T, Space>& printed,
+                       thermal::DiffusionKernel kernel = thermal::DiffusionKernel::gaussian) {
   constexpr const char* where = "resist::blurred_threshold";
   model.validate(where);
-  gaussian_blur(ctx, image, sigma_nm, printed);
+  gaussian_blur(ctx, image, sigma_nm, printed, kernel);
   transform(ctx, printed.cview(), printed.view(),
             detail::Sigmoid<T>{T(model.threshold), T(model.steepness)});
 }
@@ -243,11 +262,10 @@ void blurred_threshold(Context<Space>& ctx, const Field<T, Space>& image, double
 /// Adjoint of blurred_threshold(): dL/dI into `grad_image` (overwritten); returns dL/dsigma, dL/dth
 /// and dL/ds. Recomputes J = G_sigma * I.
 template <class T, class Space>
-BlurredThresholdGradient blurred_threshold_backward(Context<Space>& ctx,
-                                                    const Field<T, Space>& image, double sigma_nm,
-                                                    const SigmoidThreshold& model,
-                                                    const Field<T, Space>& grad_printed,
-                                                    Field<T, Space>& grad_image) {
+BlurredThresholdGradient blurred_threshold_backward(
+    Context<Space>& ctx, const Field<T, Space>& image, double sigma_nm,
+    const SigmoidThreshold& model, const Field<T, Space>& grad_printed, Field<T, Space>& grad_image,
+    thermal::DiffusionKernel kernel = thermal::DiffusionKernel::gaussian) {
   constexpr const char* where = "resist::blurred_threshold_backward";
   model.validate(where);
   detail::require_sigma(sigma_nm, where);
@@ -261,15 +279,15 @@ BlurredThresholdGradient blurred_threshold_backward(Context<Space>& ctx,
   auto grad_blurred_block = ctx.scratch().acquire(bytes);
   const auto blurred = blurred_block.template view<T>(grid.nx(), grid.ny(), 1, batch);
   const auto grad_blurred = grad_blurred_block.template view<T>(grid.nx(), grid.ny(), 1, batch);
-  detail::gaussian_filter(ctx, grid, image.cview(), sigma_nm, false, blurred);
+  detail::gaussian_filter(ctx, grid, image.cview(), sigma_nm, false, kernel, blurred);
   const SigmoidThresholdGradient sigmoid = detail::sigmoid_adjoint(
       ctx, View<const T, Space>(blurred), model, grad_printed.cview(), grad_blurred);
   BlurredThresholdGradient gradient{0, sigmoid.threshold, sigmoid.steepness};
   // dL/dsigma = <dL/dJ, dG/dsigma * I>; the derivative image reuses the blurred scratch.
-  detail::gaussian_filter(ctx, grid, image.cview(), sigma_nm, true, blurred);
+  detail::gaussian_filter(ctx, grid, image.cview(), sigma_nm, true, kernel, blurred);
   gradient.sigma_nm = transform_reduce(ctx, image.size(), 0.0, reduce_op::Plus{},
                                        detail::ProductInDouble<T, Space>{blurred, grad_blurred});
-  detail::gaussian_filter(ctx, grid, View<const T, Space>(grad_blurred), sigma_nm, false,
+  detail::gaussian_filter(ctx, grid, View<const T, Space>(grad_blurred), sigma_nm, false, kernel,
                           grad_image.view());
   return gradient;
 }

@@ -188,6 +188,17 @@ inline double integral(double at_reference, double activation, double reference_
 
 }  // namespace detail
 
+/// The longer of the acid's and the quencher's lateral diffusion lengths, sqrt(2 integral D dt)
+/// over `history` with each diffusivity's Arrhenius factor.
+inline double lateral_diffusion_length_nm(const PebModel& model,
+                                          const thermal::TemperatureHistory& history) {
+  const auto length = [&](const Diffusivity& d) {
+    return std::sqrt(2 * detail::integral(d.lateral_nm2_per_s, d.activation_kcal_per_mol,
+                                          model.reference_kelvin, history));
+  };
+  return std::max(length(model.acid), length(model.quencher));
+}
+
 /// Bakes the acid left by exposure (2D or 3D field, any batch) through `history` in steps of at
 /// most `max_step_s` (the history's span is cut into equal steps). Lateral boundaries and the
 /// depth boundaries follow `boundaries` (mirror = no flux).

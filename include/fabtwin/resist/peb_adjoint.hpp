@@ -91,20 +91,27 @@ inline ArrheniusIntegralGradient arrhenius_integral_gradient(
           at_reference * d_activation, at_reference * d_kelvin};
 }
 
-/// Half spectrum bin *= G(f) sum_a weight_a (-2 pi^2 f_a^2) / N_ext: GaussianMultiply's bins and
-/// exponent coefficients c_a, and d_a = -2 pi^2 weight_a / L_a^2 (so that d_a k_a^2 is the weighted
-/// d/d(sigma_a^2) of the exponent c_a k_a^2).
+/// Half spectrum bin *= G(f) sum_a weight_a d(exponent)/d(sigma_a^2) / N_ext, with
+/// GaussianMultiply's bins and exponent: c_a q_a with q_a = k_a^2 (Gaussian) or sin^2(pi k_a / e_a)
+/// (lattice), and d_a q_a the weighted derivative (d_a = c_a weight_a / sigma_a^2, written out so
+/// that sigma_a = 0 needs no division).
 template <class T, class Space>
 struct GaussianVarianceDerivative {
   View<complex<T>, Space> spectrum;
-  index_t ey, ez;
+  index_t ex, ey, ez;
   T cx, cy, cz, dx, dy, dz, scale;
+  bool lattice;
+  FABTWIN_HD T q(index_t k, index_t e) const {
+    if (!lattice) return T(k) * T(k);
+    const T s = cuda::std::sin(T(3.14159265358979323846) * T(k) / T(e));
+    return s * s;
+  }
   FABTWIN_HD void operator()(index_t u, index_t v, index_t wb) const {
     using thermal::detail::signed_frequency;
-    const T kx = T(u), ky = T(signed_frequency(v, ey)), kz = T(signed_frequency(wb % ez, ez));
-    const T kx2 = kx * kx, ky2 = ky * ky, kz2 = kz * kz;
+    const T qx = q(u, ex), qy = q(signed_frequency(v, ey), ey),
+            qz = q(signed_frequency(wb % ez, ez), ez);
     spectrum[u + spectrum.nx() * (v + ey * wb)] *=
-        scale * cuda::std::exp(cx * kx2 + cy * ky2 + cz * kz2) * (dx * kx2 + dy * ky2 + dz * kz2);
+        scale * cuda::std::exp(cx * qx + cy * qy + cz * qz) * (dx * qx + dy * qy + dz * qz);
   }
 };
 
@@ -129,15 +136,20 @@ void diffusion_variance_derivative(Context<Space>& ctx, const Field<T, Space>& i
            thermal::detail::ExtendEven<T, Space>{in.cview(), ext, ex, ey, ez});
   fft::forward(ctx, View<const T, Space>(ext), spectrum);
   const double pi2 = 2 * std::numbers::pi * std::numbers::pi;
+  const bool lattice = boundaries.kernel == thermal::DiffusionKernel::lattice;
   const Vec3& h = grid.pitch();
-  const double lx = double(ex) * h.x, ly = double(ey) * h.y, lz = double(ez) * h.z;
-  for_each(ctx, Range3{hx, ey, ez * batch},
-           GaussianVarianceDerivative<T, Space>{
-               spectrum, ey, ez, T(-pi2 * sigma_nm.x * sigma_nm.x / (lx * lx)),
-               T(-pi2 * sigma_nm.y * sigma_nm.y / (ly * ly)),
-               three_d ? T(-pi2 * sigma_nm.z * sigma_nm.z / (lz * lz)) : T(0),
-               T(-pi2 * weight.x / (lx * lx)), T(-pi2 * weight.y / (ly * ly)),
-               three_d ? T(-pi2 * weight.z / (lz * lz)) : T(0), T(1.0 / double(ex * ey * ez))});
+  // The exponent per unit sigma^2 along an axis: -2 pi^2 / L^2 (of k^2) or -2 / h^2 (of sin^2).
+  const auto unit = [&](index_t extent, double pitch) {
+    const double l = double(extent) * pitch;
+    return lattice ? -2 / (pitch * pitch) : -pi2 / (l * l);
+  };
+  const double ux = unit(ex, h.x), uy = unit(ey, h.y), uz = unit(ez, h.z);
+  for_each(
+      ctx, Range3{hx, ey, ez * batch},
+      GaussianVarianceDerivative<T, Space>{
+          spectrum, ex, ey, ez, T(ux * sigma_nm.x * sigma_nm.x), T(uy * sigma_nm.y * sigma_nm.y),
+          three_d ? T(uz * sigma_nm.z * sigma_nm.z) : T(0), T(ux * weight.x), T(uy * weight.y),
+          three_d ? T(uz * weight.z) : T(0), T(1.0 / double(ex * ey * ez)), lattice});
   fft::inverse(ctx, spectrum, ext);
   for_each(ctx, Range3{grid.nx(), grid.ny(), grid.nz() * batch},
            thermal::detail::KeepFirst<T, Space>{View<const T, Space>(ext), out.view(), ex, ey, ez});

@@ -28,6 +28,7 @@
 #include "fabtwin/thermal/arrhenius.hpp"
 #include "fabtwin/twin/conditions.hpp"
 #include "fabtwin/twin/detail/condition_members.hpp"
+#include "fabtwin/twin/interaction_range.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
 
@@ -74,6 +75,24 @@ class BakeStage {
   Grid input_grid() const { return grid_; }
   Grid output_grid() const { return grid_; }
   index_t output_batch(index_t input_batch) const { return input_batch; }
+  /// With the lattice kernel (options.boundaries.kernel), the distance holding all but `tolerance`
+  /// of that kernel's weight (tolerance / 2 per axis) for the longer of the acid's and the
+  /// quencher's lateral diffusion lengths through the hottest of the conditions' histories: a
+  /// change of the acid travels as one species or the other at each instant, and the lattice
+  /// kernels of the steps compose into the one of the summed variance, so its spread is at most
+  /// that; the reactions are pointwise. With the Gaussian kernel, unbounded: its cut at the Nyquist
+  /// frequency rings with 1 / r tails that every step's reactions excite again
+  /// (thermal/spectral_diffusion.hpp).
+  double interaction_range_nm(double tolerance) const {
+    require_range_tolerance(tolerance, "twin::BakeStage::interaction_range_nm");
+    if (options_.boundaries.kernel != thermal::DiffusionKernel::lattice) return unbounded_range;
+    double sigma = 0;
+    for (std::size_t c = 0; c < conditions_.size(); ++c)
+      sigma =
+          std::max(sigma, resist::lateral_diffusion_length_nm(values_.model, history(index_t(c))));
+    return std::max(thermal::lattice_range_nm(sigma, grid_.pitch().x, tolerance / 2),
+                    thermal::lattice_range_nm(sigma, grid_.pitch().y, tolerance / 2));
+  }
 
   const ProcessConditions& conditions() const { return conditions_; }
   void set_conditions(ProcessConditions conditions) {

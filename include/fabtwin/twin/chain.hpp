@@ -23,6 +23,7 @@
 #include "fabtwin/core/check.hpp"
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/twin/conditions.hpp"
+#include "fabtwin/twin/interaction_range.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
 
@@ -87,6 +88,19 @@ class Chain {
     index_t batch = input_batch;
     for_each_member([&](const auto& member, std::size_t) { batch = member.output_batch(batch); });
     return batch;
+  }
+
+  /// The sum of the members' ranges (interaction_range.hpp); unbounded when a member states none.
+  double interaction_range_nm(double tolerance) const {
+    require_range_tolerance(tolerance, "twin::Chain::interaction_range_nm");
+    double range = 0;
+    for_each_member([&](const auto& member, std::size_t) {
+      if constexpr (RangedStage<std::remove_cvref_t<decltype(member)>>)
+        range += member.interaction_range_nm(tolerance);
+      else
+        range = unbounded_range;
+    });
+    return range;
   }
 
   const Field<value_type, space>& forward(Context<space>& ctx,

@@ -29,6 +29,7 @@
 #include "fabtwin/exec/for_each.hpp"
 #include "fabtwin/fft/plan.hpp"
 #include "fabtwin/twin/detail/field_ops.hpp"
+#include "fabtwin/twin/interaction_range.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
 
@@ -156,6 +157,16 @@ class EtchBiasStage {
   Grid input_grid() const { return grid_; }
   Grid output_grid() const { return grid_; }
   index_t output_batch(index_t input_batch) const { return input_batch; }
+  /// The widest of the density Gaussians and of the visibility kernel, whose weight beyond R is
+  /// r0^2 / (R^2 + r0^2), and one cell for the central differences of |grad o|.
+  double interaction_range_nm(double tolerance) const {
+    require_range_tolerance(tolerance, "twin::EtchBiasStage::interaction_range_nm");
+    double range = std::max(grid_.pitch().x, grid_.pitch().y);
+    for (const double r : model_.radii_nm) range = std::max(range, gaussian_range_nm(r, tolerance));
+    if (model_.visibility_depth_nm > 0)
+      range = std::max(range, model_.visibility_depth_nm * std::sqrt(1 / tolerance - 1));
+    return range;
+  }
 
   EtchBiasModel& model() { return model_; }
   const EtchBiasGradient& gradient() const { return gradient_; }

@@ -20,6 +20,7 @@
 #include "fabtwin/resist/exposure.hpp"
 #include "fabtwin/twin/conditions.hpp"
 #include "fabtwin/twin/detail/field_ops.hpp"
+#include "fabtwin/twin/interaction_range.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
 
@@ -53,6 +54,11 @@ class ExposureStage {
   Grid input_grid() const { return image_grid_; }
   Grid output_grid() const { return acid_grid_; }
   index_t output_batch(index_t input_batch) const { return input_batch; }
+  /// Dill's exposure acts on each column of the film alone.
+  double interaction_range_nm(double tolerance) const {
+    require_range_tolerance(tolerance, "twin::ExposureStage::interaction_range_nm");
+    return 0;
+  }
 
   const ProcessConditions& conditions() const { return conditions_; }
   void set_conditions(ProcessConditions conditions) {

@@ -33,6 +33,7 @@
 #include "fabtwin/twin/conditions.hpp"
 #include "fabtwin/twin/detail/field_ops.hpp"
 #include "fabtwin/twin/focus_interpolation.hpp"
+#include "fabtwin/twin/interaction_range.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
 
@@ -71,7 +72,11 @@ class ImagingStage {
   ImagingStage(Context<Space>& ctx, const Grid& grid, std::vector<FocusKernels> sets,
                ImagingOptions options = {}, ProcessConditions conditions = nominal_condition())
       : options_(options), imager_(make_imager(ctx, grid, sets, options)) {
-    for (const FocusKernels& set : sets) knots_.push_back(set.focus_nm);  // sorted by make_imager
+    for (const FocusKernels& set : sets) {  // sorted by make_imager
+      knots_.push_back(set.focus_nm);
+      range_nm_ = std::max(range_nm_,
+                           set.kernels.support_nm > 0 ? set.kernels.support_nm : unbounded_range);
+    }
     set_conditions(std::move(conditions));
   }
 
@@ -79,6 +84,12 @@ class ImagingStage {
   Grid output_grid() const { return imager_.grid(); }
   index_t output_batch(index_t input_batch) const {
     return input_batch * index_t(conditions_.size());
+  }
+  /// The kernels' spatial support (optics/ambit.hpp), at any tolerance; unbounded for band-limited
+  /// periodic kernels, whose tails fall like r^-3/2.
+  double interaction_range_nm(double tolerance) const {
+    require_range_tolerance(tolerance, "twin::ImagingStage::interaction_range_nm");
+    return range_nm_;
   }
 
   const ProcessConditions& conditions() const { return conditions_; }
@@ -254,6 +265,7 @@ class ImagingStage {
   ImagingOptions options_;
   optics::SocsImager<T, Space> imager_;
   std::vector<double> knots_;
+  double range_nm_ = 0;  ///< the kernels' spatial support, or unbounded_range
   ProcessConditions conditions_;
   ImagingParameters parameters_;
   ImagingGradient gradient_;

@@ -12,6 +12,7 @@
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
+#include "fabtwin/twin/interaction_range.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
 
@@ -63,6 +64,10 @@ class LayerStage {
   Grid input_grid() const { return film_; }
   Grid output_grid() const { return layer_grid_; }
   index_t output_batch(index_t input_batch) const { return input_batch; }
+  double interaction_range_nm(double tolerance) const {
+    require_range_tolerance(tolerance, "twin::LayerStage::interaction_range_nm");
+    return 0;
+  }
   std::vector<Parameter> parameters() { return {}; }
   void zero_gradient() {}
 

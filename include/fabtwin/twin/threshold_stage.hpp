@@ -19,6 +19,7 @@
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/resist/compact_models.hpp"
 #include "fabtwin/twin/detail/field_ops.hpp"
+#include "fabtwin/twin/interaction_range.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
 
@@ -51,9 +52,12 @@ class ThresholdStage {
   using value_type = T;
   using space = Space;
 
+  /// `blur_kernel`: the blur's kernel on the grid (resist/compact_models.hpp): lattice for a
+  /// model run over tiles (it is local; the Gaussian's Nyquist cut rings without bound).
   ThresholdStage(const Grid& grid, double blur_nm, resist::SigmoidThreshold sigmoid,
-                 PrintTone tone = PrintTone::above)
-      : grid_(grid), values_{blur_nm, sigmoid}, tone_(tone) {
+                 PrintTone tone = PrintTone::above,
+                 thermal::DiffusionKernel blur_kernel = thermal::DiffusionKernel::gaussian)
+      : grid_(grid), values_{blur_nm, sigmoid}, tone_(tone), kernel_(blur_kernel) {
     require<shape_mismatch>(grid.rank() == 2, "twin::ThresholdStage", "grid", grid,
                             "a 2D grid (take a layer of a 3D film first)");
     sigmoid.validate("twin::ThresholdStage");
@@ -62,6 +66,15 @@ class ThresholdStage {
   Grid input_grid() const { return grid_; }
   Grid output_grid() const { return grid_; }
   index_t output_batch(index_t input_batch) const { return input_batch; }
+  /// The blur's lattice kernel where it holds all but `tolerance` of its weight (tolerance / 2
+  /// per axis); unbounded for the Gaussian kernel, whose Nyquist cut rings. The sigmoid is
+  /// pointwise.
+  double interaction_range_nm(double tolerance) const {
+    require_range_tolerance(tolerance, "twin::ThresholdStage::interaction_range_nm");
+    if (kernel_ != thermal::DiffusionKernel::lattice) return unbounded_range;
+    return std::max(thermal::lattice_range_nm(values_.blur_nm, grid_.pitch().x, tolerance / 2),
+                    thermal::lattice_range_nm(values_.blur_nm, grid_.pitch().y, tolerance / 2));
+  }
 
   ThresholdValues& values() { return values_; }
   const resist::BlurredThresholdGradient& gradient() const { return gradient_; }
@@ -80,7 +93,7 @@ class ThresholdStage {
     detail::require_input(input, grid_, "twin::ThresholdStage::forward", "input");
     input_ = &input;
     Field<T, Space>& printed = detail::reuse(output_, grid_, input.batch());
-    resist::blurred_threshold(ctx, input, values_.blur_nm, values_.sigmoid, printed);
+    resist::blurred_threshold(ctx, input, values_.blur_nm, values_.sigmoid, printed, kernel_);
     if (tone_ == PrintTone::below)
       for_each(ctx, Range1{printed.size()}, detail::OneMinus<T, Space>{printed.view()});
     return printed;
@@ -97,7 +110,7 @@ class ThresholdStage {
       cotangent = &negated;
     }
     const resist::BlurredThresholdGradient g = resist::blurred_threshold_backward(
-        ctx, *input_, values_.blur_nm, values_.sigmoid, *cotangent, grad_input);
+        ctx, *input_, values_.blur_nm, values_.sigmoid, *cotangent, grad_input, kernel_);
     gradient_.sigma_nm += g.sigma_nm;
     gradient_.threshold += g.threshold;
     gradient_.steepness += g.steepness;
@@ -108,6 +121,7 @@ class ThresholdStage {
   Grid grid_;
   ThresholdValues values_;
   PrintTone tone_;
+  thermal::DiffusionKernel kernel_;
   resist::BlurredThresholdGradient gradient_;
   const Field<T, Space>* input_ = nullptr;
   std::optional<Field<T, Space>> output_, grad_input_, negated_;
