@@ -105,7 +105,8 @@ void gather_cores(const TilePlan& plan, Field<T, Host>& stitched, MPI_Comm comm,
         packed.insert(packed.end(), row, row + core.nx);
       }
   }
-  std::vector<int> counts(std::size_t(ranks)), offsets(std::size_t(ranks));
+  std::vector<int> counts(static_cast<std::size_t>(ranks)),
+      offsets(static_cast<std::size_t>(ranks));
   index_t total = 0;
   for (int r = 0; r < ranks; ++r) {
     const index_t bytes = bytes_of(r);
@@ -151,7 +152,8 @@ inline std::vector<double> sum_over_tiles(std::span<const double> mine, index_t 
               index_t(mine.size()) == width * index_t(tiles_of_rank(tiles, rank, ranks).size()),
           "dist::mpi::sum_over_tiles", "mine.size()", mine.size(),
           "width values for each of this rank's tiles");
-  std::vector<int> counts(std::size_t(ranks)), offsets(std::size_t(ranks));
+  std::vector<int> counts(static_cast<std::size_t>(ranks)),
+      offsets(static_cast<std::size_t>(ranks));
   for (int r = 0; r < ranks; ++r) {
     counts[std::size_t(r)] = int(width * index_t(tiles_of_rank(tiles, r, ranks).size()));
     offsets[std::size_t(r)] = int(width * (tiles * r / ranks));
