@@ -1,15 +1,21 @@
 // The twin's stages and their composition (twin/): the Stage contract's gradients for each stage
 // (Taylor tests w.r.t. the input and every named parameter, dot-product test of the linear one)
 // through the generic checks of support/stage_checks.hpp; the focus interpolation against the
-// polynomials it must reproduce; the chain's parameters, hand-offs and conditions.
+// polynomials it must reproduce; the chain's parameters, hand-offs and conditions; a chain run over
+// tiles on two contexts of each space (two streams of one GPU) against one domain.
 
 #include <cmath>
 #include <complex>
+#include <memory>
+#include <span>
 #include <numbers>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "fabtwin/dist/run_tiles.hpp"
+#include "fabtwin/dist/tile_plan.hpp"
+#include "fabtwin/optics/ambit.hpp"
 #include "fabtwin/twin/bake_stage.hpp"
 #include "fabtwin/twin/chain.hpp"
 #include "fabtwin/twin/conditions.hpp"
@@ -431,4 +437,98 @@ TEMPLATE_LIST_TEST_CASE(
   twin::ThresholdStage<double, S> second(image_grid, 5.0, {0.4, 10});
   auto twice = twin::chain(resist, second);
   CHECK_THROWS_AS(twice.parameters(), invalid_argument);
+}
+
+namespace {
+
+/// `set` with its weights scaled so that a clear field images to 1 (sum_k w_k |S_k(0, 0)|^2): the
+/// exposure then neither saturates nor stays dark.
+optics::KernelSet clear_to_one(optics::KernelSet set) {
+  double clear = 0;
+  for (index_t k = 0; k < set.count(); ++k)
+    clear += set.weights[std::size_t(k)] * std::norm(set.at(k, 0, 0));
+  for (double& w : set.weights) w /= clear;
+  return set;
+}
+
+/// A resist chain over one tile's grid of space S: the synthetic kernels limited to a 64 nm ambit,
+/// exposure, a lattice-kernel bake and blurred threshold (all stages of finite range).
+template <class S>
+struct TiledResist {
+  static constexpr thermal::Boundaries lattice{thermal::Boundary::periodic,
+                                               thermal::Boundary::periodic, thermal::Boundary::mirror,
+                                               thermal::DiffusionKernel::lattice};
+  TiledResist(Context<S>& ctx, const Grid& grid, const optics::AmbitKernels& ambit)
+      : imaging(ctx, grid, {{0.0, clear_to_one(ambit.at_period(double(grid.nx()) * grid.pitch().x))}}),
+        exposure(grid, {60, 0.043, 0}),
+        bake(grid, resist::sentaurus_peb_model(),
+             thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(110), 60),
+             {.max_step_s = 10, .boundaries = lattice}),
+        threshold(grid, 6.0, {0.5, 25}, twin::PrintTone::below, thermal::DiffusionKernel::lattice) {}
+  const Field<double, S>& forward(Context<S>& ctx, const Field<double, S>& mask) {
+    return chain.forward(ctx, mask);
+  }
+  index_t output_batch(index_t batch) const { return batch; }
+
+  twin::ImagingStage<double, S> imaging;
+  twin::ExposureStage<double, S> exposure;
+  twin::BakeStage<double, S> bake;
+  twin::ThresholdStage<double, S> threshold;
+  decltype(twin::chain(imaging, exposure, bake, threshold)) chain =
+      twin::chain(imaging, exposure, bake, threshold);
+};
+
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("A chain over 4 tiles on two contexts equals one domain",
+                        "[twin][dist]", test::DoubleCases) {
+  using S = typename TestType::space;
+  // The synthetic kernels' spectra at a 1024 nm period (slowly varying in space, like optics' own),
+  // limited to a 320 nm ambit.
+  optics::KernelSet kernels = synthetic_kernels(0);
+  kernels.period_nm = 1024;
+  const optics::AmbitKernels ambit(kernels, 8.0, {.radius_nm = 320, .edge_nm = 160});
+  Context<S> first, second;
+  const Grid window(40, 40, 8.0, {100, 200, 0});
+  // Blocks of 12 x 12 pixels, clear or dark at random: sharp edges, and features the optics passes.
+  const std::vector<double> blocks = test::random_values<double>(17 * 17, 31);
+  std::vector<double> mask(200 * 200);
+  for (index_t j = 0; j < 200; ++j)
+    for (index_t i = 0; i < 200; ++i)
+      mask[std::size_t(j * 200 + i)] = blocks[std::size_t((j / 12) * 17 + i / 12)] > 0 ? 1.0 : 0.0;
+  // The layout around the window: a 200 x 200 pixel raster starting 80 pixels before it.
+  const dist::TileSource<double> source = [&](const Grid& g, Field<double, Host>& input) {
+    const index_t x0 = index_t(std::llround((g.origin().x - window.origin().x) / 8.0)) + 80;
+    const index_t y0 = index_t(std::llround((g.origin().y - window.origin().y) / 8.0)) + 80;
+    REQUIRE(x0 >= 0);
+    REQUIRE(x0 + g.nx() <= 200);
+    REQUIRE(y0 >= 0);
+    REQUIRE(y0 + g.ny() <= 200);
+    for (index_t j = 0; j < g.ny(); ++j)
+      for (index_t i = 0; i < g.nx(); ++i)
+        input.data()[j * g.nx() + i] = mask[std::size_t((y0 + j) * 200 + x0 + i)];
+  };
+  const auto make = [&](Context<S>& ctx, const Grid& grid) {
+    return std::make_unique<TiledResist<S>>(ctx, grid, ambit);
+  };
+  Context<S> probe_ctx;
+  const TiledResist<S> probe(probe_ctx, Grid(96, 96, 8.0), ambit);
+  const index_t halo = dist::halo_for_range(probe.chain.interaction_range_nm(1e-12), 8.0);
+  CHECK(halo >= 40);  // the ambit, 320 nm, and the bake's and blur's few pixels
+  CHECK(halo <= 64);
+  Context<S>* const one[] = {&first};
+  Context<S>* const two[] = {&first, &second};
+  const Field<double, Host> single = dist::run_tiles<double>(
+      std::span<Context<S>* const>(one), dist::TilePlan(window, 40, halo), make, source);
+  const Field<double, Host> tiled = dist::run_tiles<double>(
+      std::span<Context<S>* const>(two), dist::TilePlan(window, 20, halo), make, source);
+  double largest = 0, spread = 0;
+  for (index_t i = 0; i < single.size(); ++i) {
+    largest = std::max(largest, std::fabs(single.data()[i] - tiled.data()[i]));
+    spread = std::max(spread, std::fabs(single.data()[i] - single.data()[0]));
+  }
+  CHECK(largest <= 1e-9);
+  INFO("printed " << *std::min_element(single.data(), single.data() + single.size()) << " to "
+                  << *std::max_element(single.data(), single.data() + single.size()));
+  CHECK(spread > 0.5);  // a print, not a flat field
 }
