@@ -4,7 +4,7 @@
 // Usage: mpirun -np R full_layout --gds FILE --cell NAME --layer L/D --window X0,Y0,X1,Y1
 //            [--pitch NM] [--tile NM] [--halo NM] [--stages optics|resist|etch] --out DIR
 // Defaults: ../shared/data/layouts/gcd_45nm.gds (or $FABTWIN_DATA), its top cell, layer 11/0 (metal
-// 1), the cell's bounds on the layer, 8 nm pixels, 2048 nm tile cores, the halo the chain's range
+// 1), the cell's bounds on the layer, 8 nm pixels, 4096 nm tile cores, the halo the chain's range
 // asks for, the resist stages, out/full_layout. --help lists every option.
 //
 // The twin: SOCS kernels from the optics (193 nm, NA 1.35 immersion, annular 0.6-0.9, 24 kernels at
@@ -47,13 +47,14 @@
 #include "support/cli.hpp"
 #include "support/host_kernels.hpp"
 #include "support/outputs.hpp"
+#include "support/tiled_twin.hpp"
 
 namespace {
 
 using namespace fabtwin;
 namespace mpi = fabtwin::dist::mpi;
 
-enum class Stages { optics, resist, etch };
+using support::TiledStages;
 
 struct Options {
   std::string gds;
@@ -62,9 +63,9 @@ struct Options {
   layout::gdsii::LayerKey layer{11, 0};
   std::array<double, 4> window{};  ///< nm; all zero: the cell's bounds on the layer
   double pitch_nm = 8;
-  double tile_nm = 2048;
+  double tile_nm = 4096;
   double halo_nm = -1;  ///< < 0: from the chain's range
-  Stages stages = Stages::resist;
+  TiledStages stages = TiledStages::resist;
   bool halo_check = false;
   std::string out = "out/full_layout";
 };
@@ -101,7 +102,9 @@ examples::Cli command_line(Options& o) {
               {.what = "a halo", .unit = "nm", .at_least = 0})
       .shown_default("the chain's range at a tolerance of 1e-9")
       .choice("--stages", "the stages to run", o.stages,
-              {{"optics", Stages::optics}, {"resist", Stages::resist}, {"etch", Stages::etch}})
+              {{"optics", TiledStages::optics},
+               {"resist", TiledStages::resist},
+               {"etch", TiledStages::etch}})
       .flag("--halo-check",
             "measure the error the halo leaves: the centre tile again with a wider halo",
             o.halo_check)
@@ -121,61 +124,6 @@ const optics::AmbitKernels& ambit_kernels(double pitch_nm) {
       pitch_nm, ambit);
   return kernels;
 }
-
-constexpr thermal::Boundaries lattice_boundaries{
-    thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror,
-    thermal::DiffusionKernel::lattice};
-
-/// The twin over one tile's grid (see the header comment).
-struct TileTwin {
-  TileTwin(Context<Host>& ctx, const Grid& grid, Stages stages)
-      : imaging(
-            ctx, grid,
-            {{0.0, ambit_kernels(grid.pitch().x).at_period(double(grid.nx()) * grid.pitch().x)}}),
-        exposure(grid, {30, 0.043, 0}),
-        bake(grid, resist::sentaurus_peb_model(),
-             thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(110), 90),
-             {.max_step_s = 3, .boundaries = lattice_boundaries}),
-        threshold(grid, 2.0, {0.5, 25}, twin::PrintTone::below, thermal::DiffusionKernel::lattice),
-        etch(grid, {.bias_nm = 1, .radii_nm = {20, 60}, .density_bias_nm = {2, -3}}),
-        stages_(stages) {}
-
-  const Field<double, Host>& forward(Context<Host>& ctx, const Field<double, Host>& mask) {
-    switch (stages_) {
-      case Stages::optics:
-        return optics_chain.forward(ctx, mask);
-      case Stages::resist:
-        return resist_chain.forward(ctx, mask);
-      default:
-        return etch_chain.forward(ctx, mask);
-    }
-  }
-  index_t output_batch(index_t batch) const { return batch; }
-  double range_nm(double tolerance) const {
-    switch (stages_) {
-      case Stages::optics:
-        return optics_chain.interaction_range_nm(tolerance);
-      case Stages::resist:
-        return resist_chain.interaction_range_nm(tolerance);
-      default:
-        return etch_chain.interaction_range_nm(tolerance);
-    }
-  }
-
-  twin::ImagingStage<double, Host> imaging;
-  twin::ExposureStage<double, Host> exposure;
-  twin::BakeStage<double, Host> bake;
-  twin::ThresholdStage<double, Host> threshold;
-  twin::EtchBiasStage<double, Host> etch;
-  decltype(twin::chain(imaging)) optics_chain = twin::chain(imaging);
-  decltype(twin::chain(imaging, exposure, bake, threshold)) resist_chain =
-      twin::chain(imaging, exposure, bake, threshold);
-  decltype(twin::chain(imaging, exposure, bake, threshold, etch)) etch_chain =
-      twin::chain(imaging, exposure, bake, threshold, etch);
-
- private:
-  Stages stages_;
-};
 
 /// Pixels in `nm` at `pitch`, refusing a length that is not a whole number of them.
 index_t whole_pixels(const examples::Cli& cli, const char* option, double nm, double pitch) {
@@ -205,10 +153,6 @@ Field<double, Host> for_picture(const Field<double, Host>& field) {
   return out;
 }
 
-const char* stage_name(Stages s) {
-  return s == Stages::optics ? "optics" : s == Stages::resist ? "resist" : "etch";
-}
-
 int run(const examples::Cli& cli, const Options& o, const mpi::Session& session) {
   const bool root = session.rank() == 0;
   const auto start = std::chrono::steady_clock::now();
@@ -236,8 +180,9 @@ int run(const examples::Cli& cli, const Options& o, const mpi::Session& session)
   Context<Host> ctx;
   const index_t probe_side =
       dist::smooth_size(2 * index_t(std::ceil(ambit.radius_nm / o.pitch_nm)) + 2);
-  const TileTwin probe(ctx, Grid(probe_side, probe_side, o.pitch_nm), o.stages);
-  const double range_nm = probe.range_nm(1e-9);
+  const support::TiledTwin<Host> probe(ctx, Grid(probe_side, probe_side, o.pitch_nm),
+                                       ambit_kernels(o.pitch_nm), o.stages);
+  const double range_nm = probe.interaction_range_nm(1e-9);
   const index_t needed_px = dist::halo_for_range(range_nm, o.pitch_nm);
   const index_t halo_px =
       o.halo_nm >= 0 ? whole_pixels(cli, "--halo", o.halo_nm, o.pitch_nm) : needed_px;
@@ -272,7 +217,7 @@ int run(const examples::Cli& cli, const Options& o, const mpi::Session& session)
   const std::vector<index_t> mine = mpi::tiles_of_rank(tiles, session.rank(), session.size());
   Context<Host>* const contexts[] = {&ctx};
   const auto make_model = [&](Context<Host>& c, const Grid& grid) {
-    return std::make_unique<TileTwin>(c, grid, o.stages);
+    return std::make_unique<support::TiledTwin<Host>>(c, grid, ambit_kernels(o.pitch_nm), o.stages);
   };
   const auto tiles_start = std::chrono::steady_clock::now();
   double compute_seconds = 0;
@@ -331,7 +276,7 @@ int run(const examples::Cli& cli, const Options& o, const mpi::Session& session)
   summary["pixels"].push_back(nx);
   summary["pixels"].push_back(ny);
   summary["pitch_nm"] = o.pitch_nm;
-  summary["stages"] = std::string(stage_name(o.stages));
+  summary["stages"] = std::string(support::stage_name(o.stages));
   summary["ranks"] = session.size();
   summary["tiles"] = tiles;
   summary["tile_core_px"] = core_px;
@@ -347,12 +292,13 @@ int run(const examples::Cli& cli, const Options& o, const mpi::Session& session)
   summary["completed"] = true;
 
   const std::string out = o.out + "/";
-  const char* what = o.stages == Stages::optics   ? "aerial image"
-                     : o.stages == Stages::resist ? "cleared fraction"
-                                                  : "etched fraction";
+  const char* what = o.stages == TiledStages::optics   ? "aerial image"
+                     : o.stages == TiledStages::resist ? "cleared fraction"
+                                                       : "etched fraction";
   const io::RenderOptions figure{
-      .range = o.stages == Stages::optics ? std::optional<io::ValueRange>{}
-                                          : std::optional<io::ValueRange>{io::ValueRange{0, 1}},
+      .range = o.stages == TiledStages::optics
+                   ? std::optional<io::ValueRange>{}
+                   : std::optional<io::ValueRange>{io::ValueRange{0, 1}},
       .colormap = io::Colormap::viridis,
       .scale_bar = true,
       .length_bar = true,

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "fabtwin/twin.hpp"
 #include "support/data.hpp"
 #include "support/host_kernels.hpp"
+#include "support/tiled_twin.hpp"
 
 namespace {
 
@@ -36,64 +38,21 @@ const optics::AmbitKernels& tiling_kernels() {
   return kernels;
 }
 
-enum class Stages { optics, resist, etch };
+using support::TiledStages;
+using Stages = support::TiledStages;
 
-/// The twin over one tile's grid: optics (ambit kernels at the tile's period), then, for resist and
-/// etch, a Dill exposure, the Sentaurus bake (60 s at 110 C) and a blurred threshold, then, for
-/// etch, the pattern-scale etch bias with two density kernels.
-struct TileTwin {
-  TileTwin(Context<Host>& ctx, const Grid& grid, Stages stages)
-      : imaging(ctx, grid, {{0.0, tiling_kernels().at_period(double(grid.nx()) * grid.pitch().x)}}),
-        exposure(grid, {30, 0.043, 0}),
-        bake(grid, resist::sentaurus_peb_model(),
-             thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(110), 60),
-             {.max_step_s = 6,
-              .boundaries = {thermal::Boundary::periodic, thermal::Boundary::periodic,
-                             thermal::Boundary::mirror, thermal::DiffusionKernel::lattice}}),
-        threshold(grid, 2.0, {0.5, 25}, twin::PrintTone::below, thermal::DiffusionKernel::lattice),
-        etch(grid, {.bias_nm = 1, .radii_nm = {20, 40}, .density_bias_nm = {2, -3}}),
-        stages_(stages) {}
-
-  const Field<double, Host>& forward(Context<Host>& ctx, const Field<double, Host>& mask) {
-    switch (stages_) {
-      case Stages::optics:
-        return optics_chain.forward(ctx, mask);
-      case Stages::resist:
-        return resist_chain.forward(ctx, mask);
-      default:
-        return etch_chain.forward(ctx, mask);
-    }
-  }
-  index_t output_batch(index_t batch) const { return batch; }
-  double range(double tolerance) const {
-    switch (stages_) {
-      case Stages::optics:
-        return optics_chain.interaction_range_nm(tolerance);
-      case Stages::resist:
-        return resist_chain.interaction_range_nm(tolerance);
-      default:
-        return etch_chain.interaction_range_nm(tolerance);
-    }
-  }
-
-  twin::ImagingStage<double, Host> imaging;
-  twin::ExposureStage<double, Host> exposure;
-  twin::BakeStage<double, Host> bake;
-  twin::ThresholdStage<double, Host> threshold;
-  twin::EtchBiasStage<double, Host> etch;
-  decltype(twin::chain(imaging)) optics_chain = twin::chain(imaging);
-  decltype(twin::chain(imaging, exposure, bake, threshold)) resist_chain =
-      twin::chain(imaging, exposure, bake, threshold);
-  decltype(twin::chain(imaging, exposure, bake, threshold, etch)) etch_chain =
-      twin::chain(imaging, exposure, bake, threshold, etch);
-
- private:
-  Stages stages_;
-};
+/// The tiled twin of support/tiled_twin.hpp, with a 60 s bake in 6 s steps and density kernels of
+/// 20 and 40 nm.
+const support::TiledTwinSettings settings{
+    .bake_s = 60,
+    .bake_step_s = 6,
+    .blur_nm = 2,
+    .etch = {.bias_nm = 1, .radii_nm = {20, 40}, .density_bias_nm = {2, -3}}};
+using TileTwin = support::TiledTwin<Host>;
 
 auto factory(Stages stages) {
   return [stages](Context<Host>& ctx, const Grid& grid) {
-    return std::make_unique<TileTwin>(ctx, grid, stages);
+    return std::make_unique<TileTwin>(ctx, grid, tiling_kernels(), stages, settings);
   };
 }
 
@@ -148,11 +107,21 @@ double max_difference(const Field<double, Host>& a, const Field<double, Host>& b
   return largest;
 }
 
+/// Metal 1 of gcd_45nm.gds around (12, 12) um, or nothing (with a warning) without the data.
+std::optional<layout::PolygonSet> gcd_metal1() {
+  const auto gds = test::data_file("layouts/gcd_45nm.gds");
+  if (!gds) return std::nullopt;
+  const layout::gdsii::Library library = layout::gdsii::read_library(gds->string());
+  const auto u = [&](double nm) { return layout::coord_t(std::llround(nm / library.unit_nm())); };
+  return library.read_window({u(9000), u(9000), u(16000), u(16000)}, {{11, 0}});
+}
+
 /// The halo a chain's range asks for (tolerance 1e-12 of a stage's weighting).
 index_t chain_halo(Stages stages, const Grid& window) {
   Context<Host> ctx;
-  const TileTwin probe(ctx, Grid(128, 128, pitch, window.origin()), stages);
-  return dist::halo_for_range(probe.range(1e-12), pitch);
+  const TileTwin probe(ctx, Grid(128, 128, pitch, window.origin()), tiling_kernels(), stages,
+                       settings);
+  return dist::halo_for_range(probe.interaction_range_nm(1e-12), pitch);
 }
 
 }  // namespace
@@ -240,7 +209,7 @@ TEST_CASE(
 TEST_CASE("stages state their interaction ranges, and a chain adds them", "[dist][twin]") {
   Context<Host> ctx;
   const Grid grid(128, 128, pitch);
-  TileTwin twin(ctx, grid, Stages::etch);
+  TileTwin twin(ctx, grid, tiling_kernels(), Stages::etch, settings);
   constexpr double tol = 1e-12;
   const double g = std::sqrt(2 * std::log(1 / tol));
   CHECK(twin.imaging.interaction_range_nm(tol) == 320);
@@ -288,14 +257,8 @@ TEST_CASE(
   std::vector<Case> cases;
   if (const auto clip = test::data_file("iccad2013/clips/M1_test1.glp"))
     cases.push_back({"ICCAD M1_test1", layout::read_glp(*clip), Grid(128, 128, pitch, {4, 4, 0})});
-  if (const auto gds = test::data_file("layouts/gcd_45nm.gds")) {
-    const layout::gdsii::Library library = layout::gdsii::read_library(gds->string());
-    const double unit = library.unit_nm();
-    const auto u = [&](double nm) { return layout::coord_t(std::llround(nm / unit)); };
-    const layout::PolygonSet shapes =
-        library.read_window({u(9000), u(9000), u(16000), u(16000)}, {{11, 0}});
-    cases.push_back({"gcd_45nm metal 1", shapes, Grid(128, 128, pitch, {12004, 12004, 0})});
-  }
+  if (const auto shapes = gcd_metal1())
+    cases.push_back({"gcd_45nm metal 1", *shapes, Grid(128, 128, pitch, {12004, 12004, 0})});
   for (const Case& c : cases) {
     for (const Stages stages : {Stages::optics, Stages::resist, Stages::etch}) {
       const index_t halo = chain_halo(stages, c.window);
@@ -328,16 +291,11 @@ TEST_CASE(
     "a halo below the chain's range leaves an error that grows as the halo shrinks, and "
     "halo_error measures it",
     "[dist]") {
-  const auto gds = test::data_file("layouts/gcd_45nm.gds");
-  if (!gds) return;
-  const layout::gdsii::Library library = layout::gdsii::read_library(gds->string());
-  const double unit = library.unit_nm();
-  const auto u = [&](double nm) { return layout::coord_t(std::llround(nm / unit)); };
-  const layout::PolygonSet shapes =
-      library.read_window({u(9000), u(9000), u(16000), u(16000)}, {{11, 0}});
+  const auto shapes = gcd_metal1();
+  if (!shapes) return;
   const Grid window(128, 128, pitch, {12004, 12004, 0});
   const index_t halo = chain_halo(Stages::resist, window);
-  const MaskRaster raster(shapes, window, 2 * halo);
+  const MaskRaster raster(*shapes, window, 2 * halo);
   const auto source = raster.source(window);
   const Field<double, Host> single = run(dist::TilePlan(window, 128, halo), Stages::resist, source);
   Context<Host> ctx;

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <complex>
 #include <memory>
-#include <span>
 #include <numbers>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -455,16 +455,18 @@ optics::KernelSet clear_to_one(optics::KernelSet set) {
 /// exposure, a lattice-kernel bake and blurred threshold (all stages of finite range).
 template <class S>
 struct TiledResist {
-  static constexpr thermal::Boundaries lattice{thermal::Boundary::periodic,
-                                               thermal::Boundary::periodic, thermal::Boundary::mirror,
-                                               thermal::DiffusionKernel::lattice};
+  static constexpr thermal::Boundaries lattice{
+      thermal::Boundary::periodic, thermal::Boundary::periodic, thermal::Boundary::mirror,
+      thermal::DiffusionKernel::lattice};
   TiledResist(Context<S>& ctx, const Grid& grid, const optics::AmbitKernels& ambit)
-      : imaging(ctx, grid, {{0.0, clear_to_one(ambit.at_period(double(grid.nx()) * grid.pitch().x))}}),
+      : imaging(ctx, grid,
+                {{0.0, clear_to_one(ambit.at_period(double(grid.nx()) * grid.pitch().x))}}),
         exposure(grid, {60, 0.043, 0}),
         bake(grid, resist::sentaurus_peb_model(),
              thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(110), 60),
              {.max_step_s = 10, .boundaries = lattice}),
-        threshold(grid, 6.0, {0.5, 25}, twin::PrintTone::below, thermal::DiffusionKernel::lattice) {}
+        threshold(grid, 6.0, {0.5, 25}, twin::PrintTone::below, thermal::DiffusionKernel::lattice) {
+  }
   const Field<double, S>& forward(Context<S>& ctx, const Field<double, S>& mask) {
     return chain.forward(ctx, mask);
   }
@@ -480,8 +482,8 @@ struct TiledResist {
 
 }  // namespace
 
-TEMPLATE_LIST_TEST_CASE("A chain over 4 tiles on two contexts equals one domain",
-                        "[twin][dist]", test::DoubleCases) {
+TEMPLATE_LIST_TEST_CASE("A chain over 4 tiles on two contexts equals one domain", "[twin][dist]",
+                        test::DoubleCases) {
   using S = typename TestType::space;
   // The synthetic kernels' spectra at a 1024 nm period (slowly varying in space, like optics' own),
   // limited to a 320 nm ambit.
