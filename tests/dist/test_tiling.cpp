@@ -1,7 +1,9 @@
 // Tiles with halos against one large domain: an ICCAD-2013 clip and a window of the gcd_45nm
 // layout through optics-only, resist and etch chains, cut into 1, 2 and 4 tiles; a halo smaller
 // than the chain's range and the error it leaves; several contexts against one; ambit-limited
-// kernels against the periodic kernels they come from.
+// kernels against the periodic kernels they come from; a loss's gradient over tiles. The [large]
+// cases (the comparisons with one domain) repeat the tile loop that the contexts' case runs: the
+// sanitizer preset leaves them to the host preset.
 
 #include <catch2/catch.hpp>
 
@@ -248,7 +250,7 @@ TEST_CASE("stages state their interaction ranges, and a chain adds them", "[dist
 TEST_CASE(
     "tiled runs equal the single-domain run in every core: an ICCAD clip and a gcd window, "
     "1, 2 and 4 tiles",
-    "[dist]") {
+    "[dist][large]") {
   struct Case {
     const char* name;
     layout::PolygonSet shapes;
@@ -290,7 +292,7 @@ TEST_CASE(
 TEST_CASE(
     "a halo below the chain's range leaves an error that grows as the halo shrinks, and "
     "halo_error measures it",
-    "[dist]") {
+    "[dist][large]") {
   const auto shapes = gcd_metal1();
   if (!shapes) return;
   const Grid window(128, 128, pitch, {12004, 12004, 0});
@@ -343,4 +345,64 @@ TEST_CASE(
     source(grid, input);
   };
   CHECK_THROWS_WITH(run(plan, Stages::resist, failing, 2), Catch::Contains("cannot be read"));
+}
+
+TEST_CASE(
+    "a loss over the window: the sum of the tiles' parameter gradients, each from its "
+    "core, is the one domain's gradient",
+    "[dist][twin][large]") {
+  // L = sum over the window of (P - target)^2. A tile's backward from the cotangent 2 (P - target)
+  // on its core and 0 on its halo gives that core's share of dL/dparameter; the shares summed in
+  // tile order (what dist::mpi::sum_over_tiles does across ranks) are the gradient of the whole.
+  const auto shapes = gcd_metal1();
+  if (!shapes) return;
+  const Grid window(128, 128, pitch, {12004, 12004, 0});
+  const index_t halo = chain_halo(Stages::resist, window);
+  const MaskRaster raster(*shapes, window, 2 * halo);
+  const auto source = raster.source(window);
+  const auto target = [](index_t x, index_t y) {
+    return 0.5 + 0.4 * std::sin(0.05 * double(x)) * std::cos(0.07 * double(y));
+  };
+  std::vector<std::string> names;
+  const auto gradient = [&](const dist::TilePlan& plan) {
+    Context<Host> ctx;
+    TileTwin twin(ctx, plan.tile_grid(plan.tiles().front()), tiling_kernels(), Stages::resist,
+                  settings);
+    std::vector<double> total;
+    for (const dist::Tile& tile : plan.tiles()) {
+      Field<double, Host> input(plan.tile_grid(tile));
+      source(input.grid(), input);
+      const Field<double, Host>& printed = twin.resist_chain.forward(ctx, input);
+      Field<double, Host> cotangent(input.grid());
+      const index_t side = tile.window.nx;
+      for (index_t j = 0; j < tile.core.ny; ++j)
+        for (index_t i = 0; i < tile.core.nx; ++i) {
+          const index_t x = tile.core.x0 + i, y = tile.core.y0 + j;
+          const index_t at = (y - tile.window.y0) * side + (x - tile.window.x0);
+          cotangent.data()[at] = 2 * (printed.data()[at] - target(x, y));
+        }
+      twin.resist_chain.zero_gradient();
+      twin.resist_chain.backward(ctx, cotangent);
+      const std::vector<twin::Parameter> parameters = twin.resist_chain.parameters();
+      total.resize(parameters.size(), 0.0);
+      names.clear();
+      for (std::size_t k = 0; k < parameters.size(); ++k) {
+        total[k] += *parameters[k].gradient;
+        names.push_back(parameters[k].name);
+      }
+    }
+    return total;
+  };
+  const std::vector<double> single = gradient(dist::TilePlan(window, 128, halo));
+  const std::vector<double> tiled = gradient(dist::TilePlan(window, 64, halo));
+  REQUIRE(single.size() == tiled.size());
+  REQUIRE(single.size() >= 10);  // dose, Dill's C, the bake's rates and energies, the threshold's
+  for (std::size_t k = 0; k < single.size(); ++k) {
+    INFO(names[k] << ": one domain " << single[k] << ", 4 tiles " << tiled[k]);
+    // An activation energy cannot act at the bake's reference temperature, where the model's
+    // rates are quoted (exp(-Ea / R (1/T - 1/T_ref)) = 1 for every Ea): its gradient is 0 there.
+    const bool at_reference = names[k].ends_with("_ea");
+    CHECK((single[k] != 0) != at_reference);
+    CHECK(tiled[k] == Approx(single[k]).epsilon(1e-8));
+  }
 }
