@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # full_layout over MPI ranks, run by ctest as example_full_layout (on two cores: mpirun -np 2):
 #   - a 2 x 2 um window of gcd_45nm.gds cut into 4 tiles gives, on 1 rank and on 2, the same result
-#     bit for bit, and the one-tile (single-domain) run to 1e-9, for the resist and the etch stages;
+#     bit for bit, and the one-tile (single-domain) run to 1e-9 (the resist stages; test_dist
+#     compares the optics, resist and etch chains with one domain in one process);
 #   - a halo below the chain's range (320 nm of 768) leaves an error above 1e-4 against the single
 #     domain, and --halo-check reports it; the default halo's check reports below 1e-9;
 #   - a rank that fails (the output folder is a file) ends both ranks with its error, and a rank
@@ -27,7 +28,7 @@ run() {  # run NAME RANKS ARGS...
 below() {  # below VALUE LIMIT: VALUE <= LIMIT
   awk -v v="$1" -v l="$2" 'BEGIN { exit !(v <= l) }'
 }
-for stages in resist etch; do
+for stages in resist; do
   run "$stages-single" 1 --stages "$stages" --tile 2048
   run "$stages-np1" 1 --stages "$stages" --tile 1024
   run "$stages-np2" 2 --stages "$stages" --tile 1024
