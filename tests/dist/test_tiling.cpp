@@ -25,6 +25,7 @@
 #include "fabtwin/twin.hpp"
 #include "support/data.hpp"
 #include "support/host_kernels.hpp"
+#include "support/test_cases.hpp"
 #include "support/tiled_twin.hpp"
 
 namespace {
@@ -440,6 +441,45 @@ struct IltTwin {
 };
 
 }  // namespace
+
+TEST_CASE(
+    "FrozenHalo: the mask held where the weight is 0, and its backward the transpose of its "
+    "linear part",
+    "[dist][ilt]") {
+  // out = w m + (1 - w) fixed is affine in m: <out(m + dm) - out(m), g> = <dm, backward(g)>.
+  Context<Host> ctx;
+  const Grid grid(12, 10, pitch);
+  const auto field = [&](std::uint64_t seed, bool binary) {
+    Field<double, Host> f(grid);
+    const std::vector<double> v = test::random_values<double>(grid.size(), seed);
+    for (index_t i = 0; i < grid.size(); ++i)
+      f.data()[i] = binary ? (v[std::size_t(i)] > 0 ? 1.0 : 0.0) : v[std::size_t(i)];
+    return f;
+  };
+  const Field<double, Host> weight = field(1, true), fixed = field(2, false), m = field(3, false),
+                            dm = field(4, false), g = field(5, false);
+  dist::FrozenHalo<double, Host> frozen(to<Host>(weight), to<Host>(fixed));
+  Field<double, Host> moved(grid);
+  for (index_t i = 0; i < grid.size(); ++i) moved.data()[i] = m.data()[i] + dm.data()[i];
+  const std::vector<double> at_m = to_vector(frozen.forward(ctx, m));
+  const std::vector<double> at_moved = to_vector(frozen.forward(ctx, moved));
+  const std::vector<double> back = to_vector(frozen.backward(ctx, g));
+  double forward_side = 0, backward_side = 0;
+  for (index_t i = 0; i < grid.size(); ++i) {
+    const std::size_t k = std::size_t(i);
+    forward_side += (at_moved[k] - at_m[k]) * g.data()[i];
+    backward_side += dm.data()[i] * back[k];
+    // Where the weight is 0 the output is the fixed mask, whatever m is.
+    if (weight.data()[i] == 0) CHECK(at_m[k] == fixed.data()[i]);
+    if (weight.data()[i] == 1) CHECK(at_m[k] == m.data()[i]);
+  }
+  CHECK(forward_side == Approx(backward_side).epsilon(1e-12));
+  const auto mismatched = [&] {
+    dist::FrozenHalo<double, Host>(Field<double, Host>(grid),
+                                   Field<double, Host>(Grid(4, 4, pitch)));
+  };
+  CHECK_THROWS_WITH(mismatched(), Catch::Contains("fixed.grid"));
+}
 
 TEST_CASE(
     "ILT over tiles: passes with the halos held at the neighbours' masks shrink the seam "

@@ -65,14 +65,13 @@ struct WeighCotangent {
 
 }  // namespace detail
 
-/// The stage that holds a mask fixed where `weight` is 0 (see the header comment): linear in m,
-/// its backward the transpose.
+/// The stage that holds a mask fixed where `weight` is 0 (see the header comment): affine in m,
+/// its backward the transpose of the linear part, w g.
 template <class T, class Space>
 class FrozenHalo {
  public:
   using value_type = T;
   using space = Space;
-  static constexpr bool linear = true;
 
   FrozenHalo(Field<T, Space> weight, Field<T, Space> fixed)
       : weight_(std::move(weight)), fixed_(std::move(fixed)) {
