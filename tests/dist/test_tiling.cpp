@@ -128,6 +128,18 @@ index_t chain_halo(Stages stages, const Grid& window) {
   return dist::halo_for_range(probe.interaction_range_nm(1e-12), pitch);
 }
 
+/// A 1024 nm window of gcd_45nm metal 1 and its layout around, rasterised with room for the resist
+/// chain's halo (the cases that compare a window's tiles share it).
+struct GcdWindow {
+  explicit GcdWindow(const layout::PolygonSet& shapes)
+      : halo(chain_halo(Stages::resist, window)), raster(shapes, window, 2 * halo) {}
+  GcdWindow(const GcdWindow&) = delete;  // source reads raster in place
+  Grid window{128, 128, pitch, {12004, 12004, 0}};
+  index_t halo;
+  MaskRaster raster;
+  dist::TileSource<double> source = raster.source(window);
+};
+
 }  // namespace
 
 TEST_CASE("tile plans partition the window and give every tile its halo", "[dist]") {
@@ -297,10 +309,10 @@ TEST_CASE(
     "[dist][large]") {
   const auto shapes = gcd_metal1();
   if (!shapes) return;
-  const Grid window(128, 128, pitch, {12004, 12004, 0});
-  const index_t halo = chain_halo(Stages::resist, window);
-  const MaskRaster raster(*shapes, window, 2 * halo);
-  const auto source = raster.source(window);
+  const GcdWindow gcd(*shapes);
+  const Grid& window = gcd.window;
+  const index_t halo = gcd.halo;
+  const auto& source = gcd.source;
   const Field<double, Host> single = run(dist::TilePlan(window, 128, halo), Stages::resist, source);
   Context<Host> ctx;
   double previous = 0;
@@ -358,10 +370,10 @@ TEST_CASE(
   // tile order (what dist::mpi::sum_over_tiles does across ranks) are the gradient of the whole.
   const auto shapes = gcd_metal1();
   if (!shapes) return;
-  const Grid window(128, 128, pitch, {12004, 12004, 0});
-  const index_t halo = chain_halo(Stages::resist, window);
-  const MaskRaster raster(*shapes, window, 2 * halo);
-  const auto source = raster.source(window);
+  const GcdWindow gcd(*shapes);
+  const Grid& window = gcd.window;
+  const index_t halo = gcd.halo;
+  const auto& source = gcd.source;
   const auto target = [](index_t x, index_t y) {
     return 0.5 + 0.4 * std::sin(0.05 * double(x)) * std::cos(0.07 * double(y));
   };
