@@ -17,7 +17,8 @@
 // G(0) = 1, so the total of the samples (the mass) is conserved to rounding on either boundary.
 //
 // Kernel. The Gaussian above, cut at the grid's Nyquist frequency, rings: its samples in space
-// fall like 1 / r, not like a Gaussian (-6e-5 of the peak 4 pixels out for sigma = 1 pixel), and a
+// fall like 1 / r, not like a Gaussian (a unit sample diffused by sigma = 1 pixel: 0.16 at its
+// centre, -2.7e-5 ten pixels out, where the Gaussian is 3e-23), and a
 // bake's pointwise reactions between steps excite the ringing again at every step. That makes a
 // point's result depend, weakly, on the whole field, which no tile with a halo can reproduce.
 // DiffusionKernel::lattice uses instead the exact heat kernel of the samples' nearest-neighbour
