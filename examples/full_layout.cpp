@@ -295,19 +295,19 @@ int run(const examples::Cli& cli, const Options& o, const mpi::Session& session)
   const char* what = o.stages == TiledStages::optics   ? "aerial image"
                      : o.stages == TiledStages::resist ? "cleared fraction"
                                                        : "etched fraction";
-  const io::RenderOptions figure{
-      .range = o.stages == TiledStages::optics
-                   ? std::optional<io::ValueRange>{}
-                   : std::optional<io::ValueRange>{io::ValueRange{0, 1}},
-      .colormap = io::Colormap::viridis,
-      .scale_bar = true,
-      .length_bar = true,
-      .title = "layer " + layer + ", " + std::to_string(tiles) + " tiles on " +
-               std::to_string(session.size()) + " ranks",
-      .value_label = what,
-      .magnify = io::magnification_for(for_picture(printed).grid(), 512)};
+  const Field<double, Host> picture = for_picture(printed);
+  const io::RenderOptions figure{.range = o.stages == TiledStages::optics
+                                              ? std::optional<io::ValueRange>{}
+                                              : std::optional<io::ValueRange>{io::ValueRange{0, 1}},
+                                 .colormap = io::Colormap::viridis,
+                                 .scale_bar = true,
+                                 .length_bar = true,
+                                 .title = "layer " + layer + ", " + std::to_string(tiles) +
+                                          " tiles on " + std::to_string(session.size()) + " ranks",
+                                 .value_label = what,
+                                 .magnify = io::magnification_for(picture.grid(), 512)};
   io::write_npy(out + "printed.npy", printed);
-  io::write_png(out + "printed.png", for_picture(printed), figure);
+  io::write_png(out + "printed.png", picture, figure);
   io::write_json(out + "timings.json", timing);
   examples::finish_outputs(o.out, summary);
   return 0;

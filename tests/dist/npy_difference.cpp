@@ -5,12 +5,22 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "fabtwin/io/npy.hpp"
 
 int main(int argc, char** argv) {
+  constexpr const char* usage =
+      "usage: npy_difference A.npy B.npy\n"
+      "Prints the largest |a - b| over two float64 NPY arrays of one shape.\n"
+      "Exit status: 0 done, 1 unreadable file or different shapes, 2 bad command line.\n";
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(usage, stdout);
+      return 0;
+    }
   if (argc != 3) {
-    std::fprintf(stderr, "usage: npy_difference A.npy B.npy (float64 arrays of one shape)\n");
+    std::fputs(usage, stderr);
     return 2;
   }
   try {

@@ -103,6 +103,13 @@ int run(const mpi::Session& session) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::puts(
+          "usage: mpirun -np R test_mpi\nChecks dist/mpi.hpp on R ranks; exit 0 when every "
+          "check passes, 1 otherwise.");
+      return 0;
+    }
   try {
     const mpi::Session session(argc, argv);
     return mpi::run_or_abort(session.comm(), "test_mpi", [&] { return run(session); });

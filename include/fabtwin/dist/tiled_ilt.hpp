@@ -149,15 +149,15 @@ TiledIltResult<T> tiled_ilt(Context<Space>& ctx, const TilePlan& plan, MakeModel
   // beyond the window is the target's and never changes.
   const auto start_value = [](T t) { return T(2) * t - T(1); };
   TiledIltResult<T> result{Field<T, Host>(window), {}};
-  {
-    Field<T, Host> t(window);
-    target(window, t);
-    for (index_t i = 0; i < t.size(); ++i) result.values.data()[i] = start_value(t.data()[i]);
-  }
+  Field<T, Host> window_target(window);
+  target(window, window_target);
+  for (index_t i = 0; i < window_target.size(); ++i)
+    result.values.data()[i] = start_value(window_target.data()[i]);
   const auto sigmoid = [a](T p) { return T(1 / (1 + std::exp(-a * double(p)))); };
-  // The mask over any box of the window's pixels from the current values.
-  const auto mask_over = [&](const Grid& grid, Field<T, Host>& mask) {
-    target(grid, mask);
+  // `mask`, holding the target over a box of the window's pixels, becomes the mask there: from the
+  // current values inside the window, from the target beyond it.
+  const auto target_to_mask = [&](Field<T, Host>& mask) {
+    const Grid& grid = mask.grid();
     const index_t x0 =
         index_t(std::llround((grid.origin().x - window.origin().x) / window.pitch().x));
     const index_t y0 =
@@ -178,8 +178,9 @@ TiledIltResult<T> tiled_ilt(Context<Space>& ctx, const TilePlan& plan, MakeModel
     for (const Tile& tile : plan.tiles()) {
       const Grid grid = plan.tile_grid(tile);
       Field<T, Host> fixed(grid), weight(grid), t(grid), p(grid);
-      mask_over(grid, fixed);
       target(grid, t);
+      std::copy_n(t.data(), t.size(), fixed.data());
+      target_to_mask(fixed);
       twin::PixelIltOptions ilt = options.ilt;
       ilt.condition_weights = {0.0};
       ilt.probes = {1.0, 0, {}};
@@ -211,16 +212,17 @@ TiledIltResult<T> tiled_ilt(Context<Space>& ctx, const TilePlan& plan, MakeModel
 
     // The stitched mask's own print, tile by tile with the plan's halos.
     Context<Space>* const contexts[] = {&ctx};
-    const auto source = [&](const Grid& grid, Field<T, Host>& mask) { mask_over(grid, mask); };
+    const auto source = [&](const Grid& grid, Field<T, Host>& mask) {
+      target(grid, mask);
+      target_to_mask(mask);
+    };
     const Field<T, Host> actual = run_tiles<T>(std::span<Context<Space>* const>(contexts), plan,
                                                make_model, TileSource<T>(source));
-    Field<T, Host> t(window);
-    target(window, t);
     TiledIltPass report;
     for (index_t i = 0; i < actual.size(); ++i) {
       report.seam_error = std::max(
           report.seam_error, std::fabs(double(actual.data()[i]) - double(predicted.data()[i])));
-      const double e = double(actual.data()[i]) - double(t.data()[i]);
+      const double e = double(actual.data()[i]) - double(window_target.data()[i]);
       report.error += e * e;
     }
     report.seconds =
