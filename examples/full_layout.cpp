@@ -214,7 +214,7 @@ int run(const examples::Cli& cli, const Options& o, const mpi::Session& session)
     layout::rasterize_area(raster_ctx, shapes, input.view(), grid);
   };
 
-  const std::vector<index_t> mine = mpi::tiles_of_rank(tiles, session.rank(), session.size());
+  const std::vector<index_t> mine = dist::tiles_of_rank(tiles, session.rank(), session.size());
   Context<Host>* const contexts[] = {&ctx};
   const auto make_model = [&](Context<Host>& c, const Grid& grid) {
     return std::make_unique<support::TiledTwin<Host>>(c, grid, ambit_kernels(o.pitch_nm), o.stages);

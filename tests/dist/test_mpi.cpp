@@ -37,7 +37,7 @@ int run(const mpi::Session& session) {
   for (const index_t tiles : {index_t(1), index_t(7), index_t(16)}) {
     index_t next = 0, least = tiles, most = 0;
     for (int r = 0; r < ranks; ++r) {
-      const std::vector<index_t> share = mpi::tiles_of_rank(tiles, r, ranks);
+      const std::vector<index_t> share = dist::tiles_of_rank(tiles, r, ranks);
       for (const index_t t : share) check(t == next++, "tile shares are contiguous and in order");
       least = std::min(least, index_t(share.size()));
       most = std::max(most, index_t(share.size()));
@@ -52,7 +52,7 @@ int run(const mpi::Session& session) {
   const dist::TilePlan plan(window, 8, 2);
   Field<double, Host> local(window, 2);
   const auto f = [](index_t x, index_t y, index_t b) { return double(x + 100 * y + 10000 * b); };
-  for (const index_t t : mpi::tiles_of_rank(index_t(plan.tiles().size()), rank, ranks)) {
+  for (const index_t t : dist::tiles_of_rank(index_t(plan.tiles().size()), rank, ranks)) {
     const dist::PixelBox& core = plan.tiles()[std::size_t(t)].core;
     for (index_t b = 0; b < 2; ++b)
       for (index_t y = core.y0; y < core.y0 + core.ny; ++y)
@@ -76,7 +76,7 @@ int run(const mpi::Session& session) {
     return (t % 2 ? -1e16 : 1e16) * double(k + 1) + double(t) / 3.0;
   };
   std::vector<double> mine;
-  for (const index_t t : mpi::tiles_of_rank(tiles, rank, ranks))
+  for (const index_t t : dist::tiles_of_rank(tiles, rank, ranks))
     for (index_t k = 0; k < width; ++k) mine.push_back(value(t, k));
   const std::vector<double> sum = mpi::sum_over_tiles(mine, width, tiles, session.comm());
   for (index_t k = 0; k < width; ++k) {

@@ -6,11 +6,12 @@
 # fabtwin/fabtwin.hpp includes every layer's umbrella. Run as
 #   cmake -DINCLUDE_DIR=<repo>/include -P check_layers.cmake
 # Left out of the umbrellas on purpose, as fabtwin.hpp says: fft/reference_dft.hpp (a plain DFT for
-# tests only), fft/plan_cuda.hpp (it needs nvcc; fft/plan.hpp includes it in units nvcc compiles)
-# and dist/mpi.hpp (it needs MPI).
+# tests only), fft/plan_cuda.hpp (it needs nvcc; fft/plan.hpp includes it in units nvcc compiles),
+# dist/mpi.hpp (it needs MPI) and dist/nccl.hpp (it needs nvcc and NCCL).
 cmake_minimum_required(VERSION 3.25)
 set(order core exec fft io layout "optics thermal" resist etch metrology twin dist)
-set(left_out fabtwin/fft/reference_dft.hpp fabtwin/fft/plan_cuda.hpp fabtwin/dist/mpi.hpp)
+set(left_out fabtwin/fft/reference_dft.hpp fabtwin/fft/plan_cuda.hpp fabtwin/dist/mpi.hpp
+             fabtwin/dist/nccl.hpp)
 set(root ${INCLUDE_DIR}/fabtwin)
 if(NOT IS_DIRECTORY "${root}")
   message(FATAL_ERROR "check_layers: no folder '${root}'; pass -DINCLUDE_DIR=<repo>/include")

@@ -70,16 +70,6 @@ class Session {
   int rank_ = 0, size_ = 1;
 };
 
-/// The tiles rank `rank` of `ranks` runs: a contiguous share of 0 .. tiles - 1, as even as whole
-/// tiles allow (neighbouring tiles share layout, so a rank's tiles read nearby data).
-inline std::vector<index_t> tiles_of_rank(index_t tiles, int rank, int ranks) {
-  require(ranks >= 1 && rank >= 0 && rank < ranks, "dist::mpi::tiles_of_rank", "rank", rank,
-          [&] { return "a rank from 0 to " + std::to_string(ranks - 1); });
-  std::vector<index_t> mine;
-  for (index_t t = tiles * rank / ranks; t < tiles * (rank + 1) / ranks; ++t) mine.push_back(t);
-  return mine;
-}
-
 /// Gathers every rank's cores (ran with tiles_of_rank) into `stitched` on `root`; the other ranks'
 /// fields are left as they were. All ranks call it with the same plan and batch.
 template <class T>

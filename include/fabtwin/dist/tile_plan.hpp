@@ -141,4 +141,15 @@ inline index_t halo_for_range(double range_nm, double pitch_nm, index_t margin_p
   return index_t(std::ceil(range_nm / pitch_nm - 1e-9)) + margin_px;
 }
 
+/// The tiles rank `rank` of `ranks` runs (dist/mpi.hpp, dist/nccl.hpp): a contiguous share of
+/// 0 .. tiles - 1, as even as whole tiles allow (neighbouring tiles share layout, so a rank's tiles
+/// read nearby data).
+inline std::vector<index_t> tiles_of_rank(index_t tiles, int rank, int ranks) {
+  require(ranks >= 1 && rank >= 0 && rank < ranks, "dist::tiles_of_rank", "rank", rank,
+          [&] { return "a rank from 0 to " + std::to_string(ranks - 1); });
+  std::vector<index_t> mine;
+  for (index_t t = tiles * rank / ranks; t < tiles * (rank + 1) / ranks; ++t) mine.push_back(t);
+  return mine;
+}
+
 }  // namespace fabtwin::dist
