@@ -495,7 +495,7 @@ TEST_CASE(
 
 TEST_CASE(
     "ILT over tiles: passes with the halos held at the neighbours' masks shrink the seam "
-    "error",
+    "error, and overlapping the optimised regions by the chain's range nearly removes it",
     "[dist][ilt][large]") {
   const auto shapes = gcd_metal1();
   if (!shapes) return;
@@ -533,4 +533,27 @@ TEST_CASE(
   CHECK(tiled.passes.back().seam_error < 0.25 * tiled.passes.front().seam_error);
   CHECK(tiled.passes.back().error < tiled.passes.front().error);
   CHECK(tiled.passes.back().error <= 1.2 * single.passes.back().error);
+
+  // Overlapping the optimised regions by the chain's range (a halo of twice the range): a tile's
+  // core print then depends on no frozen pixel, only on values its neighbours optimise too, and the
+  // seams nearly vanish (measured over 3 passes: 4.5e-4, 6.5e-4, 3.6e-3), the print as close to
+  // the target as one domain's (53.61 against 53.63).
+  options.passes = 3;
+  options.overlap_px = halo;
+  const MaskRaster wide(*shapes, window, 4 * halo);
+  const auto overlapped = dist::tiled_ilt<double>(ctx, dist::TilePlan(window, 48, 2 * halo), make,
+                                                  wide.source(window), options);
+  std::ostringstream overlapped_passes;
+  for (const auto& pass : overlapped.passes)
+    overlapped_passes << "overlapped: seam error " << pass.seam_error << ", error " << pass.error
+                      << "\n";
+  INFO(overlapped_passes.str());
+  for (const auto& pass : overlapped.passes) CHECK(pass.seam_error < 1e-2);
+  CHECK(overlapped.passes.front().seam_error < 1e-2 * tiled.passes.front().seam_error);
+  CHECK(overlapped.passes.back().error <= 1.01 * single.passes[2].error);
+  // The optimised region must stay inside the tile's window.
+  options.overlap_px = halo + 1;
+  CHECK_THROWS_WITH(
+      dist::tiled_ilt<double>(ctx, dist::TilePlan(window, 48, halo), make, target, options),
+      Catch::Contains("options.overlap_px") && Catch::Contains("within the plan's halo"));
 }
