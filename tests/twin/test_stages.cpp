@@ -244,6 +244,26 @@ TEMPLATE_LIST_TEST_CASE("Bake stage: Taylor tests with per-condition temperature
     hotter += m[std::size_t(image_grid.size() + i)];
   }
   CHECK(hotter < nominal);
+
+  // Forward keeps the bake's sweep for backward: every step's state by default (they fit in
+  // sweep_bytes), 3 checkpoints of the 8 steps where only those fit, none where nothing does (the
+  // backward bakes again); the same print and the same gradients whichever.
+  const std::vector<double> inhibitor = to_vector(stage.forward(ctx, acid));
+  const std::vector<double> all_steps = to_vector(stage.backward(ctx, g));
+  const std::size_t pair = 2 * std::size_t(image_grid.size()) * 2 * sizeof(double);  // 2 members
+  for (const std::size_t budget : {3 * pair, std::size_t(0)}) {
+    INFO("sweep_bytes " << budget);
+    twin::BakeStage<double, S> lean(image_grid, model, history,
+                                    {.max_step_s = 1, .sweep_bytes = budget},
+                                    {{1, 0, 0}, {1, 0, 1.5}});
+    CHECK(to_vector(lean.forward(ctx, acid)) == inhibitor);
+    CHECK(test::relative_error(to_vector(lean.backward(ctx, g)), all_steps) < 1e-14);
+    CHECK(lean.gradient().model.acid.lateral_nm2_per_s ==
+          Approx(stage.gradient().model.acid.lateral_nm2_per_s).epsilon(1e-13));
+  }
+  // A backward reverses the last forward's bakes: conditions changed in between are refused.
+  stage.set_conditions({{1, 0, 0}});
+  CHECK_THROWS_WITH(stage.backward(ctx, g), Catch::Contains("conditions"));
 }
 
 TEMPLATE_LIST_TEST_CASE("Threshold stage: Taylor tests for both tones", "[twin][threshold]",

@@ -246,13 +246,18 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
   return state;
 }
 
-/// The protected fraction M = exp(-deprotection) after the bake (M0 = 1), the development's input.
+/// The protected fraction M = exp(-deprotection) from the bake's deprotection exponent (M0 = 1).
+template <class T, class Space>
+Field<T, Space> inhibitor(Context<Space>& ctx, const Field<T, Space>& deprotection) {
+  Field<T, Space> m(deprotection.grid(), deprotection.batch());
+  for_each(ctx, Range1{m.size()}, detail::ExpNegative<T, Space>{deprotection.view(), m.view()});
+  return m;
+}
+
+/// The protected fraction M after the bake, the development's input.
 template <class T, class Space>
 Field<T, Space> inhibitor(Context<Space>& ctx, const PebState<T, Space>& state) {
-  Field<T, Space> m(state.deprotection.grid(), state.deprotection.batch());
-  for_each(ctx, Range1{m.size()},
-           detail::ExpNegative<T, Space>{state.deprotection.view(), m.view()});
-  return m;
+  return inhibitor(ctx, state.deprotection);
 }
 
 }  // namespace fabtwin::resist

@@ -326,24 +326,74 @@ class PebSteps {
 
 }  // namespace detail
 
-/// Adjoint of inhibitor(bake(ctx, exposed_acid, model, history, max_step_s, boundaries)): from
-/// grad_inhibitor = dL/dM writes dL/d(exposed acid) into grad_exposed_acid (overwritten) and
-/// returns dL/d(every model parameter) and dL/d(uniform temperature offset). `checkpoints` is the
-/// number C of stored states (0: ceil(sqrt(steps))); see the header comment for the memory and
-/// recomputation it buys.
+/// bake()'s forward sweep as bake_backward reads it: (acid, quencher) at the start of every
+/// segment of `segment` steps, and the final deprotection exponent (inhibitor() maps it to M). A
+/// caller that runs the sweep as its forward (BakeStage does) keeps it for any number of backward
+/// passes, each then a forward bake cheaper.
 template <class T, class Space>
-PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_acid,
-                          const PebModel& model, const thermal::TemperatureHistory& history,
-                          double max_step_s, thermal::Boundaries boundaries,
-                          const Field<T, Space>& grad_inhibitor, Field<T, Space>& grad_exposed_acid,
-                          index_t checkpoints = 0) {
-  constexpr const char* where = "resist::bake_backward";
+struct BakeSweep {
+  index_t steps = 0, segment = 1;
+  std::vector<std::array<Field<T, Space>, 2>> stored;
+  std::vector<Field<T, Space>> deprotection;  ///< one field (a vector: Field has no empty state)
+};
+
+/// The sweep of bake(ctx, exposed_acid, model, history, max_step_s, boundaries), its steps in the
+/// same arithmetic, so inhibitor(sweep.deprotection) is bake()'s to the bit. `checkpoints` is the
+/// number C of stored states (0: ceil(sqrt(steps))); see the header comment.
+template <class T, class Space>
+BakeSweep<T, Space> bake_sweep(Context<Space>& ctx, const Field<T, Space>& exposed_acid,
+                               const PebModel& model, const thermal::TemperatureHistory& history,
+                               double max_step_s, thermal::Boundaries boundaries,
+                               index_t checkpoints = 0) {
+  constexpr const char* where = "resist::bake_sweep";
   model.validate(where);
-  const index_t steps = detail::bake_step_count(history, max_step_s, where);  // bake()'s windows
+  BakeSweep<T, Space> sweep;
+  sweep.steps = detail::bake_step_count(history, max_step_s, where);  // bake()'s windows
   require(checkpoints >= 0, where, "checkpoints", checkpoints,
           "a count >= 0 (0: about sqrt(steps))");
+  const index_t steps = sweep.steps;
+  const index_t wanted =
+      checkpoints > 0 ? checkpoints : index_t(std::ceil(std::sqrt(double(steps))));
+  sweep.segment = (steps + std::min(wanted, steps) - 1) / std::min(wanted, steps);  // L
   const Grid& grid = exposed_acid.grid();
   const index_t batch = exposed_acid.batch();
+  const detail::PebSteps<T, Space> bake_steps(model, history, steps, boundaries, grid.rank() == 3);
+  const auto make = [&] { return Field<T, Space>(grid, batch); };
+  Field<T, Space> acid = make(), quencher = make();
+  sweep.deprotection.push_back(make());
+  copy(exposed_acid, acid);
+  fill(ctx, quencher.view(), T(model.initial_quencher));
+  for (index_t n = 0; n < steps; ++n) {
+    if (n % sweep.segment == 0) {
+      sweep.stored.push_back({make(), make()});
+      copy(acid, sweep.stored.back()[0]);
+      copy(quencher, sweep.stored.back()[1]);
+    }
+    bake_steps.forward(ctx, n, acid, quencher, sweep.deprotection.front());
+  }
+  return sweep;
+}
+
+/// Adjoint of inhibitor(bake(...)) from the bake's sweep (bake_sweep with the same model, history,
+/// step and boundaries): from grad_inhibitor = dL/dM writes dL/d(exposed acid) into
+/// grad_exposed_acid (overwritten) and returns dL/d(every model parameter) and dL/d(uniform
+/// temperature offset).
+template <class T, class Space>
+PebGradient bake_backward(Context<Space>& ctx, const BakeSweep<T, Space>& sweep,
+                          const PebModel& model, const thermal::TemperatureHistory& history,
+                          double max_step_s, thermal::Boundaries boundaries,
+                          const Field<T, Space>& grad_inhibitor,
+                          Field<T, Space>& grad_exposed_acid) {
+  constexpr const char* where = "resist::bake_backward";
+  model.validate(where);
+  const index_t steps = detail::bake_step_count(history, max_step_s, where);
+  require(sweep.steps == steps && sweep.deprotection.size() == 1 &&
+              index_t(sweep.stored.size()) == (steps + sweep.segment - 1) / sweep.segment,
+          where, "sweep.steps", sweep.steps,
+          [&] { return "the sweep of this bake's " + std::to_string(steps) + " steps"; });
+  const Field<T, Space>& deprotection = sweep.deprotection.front();
+  const Grid& grid = deprotection.grid();
+  const index_t batch = deprotection.batch();
   const auto check_shape = [&](const char* name, const Field<T, Space>& field) {
     require_same_shape(grid, field.grid(), where, [&] { return std::string(name) + ".grid"; });
     require<shape_mismatch>(
@@ -352,50 +402,33 @@ PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_ac
   };
   check_shape("grad_inhibitor", grad_inhibitor);
   check_shape("grad_exposed_acid", grad_exposed_acid);
-  const index_t wanted =
-      checkpoints > 0 ? checkpoints : index_t(std::ceil(std::sqrt(double(steps))));
-  const index_t segment = (steps + std::min(wanted, steps) - 1) / std::min(wanted, steps);  // L
+  const index_t segment = sweep.segment;
   const detail::PebSteps<T, Space> bake_steps(model, history, steps, boundaries, grid.rank() == 3);
   const auto make = [&] { return Field<T, Space>(grid, batch); };
 
-  // Forward sweep: (acid, quencher) at the start of every segment, then the final deprotection.
-  std::vector<std::array<Field<T, Space>, 2>> stored;
-  Field<T, Space> acid = make(), quencher = make(), deprotection = make();
-  copy(exposed_acid, acid);
-  fill(ctx, quencher.view(), T(model.initial_quencher));
-  for (index_t n = 0; n < steps; ++n) {
-    if (n % segment == 0) {
-      stored.push_back({make(), make()});
-      copy(acid, stored.back()[0]);
-      copy(quencher, stored.back()[1]);
-    }
-    bake_steps.forward(ctx, n, acid, quencher, deprotection);
-  }
   Field<T, Space> gd = make();
   for_each(
       ctx, Range1{gd.size()},
       detail::InhibitorAdjoint<T, Space>{deprotection.cview(), grad_inhibitor.cview(), gd.view()});
 
-  // Reverse sweep, segment by segment. `acid` and `quencher` now carry the cotangents.
-  Field<T, Space>& ga = acid;
-  Field<T, Space>& gq = quencher;
-  fill(ctx, ga.view(), T(0));
-  fill(ctx, gq.view(), T(0));
-  std::vector<std::array<Field<T, Space>, 2>> states;  // the current segment's start states
+  // Reverse sweep, segment by segment, with the cotangents (ga, gq) of (acid, quencher).
+  Field<T, Space> ga = make(), gq = make();
+  std::vector<std::array<Field<T, Space>, 2>> states;  // the current segment's later states
   for (index_t n = 1; n < segment; ++n) states.push_back({make(), make()});
   std::array<Field<T, Space>, 5> work{make(), make(), make(), make(), make()};
   std::array<Field<double, Space>, 2> terms{Field<double, Space>(grid, batch),
                                             Field<double, Space>(grid, batch)};
   PebGradient gradient;
-  for (index_t k = index_t(stored.size()) - 1; k >= 0; --k) {
+  for (index_t k = index_t(sweep.stored.size()) - 1; k >= 0; --k) {
     const index_t first = k * segment, last = std::min(steps, first + segment);
-    const auto state = [&](index_t n) -> std::array<Field<T, Space>, 2>& {
-      return n == first ? stored[std::size_t(k)] : states[std::size_t(n - first - 1)];
+    const auto state = [&](index_t n) -> const std::array<Field<T, Space>, 2>& {
+      return n == first ? sweep.stored[std::size_t(k)] : states[std::size_t(n - first - 1)];
     };
     for (index_t n = first + 1; n < last; ++n) {
-      copy(state(n - 1)[0], state(n)[0]);
-      copy(state(n - 1)[1], state(n)[1]);
-      bake_steps.forward(ctx, n - 1, state(n)[0], state(n)[1], work[4]);
+      std::array<Field<T, Space>, 2>& next = states[std::size_t(n - first - 1)];
+      copy(state(n - 1)[0], next[0]);
+      copy(state(n - 1)[1], next[1]);
+      bake_steps.forward(ctx, n - 1, next[0], next[1], work[4]);
     }
     for (index_t n = last - 1; n >= first; --n)
       bake_steps.backward(ctx, n, state(n)[0], state(n)[1], gd, ga, gq, work, terms, gradient);
@@ -404,6 +437,22 @@ PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_ac
   gradient.initial_quencher = transform_reduce(ctx, gq.size(), 0.0, reduce_op::Plus{},
                                                detail::DoubleAt<T, Space>{gq.cview()});
   return gradient;
+}
+
+/// Adjoint of inhibitor(bake(ctx, exposed_acid, model, history, max_step_s, boundaries)): its sweep
+/// (bake_sweep, with C = `checkpoints` stored states; 0: about sqrt(steps)) and the reverse from
+/// it (bake_backward above).
+template <class T, class Space>
+PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_acid,
+                          const PebModel& model, const thermal::TemperatureHistory& history,
+                          double max_step_s, thermal::Boundaries boundaries,
+                          const Field<T, Space>& grad_inhibitor, Field<T, Space>& grad_exposed_acid,
+                          index_t checkpoints = 0) {
+  require_same_shape(exposed_acid.grid(), grad_inhibitor.grid(), "resist::bake_backward",
+                     "grad_inhibitor.grid");
+  return bake_backward(
+      ctx, bake_sweep(ctx, exposed_acid, model, history, max_step_s, boundaries, checkpoints),
+      model, history, max_step_s, boundaries, grad_inhibitor, grad_exposed_acid);
 }
 
 }  // namespace fabtwin::resist

@@ -10,11 +10,14 @@
 // reference_kelvin (not a parameter: the point where the set was quoted), so the temperature acts
 // through every Arrhenius factor.
 //
-// Memory: the stage keeps nothing of the bake; backward recomputes it with bake_backward's sqrt(N)
-// checkpoints. Conditions with their own temperature offsets bake as separate batches.
+// Memory and time: forward runs the bake as bake_backward's sweep and keeps its checkpoints (all N
+// steps' states where they fit in BakeOptions::sweep_bytes, else about sqrt(N) pairs of fields per
+// condition where those fit, else none), so that every backward after it reverses from them instead
+// of baking again: a calibration's Jacobian takes one backward per CD site from one forward. Conditions with their own temperature offsets bake as separate batches.
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +42,13 @@ struct BakeOptions {
   /// Periodic laterally (the optics' field is periodic), no flux through the top and the substrate.
   thermal::Boundaries boundaries{thermal::Boundary::periodic, thermal::Boundary::periodic,
                                  thermal::Boundary::mirror};
-  index_t checkpoints = 0;  ///< bake_backward's C (0: about sqrt(steps))
+  /// The bake's checkpoints that forward keeps for backward (resist::bake_sweep's C). 0:
+  /// automatic within `sweep_bytes` per condition: every step's state where they fit (no step is
+  /// then baked twice: the twin_calibrate example's fit took 21.2 s against 25.4 s with sqrt(steps)
+  /// and 30.8 s keeping none), else about sqrt(steps) where those fit, else none (backward bakes
+  /// again, with about sqrt(steps)).
+  index_t checkpoints = 0;
+  std::size_t sweep_bytes = std::size_t(256) << 20;
 };
 
 struct BakeValues {
@@ -99,6 +108,8 @@ class BakeStage {
     validate(conditions, "twin::BakeStage::set_conditions");
     conditions_ = std::move(conditions);
     gradient_.condition_bake_offset_k.assign(conditions_.size(), 0.0);
+    sweeps_.clear();  // baked under the old conditions: a backward now must follow a new forward
+    forward_conditions_ = 0;
   }
   ConditionUse condition_use() const { return {false, false, true}; }
 
@@ -151,16 +162,18 @@ class BakeStage {
     detail::require_input(acid, grid_, where, "acid");
     values_.model.validate(where);
     input_ = &acid;
-    const index_t count = index_t(conditions_.size());
+    sweeps_.clear();
+    forward_conditions_ = index_t(conditions_.size());
+    const index_t count = forward_conditions_;
     if (count == 1) {
-      output_ = resist::inhibitor(ctx, bake(ctx, acid, 0));
+      output_ = bake(ctx, acid, 0);
       return *output_;
     }
     Field<T, Space>& inhibitor = detail::reuse(output_, grid_, acid.batch());
     Field<T, Space> part(grid_, acid.batch() / count);
     for (index_t c = 0; c < count; ++c) {
       detail::gather_condition(acid, count, c, part);
-      detail::scatter_condition(resist::inhibitor(ctx, bake(ctx, part, c)), count, c, inhibitor);
+      detail::scatter_condition(bake(ctx, part, c), count, c, inhibitor);
     }
     return inhibitor;
   }
@@ -168,23 +181,22 @@ class BakeStage {
   const Field<T, Space>& backward(Context<Space>& ctx, const Field<T, Space>& grad_inhibitor) {
     constexpr const char* where = "twin::BakeStage::backward";
     detail::require_cotangent(input_, output_, grad_inhibitor, where);
+    const index_t count = index_t(conditions_.size());
+    require(forward_conditions_ == count, where, "conditions", count,
+            "the conditions of the last forward (set_conditions came between forward and "
+            "backward: run forward again)");
     const Field<T, Space>& acid = *input_;
     Field<T, Space>& grad_acid = detail::reuse(grad_input_, grid_, acid.batch());
-    const index_t count = index_t(conditions_.size());
     if (count == 1) {
-      accumulate(0, resist::bake_backward(ctx, acid, values_.model, history(0), options_.max_step_s,
-                                          options_.boundaries, grad_inhibitor, grad_acid,
-                                          options_.checkpoints));
+      accumulate(0, bake_backward(ctx, acid, 0, grad_inhibitor, grad_acid));
       return grad_acid;
     }
     const index_t members = acid.batch() / count;
     Field<T, Space> part(grid_, members), grad_part(grid_, members), grad_out(grid_, members);
     for (index_t c = 0; c < count; ++c) {
-      detail::gather_condition(acid, count, c, part);
+      if (sweeps_.empty()) detail::gather_condition(acid, count, c, part);
       detail::gather_condition(grad_inhibitor, count, c, grad_part);
-      accumulate(
-          c, resist::bake_backward(ctx, part, values_.model, history(c), options_.max_step_s,
-                                   options_.boundaries, grad_part, grad_out, options_.checkpoints));
+      accumulate(c, bake_backward(ctx, part, c, grad_part, grad_out));
       detail::scatter_condition(grad_out, count, c, grad_acid);
     }
     return grad_acid;
@@ -201,10 +213,40 @@ class BakeStage {
     return thermal::TemperatureHistory(std::move(knots));
   }
 
-  resist::PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& acid,
-                                  index_t c) const {
-    return resist::bake(ctx, acid, values_.model, history(c), options_.max_step_s,
-                        options_.boundaries);
+  /// The sweep's checkpoints to keep for `members` fields of condition c's bake (see BakeOptions),
+  /// 0 to keep none.
+  index_t kept_checkpoints(index_t c, index_t size) const {
+    if (options_.checkpoints > 0) return options_.checkpoints;
+    const index_t steps =
+        resist::detail::bake_step_count(history(c), options_.max_step_s, "twin::BakeStage");
+    const double pair = 2.0 * double(size) * double(sizeof(T));
+    const double budget = double(options_.sweep_bytes);
+    if (double(steps) * pair <= budget) return steps;
+    const index_t root = index_t(std::ceil(std::sqrt(double(steps))));
+    return double(root) * pair <= budget ? root : 0;
+  }
+
+  /// Condition c's bake of `acid` to the inhibitor, its sweep kept when it fits.
+  Field<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& acid, index_t c) {
+    const index_t checkpoints = kept_checkpoints(c, acid.size());
+    if (checkpoints == 0)
+      return resist::inhibitor(ctx, resist::bake(ctx, acid, values_.model, history(c),
+                                                 options_.max_step_s, options_.boundaries));
+    sweeps_.push_back(resist::bake_sweep(ctx, acid, values_.model, history(c), options_.max_step_s,
+                                         options_.boundaries, checkpoints));
+    return resist::inhibitor(ctx, sweeps_.back().deprotection.front());
+  }
+
+  /// Condition c's reverse: from its kept sweep, or by baking `acid` (its members) again.
+  resist::PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& acid, index_t c,
+                                    const Field<T, Space>& grad_inhibitor,
+                                    Field<T, Space>& grad_acid) const {
+    if (!sweeps_.empty())
+      return resist::bake_backward(ctx, sweeps_[std::size_t(c)], values_.model, history(c),
+                                   options_.max_step_s, options_.boundaries, grad_inhibitor,
+                                   grad_acid);
+    return resist::bake_backward(ctx, acid, values_.model, history(c), options_.max_step_s,
+                                 options_.boundaries, grad_inhibitor, grad_acid);
   }
 
   void accumulate(index_t c, const resist::PebGradient& g) {
@@ -234,6 +276,8 @@ class BakeStage {
   BakeGradient gradient_;
   const Field<T, Space>* input_ = nullptr;
   std::optional<Field<T, Space>> output_, grad_input_;
+  std::vector<resist::BakeSweep<T, Space>> sweeps_;  // the last forward's, one per condition
+  index_t forward_conditions_ = 0;  // the conditions the last forward baked (0: none since)
 };
 
 }  // namespace fabtwin::twin
