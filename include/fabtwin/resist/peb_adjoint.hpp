@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -337,40 +338,65 @@ struct BakeSweep {
   std::vector<Field<T, Space>> deprotection;  ///< one field (a vector: Field has no empty state)
 };
 
-/// The sweep of bake(ctx, exposed_acid, model, history, max_step_s, boundaries), its steps in the
-/// same arithmetic, so inhibitor(sweep.deprotection) is bake()'s to the bit. `checkpoints` is the
-/// number C of stored states (0: ceil(sqrt(steps))); see the header comment.
+/// The sweep of bake(ctx, exposed_acid, model, history, max_step_s, boundaries) into `sweep`, its
+/// steps in the same arithmetic, so inhibitor(sweep.deprotection) is bake()'s to the bit.
+/// `checkpoints` is the number C of stored states (0: ceil(sqrt(steps))); see the header comment.
+/// The fields `sweep` already holds are reused where their shape fits: a caller that sweeps every
+/// forward allocates (and the system maps) its checkpoints once.
+template <class T, class Space>
+void bake_sweep(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
+                const thermal::TemperatureHistory& history, double max_step_s,
+                thermal::Boundaries boundaries, index_t checkpoints, BakeSweep<T, Space>& sweep) {
+  constexpr const char* where = "resist::bake_sweep";
+  model.validate(where);
+  const index_t steps = detail::bake_step_count(history, max_step_s, where);  // bake()'s windows
+  require(checkpoints >= 0, where, "checkpoints", checkpoints,
+          "a count >= 0 (0: about sqrt(steps))");
+  const index_t wanted =
+      checkpoints > 0 ? checkpoints : index_t(std::ceil(std::sqrt(double(steps))));
+  const index_t segment = (steps + std::min(wanted, steps) - 1) / std::min(wanted, steps);  // L
+  const std::size_t count = std::size_t((steps + segment - 1) / segment);
+  const Grid& grid = exposed_acid.grid();
+  const index_t batch = exposed_acid.batch();
+  const auto fits = [&](const Field<T, Space>& f) {
+    return f.batch() == batch && f.grid().nx() == grid.nx() && f.grid().ny() == grid.ny() &&
+           f.grid().nz() == grid.nz();
+  };
+  const auto make = [&] { return Field<T, Space>(grid, batch); };
+  if (!sweep.deprotection.empty() && !fits(sweep.deprotection.front())) {
+    sweep.stored.clear();
+    sweep.deprotection.clear();
+  }
+  sweep.steps = steps;
+  sweep.segment = segment;
+  if (sweep.stored.size() > count)
+    sweep.stored.erase(sweep.stored.begin() + std::ptrdiff_t(count), sweep.stored.end());
+  while (sweep.stored.size() < count) sweep.stored.push_back({make(), make()});
+  if (sweep.deprotection.empty()) sweep.deprotection.push_back(make());
+  Field<T, Space>& deprotection = sweep.deprotection.front();
+  fill(ctx, deprotection.view(), T(0));
+  const detail::PebSteps<T, Space> bake_steps(model, history, steps, boundaries, grid.rank() == 3);
+  Field<T, Space> acid = make(), quencher = make();
+  copy(exposed_acid, acid);
+  fill(ctx, quencher.view(), T(model.initial_quencher));
+  for (index_t n = 0; n < steps; ++n) {
+    if (n % segment == 0) {
+      std::array<Field<T, Space>, 2>& kept = sweep.stored[std::size_t(n / segment)];
+      copy(acid, kept[0]);
+      copy(quencher, kept[1]);
+    }
+    bake_steps.forward(ctx, n, acid, quencher, deprotection);
+  }
+}
+
+/// The same into a new sweep.
 template <class T, class Space>
 BakeSweep<T, Space> bake_sweep(Context<Space>& ctx, const Field<T, Space>& exposed_acid,
                                const PebModel& model, const thermal::TemperatureHistory& history,
                                double max_step_s, thermal::Boundaries boundaries,
                                index_t checkpoints = 0) {
-  constexpr const char* where = "resist::bake_sweep";
-  model.validate(where);
   BakeSweep<T, Space> sweep;
-  sweep.steps = detail::bake_step_count(history, max_step_s, where);  // bake()'s windows
-  require(checkpoints >= 0, where, "checkpoints", checkpoints,
-          "a count >= 0 (0: about sqrt(steps))");
-  const index_t steps = sweep.steps;
-  const index_t wanted =
-      checkpoints > 0 ? checkpoints : index_t(std::ceil(std::sqrt(double(steps))));
-  sweep.segment = (steps + std::min(wanted, steps) - 1) / std::min(wanted, steps);  // L
-  const Grid& grid = exposed_acid.grid();
-  const index_t batch = exposed_acid.batch();
-  const detail::PebSteps<T, Space> bake_steps(model, history, steps, boundaries, grid.rank() == 3);
-  const auto make = [&] { return Field<T, Space>(grid, batch); };
-  Field<T, Space> acid = make(), quencher = make();
-  sweep.deprotection.push_back(make());
-  copy(exposed_acid, acid);
-  fill(ctx, quencher.view(), T(model.initial_quencher));
-  for (index_t n = 0; n < steps; ++n) {
-    if (n % sweep.segment == 0) {
-      sweep.stored.push_back({make(), make()});
-      copy(acid, sweep.stored.back()[0]);
-      copy(quencher, sweep.stored.back()[1]);
-    }
-    bake_steps.forward(ctx, n, acid, quencher, sweep.deprotection.front());
-  }
+  bake_sweep(ctx, exposed_acid, model, history, max_step_s, boundaries, checkpoints, sweep);
   return sweep;
 }
 

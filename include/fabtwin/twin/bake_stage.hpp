@@ -10,10 +10,11 @@
 // reference_kelvin (not a parameter: the point where the set was quoted), so the temperature acts
 // through every Arrhenius factor.
 //
-// Memory and time: forward runs the bake as bake_backward's sweep and keeps its checkpoints (all N
-// steps' states where they fit in BakeOptions::sweep_bytes, else about sqrt(N) pairs of fields per
-// condition where those fit, else none), so that every backward after it reverses from them instead
-// of baking again: a calibration's Jacobian takes one backward per CD site from one forward. Conditions with their own temperature offsets bake as separate batches.
+// Memory and time: the stage keeps the bake's sweep (bake_backward's checkpoints: all N steps'
+// states where they fit in BakeOptions::sweep_bytes, else about sqrt(N) pairs of fields per
+// condition where those fit, else none), so that every backward reverses from it instead of baking
+// again: a calibration's Jacobian takes one backward per CD site from one forward. The first
+// backward after a forward makes it; once a backward has run, each forward makes it as it bakes. Conditions with their own temperature offsets bake as separate batches.
 
 #include <algorithm>
 #include <cmath>
@@ -42,11 +43,10 @@ struct BakeOptions {
   /// Periodic laterally (the optics' field is periodic), no flux through the top and the substrate.
   thermal::Boundaries boundaries{thermal::Boundary::periodic, thermal::Boundary::periodic,
                                  thermal::Boundary::mirror};
-  /// The bake's checkpoints that forward keeps for backward (resist::bake_sweep's C). 0:
-  /// automatic within `sweep_bytes` per condition: every step's state where they fit (no step is
-  /// then baked twice: the twin_calibrate example's fit took 21.2 s against 25.4 s with sqrt(steps)
-  /// and 30.8 s keeping none), else about sqrt(steps) where those fit, else none (backward bakes
-  /// again, with about sqrt(steps)).
+  /// The bake's checkpoints the stage keeps for backward (resist::bake_sweep's C). 0: automatic
+  /// within `sweep_bytes` per condition: every step's state where they fit (no step is then baked
+  /// twice: the twin_calibrate example's fit took 20.9 s against 30.8 s keeping nothing), else
+  /// about sqrt(steps) where those fit, else none (each backward bakes again).
   index_t checkpoints = 0;
   std::size_t sweep_bytes = std::size_t(256) << 20;
 };
@@ -108,8 +108,7 @@ class BakeStage {
     validate(conditions, "twin::BakeStage::set_conditions");
     conditions_ = std::move(conditions);
     gradient_.condition_bake_offset_k.assign(conditions_.size(), 0.0);
-    sweeps_.clear();  // baked under the old conditions: a backward now must follow a new forward
-    forward_conditions_ = 0;
+    forward_conditions_ = 0;  // baked under the old conditions: a backward must follow a forward
   }
   ConditionUse condition_use() const { return {false, false, true}; }
 
@@ -162,9 +161,13 @@ class BakeStage {
     detail::require_input(acid, grid_, where, "acid");
     values_.model.validate(where);
     input_ = &acid;
-    sweeps_.clear();
     forward_conditions_ = index_t(conditions_.size());
     const index_t count = forward_conditions_;
+    // A stage that has run backward keeps the bake's sweep as it bakes (a backward is likely to
+    // follow); one that only runs forward bakes plainly (keeping a sweep cost the forward 12 to
+    // 27 % on twin_chain's clip).
+    swept_ = backward_seen_ && kept_checkpoints(0, acid.size() / count) > 0;
+    if (swept_) sweeps_.resize(std::size_t(count));
     if (count == 1) {
       output_ = bake(ctx, acid, 0);
       return *output_;
@@ -187,6 +190,20 @@ class BakeStage {
             "backward: run forward again)");
     const Field<T, Space>& acid = *input_;
     Field<T, Space>& grad_acid = detail::reuse(grad_input_, grid_, acid.batch());
+    backward_seen_ = true;
+    if (!swept_ && kept_checkpoints(0, acid.size() / count) > 0) {
+      // The forward kept nothing: sweep the bake now, once for this backward and every later one
+      // from the same forward (a calibration's one per CD site).
+      sweeps_.resize(std::size_t(count));
+      Field<T, Space> part(grid_, acid.batch() / count);
+      for (index_t c = 0; c < count; ++c) {
+        if (count > 1) detail::gather_condition(acid, count, c, part);
+        resist::bake_sweep(ctx, count > 1 ? part : acid, values_.model, history(c),
+                           options_.max_step_s, options_.boundaries,
+                           kept_checkpoints(c, acid.size() / count), sweeps_[std::size_t(c)]);
+      }
+      swept_ = true;
+    }
     if (count == 1) {
       accumulate(0, bake_backward(ctx, acid, 0, grad_inhibitor, grad_acid));
       return grad_acid;
@@ -194,7 +211,7 @@ class BakeStage {
     const index_t members = acid.batch() / count;
     Field<T, Space> part(grid_, members), grad_part(grid_, members), grad_out(grid_, members);
     for (index_t c = 0; c < count; ++c) {
-      if (sweeps_.empty()) detail::gather_condition(acid, count, c, part);
+      if (!swept_) detail::gather_condition(acid, count, c, part);
       detail::gather_condition(grad_inhibitor, count, c, grad_part);
       accumulate(c, bake_backward(ctx, part, c, grad_part, grad_out));
       detail::scatter_condition(grad_out, count, c, grad_acid);
@@ -213,7 +230,7 @@ class BakeStage {
     return thermal::TemperatureHistory(std::move(knots));
   }
 
-  /// The sweep's checkpoints to keep for `members` fields of condition c's bake (see BakeOptions),
+  /// The checkpoints to keep of condition c's bake of `size` samples (see BakeOptions),
   /// 0 to keep none.
   index_t kept_checkpoints(index_t c, index_t size) const {
     if (options_.checkpoints > 0) return options_.checkpoints;
@@ -226,22 +243,22 @@ class BakeStage {
     return double(root) * pair <= budget ? root : 0;
   }
 
-  /// Condition c's bake of `acid` to the inhibitor, its sweep kept when it fits.
+  /// Condition c's bake of `acid` to the inhibitor, into its kept sweep when the stage keeps one.
   Field<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& acid, index_t c) {
-    const index_t checkpoints = kept_checkpoints(c, acid.size());
-    if (checkpoints == 0)
+    if (!swept_)
       return resist::inhibitor(ctx, resist::bake(ctx, acid, values_.model, history(c),
                                                  options_.max_step_s, options_.boundaries));
-    sweeps_.push_back(resist::bake_sweep(ctx, acid, values_.model, history(c), options_.max_step_s,
-                                         options_.boundaries, checkpoints));
-    return resist::inhibitor(ctx, sweeps_.back().deprotection.front());
+    resist::BakeSweep<T, Space>& sweep = sweeps_[std::size_t(c)];
+    resist::bake_sweep(ctx, acid, values_.model, history(c), options_.max_step_s,
+                       options_.boundaries, kept_checkpoints(c, acid.size()), sweep);
+    return resist::inhibitor(ctx, sweep.deprotection.front());
   }
 
   /// Condition c's reverse: from its kept sweep, or by baking `acid` (its members) again.
   resist::PebGradient bake_backward(Context<Space>& ctx, const Field<T, Space>& acid, index_t c,
                                     const Field<T, Space>& grad_inhibitor,
                                     Field<T, Space>& grad_acid) const {
-    if (!sweeps_.empty())
+    if (swept_)
       return resist::bake_backward(ctx, sweeps_[std::size_t(c)], values_.model, history(c),
                                    options_.max_step_s, options_.boundaries, grad_inhibitor,
                                    grad_acid);
@@ -276,8 +293,11 @@ class BakeStage {
   BakeGradient gradient_;
   const Field<T, Space>* input_ = nullptr;
   std::optional<Field<T, Space>> output_, grad_input_;
-  std::vector<resist::BakeSweep<T, Space>> sweeps_;  // the last forward's, one per condition
-  index_t forward_conditions_ = 0;  // the conditions the last forward baked (0: none since)
+  // The last forward's sweeps, one per condition (their fields reused by the next forward), when
+  // swept_; the conditions it baked (0: none since set_conditions).
+  std::vector<resist::BakeSweep<T, Space>> sweeps_;
+  bool swept_ = false, backward_seen_ = false;
+  index_t forward_conditions_ = 0;
 };
 
 }  // namespace fabtwin::twin
