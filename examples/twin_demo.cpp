@@ -49,6 +49,7 @@
 #include "support/default_twin.hpp"
 #include "support/etch_run.hpp"
 #include "support/outputs.hpp"
+#include "support/plate_twin.hpp"
 #include "support/shared_data.hpp"
 
 namespace {
@@ -213,31 +214,15 @@ struct PlateMapResult {
 /// (twin::ZonedBakeStage) of hidden offsets up to 1.5 K and thresholded; two cuts across each line
 /// measured with 0.1 nm of noise; the nine offsets fitted from a flat plate.
 PlateMapResult plate_map(Context<Host>& ctx) {
-  const Grid field(96, 96, 8.0, {4, 4, 0});
-  layout::PolygonSet shapes;
-  shapes.unit_nm = 1;
-  std::vector<twin::CdSite> sites;
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) {
-      const layout::coord_t cx = 128 + 256 * j, cy = 128 + 256 * i;
-      shapes.polygons.push_back(layout::box_polygon({cx - 28, cy - 90, cx + 28, cy + 90}));
-      for (const double dy : {-40.0, 40.0})
-        sites.push_back(
-            {{{double(cx) - 80, double(cy) + dy}, {double(cx) + 80, double(cy) + dy}}, {}});
-    }
-  const Field<double, Host> mask = layout::rasterize_area<double>(ctx, shapes, field);
-  resist::PebModel model = resist::sentaurus_peb_model();
-  model.acid.vertical_nm2_per_s = model.quencher.vertical_nm2_per_s = 0;
-  twin::ImagingStage<double, Host> imaging(
-      ctx, field,
-      support::focus_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
-                             {768, 12, 0.1}, {0}));
-  twin::ExposureStage<double, Host> exposure(field, {34, 0.043, 0});
-  twin::ZonedBakeStage<double, Host> bake(
-      field, model, thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(110), 60),
-      {3, 3}, {.max_step_s = 6});
-  twin::ThresholdStage<double, Host> resist_model(field, 2.0, {0.5, 25}, twin::PrintTone::below);
-  auto chain = twin::chain(imaging, exposure, bake, resist_model);
+  const Grid field = support::plate_field();
+  const support::PlateLines lines = support::plate_lines(ctx);
+  const Field<double, Host>& mask = lines.mask;
+  const std::vector<twin::CdSite>& sites = lines.sites;
+  support::PlateTwin twin(
+      ctx, support::focus_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
+                                  {768, 12, 0.1}, {0}));
+  auto& chain = twin.chain;
+  auto& bake = twin.bake;
   std::vector<std::string> zones;
   for (const twin::Parameter& p : bake.parameters()) zones.push_back(p.name);
 

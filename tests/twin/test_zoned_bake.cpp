@@ -24,29 +24,17 @@
 #include "fabtwin/twin/imaging_stage.hpp"
 #include "fabtwin/twin/threshold_stage.hpp"
 #include "fabtwin/twin/zoned_bake_stage.hpp"
+#include "support/plate_twin.hpp"
 #include "support/stage_checks.hpp"
 #include "support/test_cases.hpp"
 
 using namespace fabtwin;
 
-namespace {
-
-resist::PebModel lateral_model() {
-  resist::PebModel model = resist::sentaurus_peb_model();
-  model.acid.vertical_nm2_per_s = model.quencher.vertical_nm2_per_s = 0;
-  return model;
-}
-
-const thermal::TemperatureHistory bake_history =
-    thermal::TemperatureHistory::constant(thermal::celsius_to_kelvin(110), 60);
-
-}  // namespace
-
 TEST_CASE("The zoned bake stage passes its Taylor tests", "[twin][zoned_bake][taylor]") {
   Context<Host> ctx;
   const Grid grid(30, 24, 4.0);
-  twin::ZonedBakeStage<double, Host> stage(grid, lateral_model(), bake_history, {3, 3},
-                                           {.max_step_s = 6});
+  twin::ZonedBakeStage<double, Host> stage(
+      grid, support::plate_bake_model(), support::plate_bake_history(), {3, 3}, {.max_step_s = 6});
   const std::vector<double> offsets{0.5, -0.3, 1.0, 0.2, -0.8, 0.4, -0.1, 0.7, -0.6};
   stage.offsets_k() = offsets;
   const Field<double, Host> acid = test::random_field<Host>(grid, 1, 41, 0.3);
@@ -81,49 +69,25 @@ TEST_CASE("The zoned bake stage passes its Taylor tests", "[twin][zoned_bake][ta
 
 namespace {
 
-constexpr double plate_field_nm = 768, plate_pitch_nm = 8;
-const Grid field(96, 96, plate_pitch_nm, {plate_pitch_nm / 2, plate_pitch_nm / 2, 0});
-
-optics::KernelSet kernels() {
+std::vector<twin::FocusKernels> plate_kernels() {
   optics::SocsOptions options;
-  options.period_nm = plate_field_nm;
+  options.period_nm = support::plate_field_nm;
   options.count = 12;
   options.source_step = 0.1;
-  return optics::socs_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9), options);
+  return {{0, optics::socs_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
+                                   options)}};
 }
-
-struct PlateTwin {
-  explicit PlateTwin(Context<Host>& ctx)
-      : imaging(ctx, field, {{0, kernels()}}),
-        exposure(field, {34, 0.043, 0}),
-        bake(field, lateral_model(), bake_history, {3, 3}, {.max_step_s = 6}),
-        resist_model(field, 2.0, {0.5, 25}, twin::PrintTone::below),
-        chain(twin::chain(imaging, exposure, bake, resist_model)) {}
-  twin::ImagingStage<double, Host> imaging;
-  twin::ExposureStage<double, Host> exposure;
-  twin::ZonedBakeStage<double, Host> bake;
-  twin::ThresholdStage<double, Host> resist_model;
-  decltype(twin::chain(imaging, exposure, bake, resist_model)) chain;
-};
 
 }  // namespace
 
 TEST_CASE("A hotplate's zone map is recovered from CDs across the field",
           "[twin][zoned_bake][calibration][large]") {
   Context<Host> ctx;
-  PlateTwin twin(ctx);
-  layout::PolygonSet shapes;
-  shapes.unit_nm = 1;
-  std::vector<twin::CdSite> sites;
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) {
-      const layout::coord_t cx = 128 + 256 * j, cy = 128 + 256 * i;
-      shapes.polygons.push_back(layout::box_polygon({cx - 28, cy - 90, cx + 28, cy + 90}));
-      for (const double dy : {-40.0, 40.0})
-        sites.push_back(
-            {{{double(cx) - 80, double(cy) + dy}, {double(cx) + 80, double(cy) + dy}}, {}});
-    }
-  const Field<double, Host> mask = layout::rasterize_area<double>(ctx, shapes, field);
+  support::PlateTwin twin(ctx, plate_kernels());
+  const support::PlateLines lines = support::plate_lines(ctx);
+  const Field<double, Host>& mask = lines.mask;
+  const std::vector<twin::CdSite>& sites = lines.sites;
+  const Grid field = support::plate_field();
   const twin::ParameterList list = twin.chain.parameter_list();
   std::vector<std::string> zones;
   for (const twin::Parameter& p : list)
@@ -151,13 +115,15 @@ TEST_CASE("A hotplate's zone map is recovered from CDs across the field",
   std::vector<double> residual, local_truth;
   {
     // The hidden map at each site (through the same basis), for the residuals' pattern.
-    twin::ZonedBakeStage<double, Host> probe(field, lateral_model(), bake_history, {3, 3});
+    twin::ZonedBakeStage<double, Host> probe(field, support::plate_bake_model(),
+                                             support::plate_bake_history(), {3, 3});
     probe.offsets_k() = truth;
     const std::vector<double> hidden = to_vector(probe.map(ctx));
     for (std::size_t s = 0; s < sites.size(); ++s) {
       residual.push_back(uniform_cds.results[s].cd_nm - measured[s]);
       const metrology::Point2 mid = sites[s].line.at(0.5 * sites[s].line.length());
-      const index_t x = index_t(mid.x / plate_pitch_nm), y = index_t(mid.y / plate_pitch_nm);
+      const index_t x = index_t(mid.x / support::plate_pitch_nm),
+                    y = index_t(mid.y / support::plate_pitch_nm);
       local_truth.push_back(hidden[std::size_t(x + field.nx() * y)]);
     }
   }
