@@ -174,8 +174,10 @@ TEMPLATE_LIST_TEST_CASE("Taylor tests of the bake's adjoint w.r.t. the acid and 
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("The bake's gradient does not depend on the number of checkpoints",
-                        "[resist][peb][adjoint]", test::Cases) {
+TEMPLATE_LIST_TEST_CASE(
+    "The bake's gradient does not depend on the number of checkpoints, and "
+    "one sweep serves any number of backwards",
+    "[resist][peb][adjoint]", test::Cases) {
   using T = typename TestType::real;
   using S = typename TestType::space;
   Context<S> ctx;
@@ -214,18 +216,8 @@ TEMPLATE_LIST_TEST_CASE("The bake's gradient does not depend on the number of ch
       CHECK(std::abs(parameters[k] - reference[k]) <= tolerance * std::abs(reference[k]));
     }
   }
-}
 
-TEMPLATE_LIST_TEST_CASE("The bake's sweep is bake() to the bit and serves any number of backwards",
-                        "[resist][peb][adjoint]", test::Cases) {
-  using T = typename TestType::real;
-  using S = typename TestType::space;
-  Context<S> ctx;
-  const Grid grid = Grid::volume(10, 8, 4, Vec3{2.0, 2.0, 4.0});
-  std::vector<T> a0, g;
-  for (const double v : pattern(grid, 1)) a0.push_back(T(v));
-  for (const double v : test::random_values<double>(grid.size(), 76)) g.push_back(T(v));
-  const auto acid = test::field_with<S>(grid, a0), grad_m = test::field_with<S>(grid, g);
+  // The sweep alone (what BakeStage keeps from forward to backward): bake()'s print to the bit.
   const auto sweep =
       resist::bake_sweep(ctx, acid, test_model(), test_history(), step_s, {}, index_t(3));
   CHECK(to_vector(resist::inhibitor(ctx, sweep.deprotection.front())) ==
@@ -243,7 +235,7 @@ TEMPLATE_LIST_TEST_CASE("The bake's sweep is bake() to the bit and serves any nu
   CHECK(to_vector(first) == to_vector(fresh));
   CHECK(g1.acid.lateral_nm2_per_s == g2.acid.lateral_nm2_per_s);
   CHECK(g1.temperature_offset_kelvin == g3.temperature_offset_kelvin);
-  // A sweep of another bake (a longer history: more steps) is refused with the steps named.
+  // The sweep of another bake (half the step: twice the steps) is refused with the steps named.
   CHECK_THROWS_WITH(resist::bake_backward(ctx, sweep, test_model(), test_history(), step_s / 2, {},
                                           grad_m, first),
                     Catch::Contains("sweep.steps") && Catch::Contains("steps"));
