@@ -1,11 +1,21 @@
-// The cost of one pixel-ILT iteration on ICCAD-2013 clip 1 (twin::IltObjective with its gradient, then
-// the Adam update, as twin::pixel_ilt runs it): the three contest corners imaged through the contest's
-// 24 kernels and printed, the objective, and the adjoint back to the free pixel values, at each
-// pixel pitch of `iccad13 ilt`'s schedule (8 and 4 nm: 256^2 and 512^2 pixels for the 2048 nm canvas;
-// 2 nm for reference). Two resists: the contest's constant threshold ("contest"), and exposure, the
-// bake in 6 s steps and a blurred threshold (`--resist peb`). The baseline, measured in the same run,
-// is one 2048^2 complex float FFT, so an iteration reads in 2048^2 FFT equivalents. Host and, in CUDA
-// builds, Cuda variants (timed with CUDA events); values in double, as the example optimises.
+// The twin's costs per unit of work, on the host and, in CUDA builds, on the GPU (timed with CUDA
+// events); values in double, as the examples compute.
+//
+// ilt_clip1: one pixel-ILT iteration on ICCAD-2013 clip 1 (twin::IltObjective with its gradient,
+// then the Adam update, as twin::pixel_ilt runs it): the three contest corners imaged through the
+// contest's 24 kernels and printed, the objective, and the adjoint back to the free pixel values, at
+// each pixel pitch of `iccad13 ilt`'s schedule (8 and 4 nm: 256^2 and 512^2 pixels for the 2048 nm
+// canvas; 2 nm for reference). Two resists: the contest's constant threshold ("contest"), and
+// exposure, the bake in 6 s steps and a blurred threshold (`--resist peb`). The baseline, measured
+// in the same run, is one 2048^2 complex float FFT, so an iteration reads in 2048^2 FFT
+// equivalents.
+//
+// tile_resist: one tile of full_layout forward (support/tiled_twin.hpp's resist stages:
+// ambit-limited optics, exposure, the bake on the lattice kernel, a blurred threshold) for a 2048
+// or 4096 nm core at 8 nm with the chain's 768 nm halo, the per-tile time behind full_layout's
+// throughput and its projection to a node of GPUs: counters core_um2_per_s and x8_um2_per_s (eight
+// devices each running tiles at this rate; the host's reading and rasterising of the layout and
+// the gather of the cores are not in it). Its baseline is one complex double FFT of the tile.
 
 #include <cstdlib>
 #include <string>
@@ -14,10 +24,12 @@
 
 #include "../examples/support/peb_resist.hpp"
 #include "fabtwin/core.hpp"
+#include "fabtwin/dist/tile_plan.hpp"
 #include "fabtwin/exec.hpp"
 #include "fabtwin/fft.hpp"
 #include "fabtwin/layout.hpp"
 #include "fabtwin/metrology/iccad2013_score.hpp"
+#include "fabtwin/optics/ambit.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/twin/chain.hpp"
 #include "fabtwin/twin/conditions.hpp"
@@ -26,7 +38,9 @@
 #include "fabtwin/twin/pixel_ilt.hpp"
 #include "fabtwin/twin/threshold_stage.hpp"
 #include "support/bench_loop.hpp"
+#include "support/host_kernels.hpp"
 #include "support/ratio_reporter.hpp"
+#include "support/tiled_twin.hpp"
 
 namespace {
 
@@ -124,9 +138,71 @@ void pitches(benchmark::internal::Benchmark* b) {
   b->Arg(8)->Arg(4)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
+constexpr double tile_pitch_nm = 8;
+
+/// full_layout's kernels: made at a 1536 nm period, windowed to a 640 nm ambit.
+const optics::AmbitKernels& tile_kernels() {
+  static const optics::AmbitKernels kernels(
+      support::generate_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
+                                {1536, 24, 0.05}),
+      tile_pitch_nm, {.radius_nm = 640, .edge_nm = 240});
+  return kernels;
+}
+
+/// The tile window for a core of `core_nm`: the core plus the resist chain's halo at 1e-9 (as
+/// full_layout takes it), rounded up to a 2-3-5-7 size.
+Grid tile_grid(double core_nm) {
+  static const index_t halo = [] {
+    Context<Host> ctx;
+    const support::TiledTwin<Host> probe(ctx, Grid(256, 256, tile_pitch_nm), tile_kernels(),
+                                         support::TiledStages::resist);
+    return dist::halo_for_range(probe.interaction_range_nm(1e-9), tile_pitch_nm);
+  }();
+  const index_t side = dist::smooth_size(index_t(core_nm / tile_pitch_nm) + 2 * halo);
+  return Grid(side, side, tile_pitch_nm);
+}
+
+template <class Space>
+void tile_forward(benchmark::State& state) {
+  Context<Space> ctx = bench::make_context<Space>();
+  const double core_nm = double(state.range(0));
+  const Grid grid = tile_grid(core_nm);
+  support::TiledTwin<Space> twin(ctx, grid, tile_kernels(), support::TiledStages::resist);
+  // 64 nm lines at a 128 nm pitch: the bake and the FFTs cost the same for any pattern.
+  Field<double, Host> lines(grid);
+  for (index_t i = 0; i < grid.size(); ++i) lines.view()[i] = (i % grid.nx()) % 16 < 8 ? 1.0 : 0.0;
+  const Field<double, Space> mask = to<Space>(lines);
+  twin.forward(ctx, mask);  // plans and buffers made before the timed loop
+  bench::time_loop(state, ctx, [&] { benchmark::DoNotOptimize(twin.forward(ctx, mask).data()); });
+  const double core_um2 = core_nm * core_nm * 1e-6;
+  state.counters["core_um2_per_s"] =
+      benchmark::Counter(core_um2, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["x8_um2_per_s"] =
+      benchmark::Counter(8 * core_um2, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["window_px"] = double(grid.nx());
+}
+
+template <class Space>
+void tile_fft(benchmark::State& state) {
+  Context<Space> ctx = bench::make_context<Space>();
+  const Grid grid = tile_grid(double(state.range(0)));
+  Field<complex<double>, Space> in(grid), out(grid);
+  fft::forward(ctx, in.view(), out.view());  // plan outside the timed loop
+  bench::time_loop(state, ctx, [&] {
+    fft::forward(ctx, in.view(), out.view());
+    benchmark::DoNotOptimize(out.data());
+  });
+}
+
+void cores(benchmark::internal::Benchmark* b) {
+  b->Arg(2048)->Arg(4096)->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
 BENCHMARK(ilt_iteration<Host, Resist::contest>)->Name("ilt_clip1/contest_host")->Apply(pitches);
 BENCHMARK(ilt_iteration<Host, Resist::peb>)->Name("ilt_clip1/peb_host")->Apply(pitches);
 BENCHMARK(fft_baseline<Host>)->Name("ilt_clip1/fft_host")->Apply(pitches);
+BENCHMARK(tile_forward<Host>)->Name("tile_resist/twin_host")->Apply(cores);
+BENCHMARK(tile_fft<Host>)->Name("tile_resist/fft_host")->Apply(cores);
 #if FABTWIN_HAS_CUDA
 BENCHMARK(ilt_iteration<Cuda, Resist::contest>)
     ->Name("ilt_clip1/contest_cuda")
@@ -137,6 +213,8 @@ BENCHMARK(ilt_iteration<Cuda, Resist::peb>)
     ->Apply(pitches)
     ->UseManualTime();
 BENCHMARK(fft_baseline<Cuda>)->Name("ilt_clip1/fft_cuda")->Apply(pitches)->UseManualTime();
+BENCHMARK(tile_forward<Cuda>)->Name("tile_resist/twin_cuda")->Apply(cores)->UseManualTime();
+BENCHMARK(tile_fft<Cuda>)->Name("tile_resist/fft_cuda")->Apply(cores)->UseManualTime();
 #endif
 
 }  // namespace
@@ -146,5 +224,7 @@ int main(int argc, char** argv) {
                                          {{"contest_host", "fft_host"},
                                           {"peb_host", "fft_host"},
                                           {"contest_cuda", "fft_cuda"},
-                                          {"peb_cuda", "fft_cuda"}});
+                                          {"peb_cuda", "fft_cuda"},
+                                          {"twin_host", "fft_host"},
+                                          {"twin_cuda", "fft_cuda"}});
 }
