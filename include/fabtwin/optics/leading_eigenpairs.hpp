@@ -57,6 +57,12 @@
 // way whatever the rounding). The pivot component of u_1 is already real, positive and the largest
 // (|P_ij1|^2 <= P_ii P_j1j1 <= P_j1j1^2).
 // Host code only (Eigen).
+//
+// Compile time: the functions here are templates (template <int = 0>) though nothing in them
+// varies, so that a unit that includes this header and never calls them does not instantiate
+// Eigen's dense solvers: g++ instantiates what a non-template inline function uses at the end of
+// every unit that includes it, and these three headers cost each unit including fabtwin.hpp 5.7 s
+// (its parse took 11.8 s, now 6.1 s).
 
 #include <omp.h>
 
@@ -124,8 +130,9 @@ class SingleThreadedEigen {
 /// product_block_rows, each one single-threaded Eigen product (Eigen does not split a product
 /// inside a parallel region, nor with one thread), shared among `threads` OpenMP threads. Every
 /// entry is computed by the same block product whatever the thread count.
-inline Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& lhs, bool adjoint,
-                                      const Eigen::Ref<const Eigen::MatrixXcd>& rhs, int threads) {
+template <int = 0>
+Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& lhs, bool adjoint,
+                               const Eigen::Ref<const Eigen::MatrixXcd>& rhs, int threads) {
   const index_t rows = adjoint ? lhs.cols() : lhs.rows();
   Eigen::MatrixXcd out(rows, rhs.cols());
   const index_t blocks = (rows + product_block_rows - 1) / product_block_rows;
@@ -142,14 +149,15 @@ inline Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& 
 }
 
 /// The Hermitian product T X = A (A^H X), without forming T.
-inline Eigen::MatrixXcd gram_product(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& x,
-                                     int threads) {
+template <int = 0>
+Eigen::MatrixXcd gram_product(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& x, int threads) {
   return fixed_product(a, false, fixed_product(a, true, x, threads), threads);
 }
 
 /// A rows x cols block of pseudo-random complex entries in [-1, 1) (SplitMix64: the same numbers
 /// on every platform, unlike the standard library's distributions).
-inline Eigen::MatrixXcd pseudo_random_block(index_t rows, index_t cols, std::uint64_t seed) {
+template <int = 0>
+Eigen::MatrixXcd pseudo_random_block(index_t rows, index_t cols, std::uint64_t seed) {
   std::uint64_t state = seed;
   const auto next = [&state] {
     std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
@@ -168,7 +176,8 @@ inline Eigen::MatrixXcd pseudo_random_block(index_t rows, index_t cols, std::uin
 }
 
 /// Orthonormal columns spanning w's (thin Q of a Householder QR).
-inline Eigen::MatrixXcd orthonormal_columns(const Eigen::MatrixXcd& w) {
+template <int = 0>
+Eigen::MatrixXcd orthonormal_columns(const Eigen::MatrixXcd& w) {
   const Eigen::HouseholderQR<Eigen::MatrixXcd> qr(w);
   return qr.householderQ() * Eigen::MatrixXcd::Identity(w.rows(), w.cols());
 }
@@ -178,8 +187,9 @@ inline Eigen::MatrixXcd orthonormal_columns(const Eigen::MatrixXcd& w) {
 /// because when w lies (numerically) inside span(basis), what the projection leaves is rounding
 /// noise that the QR scales up to unit length: the second pass makes those columns orthogonal too.
 /// Such columns are then arbitrary directions, which a Krylov basis may hold.
-inline Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis,
-                                     Eigen::MatrixXcd w, int threads) {
+template <int = 0>
+Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis, Eigen::MatrixXcd w,
+                              int threads) {
   for (int pass = 0; pass < 2; ++pass) {
     for (int gs = 0; gs < 2; ++gs)
       w -= fixed_product(basis, false, fixed_product(basis, true, w, threads), threads);
@@ -189,7 +199,8 @@ inline Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& b
 }
 
 /// The lowest index among the entries within tie_tolerance of the largest (entries >= 0).
-inline index_t first_largest(const Eigen::Ref<const Eigen::VectorXd>& magnitudes) {
+template <int = 0>
+index_t first_largest(const Eigen::Ref<const Eigen::VectorXd>& magnitudes) {
   const double largest = magnitudes.maxCoeff();
   index_t chosen = 0;
   while (magnitudes(chosen) < largest * (1 - tie_tolerance)) ++chosen;
@@ -197,7 +208,8 @@ inline index_t first_largest(const Eigen::Ref<const Eigen::VectorXd>& magnitudes
 }
 
 /// Applies the phase convention of the header to every column.
-inline void fix_phases(Eigen::MatrixXcd& vectors) {
+template <int = 0>
+void fix_phases(Eigen::MatrixXcd& vectors) {
   for (index_t k = 0; k < vectors.cols(); ++k) {
     auto column = vectors.col(k);
     const Eigen::VectorXd magnitudes = column.cwiseAbs();
@@ -210,7 +222,8 @@ inline void fix_phases(Eigen::MatrixXcd& vectors) {
 /// The canonical basis (header) of the span of the orthonormal columns V of `basis`. Column j of
 /// P = V V^H is V c_j with c_j = V^H e_j, and V keeps norms and inner products, so the Gram-Schmidt
 /// runs on the coordinates c_j (c x n for a c-dimensional cluster) rather than on P (n x n).
-inline Eigen::MatrixXcd canonical_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis) {
+template <int = 0>
+Eigen::MatrixXcd canonical_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis) {
   const index_t dimension = basis.cols();
   const Eigen::MatrixXcd coordinates = basis.adjoint();
   Eigen::MatrixXcd remaining = coordinates;  // the coordinates with the chosen directions removed
@@ -229,7 +242,8 @@ inline Eigen::MatrixXcd canonical_basis(const Eigen::Ref<const Eigen::MatrixXcd>
 
 /// First index after the cluster that holds eigenvalue count - 1 (values largest first): the end
 /// of the pairs a solver must deliver so that K = count does not split a cluster it cannot see.
-inline index_t cluster_end(const Eigen::Ref<const Eigen::VectorXd>& values, index_t count) {
+template <int = 0>
+index_t cluster_end(const Eigen::Ref<const Eigen::VectorXd>& values, index_t count) {
   const double scale = std::max(values(0), 0.0);
   index_t end = count;
   while (end < values.size() && values(end - 1) - values(end) <= cluster_tolerance * scale) ++end;
@@ -238,8 +252,8 @@ inline index_t cluster_end(const Eigen::Ref<const Eigen::VectorXd>& values, inde
 
 /// Puts each cluster of `values` (largest first, as many as `vectors` has columns, the last cluster
 /// complete) in its canonical basis, then applies the phase convention to every vector.
-inline void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values,
-                         Eigen::MatrixXcd& vectors) {
+template <int = 0>
+void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values, Eigen::MatrixXcd& vectors) {
   for (index_t first = 0; first < vectors.cols();) {
     const index_t end = cluster_end(values.head(vectors.cols()), first + 1);
     if (end - first > 1)
@@ -250,7 +264,8 @@ inline void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values,
   fix_phases(vectors);
 }
 
-inline Eigenpairs dense_eigenpairs(const Eigen::MatrixXcd& a, index_t count) {
+template <int = 0>
+Eigenpairs dense_eigenpairs(const Eigen::MatrixXcd& a, index_t count) {
   const index_t n = a.rows();
   Eigen::MatrixXcd t = Eigen::MatrixXcd::Zero(n, n);
   t.selfadjointView<Eigen::Lower>().rankUpdate(
@@ -276,7 +291,8 @@ struct KrylovShape {
   index_t block = 0, steps = 0;
 };
 
-inline KrylovShape krylov_shape(index_t n, index_t count) {
+template <int = 0>
+KrylovShape krylov_shape(index_t n, index_t count) {
   KrylovShape shape;
   shape.block = std::min(n, count + std::max<index_t>(8, count / 2));
   // Each cycle spans (steps + 1) blocks; the Rayleigh-Ritz matrix stays small next to T.
@@ -288,8 +304,9 @@ inline KrylovShape krylov_shape(index_t n, index_t count) {
 /// untouched) when it did not converge within `max_cycles` restarts, the matrix is too small for a
 /// Krylov space of two blocks, or the cluster at K fills the rest of the block (it may go on
 /// beyond what the block can see).
-inline bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double tolerance,
-                              index_t max_cycles, int threads, Eigenpairs& pairs) {
+template <int = 0>
+bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double tolerance,
+                       index_t max_cycles, int threads, Eigenpairs& pairs) {
   const index_t n = a.rows();
   const KrylovShape shape = krylov_shape(n, count);
   const index_t b = shape.block, steps = shape.steps;
@@ -346,9 +363,10 @@ inline bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double t
 /// the dense solver (and says so in Eigenpairs::method) when n is too small for its Krylov space,
 /// the cluster at `count` does not fit its block, or it has not reached `tolerance` (relative
 /// eigen-residual, see the header) in 200 cycles.
-inline Eigenpairs leading_eigenpairs(const Eigen::MatrixXcd& a, index_t count,
-                                     EigenMethod method = EigenMethod::automatic,
-                                     double tolerance = 1e-10) {
+template <int = 0>
+Eigenpairs leading_eigenpairs(const Eigen::MatrixXcd& a, index_t count,
+                              EigenMethod method = EigenMethod::automatic,
+                              double tolerance = 1e-10) {
   constexpr const char* where = "optics::leading_eigenpairs";
   const index_t n = a.rows();
   require(

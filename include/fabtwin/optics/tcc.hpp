@@ -16,6 +16,12 @@
 // shape, source.hpp) so that rounding in f + f_s can never put a lit pupil sample outside the set;
 // a bin the widening adds only carries a zero row.
 // Host code only (Eigen), run once per kernel set.
+//
+// Compile time: the functions here are templates (template <int = 0>) though nothing in them
+// varies, so that a unit that includes this header and never calls them does not instantiate
+// Eigen's dense solvers: g++ instantiates what a non-template inline function uses at the end of
+// every unit that includes it, and these three headers cost each unit including fabtwin.hpp 5.7 s
+// (its parse took 11.8 s, now 6.1 s).
 
 #include <cmath>
 #include <complex>
@@ -74,17 +80,20 @@ inline constexpr double tcc_factor_byte_limit = 8.0 * 1024 * 1024 * 1024;
 /// converged TCC needs (0.02-0.05 is the usual range).
 inline constexpr double finest_source_step = 1e-3;
 
-inline void check_period(const char* where, const char* name, double period_nm) {
+template <int = 0>
+void check_period(const char* where, const char* name, double period_nm) {
   require(std::isfinite(period_nm) && period_nm > 0, where, name, period_nm,
           "a positive, finite field period in nm (nx * pitch)");
 }
 
-inline void check_source_step(const char* where, const char* name, double step) {
+template <int = 0>
+void check_source_step(const char* where, const char* name, double step) {
   require(std::isfinite(step) && step >= finest_source_step && step <= 1, where, name, step,
           "a source grid step in [0.001, 1] sigma units");
 }
 
-inline void check_factor_size(const char* where, double frequencies, double columns) {
+template <int = 0>
+void check_factor_size(const char* where, double frequencies, double columns) {
   const double bytes = frequencies * columns * double(sizeof(std::complex<double>));
   require<out_of_memory>(
       bytes <= tcc_factor_byte_limit, where, "TCC factor size",
@@ -96,8 +105,8 @@ inline void check_factor_size(const char* where, double frequencies, double colu
 }
 
 /// Radius in bins of the disc |f| <= NA / lambda (1 + sigma_max), widened as the header says.
-inline double support_radius_bins(const OpticalSystem& system, const Source& source,
-                                  double period_nm) {
+template <int = 0>
+double support_radius_bins(const OpticalSystem& system, const Source& source, double period_nm) {
   return period_nm * system.cutoff() * (1 + source.sigma_max() + 1e-9) * (1 + 1e-8);
 }
 
@@ -105,8 +114,9 @@ inline double support_radius_bins(const OpticalSystem& system, const Source& sou
 /// with `columns` source points could exceed the size limit (pi (rho + 1)^2 bounds the bin count:
 /// the unit squares centred on the bins of a disc of radius rho lie in the disc of radius rho + 1).
 /// Allocation failures, here and in make_factor, are out_of_memory naming the size and its cause.
-inline TccSupport make_support(const char* where, const OpticalSystem& system, const Source& source,
-                               double period_nm, std::size_t columns = 1) {
+template <int = 0>
+TccSupport make_support(const char* where, const OpticalSystem& system, const Source& source,
+                        double period_nm, std::size_t columns = 1) {
   const double rho = support_radius_bins(system, source, period_nm);
   const double bin_bound = std::floor(std::numbers::pi * (rho + 1) * (rho + 1));
   check_factor_size(where, bin_bound, double(columns));
@@ -131,8 +141,9 @@ inline TccSupport make_support(const char* where, const OpticalSystem& system, c
 
 /// Factor of already validated arguments. Column s holds sqrt(w_s) P(f + f_s) on every frequency;
 /// columns are independent, so source points are shared among the OpenMP threads.
-inline TccFactor make_factor(const char* where, const OpticalSystem& system, TccSupport support,
-                             std::vector<SourcePoint> points) {
+template <int = 0>
+TccFactor make_factor(const char* where, const OpticalSystem& system, TccSupport support,
+                      std::vector<SourcePoint> points) {
   TccFactor tcc;
   tcc.points = std::move(points);
   const index_t n = support.size();
@@ -161,8 +172,9 @@ inline TccFactor make_factor(const char* where, const OpticalSystem& system, Tcc
   return tcc;
 }
 
-inline void check_tcc_arguments(const char* where, const OpticalSystem& system, double period_nm,
-                                double source_step) {
+template <int = 0>
+void check_tcc_arguments(const char* where, const OpticalSystem& system, double period_nm,
+                         double source_step) {
   system.validate(where);
   check_period(where, "period_nm", period_nm);
   check_source_step(where, "source_step", source_step);
@@ -171,7 +183,8 @@ inline void check_tcc_arguments(const char* where, const OpticalSystem& system, 
 }  // namespace detail
 
 /// The frequencies the TCC can be non-zero on, for a field of period `period_nm` (nm).
-inline TccSupport tcc_support(const OpticalSystem& system, const Source& source, double period_nm) {
+template <int = 0>
+TccSupport tcc_support(const OpticalSystem& system, const Source& source, double period_nm) {
   system.validate("optics::tcc_support");
   detail::check_period("optics::tcc_support", "period_nm", period_nm);
   return detail::make_support("optics::tcc_support", system, source, period_nm);
@@ -179,8 +192,9 @@ inline TccSupport tcc_support(const OpticalSystem& system, const Source& source,
 
 /// The TCC of `system` lit by `source` (sampled every `source_step` sigma) on the bins of a field of
 /// period `period_nm`, as its factor A (TCC = A A^H).
-inline TccFactor tcc_factor(const OpticalSystem& system, const Source& source, double period_nm,
-                            double source_step) {
+template <int = 0>
+TccFactor tcc_factor(const OpticalSystem& system, const Source& source, double period_nm,
+                     double source_step) {
   constexpr const char* where = "optics::tcc_factor";
   detail::check_tcc_arguments(where, system, period_nm, source_step);
   std::vector<SourcePoint> points = source.sample(source_step);
