@@ -6,6 +6,9 @@
 # ten-clip ICCAD comparison, whose code test_aerial runs on small fields, the [large] cases of
 # test_socs_kernels and the thread-count comparisons of test_threads (tests/CMakeLists.txt), and
 # the twin_chain and ilt_window programs and two of peb's option variants (examples/CMakeLists.txt).
+# Of the examples it builds, it runs the quick ones and cli_checks (every program's bad command
+# lines and paths) but not the image and bake runs of peb, aerial_image and socs_kernels (52 s of
+# the sanitizer run: numerics that test_resist, test_aerial and test_socs_kernels run there).
 # Catch2's main is compiled unoptimised and uninstrumented.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -62,7 +62,8 @@
 // varies, so that a unit that includes this header and never calls them does not instantiate
 // Eigen's dense solvers: g++ instantiates what a non-template inline function uses at the end of
 // every unit that includes it, and these three headers cost each unit including fabtwin.hpp 5.7 s
-// (its parse took 11.8 s, now 6.1 s).
+// (its parse took 11.8 s, now 6.1 s). They stay declared inline: without it -Og inlined less, and
+// the sanitizer run's kernel generation took 30 % longer.
 
 #include <omp.h>
 
@@ -131,8 +132,8 @@ class SingleThreadedEigen {
 /// inside a parallel region, nor with one thread), shared among `threads` OpenMP threads. Every
 /// entry is computed by the same block product whatever the thread count.
 template <int = 0>
-Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& lhs, bool adjoint,
-                               const Eigen::Ref<const Eigen::MatrixXcd>& rhs, int threads) {
+inline Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& lhs, bool adjoint,
+                                      const Eigen::Ref<const Eigen::MatrixXcd>& rhs, int threads) {
   const index_t rows = adjoint ? lhs.cols() : lhs.rows();
   Eigen::MatrixXcd out(rows, rhs.cols());
   const index_t blocks = (rows + product_block_rows - 1) / product_block_rows;
@@ -150,14 +151,15 @@ Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& lhs, bo
 
 /// The Hermitian product T X = A (A^H X), without forming T.
 template <int = 0>
-Eigen::MatrixXcd gram_product(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& x, int threads) {
+inline Eigen::MatrixXcd gram_product(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& x,
+                                     int threads) {
   return fixed_product(a, false, fixed_product(a, true, x, threads), threads);
 }
 
 /// A rows x cols block of pseudo-random complex entries in [-1, 1) (SplitMix64: the same numbers
 /// on every platform, unlike the standard library's distributions).
 template <int = 0>
-Eigen::MatrixXcd pseudo_random_block(index_t rows, index_t cols, std::uint64_t seed) {
+inline Eigen::MatrixXcd pseudo_random_block(index_t rows, index_t cols, std::uint64_t seed) {
   std::uint64_t state = seed;
   const auto next = [&state] {
     std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
@@ -177,7 +179,7 @@ Eigen::MatrixXcd pseudo_random_block(index_t rows, index_t cols, std::uint64_t s
 
 /// Orthonormal columns spanning w's (thin Q of a Householder QR).
 template <int = 0>
-Eigen::MatrixXcd orthonormal_columns(const Eigen::MatrixXcd& w) {
+inline Eigen::MatrixXcd orthonormal_columns(const Eigen::MatrixXcd& w) {
   const Eigen::HouseholderQR<Eigen::MatrixXcd> qr(w);
   return qr.householderQ() * Eigen::MatrixXcd::Identity(w.rows(), w.cols());
 }
@@ -188,8 +190,8 @@ Eigen::MatrixXcd orthonormal_columns(const Eigen::MatrixXcd& w) {
 /// noise that the QR scales up to unit length: the second pass makes those columns orthogonal too.
 /// Such columns are then arbitrary directions, which a Krylov basis may hold.
 template <int = 0>
-Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis, Eigen::MatrixXcd w,
-                              int threads) {
+inline Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis,
+                                     Eigen::MatrixXcd w, int threads) {
   for (int pass = 0; pass < 2; ++pass) {
     for (int gs = 0; gs < 2; ++gs)
       w -= fixed_product(basis, false, fixed_product(basis, true, w, threads), threads);
@@ -200,7 +202,7 @@ Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis, E
 
 /// The lowest index among the entries within tie_tolerance of the largest (entries >= 0).
 template <int = 0>
-index_t first_largest(const Eigen::Ref<const Eigen::VectorXd>& magnitudes) {
+inline index_t first_largest(const Eigen::Ref<const Eigen::VectorXd>& magnitudes) {
   const double largest = magnitudes.maxCoeff();
   index_t chosen = 0;
   while (magnitudes(chosen) < largest * (1 - tie_tolerance)) ++chosen;
@@ -209,7 +211,7 @@ index_t first_largest(const Eigen::Ref<const Eigen::VectorXd>& magnitudes) {
 
 /// Applies the phase convention of the header to every column.
 template <int = 0>
-void fix_phases(Eigen::MatrixXcd& vectors) {
+inline void fix_phases(Eigen::MatrixXcd& vectors) {
   for (index_t k = 0; k < vectors.cols(); ++k) {
     auto column = vectors.col(k);
     const Eigen::VectorXd magnitudes = column.cwiseAbs();
@@ -223,7 +225,7 @@ void fix_phases(Eigen::MatrixXcd& vectors) {
 /// P = V V^H is V c_j with c_j = V^H e_j, and V keeps norms and inner products, so the Gram-Schmidt
 /// runs on the coordinates c_j (c x n for a c-dimensional cluster) rather than on P (n x n).
 template <int = 0>
-Eigen::MatrixXcd canonical_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis) {
+inline Eigen::MatrixXcd canonical_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis) {
   const index_t dimension = basis.cols();
   const Eigen::MatrixXcd coordinates = basis.adjoint();
   Eigen::MatrixXcd remaining = coordinates;  // the coordinates with the chosen directions removed
@@ -243,7 +245,7 @@ Eigen::MatrixXcd canonical_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis
 /// First index after the cluster that holds eigenvalue count - 1 (values largest first): the end
 /// of the pairs a solver must deliver so that K = count does not split a cluster it cannot see.
 template <int = 0>
-index_t cluster_end(const Eigen::Ref<const Eigen::VectorXd>& values, index_t count) {
+inline index_t cluster_end(const Eigen::Ref<const Eigen::VectorXd>& values, index_t count) {
   const double scale = std::max(values(0), 0.0);
   index_t end = count;
   while (end < values.size() && values(end - 1) - values(end) <= cluster_tolerance * scale) ++end;
@@ -253,7 +255,8 @@ index_t cluster_end(const Eigen::Ref<const Eigen::VectorXd>& values, index_t cou
 /// Puts each cluster of `values` (largest first, as many as `vectors` has columns, the last cluster
 /// complete) in its canonical basis, then applies the phase convention to every vector.
 template <int = 0>
-void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values, Eigen::MatrixXcd& vectors) {
+inline void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values,
+                         Eigen::MatrixXcd& vectors) {
   for (index_t first = 0; first < vectors.cols();) {
     const index_t end = cluster_end(values.head(vectors.cols()), first + 1);
     if (end - first > 1)
@@ -265,7 +268,7 @@ void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values, Eigen::Matrix
 }
 
 template <int = 0>
-Eigenpairs dense_eigenpairs(const Eigen::MatrixXcd& a, index_t count) {
+inline Eigenpairs dense_eigenpairs(const Eigen::MatrixXcd& a, index_t count) {
   const index_t n = a.rows();
   Eigen::MatrixXcd t = Eigen::MatrixXcd::Zero(n, n);
   t.selfadjointView<Eigen::Lower>().rankUpdate(
@@ -292,7 +295,7 @@ struct KrylovShape {
 };
 
 template <int = 0>
-KrylovShape krylov_shape(index_t n, index_t count) {
+inline KrylovShape krylov_shape(index_t n, index_t count) {
   KrylovShape shape;
   shape.block = std::min(n, count + std::max<index_t>(8, count / 2));
   // Each cycle spans (steps + 1) blocks; the Rayleigh-Ritz matrix stays small next to T.
@@ -305,8 +308,8 @@ KrylovShape krylov_shape(index_t n, index_t count) {
 /// Krylov space of two blocks, or the cluster at K fills the rest of the block (it may go on
 /// beyond what the block can see).
 template <int = 0>
-bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double tolerance,
-                       index_t max_cycles, int threads, Eigenpairs& pairs) {
+inline bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double tolerance,
+                              index_t max_cycles, int threads, Eigenpairs& pairs) {
   const index_t n = a.rows();
   const KrylovShape shape = krylov_shape(n, count);
   const index_t b = shape.block, steps = shape.steps;
@@ -364,9 +367,9 @@ bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double toleranc
 /// the cluster at `count` does not fit its block, or it has not reached `tolerance` (relative
 /// eigen-residual, see the header) in 200 cycles.
 template <int = 0>
-Eigenpairs leading_eigenpairs(const Eigen::MatrixXcd& a, index_t count,
-                              EigenMethod method = EigenMethod::automatic,
-                              double tolerance = 1e-10) {
+inline Eigenpairs leading_eigenpairs(const Eigen::MatrixXcd& a, index_t count,
+                                     EigenMethod method = EigenMethod::automatic,
+                                     double tolerance = 1e-10) {
   constexpr const char* where = "optics::leading_eigenpairs";
   const index_t n = a.rows();
   require(

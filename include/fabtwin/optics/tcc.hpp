@@ -21,7 +21,8 @@
 // varies, so that a unit that includes this header and never calls them does not instantiate
 // Eigen's dense solvers: g++ instantiates what a non-template inline function uses at the end of
 // every unit that includes it, and these three headers cost each unit including fabtwin.hpp 5.7 s
-// (its parse took 11.8 s, now 6.1 s).
+// (its parse took 11.8 s, now 6.1 s). They stay declared inline: without it -Og inlined less, and
+// the sanitizer run's kernel generation took 30 % longer.
 
 #include <cmath>
 #include <complex>
@@ -81,19 +82,19 @@ inline constexpr double tcc_factor_byte_limit = 8.0 * 1024 * 1024 * 1024;
 inline constexpr double finest_source_step = 1e-3;
 
 template <int = 0>
-void check_period(const char* where, const char* name, double period_nm) {
+inline void check_period(const char* where, const char* name, double period_nm) {
   require(std::isfinite(period_nm) && period_nm > 0, where, name, period_nm,
           "a positive, finite field period in nm (nx * pitch)");
 }
 
 template <int = 0>
-void check_source_step(const char* where, const char* name, double step) {
+inline void check_source_step(const char* where, const char* name, double step) {
   require(std::isfinite(step) && step >= finest_source_step && step <= 1, where, name, step,
           "a source grid step in [0.001, 1] sigma units");
 }
 
 template <int = 0>
-void check_factor_size(const char* where, double frequencies, double columns) {
+inline void check_factor_size(const char* where, double frequencies, double columns) {
   const double bytes = frequencies * columns * double(sizeof(std::complex<double>));
   require<out_of_memory>(
       bytes <= tcc_factor_byte_limit, where, "TCC factor size",
@@ -106,7 +107,8 @@ void check_factor_size(const char* where, double frequencies, double columns) {
 
 /// Radius in bins of the disc |f| <= NA / lambda (1 + sigma_max), widened as the header says.
 template <int = 0>
-double support_radius_bins(const OpticalSystem& system, const Source& source, double period_nm) {
+inline double support_radius_bins(const OpticalSystem& system, const Source& source,
+                                  double period_nm) {
   return period_nm * system.cutoff() * (1 + source.sigma_max() + 1e-9) * (1 + 1e-8);
 }
 
@@ -115,8 +117,8 @@ double support_radius_bins(const OpticalSystem& system, const Source& source, do
 /// the unit squares centred on the bins of a disc of radius rho lie in the disc of radius rho + 1).
 /// Allocation failures, here and in make_factor, are out_of_memory naming the size and its cause.
 template <int = 0>
-TccSupport make_support(const char* where, const OpticalSystem& system, const Source& source,
-                        double period_nm, std::size_t columns = 1) {
+inline TccSupport make_support(const char* where, const OpticalSystem& system, const Source& source,
+                               double period_nm, std::size_t columns = 1) {
   const double rho = support_radius_bins(system, source, period_nm);
   const double bin_bound = std::floor(std::numbers::pi * (rho + 1) * (rho + 1));
   check_factor_size(where, bin_bound, double(columns));
@@ -142,8 +144,8 @@ TccSupport make_support(const char* where, const OpticalSystem& system, const So
 /// Factor of already validated arguments. Column s holds sqrt(w_s) P(f + f_s) on every frequency;
 /// columns are independent, so source points are shared among the OpenMP threads.
 template <int = 0>
-TccFactor make_factor(const char* where, const OpticalSystem& system, TccSupport support,
-                      std::vector<SourcePoint> points) {
+inline TccFactor make_factor(const char* where, const OpticalSystem& system, TccSupport support,
+                             std::vector<SourcePoint> points) {
   TccFactor tcc;
   tcc.points = std::move(points);
   const index_t n = support.size();
@@ -173,8 +175,8 @@ TccFactor make_factor(const char* where, const OpticalSystem& system, TccSupport
 }
 
 template <int = 0>
-void check_tcc_arguments(const char* where, const OpticalSystem& system, double period_nm,
-                         double source_step) {
+inline void check_tcc_arguments(const char* where, const OpticalSystem& system, double period_nm,
+                                double source_step) {
   system.validate(where);
   check_period(where, "period_nm", period_nm);
   check_source_step(where, "source_step", source_step);
@@ -184,7 +186,7 @@ void check_tcc_arguments(const char* where, const OpticalSystem& system, double 
 
 /// The frequencies the TCC can be non-zero on, for a field of period `period_nm` (nm).
 template <int = 0>
-TccSupport tcc_support(const OpticalSystem& system, const Source& source, double period_nm) {
+inline TccSupport tcc_support(const OpticalSystem& system, const Source& source, double period_nm) {
   system.validate("optics::tcc_support");
   detail::check_period("optics::tcc_support", "period_nm", period_nm);
   return detail::make_support("optics::tcc_support", system, source, period_nm);
@@ -193,8 +195,8 @@ TccSupport tcc_support(const OpticalSystem& system, const Source& source, double
 /// The TCC of `system` lit by `source` (sampled every `source_step` sigma) on the bins of a field of
 /// period `period_nm`, as its factor A (TCC = A A^H).
 template <int = 0>
-TccFactor tcc_factor(const OpticalSystem& system, const Source& source, double period_nm,
-                     double source_step) {
+inline TccFactor tcc_factor(const OpticalSystem& system, const Source& source, double period_nm,
+                            double source_step) {
   constexpr const char* where = "optics::tcc_factor";
   detail::check_tcc_arguments(where, system, period_nm, source_step);
   std::vector<SourcePoint> points = source.sample(source_step);
