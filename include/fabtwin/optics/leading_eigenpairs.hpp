@@ -57,13 +57,6 @@
 // way whatever the rounding). The pivot component of u_1 is already real, positive and the largest
 // (|P_ij1|^2 <= P_ii P_j1j1 <= P_j1j1^2).
 // Host code only (Eigen).
-//
-// Compile time: the functions here are templates (template <int = 0>) though nothing in them
-// varies, so that a unit that includes this header and never calls them does not instantiate
-// Eigen's dense solvers: g++ instantiates what a non-template inline function uses at the end of
-// every unit that includes it, and these three headers cost each unit including fabtwin.hpp 5.7 s
-// (its parse took 11.8 s, now 6.1 s). They stay declared inline: without it -Og inlined less, and
-// the sanitizer run's kernel generation took 30 % longer.
 
 #include <omp.h>
 
@@ -131,7 +124,6 @@ class SingleThreadedEigen {
 /// product_block_rows, each one single-threaded Eigen product (Eigen does not split a product
 /// inside a parallel region, nor with one thread), shared among `threads` OpenMP threads. Every
 /// entry is computed by the same block product whatever the thread count.
-template <int = 0>
 inline Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& lhs, bool adjoint,
                                       const Eigen::Ref<const Eigen::MatrixXcd>& rhs, int threads) {
   const index_t rows = adjoint ? lhs.cols() : lhs.rows();
@@ -150,7 +142,6 @@ inline Eigen::MatrixXcd fixed_product(const Eigen::Ref<const Eigen::MatrixXcd>& 
 }
 
 /// The Hermitian product T X = A (A^H X), without forming T.
-template <int = 0>
 inline Eigen::MatrixXcd gram_product(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& x,
                                      int threads) {
   return fixed_product(a, false, fixed_product(a, true, x, threads), threads);
@@ -158,7 +149,6 @@ inline Eigen::MatrixXcd gram_product(const Eigen::MatrixXcd& a, const Eigen::Mat
 
 /// A rows x cols block of pseudo-random complex entries in [-1, 1) (SplitMix64: the same numbers
 /// on every platform, unlike the standard library's distributions).
-template <int = 0>
 inline Eigen::MatrixXcd pseudo_random_block(index_t rows, index_t cols, std::uint64_t seed) {
   std::uint64_t state = seed;
   const auto next = [&state] {
@@ -178,7 +168,6 @@ inline Eigen::MatrixXcd pseudo_random_block(index_t rows, index_t cols, std::uin
 }
 
 /// Orthonormal columns spanning w's (thin Q of a Householder QR).
-template <int = 0>
 inline Eigen::MatrixXcd orthonormal_columns(const Eigen::MatrixXcd& w) {
   const Eigen::HouseholderQR<Eigen::MatrixXcd> qr(w);
   return qr.householderQ() * Eigen::MatrixXcd::Identity(w.rows(), w.cols());
@@ -189,7 +178,6 @@ inline Eigen::MatrixXcd orthonormal_columns(const Eigen::MatrixXcd& w) {
 /// because when w lies (numerically) inside span(basis), what the projection leaves is rounding
 /// noise that the QR scales up to unit length: the second pass makes those columns orthogonal too.
 /// Such columns are then arbitrary directions, which a Krylov basis may hold.
-template <int = 0>
 inline Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis,
                                      Eigen::MatrixXcd w, int threads) {
   for (int pass = 0; pass < 2; ++pass) {
@@ -201,7 +189,6 @@ inline Eigen::MatrixXcd extend_basis(const Eigen::Ref<const Eigen::MatrixXcd>& b
 }
 
 /// The lowest index among the entries within tie_tolerance of the largest (entries >= 0).
-template <int = 0>
 inline index_t first_largest(const Eigen::Ref<const Eigen::VectorXd>& magnitudes) {
   const double largest = magnitudes.maxCoeff();
   index_t chosen = 0;
@@ -210,7 +197,6 @@ inline index_t first_largest(const Eigen::Ref<const Eigen::VectorXd>& magnitudes
 }
 
 /// Applies the phase convention of the header to every column.
-template <int = 0>
 inline void fix_phases(Eigen::MatrixXcd& vectors) {
   for (index_t k = 0; k < vectors.cols(); ++k) {
     auto column = vectors.col(k);
@@ -224,7 +210,6 @@ inline void fix_phases(Eigen::MatrixXcd& vectors) {
 /// The canonical basis (header) of the span of the orthonormal columns V of `basis`. Column j of
 /// P = V V^H is V c_j with c_j = V^H e_j, and V keeps norms and inner products, so the Gram-Schmidt
 /// runs on the coordinates c_j (c x n for a c-dimensional cluster) rather than on P (n x n).
-template <int = 0>
 inline Eigen::MatrixXcd canonical_basis(const Eigen::Ref<const Eigen::MatrixXcd>& basis) {
   const index_t dimension = basis.cols();
   const Eigen::MatrixXcd coordinates = basis.adjoint();
@@ -244,7 +229,6 @@ inline Eigen::MatrixXcd canonical_basis(const Eigen::Ref<const Eigen::MatrixXcd>
 
 /// First index after the cluster that holds eigenvalue count - 1 (values largest first): the end
 /// of the pairs a solver must deliver so that K = count does not split a cluster it cannot see.
-template <int = 0>
 inline index_t cluster_end(const Eigen::Ref<const Eigen::VectorXd>& values, index_t count) {
   const double scale = std::max(values(0), 0.0);
   index_t end = count;
@@ -254,7 +238,6 @@ inline index_t cluster_end(const Eigen::Ref<const Eigen::VectorXd>& values, inde
 
 /// Puts each cluster of `values` (largest first, as many as `vectors` has columns, the last cluster
 /// complete) in its canonical basis, then applies the phase convention to every vector.
-template <int = 0>
 inline void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values,
                          Eigen::MatrixXcd& vectors) {
   for (index_t first = 0; first < vectors.cols();) {
@@ -267,7 +250,6 @@ inline void canonicalise(const Eigen::Ref<const Eigen::VectorXd>& values,
   fix_phases(vectors);
 }
 
-template <int = 0>
 inline Eigenpairs dense_eigenpairs(const Eigen::MatrixXcd& a, index_t count) {
   const index_t n = a.rows();
   Eigen::MatrixXcd t = Eigen::MatrixXcd::Zero(n, n);
@@ -294,7 +276,6 @@ struct KrylovShape {
   index_t block = 0, steps = 0;
 };
 
-template <int = 0>
 inline KrylovShape krylov_shape(index_t n, index_t count) {
   KrylovShape shape;
   shape.block = std::min(n, count + std::max<index_t>(8, count / 2));
@@ -307,7 +288,6 @@ inline KrylovShape krylov_shape(index_t n, index_t count) {
 /// untouched) when it did not converge within `max_cycles` restarts, the matrix is too small for a
 /// Krylov space of two blocks, or the cluster at K fills the rest of the block (it may go on
 /// beyond what the block can see).
-template <int = 0>
 inline bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double tolerance,
                               index_t max_cycles, int threads, Eigenpairs& pairs) {
   const index_t n = a.rows();
@@ -366,7 +346,6 @@ inline bool krylov_eigenpairs(const Eigen::MatrixXcd& a, index_t count, double t
 /// the dense solver (and says so in Eigenpairs::method) when n is too small for its Krylov space,
 /// the cluster at `count` does not fit its block, or it has not reached `tolerance` (relative
 /// eigen-residual, see the header) in 200 cycles.
-template <int = 0>
 inline Eigenpairs leading_eigenpairs(const Eigen::MatrixXcd& a, index_t count,
                                      EigenMethod method = EigenMethod::automatic,
                                      double tolerance = 1e-10) {

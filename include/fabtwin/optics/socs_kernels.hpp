@@ -20,13 +20,6 @@
 // the symmetry the pair shares: choose K, or the energy, at a gap. The set is the same bits on any
 // thread count.
 // Host code only (Eigen), run once per kernel set.
-//
-// Compile time: the functions here are templates (template <int = 0>) though nothing in them
-// varies, so that a unit that includes this header and never calls them does not instantiate
-// Eigen's dense solvers: g++ instantiates what a non-template inline function uses at the end of
-// every unit that includes it, and these three headers cost each unit including fabtwin.hpp 5.7 s
-// (its parse took 11.8 s, now 6.1 s). They stay declared inline: without it -Og inlined less, and
-// the sanitizer run's kernel generation took 30 % longer.
 
 #include <algorithm>
 #include <cmath>
@@ -60,7 +53,6 @@ namespace detail {
 
 /// Number of leading eigenvalues whose sum reaches `energy` of `trace` (1e-12 of slack for the
 /// rounding of the sums), or all of them when they do not.
-template <int = 0>
 inline index_t kernels_for_energy(const Eigen::VectorXd& values, double trace, double energy) {
   double kept = 0;
   for (index_t k = 0; k < values.size(); ++k) {
@@ -74,7 +66,6 @@ inline index_t kernels_for_energy(const Eigen::VectorXd& values, double trace, d
 /// leading_eigenpairs' automatic choice takes: dense, T and its eigenvectors (2 n^2 complex
 /// doubles); iterative, the Krylov basis and its image (2 n m, m = block (steps + 1)) and the
 /// Rayleigh-Ritz matrix with its eigenvectors (2 m^2).
-template <int = 0>
 inline double eigen_step_bytes(index_t n, index_t count) {
   const double complex_bytes = sizeof(std::complex<double>);
   if (n <= dense_eigen_rows || 4 * count > n) return 2 * double(n) * double(n) * complex_bytes;
@@ -85,7 +76,6 @@ inline double eigen_step_bytes(index_t n, index_t count) {
 
 }  // namespace detail
 
-template <int = 0>
 inline KernelSet socs_kernels(const OpticalSystem& system, const Source& source,
                               const SocsOptions& options) {
   constexpr const char* where = "optics::socs_kernels";

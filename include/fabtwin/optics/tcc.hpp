@@ -16,13 +16,6 @@
 // shape, source.hpp) so that rounding in f + f_s can never put a lit pupil sample outside the set;
 // a bin the widening adds only carries a zero row.
 // Host code only (Eigen), run once per kernel set.
-//
-// Compile time: the functions here are templates (template <int = 0>) though nothing in them
-// varies, so that a unit that includes this header and never calls them does not instantiate
-// Eigen's dense solvers: g++ instantiates what a non-template inline function uses at the end of
-// every unit that includes it, and these three headers cost each unit including fabtwin.hpp 5.7 s
-// (its parse took 11.8 s, now 6.1 s). They stay declared inline: without it -Og inlined less, and
-// the sanitizer run's kernel generation took 30 % longer.
 
 #include <cmath>
 #include <complex>
@@ -81,19 +74,16 @@ inline constexpr double tcc_factor_byte_limit = 8.0 * 1024 * 1024 * 1024;
 /// converged TCC needs (0.02-0.05 is the usual range).
 inline constexpr double finest_source_step = 1e-3;
 
-template <int = 0>
 inline void check_period(const char* where, const char* name, double period_nm) {
   require(std::isfinite(period_nm) && period_nm > 0, where, name, period_nm,
           "a positive, finite field period in nm (nx * pitch)");
 }
 
-template <int = 0>
 inline void check_source_step(const char* where, const char* name, double step) {
   require(std::isfinite(step) && step >= finest_source_step && step <= 1, where, name, step,
           "a source grid step in [0.001, 1] sigma units");
 }
 
-template <int = 0>
 inline void check_factor_size(const char* where, double frequencies, double columns) {
   const double bytes = frequencies * columns * double(sizeof(std::complex<double>));
   require<out_of_memory>(
@@ -106,7 +96,6 @@ inline void check_factor_size(const char* where, double frequencies, double colu
 }
 
 /// Radius in bins of the disc |f| <= NA / lambda (1 + sigma_max), widened as the header says.
-template <int = 0>
 inline double support_radius_bins(const OpticalSystem& system, const Source& source,
                                   double period_nm) {
   return period_nm * system.cutoff() * (1 + source.sigma_max() + 1e-9) * (1 + 1e-8);
@@ -116,7 +105,6 @@ inline double support_radius_bins(const OpticalSystem& system, const Source& sou
 /// with `columns` source points could exceed the size limit (pi (rho + 1)^2 bounds the bin count:
 /// the unit squares centred on the bins of a disc of radius rho lie in the disc of radius rho + 1).
 /// Allocation failures, here and in make_factor, are out_of_memory naming the size and its cause.
-template <int = 0>
 inline TccSupport make_support(const char* where, const OpticalSystem& system, const Source& source,
                                double period_nm, std::size_t columns = 1) {
   const double rho = support_radius_bins(system, source, period_nm);
@@ -143,7 +131,6 @@ inline TccSupport make_support(const char* where, const OpticalSystem& system, c
 
 /// Factor of already validated arguments. Column s holds sqrt(w_s) P(f + f_s) on every frequency;
 /// columns are independent, so source points are shared among the OpenMP threads.
-template <int = 0>
 inline TccFactor make_factor(const char* where, const OpticalSystem& system, TccSupport support,
                              std::vector<SourcePoint> points) {
   TccFactor tcc;
@@ -174,7 +161,6 @@ inline TccFactor make_factor(const char* where, const OpticalSystem& system, Tcc
   return tcc;
 }
 
-template <int = 0>
 inline void check_tcc_arguments(const char* where, const OpticalSystem& system, double period_nm,
                                 double source_step) {
   system.validate(where);
@@ -185,7 +171,6 @@ inline void check_tcc_arguments(const char* where, const OpticalSystem& system, 
 }  // namespace detail
 
 /// The frequencies the TCC can be non-zero on, for a field of period `period_nm` (nm).
-template <int = 0>
 inline TccSupport tcc_support(const OpticalSystem& system, const Source& source, double period_nm) {
   system.validate("optics::tcc_support");
   detail::check_period("optics::tcc_support", "period_nm", period_nm);
@@ -194,7 +179,6 @@ inline TccSupport tcc_support(const OpticalSystem& system, const Source& source,
 
 /// The TCC of `system` lit by `source` (sampled every `source_step` sigma) on the bins of a field of
 /// period `period_nm`, as its factor A (TCC = A A^H).
-template <int = 0>
 inline TccFactor tcc_factor(const OpticalSystem& system, const Source& source, double period_nm,
                             double source_step) {
   constexpr const char* where = "optics::tcc_factor";
