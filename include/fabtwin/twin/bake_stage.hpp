@@ -209,11 +209,13 @@ class BakeStage {
       return grad_acid;
     }
     const index_t members = acid.batch() / count;
-    Field<T, Space> part(grid_, members), grad_part(grid_, members), grad_out(grid_, members);
+    Field<T, Space> grad_part(grid_, members), grad_out(grid_, members);
+    std::optional<Field<T, Space>> part;  // condition c's acid, where the bake is done again
+    if (!swept_) part.emplace(grid_, members);
     for (index_t c = 0; c < count; ++c) {
-      if (!swept_) detail::gather_condition(acid, count, c, part);
+      if (part) detail::gather_condition(acid, count, c, *part);
       detail::gather_condition(grad_inhibitor, count, c, grad_part);
-      accumulate(c, bake_backward(ctx, part, c, grad_part, grad_out));
+      accumulate(c, bake_backward(ctx, part ? *part : acid, c, grad_part, grad_out));
       detail::scatter_condition(grad_out, count, c, grad_acid);
     }
     return grad_acid;
