@@ -105,6 +105,41 @@ TEST_CASE("The mapped bake's adjoint passes Taylor tests for the map and the aci
   }
 }
 
+TEST_CASE("The mapped bake's sweep is bake()'s, and reverses as often as asked",
+          "[resist][peb][map][adjoint]") {
+  // What ZonedBakeStage keeps from forward to backward.
+  Context<Host> ctx;
+  const PebModel model = test::activated_model();
+  const TemperatureHistory history = TemperatureHistory::bake(353.15, 383.15, 3, 8, 3);
+  const Grid grid(20, 16, 4.0), plane = grid;
+  const resist::MappedBakeOptions options{};
+  const resist::TemperatureMap<double, Host> map{test::random_field<Host>(plane, 1, 31, 1.5)};
+  const Field<double, Host> acid = line_acid(grid, 2);
+  const Field<double, Host> g = test::random_field<Host>(grid, 2, 32);
+
+  resist::MappedBakeSweep<double, Host> sweep;
+  // Swept first from another acid of another shape: the second sweep resizes and overwrites.
+  resist::bake_sweep(ctx, line_acid(grid, 1), model, history, map, 2.0, options, sweep);
+  resist::bake_sweep(ctx, acid, model, history, map, 2.0, options, sweep);
+  CHECK(to_vector(resist::inhibitor(ctx, sweep.deprotection.front())) ==
+        to_vector(resist::inhibitor(ctx, resist::bake(ctx, acid, model, history, map, 2.0))));
+
+  Field<double, Host> first(grid, 2), second(grid, 2), fresh(grid, 2);
+  Field<double, Host> first_map(plane), second_map(plane), fresh_map(plane);
+  resist::bake_backward(ctx, sweep, model, history, map, 2.0, options, g, first, first_map);
+  resist::bake_backward(ctx, sweep, model, history, map, 2.0, options, g, second, second_map);
+  resist::bake_backward(ctx, acid, model, history, map, 2.0, options, g, fresh, fresh_map);
+  CHECK(to_vector(first) == to_vector(second));
+  CHECK(to_vector(first) == to_vector(fresh));
+  CHECK(to_vector(first_map) == to_vector(second_map));
+  CHECK(to_vector(first_map) == to_vector(fresh_map));
+  CHECK(test::field_dot(first_map, first_map) > 0);
+  // The sweep of another bake (half the step: twice the steps) is refused with the steps named.
+  CHECK_THROWS_WITH(
+      resist::bake_backward(ctx, sweep, model, history, map, 1.0, options, g, first, first_map),
+      Catch::Contains("sweep.starts.size()") && Catch::Contains("steps"));
+}
+
 TEST_CASE("A uniform map's summed gradient is the uniform bake's temperature derivative",
           "[resist][peb][map][adjoint]") {
   // Sum over (x, y) of dL/d(dT) is dL/d(uniform offset); the uniform bake's adjoint gives the same

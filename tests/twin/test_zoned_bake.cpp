@@ -67,6 +67,41 @@ TEST_CASE("The zoned bake stage passes its Taylor tests", "[twin][zoned_bake][ta
   CHECK(map[std::size_t(30 * 24 - 1)] == Approx(offsets[8]));
 }
 
+TEST_CASE("The zoned bake stage's kept sweep changes no bit, and a changed stage refuses backward",
+          "[twin][zoned_bake]") {
+  Context<Host> ctx;
+  const Grid grid(24, 20, 4.0);
+  const twin::ProcessConditions corners{{1, 0, -1.0}, {1, 0, 1.5}};
+  const auto make = [&](std::size_t sweep_bytes) {
+    twin::ZonedBakeStage<double, Host> stage(
+        grid, support::plate_bake_model(), support::plate_bake_history(), {2, 2},
+        {.max_step_s = 6, .sweep_bytes = sweep_bytes}, corners);
+    stage.offsets_k() = {0.4, -0.2, 0.8, -0.5};
+    return stage;
+  };
+  auto kept = make(std::size_t(256) << 20), baked_again = make(0);
+  const Field<double, Host> acid = test::random_field<Host>(grid, 4, 51, 0.3);
+  const Field<double, Host> g = test::random_field<Host>(grid, 4, 52);
+  // Two rounds: the first backward sweeps after its forward, the second forward sweeps as it bakes;
+  // two backwards of one forward (a calibration's CD sites) reverse the same sweep.
+  for (int round = 0; round < 2; ++round) {
+    INFO("round " << round);
+    kept.zero_gradient();
+    baked_again.zero_gradient();
+    CHECK(to_vector(kept.forward(ctx, acid)) == to_vector(baked_again.forward(ctx, acid)));
+    for (int repeat = 0; repeat < 2; ++repeat)
+      CHECK(to_vector(kept.backward(ctx, g)) == to_vector(baked_again.backward(ctx, g)));
+    CHECK(kept.gradient_k() == baked_again.gradient_k());
+    CHECK(kept.gradient_k()[0] != 0);
+  }
+  kept.offsets_k()[1] = 0.3;
+  CHECK_THROWS_WITH(kept.backward(ctx, g),
+                    Catch::Contains("offsets_k()[1]") && Catch::Contains("run forward again"));
+  kept.forward(ctx, acid);
+  kept.set_conditions({{1, 0, 0.5}});
+  CHECK_THROWS_WITH(kept.backward(ctx, g), Catch::Contains("conditions"));
+}
+
 namespace {
 
 std::vector<twin::FocusKernels> plate_kernels() {

@@ -15,9 +15,9 @@
 // The deprotection exponent only accumulates, so its cotangent gD = -M dL/dM is the same at every
 // step.
 //
-// States: the start of every step is kept from one forward sweep (2 N fields of the state's shape
-// for N steps, plus a dozen of work), and each step's intermediate states are recomputed from its
-// start in the forward's own arithmetic (detail::MappedBakeSteps). The uniform bake's two-level
+// States: the start of every step is kept from one forward sweep (MappedBakeSweep: 2 N fields of
+// the state's shape for N steps; the reverse adds a dozen of work), and each step's intermediate
+// states are recomputed from its start in the forward's own arithmetic (detail::MappedBakeSteps). The uniform bake's two-level
 // checkpointing (peb_adjoint.hpp) would bring this to about 4 sqrt(N) fields; the calibrations
 // this serves bake 2D windows of a few hundred pixels a side, where 2 N fields are megabytes.
 // Gradients with respect to the model's parameters under a map are not computed here (the uniform
@@ -157,20 +157,104 @@ class MappedBakeReverse {
 
 }  // namespace detail
 
-/// Adjoint of inhibitor(bake(ctx, exposed_acid, model, history, map, max_step_s, options)): from
-/// grad_inhibitor = dL/dM writes dL/d(exposed acid) into grad_exposed_acid and dL/d(map offset)
-/// (K^-1, the map's nx x ny) into grad_offset_k, both overwritten.
+/// The mapped bake's forward sweep for its adjoint: the start (acid, quencher) of every step and
+/// its window, and the deprotection after the bake, which is bake()'s (peb_temperature_map.hpp) to
+/// the bit. A caller that keeps it reverses any number of cotangents without baking again.
 template <class T, class Space>
-void bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
-                   const thermal::TemperatureHistory& history, const TemperatureMap<T, Space>& map,
-                   double max_step_s, const MappedBakeOptions& options,
-                   const Field<T, Space>& grad_inhibitor, Field<T, Space>& grad_exposed_acid,
-                   Field<T, Space>& grad_offset_k) {
-  constexpr const char* where = "resist::bake_backward (temperature map)";
+struct MappedBakeSweep {
+  std::vector<std::array<Field<T, Space>, 2>> starts;
+  std::vector<double> t0s, t1s;
+  std::vector<Field<T, Space>> deprotection;  ///< one field (a vector: Field has no empty state)
+};
+
+/// The sweep of bake(ctx, exposed_acid, model, history, map, max_step_s, options) into `sweep`,
+/// reusing the fields it holds where their shape fits (a caller that sweeps every forward
+/// allocates them once).
+template <class T, class Space>
+void bake_sweep(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
+                const thermal::TemperatureHistory& history, const TemperatureMap<T, Space>& map,
+                double max_step_s, const MappedBakeOptions& options,
+                MappedBakeSweep<T, Space>& sweep) {
+  constexpr const char* where = "resist::bake_sweep (temperature map)";
   model.validate(where);
   const index_t steps = detail::bake_step_count(history, max_step_s, where);
   const Grid& grid = exposed_acid.grid();
   const index_t batch = exposed_acid.batch();
+  detail::check_map(grid, map.offset_k.grid(), where);
+  const auto fits = [&](const Field<T, Space>& f) {
+    return f.batch() == batch && f.grid().nx() == grid.nx() && f.grid().ny() == grid.ny() &&
+           f.grid().nz() == grid.nz();
+  };
+  const auto make = [&] { return Field<T, Space>(grid, batch); };
+  if (!sweep.deprotection.empty() && !fits(sweep.deprotection.front())) {
+    sweep.starts.clear();
+    sweep.deprotection.clear();
+  }
+  if (sweep.starts.size() > std::size_t(steps))
+    sweep.starts.erase(sweep.starts.begin() + std::ptrdiff_t(steps), sweep.starts.end());
+  while (sweep.starts.size() < std::size_t(steps)) sweep.starts.push_back({make(), make()});
+  if (sweep.deprotection.empty()) sweep.deprotection.push_back(make());
+  sweep.t0s.clear();
+  sweep.t1s.clear();
+
+  detail::MappedBakeSteps<T, Space> step(model, map, grid, options.scheme);
+  Field<T, Space> acid = make(), quencher = make();
+  Field<T, Space>& deprotection = sweep.deprotection.front();
+  copy(exposed_acid, acid);
+  fill(ctx, quencher.view(), T(model.initial_quencher));
+  fill(ctx, deprotection.view(), T(0));
+  detail::strang_steps(
+      history, steps,
+      [&](double t0, double t1) {
+        if (sweep.t0s.size() == sweep.t1s.size()) {  // the first reaction of a step: its start
+          std::array<Field<T, Space>, 2>& start = sweep.starts[sweep.t0s.size()];
+          copy(acid, start[0]);
+          copy(quencher, start[1]);
+          sweep.t0s.push_back(t0);
+        } else {
+          sweep.t1s.push_back(t1);
+        }
+        step.react(ctx, history, t0, t1, acid, quencher, deprotection);
+      },
+      [&](const thermal::TemperatureHistory& window) {
+        step.diffuse(ctx, acid, model.acid, window);
+        step.diffuse(ctx, quencher, model.quencher, window);
+      },
+      options.progress);
+}
+
+/// The same into a new sweep.
+template <class T, class Space>
+MappedBakeSweep<T, Space> bake_sweep(Context<Space>& ctx, const Field<T, Space>& exposed_acid,
+                                     const PebModel& model,
+                                     const thermal::TemperatureHistory& history,
+                                     const TemperatureMap<T, Space>& map, double max_step_s,
+                                     const MappedBakeOptions& options = {}) {
+  MappedBakeSweep<T, Space> sweep;
+  bake_sweep(ctx, exposed_acid, model, history, map, max_step_s, options, sweep);
+  return sweep;
+}
+
+/// Adjoint of inhibitor(bake(...)) from the bake's sweep (bake_sweep with the same model, history,
+/// map, step and options): from grad_inhibitor = dL/dM writes dL/d(exposed acid) into
+/// grad_exposed_acid and dL/d(map offset) (K^-1, the map's nx x ny) into grad_offset_k, both
+/// overwritten.
+template <class T, class Space>
+void bake_backward(Context<Space>& ctx, const MappedBakeSweep<T, Space>& sweep,
+                   const PebModel& model, const thermal::TemperatureHistory& history,
+                   const TemperatureMap<T, Space>& map, double max_step_s,
+                   const MappedBakeOptions& options, const Field<T, Space>& grad_inhibitor,
+                   Field<T, Space>& grad_exposed_acid, Field<T, Space>& grad_offset_k) {
+  constexpr const char* where = "resist::bake_backward (temperature map)";
+  model.validate(where);
+  const index_t steps = detail::bake_step_count(history, max_step_s, where);
+  require(sweep.deprotection.size() == 1 && index_t(sweep.starts.size()) == steps &&
+              index_t(sweep.t1s.size()) == steps,
+          where, "sweep.starts.size()", sweep.starts.size(),
+          [&] { return "the sweep of this bake's " + std::to_string(steps) + " steps"; });
+  const Field<T, Space>& deprotection = sweep.deprotection.front();
+  const Grid& grid = deprotection.grid();
+  const index_t batch = deprotection.batch();
   detail::check_map(grid, map.offset_k.grid(), where);
   const auto check_shape = [&](const char* name, const Field<T, Space>& field) {
     require_same_shape(grid, field.grid(), where, [&] { return std::string(name) + ".grid"; });
@@ -182,45 +266,34 @@ void bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_acid, con
   check_shape("grad_exposed_acid", grad_exposed_acid);
   require_same_shape(map.offset_k.grid(), grad_offset_k.grid(), where, "grad_offset_k.grid");
 
-  // Forward sweep, keeping the start of every step.
-  detail::MappedBakeSteps<T, Space> step(model, map, grid, options.scheme);
-  std::vector<std::array<Field<T, Space>, 2>> starts;
-  PebState<T, Space> state = detail::initial_state(ctx, exposed_acid, model);
-  std::vector<double> t0s, t1s;
-  detail::strang_steps(
-      history, steps,
-      [&](double t0, double t1) {
-        if (t0s.size() == t1s.size()) {  // the first reaction of a step: its start
-          starts.push_back({Field<T, Space>(grid, batch), Field<T, Space>(grid, batch)});
-          copy(state.acid, starts.back()[0]);
-          copy(state.quencher, starts.back()[1]);
-          t0s.push_back(t0);
-        } else {
-          t1s.push_back(t1);
-        }
-        step.react(ctx, history, t0, t1, state.acid, state.quencher, state.deprotection);
-      },
-      [&](const thermal::TemperatureHistory& window) {
-        step.diffuse(ctx, state.acid, model.acid, window);
-        step.diffuse(ctx, state.quencher, model.quencher, window);
-      },
-      options.progress);
-  Field<T, Space> gd(grid, batch);
-  for_each(ctx, Range1{gd.size()},
-           detail::InhibitorAdjoint<T, Space>{state.deprotection.cview(), grad_inhibitor.cview(),
-                                              gd.view()});
-
-  // Reverse sweep: (acid, quencher) of the state now carry the cotangents.
-  Field<T, Space>& ga = state.acid;
-  Field<T, Space>& gq = state.quencher;
+  Field<T, Space> gd(grid, batch), ga(grid, batch), gq(grid, batch);
+  for_each(
+      ctx, Range1{gd.size()},
+      detail::InhibitorAdjoint<T, Space>{deprotection.cview(), grad_inhibitor.cview(), gd.view()});
   fill(ctx, ga.view(), T(0));
   fill(ctx, gq.view(), T(0));
   fill(ctx, grad_offset_k.view(), T(0));
+  detail::MappedBakeSteps<T, Space> step(model, map, grid, options.scheme);
   detail::MappedBakeReverse<T, Space> reverse(step, grid, batch);
-  for (std::size_t n = starts.size(); n-- > 0;)
-    reverse.backward(ctx, history, t0s[n], t1s[n], starts[n][0], starts[n][1], gd, ga, gq,
-                     grad_offset_k);
+  for (std::size_t n = sweep.starts.size(); n-- > 0;)
+    reverse.backward(ctx, history, sweep.t0s[n], sweep.t1s[n], sweep.starts[n][0],
+                     sweep.starts[n][1], gd, ga, gq, grad_offset_k);
   copy(ga, grad_exposed_acid);
+}
+
+/// Adjoint of inhibitor(bake(ctx, exposed_acid, model, history, map, max_step_s, options)): its
+/// sweep and the reverse from it (above).
+template <class T, class Space>
+void bake_backward(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const PebModel& model,
+                   const thermal::TemperatureHistory& history, const TemperatureMap<T, Space>& map,
+                   double max_step_s, const MappedBakeOptions& options,
+                   const Field<T, Space>& grad_inhibitor, Field<T, Space>& grad_exposed_acid,
+                   Field<T, Space>& grad_offset_k) {
+  require_same_shape(exposed_acid.grid(), grad_inhibitor.grid(),
+                     "resist::bake_backward (temperature map)", "grad_inhibitor.grid");
+  bake_backward(ctx, bake_sweep(ctx, exposed_acid, model, history, map, max_step_s, options), model,
+                history, map, max_step_s, options, grad_inhibitor, grad_exposed_acid,
+                grad_offset_k);
 }
 
 }  // namespace fabtwin::resist

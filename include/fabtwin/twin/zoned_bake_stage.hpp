@@ -14,9 +14,15 @@
 // bake_offset_k add a uniform offset to the history as in BakeStage. Lateral walls: no flux (the
 // mapped bake's finite volumes), where the optics' field is periodic; a window should end where the
 // pattern does not reach the walls within a diffusion length (about 10 nm), or on its mirror planes.
+//
+// Memory and time: as BakeStage, the stage keeps the bake's sweep for its backwards
+// (ZonedBakeOptions::sweep_bytes): the first backward after a forward makes it, and once a backward
+// has run each forward makes it as it bakes. A backward needs the conditions and offsets of the
+// last forward.
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +51,11 @@ struct PlateZones {
 struct ZonedBakeOptions {
   double max_step_s = 1;  ///< Strang step of the mapped bake
   thermal::TimeScheme scheme = thermal::TimeScheme::crank_nicolson;
+  /// The mapped bake's sweep (the start of every step: 2 N fields of the acid's shape per
+  /// condition for N steps) is kept from forward to backward where it fits in this, so that the
+  /// backwards of one forward (a calibration's one per CD site) do not bake again; else each
+  /// backward bakes again.
+  std::size_t sweep_bytes = std::size_t(256) << 20;
 };
 
 /// The hat functions phi_k of `zones` on the nx x ny plane of `grid`, point k = i * cols + j at
@@ -141,16 +152,22 @@ class ZonedBakeStage {
     detail::require_input(acid, grid_, where, "acid");
     input_ = &acid;
     build_map(ctx);
-    const index_t count = index_t(conditions_.size());
+    forward_offsets_k_ = offsets_k_;
+    forward_conditions_ = index_t(conditions_.size());
+    const index_t count = forward_conditions_;
+    // Keep the sweep as it bakes once a backward has run (BakeStage: making it costs a forward
+    // that no backward follows).
+    swept_ = backward_seen_ && sweep_fits(acid.size() / count);
+    if (swept_) sweeps_.resize(std::size_t(count));
     Field<T, Space>& inhibitor = detail::reuse(output_, grid_, acid.batch());
     if (count == 1) {
-      copy(resist::inhibitor(ctx, bake(ctx, acid, 0)), inhibitor);
+      copy(bake(ctx, acid, 0), inhibitor);
       return inhibitor;
     }
     Field<T, Space> part(grid_, acid.batch() / count);
     for (index_t c = 0; c < count; ++c) {
       detail::gather_condition(acid, count, c, part);
-      detail::scatter_condition(resist::inhibitor(ctx, bake(ctx, part, c)), count, c, inhibitor);
+      detail::scatter_condition(bake(ctx, part, c), count, c, inhibitor);
     }
     return inhibitor;
   }
@@ -158,19 +175,45 @@ class ZonedBakeStage {
   const Field<T, Space>& backward(Context<Space>& ctx, const Field<T, Space>& grad_inhibitor) {
     constexpr const char* where = "twin::ZonedBakeStage::backward";
     detail::require_cotangent(input_, output_, grad_inhibitor, where);
+    const index_t count = index_t(conditions_.size());
+    require(forward_conditions_ == count, where, "conditions", count,
+            "the conditions of the last forward (set_conditions came between forward and "
+            "backward: run forward again)");
+    for (std::size_t k = 0; k < offsets_k_.size(); ++k)
+      require(
+          offsets_k_[k] == forward_offsets_k_[k], where,
+          [&] { return "offsets_k()[" + std::to_string(k) + "]"; }, offsets_k_[k],
+          [&] {
+            return "the last forward's offset, " + std::to_string(forward_offsets_k_[k]) +
+                   " K (run forward again after changing it)";
+          });
     const Field<T, Space>& acid = *input_;
     Field<T, Space>& grad_acid = detail::reuse(grad_input_, grid_, acid.batch());
-    const index_t count = index_t(conditions_.size());
+    const index_t members = acid.batch() / count;
+    backward_seen_ = true;
+    if (!swept_ && sweep_fits(acid.size() / count)) {
+      // The forward kept nothing: sweep the bake now, once for this backward and every later one
+      // from the same forward.
+      sweeps_.resize(std::size_t(count));
+      Field<T, Space> part(grid_, members);
+      for (index_t c = 0; c < count; ++c) {
+        if (count > 1) detail::gather_condition(acid, count, c, part);
+        resist::bake_sweep(ctx, count > 1 ? part : acid, model_, history(c), temperature_map(),
+                           options_.max_step_s, bake_options(), sweeps_[std::size_t(c)]);
+      }
+      swept_ = true;
+    }
     if (count == 1) {
       bake_backward(ctx, acid, 0, grad_inhibitor, grad_acid);
       return grad_acid;
     }
-    const index_t members = acid.batch() / count;
-    Field<T, Space> part(grid_, members), grad_part(grid_, members), grad_out(grid_, members);
+    Field<T, Space> grad_part(grid_, members), grad_out(grid_, members);
+    std::optional<Field<T, Space>> part;  // condition c's acid, where the bake is done again
+    if (!swept_) part.emplace(grid_, members);
     for (index_t c = 0; c < count; ++c) {
-      detail::gather_condition(acid, count, c, part);
+      if (part) detail::gather_condition(acid, count, c, *part);
       detail::gather_condition(grad_inhibitor, count, c, grad_part);
-      bake_backward(ctx, part, c, grad_part, grad_out);
+      bake_backward(ctx, part ? *part : acid, c, grad_part, grad_out);
       detail::scatter_condition(grad_out, count, c, grad_acid);
     }
     return grad_acid;
@@ -195,16 +238,37 @@ class ZonedBakeStage {
     return thermal::TemperatureHistory(std::move(knots));
   }
 
-  resist::PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& acid, index_t c) {
-    return resist::bake(ctx, acid, model_, history(c), resist::TemperatureMap<T, Space>{map_},
-                        options_.max_step_s, resist::MappedBakeOptions{options_.scheme, {}});
+  resist::TemperatureMap<T, Space> temperature_map() const { return {map_}; }
+  resist::MappedBakeOptions bake_options() const { return {options_.scheme, {}}; }
+
+  /// Whether a sweep of a condition's `size` samples fits in options_.sweep_bytes.
+  bool sweep_fits(index_t size) const {
+    const index_t steps =
+        resist::detail::bake_step_count(history(0), options_.max_step_s, "twin::ZonedBakeStage");
+    return double(steps) * 2.0 * double(size) * double(sizeof(T)) <= double(options_.sweep_bytes);
   }
 
+  /// Condition c's bake of `acid` to the inhibitor, into its kept sweep when the stage keeps one.
+  Field<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& acid, index_t c) {
+    if (!swept_)
+      return resist::inhibitor(ctx, resist::bake(ctx, acid, model_, history(c), temperature_map(),
+                                                 options_.max_step_s, bake_options()));
+    resist::MappedBakeSweep<T, Space>& sweep = sweeps_[std::size_t(c)];
+    resist::bake_sweep(ctx, acid, model_, history(c), temperature_map(), options_.max_step_s,
+                       bake_options(), sweep);
+    return resist::inhibitor(ctx, sweep.deprotection.front());
+  }
+
+  /// Condition c's reverse: from its kept sweep, or by baking `acid` (its members) again.
   void bake_backward(Context<Space>& ctx, const Field<T, Space>& acid, index_t c,
                      const Field<T, Space>& grad_inhibitor, Field<T, Space>& grad_acid) {
-    resist::bake_backward(ctx, acid, model_, history(c), resist::TemperatureMap<T, Space>{map_},
-                          options_.max_step_s, resist::MappedBakeOptions{options_.scheme, {}},
-                          grad_inhibitor, grad_acid, grad_map_);
+    if (swept_)
+      resist::bake_backward(ctx, sweeps_[std::size_t(c)], model_, history(c), temperature_map(),
+                            options_.max_step_s, bake_options(), grad_inhibitor, grad_acid,
+                            grad_map_);
+    else
+      resist::bake_backward(ctx, acid, model_, history(c), temperature_map(), options_.max_step_s,
+                            bake_options(), grad_inhibitor, grad_acid, grad_map_);
     for (std::size_t k = 0; k < basis_.size(); ++k)
       gradient_k_[k] += detail::real_dot(ctx, grad_map_.cview(), basis_[k].cview());
   }
@@ -215,11 +279,16 @@ class ZonedBakeStage {
   PlateZones zones_;
   ZonedBakeOptions options_;
   std::vector<Field<T, Space>> basis_;
-  std::vector<double> offsets_k_, gradient_k_;
+  std::vector<double> offsets_k_, gradient_k_, forward_offsets_k_;
   Field<T, Space> map_, grad_map_;
   ProcessConditions conditions_;
   const Field<T, Space>* input_ = nullptr;
   std::optional<Field<T, Space>> output_, grad_input_;
+  // The last forward's sweeps, one per condition (their fields reused by the next forward), when
+  // swept_; the conditions it baked.
+  std::vector<resist::MappedBakeSweep<T, Space>> sweeps_;
+  bool swept_ = false, backward_seen_ = false;
+  index_t forward_conditions_ = 0;
 };
 
 }  // namespace fabtwin::twin
