@@ -14,7 +14,9 @@
 // contexts, in any order.
 //
 // The model factory `make_model(ctx, tile_grid)` returns a stage (twin/stage.hpp) over
-// `tile_grid`'s shape; it is called once per context, on that context's thread.
+// `tile_grid`'s shape; it is called once per context, on that context's thread, and placed on each
+// tile's grid before its forward (twin::place_stage: a stage that depends on where it lies, a
+// hotplate map, moves there).
 
 #include <algorithm>
 #include <atomic>
@@ -35,6 +37,7 @@
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/dist/tile_plan.hpp"
 #include "fabtwin/exec/context.hpp"
+#include "fabtwin/twin/stage.hpp"
 
 namespace fabtwin::dist {
 
@@ -113,6 +116,7 @@ Field<T, Host> run_tiles(std::span<Context<Space>* const> contexts, const TilePl
         const Tile& tile = plan.tiles()[std::size_t(which[k])];
         Field<T, Host> input(plan.tile_grid(tile));
         source(input.grid(), input);
+        twin::place_stage(model, input.grid());
         const auto finish = [&](const Field<T, Host>& output) {
           const double seconds =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

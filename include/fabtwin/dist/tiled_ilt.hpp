@@ -200,6 +200,7 @@ TiledIltResult<T> tiled_ilt(Context<Space>& ctx, const TilePlan& plan, MakeModel
     Field<T, Host> next(window), predicted(window);
     for (const Tile& tile : plan.tiles()) {
       const Grid grid = plan.tile_grid(tile);
+      twin::place_stage(model, grid);
       Field<T, Host> fixed(grid), weight(grid), t(grid), p(grid);
       target(grid, t);
       std::copy_n(t.data(), t.size(), fixed.data());

@@ -29,7 +29,9 @@
 // window that ends on mirror planes of the pattern (line or space centres).
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
@@ -192,6 +194,69 @@ PebState<T, Space> bake(Context<Space>& ctx, const Field<T, Space>& exposed_acid
       },
       options.progress);
   return state;
+}
+
+/// The distance beyond which the mapped bake's lateral diffusion kernel holds at most `tolerance`
+/// of its weight along one axis (both tails together), on samples of `pitch_nm`, under a map
+/// uniformly `offset_k` above `history`, in bake()'s steps of at most `max_step_s` with `scheme`:
+/// the larger of the acid's and the quencher's. The implicit steps' kernel has no closed form, so
+/// it is measured: a unit sample diffused along a line through the same steps (on the host), the
+/// line lengthened until the ends hold nothing the tails could miss. 0 without lateral diffusion.
+inline double mapped_bake_range_nm(const PebModel& model,
+                                   const thermal::TemperatureHistory& history, double offset_k,
+                                   double pitch_nm, double max_step_s, thermal::TimeScheme scheme,
+                                   double tolerance) {
+  constexpr const char* where = "resist::mapped_bake_range_nm";
+  model.validate(where);
+  require(std::isfinite(offset_k), where, "offset_k", offset_k, "a finite offset in K");
+  require(std::isfinite(pitch_nm) && pitch_nm > 0, where, "pitch_nm", pitch_nm, "a positive pitch");
+  require(std::isfinite(tolerance) && tolerance > 0 && tolerance < 1, where, "tolerance", tolerance,
+          "a share in (0, 1)");
+  const index_t steps = detail::bake_step_count(history, max_step_s, where);
+  Context<Host> ctx(HostOptions{.threads = 1});
+  double range = 0;
+  for (const Diffusivity* d : {&model.acid, &model.quencher}) {
+    if (d->lateral_nm2_per_s == 0) continue;
+    // Start from a line of 8 Gaussian lengths each side (the implicit kernel's tails are longer).
+    std::vector<thermal::Knot> knots = history.knots();
+    for (thermal::Knot& k : knots) k.kelvin += offset_k;
+    const double sigma =
+        std::sqrt(2 * detail::integral(d->lateral_nm2_per_s, d->activation_kcal_per_mol,
+                                       model.reference_kelvin, thermal::TemperatureHistory(knots)));
+    index_t half = index_t(std::ceil(8 * sigma / pitch_nm)) + 8;
+    for (;;) {
+      const Grid line(2 * half + 1, 1, pitch_nm);
+      Field<double, Host> offset(line), u(line);
+      fill(ctx, offset.view(), offset_k);
+      u.data()[half] = 1;
+      const TemperatureMap<double, Host> map{offset};
+      detail::MappedBakeSteps<double, Host> step(model, map, line, scheme);
+      detail::strang_steps(
+          history, steps, [](double, double) {},
+          [&](const thermal::TemperatureHistory& window) { step.diffuse(ctx, u, *d, window); }, {});
+      // The tails from the ends in: n is the smallest distance with at most `tolerance` beyond.
+      double beyond = 0;
+      index_t n = half;
+      while (n > 0 &&
+             beyond + std::abs(u.data()[half - n]) + std::abs(u.data()[half + n]) <= tolerance) {
+        beyond += std::abs(u.data()[half - n]) + std::abs(u.data()[half + n]);
+        --n;
+      }
+      // The no-flux ends fold back what passes them: trust the line where its outer quarter held
+      // far less than the tolerance.
+      double outer = 0;
+      for (index_t m = half - half / 4; m <= half; ++m)
+        outer += std::abs(u.data()[half - m]) + std::abs(u.data()[half + m]);
+      if (outer <= 1e-3 * tolerance) {
+        range = std::max(range, double(n) * pitch_nm);
+        break;
+      }
+      require(half < (index_t(1) << 24), where, "the kernel's extent", double(half) * pitch_nm,
+              "a kernel that falls below the tolerance within 2^24 samples");
+      half *= 2;
+    }
+  }
+  return range;
 }
 
 }  // namespace fabtwin::resist

@@ -144,6 +144,11 @@ class Chain {
     return all;
   }
 
+  /// Moves every placed member to `window` (twin/stage.hpp, PlacedStage): a tiler's next tile.
+  void place(const Grid& window) {
+    for_each_member([&](auto& member, std::size_t) { place_stage(member, window); });
+  }
+
   /// Sets the conditions of every conditioned member (and checks that each field set is applied by
   /// exactly one of them).
   void set_conditions(const ProcessConditions& conditions) {

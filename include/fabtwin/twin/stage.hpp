@@ -21,6 +21,10 @@
 // and, for stages that run under process conditions (conditions.hpp),
 //   void set_conditions(const ProcessConditions&); const ProcessConditions& conditions() const;
 //   ConditionUse condition_use() const;                        which fields the stage applies
+// A stage whose result depends on where its grid lies, not only on its shape (a hotplate map over a
+// field: twin/zoned_bake_stage.hpp), offers
+//   void place(const Grid& window);                            moves it to a window of its shape
+// which a tiler (dist/) calls before each tile with the tile's grid; a chain places its members.
 // A stage whose map from input to output is linear (and independent of its parameters' values
 // being differentiated) says `static constexpr bool linear = true;`: its backward is the exact
 // transpose, checked by a dot-product test.
@@ -59,6 +63,18 @@ concept Stage = requires(S& stage, const S& view_of_stage, Context<typename S::s
   { stage.parameters() } -> std::same_as<std::vector<Parameter>>;
   stage.zero_gradient();
 };
+
+/// A stage that a tiler moves from tile to tile (see the header comment).
+template <class S>
+concept PlacedStage = requires(S& stage, const Grid& window) {
+  stage.place(window);
+};
+
+/// Moves `stage` to `window` where it is a PlacedStage; nothing otherwise.
+template <class S>
+void place_stage(S& stage, const Grid& window) {
+  if constexpr (PlacedStage<S>) stage.place(window);
+}
 
 /// A stage that runs under process conditions.
 template <class S>

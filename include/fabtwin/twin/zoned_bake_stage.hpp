@@ -38,6 +38,7 @@
 #include "fabtwin/twin/conditions.hpp"
 #include "fabtwin/twin/detail/condition_members.hpp"
 #include "fabtwin/twin/detail/field_ops.hpp"
+#include "fabtwin/twin/interaction_range.hpp"
 #include "fabtwin/twin/parameter.hpp"
 #include "fabtwin/twin/stage.hpp"
 
@@ -56,15 +57,39 @@ struct ZonedBakeOptions {
   /// backwards of one forward (a calibration's one per CD site) do not bake again; else each
   /// backward bakes again.
   std::size_t sweep_bytes = std::size_t(256) << 20;
+  /// The field the control points span when the stage bakes a window of it (a tile of
+  /// dist/run_tiles.hpp): the map is then the field's, restricted to the stage's grid, which lies
+  /// on the field's sample lattice. Unset: the stage's own grid is the field.
+  std::optional<Grid> plate_field = std::nullopt;
 };
 
-/// The hat functions phi_k of `zones` on the nx x ny plane of `grid`, point k = i * cols + j at
-/// row i (y) and column j (x): each nx x ny, on the host.
-inline std::vector<std::vector<double>> plate_zone_basis(const Grid& grid, PlateZones zones) {
+/// The hat functions phi_k of `zones` spread over `field`, on the nx x ny plane of `grid` (a
+/// window of the field's sample lattice: the same pitch, its origin a whole number of samples
+/// away), point k = i * cols + j at row i (y) and column j (x): each grid's nx x ny, on the host.
+/// Beyond the field's edge samples the map holds the edge's value.
+inline std::vector<std::vector<double>> plate_zone_basis(const Grid& grid, PlateZones zones,
+                                                         const Grid& field) {
+  constexpr const char* where = "twin::plate_zone_basis";
+  const double h = field.pitch().x;
+  require(grid.pitch().x == h && grid.pitch().y == field.pitch().y, where, "grid.pitch",
+          grid.pitch(), [&] { return "the plate field's pitch, " + std::to_string(h) + " nm"; });
+  // The grid's first sample as field samples: a whole number of them.
+  const auto offset = [&](double from, double to, const char* axis) {
+    const double samples = (to - from) / h;
+    const double whole = std::round(samples);
+    require(
+        std::abs(samples - whole) <= 1e-6, where,
+        [&] { return std::string("grid.origin.") + axis; }, to,
+        "a whole number of samples from the plate field's origin");
+    return index_t(whole);
+  };
+  const index_t ox = offset(field.origin().x, grid.origin().x, "x"),
+                oy = offset(field.origin().y, grid.origin().y, "y");
   const index_t nx = grid.nx(), ny = grid.ny();
-  // Weight of control point p (of count) along an axis of n samples at sample s.
+  // Weight of control point p (of count) along an axis of n field samples at field sample s.
   const auto hat = [](index_t count, index_t n, index_t p, index_t s) {
     if (count == 1) return 1.0;
+    s = std::clamp<index_t>(s, 0, n - 1);
     const double u = n > 1 ? double(s) / double(n - 1) * double(count - 1) : 0.0;
     return std::max(0.0, 1.0 - std::abs(u - double(p)));
   };
@@ -74,10 +99,16 @@ inline std::vector<std::vector<double>> plate_zone_basis(const Grid& grid, Plate
       std::vector<double> phi(std::size_t(nx * ny));
       for (index_t y = 0; y < ny; ++y)
         for (index_t x = 0; x < nx; ++x)
-          phi[std::size_t(x + nx * y)] = hat(zones.cols, nx, j, x) * hat(zones.rows, ny, i, y);
+          phi[std::size_t(x + nx * y)] =
+              hat(zones.cols, field.nx(), j, x + ox) * hat(zones.rows, field.ny(), i, y + oy);
       basis.push_back(std::move(phi));
     }
   return basis;
+}
+
+/// The same over the grid itself.
+inline std::vector<std::vector<double>> plate_zone_basis(const Grid& grid, PlateZones zones) {
+  return plate_zone_basis(grid, zones, grid);
 }
 
 template <class T, class Space>
@@ -99,22 +130,58 @@ class ZonedBakeStage {
         grad_map_(plane_) {
     constexpr const char* where = "twin::ZonedBakeStage";
     model_.validate(where);
-    require(
-        zones.rows >= 1 && zones.cols >= 1 && zones.rows <= grid_.ny() && zones.cols <= grid_.nx(),
-        where, "zones", std::to_string(zones.rows) + " x " + std::to_string(zones.cols),
-        "at least 1 x 1 control points, no more than the field's samples each way");
+    require(zones.rows >= 1 && zones.cols >= 1 && zones.rows <= field().ny() &&
+                zones.cols <= field().nx(),
+            where, "zones", std::to_string(zones.rows) + " x " + std::to_string(zones.cols),
+            "at least 1 x 1 control points, no more than the field's samples each way");
     require(std::isfinite(options.max_step_s) && options.max_step_s > 0, where,
             "options.max_step_s", options.max_step_s, "a positive, finite step in s");
-    for (const std::vector<double>& phi : plate_zone_basis(grid_, zones_)) {
-      std::vector<T> values(phi.begin(), phi.end());
-      basis_.push_back(to<Space>(make_host_field(plane_, values)));
-    }
+    make_basis();
     offsets_k_.assign(basis_.size(), 0.0);
     gradient_k_.assign(basis_.size(), 0.0);
     set_conditions(std::move(conditions));
   }
 
   Grid input_grid() const { return grid_; }
+  /// Moves the stage to `window`, a grid of its shape and pitch elsewhere on the plate field's
+  /// sample lattice (a tile: dist/run_tiles.hpp places it before each tile): the map becomes the
+  /// field's there. A backward needs a forward after it.
+  void place(const Grid& window) {
+    constexpr const char* where = "twin::ZonedBakeStage::place";
+    require<shape_mismatch>(
+        window.nx() == grid_.nx() && window.ny() == grid_.ny() &&
+            window.pitch().x == grid_.pitch().x && window.pitch().y == grid_.pitch().y,
+        where, "window", window,
+        [&] { return "a window of the stage's nx x ny and pitch, " + describe(grid_); });
+    if (window.origin().x == grid_.origin().x && window.origin().y == grid_.origin().y) return;
+    const Vec3 origin{window.origin().x, window.origin().y, grid_.origin().z};
+    grid_ = grid_.rank() == 3
+                ? Grid::volume(grid_.nx(), grid_.ny(), grid_.nz(), grid_.pitch(), origin)
+                : Grid(grid_.nx(), grid_.ny(), grid_.pitch().x, origin);
+    make_basis();
+    forward_conditions_ = 0;
+  }
+
+  /// The field the control points span (ZonedBakeOptions::plate_field, or the stage's grid).
+  const Grid& field() const { return options_.plate_field ? *options_.plate_field : grid_; }
+
+  /// The distance beyond which the bake's lateral diffusion holds at most `tolerance` of its weight
+  /// (half of it on each axis, as BakeStage's): the finite volumes' implicit steps have no closed
+  /// form for their kernel, so it is measured, by diffusing a unit sample along a line through the
+  /// stage's own steps at the hottest the map and the conditions make the plate (hotter diffuses
+  /// farther; the map's largest value is its largest offset, the hats being a partition of unity).
+  /// The reaction is pointwise, as in BakeStage's range.
+  double interaction_range_nm(double tolerance) const {
+    constexpr const char* where = "twin::ZonedBakeStage::interaction_range_nm";
+    require_range_tolerance(tolerance, where);
+    const double hottest_map = *std::max_element(offsets_k_.begin(), offsets_k_.end());
+    double range = 0;
+    for (std::size_t c = 0; c < conditions_.size(); ++c)
+      range = std::max(range, resist::mapped_bake_range_nm(model_, history(index_t(c)), hottest_map,
+                                                           plane_.pitch().x, options_.max_step_s,
+                                                           options_.scheme, tolerance / 2));
+    return range;
+  }
   Grid output_grid() const { return grid_; }
   index_t output_batch(index_t input_batch) const { return input_batch; }
 
@@ -122,6 +189,7 @@ class ZonedBakeStage {
   void set_conditions(ProcessConditions conditions) {
     validate(conditions, "twin::ZonedBakeStage::set_conditions");
     conditions_ = std::move(conditions);
+    forward_conditions_ = 0;  // baked under the old conditions: a backward must follow a forward
   }
   ConditionUse condition_use() const { return {false, false, true}; }
 
@@ -177,8 +245,8 @@ class ZonedBakeStage {
     detail::require_cotangent(input_, output_, grad_inhibitor, where);
     const index_t count = index_t(conditions_.size());
     require(forward_conditions_ == count, where, "conditions", count,
-            "the conditions of the last forward (set_conditions came between forward and "
-            "backward: run forward again)");
+            "the conditions of the last forward (set_conditions or place came between forward "
+            "and backward: run forward again)");
     for (std::size_t k = 0; k < offsets_k_.size(); ++k)
       require(
           offsets_k_[k] == forward_offsets_k_[k], where,
@@ -236,6 +304,15 @@ class ZonedBakeStage {
     std::vector<thermal::Knot> knots = history_.knots();
     for (thermal::Knot& k : knots) k.kelvin += kelvin;
     return thermal::TemperatureHistory(std::move(knots));
+  }
+
+  /// The hats phi_k on the stage's grid.
+  void make_basis() {
+    basis_.clear();
+    for (const std::vector<double>& phi : plate_zone_basis(grid_, zones_, field())) {
+      std::vector<T> values(phi.begin(), phi.end());
+      basis_.push_back(to<Space>(make_host_field(plane_, values)));
+    }
   }
 
   resist::TemperatureMap<T, Space> temperature_map() const { return {map_}; }
