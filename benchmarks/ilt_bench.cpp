@@ -140,24 +140,18 @@ void pitches(benchmark::internal::Benchmark* b) {
 
 constexpr double tile_pitch_nm = 8;
 
-/// full_layout's kernels: made at a 1536 nm period, windowed to a 640 nm ambit.
+/// full_layout's kernels (support::layout_kernels).
 const optics::AmbitKernels& tile_kernels() {
-  static const optics::AmbitKernels kernels(
-      support::generate_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
-                                {1536, 24, 0.05}),
-      tile_pitch_nm, {.radius_nm = 640, .edge_nm = 240});
+  static const optics::AmbitKernels kernels = support::layout_kernels(tile_pitch_nm);
   return kernels;
 }
 
 /// The tile window for a core of `core_nm`: the core plus the resist chain's halo at 1e-9 (as
 /// full_layout takes it), rounded up to a 2-3-5-7 size.
 Grid tile_grid(double core_nm) {
-  static const index_t halo = [] {
-    Context<Host> ctx;
-    const support::TiledTwin<Host> probe(ctx, Grid(256, 256, tile_pitch_nm), tile_kernels(),
-                                         support::TiledStages::resist);
-    return dist::halo_for_range(probe.interaction_range_nm(1e-9), tile_pitch_nm);
-  }();
+  static const index_t halo = dist::halo_for_range(
+      support::layout_range_nm(tile_kernels(), tile_pitch_nm, support::TiledStages::resist, 1e-9),
+      tile_pitch_nm);
   const index_t side = dist::smooth_size(index_t(core_nm / tile_pitch_nm) + 2 * halo);
   return Grid(side, side, tile_pitch_nm);
 }

@@ -113,15 +113,10 @@ examples::Cli command_line(Options& o) {
   return cli;
 }
 
-constexpr optics::AmbitOptions ambit{.radius_nm = 640, .edge_nm = 240};
-
-/// The kernels every tile's optics derives its set from, made once per rank at the first whole
-/// number of pixels from 1536 nm (a period above the ambit's diameter).
+/// The kernels every tile's optics derives its set from (support::layout_kernels), made once per
+/// rank.
 const optics::AmbitKernels& ambit_kernels(double pitch_nm) {
-  static const optics::AmbitKernels kernels(
-      support::generate_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
-                                {std::ceil(1536 / pitch_nm) * pitch_nm, 24, 0.05}),
-      pitch_nm, ambit);
+  static const optics::AmbitKernels kernels = support::layout_kernels(pitch_nm);
   return kernels;
 }
 
@@ -178,11 +173,8 @@ int run(const examples::Cli& cli, const Options& o, const mpi::Session& session)
   const index_t core_px = std::max<index_t>(1, index_t(std::llround(o.tile_nm / o.pitch_nm)));
 
   Context<Host> ctx;
-  const index_t probe_side =
-      dist::smooth_size(2 * index_t(std::ceil(ambit.radius_nm / o.pitch_nm)) + 2);
-  const support::TiledTwin<Host> probe(ctx, Grid(probe_side, probe_side, o.pitch_nm),
-                                       ambit_kernels(o.pitch_nm), o.stages);
-  const double range_nm = probe.interaction_range_nm(1e-9);
+  const double range_nm =
+      support::layout_range_nm(ambit_kernels(o.pitch_nm), o.pitch_nm, o.stages, 1e-9);
   const index_t needed_px = dist::halo_for_range(range_nm, o.pitch_nm);
   const index_t halo_px =
       o.halo_nm >= 0 ? whole_pixels(cli, "--halo", o.halo_nm, o.pitch_nm) : needed_px;

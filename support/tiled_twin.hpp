@@ -5,8 +5,11 @@
 // diffusions on the lattice kernel (thermal/spectral_diffusion.hpp), then the pattern-scale etch
 // bias; `stages` picks how far the chain runs. Not part of the installed library.
 
+#include <cmath>
+
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/core/grid.hpp"
+#include "fabtwin/dist/tile_plan.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/optics/ambit.hpp"
 #include "fabtwin/resist/peb.hpp"
@@ -18,6 +21,7 @@
 #include "fabtwin/twin/exposure_stage.hpp"
 #include "fabtwin/twin/imaging_stage.hpp"
 #include "fabtwin/twin/threshold_stage.hpp"
+#include "support/host_kernels.hpp"
 
 namespace fabtwin::support {
 
@@ -25,6 +29,17 @@ enum class TiledStages { optics, resist, etch };
 
 inline const char* stage_name(TiledStages s) {
   return s == TiledStages::optics ? "optics" : s == TiledStages::resist ? "resist" : "etch";
+}
+
+/// full_layout's optics (and the tile benchmark's): 24 kernels of the default system and an annular
+/// 0.6-0.9 source, generated at the first whole number of `pitch_nm` pixels from 1536 nm (a period
+/// above the ambit's diameter) and limited to a 640 nm ambit with a 240 nm edge.
+inline constexpr optics::AmbitOptions layout_ambit{.radius_nm = 640, .edge_nm = 240};
+inline optics::AmbitKernels layout_kernels(double pitch_nm) {
+  return optics::AmbitKernels(
+      generate_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
+                       {std::ceil(1536 / pitch_nm) * pitch_nm, 24, 0.05}),
+      pitch_nm, layout_ambit);
 }
 
 /// What the tiled twin's stages are set to besides the kernels.
@@ -91,5 +106,16 @@ struct TiledTwin {
  private:
   TiledStages stages_;
 };
+
+/// The range of the tiled twin over layout_kernels(pitch_nm) up to `stages` at `tolerance` (what
+/// full_layout's halo covers), stated by a twin two ambits across.
+inline double layout_range_nm(const optics::AmbitKernels& kernels, double pitch_nm,
+                              TiledStages stages, double tolerance) {
+  Context<Host> ctx;
+  const index_t side =
+      dist::smooth_size(2 * index_t(std::ceil(layout_ambit.radius_nm / pitch_nm)) + 2);
+  return TiledTwin<Host>(ctx, Grid(side, side, pitch_nm), kernels, stages)
+      .interaction_range_nm(tolerance);
+}
 
 }  // namespace fabtwin::support
