@@ -6,7 +6,7 @@
 // Usage: etch_profile --geometry trench|hole --opening NM --pitch NM --mask-thickness NM
 //                     [--mask-taper-deg D] [--mask-material resist|hard] [--dim 2|3] [--grid NM]
 //                     --time S --model isotropic|directional|sf6o2 [--param NAME=VALUE ...]
-//                     [--rays-per-point N] [--seed N] [--whole-pitch] [--threads N] --out DIR
+//                     [--rays-per-point N] [--seed N] [--ion-bounces N] [--whole-pitch] [--threads N] --out DIR
 // The opening is the width (trench) or diameter (hole) at the mask's bottom; the pitch is the
 // period across the domain's reflective sides. A pitch of an even number of cells is simulated on
 // one side of the feature's axis, a mirror (etch::FeatureSpec::mirrored): the same array for half
@@ -31,7 +31,7 @@ namespace {
 struct Options {
   std::string geometry = "trench", mask_material = "hard", model, out;
   double opening = 0, pitch = 0, mask_thickness = 0, taper_deg = 0, grid = 3, time_s = 0;
-  int dim = 2, rays = 1000, threads = 0;
+  int dim = 2, rays = 1000, threads = 0, ion_bounces = 1;
   unsigned long long seed = 1;
   std::vector<std::string> parameters;
   bool whole_pitch = false;
@@ -77,6 +77,9 @@ examples::Cli command_line(Options& o) {
       .count("--rays-per-point", "N", "Monte Carlo rays per surface point (re-emitted neutrals)",
              o.rays, "a ray count")
       .count("--seed", "N", "seed of the counter-based random streams", o.seed, "a seed")
+      .count("--ion-bounces", "N",
+             "reflections an ion may make before it lands (1: the ions reflected once)",
+             o.ion_bounces, "a reflection count")
       .flag("--whole-pitch",
             "simulate the whole pitch (by default a pitch of an even number of cells is simulated "
             "on one side of the mirror-symmetric feature's axis: half the rays, a quarter in 3D; "
@@ -111,6 +114,7 @@ int main(int argc, char** argv) {
     run.time_s = o.time_s;
     run.rays_per_point = o.rays;
     run.seed = o.seed;
+    run.ion_bounces = o.ion_bounces;
     run.threads = o.threads;
     run.mirror = !o.whole_pitch;
     fabtwin::etch::check(run.spec);  // refuse a bad geometry before touching the folder

@@ -20,7 +20,8 @@
 //
 // Output: aerial.png (top view), acid_xz.png, inhibitor_xz.png, profile_xz.png (x-z cross-sections
 // through the field centre, the developed region dark and the resist light), resist_xz.npy (that
-// developed section for examples/etch_resist, the litho-to-etch hand-off), peb.vti (exposed
+// developed section for examples/etch_resist, the litho-to-etch hand-off), resist.npy (the whole
+// developed film, layer 0 its bottom, for a 3D etch_resist), peb.vti (exposed
 // acid, acid after the bake, inhibitor, development arrival time; open in ParaView), summary.json
 // (CD of the developed opening at the top, middle and bottom of the film and of the latent one,
 // where the inhibitor falls below 0.5; sidewall angle; the top CD of every feature across the
@@ -369,6 +370,18 @@ int run(const Options& o) {
   io::write_npy(out + "resist_xz.npy", resist_xz.data(),
                 {resist_xz.grid().ny(), resist_xz.grid().nx()});
   summary["resist_xz_pitch_nm"] = resist_xz.grid().pitch().x;
+  // ... and the whole developed film (layers x ny x nx, layer 0 the film's bottom) for a 3D etch.
+  {
+    const Grid& g = resist_left.grid();
+    std::vector<float> film_bottom_up(std::size_t(g.size()));
+    for (index_t z = 0; z < g.nz(); ++z)
+      for (index_t i = 0; i < g.nx() * g.ny(); ++i)
+        film_bottom_up[std::size_t(i + g.nx() * g.ny() * (g.nz() - 1 - z))] =
+            float(resist_left.data()[i + g.nx() * g.ny() * z]);
+    io::write_npy(out + "resist.npy", film_bottom_up.data(), {g.nz(), g.ny(), g.nx()});
+    summary["resist_pitch_nm"] = g.pitch().x;
+    summary["resist_layer_nm"] = g.pitch().z;
+  }
   io::VtiFile(film)
       .add("exposed_acid", host_acid)
       .add("acid_after_bake", host_baked_acid)

@@ -33,7 +33,8 @@ struct EtchRun {
   double time_s = 1;
   int rays_per_point = 1000;
   unsigned long long seed = 1;
-  int threads = 0;  ///< 0: all
+  int ion_bounces = 1;  ///< etch::FluxOptions::ion_bounces
+  int threads = 0;      ///< 0: all
   /// Simulate the half (quarter in 3D) on one side of the feature's axis where the pitch allows
   /// (etch::mirrorable): the same periodic array for half the rays; the files show the whole pitch.
   bool mirror = true;
@@ -156,6 +157,7 @@ inline EtchResult run_etch_example(const EtchRun& run,
   options.time_s = run.time_s;
   options.flux.rays_per_point = run.rays_per_point;
   options.flux.seed = run.seed;
+  options.flux.ion_bounces = run.ion_bounces;
   double last_report = 0;
   const auto progress = [&](const EtchProgress& p) {
     if (p.seconds - last_report < 2 && p.time_s < run.time_s) return;
@@ -275,6 +277,7 @@ inline EtchResult run_etch_example(const EtchRun& run,
   s["mirrored"] = mirrored;
   s["rays_per_point"] = run.rays_per_point;
   s["seed"] = double(run.seed);
+  s["ion_bounces"] = run.ion_bounces;
   s["model"] = run.model;
   io::json::Value parameters = io::json::Value::object();
   std::visit(
@@ -320,6 +323,7 @@ inline fabtwin::metrology::EtchProfile measure_feature(const EtchRun& run) {
   options.time_s = run.time_s;
   options.flux.rays_per_point = run.rays_per_point;
   options.flux.seed = run.seed;
+  options.flux.ion_bounces = run.ion_bounces;
   std::visit([&](const auto& m) { etch::run_etch(ctx, domain, m, options); }, model);
   return metrology::measure_etch_profile(
       domain, domain.lattice.x0 + double(domain.lattice.nx - 1) * domain.lattice.h);

@@ -14,10 +14,12 @@
 // Rays are drawn from counter-based streams keyed by (seed, step, surface cell, ray), so the result
 // is bit-identical on the host at any thread count, and gathered per point (no atomics), so the
 // GPU computes the same sums in the same order.
-// Ions reflect once where the model says they do (docs/etch.md): specularly (DirectIons traces
-// the mirrored direction back to the sky: deterministic), or into a coned-cosine lobe about the
-// specular direction (IonEmission: what each point reflects and where to; ReflectedIons gathers it
-// along the Monte Carlo rays the neutrals trace anyway).
+// Ions reflect where the model says they do (docs/etch.md), up to FluxOptions::ion_bounces times:
+// specularly (DirectIons traces the mirrored direction back, mirror by mirror, to the sky:
+// deterministic), or into a coned-cosine lobe about the specular direction (IonEmission: what each
+// point reflects and where to; ReflectedIons gathers it along the Monte Carlo rays the neutrals
+// trace anyway, and each generation of reflected ions that a point receives makes its emission of
+// the next).
 
 #include <cmath>
 #include <cstdint>
@@ -47,6 +49,10 @@ struct FluxOptions {
   double bounce_tolerance = 1e-7;  ///< stop when no flux changes by more than this (source units)
   index_t ion_directions = 0;      ///< quadrature directions for ions; 0: 96 (2D), 512 (3D)
   index_t neutral_directions = 0;  ///< ... for neutrals; 0: 256 (2D), 1024 (3D)
+  /// The reflections an ion may make before it lands, each with the model's probability at its
+  /// incidence: 1 counts the ions reflected once. Ions reflect at grazing incidence only, so each
+  /// bounce keeps a fraction of the last (docs/etch.md).
+  int ion_bounces = 1;
 };
 
 struct FluxReport {
@@ -266,31 +272,47 @@ struct DirectIons {
   bool coned = false;
   View<IonEmission, Space> emission = {};  ///< where coned: one per point
   double clear_z = 1e300;                  ///< sky_plane's
+  int bounces = 1;                         ///< specular reflections an ion may make
 
-  /// The share of the source's radiance along -u that reaches p after a specular reflection at
-  /// the ray's hit (0 where none does), and the segments traced to find it.
-  FABTWIN_HD double reflected(const RayResult& ray, Point3 u, double z_source, double length,
+  /// The share of the source's radiance along -u that reaches p after specular reflections at the
+  /// ray's hit and, up to `bounces` in all, wherever the mirrored directions lead before the sky (0
+  /// where none does); `kept` gets the energy share the ions keep (the product of each
+  /// reflection's), `traced` the segments traced to find them.
+  FABTWIN_HD double reflected(RayResult ray, Point3 u, double z_source, double length,
                               double& traced, double& kept) const {
-    const Point3 q = ray.hit;
-    Point3 n = l.gradient_at(phi, q, 0.5 * l.h);
-    const double norm = n.norm();
-    if (!(norm > 0)) return 0;
-    n = n * (1 / norm);
-    // The ion travelled q -> p along -u; before q it travelled along -u' with u' = mirror of u.
-    const Point3 source = u - n * (2 * u.dot(n));
-    const double c = source.dot(n);  // its incidence at q
-    if (c <= 0 || source.z <= 0 || u.z <= 0) return 0;
-    const double probability = model.ion_reflection(c);
-    if (probability <= 0) return 0;
-    kept = model.ion_reflected_share(c);
-    const RayResult back = trace_ray(l, phi, q + n * (0.5 * l.h), source, z_source, length);
-    traced += back.segments;
-    if (back.end != RayEnd::sky) return 0;
-    const double exponent = model.ion_exponent() - 1;
-    const double cos_source =
-        l.planar() ? source.z / sqrt(source.x * source.x + source.z * source.z) : source.z;
-    const double cos_u = l.planar() ? u.z / sqrt(u.x * u.x + u.z * u.z) : u.z;
-    return probability * pow(cos_source / cos_u, exponent);
+    if (u.z <= 0) return 0;
+    double probability = 1;
+    kept = 1;
+    Point3 towards = u;  // from the point the ion reaches to the reflection before it
+    for (int bounce = 0; bounce < bounces; ++bounce) {
+      const Point3 q = ray.hit;
+      Point3 n = l.gradient_at(phi, q, 0.5 * l.h);
+      const double norm = n.norm();
+      if (!(norm > 0)) return 0;
+      n = n * (1 / norm);
+      // The ion travelled q -> (the next point) along -towards; before q it travelled along
+      // -source, source the mirror of `towards`.
+      const Point3 source = towards - n * (2 * towards.dot(n));
+      const double c = source.dot(n);  // its incidence at q
+      if (c <= 0) return 0;
+      probability *= model.ion_reflection(c);
+      if (probability <= 0) return 0;
+      kept *= model.ion_reflected_share(c);
+      const RayResult back = trace_ray(l, phi, q + n * (0.5 * l.h), source, z_source, length);
+      traced += back.segments;
+      if (back.end == RayEnd::sky) {
+        if (source.z <= 0) return 0;
+        const double exponent = model.ion_exponent() - 1;
+        const double cos_source =
+            l.planar() ? source.z / sqrt(source.x * source.x + source.z * source.z) : source.z;
+        const double cos_u = l.planar() ? u.z / sqrt(u.x * u.x + u.z * u.z) : u.z;
+        return probability * pow(cos_source / cos_u, exponent);
+      }
+      if (back.end != RayEnd::surface) return 0;
+      ray = back;
+      towards = source;
+    }
+    return 0;
   }
 
   FABTWIN_HD void operator()(index_t s) const;
@@ -450,10 +472,13 @@ struct NeutralHits {
 /// F_q its reflected flux and cos_q the cosine of -u from q's normal (radiance is flux per
 /// projected area). In a cross-section u is the ray's three-dimensional direction: the lobe is a
 /// cone about an axis in the plane, the geometry the same along y. A ray that met q in a mirror
-/// image arrives there mirrored. One reflection: what s receives this way it does not reflect
-/// again. The rays' directions are NeutralHits' own, kept (drawing them again cost a tenth of a
+/// image arrives there mirrored. The moments are added to s's (one generation of reflected ions
+/// after another). Where `next` is given, s also makes its emission of the next generation from
+/// what it receives, as DirectIons does from the sky: the flux it reflects at each ray's incidence,
+/// the flux-weighted specular axis and incidence, and each ion's energy share times the one it
+/// keeps. The rays' directions are NeutralHits' own, kept (drawing them again cost a tenth of a
 /// trench's run in sines and frames).
-template <class Space, class S>
+template <class Space, class S, class Model>
 struct ReflectedIons {
   View<const SurfacePoint, Space> points;
   View<const int, Space> hits;
@@ -462,9 +487,14 @@ struct ReflectedIons {
   View<const IonEmission, Space> emission;
   int rays;
   View<SurfaceFluxes<S>, Space> out;
+  Model model;
+  View<IonEmission, Space> next = {};  ///< the next generation's emission, or empty
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[s];
     double m[reflected_energy_nodes][3] = {};
+    double shares[reflected_energy_nodes] = {};
+    double emitted = 0, incidence = 0;
+    Point3 axis{0, 0, 0};
     for (int r = 0; r < rays; ++r) {
       const int q = hits[index_t(r) + rays * s];
       if (q < 0) continue;
@@ -480,9 +510,33 @@ struct ReflectedIons {
       const double term = std::numbers::pi * e.flux * lobe / (e.norm * leaving);
       for (int j = 0; j < reflected_energy_nodes; ++j)
         if (e.share[j] > 0) add_moments(m[j], term * e.share[j], c);
+      if (next.data() && c > 0) {
+        const double bounced = term * model.ion_reflection(c);
+        if (bounced > 0) {
+          emitted += bounced;
+          incidence += bounced * c;
+          const double kept = model.ion_reflected_share(c);
+          for (int j = 0; j < reflected_energy_nodes; ++j)
+            if (e.share[j] > 0)
+              add_on_nodes(shares, bounced * e.share[j],
+                           kept * double(j) / double(reflected_energy_nodes - 1));
+          axis = axis + (p.normal * (2 * c) - u) * bounced;
+        }
+      }
     }
     for (int j = 0; j < reflected_energy_nodes; ++j)
-      for (int k = 0; k < 3; ++k) out[s].reflected_moment[j][k] = S(m[j][k] / rays);
+      for (int k = 0; k < 3; ++k) out[s].reflected_moment[j][k] += S(m[j][k] / rays);
+    if (!next.data()) return;
+    IonEmission e;
+    const double length_of_axis = axis.norm();
+    if (emitted > 0 && length_of_axis > 0) {
+      e.flux = emitted / rays;
+      e.axis = axis * (1 / length_of_axis);
+      e.cone = model.ion_reflection_cone(incidence / emitted);
+      e.normalise(p.normal);
+      for (int j = 0; j < reflected_energy_nodes; ++j) e.share[j] = shares[j] / emitted;
+    }
+    next[s] = e;
   }
 };
 
@@ -589,6 +643,8 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
                           const FluxOptions& options, std::uint64_t step,
                           Field<SurfaceFluxes<S>, Space>& out) {
   FluxReport report;
+  require(options.ion_bounces >= 1, "etch::compute_fluxes", "ion_bounces", options.ion_bounces,
+          "at least one reflection (1: the ions reflected once)");
   const index_t n = surface.count;
   if (n == 0) return report;
   const Lattice& l = domain.lattice;
@@ -608,7 +664,7 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
              detail::DirectIons<T, Space, S, Model>{
                  l, domain.phi.cview(), surface.points.cview(), ion_directions.direction.cview(),
                  ion_directions.weight.cview(), ion_directions.count, model, out.view(),
-                 segments.view(), coned, emission.view(), clear_z});
+                 segments.view(), coned, emission.view(), clear_z, options.ion_bounces});
   if (model.neutral_species() == 0 && !coned) {
     report.ray_segments = sum(ctx, segments.cview());
     return report;
@@ -629,10 +685,19 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
                                          hits.view(), segments.view(), 0,
                                          coned ? mirrors.view() : View<unsigned char, Space>{},
                                          coned ? drawn.view() : View<Point3, Space>{}, clear_z});
-  if (coned)
-    for_each(ctx, Range1{n},
-             detail::ReflectedIons<Space, S>{surface.points.cview(), hits.cview(), mirrors.cview(),
-                                             drawn.cview(), emission.cview(), rays, out.view()});
+  if (coned) {
+    // One generation of reflected ions after another, each emitted by what the last delivered.
+    Field<detail::IonEmission, Space> next(options.ion_bounces > 1 ? points_grid : Grid(1, 1, 1.0));
+    for (int bounce = 1; bounce <= options.ion_bounces; ++bounce) {
+      const bool last = bounce == options.ion_bounces;
+      for_each(ctx, Range1{n},
+               detail::ReflectedIons<Space, S, Model>{
+                   surface.points.cview(), hits.cview(), mirrors.cview(), drawn.cview(),
+                   emission.cview(), rays, out.view(), model,
+                   last ? View<detail::IonEmission, Space>{} : next.view()});
+      if (!last) std::swap(emission, next);
+    }
+  }
   if (model.neutral_species() > 0) {
     Field<S, Space> direct(points_grid), total(points_grid), next(points_grid);
     Field<S, Space> reemitted(points_grid);

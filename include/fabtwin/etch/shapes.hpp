@@ -14,6 +14,7 @@
 #include <cmath>
 #include <numbers>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fabtwin/core/check.hpp"
@@ -196,32 +197,87 @@ Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
   return domain;
 }
 
-/// A developed resist film as an etch mask: the x-z cross-section of what the resist stage left
-/// (resist/development_front.hpp's arrival times against the development time), square pixels.
+/// A developed resist film as an etch mask: what the resist stage left (resist/development_front.hpp's
+/// arrival times against the development time), 1 where resist is left and 0 where it cleared,
+/// either an x-z cross-section (ny = 1) or the whole film (ny > 1).
 struct ResistProfile {
-  std::vector<double> resist;  ///< rows x nx, row 0 the film's bottom: 1 resist left, 0 cleared
+  std::vector<double> resist;  ///< rows x ny x nx, x fastest, row 0 the film's bottom
   index_t nx = 0, rows = 0;
-  double pitch_nm = 1;
+  double pitch_nm = 1;  ///< the lateral pixel pitch
+  index_t ny = 1;       ///< 1: a cross-section (a feature infinite along y)
+  double layer_nm = 0;  ///< the rows' pitch; 0: pitch_nm
+  double layer() const { return layer_nm > 0 ? layer_nm : pitch_nm; }
 };
 
-/// A 2D etch domain whose mask is `profile` on a flat substrate, the film's bottom at z = 0 and
-/// its axis at x = 0, cells of `grid_nm`, reflective sides (the profile's period). The resist's
-/// occupancy is interpolated bilinearly between pixel centres and its 1/2 crossing redistanced into
-/// the mask's level set; the union of resist and substrate likewise into phi. Sample rows sit at
-/// half cells about z = 0, so the film's bottom falls between them. The opening measured
-/// (centre_x_nm) is the widest cleared run at the film's bottom.
+namespace detail {
+
+/// The centre of the largest 4-connected region of cleared pixels (below 1/2) of the film's bottom
+/// row, in pixels from the first pixel's centre, for the opening a 3D profile is measured at.
+inline std::pair<double, double> largest_cleared_centre(const ResistProfile& profile) {
+  const index_t nx = profile.nx, ny = profile.ny;
+  std::vector<int> seen(std::size_t(nx * ny), 0);
+  std::pair<double, double> best{0.5 * double(nx - 1), 0.5 * double(ny - 1)};
+  std::size_t best_size = 0;
+  std::vector<index_t> stack;
+  for (index_t start = 0; start < nx * ny; ++start) {
+    if (seen[std::size_t(start)] || profile.resist[std::size_t(start)] >= 0.5) continue;
+    double sx = 0, sy = 0;
+    std::size_t size = 0;
+    stack.assign(1, start);
+    seen[std::size_t(start)] = 1;
+    while (!stack.empty()) {
+      const index_t at = stack.back();
+      stack.pop_back();
+      const index_t x = at % nx, y = at / nx;
+      sx += double(x);
+      sy += double(y);
+      ++size;
+      const index_t neighbours[4] = {x > 0 ? at - 1 : -1, x + 1 < nx ? at + 1 : -1,
+                                     y > 0 ? at - nx : -1, y + 1 < ny ? at + nx : -1};
+      for (const index_t next : neighbours)
+        if (next >= 0 && !seen[std::size_t(next)] && profile.resist[std::size_t(next)] < 0.5) {
+          seen[std::size_t(next)] = 1;
+          stack.push_back(next);
+        }
+    }
+    if (size > best_size) {
+      best_size = size;
+      best = {sx / double(size), sy / double(size)};
+    }
+  }
+  return best;
+}
+
+}  // namespace detail
+
+/// An etch domain whose mask is `profile` on a flat substrate, the film's bottom at z = 0 and the
+/// profile's centre at x = 0 (and y = 0), cells of `grid_nm` (the x period in whole cells, as near
+/// grid_nm as that allows; the y period must then be whole cells too), reflective sides (the
+/// profile's period). A cross-section (ny = 1) makes a 2D domain, a whole film a 3D one. The
+/// resist's occupancy is interpolated (bi- or trilinearly) between pixel centres and its 1/2
+/// crossing redistanced into the mask's level set; the union of resist and substrate likewise into
+/// phi. Sample rows sit at half cells about z = 0, so the film's bottom falls between them. The
+/// opening measured (centre_x_nm, centre_y_nm) is, in 2D, the widest cleared run at the film's
+/// bottom and, in 3D, the centre of the largest cleared region there.
 template <class T>
 Domain<T, Host> make_resist_domain(Context<Host>& ctx, const ResistProfile& profile, double grid_nm,
                                    double substrate_depth_nm, double gas_above_nm = 30) {
   const char* where = "etch::make_resist_domain";
   require(
-      profile.nx >= 4 && profile.rows >= 1, where, "profile",
-      [&] { return std::to_string(profile.nx) + " x " + std::to_string(profile.rows); },
-      "at least 4 x 1 pixels");
-  require(profile.resist.size() == std::size_t(profile.nx * profile.rows), where,
-          "profile.resist.size()", profile.resist.size(), "nx x rows samples");
+      profile.nx >= 4 && profile.rows >= 1 && profile.ny >= 1 &&
+          (profile.ny == 1 || profile.ny >= 4),
+      where, "profile",
+      [&] {
+        return std::to_string(profile.nx) + " x " + std::to_string(profile.ny) + " x " +
+               std::to_string(profile.rows);
+      },
+      "at least 4 x 1 x 1 pixels (a cross-section) or 4 x 4 x 1 (a film)");
+  require(profile.resist.size() == std::size_t(profile.nx * profile.ny * profile.rows), where,
+          "profile.resist.size()", profile.resist.size(), "nx x ny x rows samples");
   require(profile.pitch_nm > 0 && std::isfinite(profile.pitch_nm), where, "profile.pitch_nm",
           profile.pitch_nm, "a pixel pitch > 0 nm");
+  require(profile.layer_nm >= 0 && std::isfinite(profile.layer_nm), where, "profile.layer_nm",
+          profile.layer_nm, "a layer pitch >= 0 nm (0: the pixel pitch)");
   require(grid_nm > 0 && std::isfinite(grid_nm), where, "grid_nm", grid_nm, "a cell > 0 nm");
   require(substrate_depth_nm >= 2 * grid_nm, where, "substrate_depth_nm", substrate_depth_nm,
           "at least two cells");
@@ -230,51 +286,78 @@ Domain<T, Host> make_resist_domain(Context<Host>& ctx, const ResistProfile& prof
         profile.resist[i] >= 0 && profile.resist[i] <= 1, where,
         [&] { return "profile.resist[" + std::to_string(i) + "]"; }, profile.resist[i],
         "a resist fraction in [0, 1]");
+  const bool film = profile.ny > 1;
   const double width = double(profile.nx) * profile.pitch_nm;
-  const double thickness = double(profile.rows) * profile.pitch_nm;
+  const double depth_y = film ? double(profile.ny) * profile.pitch_nm : 0.0;
+  const double thickness = double(profile.rows) * profile.layer();
   Lattice l;
   l.boundary = Boundary::reflective;
   l.nx = std::max<index_t>(4, index_t(std::lround(width / grid_nm)));
   l.h = width / double(l.nx);  // the period in whole cells, as near grid_nm as that allows
-  l.ny = 1;
+  l.ny = film ? index_t(std::lround(depth_y / l.h)) : 1;
+  if (film)
+    require(std::abs(double(l.ny) * l.h - depth_y) <= 1e-9 * depth_y, where, "profile.ny",
+            profile.ny, [&] {
+              return "a y period of whole cells of " + std::to_string(l.h) +
+                     " nm (the x period's), as for a square film";
+            });
   const index_t below = index_t(std::ceil(substrate_depth_nm / l.h));
   l.nz = below + index_t(std::ceil((thickness + gas_above_nm) / l.h));
   l.x0 = -0.5 * width + 0.5 * l.h;
+  l.y0 = film ? -0.5 * depth_y + 0.5 * l.h : 0.0;
   l.z0 = -double(below) * l.h + 0.5 * l.h;
   Domain<T, Host> domain(l);
   domain.substrate_top_nm = 0;
   domain.mask_top_nm = thickness;
-  // Resist occupancy at (x, z), bilinear between pixel centres, 0 above and below the film.
-  const auto occupancy = [&](double x, double z) {
+  // Resist occupancy at (x, y, z), linear between pixel centres along each axis the profile has, 0
+  // above and below the film.
+  const auto axis = [](double u, index_t n, index_t& i) {
+    u = std::clamp(u, 0.0, double(n - 1));
+    i = std::min<index_t>(index_t(u), std::max<index_t>(0, n - 2));
+    return u - double(i);
+  };
+  const auto occupancy = [&](double x, double y, double z) {
     if (z < 0 || z > thickness) return 0.0;
-    double u = (x + 0.5 * width) / profile.pitch_nm - 0.5, v = z / profile.pitch_nm - 0.5;
-    u = std::clamp(u, 0.0, double(profile.nx - 1));
-    v = std::clamp(v, 0.0, double(profile.rows - 1));
-    const index_t i = std::min<index_t>(index_t(u), profile.nx - 2);
-    const index_t j = std::min<index_t>(index_t(v), std::max<index_t>(0, profile.rows - 2));
-    const double fu = u - double(i), fv = v - double(j);
-    const auto at = [&](index_t a, index_t b) {
-      return profile.resist[std::size_t(std::min(a, profile.nx - 1) +
-                                        profile.nx * std::min(b, profile.rows - 1))];
+    index_t i = 0, j = 0, k = 0;
+    const double fx = axis((x + 0.5 * width) / profile.pitch_nm - 0.5, profile.nx, i);
+    const double fy =
+        film ? axis((y + 0.5 * depth_y) / profile.pitch_nm - 0.5, profile.ny, j) : 0.0;
+    const double fz = axis(z / profile.layer() - 0.5, profile.rows, k);
+    const auto at = [&](index_t a, index_t b, index_t c) {
+      return profile.resist[std::size_t(
+          std::min(a, profile.nx - 1) +
+          profile.nx * (std::min(b, profile.ny - 1) + profile.ny * std::min(c, profile.rows - 1)))];
     };
-    return (1 - fv) * ((1 - fu) * at(i, j) + fu * at(i + 1, j)) +
-           fv * ((1 - fu) * at(i, j + 1) + fu * at(i + 1, j + 1));
+    double sum = 0;
+    for (int dc = 0; dc < 2; ++dc)
+      for (int db = 0; db < 2; ++db)
+        for (int da = 0; da < 2; ++da)
+          sum += (da ? fx : 1 - fx) * (db ? fy : 1 - fy) * (dc ? fz : 1 - fz) *
+                 at(i + da, j + db, k + dc);
+    return sum;
   };
   Field<T, Host> mask(Domain<T, Host>::grid_of(l));
   const index_t n = l.size();
   auto psi = domain.materials.view();
   for (index_t k = 0; k < l.nz; ++k)
-    for (index_t i = 0; i < l.nx; ++i) {
-      const Point3 p = l.position(i, 0, k);
-      const double o = occupancy(p.x, p.z);
-      const index_t at = l.index(i, 0, k);
-      mask.data()[at] = T((0.5 - o) * l.h);
-      domain.phi.data()[at] = T((0.5 - (p.z < 0 ? 1.0 : o)) * l.h);
-      psi[at + int(Material::substrate) * n] = T(p.z);
-      psi[at + int(Material::stop) * n] = T(1e30);
-    }
+    for (index_t j = 0; j < l.ny; ++j)
+      for (index_t i = 0; i < l.nx; ++i) {
+        const Point3 p = l.position(i, j, k);
+        const double o = occupancy(p.x, p.y, p.z);
+        const index_t at = l.index(i, j, k);
+        mask.data()[at] = T((0.5 - o) * l.h);
+        domain.phi.data()[at] = T((0.5 - (p.z < 0 ? 1.0 : o)) * l.h);
+        psi[at + int(Material::substrate) * n] = T(p.z);
+        psi[at + int(Material::stop) * n] = T(1e30);
+      }
   redistance(ctx, l, mask, 10 * l.h);
   for (index_t i = 0; i < n; ++i) psi[i + int(Material::mask) * n] = mask.data()[i];
+  if (film) {
+    const auto [cx, cy] = detail::largest_cleared_centre(profile);
+    domain.centre_x_nm = (cx + 0.5) * profile.pitch_nm - 0.5 * width;
+    domain.centre_y_nm = (cy + 0.5) * profile.pitch_nm - 0.5 * depth_y;
+    return domain;
+  }
   // The opening to measure: the widest cleared run at the film's bottom.
   index_t best_start = 0, best_length = 0;
   for (index_t i = 0; i < profile.nx;) {
