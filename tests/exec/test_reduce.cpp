@@ -1,3 +1,4 @@
+#include "fabtwin/exec/compact.hpp"
 #include "fabtwin/exec/reduce.hpp"
 #include "support/test_cases.hpp"
 
@@ -98,4 +99,63 @@ TEMPLATE_TEST_CASE("Host reductions give the same bits on any number of threads"
     Context<Host> ctx({.threads = threads});
     CHECK(sum(ctx, field.view()) == reference);
   }
+}
+
+namespace {
+
+/// Whether values[i] is above a threshold: a predicate a kernel can run.
+template <class T, class Space>
+struct Above {
+  View<const T, Space> values;
+  T threshold;
+  FABTWIN_HD bool operator()(index_t i) const { return values[i] > threshold; }
+};
+
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("compact_indices lists the kept indices in order, as a serial loop does",
+                        "[exec][compact]", test::Cases) {
+  using T = typename TestType::real;
+  using S = typename TestType::space;
+  Context<S> ctx;
+  for (index_t n : {0, 1, 4095, 4096, 4097, 100003}) {
+    const auto values = test::random_values<T>(std::max<index_t>(n, 1), std::uint64_t(n) + 5);
+    const auto field = test::field_with<S>(Grid(std::max<index_t>(n, 1), 1, 1.0), values);
+    for (const T threshold : {T(-2), T(0.3), T(2)}) {  // all, some, none of uniform [-1, 1)
+      INFO("n " << n << ", threshold " << threshold);
+      const Above<T, S> keep{field.cview(), threshold};
+      std::vector<index_t> expected;
+      for (index_t i = 0; i < n; ++i)
+        if (values[std::size_t(i)] > threshold) expected.push_back(i);
+      CHECK(count_if(ctx, n, keep) == index_t(expected.size()));
+      Field<index_t, S> out(Grid(std::max<index_t>(1, index_t(expected.size())), 1, 1.0));
+      CHECK(compact_indices(ctx, n, keep, out.view()) == index_t(expected.size()));
+      std::vector<index_t> listed = to_vector(out);
+      listed.resize(expected.size());
+      CHECK(listed == expected);
+    }
+  }
+  // No room for what is kept: refused with the count named.
+  const auto values = test::random_values<T>(64, 3);
+  const auto field = test::field_with<S>(Grid(64, 1, 1.0), values);
+  Field<index_t, S> small(Grid(2, 1, 1.0));
+  CHECK_THROWS_WITH(compact_indices(ctx, 64, Above<T, S>{field.cview(), T(-2)}, small.view()),
+                    Catch::Contains("out.size()") && Catch::Contains("64 kept indices"));
+}
+
+TEST_CASE("compact_indices gives the same list on any number of threads", "[exec][compact]") {
+  const auto values = test::random_values<double>(200003, 11);
+  const auto field = test::field_with<Host>(Grid(200003, 1, 1.0), values);
+  std::vector<index_t> first;
+  for (int threads : {1, 2, 3, 4}) {
+    Context<Host> ctx({.threads = threads});
+    const Above<double, Host> keep{field.cview(), 0.5};
+    Field<index_t, Host> out(Grid(count_if(ctx, 200003, keep), 1, 1.0));
+    compact_indices(ctx, 200003, keep, out.view());
+    if (threads == 1)
+      first = to_vector(out);
+    else
+      CHECK(to_vector(out) == first);
+  }
+  CHECK(first.size() > 40000);
 }

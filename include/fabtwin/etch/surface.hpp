@@ -8,11 +8,11 @@
 // 1999).
 
 #include <cmath>
-#include <vector>
 
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/etch/domain.hpp"
 #include "fabtwin/etch/lattice.hpp"
+#include "fabtwin/exec/compact.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
 
@@ -40,12 +40,12 @@ inline double surface_band(const Lattice& l) {
 
 namespace detail {
 
+/// Whether sample i is within `band` of the surface.
 template <class T, class Space>
-struct MarkSurface {
+struct NearSurface {
   View<const T, Space> phi;
-  View<int, Space> mark;
   double band;
-  FABTWIN_HD void operator()(index_t i) const { mark[i] = fabs(double(phi[i])) <= band ? 1 : -1; }
+  FABTWIN_HD bool operator()(index_t i) const { return fabs(double(phi[i])) <= band; }
 };
 
 template <class T, class Space>
@@ -53,11 +53,13 @@ struct DescribeSurfacePoint {
   Lattice l;
   View<const T, Space> phi;
   View<const T, Space> materials;
+  View<const index_t, Space> cells;  // the surface samples, in order
   View<SurfacePoint, Space> points;
   View<int, Space> point_of_cell;
   FABTWIN_HD void operator()(index_t s) const {
     SurfacePoint& p = points[s];
-    const index_t cell = p.cell;
+    const index_t cell = cells[s];
+    p.cell = cell;
     const index_t i = cell % l.nx, j = (cell / l.nx) % l.ny, k = cell / (l.nx * l.ny);
     Point3 g = l.gradient(phi, i, j, k);
     const double norm = g.norm();
@@ -76,25 +78,19 @@ template <class T, class Space>
 Surface<Space> find_surface(Context<Space>& ctx, const Domain<T, Space>& domain) {
   const Lattice& l = domain.lattice;
   const Grid& grid = domain.phi.grid();
-  Field<int, Space> mark(grid);
-  for_each(ctx, Range1{grid.size()},
-           detail::MarkSurface<T, Space>{domain.phi.cview(), mark.view(), surface_band(l)});
-  // The list of surface samples is built on the host: a compaction of a few thousand indices.
-  const std::vector<int> marks = to_vector(mark);
-  std::vector<SurfacePoint> list;
-  for (index_t i = 0; i < grid.size(); ++i)
-    if (marks[std::size_t(i)] > 0) list.push_back(SurfacePoint{{}, {}, i, 0});
-  Surface<Space> surface{
-      index_t(list.size()),
-      Field<SurfacePoint, Space>(Grid(std::max<index_t>(1, index_t(list.size())), 1, 1.0)),
-      Field<int, Space>(grid)};
+  // The surface samples in index order, listed where the level set lives (exec/compact.hpp).
+  const detail::NearSurface<T, Space> near{domain.phi.cview(), surface_band(l)};
+  const index_t count = count_if(ctx, grid.size(), near);
+  const Grid list_grid(std::max<index_t>(1, count), 1, 1.0);
+  Surface<Space> surface{count, Field<SurfacePoint, Space>(list_grid), Field<int, Space>(grid)};
   fill(ctx, surface.point_of_cell.view(), -1);
-  if (list.empty()) return surface;
-  copy(View<const SurfacePoint, Host>(list.data(), surface.count, 1), surface.points.view());
-  for_each(
-      ctx, Range1{surface.count},
-      detail::DescribeSurfacePoint<T, Space>{l, domain.phi.cview(), domain.materials.cview(),
-                                             surface.points.view(), surface.point_of_cell.view()});
+  if (count == 0) return surface;
+  Field<index_t, Space> cells(list_grid);
+  compact_indices(ctx, grid.size(), near, cells.view());
+  for_each(ctx, Range1{count},
+           detail::DescribeSurfacePoint<T, Space>{l, domain.phi.cview(), domain.materials.cview(),
+                                                  cells.cview(), surface.points.view(),
+                                                  surface.point_of_cell.view()});
   return surface;
 }
 
