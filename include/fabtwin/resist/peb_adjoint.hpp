@@ -325,6 +325,24 @@ class PebSteps {
   bool three_d_;
 };
 
+/// Whether `field` has a bake state's shape: `grid`'s samples, `batch` members (a sweep's fields
+/// are reused when it does).
+template <class T, class Space>
+bool has_state_shape(const Field<T, Space>& field, const Grid& grid, index_t batch) {
+  return field.batch() == batch && field.grid().nx() == grid.nx() &&
+         field.grid().ny() == grid.ny() && field.grid().nz() == grid.nz();
+}
+
+/// Refuses a field (named `name`) that does not have the state's shape.
+template <class T, class Space>
+void require_state_shape(const Field<T, Space>& field, const Grid& grid, index_t batch,
+                         const char* where, const char* name) {
+  require_same_shape(grid, field.grid(), where, [&] { return std::string(name) + ".grid"; });
+  require<shape_mismatch>(
+      field.batch() == batch, where, [&] { return std::string(name) + ".batch()"; }, field.batch(),
+      [&] { return "the exposed acid's batch, " + std::to_string(batch); });
+}
+
 }  // namespace detail
 
 /// bake()'s forward sweep as bake_backward reads it: (acid, quencher) at the start of every
@@ -358,12 +376,9 @@ void bake_sweep(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const 
   const std::size_t count = std::size_t((steps + segment - 1) / segment);
   const Grid& grid = exposed_acid.grid();
   const index_t batch = exposed_acid.batch();
-  const auto fits = [&](const Field<T, Space>& f) {
-    return f.batch() == batch && f.grid().nx() == grid.nx() && f.grid().ny() == grid.ny() &&
-           f.grid().nz() == grid.nz();
-  };
   const auto make = [&] { return Field<T, Space>(grid, batch); };
-  if (!sweep.deprotection.empty() && !fits(sweep.deprotection.front())) {
+  if (!sweep.deprotection.empty() &&
+      !detail::has_state_shape(sweep.deprotection.front(), grid, batch)) {
     sweep.stored.clear();
     sweep.deprotection.clear();
   }
@@ -420,14 +435,8 @@ PebGradient bake_backward(Context<Space>& ctx, const BakeSweep<T, Space>& sweep,
   const Field<T, Space>& deprotection = sweep.deprotection.front();
   const Grid& grid = deprotection.grid();
   const index_t batch = deprotection.batch();
-  const auto check_shape = [&](const char* name, const Field<T, Space>& field) {
-    require_same_shape(grid, field.grid(), where, [&] { return std::string(name) + ".grid"; });
-    require<shape_mismatch>(
-        field.batch() == batch, where, [&] { return std::string(name) + ".batch()"; },
-        field.batch(), [&] { return "the exposed acid's batch, " + std::to_string(batch); });
-  };
-  check_shape("grad_inhibitor", grad_inhibitor);
-  check_shape("grad_exposed_acid", grad_exposed_acid);
+  detail::require_state_shape(grad_inhibitor, grid, batch, where, "grad_inhibitor");
+  detail::require_state_shape(grad_exposed_acid, grid, batch, where, "grad_exposed_acid");
   const index_t segment = sweep.segment;
   const detail::PebSteps<T, Space> bake_steps(model, history, steps, boundaries, grid.rank() == 3);
   const auto make = [&] { return Field<T, Space>(grid, batch); };

@@ -181,12 +181,9 @@ void bake_sweep(Context<Space>& ctx, const Field<T, Space>& exposed_acid, const 
   const Grid& grid = exposed_acid.grid();
   const index_t batch = exposed_acid.batch();
   detail::check_map(grid, map.offset_k.grid(), where);
-  const auto fits = [&](const Field<T, Space>& f) {
-    return f.batch() == batch && f.grid().nx() == grid.nx() && f.grid().ny() == grid.ny() &&
-           f.grid().nz() == grid.nz();
-  };
   const auto make = [&] { return Field<T, Space>(grid, batch); };
-  if (!sweep.deprotection.empty() && !fits(sweep.deprotection.front())) {
+  if (!sweep.deprotection.empty() &&
+      !detail::has_state_shape(sweep.deprotection.front(), grid, batch)) {
     sweep.starts.clear();
     sweep.deprotection.clear();
   }
@@ -256,14 +253,8 @@ void bake_backward(Context<Space>& ctx, const MappedBakeSweep<T, Space>& sweep,
   const Grid& grid = deprotection.grid();
   const index_t batch = deprotection.batch();
   detail::check_map(grid, map.offset_k.grid(), where);
-  const auto check_shape = [&](const char* name, const Field<T, Space>& field) {
-    require_same_shape(grid, field.grid(), where, [&] { return std::string(name) + ".grid"; });
-    require<shape_mismatch>(
-        field.batch() == batch, where, [&] { return std::string(name) + ".batch()"; },
-        field.batch(), [&] { return "the exposed acid's batch, " + std::to_string(batch); });
-  };
-  check_shape("grad_inhibitor", grad_inhibitor);
-  check_shape("grad_exposed_acid", grad_exposed_acid);
+  detail::require_state_shape(grad_inhibitor, grid, batch, where, "grad_inhibitor");
+  detail::require_state_shape(grad_exposed_acid, grid, batch, where, "grad_exposed_acid");
   require_same_shape(map.offset_k.grid(), grad_offset_k.grid(), where, "grad_offset_k.grid");
 
   Field<T, Space> gd(grid, batch), ga(grid, batch), gq(grid, batch);
