@@ -16,7 +16,8 @@
 // through the cosines (NormalIn). What they leave out: the Monte Carlo hits (whole rays: piecewise
 // constant), and the hand-over at a corner that makes a wall (docs/etch.md, "Not done yet"). The
 // depth's derivatives agree with central differences within a few per cent, an isotropic
-// undercut's CDs with their closed form within 0.5 % (tests/etch); a trench's CDs do not yet.
+// undercut's CDs with their closed form within 0.5 % (tests/etch); a trench's CDs do not yet:
+// take them by central differences (metrology/etch_differences.hpp).
 
 #include <stdexcept>
 #include <string>
