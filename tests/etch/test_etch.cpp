@@ -1009,21 +1009,31 @@ TEST_CASE("SF6/O2 trenches: narrower and deeper openings etch slower (ARDE)", "[
 }
 
 TEST_CASE("Fluxes are bit-identical at any thread count", "[etch]") {
-  auto fluxes_with = [](int threads) {
-    Context<Host> ctx(HostOptions{threads});
-    auto d = open_trench(ctx, 24, 30, 2.0);
-    Sf6o2Etch model;
-    model.prepare();
-    const auto ions = make_source_directions<Host>(model.ion_exponent(), 2, 32);
-    const auto neutrals = make_source_directions<Host>(1.0, 2, 32);
-    FluxOptions options;
-    options.rays_per_point = 64;
-    auto snapshot = surface_rates(ctx, d, model, ions, neutrals, options, 3);
-    return to_vector(snapshot.fluxes);
-  };
-  const auto one = fluxes_with(1), two = fluxes_with(2);
-  REQUIRE(one.size() == two.size());
-  CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(SurfaceFluxes<>)) == 0);
+  // Coned reflection with one generation of reflected ions and with three (each gathered from the
+  // last's emission), and specular reflection followed mirror by mirror.
+  for (const bool coned : {true, false})
+    for (const int bounces : {1, 3}) {
+      INFO((coned ? "coned" : "specular") << ", " << bounces << " reflections");
+      auto fluxes_with = [&](int threads) {
+        Context<Host> ctx(HostOptions{threads});
+        auto d = open_trench(ctx, 24, 30, 2.0);
+        Sf6o2Etch model;
+        if (!coned) model.ion_cone_min_deg = 0;
+        model.prepare();
+        const auto ions = make_source_directions<Host>(model.ion_exponent(), 2, 32);
+        const auto neutrals = make_source_directions<Host>(1.0, 2, 32);
+        FluxOptions options;
+        options.rays_per_point = 64;
+        options.ion_bounces = bounces;
+        auto snapshot = surface_rates(ctx, d, model, ions, neutrals, options, 3);
+        return to_vector(snapshot.fluxes);
+      };
+      const auto one = fluxes_with(1), two = fluxes_with(2), three = fluxes_with(3);
+      REQUIRE(one.size() == two.size());
+      REQUIRE(one.size() == three.size());
+      CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(SurfaceFluxes<>)) == 0);
+      CHECK(std::memcmp(one.data(), three.data(), one.size() * sizeof(SurfaceFluxes<>)) == 0);
+    }
 }
 
 TEST_CASE("The direct ion flux's derivative follows the surface's tilt", "[etch]") {
