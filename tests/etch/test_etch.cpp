@@ -144,6 +144,47 @@ TEST_CASE("Isotropic etch of flat ground goes down rate x time", "[etch]") {
   }
 }
 
+TEST_CASE("A front stops at a stop layer, or slows to its rate, without stepping through it",
+          "[etch]") {
+  // Flat ground over a stop layer 20 nm down, etched at 10 nm/s for 4 s: the substrate clears at
+  // 2 s, then the front moves at the stop layer's own rate, 0 or 1 nm/s (22 nm after 4 s). Steps
+  // of at most 0.45 cells at the fastest rate (0.9 nm on 2 nm cells), so no step crosses a cell.
+  Context<Host> ctx;
+  FeatureSpec spec;
+  spec.mask_thickness_nm = 0;
+  spec.pitch_nm = 40;
+  spec.opening_nm = 20;
+  spec.grid_nm = 2;
+  spec.substrate_depth_nm = 60;
+  spec.stop_depth_nm = 20;
+  EtchOptions options;
+  options.time_s = 4;
+  for (const double stop_rate : {0.0, 1.0}) {
+    INFO("stop layer's rate " << stop_rate << " nm/s");
+    IsotropicEtch model{10.0};
+    model.stop_rate_nm_s = stop_rate;
+    const auto depth_after = [&](double seconds) {
+      auto d = make_feature_domain<double>(spec);
+      EtchOptions o = options;
+      o.time_s = seconds;
+      run_etch(ctx, d, model, o);
+      return metrology::measure_etch_profile(d, 0.0).depth_nm;
+    };
+    const double at_3 = depth_after(3), at_4 = depth_after(4);
+    // Measured: 0.85 and 0.88 nm short: the front lags about half a cell where it meets the slower
+    // layer (first order in the cell, as an undercut's under a mask), then moves at the layer's
+    // rate (0.97 nm/s measured; before, the samples beside the interface were left more than the
+    // surface band from it, no surface point was found and the run ended there).
+    CHECK(at_4 == Approx(20 + 2 * stop_rate).margin(1.2));
+    CHECK(at_4 - at_3 == Approx(stop_rate).margin(0.1));
+  }
+  // Without the layer the same run goes 40 nm down: the layer is what stops it.
+  spec.stop_depth_nm = -1;
+  auto open = make_feature_domain<double>(spec);
+  run_etch(ctx, open, IsotropicEtch{10.0}, options);
+  CHECK(metrology::measure_etch_profile(open, 0.0).depth_nm == Approx(40.0).margin(1e-6));
+}
+
 TEST_CASE("Circles and spheres keep their shape under isotropic etch", "[etch]") {
   Context<Host> ctx;
   EtchOptions options;

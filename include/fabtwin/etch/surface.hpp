@@ -40,12 +40,30 @@ inline double surface_band(const Lattice& l) {
 
 namespace detail {
 
-/// Whether sample i is within `band` of the surface.
+/// Whether sample i is a surface sample: within `band` of the surface, or beside a zero crossing
+/// that no sample within the band marks. The second happens where phi is steeper than a distance:
+/// a fast front that stopped at a slow material (a stop layer) leaves the samples on either side of
+/// the interface more than the band from it (redistancing keeps the values next to the surface),
+/// and without a surface point there nothing would etch on.
 template <class T, class Space>
 struct NearSurface {
+  Lattice l;
   View<const T, Space> phi;
   double band;
-  FABTWIN_HD bool operator()(index_t i) const { return fabs(double(phi[i])) <= band; }
+  FABTWIN_HD bool operator()(index_t at) const {
+    const double v = value_of(phi[at]);
+    if (fabs(v) <= band) return true;
+    const index_t i = at % l.nx, j = (at / l.nx) % l.ny, k = at / (l.nx * l.ny);
+    const int axes = l.planar() ? 2 : 3;
+    for (int a = 0; a < axes; ++a)
+      for (int s = -1; s <= 1; s += 2) {
+        const index_t di = a == 0 ? s : 0, dk = a == 1 ? s : 0, dj = a == 2 ? s : 0;
+        if (k + dk < 0 || k + dk >= l.nz) continue;
+        const double w = value_of(l.at(phi, i + di, j + dj, k + dk));
+        if ((v < 0) != (w < 0) && fabs(w) > band) return true;
+      }
+    return false;
+  }
 };
 
 template <class T, class Space>
@@ -56,6 +74,7 @@ struct DescribeSurfacePoint {
   View<const index_t, Space> cells;  // the surface samples, in order
   View<SurfacePoint, Space> points;
   View<int, Space> point_of_cell;
+  double band;
   FABTWIN_HD void operator()(index_t s) const {
     SurfacePoint& p = points[s];
     const index_t cell = cells[s];
@@ -65,7 +84,10 @@ struct DescribeSurfacePoint {
     const double norm = g.norm();
     g = norm > 1e-12 ? g * (1.0 / norm) : Point3{0, 0, 1};
     p.normal = g;
-    p.position = l.position(i, j, k) - g * double(phi[cell]);
+    // Within the band phi is the distance; beyond it (NearSurface's second kind) the crossing is
+    // phi / |grad phi| away.
+    const double d = double(phi[cell]);
+    p.position = l.position(i, j, k) - g * (fabs(d) <= band || norm <= 1e-12 ? d : d / norm);
     p.material = material_at(materials, cell);
     point_of_cell[cell] = int(s);
   }
@@ -79,7 +101,7 @@ Surface<Space> find_surface(Context<Space>& ctx, const Domain<T, Space>& domain)
   const Lattice& l = domain.lattice;
   const Grid& grid = domain.phi.grid();
   // The surface samples in index order, listed where the level set lives (exec/compact.hpp).
-  const detail::NearSurface<T, Space> near{domain.phi.cview(), surface_band(l)};
+  const detail::NearSurface<T, Space> near{l, domain.phi.cview(), surface_band(l)};
   const index_t count = count_if(ctx, grid.size(), near);
   const Grid list_grid(std::max<index_t>(1, count), 1, 1.0);
   Surface<Space> surface{count, Field<SurfacePoint, Space>(list_grid), Field<int, Space>(grid)};
@@ -90,7 +112,7 @@ Surface<Space> find_surface(Context<Space>& ctx, const Domain<T, Space>& domain)
   for_each(ctx, Range1{count},
            detail::DescribeSurfacePoint<T, Space>{l, domain.phi.cview(), domain.materials.cview(),
                                                   cells.cview(), surface.points.view(),
-                                                  surface.point_of_cell.view()});
+                                                  surface.point_of_cell.view(), surface_band(l)});
   return surface;
 }
 
