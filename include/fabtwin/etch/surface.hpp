@@ -102,16 +102,15 @@ Surface<Space> find_surface(Context<Space>& ctx, const Domain<T, Space>& domain)
   const Grid& grid = domain.phi.grid();
   // The surface samples in index order, listed where the level set lives (exec/compact.hpp).
   const detail::NearSurface<T, Space> near{l, domain.phi.cview(), surface_band(l)};
-  const index_t count = count_if(ctx, grid.size(), near);
-  const Grid list_grid(std::max<index_t>(1, count), 1, 1.0);
-  Surface<Space> surface{count, Field<SurfacePoint, Space>(list_grid), Field<int, Space>(grid)};
+  const KeptIndices<Space> cells = compact_indices(ctx, grid.size(), near);
+  const index_t count = cells.count;
+  Surface<Space> surface{count, Field<SurfacePoint, Space>(cells.indices.grid()),
+                         Field<int, Space>(grid)};
   fill(ctx, surface.point_of_cell.view(), -1);
   if (count == 0) return surface;
-  Field<index_t, Space> cells(list_grid);
-  compact_indices(ctx, grid.size(), near, cells.view());
   for_each(ctx, Range1{count},
            detail::DescribeSurfacePoint<T, Space>{l, domain.phi.cview(), domain.materials.cview(),
-                                                  cells.cview(), surface.points.view(),
+                                                  cells.indices.cview(), surface.points.view(),
                                                   surface.point_of_cell.view(), surface_band(l)});
   return surface;
 }

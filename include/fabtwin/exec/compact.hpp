@@ -8,7 +8,6 @@
 // own indices (in parallel): the same list at any thread count. Cuda: thrust::copy_if over a
 // counting iterator (CUB's DeviceSelect), which keeps the order, so the same list as the host.
 
-#include <string>
 #include <vector>
 
 #include "fabtwin/core/check.hpp"
@@ -41,10 +40,16 @@ index_t count_if(Context<Space>& ctx, index_t n, Keep keep) {
   return transform_reduce(ctx, n, index_t(0), reduce_op::Plus{}, detail::KeptAt<Keep>{keep});
 }
 
-/// Writes the i in [0, n) with keep(i), in increasing order, to out[0], out[1], ... and returns how
-/// many; `out` must hold them all (count_if's count).
+/// The i in [0, n) with keep(i), in increasing order: `count` of them in `indices` (which holds one
+/// placeholder when none is kept: a Field has no empty state). Each backend counts once.
+template <class Space>
+struct KeptIndices {
+  index_t count = 0;
+  Field<index_t, Space> indices;
+};
+
 template <class Keep>
-index_t compact_indices(Context<Host>& ctx, index_t n, Keep keep, View<index_t, Host> out) {
+KeptIndices<Host> compact_indices(Context<Host>& ctx, index_t n, Keep keep) {
   require(n >= 0, "compact_indices", "n", n, "a non-negative count");
   const index_t chunks = (n + host_reduce_chunk - 1) / host_reduce_chunk;
   std::vector<index_t> offset(std::size_t(chunks) + 1, 0);
@@ -57,9 +62,8 @@ index_t compact_indices(Context<Host>& ctx, index_t n, Keep keep, View<index_t, 
   }
   for (index_t c = 0; c < chunks; ++c) offset[std::size_t(c) + 1] += offset[std::size_t(c)];
   const index_t count = offset.back();
-  require<shape_mismatch>(out.size() >= count, "compact_indices", "out.size()", out.size(), [&] {
-    return "room for the " + std::to_string(count) + " kept indices";
-  });
+  KeptIndices<Host> kept{count, Field<index_t, Host>(Grid(count > 0 ? count : 1, 1, 1.0))};
+  index_t* out = kept.indices.data();
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static)
   for (index_t c = 0; c < chunks; ++c) {
     const index_t end = (c + 1) * host_reduce_chunk < n ? (c + 1) * host_reduce_chunk : n;
@@ -67,22 +71,20 @@ index_t compact_indices(Context<Host>& ctx, index_t n, Keep keep, View<index_t, 
     for (index_t i = c * host_reduce_chunk; i < end; ++i)
       if (keep(i)) out[at++] = i;
   }
-  return count;
+  return kept;
 }
 
 #if FABTWIN_HAS_CUDA
 template <class Keep>
-index_t compact_indices(Context<Cuda>& ctx, index_t n, Keep keep, View<index_t, Cuda> out) {
+KeptIndices<Cuda> compact_indices(Context<Cuda>& ctx, index_t n, Keep keep) {
   require(n >= 0, "compact_indices", "n", n, "a non-negative count");
-  const index_t count = count_if(ctx, n, keep);
-  require<shape_mismatch>(out.size() >= count, "compact_indices", "out.size()", out.size(), [&] {
-    return "room for the " + std::to_string(count) + " kept indices";
-  });
-  if (count == 0) return 0;
+  const index_t count = count_if(ctx, n, keep);  // to size the list before it is written
+  KeptIndices<Cuda> kept{count, Field<index_t, Cuda>(Grid(count > 0 ? count : 1, 1, 1.0))};
+  if (count == 0) return kept;
   ctx.activate();
   thrust::copy_if(thrust::cuda::par.on(ctx.stream()), thrust::counting_iterator<index_t>(0),
-                  thrust::counting_iterator<index_t>(n), out.data(), keep);
-  return count;
+                  thrust::counting_iterator<index_t>(n), kept.indices.data(), keep);
+  return kept;
 }
 #endif
 
