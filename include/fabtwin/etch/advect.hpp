@@ -9,7 +9,9 @@
 // Runge-Kutta of second order (Shu and Osher, JCP 77, 1988). A step moves no sample more than
 // cfl cells (cfl <= 0.5 is the caller's choice of dt).
 
+#include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
+#include "fabtwin/etch/domain.hpp"
 #include "fabtwin/etch/lattice.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
@@ -83,27 +85,70 @@ struct Average {
   FABTWIN_HD void operator()(index_t i) const { b[i] = 0.5 * (a[i] + b[i]); }
 };
 
+/// A front reaching a slower material at a sample: the step moved the sample at the front's speed
+/// (`approach`); the share tau of it until phi reached the level set psi of the material the front
+/// meets next there (etch/domain.hpp, next_material: the sample's own inside the solid) stands,
+/// the rest is scaled to that material's speed (`speed`): exact for a flat front meeting a flat
+/// layer. Without it the slower material's samples
+/// stand still while the front nears them, and the interpolated front stops half a cell short of
+/// the interface. The split is
+/// of the whole step (both Runge-Kutta stages), not of each stage: a stage capped at psi would
+/// halve the last step before the interface.
+template <class T, class Space>
+struct SplitAtMaterials {
+  View<const T, Space> before;  // phi at the start of the step
+  View<const T, Space> speed;
+  View<const T, Space> approach;
+  View<const T, Space> materials;
+  View<T, Space> phi;  // phi after the step at the approach speed, split in place
+  FABTWIN_HD void operator()(index_t at) const {
+    const T front = approach[at], own = speed[at];
+    if (front == own) return;
+    const int next = next_material(materials, at, value_of(before[at]));
+    if (next < 0) return;
+    const T psi = materials[at + next * phi.size()];
+    const double gap = value_of(psi) - value_of(before[at]);
+    if (!(value_of(phi[at]) - value_of(before[at]) > gap)) return;  // not reached in this step
+    // The overshoot past psi, (1 - tau) of the move, at the material's speed; written without tau
+    // so that a dual also carries how the time of arrival moves (a front that arrives earlier
+    // etches the slower material longer: d depth / d rate = (own speed) t_arrival / rate).
+    phi[at] = gap > 0 ? psi + (phi[at] - psi) * (own / front)
+                      : before[at] + (phi[at] - before[at]) * (own / front);
+  }
+};
+
 }  // namespace detail
 
 /// Advances `phi` by dt under the normal speed `speed` (nm/s, along grad phi; an etch rate r is
 /// F = -r): Euler with first-order differences, or the second-order Runge-Kutta with ENO2.
+/// `approach` and `materials` (optional, together): where a sample's speed until the front reaches
+/// its own material differs from `speed` (a faster material above it), the step is split where phi
+/// reaches that material's level set (SplitAtMaterials).
 template <class T, class Space>
 void advect(Context<Space>& ctx, const Lattice& l, Field<T, Space>& phi,
-            const Field<T, Space>& speed, double dt, Scheme scheme) {
+            const Field<T, Space>& speed, double dt, Scheme scheme,
+            const Field<T, Space>* approach = nullptr, const Field<T, Space>* materials = nullptr) {
+  require((approach == nullptr) == (materials == nullptr), "etch::advect", "materials",
+          materials ? "given" : "none", "materials exactly when approach is given");
+  const Field<T, Space>& moving = approach ? *approach : speed;
   const Range3 range{l.nx, l.ny, l.nz};
-  Field<T, Space> stage(phi.grid());
+  Field<T, Space> next(phi.grid());
   for_each(ctx, range,
-           detail::UpwindStep<T, Space>{l, phi.cview(), speed.cview(), stage.view(), dt, scheme});
-  if (scheme == Scheme::engquist_osher) {
-    std::swap(phi, stage);
-    return;
+           detail::UpwindStep<T, Space>{l, phi.cview(), moving.cview(), next.view(), dt, scheme});
+  if (scheme == Scheme::eno2) {
+    Field<T, Space> second(phi.grid());
+    for_each(
+        ctx, range,
+        detail::UpwindStep<T, Space>{l, next.cview(), moving.cview(), second.view(), dt, scheme});
+    // (phi + second) / 2: Shu-Osher's second stage.
+    for_each(ctx, Range1{phi.size()}, detail::Average<T, Space>{phi.cview(), second.view()});
+    std::swap(next, second);
   }
-  Field<T, Space> second(phi.grid());
-  for_each(
-      ctx, range,
-      detail::UpwindStep<T, Space>{l, stage.cview(), speed.cview(), second.view(), dt, scheme});
-  // phi <- (phi + second) / 2: Shu-Osher's second stage.
-  for_each(ctx, Range1{phi.size()}, detail::Average<T, Space>{second.cview(), phi.view()});
+  if (approach)
+    for_each(ctx, Range1{phi.size()},
+             detail::SplitAtMaterials<T, Space>{phi.cview(), speed.cview(), approach->cview(),
+                                                materials->cview(), next.view()});
+  std::swap(phi, next);
 }
 
 }  // namespace fabtwin::etch

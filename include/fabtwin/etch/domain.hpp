@@ -47,6 +47,62 @@ FABTWIN_HD int material_at(View<const T, Space> materials, index_t i) {
   return best;
 }
 
+/// The material a front reaches next at sample i, whose phi is `phi`: the one whose level set is
+/// the lowest above phi there (the cut keeps every level set >= phi, the front's own equal to it;
+/// in the gas phi, the distance to the solid, is at most each material's distance), or -1. Ties
+/// to the later material, as in material_at.
+template <class T, class Space>
+FABTWIN_HD int next_material(View<const T, Space> materials, index_t i, double phi) {
+  const index_t n = materials.member_size();
+  int best = -1;
+  double lowest = 0;
+  for (int m = 0; m < material_count; ++m) {
+    const double psi = value_of(materials[i + m * n]);
+    if (psi > phi && (best < 0 || psi <= lowest)) {
+      best = m;
+      lowest = psi;
+    }
+  }
+  return best;
+}
+
+/// The material at the surface point that sample (i, j, k) projects to, `depth` = -phi > 0 along the
+/// unit normal `n` from a sample inside the solid. The sample's own material is not always it: a
+/// sample just inside a stop layer is the nearest sample to a front still in the substrate above,
+/// and labelling that front "stop" halted it half a cell short of the layer. Each level set is
+/// extrapolated along n with its gradient taken on the side away from the gas (the side towards
+/// the gas is cut back to phi, CutMaterials, and no longer the material's own distance); the lowest
+/// wins, ties to the later material as in material_at, and a tie is within a twentieth of a cell:
+/// the builders let a mask reach a hundredth of a cell into the substrate (etch/shapes.hpp), so a
+/// cavity's ceiling under the mask sits on that seam, which is the mask's.
+template <class T, class Space>
+FABTWIN_HD int material_at_surface(const Lattice& l, View<const T, Space> materials, index_t i,
+                                   index_t j, index_t k, Point3 n, double depth) {
+  const index_t member = materials.member_size();
+  const int axes = l.planar() ? 2 : 3;
+  int best = 0;
+  double lowest = 0;
+  for (int m = 0; m < material_count; ++m) {
+    const View<const T, Space> psi(materials.data() + m * member, l.nx, l.ny, l.nz);
+    const double here = value_of(psi[l.index(i, j, k)]);
+    double along = 0;  // n . grad psi
+    for (int a = 0; a < axes; ++a) {
+      const double component = a == 0 ? n.x : (a == 1 ? n.z : n.y);
+      if (component == 0) continue;
+      const int away = component > 0 ? -1 : 1;  // the neighbour away from the gas along this axis
+      const index_t di = a == 0 ? away : 0, dk = a == 1 ? away : 0, dj = a == 2 ? away : 0;
+      const double behind = value_of(l.at(psi, i + di, j + dj, k + dk));
+      along += component * (here - behind) / (l.h * double(-away));
+    }
+    const double at_point = here + depth * along;
+    if (m == 0 || at_point <= lowest + 0.05 * l.h) {
+      lowest = at_point;
+      best = m;
+    }
+  }
+  return best;
+}
+
 template <class T, class Space>
 struct Domain {
   Lattice lattice;

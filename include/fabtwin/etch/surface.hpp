@@ -87,8 +87,12 @@ struct DescribeSurfacePoint {
     // Within the band phi is the distance; beyond it (NearSurface's second kind) the crossing is
     // phi / |grad phi| away.
     const double d = double(phi[cell]);
-    p.position = l.position(i, j, k) - g * (fabs(d) <= band || norm <= 1e-12 ? d : d / norm);
-    p.material = material_at(materials, cell);
+    const double offset = fabs(d) <= band || norm <= 1e-12 ? d : d / norm;
+    p.position = l.position(i, j, k) - g * offset;
+    // From a sample in the gas the nearest material is the point's (its level sets, cut back to
+    // phi, say which); from one in the solid the sample's own need not be (domain.hpp).
+    p.material = d < 0 ? material_at_surface(l, materials, i, j, k, g, -offset)
+                       : material_at(materials, cell);
     point_of_cell[cell] = int(s);
   }
 };
