@@ -30,7 +30,8 @@ namespace {
 
 struct Options {
   std::string geometry = "trench", mask_material = "hard", model, out;
-  double opening = 0, pitch = 0, mask_thickness = 0, taper_deg = 0, grid = 3, time_s = 0;
+  double opening = 0, pitch = 0, mask_thickness = 0, taper_deg = 0, grid = 3, time_s = 0,
+         stop_depth = -1;
   int dim = 2, rays = 1000, threads = 0, ion_bounces = 1;
   unsigned long long seed = 1;
   std::vector<std::string> parameters;
@@ -63,6 +64,11 @@ examples::Cli command_line(Options& o) {
               examples::NumberRule{.what = "a taper", .unit = "deg", .above = -45, .below = 45})
       .choice("--mask-material", "resist (polymer) or hard mask (sf6o2: their sputter sets)",
               o.mask_material, {{"resist", std::string("resist")}, {"hard", std::string("hard")}})
+      .number("--stop-depth", "NM",
+              "a stop layer from this depth below the substrate's top down (the isotropic "
+              "model's stop_rate_nm_s; the others do not etch it)",
+              o.stop_depth, positive("a depth", "nm"))
+      .shown_default("none")
       .choice("--dim", "2: an x-z cross-section; 3: a volume", o.dim, {{"2", 2}, {"3", 3}})
       .number("--grid", "NM", "cell size", o.grid, positive("a cell size", "nm"))
       .number("--time", "S", "etch time", o.time_s, positive("an etch time", "s"))
@@ -108,6 +114,7 @@ int main(int argc, char** argv) {
     run.spec.mask_taper_deg = o.taper_deg;
     run.spec.dimension = o.dim;
     run.spec.grid_nm = o.grid;
+    run.spec.stop_depth_nm = o.stop_depth;
     run.model = o.model;
     run.parameters = o.parameters;
     run.resist_mask = o.mask_material == "resist";
@@ -128,6 +135,7 @@ int main(int argc, char** argv) {
     result.summary["mask_taper_deg"] = o.taper_deg;
     result.summary["mask_material"] = o.mask_material;
     result.summary["dim"] = o.dim;
+    if (o.stop_depth > 0) result.summary["stop_depth_nm"] = o.stop_depth;
     result.summary["time_s"] = o.time_s;
     result.summary["completed"] = true;
     examples::finish_outputs(o.out, result.summary);
