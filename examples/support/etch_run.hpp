@@ -213,12 +213,13 @@ inline EtchResult run_etch_example(const EtchRun& run,
   io::write_npy(out + "/phi.npy", phi_xz.data(), {l.nz, l.nx});
   io::write_npy(out + "/material.npy", codes_xz.data(), {l.nz, l.nx});
   io::Image picture =
-      io::render_field(codes_xz, {.range = io::ValueRange{0, 3},
+      io::render_field(codes_xz, {.range = std::nullopt,  // the categories set it
                                   .colormap = io::Colormap::viridis,
                                   .scale_bar = true,
                                   .length_bar = true,
                                   .title = "x-z section through the axis",
-                                  .value_label = "0 gas 1 substrate 2 mask 3 stop; red: start",
+                                  .value_label = "material; surface: red at the start, black now",
+                                  .categories = {"gas", "substrate", "mask", "stop"},
                                   .magnify = io::magnification_for(codes_xz.grid(), 900)});
   for (const auto& c : layout::extract_contours(initial_xz, 0.0))
     io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{220, 30, 30});

@@ -421,6 +421,49 @@ TEST_CASE("Colour-scale values are written with 3 significant digits", "[io][png
   CHECK_THROWS_WITH(io::tick_label(INFINITY), Catch::Contains("finite"));
 }
 
+TEST_CASE("A field of categories gets a scale of named blocks", "[io][png]") {
+  // Codes 0..3 on a 4 x 40 field, grey, text scale 1: the field area at (4, 10), the bar at
+  // columns 12 to 23, ticks 24 to 27, names from 32. Block k (0 at the bottom) spans rows
+  // 10 + [40 - 10 (k + 1), 40 - 10 k), grey k / 3, its tick and name at its middle row.
+  std::vector<double> codes(4 * 40);
+  for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = double(i % 4);
+  const auto field = make_host_field(Grid(4, 40, 1.0), codes);
+  io::RenderOptions options;
+  options.scale_bar = true;
+  options.text_scale = 1;
+  options.categories = {"gas", "si", "mask", "stop"};
+  const io::Image image = io::render_field(field, options);
+  REQUIRE(image.field_area.top == 10);
+  const char* const names[4] = {"gas", "si", "mask", "stop"};
+  for (index_t k = 0; k < 4; ++k) {
+    const index_t first = 10 + 40 - 10 * (k + 1), middle = first + 4;
+    for (index_t row = first; row < first + 10; ++row) {
+      CHECK(image.get(12, row).r == level(double(k) / 3));
+      CHECK(image.get(24, row).r == (row == middle ? 0 : 255));
+    }
+    CHECK(shows_text(image, 32, middle - 3, names[k]));
+  }
+  // Blocks under a line tall (5 rows): every other name from the top, "stop" and "si".
+  const auto short_field = make_host_field(Grid(4, 20, 1.0), std::vector<double>(80, 1.0));
+  const io::Image crowded = io::render_field(short_field, options);
+  CHECK(shows_text(crowded, 32, 10 + 2 - 3, "stop"));
+  CHECK(shows_text(crowded, 32, 10 + 12 - 3, "si"));
+  CHECK(!shows_text(crowded, 32, 10 + 7 - 3, "mask"));
+  CHECK(image.width == 32 + io::text_width("mask") + 4);
+  // The field's colours are the codes' over 0..3 whatever the field holds.
+  CHECK(image.get(4 + 3, 10).r == level(1.0));
+  // Refused: one name, names without the scale, a range other than the codes'.
+  options.categories = {"only"};
+  CHECK_THROWS_WITH(io::render_field(field, options), Catch::Contains("options.categories"));
+  options.categories = {"a", "b", "c", "d"};
+  options.scale_bar = false;
+  CHECK_THROWS_WITH(io::render_field(field, options), Catch::Contains("options.scale_bar"));
+  options.scale_bar = true;
+  options.range = io::ValueRange{0, 1};
+  CHECK_THROWS_WITH(io::render_field(field, options),
+                    Catch::Contains("options.range") && Catch::Contains("[0, 3]"));
+}
+
 TEST_CASE("The colour scale runs from max at the top to min at the bottom, labelled", "[io][png]") {
   // Field 5 x 13, range 0 .. 12, text_scale 1. Field area at (4, 10): padding 4, and 6 rows for
   // the top label's upper half; bar at columns 9 + 4 = 13 to 24, ticks 25 to 28, values from 33.

@@ -311,10 +311,14 @@ struct RenderOptions {
   bool length_bar = false;  ///< a bar of choose_length_bar(nx pitch.x) under the field, labelled
   std::string title;        ///< one line above the field; empty: none
   std::string value_label;  ///< what the colours mean ("dL/dmask (nm^2)"); needs scale_bar
-  index_t magnify = 1;      ///< each sample a magnify x magnify block (1..64; magnification_for)
-  index_t text_scale = 0;   ///< image pixels per font pixel (1..16); 0: one per 640 pixels of the
-                            ///< field area's longer side, rounded, at least 1
-  index_t plane = 0;        ///< the xy plane drawn: batch member b, z index k -> b * nz + k
+  /// A field of category codes 0, 1, ..., n - 1 (n >= 2; materials): the colours run over 0 .. n - 1
+  /// and the scale is n blocks of them, n - 1 at the top, each with a tick and its name at its
+  /// middle instead of values. Needs scale_bar; options.range, if given, must be [0, n - 1].
+  std::vector<std::string> categories;
+  index_t magnify = 1;     ///< each sample a magnify x magnify block (1..64; magnification_for)
+  index_t text_scale = 0;  ///< image pixels per font pixel (1..16); 0: one per 640 pixels of the
+                           ///< field area's longer side, rounded, at least 1
+  index_t plane = 0;       ///< the xy plane drawn: batch member b, z index k -> b * nz + k
   Color background = {255, 255, 255};  ///< the margins
   Color ink = {0, 0, 0};               ///< text, ticks and the length bar
 };
@@ -361,6 +365,20 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
       options.value_label.empty() || options.scale_bar, "io::render_field", "options.value_label",
       [&] { return "'" + options.value_label + "'"; },
       "an empty label unless options.scale_bar draws the scale it names");
+  const auto kinds = index_t(options.categories.size());
+  require(
+      kinds == 0 || (kinds >= 2 && options.scale_bar), "io::render_field", "options.categories",
+      [&] { return std::to_string(kinds) + " names"; },
+      "none, or at least 2 with options.scale_bar to show them");
+  require(
+      kinds == 0 || !options.range ||
+          (options.range->min == 0 && options.range->max == double(kinds - 1)),
+      "io::render_field", "options.range",
+      [&] {
+        return "[" + ::fabtwin::describe(options.range->min) + ", " +
+               ::fabtwin::describe(options.range->max) + "]";
+      },
+      [&] { return "none or [0, " + std::to_string(kinds - 1) + "] for the categories' codes"; });
   const index_t nx = grid.nx(), ny = grid.ny();
   std::vector<T> plane(std::size_t(nx * ny));  // only the drawn plane comes to the host
   ::fabtwin::detail::copy_bytes<Host, Space>(plane.data(), field.data() + options.plane * nx * ny,
@@ -379,7 +397,10 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
       lo = v < lo ? v : lo;
       hi = v > hi ? v : hi;
     }
-  if (options.range) {
+  if (kinds > 0) {
+    lo = 0;
+    hi = double(kinds - 1);
+  } else if (options.range) {
     lo = options.range->min;
     hi = options.range->max;
     require(
@@ -418,8 +439,10 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
   const index_t label_left = tick_left + (Bar::tick_length + Bar::label_gap) * s;
   std::array<std::string, Bar::ticks> labels;
   if (options.scale_bar) {
-    labels = tick_labels({lo, hi});
+    if (kinds == 0) labels = tick_labels({lo, hi});
     for (const auto& label : labels) right = std::max(right, label_left + text_width(label, s));
+    for (const auto& name : options.categories)
+      right = std::max(right, label_left + text_width(name, s));
     right = std::max(right, bar_left + text_width(options.value_label, s));
     bottom += 4 * s;  // the bottom tick's label reaches 4 font pixels below the field
   }
@@ -448,7 +471,25 @@ Image render_field(const Field<T, Space>& field, const RenderOptions& options = 
         for (index_t col = left; col < left + m; ++col) image.set(col, row, c);
     }
 
-  if (options.scale_bar) {
+  if (options.scale_bar && kinds > 0) {
+    // Block k (0 at the bottom) spans rows [rows - (k + 1) rows / n, rows - k rows / n); its tick
+    // and name at its middle row, every other name where the blocks are under a line tall.
+    const index_t every = double(rows) / double(kinds) >= double(line) ? 1 : 2;
+    for (index_t k = 0; k < kinds; ++k) {
+      const index_t first = rows - (k + 1) * rows / kinds, end = rows - k * rows / kinds;
+      const Color c = map_color(options.colormap, double(k) / double(kinds - 1));
+      for (index_t r = first; r < end; ++r)
+        for (index_t col = bar_left; col < tick_left; ++col) image.set(col, area.top + r, c);
+      const index_t row = area.top + (first + end - 1) / 2;
+      for (index_t dy = 0; dy < s; ++dy)
+        for (index_t col = tick_left; col < tick_left + Bar::tick_length * s; ++col)
+          if (row + dy < area.top + rows) image.set(col, row + dy, options.ink);
+      if ((kinds - 1 - k) % every == 0)
+        draw_text(image, label_left, row - 3 * s, options.categories[std::size_t(k)], options.ink,
+                  s);
+    }
+    draw_text(image, bar_left, value_label_top, options.value_label, options.ink, s);
+  } else if (options.scale_bar) {
     for (index_t r = 0; r < rows; ++r) {
       const double t = rows > 1 ? double(rows - 1 - r) / double(rows - 1) : 1.0;
       for (index_t col = bar_left; col < tick_left; ++col)
