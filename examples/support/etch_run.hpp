@@ -217,10 +217,12 @@ inline EtchResult run_etch_example(const EtchRun& run,
                                   .colormap = io::Colormap::viridis,
                                   .scale_bar = true,
                                   .length_bar = true,
-                                  .title = "x-z section through the axis",
-                                  .value_label = "material; surface: red at the start, black now",
+                                  .title = "x-z section through the axis; surface: red at the "
+                                           "start, black at the end",
+                                  .value_label = "material",
                                   .categories = {"gas", "substrate", "mask", "stop"},
-                                  .magnify = io::magnification_for(codes_xz.grid(), 900)});
+                                  .magnify = io::magnification_for(codes_xz.grid(), 900),
+                                  .text_scale = 2});  // the automatic scale is 1 below 960 px
   for (const auto& c : layout::extract_contours(initial_xz, 0.0))
     io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{220, 30, 30});
   const auto final_contours = layout::extract_contours(phi_xz, 0.0);
