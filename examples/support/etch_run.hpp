@@ -212,17 +212,17 @@ inline EtchResult run_etch_example(const EtchRun& run,
                             initial_xz = detail::section(l, initial_phi);
   io::write_npy(out + "/phi.npy", phi_xz.data(), {l.nz, l.nx});
   io::write_npy(out + "/material.npy", codes_xz.data(), {l.nz, l.nx});
-  io::Image picture =
-      io::render_field(codes_xz, {.range = std::nullopt,  // the categories set it
-                                  .colormap = io::Colormap::viridis,
-                                  .scale_bar = true,
-                                  .length_bar = true,
-                                  .title = "x-z section through the axis; surface: red at the "
-                                           "start, black at the end",
-                                  .value_label = "material",
-                                  .categories = {"gas", "substrate", "mask", "stop"},
-                                  .magnify = io::magnification_for(codes_xz.grid(), 900),
-                                  .text_scale = 2});  // the automatic scale is 1 below 960 px
+  io::RenderOptions section{.colormap = io::Colormap::viridis,
+                            .scale_bar = true,
+                            .length_bar = true,
+                            .title =
+                                "x-z section through the axis; surface: red at the start, "
+                                "black at the end",
+                            .value_label = "material",
+                            .magnify = io::magnification_for(codes_xz.grid(), 900),
+                            .text_scale = 2};  // the automatic scale is 1 below 960 px
+  section.categories = {"gas", "substrate", "mask", "stop"};
+  io::Image picture = io::render_field(codes_xz, section);
   for (const auto& c : layout::extract_contours(initial_xz, 0.0))
     io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{220, 30, 30});
   const auto final_contours = layout::extract_contours(phi_xz, 0.0);

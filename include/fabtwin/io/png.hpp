@@ -305,22 +305,24 @@ inline LengthBar choose_length_bar(double width_nm) {
 }
 
 struct RenderOptions {
-  std::optional<ValueRange> range;  ///< mapped to the ends of the colour map; unset: the field's
+  /// Mapped to the ends of the colour map; unset: the field's. Initialised, as every member, so
+  /// that designated initialisers may leave it out under -Wmissing-field-initializers.
+  std::optional<ValueRange> range = std::nullopt;
   Colormap colormap = Colormap::grey;
   bool scale_bar = false;   ///< the colour scale right of the field, its ticks labelled with values
   bool length_bar = false;  ///< a bar of choose_length_bar(nx pitch.x) under the field, labelled
   std::string title;        ///< one line above the field; empty: none
   std::string value_label;  ///< what the colours mean ("dL/dmask (nm^2)"); needs scale_bar
+  index_t magnify = 1;      ///< each sample a magnify x magnify block (1..64; magnification_for)
+  index_t text_scale = 0;   ///< image pixels per font pixel (1..16); 0: one per 640 pixels of the
+                            ///< field area's longer side, rounded, at least 1
+  index_t plane = 0;        ///< the xy plane drawn: batch member b, z index k -> b * nz + k
+  Color background = {255, 255, 255};  ///< the margins
+  Color ink = {0, 0, 0};               ///< text, ticks and the length bar
   /// A field of category codes 0, 1, ..., n - 1 (n >= 2; materials): the colours run over 0 .. n - 1
   /// and the scale is n blocks of them, n - 1 at the top, each with a tick and its name at its
   /// middle instead of values. Needs scale_bar; options.range, if given, must be [0, n - 1].
-  std::vector<std::string> categories;
-  index_t magnify = 1;     ///< each sample a magnify x magnify block (1..64; magnification_for)
-  index_t text_scale = 0;  ///< image pixels per font pixel (1..16); 0: one per 640 pixels of the
-                           ///< field area's longer side, rounded, at least 1
-  index_t plane = 0;       ///< the xy plane drawn: batch member b, z index k -> b * nz + k
-  Color background = {255, 255, 255};  ///< the margins
-  Color ink = {0, 0, 0};               ///< text, ticks and the length bar
+  std::vector<std::string> categories = {};
 };
 
 /// The smallest magnification (at most 64) that draws the longer side of `grid`'s xy plane with
