@@ -89,11 +89,10 @@ struct Average {
 /// (`approach`); the share tau of it until phi reached the level set psi of the material the front
 /// meets next there (etch/domain.hpp, next_material: the sample's own inside the solid) stands,
 /// the rest is scaled to that material's speed (`speed`): exact for a flat front meeting a flat
-/// layer. Without it the slower material's samples
-/// stand still while the front nears them, and the interpolated front stops half a cell short of
-/// the interface. The split is
-/// of the whole step (both Runge-Kutta stages), not of each stage: a stage capped at psi would
-/// halve the last step before the interface.
+/// layer. Without it the slower material's samples stand still while the front nears them, and
+/// the interpolated front stops half a cell short of the interface. The split is of the whole step
+/// (both Runge-Kutta stages), not of each stage: a stage capped at psi would halve the last step
+/// before the interface.
 template <class T, class Space>
 struct SplitAtMaterials {
   View<const T, Space> before;  // phi at the start of the step
@@ -122,8 +121,8 @@ struct SplitAtMaterials {
 /// Advances `phi` by dt under the normal speed `speed` (nm/s, along grad phi; an etch rate r is
 /// F = -r): Euler with first-order differences, or the second-order Runge-Kutta with ENO2.
 /// `approach` and `materials` (optional, together): where a sample's speed until the front reaches
-/// its own material differs from `speed` (a faster material above it), the step is split where phi
-/// reaches that material's level set (SplitAtMaterials).
+/// the next material differs from `speed` (a slower material ahead of a faster front), the step
+/// is split where phi reaches that material's level set (SplitAtMaterials).
 template <class T, class Space>
 void advect(Context<Space>& ctx, const Lattice& l, Field<T, Space>& phi,
             const Field<T, Space>& speed, double dt, Scheme scheme,
