@@ -179,11 +179,14 @@ TEST_CASE("A front stops at a stop layer, or slows to its rate, without stepping
     // (0.2 at s = 1: a faster front arrives earlier and etches the layer longer) and
     // d depth / d s = t - 20 / r = 2 s. Measured: 0.20000 and 2.00000 (at s = 0: 0 and 0, the
     // layer's rate on the clamp at zero, as nothing deposits, whose derivative is taken as 0).
-    auto d = make_feature_domain<Dual<2>>(spec);
-    run_etch(ctx, d, seeded<2>(model, {"rate_nm_s", "stop_rate_nm_s"}), options);
-    const auto profile = metrology::measure_etch_profile(d, 0.0);
-    CHECK(profile.depth_nm.d[0] == Approx(20 * stop_rate / 100).margin(1e-4));
-    CHECK(profile.depth_nm.d[1] == Approx(stop_rate > 0 ? 2.0 : 0.0).margin(1e-4));
+    // One parameter per run: Dual<1> is the scalar the other isotropic checks compile already.
+    const auto derivative = [&](const char* name) {
+      auto d = make_feature_domain<Dual<1>>(spec);
+      run_etch(ctx, d, seeded<1>(model, {name}), options);
+      return metrology::measure_etch_profile(d, 0.0).depth_nm.d[0];
+    };
+    CHECK(derivative("rate_nm_s") == Approx(20 * stop_rate / 100).margin(1e-4));
+    CHECK(derivative("stop_rate_nm_s") == Approx(stop_rate > 0 ? 2.0 : 0.0).margin(1e-4));
   }
   // Without the layer the same run goes 40 nm down: the layer is what stops it.
   spec.stop_depth_nm = -1;
