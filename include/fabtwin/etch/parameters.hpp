@@ -83,6 +83,19 @@ std::vector<NamedParameterT<S>> parameters(Sf6o2EtchT<S>& m) {
   };
 }
 
+/// The parameter of `table` called `name`; throws invalid_argument from `where` naming `argument`
+/// (where the name came from), the name and the known ones.
+template <class S>
+const NamedParameterT<S>& find_parameter(const std::vector<NamedParameterT<S>>& table,
+                                         const std::string& name, const char* where,
+                                         const std::string& argument) {
+  for (const NamedParameterT<S>& p : table)
+    if (p.name == name) return p;
+  std::string known;
+  for (const NamedParameterT<S>& p : table) known += (known.empty() ? "" : ", ") + p.name;
+  throw invalid_argument(argument_message(where, argument, name, "one of " + known));
+}
+
 /// Sets the parameter `assignment` ("NAME=VALUE") names; throws invalid_argument naming the
 /// assignment, the unknown name (with the known ones) or the value out of its bounds.
 inline void set_parameter(const std::vector<NamedParameter>& table, const std::string& assignment) {
@@ -90,27 +103,21 @@ inline void set_parameter(const std::vector<NamedParameter>& table, const std::s
   const std::size_t equals = assignment.find('=');
   require(equals != std::string::npos && equals > 0, where, "assignment", assignment, "NAME=VALUE");
   const std::string name = assignment.substr(0, equals), text = assignment.substr(equals + 1);
-  for (const NamedParameter& p : table) {
-    if (p.name != name) continue;
-    double value = 0;
-    std::size_t used = 0;
-    try {
-      value = std::stod(text, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    require(used == text.size() && !text.empty() && std::isfinite(value), where, name, text,
-            "a finite number");
-    require(value >= p.lower && value <= p.upper, where, name, value, [&] {
-      return "a value in [" + ::fabtwin::describe(p.lower) + ", " + ::fabtwin::describe(p.upper) +
-             "] " + p.unit;
-    });
-    *p.value = value;
-    return;
+  const NamedParameter& p = find_parameter(table, name, where, "name");
+  double value = 0;
+  std::size_t used = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
   }
-  std::string known;
-  for (const NamedParameter& p : table) known += (known.empty() ? "" : ", ") + p.name;
-  require(false, where, "name", name, "one of " + known);
+  require(used == text.size() && !text.empty() && std::isfinite(value), where, name, text,
+          "a finite number");
+  require(value >= p.lower && value <= p.upper, where, name, value, [&] {
+    return "a value in [" + ::fabtwin::describe(p.lower) + ", " + ::fabtwin::describe(p.upper) +
+           "] " + p.unit;
+  });
+  *p.value = value;
 }
 
 }  // namespace fabtwin::etch

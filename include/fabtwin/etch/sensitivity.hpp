@@ -42,17 +42,9 @@ Model<Dual<N>> seeded(const Model<double>& model, const std::vector<std::string>
   const auto to = parameters(result);
   for (std::size_t i = 0; i < from.size(); ++i) *to[i].value = Dual<N>(*from[i].value);
   for (int k = 0; k < N; ++k) {
-    bool found = false;
-    for (const auto& p : to)
-      if (p.name == names[std::size_t(k)]) {
-        *p.value = Dual<N>::variable(p.value->value, k);
-        found = true;
-      }
-    std::string known;
-    for (const auto& p : to) known += (known.empty() ? "" : ", ") + p.name;
-    require(
-        found, "etch::seeded", [&] { return "names[" + std::to_string(k) + "]"; },
-        names[std::size_t(k)], "one of " + known);
+    const auto& p = find_parameter(to, names[std::size_t(k)], "etch::seeded",
+                                   "names[" + std::to_string(k) + "]");
+    *p.value = Dual<N>::variable(p.value->value, k);
   }
   if constexpr (requires { result.prepare(); }) result.prepare();
   return result;

@@ -33,21 +33,14 @@ std::vector<EtchProfile> profile_differences(Context<Host>& ctx, MakeDomain&& ma
           "a share in (0, 1) of each parameter's value");
   Model probe = model;
   std::vector<double> base;
+  const auto listed = etch::parameters(probe);
   for (std::size_t k = 0; k < names.size(); ++k) {
-    const etch::NamedParameter* found = nullptr;
-    const auto listed = etch::parameters(probe);
-    std::string known;
-    for (const etch::NamedParameter& q : listed) {
-      if (q.name == names[k]) found = &q;
-      known += (known.empty() ? "" : ", ") + q.name;
-    }
+    const etch::NamedParameter& found =
+        etch::find_parameter(listed, names[k], where, "names[" + std::to_string(k) + "]");
     require(
-        found != nullptr, where, [&] { return "names[" + std::to_string(k) + "]"; }, names[k],
-        "one of " + known);
-    require(
-        *found->value != 0, where, [&] { return names[k]; }, *found->value,
+        *found.value != 0, where, [&] { return names[k]; }, *found.value,
         "a parameter whose value is not 0 (the step is relative to it)");
-    base.push_back(*found->value);
+    base.push_back(*found.value);
   }
   if (options.step_s == 0) {
     auto nominal = make_domain();
@@ -56,8 +49,8 @@ std::vector<EtchProfile> profile_differences(Context<Host>& ctx, MakeDomain&& ma
   }
   const auto run = [&](const std::string& name, double factor) {
     Model moved = model;
-    for (const etch::NamedParameter& q : etch::parameters(moved))
-      if (q.name == name) *q.value *= factor;
+    const auto table = etch::parameters(moved);
+    *etch::find_parameter(table, name, where, "name").value *= factor;
     if constexpr (requires { moved.prepare(); }) moved.prepare();
     auto domain = make_domain();
     etch::run_etch(ctx, domain, moved, options);
