@@ -71,9 +71,10 @@ namespace detail {
 /// on its side of an interface (substrate under a mask's edge etches though its nearest surface
 /// point may be the mask's). A sample in the gas moves with the fastest surface point around its
 /// projection, so that the gas side of a front that runs along a slower material (an undercut
-/// under a mask) keeps pace with it: a gas sample that stood still there would flatten the front's gradient and hold
-/// it back by several cells. The slower material's own samples stand still, so its interface
-/// moves by less than a cell.
+/// under a mask) keeps pace with it: a gas sample that stood still there would flatten the front's
+/// gradient and hold it back by several cells. Where the front heads into a slower material, a
+/// sample also gets the speed it moves at until the front reaches that material (`approach`), and
+/// advect() splits its step there (etch/advect.hpp, SplitAtMaterials).
 template <class T, class Space, class Model, class S>
 struct ExtendVelocity {
   Lattice l;
@@ -82,15 +83,11 @@ struct ExtendVelocity {
   View<const SurfacePoint, Space> points;
   View<const int, Space> point_of_cell;
   View<const SurfaceFluxes<S>, Space> fluxes;
+  View<const S, Space> rates;  ///< each surface point's rate (PointRates), >= 0
   Model model;
   View<T, Space> speed;     ///< once the front has reached the material it meets next here
   View<T, Space> approach;  ///< until then (equal to speed where nothing slower lies ahead)
   double reach;
-
-  FABTWIN_HD S point_rate(int s) const {
-    const S r = model.rate(points[s].material, fluxes[s], points[s].normal);
-    return r > 0 ? r : S(0);  // etching only: deposition is not modelled
-  }
 
   /// The fastest rate among the surface points of the 3 x 3 (x 3) samples nearest to p.
   FABTWIN_HD S fastest_rate_near(Point3 p) const {
@@ -108,8 +105,7 @@ struct ExtendVelocity {
           const int s = point_of_cell[l.index(l.fold(ci + di, l.nx),
                                               l.planar() ? 0 : l.fold(cj + dj, l.ny), kk)];
           if (s < 0) continue;
-          const S r = point_rate(s);
-          if (r > fastest) fastest = r;
+          if (rates[s] > fastest) fastest = rates[s];
         }
     return fastest;
   }
@@ -146,11 +142,11 @@ struct ExtendVelocity {
       approach[at] = T(-fastest);
       speed[at] = T(-fastest);
       const int next = next_material(materials, at, d);
+      if (next < 0 || !heads_into(next, i, j, k, g)) return;
       const int s = nearest_surface_point(l, points, point_of_cell, projection);
-      if (next >= 0 && s >= 0 && points[s].material != next && heads_into(next, i, j, k, g)) {
-        const S rate = model.rate(next, fluxes[s], points[s].normal);
-        if (rate < fastest) speed[at] = rate > 0 ? T(-rate) : T(0);
-      }
+      if (s < 0 || points[s].material == next) return;
+      const S rate = model.rate(next, fluxes[s], points[s].normal);
+      if (rate < fastest) speed[at] = rate > 0 ? T(-rate) : T(0);
       return;
     }
     // The surface point nearest to the projection, or, where the projection leaves the band
@@ -167,7 +163,7 @@ struct ExtendVelocity {
     speed[at] = T(-rate);
     // A faster material at the surface point moves the front until it reaches this sample's own
     // (etch/advect.hpp splits the step there); a slower one is beside it, not between.
-    const S front = points[s].material == own ? rate : point_rate(s);
+    const S front = points[s].material == own ? rate : rates[s];
     approach[at] = front > rate ? T(-front) : T(-rate);
   }
 };
@@ -320,8 +316,8 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
     for_each(ctx, Range3{l.nx, l.ny, l.nz},
              detail::ExtendVelocity<T, Space, Model, model_scalar_t<Model>>{
                  l, domain.phi.cview(), domain.materials.cview(), snapshot.surface.points.cview(),
-                 snapshot.surface.point_of_cell.cview(), snapshot.fluxes.cview(), model,
-                 speed.view(), approach.view(), 4.5 * l.h});
+                 snapshot.surface.point_of_cell.cview(), snapshot.fluxes.cview(),
+                 snapshot.rate.cview(), model, speed.view(), approach.view(), 4.5 * l.h});
     // approach is never slower than speed.
     const double max_rate =
         -transform_reduce(ctx, approach.size(), std::numeric_limits<double>::infinity(),
