@@ -103,6 +103,12 @@ struct Lattice {
   FABTWIN_HD T at(View<T, Space> f, index_t i, index_t j, index_t k) const {
     return f[index(fold(i, nx), planar() ? 0 : fold(j, ny), clamp_z(k))];
   }
+  /// Its value alone (a dual's, read without touching its derivatives, which another thread may
+  /// be writing).
+  template <class T, class Space>
+  FABTWIN_HD double value_at(View<T, Space> f, index_t i, index_t j, index_t k) const {
+    return value_of(f[index(fold(i, nx), planar() ? 0 : fold(j, ny), clamp_z(k))]);
+  }
 
   /// Trilinear interpolation of `f` at `p` (nm), with the same folding, in f's own scalar (a dual
   /// number carries its derivatives through).
@@ -179,12 +185,21 @@ struct Lattice {
     g[1] = planar() ? V(0) : s * (at(f, i, j + 1, k) - at(f, i, j - 1, k));
     g[2] = s * (at(f, i, j, k + 1) - at(f, i, j, k - 1));
   }
-  /// The same as a Point3 of values.
+  /// The same of the values alone.
   template <class T, class Space>
   FABTWIN_HD Point3 gradient(View<T, Space> f, index_t i, index_t j, index_t k) const {
-    std::remove_cv_t<T> g[3];
-    gradient_in(f, i, j, k, g);
-    return {value_of(g[0]), value_of(g[1]), value_of(g[2])};
+    const double s = 0.5 / h;
+    return {s * (value_at(f, i + 1, j, k) - value_at(f, i - 1, j, k)),
+            planar() ? 0.0 : s * (value_at(f, i, j + 1, k) - value_at(f, i, j - 1, k)),
+            s * (value_at(f, i, j, k + 1) - value_at(f, i, j, k - 1))};
+  }
+  /// The unit normal at sample (i, j, k): the gradient of the values normalised, up where it
+  /// vanishes.
+  template <class T, class Space>
+  FABTWIN_HD Point3 unit_normal(View<T, Space> f, index_t i, index_t j, index_t k) const {
+    const Point3 g = gradient(f, i, j, k);
+    const double norm = g.norm();
+    return norm > 1e-12 ? g * (1.0 / norm) : Point3{0, 0, 1};
   }
 };
 

@@ -127,9 +127,7 @@ struct ExtendVelocity {
       speed[at] = approach[at] = T(0);
       return;
     }
-    Point3 g = l.gradient(phi, i, j, k);
-    const double norm = g.norm();
-    g = norm > 1e-12 ? g * (1.0 / norm) : Point3{0, 0, 1};
+    const Point3 g = l.unit_normal(phi, i, j, k);
     const Point3 projection = l.position(i, j, k) - g * d;
     if (d >= 0) {
       // Until phi reaches the level set of the material the front meets next, at the fastest

@@ -24,6 +24,21 @@
 namespace fabtwin::etch {
 namespace detail {
 
+/// Whether sample (i, j, k) is 0 or a sample of its 3 x 3 (x 3) cube has the other sign: it then
+/// shapes the trilinear surface in a cell it touches. Reads values alone.
+template <class T, class Space>
+FABTWIN_HD bool touches_surface(const Lattice& l, View<T, Space> phi, index_t i, index_t j,
+                                index_t k) {
+  const double p = l.value_at(phi, i, j, k);
+  bool near = p == 0;
+  const int reach_y = l.planar() ? 0 : 1;
+  for (int dk = -1; dk <= 1 && !near; ++dk)
+    for (int dj = -reach_y; dj <= reach_y && !near; ++dj)
+      for (int di = -1; di <= 1 && !near; ++di)
+        near = (p < 0) != (l.value_at(phi, i + di, j + dj, k + dk) < 0);
+  return near;
+}
+
 /// Distance from sample (i, j, k) to the zero level set when a sample of its 3 x 3 (x 3) cube has
 /// the other sign (it then shapes the trilinear surface in a cell it touches), or -1. A field
 /// known to be a distance (`keep`: the etch loop's, moved by less than a cell since its last
@@ -36,14 +51,8 @@ namespace detail {
 template <class T, class Space>
 FABTWIN_HD double crossing_distance(const Lattice& l, View<const T, Space> phi, index_t i,
                                     index_t j, index_t k, bool keep = false) {
-  const double p = double(l.at(phi, i, j, k));
-  bool near = p == 0;
-  const int reach_y = l.planar() ? 0 : 1;
-  for (int dk = -1; dk <= 1 && !near; ++dk)
-    for (int dj = -reach_y; dj <= reach_y && !near; ++dj)
-      for (int di = -1; di <= 1 && !near; ++di)
-        near = (p < 0) != (double(l.at(phi, i + di, j + dj, k + dk)) < 0);
-  if (!near) return -1.0;
+  if (!touches_surface(l, phi, i, j, k)) return -1.0;
+  const double p = l.value_at(phi, i, j, k);
   if (keep) return fabs(p);
   const double g = l.gradient(phi, i, j, k).norm();
   if (g > 0.9 && g < 1.1) return fabs(p);
@@ -113,9 +122,7 @@ struct InitialiseClosest {
       return;
     }
     role[at] = next_to_surface;
-    Point3 n = l.gradient(phi, i, j, k);
-    const double norm = n.norm();
-    n = norm > 1e-12 ? n * (1.0 / norm) : Point3{0, 0, 1};
+    const Point3 n = l.unit_normal(phi, i, j, k);
     // The surface lies against the gradient from a sample outside, along it from one inside.
     closest[at] = ClosestPoint{n * (double(phi[at]) < 0 ? d : -d), at, d};
   }
