@@ -71,33 +71,49 @@ std::optional<T> surface_height(const etch::Lattice& l, View<const T, Host> phi,
   return std::nullopt;
 }
 
-/// x of the first zero crossing walking from x_start (in gas) by `direction` (+1 or -1) at height
-/// z (itself a value with derivatives, for a dual phi: the crossing moves with it along the wall's
-/// slope, to first order).
+/// The first step t (a quarter cell each) walking from x_start (in gas) by `direction` (+1 or -1)
+/// at height z where phi's value is below 0, or nothing (the start is not gas, or no crossing).
+template <class T>
+std::optional<double> first_solid_step(const etch::Lattice& l, View<const T, Host> phi,
+                                       double x_start, double y, double z, int direction) {
+  if (value_of(l.sample(phi, {x_start, y, z})) < 0) return std::nullopt;
+  const double step = 0.25 * l.h, limit = double(l.nx) * l.h;
+  for (double t = step; t <= limit; t += step)
+    if (value_of(l.sample(phi, {x_start + direction * t, y, z})) < 0) return t;
+  return std::nullopt;
+}
+
+/// x of the first zero crossing walking from x_start (in gas) by `direction` at height z (itself a
+/// value with derivatives, for a dual phi: the crossing then moves with it along the wall as the
+/// interpolated contour runs, its slope differenced over a twentieth of a cell; the gradient's
+/// slope, smoothed over half a cell, read a trench's rounded bottom corner as much as 4 nm per nm
+/// of height off).
 template <class T>
 std::optional<T> wall_position(const etch::Lattice& l, View<const T, Host> phi, double x_start,
                                double y, T z, int direction) {
   const double step = 0.25 * l.h, height = value_of(z);
-  T previous = l.sample(phi, {x_start, y, height});
-  if (value_of(previous) < 0) return std::nullopt;
-  const double limit = double(l.nx) * l.h;
-  for (double t = step; t <= limit; t += step) {
-    const double x = x_start + direction * t;
-    const T v = l.sample(phi, {x, y, height});
-    if (value_of(v) < 0) {
-      const T interpolated = x - direction * step * v / (v - previous);
-      const etch::Point3 at{value_of(interpolated), y, height};
-      T crossing = moving_crossing(l, phi, at, 0, interpolated);
-      if constexpr (!std::is_same_v<T, double>) {
-        // d x / d z along the wall: phi_z / phi_x by implicit differentiation of phi(x, z) = 0.
-        const etch::Point3 g = l.gradient_at(phi, at, 0.25 * l.h);
-        if (g.x != 0) crossing += (z - T(height)) * (-g.z / g.x);
-      }
-      return crossing;
+  const auto t = first_solid_step(l, phi, x_start, y, height, direction);
+  if (!t) return std::nullopt;
+  const auto crossing_at = [&](double at_height, double t_solid) {
+    const double x = x_start + direction * t_solid;
+    const T v = l.sample(phi, {x, y, at_height});
+    const T previous = l.sample(phi, {x - direction * step, y, at_height});
+    return T(x) - direction * step * v / (v - previous);
+  };
+  const T interpolated = crossing_at(height, *t);
+  T crossing = moving_crossing(l, phi, {value_of(interpolated), y, height}, 0, interpolated);
+  if constexpr (!std::is_same_v<T, double>) {
+    const double e = 0.05 * l.h;
+    const auto above = first_solid_step(l, phi, x_start, y, height + e, direction);
+    const auto below = first_solid_step(l, phi, x_start, y, height - e, direction);
+    if (above && below) {
+      const double slope =
+          (value_of(crossing_at(height + e, *above)) - value_of(crossing_at(height - e, *below))) /
+          (2 * e);
+      crossing += (z - T(height)) * slope;
     }
-    previous = v;
   }
-  return std::nullopt;
+  return crossing;
 }
 
 /// atan2(y, x) in degrees, for doubles and duals.
