@@ -5,6 +5,7 @@
 
 #include "fabtwin/etch/advect.hpp"
 #include "fabtwin/etch/directions.hpp"
+#include "fabtwin/etch/displacement.hpp"
 #include "fabtwin/etch/domain.hpp"
 #include "fabtwin/etch/flux.hpp"
 #include "fabtwin/etch/kinetics.hpp"

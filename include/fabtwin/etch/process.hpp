@@ -21,6 +21,7 @@
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/etch/advect.hpp"
 #include "fabtwin/etch/directions.hpp"
+#include "fabtwin/etch/displacement.hpp"
 #include "fabtwin/etch/domain.hpp"
 #include "fabtwin/etch/flux.hpp"
 #include "fabtwin/etch/kinetics.hpp"
@@ -304,6 +305,7 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
   clamp_to_materials();
   report.setup_seconds = seconds_since(start);
   Field<T, Space> speed(domain.phi.grid()), approach(domain.phi.grid());
+  SurfaceDisplacement<T, Space> displacement(ctx, l, domain.phi);
   while (report.time_s < options.time_s) {
     const auto flux_start = std::chrono::steady_clock::now();
     auto snapshot = surface_rates(ctx, domain, model, ions, neutrals, options.flux,
@@ -326,7 +328,9 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
     }
     double dt = std::min(options.cfl * l.h / max_rate, options.time_s - report.time_s);
     if (options.step_s > 0) dt = std::min(dt, options.step_s);
+    displacement.before_step(ctx, domain.phi);
     advect(ctx, l, domain.phi, speed, dt, options.scheme, &approach, &domain.materials);
+    displacement.carry(ctx, l, domain.phi);
     for_each(ctx, Range1{domain.materials.size()},
              detail::CutMaterials<T, Space>{domain.phi.cview(), domain.materials.view()});
     ++report.steps;
@@ -334,6 +338,7 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
       redistance(ctx, l, domain.phi, band, Band::narrow);
       clamp_to_materials();
     }
+    displacement.follow(ctx, l, domain.phi);
     report.time_s = options.time_s - report.time_s <= dt ? options.time_s : report.time_s + dt;
     if (progress)
       progress(

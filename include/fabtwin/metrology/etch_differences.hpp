@@ -1,7 +1,8 @@
 #pragma once
-// Parameter sensitivities of an etched profile by central differences: what a trench's CDs take
-// until the dual numbers (etch/sensitivity.hpp) carry how a passing corner forms a wall
-// (docs/etch.md, "Not done yet"); the depth's and an undercut's duals agree with them. Each
+// Parameter sensitivities of an etched profile by central differences: the reference the dual
+// numbers (etch/sensitivity.hpp) are checked against, and what a CD takes where they are not
+// (within about two cells of a trench's floor, walls a directional etch leaves tapered, 3D holes:
+// docs/etch.md, "Not done yet"). Each
 // parameter p is moved to (1 +- step) p, the etch run again in the same steps and with the same
 // random streams (the fluxes' Monte Carlo noise is common to the runs and mostly cancels), and
 // every figure of the profile differenced: 2 N runs for N parameters, against one dual run.
