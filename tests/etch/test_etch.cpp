@@ -1253,23 +1253,19 @@ TEST_CASE("Dual-number sensitivities of the etched profile equal central finite 
                       Catch::Contains("names[0]") && Catch::Contains("rate_nm_s"));
     CHECK_THROWS_WITH(differences(IsotropicEtch{0.0}, "rate_nm_s"), Catch::Contains("not 0"));
   }
-  SECTION("SF6/O2 trench: depth, CDs and sidewall angle against the yield, flux and energy") {
-    // A 48 nm trench etched 37 nm deep (2 nm cells, 1 s). Its walls are left by the bottom
-    // corner's passing and must not take the floor's displacement with them (a sample beside the
-    // wall-to-be holds it while the floor lies above it: etch/displacement.hpp). Before the
-    // displacement vectors the mid CD read 0.88 nm per unit of A_ie against central differences'
-    // 0.03 (the depth's: 1.55).
+  SECTION("SF6/O2: the depth against the yield, the fluorine flux and the ion energy") {
+    // The depth on a small trench (4 nm cells, 0.5 s), which the sanitizer build runs too; the CDs
+    // take finer cells and a longer etch (the next test case).
     FeatureSpec spec;
     spec.opening_nm = 48;
-    spec.pitch_nm = 96;
+    spec.pitch_nm = 144;
     spec.mask_thickness_nm = 40;
-    spec.grid_nm = 2;
+    spec.grid_nm = 4;
     spec.substrate_depth_nm = 60;
     spec.gas_above_nm = 12;
-    spec.mirrored = true;  // the same bits as the whole pitch, half the rays
     EtchOptions options;
-    options.time_s = 1;
-    options.step_s = 0.0125;  // the same 80 steps for every run (the CFL limit is 0.012 to 0.016 s)
+    options.time_s = 0.5;
+    options.step_s = 0.025;  // the same 20 steps for every run (CFL allows 0.04 s)
     options.flux.rays_per_point = 128;
     // Every neutral sticks (no re-emission) and ions reflect specularly: the fluxes are the
     // deterministic visible-sky quadrature alone, so a finite difference carries no Monte Carlo
@@ -1281,32 +1277,110 @@ TEST_CASE("Dual-number sensitivities of the etched profile equal central finite 
     const std::vector<std::string> names{"si_a_ie", "etchant_flux", "ion_energy_ev"};
     auto dual = make_feature_domain<Dual<3>>(spec);
     run_etch(ctx, dual, seeded<3>(model, names), options);
-    const double mask_x = 46;
-    const auto p = metrology::measure_etch_profile(dual, mask_x);
+    const auto p = metrology::measure_etch_profile(dual, 70.0);
     const auto central = metrology::profile_differences(
-        ctx, [&] { return make_feature_domain<double>(spec); }, model, names, options, mask_x);
-    CHECK(p.depth_nm.value == Approx(37.19).margin(0.01));
+        ctx, [&] { return make_feature_domain<double>(spec); }, model, names, options, 70.0);
     for (int k = 0; k < 3; ++k) {
-      const metrology::EtchProfile& fd = central[std::size_t(k)];
-      INFO(names[std::size_t(k)] << ": d depth " << p.depth_nm.d[k] << " vs " << fd.depth_nm
-                                 << "; d CD top " << p.top_cd_nm.d[k] << " vs " << fd.top_cd_nm
-                                 << ", mid " << p.mid_cd_nm.d[k] << " vs " << fd.mid_cd_nm
-                                 << ", bottom " << p.bottom_cd_nm.d[k] << " vs " << fd.bottom_cd_nm
-                                 << "; d angle " << p.sidewall_angle_deg.d[k] << " vs "
-                                 << fd.sidewall_angle_deg);
-      // Measured: within 2.4 to 3.2 %. Without the visibility's derivative (soft_visibility) the
+      const double fd_depth = central[std::size_t(k)].depth_nm;
+      INFO(names[std::size_t(k)] << ": d depth " << p.depth_nm.d[k] << " vs " << fd_depth);
+      // Measured: within 2.4 to 3.9 %. Without the visibility's derivative (soft_visibility) the
       // dual ran 10 % high: a deeper bottom sees less sky.
-      CHECK(p.depth_nm.d[k] == Approx(fd.depth_nm).epsilon(0.05));
-      // A CD moves by a small share of the depth, and the discrete front's CDs are staircases in
-      // every parameter (central differences of the mid CD in A_ie read -0.16 to 0.03 for steps
-      // of 2 to 20 %): each CD within 12 % of the depth's derivative, the angle within what that
-      // makes over the 0.8 of the depth it is taken across.
-      const double tolerance = 0.12 * std::abs(fd.depth_nm);
-      CHECK(std::abs(p.top_cd_nm.d[k] - fd.top_cd_nm) < tolerance);
-      CHECK(std::abs(p.mid_cd_nm.d[k] - fd.mid_cd_nm) < tolerance);
-      CHECK(std::abs(p.bottom_cd_nm.d[k] - fd.bottom_cd_nm) < tolerance);
-      const double degrees = tolerance / (0.8 * p.depth_nm.value) * (180 / std::numbers::pi);
-      CHECK(std::abs(p.sidewall_angle_deg.d[k] - fd.sidewall_angle_deg) < degrees);
+      CHECK(p.depth_nm.d[k] == Approx(fd_depth).epsilon(0.05));
     }
+  }
+}
+
+// [large]: the sanitizer build runs the same code on the 2D undercut.
+TEST_CASE("Dual-number CDs of a 3D hole under isotropic etch equal the closed form",
+          "[etch][large]") {
+  // A 30 nm hole under a 10 nm hard mask etched at 10 nm/s for 1 s (1 nm cells, a quarter of the
+  // pitch simulated): the front is the set of points within R = rate x t of the mask's circular
+  // edge, so in a plane through the axis a CD at height z = f x depth below the original top
+  // (depth = R) is 30 + 2 sqrt(R^2 - z^2): d CD / d rate = 2 t sqrt(1 - f^2), as in 2D.
+  Context<Host> ctx;
+  FeatureSpec spec;
+  spec.feature = Feature::hole;
+  spec.dimension = 3;
+  spec.opening_nm = 30;
+  spec.pitch_nm = 56;
+  spec.mask_thickness_nm = 10;
+  spec.grid_nm = 1;
+  spec.substrate_depth_nm = 14;
+  spec.gas_above_nm = 6;
+  spec.mirrored = true;
+  EtchOptions options;
+  options.time_s = 1;
+  options.step_s = 0.05;  // the same 20 steps in every run
+  auto dual = make_feature_domain<Dual<1>>(spec);
+  run_etch(ctx, dual, seeded<1>(IsotropicEtch{10.0}, {"rate_nm_s"}), options);
+  const auto p = metrology::measure_etch_profile(dual, 27.0);
+  const double t = options.time_s;
+  CHECK(p.depth_nm.d[0] == Approx(t).margin(1e-9));
+  const double closed[3] = {2 * t * std::sqrt(0.99), 2 * t * std::sqrt(0.75),
+                            2 * t * std::sqrt(0.19)};
+  const Dual<1> dual_cd[3] = {p.top_cd_nm, p.mid_cd_nm, p.bottom_cd_nm};
+  for (int i = 0; i < 3; ++i) {
+    INFO("CD " << i << ": dual " << dual_cd[i].d[0] << ", closed form " << closed[i]);
+    // Measured: within 0.2 to 0.7 % (central differences, not run here: within 1.0 to 3.1 % of
+    // the duals; at 2 nm cells the top CD, half a cell below the mask, read half its closed form).
+    CHECK(dual_cd[i].d[0] == Approx(closed[i]).epsilon(0.01));
+  }
+}
+
+// [large]: the sanitizer build runs the SF6/O2 duals on the small trench above.
+TEST_CASE("Dual-number CDs of an SF6/O2 trench equal central finite differences", "[etch][large]") {
+  Context<Host> ctx;
+  // A 48 nm trench etched 37 nm deep (2 nm cells, 1 s). Its walls are left by the bottom
+  // corner's passing and must not take the floor's displacement with them (a sample beside the
+  // wall-to-be holds it while the floor lies above it: etch/displacement.hpp). Before the
+  // displacement vectors the mid CD read 0.88 nm per unit of A_ie against central differences'
+  // 0.03 (the depth's: 1.55).
+  FeatureSpec spec;
+  spec.opening_nm = 48;
+  spec.pitch_nm = 80;
+  spec.mask_thickness_nm = 40;
+  spec.grid_nm = 2;
+  spec.substrate_depth_nm = 50;
+  spec.gas_above_nm = 12;
+  spec.mirrored = true;  // the same bits as the whole pitch, half the rays
+  EtchOptions options;
+  options.time_s = 1;
+  options.step_s = 0.0125;  // the same 80 steps for every run (the CFL limit is 0.012 to 0.016 s)
+  options.flux.rays_per_point = 128;
+  // Every neutral sticks (no re-emission) and ions reflect specularly: the fluxes are the
+  // deterministic visible-sky quadrature alone, so a finite difference carries no Monte Carlo
+  // noise between its runs.
+  Sf6o2Etch model;
+  model.etchant_sticking = model.mask_etchant_sticking = 1;
+  model.ion_cone_min_deg = 0;
+  model.prepare();
+  const std::vector<std::string> names{"si_a_ie", "etchant_flux", "ion_energy_ev"};
+  auto dual = make_feature_domain<Dual<3>>(spec);
+  run_etch(ctx, dual, seeded<3>(model, names), options);
+  const double mask_x = 38;
+  const auto p = metrology::measure_etch_profile(dual, mask_x);
+  const auto central = metrology::profile_differences(
+      ctx, [&] { return make_feature_domain<double>(spec); }, model, names, options, mask_x);
+  CHECK(p.depth_nm.value == Approx(37.19).margin(0.01));
+  for (int k = 0; k < 3; ++k) {
+    const metrology::EtchProfile& fd = central[std::size_t(k)];
+    INFO(names[std::size_t(k)] << ": d depth " << p.depth_nm.d[k] << " vs " << fd.depth_nm
+                               << "; d CD top " << p.top_cd_nm.d[k] << " vs " << fd.top_cd_nm
+                               << ", mid " << p.mid_cd_nm.d[k] << " vs " << fd.mid_cd_nm
+                               << ", bottom " << p.bottom_cd_nm.d[k] << " vs " << fd.bottom_cd_nm
+                               << "; d angle " << p.sidewall_angle_deg.d[k] << " vs "
+                               << fd.sidewall_angle_deg);
+    // Measured: within 2.7 to 3.2 %.
+    CHECK(p.depth_nm.d[k] == Approx(fd.depth_nm).epsilon(0.05));
+    // A CD moves by a small share of the depth, and the discrete front's CDs are staircases in
+    // every parameter (central differences of the mid CD in A_ie read -0.16 to 0.03 for steps
+    // of 2 to 20 %): the top and mid CDs within 12 % of the depth's derivative. Measured: 1.7 to
+    // 6.1 % (top) and 4.1 to 5.0 % (mid); etched 0.75 to 1.25 s, up to 10.3 %. The bottom CD
+    // (and the angle, which takes it) lies in the bottom corner's rounding, whose change of
+    // shape the duals do not carry: here within 2.4 to 9.3 %, but 10 to 23 % off at 1.1 s and
+    // 23 to 63 % at 0.75 s (docs/etch.md, "Not done yet").
+    const double tolerance = 0.12 * std::abs(fd.depth_nm);
+    CHECK(std::abs(p.top_cd_nm.d[k] - fd.top_cd_nm) < tolerance);
+    CHECK(std::abs(p.mid_cd_nm.d[k] - fd.mid_cd_nm) < tolerance);
   }
 }

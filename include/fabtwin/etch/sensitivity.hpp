@@ -17,10 +17,10 @@
 // through the cosines (NormalIn). What they leave out: the Monte Carlo hits (whole rays:
 // piecewise constant), and how a corner's discrete rounding changes shape (docs/etch.md, "Not done
 // yet"). Measured against central differences (tests/etch): the depth's derivatives within a few
-// per cent, an isotropic undercut's CDs within 0.3 % of their closed form, an SF6/O2 trench's CDs
-// within 10 % of the depth's derivative; within about two cells of a trench's floor, on walls a
-// directional etch leaves tapered, and in 3D holes take central differences instead
-// (metrology/etch_differences.hpp).
+// per cent, an isotropic undercut's and 3D hole's CDs within 0.7 % of their closed form, an SF6/O2
+// trench's top and mid CDs within 10 % of the depth's derivative. Within about two cells of a
+// trench's floor (its bottom CD, its sidewall angle) and on walls a directional etch leaves
+// tapered, take central differences instead (metrology/etch_differences.hpp).
 
 #include <stdexcept>
 #include <string>
