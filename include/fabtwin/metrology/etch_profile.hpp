@@ -85,9 +85,10 @@ std::optional<double> first_solid_step(const etch::Lattice& l, View<const T, Hos
 
 /// x of the first zero crossing walking from x_start (in gas) by `direction` at height z (itself a
 /// value with derivatives, for a dual phi: the crossing then moves with it along the wall as the
-/// interpolated contour runs, its slope differenced over a twentieth of a cell; the gradient's
-/// slope, smoothed over half a cell, read a trench's rounded bottom corner as much as 4 nm per nm
-/// of height off).
+/// interpolated contour runs, its slope differenced over a twentieth of a cell. The gradient's
+/// slope, smoothed over half a cell, misreads it where the contour turns fast: in the rounded
+/// bottom corner of a 29 nm SF6/O2 trench at 2 nm cells the 90 % CD read -0.80 nm per unit A_ie
+/// with it, -0.36 with the contour's, 0.18 by central differences).
 template <class T>
 std::optional<T> wall_position(const etch::Lattice& l, View<const T, Host> phi, double x_start,
                                double y, T z, int direction) {
