@@ -123,7 +123,35 @@ struct Lattice {
   template <class T, class Space>
   FABTWIN_HD std::remove_cv_t<T> sample_cells(View<T, Space> f, double u, double v,
                                               double w) const {
-    using V = std::remove_cv_t<T>;
+    return interpolate_cells<std::remove_cv_t<T>>(f, u, v, w, AsStored{});
+  }
+  /// The interpolated value alone, by the same arithmetic on the samples' values: what a ray
+  /// marching through a dual field reads (its derivatives, interpolated at every step of every
+  /// ray, would be thrown away).
+  template <class T, class Space>
+  FABTWIN_HD double sample_value(View<T, Space> f, const Point3& p) const {
+    return sample_value_cells(f, (p.x - x0) / h, (p.y - y0) / h, (p.z - z0) / h);
+  }
+  template <class T, class Space>
+  FABTWIN_HD double sample_value_cells(View<T, Space> f, double u, double v, double w) const {
+    return interpolate_cells<double>(f, u, v, w, ValueOnly{});
+  }
+
+  struct AsStored {
+    template <class T>
+    FABTWIN_HD const T& operator()(const T& x) const {
+      return x;
+    }
+  };
+  struct ValueOnly {
+    template <class T>
+    FABTWIN_HD double operator()(const T& x) const {
+      return value_of(x);
+    }
+  };
+  /// Trilinear interpolation in the scalar V of what `read` takes from each sample.
+  template <class V, class T, class Space, class Read>
+  FABTWIN_HD V interpolate_cells(View<T, Space> f, double u, double v, double w, Read read) const {
     if (!(u >= 0 && u < double(nx - 1))) u = fold(u, nx);
     w = w < 0 ? 0 : (w > double(nz - 1) ? double(nz - 1) : w);
     // u >= -0.5 after folding and w >= 0: truncation is floor except on (-0.5, 0).
@@ -133,12 +161,12 @@ struct Lattice {
     if (planar()) {
       if (i >= 0 && i + 1 < nx) {
         const T* row = f.data() + index(i, 0, k);
-        const V a = (1 - fu) * row[0] + fu * row[1];
-        const V b = (1 - fu) * row[nx] + fu * row[nx + 1];
+        const V a = (1 - fu) * read(row[0]) + fu * read(row[1]);
+        const V b = (1 - fu) * read(row[nx]) + fu * read(row[nx + 1]);
         return (1 - gw) * a + gw * b;
       }
-      const V a = (1 - fu) * at(f, i, 0, k) + fu * at(f, i + 1, 0, k);
-      const V b = (1 - fu) * at(f, i, 0, k + 1) + fu * at(f, i + 1, 0, k + 1);
+      const V a = (1 - fu) * read(at(f, i, 0, k)) + fu * read(at(f, i + 1, 0, k));
+      const V b = (1 - fu) * read(at(f, i, 0, k + 1)) + fu * read(at(f, i + 1, 0, k + 1));
       return (1 - gw) * a + gw * b;
     }
     if (!(v >= 0 && v < double(ny - 1))) v = fold(v, ny);
@@ -147,10 +175,10 @@ struct Lattice {
     if (i >= 0 && i + 1 < nx && j >= 0 && j + 1 < ny) {
       const T* c = f.data() + index(i, j, k);
       const index_t sy = nx, sz = nx * ny;
-      const V c00 = (1 - fu) * c[0] + fu * c[1];
-      const V c10 = (1 - fu) * c[sy] + fu * c[sy + 1];
-      const V c01 = (1 - fu) * c[sz] + fu * c[sz + 1];
-      const V c11 = (1 - fu) * c[sz + sy] + fu * c[sz + sy + 1];
+      const V c00 = (1 - fu) * read(c[0]) + fu * read(c[1]);
+      const V c10 = (1 - fu) * read(c[sy]) + fu * read(c[sy + 1]);
+      const V c01 = (1 - fu) * read(c[sz]) + fu * read(c[sz + 1]);
+      const V c11 = (1 - fu) * read(c[sz + sy]) + fu * read(c[sz + sy + 1]);
       return (1 - gw) * ((1 - fv) * c00 + fv * c10) + gw * ((1 - fv) * c01 + fv * c11);
     }
     V result = V(0);
@@ -158,7 +186,7 @@ struct Lattice {
       for (int dj = 0; dj < 2; ++dj)
         for (int di = 0; di < 2; ++di) {
           const double weight = (di ? fu : 1 - fu) * (dj ? fv : 1 - fv) * (dk ? gw : 1 - gw);
-          if (weight != 0) result += weight * at(f, i + di, j + dj, k + dk);
+          if (weight != 0) result += weight * read(at(f, i + di, j + dj, k + dk));
         }
     return result;
   }
@@ -168,7 +196,7 @@ struct Lattice {
   template <class T, class Space>
   FABTWIN_HD Point3 gradient_at(View<T, Space> f, const Point3& p, double e) const {
     const auto value_at = [&](double dx, double dy, double dz) {
-      return value_of(sample(f, Point3{p.x + dx, p.y + dy, p.z + dz}));
+      return sample_value(f, Point3{p.x + dx, p.y + dy, p.z + dz});
     };
     const double s = 0.5 / e;
     return {s * (value_at(e, 0, 0) - value_at(-e, 0, 0)),

@@ -54,7 +54,7 @@ FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point
     const double w = start.z + dir.z * t;
     if (w >= w_source) return finish(RayEnd::sky);
     const double d =
-        value_of(l.sample_cells(phi, start.x + dir.x * t, start.y + dir.y * t, w)) * inverse_h;
+        l.sample_value_cells(phi, start.x + dir.x * t, start.y + dir.y * t, w) * inverse_h;
     ++result.segments;
     if (t > 1.5 && d < clearance) {  // in cells; the point is made once, at the end
       clearance = d;

@@ -76,10 +76,10 @@ std::optional<T> surface_height(const etch::Lattice& l, View<const T, Host> phi,
 template <class T>
 std::optional<double> first_solid_step(const etch::Lattice& l, View<const T, Host> phi,
                                        double x_start, double y, double z, int direction) {
-  if (value_of(l.sample(phi, {x_start, y, z})) < 0) return std::nullopt;
+  if (l.sample_value(phi, {x_start, y, z}) < 0) return std::nullopt;
   const double step = 0.25 * l.h, limit = double(l.nx) * l.h;
   for (double t = step; t <= limit; t += step)
-    if (value_of(l.sample(phi, {x_start + direction * t, y, z})) < 0) return t;
+    if (l.sample_value(phi, {x_start + direction * t, y, z}) < 0) return t;
   return std::nullopt;
 }
 
