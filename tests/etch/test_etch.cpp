@@ -1187,6 +1187,26 @@ TEST_CASE("The direct ion flux's derivative follows the surface's tilt", "[etch]
   }
 }
 
+namespace {
+
+/// The published SF6/O2 set with every neutral sticking (no re-emission) and ions reflecting
+/// specularly: the fluxes are the deterministic visible-sky quadrature alone, so a finite
+/// difference carries no Monte Carlo noise between its runs.
+Sf6o2Etch quadrature_only_sf6o2() {
+  Sf6o2Etch model;
+  model.etchant_sticking = model.mask_etchant_sticking = 1;
+  model.ion_cone_min_deg = 0;
+  model.prepare();
+  return model;
+}
+
+/// A yield, a flux and an energy: the kinds of parameter the sensitivities are checked on.
+std::vector<std::string> sf6o2_sensitivity_names() {
+  return {"si_a_ie", "etchant_flux", "ion_energy_ev"};
+}
+
+}  // namespace
+
 TEST_CASE("Dual-number sensitivities of the etched profile equal central finite differences",
           "[etch]") {
   Context<Host> ctx;
@@ -1267,14 +1287,8 @@ TEST_CASE("Dual-number sensitivities of the etched profile equal central finite 
     options.time_s = 0.5;
     options.step_s = 0.025;  // the same 20 steps for every run (CFL allows 0.04 s)
     options.flux.rays_per_point = 128;
-    // Every neutral sticks (no re-emission) and ions reflect specularly: the fluxes are the
-    // deterministic visible-sky quadrature alone, so a finite difference carries no Monte Carlo
-    // noise between its runs.
-    Sf6o2Etch model;
-    model.etchant_sticking = model.mask_etchant_sticking = 1;
-    model.ion_cone_min_deg = 0;
-    model.prepare();
-    const std::vector<std::string> names{"si_a_ie", "etchant_flux", "ion_energy_ev"};
+    const Sf6o2Etch model = quadrature_only_sf6o2();
+    const std::vector<std::string> names = sf6o2_sensitivity_names();
     auto dual = make_feature_domain<Dual<3>>(spec);
     run_etch(ctx, dual, seeded<3>(model, names), options);
     const auto p = metrology::measure_etch_profile(dual, 70.0);
@@ -1347,14 +1361,8 @@ TEST_CASE("Dual-number CDs of an SF6/O2 trench equal central finite differences"
   options.time_s = 1;
   options.step_s = 0.0125;  // the same 80 steps for every run (the CFL limit is 0.012 to 0.016 s)
   options.flux.rays_per_point = 128;
-  // Every neutral sticks (no re-emission) and ions reflect specularly: the fluxes are the
-  // deterministic visible-sky quadrature alone, so a finite difference carries no Monte Carlo
-  // noise between its runs.
-  Sf6o2Etch model;
-  model.etchant_sticking = model.mask_etchant_sticking = 1;
-  model.ion_cone_min_deg = 0;
-  model.prepare();
-  const std::vector<std::string> names{"si_a_ie", "etchant_flux", "ion_energy_ev"};
+  const Sf6o2Etch model = quadrature_only_sf6o2();
+  const std::vector<std::string> names = sf6o2_sensitivity_names();
   auto dual = make_feature_domain<Dual<3>>(spec);
   run_etch(ctx, dual, seeded<3>(model, names), options);
   const double mask_x = 38;
