@@ -34,9 +34,10 @@
 #include "fabtwin/io/png.hpp"
 #include "fabtwin/optics/iccad2013_kernels.hpp"
 #include "fabtwin/optics/kernel_io.hpp"
-#include "fabtwin/optics/socs_kernels.hpp"
+#include "fabtwin/optics/socs_options.hpp"
 #include "fabtwin/optics/source_spec.hpp"
 #include "support/cli.hpp"
+#include "support/host_kernels.hpp"
 #include "support/outputs.hpp"
 #include "support/source_option.hpp"
 
@@ -154,7 +155,7 @@ int run(const Options& o) {
                source.describe().c_str(), o.system.na, o.system.immersion_index,
                o.system.wavelength_nm, o.socs.period_nm);
   const auto start = std::chrono::steady_clock::now();
-  const optics::KernelSet set = optics::socs_kernels(o.system, source, o.socs);
+  const optics::KernelSet set = support::socs_kernels(o.system, source, o.socs);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "socs_kernels: %lld kernels, radius %lld bins, energy %.6f, %.3f s\n",

@@ -5,14 +5,18 @@
 
 namespace fabtwin::support {
 
+fabtwin::optics::KernelSet socs_kernels(const fabtwin::optics::OpticalSystem& system,
+                                        const fabtwin::optics::Source& source,
+                                        const fabtwin::optics::SocsOptions& options) {
+  return fabtwin::optics::socs_kernels(system, source, options);
+}
+
 fabtwin::optics::KernelSet generate_kernels(const fabtwin::optics::OpticalSystem& system,
                                             const fabtwin::optics::Source& source,
                                             const KernelRequest& request) {
-  fabtwin::optics::SocsOptions options;
-  options.period_nm = request.period_nm;
-  options.count = request.count;
-  options.source_step = request.source_step;
-  return fabtwin::optics::socs_kernels(system, source, options);
+  return fabtwin::support::socs_kernels(
+      system, source,
+      {.period_nm = request.period_nm, .count = request.count, .source_step = request.source_step});
 }
 
 fabtwin::index_t tcc_frequencies(const fabtwin::optics::OpticalSystem& system,

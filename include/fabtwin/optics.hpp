@@ -3,7 +3,8 @@
 // files, masks, SOCS and Abbe imaging, the ICCAD-2013 corners.
 // tcc.hpp, leading_eigenpairs.hpp and socs_kernels.hpp are host code built on Eigen; they compile
 // under nvcc too (EIGEN_NO_CUDA), but a program that generates kernels is quicker to build with that
-// step in a unit the host compiler builds (examples/support/kernels.cpp shows how).
+// step in a unit the host compiler builds (the repository's support/host_kernels.cpp shows how;
+// socs_options.hpp declares what it is asked for without Eigen).
 
 #include "fabtwin/optics/abbe.hpp"
 #include "fabtwin/optics/aerial_image.hpp"
@@ -18,6 +19,7 @@
 #include "fabtwin/optics/optical_system.hpp"
 #include "fabtwin/optics/pupil.hpp"
 #include "fabtwin/optics/socs_kernels.hpp"
+#include "fabtwin/optics/socs_options.hpp"
 #include "fabtwin/optics/source.hpp"
 #include "fabtwin/optics/source_spec.hpp"
 #include "fabtwin/optics/tcc.hpp"

@@ -9,8 +9,9 @@
 #include <cstring>
 #include <vector>
 
-#include "fabtwin/optics/socs_kernels.hpp"
+#include "fabtwin/optics/socs_options.hpp"
 #include "optics/aerial_support.hpp"
+#include "support/host_kernels.hpp"
 
 using namespace fabtwin;
 using optics::Condition;
@@ -73,7 +74,7 @@ TEMPLATE_TEST_CASE("Kernels generated and imaged on 1 or 2 threads give the same
   const auto generate = [&](int threads) {
     const int saved = omp_get_max_threads();
     omp_set_num_threads(threads);
-    auto set = optics::socs_kernels(system, optics::Source::quasar(0.6, 0.9, 30, 45), options);
+    auto set = support::socs_kernels(system, optics::Source::quasar(0.6, 0.9, 30, 45), options);
     omp_set_num_threads(saved);
     return set;
   };

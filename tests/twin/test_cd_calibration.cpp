@@ -17,7 +17,7 @@
 
 #include "fabtwin/layout/rasterize.hpp"
 #include "fabtwin/layout/shapes.hpp"
-#include "fabtwin/optics/socs_kernels.hpp"
+#include "fabtwin/optics/socs_options.hpp"
 #include "fabtwin/twin/bake_stage.hpp"
 #include "fabtwin/twin/cd_calibration.hpp"
 #include "fabtwin/twin/chain.hpp"
@@ -26,6 +26,7 @@
 #include "fabtwin/twin/imaging_stage.hpp"
 #include "fabtwin/twin/threshold_stage.hpp"
 #include "support/gradient_checks.hpp"
+#include "support/host_kernels.hpp"
 #include "support/test_cases.hpp"
 
 using namespace fabtwin;
@@ -42,7 +43,7 @@ optics::KernelSet kernels_at(double defocus_nm) {
   options.period_nm = field_nm;
   options.count = 12;
   options.source_step = 0.1;
-  return optics::socs_kernels(system, optics::Source::annular(0.6, 0.9), options);
+  return support::socs_kernels(system, optics::Source::annular(0.6, 0.9), options);
 }
 
 resist::PebModel bake_model() {

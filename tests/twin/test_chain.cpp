@@ -12,8 +12,9 @@
 #include "fabtwin/layout/shapes.hpp"
 #include "fabtwin/metrology/cd_gradient.hpp"
 #include "fabtwin/metrology/cut_line.hpp"
-#include "fabtwin/optics/socs_kernels.hpp"
+#include "fabtwin/optics/socs_options.hpp"
 #include "fabtwin/twin.hpp"
+#include "support/host_kernels.hpp"
 #include "support/stage_checks.hpp"
 #include "support/test_cases.hpp"
 
@@ -31,9 +32,9 @@ optics::KernelSet kernels_at(double defocus_nm, index_t count = 10) {
   const optics::Source source = optics::Source::annular(0.6, 0.9);
   optics::SocsOptions options;
   options.period_nm = field_nm;
-  options.count = count > 0 ? count : optics::tcc_support(system, source, field_nm).size();
+  options.count = count > 0 ? count : support::tcc_frequencies(system, source, field_nm);
   options.source_step = 0.1;
-  return optics::socs_kernels(system, source, options);
+  return support::socs_kernels(system, source, options);
 }
 
 /// A contact and a line, anti-aliased: a mask with 2D corners and a 1D edge.

@@ -22,7 +22,7 @@
 #include "fabtwin/dist/tile_plan.hpp"
 #include "fabtwin/layout/rasterize.hpp"
 #include "fabtwin/layout/shapes.hpp"
-#include "fabtwin/optics/socs_kernels.hpp"
+#include "fabtwin/optics/socs_options.hpp"
 #include "fabtwin/twin/bake_stage.hpp"
 #include "fabtwin/twin/cd_calibration.hpp"
 #include "fabtwin/twin/chain.hpp"
@@ -30,6 +30,7 @@
 #include "fabtwin/twin/imaging_stage.hpp"
 #include "fabtwin/twin/threshold_stage.hpp"
 #include "fabtwin/twin/zoned_bake_stage.hpp"
+#include "support/host_kernels.hpp"
 #include "support/plate_twin.hpp"
 #include "support/stage_checks.hpp"
 #include "support/test_cases.hpp"
@@ -273,8 +274,8 @@ std::vector<twin::FocusKernels> plate_kernels() {
   options.period_nm = support::plate_field_nm;
   options.count = 12;
   options.source_step = 0.1;
-  return {{0, optics::socs_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
-                                   options)}};
+  return {{0, support::socs_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
+                                    options)}};
 }
 
 }  // namespace

@@ -35,19 +35,11 @@
 #include "fabtwin/optics/kernel_set.hpp"
 #include "fabtwin/optics/leading_eigenpairs.hpp"
 #include "fabtwin/optics/optical_system.hpp"
+#include "fabtwin/optics/socs_options.hpp"
 #include "fabtwin/optics/source.hpp"
 #include "fabtwin/optics/tcc.hpp"
 
 namespace fabtwin::optics {
-
-struct SocsOptions {
-  double period_nm = 0;  ///< L: side of the periodic field (nx * pitch), required
-  index_t count = 24;    ///< K: the most kernels kept
-  /// > 0: keep the fewest kernels whose kept energy reaches this share of the trace (never more
-  /// than count; all `count` when they do not reach it). 0: keep exactly `count`.
-  double energy = 0;
-  double source_step = 0.02;  ///< source sampling step in sigma units (Source::sample)
-};
 
 namespace detail {
 
