@@ -9,7 +9,8 @@
 # Of the examples it builds, it runs the quick ones and cli_checks (every program's bad command
 # lines and paths) but not the image and bake runs of peb, aerial_image and socs_kernels (52 s of
 # the sanitizer run: numerics that test_resist, test_aerial and test_socs_kernels run there).
-# Catch2's main is compiled unoptimised and uninstrumented.
+# Catch2's main is compiled unoptimised and uninstrumented, and so is, at -O2, the kernel generator
+# the other tests use as a fixture (fabtwin_host_kernels; test_socs_kernels sanitizes its code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset asan
