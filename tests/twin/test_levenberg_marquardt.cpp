@@ -1,8 +1,9 @@
 // Levenberg-Marquardt over named parameters (twin/levenberg_marquardt.hpp) on problems whose
 // answers are known independently: an exponential decay fitted without noise (the truth exactly),
 // with noise over many seeds (the spread of the fitted values against the standard errors the fit
-// reports, and the truth within two of them), a bound that holds a parameter, parameters only
-// their product decides (refused, named), and bad input.
+// reports, and the truth within two of them), a fit stopped by its chi-square tolerance against
+// one polished further, a bound that holds a parameter, parameters only their product decides
+// (refused, named), and bad input.
 
 #include <catch2/catch.hpp>
 
@@ -104,6 +105,39 @@ TEST_CASE("Levenberg-Marquardt's standard errors are the spread of its fits over
   CHECK(coverage < 0.98);
 }
 
+TEST_CASE(
+    "Levenberg-Marquardt's chi-square tolerance stops where no step moves the fit by a "
+    "tenth of a standard error",
+    "[twin]") {
+  // On 20 noisy decays: fits that stop once the Gauss-Newton step would change chi^2 by less than
+  // 0.01 against fits polished to the default cost tolerance. A parameter d standard errors away
+  // from the end of the polished fit lies at chi^2 at least d^2 above it, so the early fits must
+  // lie within 0.1 standard errors of the polished ones, in fewer evaluations.
+  int early_evaluations = 0, polished_evaluations = 0;
+  for (unsigned seed = 0; seed < 20; ++seed) {
+    INFO("seed " << seed);
+    const Decay data(12, 1.3, 2.5, 40, 0.05, seed + 301);
+    const FitReport polished = levenberg_marquardt(decay_parameters(6, 0.6, 0), data.residuals());
+    const FitReport early = levenberg_marquardt(decay_parameters(6, 0.6, 0), data.residuals(),
+                                                {.chi2_tolerance = 0.01});
+    CHECK(early.converged);
+    CHECK(early.evaluations <= polished.evaluations);
+    early_evaluations += early.evaluations;
+    polished_evaluations += polished.evaluations;
+    for (int j = 0; j < 3; ++j)
+      CHECK(std::abs(early.values[j] - polished.values[j]) <= 0.1 * polished.std_errors[j]);
+  }
+  INFO(early_evaluations << " evaluations against " << polished_evaluations);
+  CHECK(early_evaluations < polished_evaluations);
+  // A tolerance no step can meet stops before the first: the start comes back, as converged.
+  const Decay data(12, 1.3, 2.5, 40, 0.05, 7);
+  const FitReport unmoved =
+      levenberg_marquardt(decay_parameters(6, 0.6, 0), data.residuals(), {.chi2_tolerance = 1e12});
+  CHECK(unmoved.iterations == 0);
+  CHECK(unmoved.evaluations == 1);
+  CHECK(unmoved.values == std::vector<double>{6, 0.6, 0});
+}
+
 TEST_CASE("Levenberg-Marquardt holds a parameter at its bound", "[twin]") {
   // The offset may not go below 3 nm while the data's is 2.5: the fit stops on the bound, never
   // asks for a point outside it, and fits the rest as well as the bound allows.
@@ -160,6 +194,9 @@ TEST_CASE("Levenberg-Marquardt rejects bad input with the argument named", "[twi
   CHECK_THROWS_WITH(levenberg_marquardt(no_scale, data.residuals()),
                     Catch::Contains("amplitude") && Catch::Contains("scale"));
   CHECK_THROWS_AS(levenberg_marquardt({}, data.residuals()), fabtwin::error);
+  CHECK_THROWS_WITH(
+      levenberg_marquardt(decay_parameters(3, 0.4, 1), data.residuals(), {.chi2_tolerance = -1}),
+      Catch::Contains("chi2_tolerance"));
   const auto not_a_number = [](const Eigen::VectorXd&, Eigen::VectorXd& r, Eigen::MatrixXd& j) {
     r = Eigen::VectorXd::Constant(4, 1.0);
     r[2] = std::nan("");

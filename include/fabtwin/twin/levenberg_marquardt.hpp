@@ -12,7 +12,13 @@
 // then projects the new point onto the bounds. A step that lowers C is taken and lambda shrinks by
 // 3; one that does not is refused and lambda grows by 4 (Nielsen's factors of 2 and 3 gave more
 // refused steps on the tests' exponential). It stops when a step changes no scaled parameter by
-// more than `step_tolerance`, or C by less than `cost_tolerance` of itself, or at max_iterations.
+// more than `step_tolerance`, or C by less than `cost_tolerance` of itself, or at max_iterations;
+// and, with `chi2_tolerance` > 0, before a step that could not matter: when the undamped
+// Gauss-Newton step from x would lower chi^2 = 2 C / s^2 (s^2 the residuals' variance below, so
+// chi^2 = m - n at x) by less than it, i.e. when its predicted decrease g^T A^-1 g / 2 is below
+// chi2_tolerance C / (m - n). A step that moves one parameter by d standard errors changes chi^2 by
+// d^2, so 0.01 stops where no step moves the fit by a tenth of a standard error, and saves the
+// evaluations (a Jacobian each, for a calibration) that would only polish digits below the noise.
 //
 // At the end: standard errors and correlations from the covariance s^2 (J^T J)^-1 of the free
 // parameters, s^2 = 2 C / (m - n) (the residuals' variance, unbiased), valid when the residuals are
@@ -65,6 +71,7 @@ struct LevenbergMarquardtOptions {
   double initial_damping = 1e-3;     ///< lambda of the first step
   double step_tolerance = 1e-8;      ///< in units of each parameter's scale
   double cost_tolerance = 1e-12;     ///< relative change of C
+  double chi2_tolerance = 0;         ///< least predicted change of chi^2 worth a step; 0: off
   double singular_tolerance = 1e-9;  ///< smallest / largest singular value of Js: unidentifiable
   double correlation_warning = 0.95;
 };
@@ -116,6 +123,8 @@ inline void check_fit_parameters(const std::vector<FitParameter>& parameters,
           "at least one iteration");
   require(options.initial_damping > 0 && std::isfinite(options.initial_damping), where,
           "options.initial_damping", options.initial_damping, "a positive damping");
+  require(options.chi2_tolerance >= 0 && std::isfinite(options.chi2_tolerance), where,
+          "options.chi2_tolerance", options.chi2_tolerance, "a change of chi^2 >= 0 (0: off)");
 }
 
 template <class Vector, class Matrix>
@@ -222,16 +231,23 @@ FitReport levenberg_marquardt(const std::vector<FitParameter>& parameters, const
   }
 
   for (int iteration = 1; iteration <= options.max_iterations; ++iteration) {
-    report.iterations = iteration;
     const Eigen::VectorXd g_full = (jacobian * scale.asDiagonal()).transpose() * r;
     const std::vector<int> free = free_at(g_full);
     if (free.empty()) {
+      report.iterations = iteration;
       report.converged = true;
       break;
     }
     const Eigen::MatrixXd js = columns(jacobian, free);
     const Eigen::MatrixXd a = js.transpose() * js;
     const Eigen::VectorXd g = js.transpose() * r;
+    const auto degrees = double(m) - double(free.size());
+    if (options.chi2_tolerance > 0 && degrees > 0 &&
+        0.5 * g.dot(a.ldlt().solve(g)) * degrees < options.chi2_tolerance * cost) {
+      report.converged = true;  // no step left that could move the fit (see the header)
+      break;
+    }
+    report.iterations = iteration;
     Eigen::MatrixXd damped = a;
     for (Eigen::Index k = 0; k < a.rows(); ++k)
       damped(k, k) += damping * std::max(a(k, k), 1e-12 * a.diagonal().maxCoeff());
