@@ -113,11 +113,13 @@ examples::Cli command_line(Options& o) {
   return cli;
 }
 
-/// The kernels every tile's optics derives its set from (support::layout_kernels), made once per
-/// rank.
-const optics::AmbitKernels& ambit_kernels(double pitch_nm) {
-  static const optics::AmbitKernels kernels = support::layout_kernels(pitch_nm);
-  return kernels;
+/// The kernels every tile's optics derives its set from (support::layout_kernels): rank 0 makes the
+/// periodic set (the eigensolve) and sends it to the others, each of which limits it to the ambit.
+optics::AmbitKernels shared_kernels(const mpi::Session& session, double pitch_nm) {
+  optics::KernelSet set;
+  if (session.rank() == 0) set = support::layout_kernel_set(pitch_nm);
+  mpi::broadcast(set, session.comm());
+  return support::layout_kernels(set, pitch_nm);
 }
 
 /// Pixels in `nm` at `pitch`, refusing a length that is not a whole number of them.
@@ -173,8 +175,8 @@ int run(const examples::Cli& cli, const Options& o, const mpi::Session& session)
   const index_t core_px = std::max<index_t>(1, index_t(std::llround(o.tile_nm / o.pitch_nm)));
 
   Context<Host> ctx;
-  const double range_nm =
-      support::layout_range_nm(ambit_kernels(o.pitch_nm), o.pitch_nm, o.stages, 1e-9);
+  const optics::AmbitKernels kernels = shared_kernels(session, o.pitch_nm);
+  const double range_nm = support::layout_range_nm(kernels, o.pitch_nm, o.stages, 1e-9);
   const index_t needed_px = dist::halo_for_range(range_nm, o.pitch_nm);
   const index_t halo_px =
       o.halo_nm >= 0 ? whole_pixels(cli, "--halo", o.halo_nm, o.pitch_nm) : needed_px;
@@ -209,7 +211,7 @@ int run(const examples::Cli& cli, const Options& o, const mpi::Session& session)
   const std::vector<index_t> mine = dist::tiles_of_rank(tiles, session.rank(), session.size());
   Context<Host>* const contexts[] = {&ctx};
   const auto make_model = [&](Context<Host>& c, const Grid& grid) {
-    return std::make_unique<support::TiledTwin<Host>>(c, grid, ambit_kernels(o.pitch_nm), o.stages);
+    return std::make_unique<support::TiledTwin<Host>>(c, grid, kernels, o.stages);
   };
   const auto tiles_start = std::chrono::steady_clock::now();
   double compute_seconds = 0;

@@ -35,11 +35,17 @@ inline const char* stage_name(TiledStages s) {
 /// 0.6-0.9 source, generated at the first whole number of `pitch_nm` pixels from 1536 nm (a period
 /// above the ambit's diameter) and limited to a 640 nm ambit with a 240 nm edge.
 inline constexpr optics::AmbitOptions layout_ambit{.radius_nm = 640, .edge_nm = 240};
+/// The periodic set (the eigensolve), which a program over MPI ranks makes on one and sends.
+inline optics::KernelSet layout_kernel_set(double pitch_nm) {
+  return generate_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
+                          {std::ceil(1536 / pitch_nm) * pitch_nm, 24, 0.05});
+}
+/// The periodic set limited to the ambit.
+inline optics::AmbitKernels layout_kernels(const optics::KernelSet& set, double pitch_nm) {
+  return optics::AmbitKernels(set, pitch_nm, layout_ambit);
+}
 inline optics::AmbitKernels layout_kernels(double pitch_nm) {
-  return optics::AmbitKernels(
-      generate_kernels(optics::OpticalSystem{}, optics::Source::annular(0.6, 0.9),
-                       {std::ceil(1536 / pitch_nm) * pitch_nm, 24, 0.05}),
-      pitch_nm, layout_ambit);
+  return layout_kernels(layout_kernel_set(pitch_nm), pitch_nm);
 }
 
 /// What the tiled twin's stages are set to besides the kernels.

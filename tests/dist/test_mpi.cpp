@@ -1,8 +1,9 @@
-// dist/mpi.hpp under mpirun (ctest runs it on 1 and 2 ranks): the tile shares partition the tiles,
-// the gathered cores rebuild the window exactly, sums over tiles are bit-identical to the sum in
-// tile order for any number of ranks (values chosen so that another order rounds differently), and
-// allreduce_sum adds. A plain program (Catch2 does not know ranks): it prints each failure with its
-// rank and exits 1; an exception ends every rank through run_or_abort.
+// dist/mpi.hpp under mpirun (ctest runs it on 1, 2 and 4 ranks): the tile shares partition the
+// tiles, the gathered cores rebuild the window exactly, sums over tiles are bit-identical to the sum
+// in tile order for any number of ranks (values chosen so that another order rounds differently),
+// allreduce_sum adds, and broadcast hands rank 0's kernel set to every rank. A plain program
+// (Catch2 does not know ranks): it prints each failure with its rank and exits 1; an exception ends
+// every rank through run_or_abort.
 
 #include <cmath>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "fabtwin/core/grid.hpp"
 #include "fabtwin/dist/mpi.hpp"
 #include "fabtwin/dist/tile_plan.hpp"
+#include "fabtwin/optics/kernel_set.hpp"
 
 namespace {
 
@@ -90,6 +92,27 @@ int run(const mpi::Session& session) {
   mpi::allreduce_sum(counts, session.comm());
   check(counts[0] == double(ranks * (ranks + 1) / 2) && counts[1] == double(ranks),
         "allreduce_sum adds the ranks' values");
+
+  // broadcast: rank 0's kernel set, every field of it, reaches the others, whose own set (another
+  // shape, other values) it replaces.
+  const auto kernel_set = [](index_t radius, index_t count, double seed) {
+    optics::KernelSet set;
+    set.radius = radius;
+    set.period_nm = 1000 + seed;
+    set.energy = 0.5 + seed / 1000;
+    set.support_nm = 320 + seed;
+    for (index_t k = 0; k < count; ++k) set.weights.push_back(seed / double(k + 1));
+    for (index_t i = 0; i < count * set.bins(); ++i)
+      set.spectra.emplace_back(std::sin(seed + double(i)), std::cos(seed * double(i)));
+    return set;
+  };
+  const optics::KernelSet sent = kernel_set(3, 4, 0.7);
+  optics::KernelSet received = rank == 0 ? sent : kernel_set(1, 2, 5.0 + rank);
+  mpi::broadcast(received, session.comm());
+  check(received.radius == sent.radius && received.period_nm == sent.period_nm &&
+            received.energy == sent.energy && received.support_nm == sent.support_nm &&
+            received.weights == sent.weights && received.spectra == sent.spectra,
+        "broadcast gives every rank rank 0's kernel set");
 
   int all_failures = failures;
   FABTWIN_MPI_CHECK(

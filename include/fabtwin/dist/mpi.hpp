@@ -28,6 +28,7 @@
 #include "fabtwin/core/error.hpp"
 #include "fabtwin/core/field.hpp"
 #include "fabtwin/dist/tile_plan.hpp"
+#include "fabtwin/optics/kernel_set.hpp"
 
 namespace fabtwin::dist::mpi {
 
@@ -155,6 +156,33 @@ inline std::vector<double> sum_over_tiles(std::span<const double> mine, index_t 
   for (index_t t = 0; t < tiles; ++t)
     for (index_t k = 0; k < width; ++k) sum[std::size_t(k)] += all[std::size_t(t * width + k)];
   return sum;
+}
+
+/// Gives every rank `root`'s kernel set: `set` as it is on `root`, replaced by it on the others. A
+/// set from the optics is an eigensolve of seconds that every rank would repeat for the same bits;
+/// one rank makes it and the rest receive it. All ranks call it.
+inline void broadcast(optics::KernelSet& set, MPI_Comm comm, int root = 0) {
+  int rank = 0;
+  FABTWIN_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  // The shape and the scalars first, so that the others can size their vectors.
+  double header[5] = {double(set.radius), set.period_nm, set.energy, set.support_nm,
+                      double(set.weights.size())};
+  FABTWIN_MPI_CHECK(MPI_Bcast(header, 5, MPI_DOUBLE, root, comm));
+  const auto count = std::size_t(header[4]);
+  if (rank != root) {
+    set.radius = index_t(header[0]);
+    set.period_nm = header[1];
+    set.energy = header[2];
+    set.support_nm = header[3];
+    set.weights.resize(count);
+    set.spectra.resize(count * std::size_t(set.bins()));
+  }
+  require(set.spectra.size() < (std::size_t(1) << 30), "dist::mpi::broadcast", "set.spectra.size()",
+          set.spectra.size(), "fewer than 2^30 spectrum samples (MPI counts are int)");
+  FABTWIN_MPI_CHECK(MPI_Bcast(set.weights.data(), int(count), MPI_DOUBLE, root, comm));
+  // std::complex<double> is an array of two doubles ([complex.numbers.general]).
+  FABTWIN_MPI_CHECK(
+      MPI_Bcast(set.spectra.data(), int(2 * set.spectra.size()), MPI_DOUBLE, root, comm));
 }
 
 /// Runs `body()` (returning an exit status); if it throws on any rank, prints the error with the
