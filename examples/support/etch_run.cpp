@@ -1,0 +1,226 @@
+// The etch examples' runs (support/etch_run.hpp), compiled once for the five programs that make
+// them (etch_profile, etch_resist, etch_trench, etch_hole, twin_demo): the etch engine, its
+// surface rates and the writers, instantiated for three models, took each of them 10 s of -O2.
+
+#include "support/etch_run.hpp"
+
+namespace examples {
+
+namespace detail {
+
+/// The x-z plane through the axis (y = 0) of a domain's field as a 2D field on the host.
+fabtwin::Field<double, fabtwin::Host> section(const fabtwin::etch::Lattice& l,
+                                                     const std::vector<double>& values) {
+  using namespace fabtwin;
+  Field<double, Host> out(Grid(l.nx, l.nz, l.h, {l.x0, l.z0, 0}));
+  const index_t j = l.ny / 2;
+  for (index_t k = 0; k < l.nz; ++k)
+    for (index_t i = 0; i < l.nx; ++i)
+      out.data()[i + l.nx * k] = values[std::size_t(l.index(i, j, k))];
+  return out;
+}
+
+std::vector<double> material_codes(const fabtwin::etch::Domain<double, fabtwin::Host>& d) {
+  std::vector<double> codes(std::size_t(d.lattice.size()));
+  for (fabtwin::index_t i = 0; i < d.lattice.size(); ++i)
+    codes[std::size_t(i)] =
+        d.phi.data()[i] < 0 ? 1.0 + fabtwin::etch::material_at(d.materials.cview(), i) : 0.0;
+  return codes;
+}
+
+}  // namespace detail
+
+/// Runs `run` on `domain` (run.spec is not used), writes the pictures and files into `out` (a
+/// folder, ready) and returns the figures; `mask_x` is where the mask's thickness is measured.
+EtchResult run_etch_example(const EtchRun& run,
+                                   fabtwin::etch::Domain<double, fabtwin::Host>& domain,
+                                   double mask_x, const std::string& out, const char* program) {
+  using namespace fabtwin;
+  using namespace fabtwin::etch;
+  const EtchModel model = make_etch_model(run);
+  Context<Host> ctx(HostOptions{run.threads});
+  const bool mirrored = domain.mirrored;
+  // What the files show: the whole pitch, a mirrored domain unfolded after its run.
+  const std::vector<double> initial_phi = to_vector(whole_pitch(domain).phi);
+
+  EtchOptions options;
+  options.time_s = run.time_s;
+  options.flux.rays_per_point = run.rays_per_point;
+  options.flux.seed = run.seed;
+  options.flux.ion_bounces = run.ion_bounces;
+  double last_report = 0;
+  const auto progress = [&](const EtchProgress& p) {
+    if (p.seconds - last_report < 2 && p.time_s < run.time_s) return;
+    last_report = p.seconds;
+    std::fprintf(
+        stderr,
+        "%s: step %d, %.3g of %.3g s etched, fastest %.3g nm/s, %lld surface points, %.1f s\n",
+        program, p.step, p.time_s, run.time_s, p.max_rate_nm_s, (long long)p.surface_points,
+        p.seconds);
+  };
+  EtchResult result;
+  std::visit(
+      [&](const auto& m) {
+        result.report = run_etch(ctx, domain, m, options, progress);
+        if (domain.mirrored) domain = whole_pitch(domain);
+        const Lattice& l = domain.lattice;
+        // The surface and its rates at the end, for surface.vtp.
+        const auto ions =
+            make_source_directions<Host>(m.ion_exponent(), l.dimension(), l.planar() ? 96 : 512);
+        const auto neutrals =
+            make_source_directions<Host>(1.0, l.dimension(), l.planar() ? 256 : 1024);
+        auto snapshot = surface_rates(ctx, domain, m, ions, neutrals, options.flux, 1u << 20);
+        std::vector<Vec3> points;
+        std::vector<double> rate, ion, reflected_ion, etchant, oxygen, material;
+        for (index_t s = 0; s < snapshot.surface.count; ++s) {
+          const SurfacePoint& p = snapshot.surface.points.data()[s];
+          const SurfaceFluxes<>& f = snapshot.fluxes.data()[s];
+          points.push_back({p.position.x, p.position.y, p.position.z});
+          rate.push_back(snapshot.rate.data()[s]);
+          ion.push_back(f.ion_moment[0] * value_of(m.ion_flux()));
+          reflected_ion.push_back(f.reflected(0) * value_of(m.ion_flux()));
+          etchant.push_back(f.neutral[0]);
+          oxygen.push_back(f.neutral[1]);
+          material.push_back(p.material);
+        }
+        io::VtpFile(points)
+            .add("rate_nm_s", rate)
+            .add("ion_flux", ion)
+            .add("reflected_ion_flux", reflected_ion)
+            .add("etchant_absorbed", etchant)
+            .add("oxygen_absorbed", oxygen)
+            .add("material", material)
+            .write(out + "/surface.vtp");
+      },
+      model);
+  result.profile = metrology::measure_etch_profile(domain, mask_x);
+  const Lattice l = domain.lattice;
+
+  // Pictures and arrays of the cross-section through the axis.
+  const std::vector<double> phi = to_vector(domain.phi), codes = detail::material_codes(domain);
+  const Field<double, Host> phi_xz = detail::section(l, phi), codes_xz = detail::section(l, codes),
+                            initial_xz = detail::section(l, initial_phi);
+  io::write_npy(out + "/phi.npy", phi_xz.data(), {l.nz, l.nx});
+  io::write_npy(out + "/material.npy", codes_xz.data(), {l.nz, l.nx});
+  io::RenderOptions section{.colormap = io::Colormap::viridis,
+                            .scale_bar = true,
+                            .length_bar = true,
+                            .title =
+                                "x-z section through the axis; surface: red at the start, "
+                                "black at the end",
+                            .value_label = "material",
+                            .magnify = io::magnification_for(codes_xz.grid(), 900),
+                            .text_scale = 2};  // the automatic scale is 1 below 960 px
+  section.categories = {"gas", "substrate", "mask", "stop"};
+  io::Image picture = io::render_field(codes_xz, section);
+  for (const auto& c : layout::extract_contours(initial_xz, 0.0))
+    io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{220, 30, 30});
+  const auto final_contours = layout::extract_contours(phi_xz, 0.0);
+  for (const auto& c : final_contours)
+    io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{0, 0, 0});
+  io::write_png(out + "/profile.png", picture);
+  if (l.planar()) {  // the final surface as polylines in the x-z plane
+    std::vector<Vec3> points;
+    std::vector<double> height;
+    std::vector<std::vector<std::int64_t>> lines;
+    for (const auto& contour : final_contours) {
+      std::vector<std::int64_t> line;
+      for (const auto& q : contour.points) {
+        line.push_back(std::int64_t(points.size()));
+        points.push_back({q.x, 0, q.y});
+        height.push_back(q.y);
+      }
+      if (!line.empty()) line.push_back(line.front());
+      lines.push_back(line);
+    }
+    io::VtpFile polyline(points);
+    polyline.add("z_nm", height);
+    for (const auto& line : lines) polyline.add_line(line);
+    polyline.write(out + "/profile.vtp");
+  }
+  {
+    Field<double, Host> phi_field(domain.phi.grid()), code_field(domain.phi.grid());
+    std::copy(phi.begin(), phi.end(), phi_field.data());
+    std::copy(codes.begin(), codes.end(), code_field.data());
+    io::VtiFile(phi_field.grid())
+        .add("phi_nm", phi_field)
+        .add("material", code_field)
+        .write(out + "/etch.vti");
+  }
+
+  io::json::Value& s = result.summary;
+  s = io::json::Value::object();
+  const metrology::EtchProfile& p = result.profile;
+  s["depth_nm"] = p.depth_nm;
+  s["top_cd_nm"] = p.top_cd_nm;
+  s["mid_cd_nm"] = p.mid_cd_nm;
+  s["bottom_cd_nm"] = p.bottom_cd_nm;
+  s["sidewall_angle_deg"] = p.sidewall_angle_deg;
+  s["bowing_nm"] = p.bowing_nm;
+  s["mask_remaining_nm"] = p.mask_remaining_nm;
+  s["steps"] = result.report.steps;
+  s["seconds"] = result.report.seconds;
+  s["flux_seconds"] = result.report.flux_seconds;
+  s["ray_segments"] = result.report.ray_segments;
+  s["ray_segments_per_s"] = result.report.flux_seconds > 0
+                                ? result.report.ray_segments / result.report.flux_seconds
+                                : 0.0;
+  s["threads"] = ctx.threads();
+  s["monte_carlo_relative_error"] = result.report.monte_carlo_relative_error;
+  s["mirrored"] = mirrored;
+  s["rays_per_point"] = run.rays_per_point;
+  s["seed"] = double(run.seed);
+  s["ion_bounces"] = run.ion_bounces;
+  s["model"] = run.model;
+  io::json::Value parameters = io::json::Value::object();
+  std::visit(
+      [&](auto m) {
+        for (const NamedParameter& q : etch::parameters(m)) parameters[q.name] = *q.value;
+      },
+      model);
+  s["parameters"] = parameters;
+  s["grid_nm"] = l.h;
+  s["samples"] = io::json::Value::array();
+  s["samples"].push_back(double(l.nx));
+  s["samples"].push_back(double(l.ny));
+  s["samples"].push_back(double(l.nz));
+  s["files"] = io::json::Value::array();
+  for (const char* f : {"profile.png", "phi.npy", "material.npy", "etch.vti", "surface.vtp"})
+    s["files"].push_back(std::string(f));
+  if (l.planar()) s["files"].push_back(std::string("profile.vtp"));
+  return result;
+}
+
+/// The feature of run.spec, its substrate as deep as the fastest rate etches in run.time_s (and ten
+/// cells more), run and written as above; the mask is measured at the domain's side.
+EtchResult run_feature_example(const EtchRun& run, const std::string& out,
+                                      const char* program) {
+  fabtwin::etch::FeatureSpec spec = simulated_spec(run);
+  spec.substrate_depth_nm =
+      fastest_rate_nm_s(make_etch_model(run)) * run.time_s + 10 * spec.grid_nm;
+  auto domain = fabtwin::etch::make_feature_domain<double>(spec);
+  const double mask_x = domain.lattice.x0 + double(domain.lattice.nx - 1) * domain.lattice.h;
+  return run_etch_example(run, domain, mask_x, out, program);
+}
+
+/// The feature of run.spec etched as run_feature_example does, measured, nothing written: a point of
+/// a sweep (an ARDE curve).
+fabtwin::metrology::EtchProfile measure_feature(const EtchRun& run) {
+  using namespace fabtwin;
+  const EtchModel model = make_etch_model(run);
+  etch::FeatureSpec spec = simulated_spec(run);
+  spec.substrate_depth_nm = fastest_rate_nm_s(model) * run.time_s + 10 * spec.grid_nm;
+  auto domain = etch::make_feature_domain<double>(spec);
+  Context<Host> ctx(HostOptions{run.threads});
+  etch::EtchOptions options;
+  options.time_s = run.time_s;
+  options.flux.rays_per_point = run.rays_per_point;
+  options.flux.seed = run.seed;
+  options.flux.ion_bounces = run.ion_bounces;
+  std::visit([&](const auto& m) { etch::run_etch(ctx, domain, m, options); }, model);
+  return metrology::measure_etch_profile(
+      domain, domain.lattice.x0 + double(domain.lattice.nx - 1) * domain.lattice.h);
+}
+
+
+}  // namespace examples
