@@ -169,16 +169,17 @@ inline void broadcast(optics::KernelSet& set, MPI_Comm comm, int root = 0) {
                       double(set.weights.size())};
   FABTWIN_MPI_CHECK(MPI_Bcast(header, 5, MPI_DOUBLE, root, comm));
   const auto count = std::size_t(header[4]);
+  const auto side = 2 * std::size_t(header[0]) + 1, samples = count * side * side;
+  require(samples < (std::size_t(1) << 30), "dist::mpi::broadcast", "set.spectra.size()", samples,
+          "fewer than 2^30 spectrum samples (MPI counts are int)");
   if (rank != root) {
     set.radius = index_t(header[0]);
     set.period_nm = header[1];
     set.energy = header[2];
     set.support_nm = header[3];
     set.weights.resize(count);
-    set.spectra.resize(count * std::size_t(set.bins()));
+    set.spectra.resize(samples);
   }
-  require(set.spectra.size() < (std::size_t(1) << 30), "dist::mpi::broadcast", "set.spectra.size()",
-          set.spectra.size(), "fewer than 2^30 spectrum samples (MPI counts are int)");
   FABTWIN_MPI_CHECK(MPI_Bcast(set.weights.data(), int(count), MPI_DOUBLE, root, comm));
   // std::complex<double> is an array of two doubles ([complex.numbers.general]).
   FABTWIN_MPI_CHECK(
