@@ -303,6 +303,7 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
     std::swap(domain.phi, clamped);
   };
   clamp_to_materials();
+  ctx.synchronize();  // the times below are the device's work done, not its launches
   report.setup_seconds = seconds_since(start);
   Field<T, Space> speed(domain.phi.grid()), approach(domain.phi.grid());
   SurfaceDisplacement<T, Space> displacement(ctx, l, domain.phi);
@@ -344,6 +345,7 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
       progress(
           {report.steps, report.time_s, max_rate, snapshot.surface.count, seconds_since(start)});
   }
+  ctx.synchronize();
   report.seconds = seconds_since(start);
   return report;
 }
