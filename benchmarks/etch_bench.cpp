@@ -1,4 +1,6 @@
-// The feature-scale etch's costs on the host, one thread where the figure is per core:
+// The feature-scale etch's costs on the host (one thread where the figure is per core) and, in CUDA
+// builds, the same work on the GPU (the same functors; device timings with CUDA events, except the
+// whole step, which is run_etch's own wall clock: it reads a reduction back every step):
 //
 //  - trace_2d_trench: the Monte Carlo rays of the SF6/O2 benchmark trench (2D, 3 nm cells, a
 //    trench etched 200 nm below a 100 nm tapered mask), 1000 cosine rays per surface point, sphere
@@ -7,20 +9,23 @@
 //    (Kay and Kajiya, SIGGRAPH 1986), each as much arithmetic as a segment's bilinear sample.
 //  - levelset_3d_128x128x256: one ENO2/RK2 advection step (baseline: Engquist-Osher, first order)
 //    and one redistancing of a 3D hole's level set over the whole grid (baseline) and in the
-//    narrow band the etch loop uses, samples per second, both threads.
+//    narrow band the etch loop uses, samples per second, all threads.
 //  - hole_3d_128x128x256: one whole SF6/O2 step of a 3D hole at 1 nm (surface points, fluxes,
 //    rates, advection, redistancing), with 100 Monte Carlo rays per point and 128/256 quadrature
-//    directions for ions/neutrals, both threads.
+//    directions for ions/neutrals, all threads: the "time per step", and on the GPU the
+//    whole step on the device.
 
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "fabtwin/core.hpp"
 #include "fabtwin/etch.hpp"
 #include "fabtwin/exec.hpp"
+#include "support/bench_loop.hpp"
 #include "support/ratio_reporter.hpp"
 
 namespace {
@@ -48,22 +53,32 @@ Domain<double, Host>& trench() {
   return domain;
 }
 
+/// One thread on the host (the figure is per core), the default context elsewhere.
+template <class Space>
+Context<Space> per_core_context() {
+  if constexpr (std::is_same_v<Space, Host>)
+    return Context<Host>(HostOptions{1});
+  else
+    return Context<Space>();
+}
+
+template <class Space>
 void trace_segments(benchmark::State& state) {
-  Context<Host> ctx(HostOptions{1});
-  Domain<double, Host>& d = trench();
+  Context<Space> ctx = per_core_context<Space>();
+  const Domain<double, Space> d = to<Space>(trench());
   const auto surface = find_surface(ctx, d);
   const int rays = 1000;
-  Field<int, Host> hits(Grid(rays, surface.count, 1.0));
-  Field<double, Host> segments(Grid(surface.count, 1, 1.0));
+  Field<int, Space> hits(Grid(rays, surface.count, 1.0));
+  Field<double, Space> segments(Grid(surface.count, 1, 1.0));
   double traced = 0;
-  for (auto _ : state) {
+  bench::time_loop(state, ctx, [&] {
     fill(ctx, segments.view(), 0.0);
     for_each(ctx, Range1{surface.count},
-             etch::detail::NeutralHits<double, Host>{
+             etch::detail::NeutralHits<double, Space>{
                  d.lattice, d.phi.cview(), surface.points.cview(), surface.point_of_cell.cview(),
                  CounterRandom{7}, 0, rays, hits.view(), segments.view()});
     traced = sum(ctx, segments.cview());
-  }
+  });
   state.counters["segments_per_s"] =
       benchmark::Counter(traced * double(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["segments_per_ray"] = traced / (double(rays) * double(surface.count));
@@ -104,47 +119,59 @@ void ray_box(benchmark::State& state) {
       benchmark::Counter(double(count) * double(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-/// A 3D hole (radius 30 nm, 100 nm deep, a 60 nm mask) at 1 nm over 128 x 128 x 256.
-Domain<double, Host> hole() {
-  FeatureSpec spec;
-  spec.feature = Feature::hole;
-  spec.dimension = 3;
-  spec.opening_nm = 60;
-  spec.pitch_nm = 128;
-  spec.mask_thickness_nm = 60;
-  spec.grid_nm = 1;
-  spec.substrate_depth_nm = 165;
-  spec.gas_above_nm = 30;
-  return make_feature_domain<double>(spec);
+/// A 3D hole (radius 30 nm, 100 nm deep, a 60 nm mask) at 1 nm over 128 x 128 x 256, built once
+/// on the host (each case etches or redistances its own copy on its space).
+const Domain<double, Host>& hole_on_host() {
+  static const Domain<double, Host> domain = [] {
+    FeatureSpec spec;
+    spec.feature = Feature::hole;
+    spec.dimension = 3;
+    spec.opening_nm = 60;
+    spec.pitch_nm = 128;
+    spec.mask_thickness_nm = 60;
+    spec.grid_nm = 1;
+    spec.substrate_depth_nm = 165;
+    spec.gas_above_nm = 30;
+    return make_feature_domain<double>(spec);
+  }();
+  return domain;
 }
 
-void levelset_step(benchmark::State& state, Scheme scheme) {
-  Context<Host> ctx;
-  auto d = hole();
-  redistance(ctx, d.lattice, d.phi, 6.0);
-  Field<double, Host> speed(d.phi.grid());
+/// The same hole with phi a distance out to 6 nm: where the level-set cases start, made once.
+const Domain<double, Host>& redistanced_hole_on_host() {
+  static const Domain<double, Host> domain = [] {
+    Domain<double, Host> d = to<Host>(hole_on_host());
+    Context<Host> ctx;
+    redistance(ctx, d.lattice, d.phi, 6.0);
+    return d;
+  }();
+  return domain;
+}
+
+template <class Space, Scheme scheme>
+void advect_step(benchmark::State& state) {
+  Context<Space> ctx;
+  auto d = to<Space>(redistanced_hole_on_host());
+  Field<double, Space> speed(d.phi.grid());
   fill(ctx, speed.view(), -1.0);
-  for (auto _ : state) advect(ctx, d.lattice, d.phi, speed, 0.45, scheme);
+  bench::time_loop(state, ctx, [&] { advect(ctx, d.lattice, d.phi, speed, 0.45, scheme); });
   state.counters["samples_per_s"] = benchmark::Counter(
       double(d.lattice.size()) * double(state.iterations()), benchmark::Counter::kIsRate);
 }
-void advect_eno2(benchmark::State& state) { levelset_step(state, Scheme::eno2); }
-void advect_eo(benchmark::State& state) { levelset_step(state, Scheme::engquist_osher); }
 
-void redistance_3d(benchmark::State& state, Band band) {
-  Context<Host> ctx;
-  auto d = hole();
-  redistance(ctx, d.lattice, d.phi, 6.0);
-  for (auto _ : state) redistance(ctx, d.lattice, d.phi, 6.0, band);
+template <class Space, Band band>
+void redistance_3d(benchmark::State& state) {
+  Context<Space> ctx;
+  auto d = to<Space>(redistanced_hole_on_host());
+  bench::time_loop(state, ctx, [&] { redistance(ctx, d.lattice, d.phi, 6.0, band); });
   state.counters["samples_per_s"] = benchmark::Counter(
       double(d.lattice.size()) * double(state.iterations()), benchmark::Counter::kIsRate);
 }
-void redistance_whole(benchmark::State& state) { redistance_3d(state, Band::whole_grid); }
-void redistance_narrow(benchmark::State& state) { redistance_3d(state, Band::narrow); }
 
+template <class Space>
 void hole_step(benchmark::State& state) {
-  Context<Host> ctx;
-  auto d = hole();
+  Context<Space> ctx;
+  auto d = to<Space>(hole_on_host());
   Sf6o2Etch model;
   model.prepare();
   EtchOptions options;
@@ -154,8 +181,9 @@ void hole_step(benchmark::State& state) {
   EtchReport report;
   index_t points = 0;
   for (auto _ : state) {
-    // Two CFL steps at the flat-ground rate (47.7 nm/s): the figure is their mean, without the
-    // first redistancing of the builder's level set (report.setup_seconds).
+    // Two CFL steps at the flat-ground rate (47.7 nm/s), one where the fastest point is slower (the
+    // hole's floor sees less sky: one step here); the figure is the mean step, without the first
+    // redistancing of the builder's level set (report.setup_seconds).
     options.time_s = 2 * 0.45 / 47.7;
     report =
         run_etch(ctx, d, model, options, [&](const EtchProgress& p) { points = p.surface_points; });
@@ -167,7 +195,7 @@ void hole_step(benchmark::State& state) {
   state.counters["segments_per_s"] = report.ray_segments / report.flux_seconds;
 }
 
-BENCHMARK(trace_segments)
+BENCHMARK(trace_segments<Host>)
     ->Name("trace_2d_trench/sphere_trace")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
@@ -176,31 +204,66 @@ BENCHMARK(ray_box)
     ->Arg(1 << 22)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(advect_eno2)
+BENCHMARK(advect_step<Host, Scheme::eno2>)
     ->Name("levelset_3d_128x128x256/advect_eno2")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(advect_eo)
+BENCHMARK(advect_step<Host, Scheme::engquist_osher>)
     ->Name("levelset_3d_128x128x256/advect_eo")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(redistance_whole)
+BENCHMARK(redistance_3d<Host, Band::whole_grid>)
     ->Name("levelset_3d_128x128x256/redistance_whole")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(redistance_narrow)
+BENCHMARK(redistance_3d<Host, Band::narrow>)
     ->Name("levelset_3d_128x128x256/redistance_narrow")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(hole_step)
+BENCHMARK(hole_step<Host>)
     ->Name("hole_3d_128x128x256/step")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);
+#if FABTWIN_HAS_CUDA
+BENCHMARK(trace_segments<Cuda>)
+    ->Name("trace_2d_trench/sphere_trace_cuda")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK(advect_step<Cuda, Scheme::eno2>)
+    ->Name("levelset_3d_128x128x256/advect_eno2_cuda")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK(advect_step<Cuda, Scheme::engquist_osher>)
+    ->Name("levelset_3d_128x128x256/advect_eo_cuda")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK(redistance_3d<Cuda, Band::whole_grid>)
+    ->Name("levelset_3d_128x128x256/redistance_whole_cuda")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK(redistance_3d<Cuda, Band::narrow>)
+    ->Name("levelset_3d_128x128x256/redistance_narrow_cuda")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+// run_etch's wall clock: the step's kernels, its launches and its per-step reads back together.
+BENCHMARK(hole_step<Cuda>)
+    ->Name("hole_3d_128x128x256/step_cuda")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+#endif
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return fabtwin::bench::run_with_ratios(
-      argc, argv, {{"advect_eno2", "advect_eo"}, {"redistance_narrow", "redistance_whole"}});
+  // On the GPU: the trace against one host core (how many of this CPU's cores the device stands
+  // for) and the whole step against the host's on all its threads.
+  return fabtwin::bench::run_with_ratios(argc, argv,
+                                         {{"advect_eno2", "advect_eo"},
+                                          {"redistance_narrow", "redistance_whole"},
+                                          {"advect_eno2_cuda", "advect_eo_cuda"},
+                                          {"redistance_narrow_cuda", "redistance_whole_cuda"},
+                                          {"sphere_trace_cuda", "sphere_trace"},
+                                          {"step_cuda", "step"}});
 }
