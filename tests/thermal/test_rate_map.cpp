@@ -57,3 +57,72 @@ TEMPLATE_LIST_TEST_CASE("Rate maps equal Arrhenius rates at the local wafer temp
           rates),
       Contains("offset_k.grid") && Contains("12x9"));
 }
+
+TEMPLATE_LIST_TEST_CASE(
+    "Rate integrals over a window and their offset derivatives equal the "
+    "integrals of the local rate",
+    "[thermal][hotplate]", test::DoubleCases) {
+  // The mapped bake's integrals int r(T(t) + g(t) dP) dt and d/d(dP) int = int r(T) b g / T^2 dt
+  // (b = Ea / R), against a hold's closed forms and, on a ramp with a lagging gain, against
+  // composite Simpson sums on 20000 intervals (no shared quadrature).
+  using S = typename TestType::space;
+  Context<S> ctx;
+  const Arrhenius law(27.12, 19.65);
+  const double b = law.activation_kcal_per_mol() / gas_constant_kcal;
+  const index_t nx = 5, ny = 4;
+  const auto offsets = test::random_values<double>(nx * ny, 9);  // within +-1 K
+  const auto offset = test::field_with<S>(Grid(nx, ny, 2.0), offsets);
+  Field<double, S> integrals(Grid(nx, ny, 2.0)), slopes(Grid(nx, ny, 2.0)),
+      alone(Grid(nx, ny, 2.0));
+  const auto relative = [](double a, double e) { return std::abs(a - e) / std::abs(e); };
+
+  SECTION("a hold at 383.15 K for 3 s, the whole offset on the wafer: closed forms") {
+    const auto hold = TemperatureHistory::constant(383.15, 3.0);
+    const OffsetGain steady = [](double) { return 1.0; };
+    arrhenius_integral_and_offset_derivative_map(ctx, law, hold, offset, steady, integrals, slopes);
+    const auto value = to_vector(integrals), slope = to_vector(slopes);
+    double worst = 0;
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+      const double kelvin = 383.15 + offsets[i];
+      worst = std::max({worst, relative(value[i], 3.0 * law.rate(kelvin)),
+                        relative(slope[i], 3.0 * law.rate(kelvin) * b / (kelvin * kelvin))});
+    }
+    INFO("worst relative error " << worst);
+    CHECK(worst < 1e-13);
+  }
+
+  SECTION("a ramp from 353.15 to 383.15 K and a hold, the offset taken on with a 2.5 s lag") {
+    const auto history = TemperatureHistory::bake(353.15, 383.15, 3, 8, 3).window(1.0, 6.0);
+    const OffsetGain lag = [](double t) { return -std::expm1(-t / 2.5); };
+    arrhenius_integral_and_offset_derivative_map(ctx, law, history, offset, lag, integrals, slopes);
+    arrhenius_integral_map(ctx, law, history, offset, lag, alone);
+    const auto value = to_vector(integrals), slope = to_vector(slopes), single = to_vector(alone);
+    double worst = 0;
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+      // Simpson on each linear piece of the history (the ramp's end is a kink).
+      double v = 0, d = 0;
+      const auto& knots = history.knots();
+      for (std::size_t p = 0; p + 1 < knots.size(); ++p) {
+        const int intervals = 2000;
+        const double h = (knots[p + 1].t_s - knots[p].t_s) / intervals;
+        for (int k = 0; k <= intervals; ++k) {
+          const double t = knots[p].t_s + h * k;
+          const double w = (k == 0 || k == intervals ? 1.0 : k % 2 ? 4.0 : 2.0) * h / 3;
+          const double kelvin = history.at(t) + lag(t) * offsets[i];
+          v += w * law.rate(kelvin);
+          d += w * law.rate(kelvin) * b * lag(t) / (kelvin * kelvin);
+        }
+      }
+      worst = std::max({worst, relative(value[i], v), relative(slope[i], d)});
+      CHECK(value[i] == single[i]);  // the same exponentials as the integrals alone, to the bit
+    }
+    INFO("worst relative error " << worst);
+    CHECK(worst < 1e-12);
+  }
+
+  Field<double, S> wrong(Grid(nx + 1, ny, 2.0));
+  CHECK_THROWS_WITH(arrhenius_integral_and_offset_derivative_map(
+                        ctx, law, TemperatureHistory::constant(383.15, 3.0), offset,
+                        [](double) { return 1.0; }, integrals, wrong),
+                    Contains("offset_derivative.grid"));
+}

@@ -94,34 +94,63 @@ class MappedBakeSteps {
   void react(Context<Space>& ctx, const thermal::TemperatureHistory& history, double t0, double t1,
              Field<T, Space>& acid, Field<T, Space>& quencher, Field<T, Space>& deprotection) {
     set_rates(ctx, history, t0, t1);
+    react(ctx, rates(), acid, quencher, deprotection);
+  }
+
+  /// The reaction with given rate integrals (rates() or the adjoint's own).
+  void react(Context<Space>& ctx, const MappedReactionRates<T, Space>& rates, Field<T, Space>& acid,
+             Field<T, Space>& quencher, Field<T, Space>& deprotection) const {
     for_each(ctx, Range1{acid.size()},
              ReactAcidQuencher<T, Space, MappedReactionRates<T, Space>>{
-                 acid.view(), quencher.view(), deprotection.view(), rates()});
+                 acid.view(), quencher.view(), deprotection.view(), rates});
   }
 
   /// One species' diffusion over `window`; leaves the step's D (integral of f dt, broadcast through
-  /// the depth) in diffusivity() and returns the solver's options (the axis scales D_a / dt).
-  thermal::ImplicitDiffusionOptions diffuse(Context<Space>& ctx, Field<T, Space>& field,
-                                            const Diffusivity& d,
-                                            const thermal::TemperatureHistory& window) {
-    const thermal::ImplicitDiffusionOptions solver = prepare_diffusivity(ctx, d, window);
-    if (solver.axis_scale.x == 0 && solver.axis_scale.z == 0) return solver;
-    thermal::diffuse_implicit(ctx, field, diffusivity_, window.end() - window.start(), 1, solver);
-    return solver;
+  /// the depth) in diffusivity().
+  void diffuse(Context<Space>& ctx, Field<T, Space>& field, const Diffusivity& d,
+               const thermal::TemperatureHistory& window) {
+    if (!diffuses(d)) return;
+    diffusivity_integrals(ctx, d, window, diffusivity_plane_);
+    diffuse(ctx, field, d, window, diffusivity_plane_);
   }
 
-  /// D of one species over `window` into diffusivity(), and the solver's options for it.
-  thermal::ImplicitDiffusionOptions prepare_diffusivity(Context<Space>& ctx, const Diffusivity& d,
-                                                        const thermal::TemperatureHistory& window) {
+  /// The same with the species' integrals of f dt over `window` given as a plane
+  /// (diffusivity_integrals).
+  void diffuse(Context<Space>& ctx, Field<T, Space>& field, const Diffusivity& d,
+               const thermal::TemperatureHistory& window, const Field<T, Space>& integrals) {
+    if (!diffuses(d)) return;
+    set_diffusivity(ctx, integrals);
+    thermal::diffuse_implicit(ctx, field, diffusivity_, window.end() - window.start(), 1,
+                              solver(d, window));
+  }
+
+  /// Whether a species moves at all (in 2D only its lateral diffusivity counts).
+  bool diffuses(const Diffusivity& d) const {
+    return d.lateral_nm2_per_s != 0 || (grid_.rank() == 3 && d.vertical_nm2_per_s != 0);
+  }
+
+  /// The solver's options for one species over `window`: the axis scales D_a / dt, which multiply
+  /// the integrals of f dt in diffusivity().
+  thermal::ImplicitDiffusionOptions solver(const Diffusivity& d,
+                                           const thermal::TemperatureHistory& window) const {
     const double lateral = d.lateral_nm2_per_s,
                  vertical = grid_.rank() == 3 ? d.vertical_nm2_per_s : 0.0;
     const double dt = window.end() - window.start();
-    if (lateral == 0 && vertical == 0) return {scheme_, 0.0, Vec3{0, 0, 0}};
-    integrate(ctx, 1.0, d.activation_kcal_per_mol, window,
-              diffusivity_plane_);  // integral of f(T) dt, in s
-    for_each(ctx, Range3{grid_.nx(), grid_.ny(), grid_.nz()},
-             BroadcastPlane<T, Space>{diffusivity_plane_.cview(), diffusivity_.view()});
     return {scheme_, 0.0, Vec3{lateral / dt, lateral / dt, vertical / dt}};
+  }
+
+  /// The integral of one species' Arrhenius factor f(T) dt over `window` (s) at every (x, y) into
+  /// `plane`, and its offset derivative into *slope where given (the adjoint's).
+  void diffusivity_integrals(Context<Space>& ctx, const Diffusivity& d,
+                             const thermal::TemperatureHistory& window, Field<T, Space>& plane,
+                             Field<T, Space>* slope = nullptr) const {
+    integrate(ctx, 1.0, d.activation_kcal_per_mol, window, plane, slope);
+  }
+
+  /// diffusivity() = the plane of integrals of f dt broadcast through the depth.
+  void set_diffusivity(Context<Space>& ctx, const Field<T, Space>& integrals) {
+    for_each(ctx, Range3{grid_.nx(), grid_.ny(), grid_.nz()},
+             BroadcastPlane<T, Space>{integrals.cview(), diffusivity_.view()});
   }
 
   /// The rate integrals over [t0, t1] at every (x, y), read by rates().
@@ -140,13 +169,23 @@ class MappedBakeSteps {
   const PebModel& model() const { return model_; }
 
   /// out(x, y) = integral over `window` of r(T(t) + g(t) dT(x, y)) dt, r = at_reference at the
-  /// model's reference temperature with `activation`; 0 for a zero rate.
+  /// model's reference temperature with `activation`, and its derivative with respect to dT(x, y)
+  /// into *slope where given (from the same exponentials); 0 for a zero rate.
   void integrate(Context<Space>& ctx, double at_reference, double activation,
-                 const thermal::TemperatureHistory& window, Field<T, Space>& out) const {
-    if (at_reference == 0) return fill(ctx, out.view(), T(0));
-    thermal::arrhenius_integral_map(
-        ctx, thermal::Arrhenius::from_reference(at_reference, model_.reference_kelvin, activation),
-        window, map_.offset_k, map_.gain, out);
+                 const thermal::TemperatureHistory& window, Field<T, Space>& out,
+                 Field<T, Space>* slope = nullptr) const {
+    if (at_reference == 0) {
+      fill(ctx, out.view(), T(0));
+      if (slope) fill(ctx, slope->view(), T(0));
+      return;
+    }
+    const auto law =
+        thermal::Arrhenius::from_reference(at_reference, model_.reference_kelvin, activation);
+    if (slope)
+      thermal::arrhenius_integral_and_offset_derivative_map(ctx, law, window, map_.offset_k,
+                                                            map_.gain, out, *slope);
+    else
+      thermal::arrhenius_integral_map(ctx, law, window, map_.offset_k, map_.gain, out);
   }
 
  private:

@@ -7,8 +7,8 @@
 //  - react: detail::ReactAcidQuencherReverse with the step's mapped rates, which also gives each
 //    sample's dL/ds and dL/dk for its s = integral k_r dt and k = integral k_c dt; with
 //    ds/d(dT)(x, y) = integral k_r(T) Ea_r / (R T^2) g(t) dt at T = T(t) + g(t) dT(x, y)
-//    (thermal::arrhenius_integral_offset_derivative_map, on the forward's quadrature), summed
-//    over the depth and the batch at each (x, y);
+//    (thermal::arrhenius_integral_and_offset_derivative_map, on the forward's quadrature, with
+//    the integrals themselves), summed over the depth and the batch at each (x, y);
 //  - diffuse: thermal::diffuse_implicit_backward gives the cotangent through the solves and
 //    dL/dD per sample for the step's D = integral f(T) dt (the Arrhenius factor shared by the
 //    lateral and vertical diffusivities), whose offset derivative enters as the rates' do.
@@ -60,6 +60,14 @@ struct AddDepthSum {
   }
 };
 
+/// The integrals of one step's rates on the plane (MappedBakeSteps::integrate) with their offset
+/// derivatives: the reaction's over a half step, or a species' f dt over the step.
+template <class T, class Space>
+struct RateIntegrals {
+  explicit RateIntegrals(const Grid& plane) : value(plane), slope(plane) {}
+  Field<T, Space> value, slope;
+};
+
 /// The reverse of the mapped bake's steps.
 template <class T, class Space>
 class MappedBakeReverse {
@@ -73,9 +81,10 @@ class MappedBakeReverse {
         scratch_(grid, batch),
         grad_d_(grid, batch),
         terms_{Field<double, Space>(grid, batch), Field<double, Space>(grid, batch)},
-        quench_slope_(steps.plane()),
-        deprotect_slope_(steps.plane()),
-        diffusivity_slope_(steps.plane()) {}
+        first_{RateIntegrals<T, Space>(steps.plane()), RateIntegrals<T, Space>(steps.plane())},
+        second_{RateIntegrals<T, Space>(steps.plane()), RateIntegrals<T, Space>(steps.plane())},
+        acid_(steps.plane()),
+        quencher_(steps.plane()) {}
 
   /// Reverse of the step over [t0, t1] from its start state (a, q): (ga, gq) from the cotangents
   /// after the step to those before it, dL/d(dT) added to grad_offset.
@@ -85,74 +94,82 @@ class MappedBakeReverse {
                 Field<T, Space>& grad_offset) {
     const double mid = 0.5 * (t0 + t1);
     const PebModel& model = steps_.model();
+    const auto window = history.window(t0, t1);
+    // Every Arrhenius integral of the step once, with its offset derivative from the same
+    // exponentials: the first half's rates serve the recomputed forward and the last reverse, each
+    // species' f dt its diffusion and its reverse (these maps were most of a backward's time).
+    reaction_integrals(ctx, history.window(t0, mid), first_);
+    reaction_integrals(ctx, history.window(mid, t1), second_);
+    if (steps_.diffuses(model.acid))
+      steps_.diffusivity_integrals(ctx, model.acid, window, acid_.value, &acid_.slope);
+    if (steps_.diffuses(model.quencher))
+      steps_.diffusivity_integrals(ctx, model.quencher, window, quencher_.value, &quencher_.slope);
+
     copy(a, a1_);
     copy(q, q1_);
-    steps_.react(ctx, history, t0, mid, a1_, q1_, scratch_);
+    steps_.react(ctx, rates(first_), a1_, q1_, scratch_);
     copy(a1_, a2_);
     copy(q1_, q2_);
-    const auto window = history.window(t0, t1);
-    steps_.diffuse(ctx, a2_, model.acid, window);
-    steps_.diffuse(ctx, q2_, model.quencher, window);
-    react_backward(ctx, history, mid, t1, a2_, q2_, gd, ga, gq, grad_offset);
-    diffuse_backward(ctx, model.acid, window, a1_, ga, grad_offset);
-    diffuse_backward(ctx, model.quencher, window, q1_, gq, grad_offset);
-    react_backward(ctx, history, t0, mid, a, q, gd, ga, gq, grad_offset);
+    steps_.diffuse(ctx, a2_, model.acid, window, acid_.value);
+    steps_.diffuse(ctx, q2_, model.quencher, window, quencher_.value);
+    react_backward(ctx, second_, a2_, q2_, gd, ga, gq, grad_offset);
+    diffuse_backward(ctx, model.acid, window, acid_, a1_, ga, grad_offset);
+    diffuse_backward(ctx, model.quencher, window, quencher_, q1_, gq, grad_offset);
+    react_backward(ctx, first_, a, q, gd, ga, gq, grad_offset);
   }
 
  private:
-  void react_backward(Context<Space>& ctx, const thermal::TemperatureHistory& history, double t0,
-                      double t1, const Field<T, Space>& a, const Field<T, Space>& q,
-                      const Field<T, Space>& gd, Field<T, Space>& ga, Field<T, Space>& gq,
-                      Field<T, Space>& grad_offset) {
+  using HalfStep = std::array<RateIntegrals<T, Space>, 2>;  // quench, deprotect
+
+  void reaction_integrals(Context<Space>& ctx, const thermal::TemperatureHistory& window,
+                          HalfStep& out) const {
     const PebModel& model = steps_.model();
-    const auto window = history.window(t0, t1);
-    steps_.set_rates(ctx, history, t0, t1);
+    steps_.integrate(ctx, model.quench.per_s, model.quench.activation_kcal_per_mol, window,
+                     out[0].value, &out[0].slope);
+    steps_.integrate(ctx, model.deprotect.per_s, model.deprotect.activation_kcal_per_mol, window,
+                     out[1].value, &out[1].slope);
+  }
+
+  static MappedReactionRates<T, Space> rates(const HalfStep& half) {
+    return {half[0].value.cview(), half[1].value.cview()};
+  }
+
+  void react_backward(Context<Space>& ctx, const HalfStep& half, const Field<T, Space>& a,
+                      const Field<T, Space>& q, const Field<T, Space>& gd, Field<T, Space>& ga,
+                      Field<T, Space>& gq, Field<T, Space>& grad_offset) {
     for_each(ctx, Range1{a.size()},
              ReactAcidQuencherReverse<T, Space, MappedReactionRates<T, Space>>{
                  a.cview(), q.cview(), gd.cview(), ga.view(), gq.view(), terms_[0].view(),
-                 terms_[1].view(), steps_.rates()});
-    slope(ctx, model.quench, window, quench_slope_);
-    slope(ctx, model.deprotect, window, deprotect_slope_);
+                 terms_[1].view(), rates(half)});
     const Grid& plane = steps_.plane();
-    for_each(ctx, Range2{plane.nx(), plane.ny()},
-             AddDepthSum<double, T, Space>{terms_[0].cview(), quench_slope_.cview(),
-                                           grad_offset.view()});
-    for_each(ctx, Range2{plane.nx(), plane.ny()},
-             AddDepthSum<double, T, Space>{terms_[1].cview(), deprotect_slope_.cview(),
-                                           grad_offset.view()});
+    for (int r = 0; r < 2; ++r)
+      for_each(
+          ctx, Range2{plane.nx(), plane.ny()},
+          AddDepthSum<double, T, Space>{terms_[std::size_t(r)].cview(),
+                                        half[std::size_t(r)].slope.cview(), grad_offset.view()});
   }
 
   void diffuse_backward(Context<Space>& ctx, const Diffusivity& d,
-                        const thermal::TemperatureHistory& window, const Field<T, Space>& before,
+                        const thermal::TemperatureHistory& window,
+                        const RateIntegrals<T, Space>& integrals, const Field<T, Space>& before,
                         Field<T, Space>& g, Field<T, Space>& grad_offset) {
-    const thermal::ImplicitDiffusionOptions solver = steps_.prepare_diffusivity(ctx, d, window);
-    if (solver.axis_scale.x == 0 && solver.axis_scale.z == 0) return;
+    if (!steps_.diffuses(d)) return;
+    steps_.set_diffusivity(ctx, integrals.value);
     fill(ctx, grad_d_.view(), T(0));
     thermal::diffuse_implicit_backward(ctx, before, steps_.diffusivity(),
-                                       window.end() - window.start(), solver, g, grad_d_);
-    slope(ctx, RateConstant{1.0, d.activation_kcal_per_mol}, window, diffusivity_slope_);
+                                       window.end() - window.start(), steps_.solver(d, window), g,
+                                       grad_d_);
     const Grid& plane = steps_.plane();
     for_each(
         ctx, Range2{plane.nx(), plane.ny()},
-        AddDepthSum<T, T, Space>{grad_d_.cview(), diffusivity_slope_.cview(), grad_offset.view()});
-  }
-
-  /// d/d(dT) of the window integral of `rate` at each (x, y).
-  void slope(Context<Space>& ctx, const RateConstant& rate,
-             const thermal::TemperatureHistory& window, Field<T, Space>& out) const {
-    if (rate.per_s == 0) return fill(ctx, out.view(), T(0));
-    const PebModel& model = steps_.model();
-    thermal::arrhenius_integral_offset_derivative_map(
-        ctx,
-        thermal::Arrhenius::from_reference(rate.per_s, model.reference_kelvin,
-                                           rate.activation_kcal_per_mol),
-        window, steps_.map().offset_k, steps_.map().gain, out);
+        AddDepthSum<T, T, Space>{grad_d_.cview(), integrals.slope.cview(), grad_offset.view()});
   }
 
   MappedBakeSteps<T, Space>& steps_;
   Field<T, Space> a1_, q1_, a2_, q2_, scratch_, grad_d_;
   std::array<Field<double, Space>, 2> terms_;
-  Field<T, Space> quench_slope_, deprotect_slope_, diffusivity_slope_;
+  HalfStep first_, second_;  ///< [t0, mid] and [mid, t1]
+  RateIntegrals<T, Space> acid_, quencher_;
 };
 
 }  // namespace detail

@@ -54,9 +54,9 @@ struct ArrheniusRates {
 };
 
 /// out(x, y, zb) (=|+=) sum_q weight_q exp(ln A - b_K / (kelvin_q + gain_q offset(x, y))) over up
-/// to `capacity` nodes of the quadrature; longer windows run it once per chunk of nodes. With
-/// `offset_derivative`, each term is multiplied by its derivative's factor gain_q b_K / T_q^2
-/// (T_q the local temperature): d/d(offset) of the sum, term by term.
+/// to `capacity` nodes of the quadrature; longer windows run it once per chunk of nodes. Where
+/// `derivative` is given it gets (=|+=) d/d(offset) of the same sum from the same exponentials:
+/// each term times gain_q b_K / T_q^2 (T_q the local temperature).
 template <class T, class Space>
 struct ArrheniusIntegrals {
   static constexpr int capacity = 16;
@@ -66,17 +66,20 @@ struct ArrheniusIntegrals {
   T weight[capacity], kelvin[capacity], gain[capacity];
   int nodes;
   bool accumulate;
-  bool offset_derivative = false;
+  View<T, Space> derivative = {};  // out's shape, or empty
   FABTWIN_HD void operator()(index_t x, index_t y, index_t zb) const {
     const T dp = offset(x, y);
-    T sum = T(0);
+    const bool with_derivative = derivative.data() != nullptr;
+    T sum = T(0), slope = T(0);
     for (int q = 0; q < nodes; ++q) {
       const T local = kelvin[q] + gain[q] * dp;
       const T term = weight[q] * cuda::std::exp(ln_prefactor - activation_k / local);
-      sum += offset_derivative ? term * gain[q] * activation_k / (local * local) : term;
+      sum += term;
+      if (with_derivative) slope += term * gain[q] * activation_k / (local * local);
     }
-    T& at = out[x + out.nx() * (y + out.ny() * zb)];
-    at = accumulate ? at + sum : sum;
+    const index_t i = x + out.nx() * (y + out.ny() * zb);
+    out[i] = accumulate ? out[i] + sum : sum;
+    if (with_derivative) derivative[i] = accumulate ? derivative[i] + slope : slope;
   }
 };
 
@@ -117,8 +120,8 @@ namespace detail {
 template <class T, class Space>
 void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law,
                             const TemperatureHistory& window, const Field<T, Space>& offset_k,
-                            const OffsetGain& gain, Field<T, Space>& out, bool offset_derivative,
-                            const char* where) {
+                            const OffsetGain& gain, Field<T, Space>& out,
+                            Field<T, Space>* derivative, const char* where) {
   require(offset_k.grid().rank() == 2 && offset_k.batch() == 1, where, "offset_k.grid",
           offset_k.grid(), "a 2D map of one batch member");
   require(offset_k.grid().nx() == out.grid().nx() && offset_k.grid().ny() == out.grid().ny(), where,
@@ -126,6 +129,8 @@ void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law,
             return "the nx x ny of out, " + std::to_string(out.grid().nx()) + "x" +
                    std::to_string(out.grid().ny());
           });
+  if (derivative)
+    require_same_shape(out.grid(), derivative->grid(), where, "offset_derivative.grid");
   require(static_cast<bool>(gain), where, "gain", "an empty function",
           "a function of time (1 for a steady map)");
   const T lowest = min(ctx, offset_k.cview()), highest = max(ctx, offset_k.cview());
@@ -140,8 +145,16 @@ void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law,
   const auto nodes = arrhenius_quadrature(window, activation_k);
   const Grid& grid = out.grid();
   detail::ArrheniusIntegrals<T, Space> integrals{
-      offset_k.cview(), out.view(), T(law.ln_prefactor()), T(activation_k), {}, {}, {}, 0, false,
-      offset_derivative};
+      offset_k.cview(),
+      out.view(),
+      T(law.ln_prefactor()),
+      T(activation_k),
+      {},
+      {},
+      {},
+      0,
+      false,
+      derivative ? derivative->view() : View<T, Space>{}};
   for (std::size_t first = 0; first < nodes.size(); first += integrals.capacity) {
     integrals.nodes = int(std::min<std::size_t>(integrals.capacity, nodes.size() - first));
     for (int q = 0; q < integrals.nodes; ++q) {
@@ -173,20 +186,22 @@ template <class T, class Space>
 void arrhenius_integral_map(Context<Space>& ctx, const Arrhenius& law,
                             const TemperatureHistory& window, const Field<T, Space>& offset_k,
                             const OffsetGain& gain, Field<T, Space>& out) {
-  detail::arrhenius_integral_map(ctx, law, window, offset_k, gain, out, false,
-                                 "arrhenius_integral_map");
+  detail::arrhenius_integral_map(ctx, law, window, offset_k, gain, out,
+                                 static_cast<Field<T, Space>*>(nullptr), "arrhenius_integral_map");
 }
 
-/// The derivative of arrhenius_integral_map's integrals with respect to the offset at each (x, y):
-/// the integral of law.rate(T) Ea / (R T^2) gain(t) dt at T = T(t) + gain(t) offset_k(x, y), on the
-/// same quadrature (the derivative of what arrhenius_integral_map computes).
+/// arrhenius_integral_map's integrals into `out` and their derivatives with respect to the offset
+/// at each (x, y) into `offset_derivative` (out's shape): the integral of law.rate(T) Ea / (R T^2)
+/// gain(t) dt at T = T(t) + gain(t) offset_k(x, y), on the same quadrature and from the same
+/// exponentials (the derivative of what arrhenius_integral_map computes, at the cost of one map).
 template <class T, class Space>
-void arrhenius_integral_offset_derivative_map(Context<Space>& ctx, const Arrhenius& law,
-                                              const TemperatureHistory& window,
-                                              const Field<T, Space>& offset_k,
-                                              const OffsetGain& gain, Field<T, Space>& out) {
-  detail::arrhenius_integral_map(ctx, law, window, offset_k, gain, out, true,
-                                 "arrhenius_integral_offset_derivative_map");
+void arrhenius_integral_and_offset_derivative_map(Context<Space>& ctx, const Arrhenius& law,
+                                                  const TemperatureHistory& window,
+                                                  const Field<T, Space>& offset_k,
+                                                  const OffsetGain& gain, Field<T, Space>& out,
+                                                  Field<T, Space>& offset_derivative) {
+  detail::arrhenius_integral_map(ctx, law, window, offset_k, gain, out, &offset_derivative,
+                                 "arrhenius_integral_and_offset_derivative_map");
 }
 
 }  // namespace fabtwin::thermal
