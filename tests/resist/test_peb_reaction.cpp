@@ -178,3 +178,88 @@ TEST_CASE("react refuses bad steps and mismatched fields", "[resist][peb][errors
   CHECK_THROWS_AS(resist::react(ctx, a.view(), q.view(), wrong.view(), ReactionStep{1, 1, 1}),
                   shape_mismatch);
 }
+
+TEST_CASE("The reverse's moments of e^{-x} equal their closed forms in long double",
+          "[resist][peb][adjoint]") {
+  // F(x) = (1 - e^{-x} (1 + x)) / x^2 and G(x) = (x - 1 + e^{-x}) / x^2, evaluated in long double
+  // (64-bit mantissa: from x = 0.05 on the closed forms keep 15 digits after their cancellation),
+  // against LogisticMoments' series below x = 1 and its double closed forms above.
+  for (const double x : {0.05, 0.1, 0.3, 0.7, 0.999999, 1.0, 1.000001, 2.0, 7.5, 40.0}) {
+    INFO("x = " << x);
+    const long double lx = x, e = std::exp(-lx);
+    const long double f = (1 - e * (1 + lx)) / (lx * lx), g = (lx - 1 + e) / (lx * lx);
+    const resist::detail::LogisticMoments<double> m(x / 2, 2.0);  // c s = x
+    CHECK(std::abs(m.f - double(f)) <= 4e-16 * double(f));
+    CHECK(std::abs(m.g - double(g)) <= 4e-16 * double(g));
+    CHECK(std::abs(m.e - double(e)) <= 4e-16 * double(e));
+    CHECK(std::abs(m.phi - double(-std::expm1(-lx) * 2 / lx)) <= 4e-16 * m.phi);
+  }
+  // c = 0: the equal-concentration solution's limits, F = G = 1/2 and phi = s.
+  const resist::detail::LogisticMoments<double> zero(0.0, 3.0);
+  CHECK(zero.f == 0.5);
+  CHECK(zero.g == 0.5);
+  CHECK(zero.phi == 3.0);
+}
+
+TEST_CASE("The reaction step's reverse equals central differences of the step",
+          "[resist][peb][adjoint]") {
+  // L = ga A + gq Q + gd (deprotection gained) after one step from (A0, Q0) with s = integral k_r dt
+  // and k = integral k_c dt: its derivatives by ReactAcidQuencherReverse against central
+  // differences of ReactAcidQuencher, on both branches (acid or quencher in excess) with c s from
+  // 1e-6 through the series' end at 1 to 60, at c = 0, and with a negative lobe of either species.
+  struct Sample {
+    double a0, q0, s;
+  };
+  const std::vector<Sample> samples{{0.4 + 2e-6, 0.4, 1.0}, {0.7, 0.4, 1.0},  {0.7, 0.4, 3.3333},
+                                    {0.7, 0.4, 3.3334},     {0.7, 0.4, 20.0}, {0.9, 0.3, 100.0},
+                                    {0.4, 0.4 + 2e-6, 1.0}, {0.4, 0.7, 1.0},  {0.4, 0.7, 3.3334},
+                                    {0.3, 0.9, 100.0},      {0.5, 0.5, 2.0},  {-0.01, 0.4, 2.0},
+                                    {0.4, -0.01, 2.0}};
+  const double k = 0.8, ga = 0.7, gq = -0.4, gd = 1.3;
+  const auto loss = [&](double a0, double q0, double s, double kk) {
+    Context<Host> ctx;
+    const Grid one(1, 1, 1.0);
+    auto acid = test::field_with<Host>(one, std::vector<double>{a0});
+    auto quencher = test::field_with<Host>(one, std::vector<double>{q0});
+    Field<double, Host> deprotection(one);
+    fill(ctx, deprotection.view(), 0.0);
+    for_each(ctx, Range1{1},
+             resist::detail::ReactAcidQuencher<double, Host>{
+                 acid.view(), quencher.view(), deprotection.view(), {s, kk / s, kk}});
+    return ga * acid.data()[0] + gq * quencher.data()[0] + gd * deprotection.data()[0];
+  };
+  for (const Sample& p : samples) {
+    INFO("A0 " << p.a0 << ", Q0 " << p.q0 << ", s " << p.s);
+    Context<Host> ctx;
+    const Grid one(1, 1, 1.0);
+    const auto a = test::field_with<Host>(one, std::vector<double>{p.a0});
+    const auto q = test::field_with<Host>(one, std::vector<double>{p.q0});
+    const auto d = test::field_with<Host>(one, std::vector<double>{gd});
+    auto grad_a = test::field_with<Host>(one, std::vector<double>{ga});
+    auto grad_q = test::field_with<Host>(one, std::vector<double>{gq});
+    Field<double, Host> grad_s(one), grad_k(one);
+    for_each(ctx, Range1{1},
+             resist::detail::ReactAcidQuencherReverse<double, Host>{a.cview(),
+                                                                    q.cview(),
+                                                                    d.cview(),
+                                                                    grad_a.view(),
+                                                                    grad_q.view(),
+                                                                    grad_s.view(),
+                                                                    grad_k.view(),
+                                                                    {p.s, k / p.s, k}});
+    const auto central = [](auto f, double x) {
+      const double h = 1e-6 * std::max(1.0, std::abs(x));
+      return (f(x + h) - f(x - h)) / (2 * h);
+    };
+    const double by_a = central([&](double v) { return loss(v, p.q0, p.s, k); }, p.a0);
+    const double by_q = central([&](double v) { return loss(p.a0, v, p.s, k); }, p.q0);
+    const double by_s = central([&](double v) { return loss(p.a0, p.q0, v, k); }, p.s);
+    const double by_k = central([&](double v) { return loss(p.a0, p.q0, p.s, v); }, k);
+    // Central differences at h = 1e-6: truncation ~1e-12 of the second derivative's scale,
+    // rounding ~1e-10 relative to L.
+    CHECK(grad_a.data()[0] == Approx(by_a).margin(1e-8));
+    CHECK(grad_q.data()[0] == Approx(by_q).margin(1e-8));
+    CHECK(grad_s.data()[0] == Approx(by_s).margin(1e-8));
+    CHECK(grad_k.data()[0] == Approx(by_k).margin(1e-8));
+  }
+}

@@ -41,6 +41,8 @@
 // with Q = A - c giving the other two entries (dQ/dA0 = dA/dA0 - 1, dQ/dQ0 = dA/dQ0 + 1). F and G
 // are positive, bounded by 1/2 and summed as series for x < 1 (the closed forms cancel there), so
 // nothing cancels at or near c = 0 (where F = G = 1/2 gives the c = 0 solution's derivatives).
+// The reverse takes e^{-x}, phi, F and G from one exponential per sample (LogisticMoments); the
+// forward keeps its own arithmetic, which the adjoint's recomputed states repeat to the bit.
 // In s, dA/ds = dQ/ds = -A Q and dI/ds = A (the ODE itself). The deprotection exponent grows by
 // (k / s) I with k = integral of k_c dt, so d/dk = I / s and d/ds = (k / s) (A - I / s); without
 // neutralisation (s = 0) it grows by k A0 and the s-derivatives are their limits as s -> 0:
@@ -139,24 +141,56 @@ struct ReactAcidQuencher {
   }
 };
 
-/// F(x) = (1 - e^{-x} (1 + x)) / x^2 and G(x) = (x - 1 + e^{-x}) / x^2 for x >= 0 (both 1/2 at 0),
-/// from their Taylor series sum_{n >= 2} (-x)^{n-2} / n! times (n - 1) and 1 below x = 1, where the
-/// closed forms lose digits to cancellation (20 terms: the remainder is below 1/20! there).
+/// What the reverse of a step needs of e^{-x} at x = c s (c, s >= 0), from one exponential per
+/// sample: e = e^{-x}, phi(c, s) (logistic_phi's value), and F(x) = (1 - e (1 + x)) / x^2 and
+/// G(x) = (x - 1 + e) / x^2 (both 1/2 at 0). Below x = 1 phi takes expm1 and F, G their Taylor
+/// series, G = sum_{n >= 2} (-x)^{n-2} / n! and F = G + x G'(x) (the closed forms cancel there;
+/// 20 terms: the remainder is below 1/20!), by Horner's rule in y = -x with the derivative alongside;
+/// from x = 1 on nothing cancels: 1 - e >= 0.63, and x - 1 and e are both >= 0.
 template <class T>
-struct ExponentialMoments {
-  T f, g;
-  FABTWIN_HD explicit ExponentialMoments(T x) : f(0), g(0) {
+struct LogisticMoments {
+  T e, phi, f, g;
+  FABTWIN_HD LogisticMoments(T c, T s) {
+    const T x = c * s;
     if (x < T(1)) {
-      T term = T(0.5);  // (-x)^{n-2} / n! at n = 2
-      for (int n = 2; n < 22; ++n) {
-        f += T(n - 1) * term;
-        g += term;
-        term *= -x / T(n + 1);
+      const T em1 = cuda::std::expm1(-x);
+      e = T(1) + em1;
+      phi = c > T(0) ? -em1 / c : s;
+      // 1 / n! for n = 2 .. 21.
+      constexpr double inverse_factorial[20] = {0.5,
+                                                0.16666666666666666,
+                                                0.041666666666666664,
+                                                0.008333333333333333,
+                                                0.001388888888888889,
+                                                0.0001984126984126984,
+                                                2.48015873015873e-05,
+                                                2.7557319223985893e-06,
+                                                2.755731922398589e-07,
+                                                2.505210838544172e-08,
+                                                2.08767569878681e-09,
+                                                1.6059043836821613e-10,
+                                                1.1470745597729725e-11,
+                                                7.647163731819816e-13,
+                                                4.779477332387385e-14,
+                                                2.8114572543455206e-15,
+                                                1.5619206968586225e-16,
+                                                8.22063524662433e-18,
+                                                4.110317623312165e-19,
+                                                1.9572941063391263e-20};
+      const T y = -x;
+      T p = T(inverse_factorial[19]), dp = T(0);
+      for (int k = 18; k >= 0; --k) {
+        dp = dp * y + p;
+        p = p * y + T(inverse_factorial[k]);
       }
+      g = p;
+      f = p + y * dp;
     } else {
-      const T e = cuda::std::exp(-x), x2 = x * x;
+      e = cuda::std::exp(-x);
+      phi = (T(1) - e) / c;
+      const T x2 = x * x;
       f = (T(1) - e * (T(1) + x)) / x2;
-      g = (x + cuda::std::expm1(-x)) / x2;
+      g = ((x - T(1)) + e) / x2;
     }
   }
 };
@@ -193,9 +227,8 @@ struct ReactAcidQuencherReverse {
     const T s = quench, c = a0 - q0;
     T a, integral, da_da0, da_dq0, dq_da0, dq_dq0, di_da0, di_dq0;
     if (c >= T(0)) {
-      const T phi = logistic_phi(c, s), den = T(1) + q0 * phi;
-      const ExponentialMoments<T> m(c * s);
-      const T psi = s * s * m.f, sg = s * s * m.g;
+      const LogisticMoments<T> m(c, s);
+      const T phi = m.phi, den = T(1) + q0 * phi, psi = s * s * m.f, sg = s * s * m.g;
       a = a0 / den;
       integral = c * s + cuda::std::log1p(q0 * phi);
       da_da0 = (T(1) + a * q0 * psi) / den;
@@ -205,10 +238,10 @@ struct ReactAcidQuencherReverse {
       di_da0 = (s + q0 * sg) / den;
       di_dq0 = -a * sg;
     } else {
-      const T d = -c, phi = logistic_phi(d, s), den = T(1) + a0 * phi;
-      const ExponentialMoments<T> m(d * s);
-      const T psi = s * s * m.f;
-      a = a0 * cuda::std::exp(-d * s) / den;
+      const T d = -c;
+      const LogisticMoments<T> m(d, s);
+      const T phi = m.phi, den = T(1) + a0 * phi, psi = s * s * m.f;
+      a = a0 * m.e / den;
       const T q = a - c;
       integral = cuda::std::log1p(a0 * phi);
       dq_dq0 = (T(1) + q * a0 * psi) / den;
