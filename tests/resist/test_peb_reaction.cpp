@@ -263,3 +263,26 @@ TEST_CASE("The reaction step's reverse equals central differences of the step",
     CHECK(grad_k.data()[0] == Approx(by_k).margin(1e-8));
   }
 }
+
+TEMPLATE_LIST_TEST_CASE("react_states gives react()'s acid and quencher to the bit",
+                        "[resist][peb]", test::Cases) {
+  // What the bake's adjoints recompute: the same states without the deprotection's integral.
+  using T = typename TestType::real;
+  using S = typename TestType::space;
+  Context<S> ctx;
+  const Grid grid(16, 16, 1.0);
+  const auto a0 = test::random_values<T>(grid.size(), 31),
+             q0 = test::random_values<T>(grid.size(), 32);
+  auto a = test::field_with<S>(grid, a0), q = test::field_with<S>(grid, q0);
+  auto a_states = test::field_with<S>(grid, a0), q_states = test::field_with<S>(grid, q0);
+  Field<T, S> deprotection(grid);
+  fill(ctx, deprotection.view(), T(0));
+  const ReactionStep step{0.5, 3.7, 0.4};  // c s from 0 to 7: both branches, below and above 1
+  resist::react(ctx, a.view(), q.view(), deprotection.view(), step);
+  resist::react_states(ctx, a_states.view(), q_states.view(), step);
+  CHECK(to_vector(a_states) == to_vector(a));
+  CHECK(to_vector(q_states) == to_vector(q));
+  Field<T, S> wrong(Grid(16, 8, 1.0));
+  CHECK_THROWS_WITH(resist::react_states(ctx, a.view(), wrong.view(), step),
+                    Contains("quencher") && Contains("extents of acid"));
+}

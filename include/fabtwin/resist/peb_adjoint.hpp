@@ -215,7 +215,7 @@ class PebSteps {
     auto& [a1, q1, a2, q2, scratch] = work;
     copy(a, a1);
     copy(q, q1);
-    react_over(ctx, t0, mid, a1, q1, scratch);
+    react_states(ctx, a1.view(), q1.view(), reaction_step(t0, mid));
     copy(a1, a2);
     copy(q1, q2);
     const auto window = history_.window(t0, t1);
@@ -249,15 +249,19 @@ class PebSteps {
                                        model_.reference_kelvin, window);
   }
 
+  /// The rates' integrals over [t0, t1], as bake() takes them.
+  ReactionStep reaction_step(double t0, double t1) const {
+    const auto window = history_.window(t0, t1);
+    return {t1 - t0,
+            integral(model_.quench.per_s, model_.quench.activation_kcal_per_mol,
+                     model_.reference_kelvin, window),
+            integral(model_.deprotect.per_s, model_.deprotect.activation_kcal_per_mol,
+                     model_.reference_kelvin, window)};
+  }
+
   void react_over(Context<Space>& ctx, double t0, double t1, Field<T, Space>& a, Field<T, Space>& q,
                   Field<T, Space>& d) const {
-    const auto window = history_.window(t0, t1);
-    react(ctx, a.view(), q.view(), d.view(),
-          ReactionStep{t1 - t0,
-                       integral(model_.quench.per_s, model_.quench.activation_kcal_per_mol,
-                                model_.reference_kelvin, window),
-                       integral(model_.deprotect.per_s, model_.deprotect.activation_kcal_per_mol,
-                                model_.reference_kelvin, window)});
+    react(ctx, a.view(), q.view(), d.view(), reaction_step(t0, t1));
   }
 
   void react_backward(Context<Space>& ctx, double t0, double t1, const Field<T, Space>& a,

@@ -113,7 +113,8 @@ struct MappedReactionRates {
 };
 
 /// Advances (acid, quencher, deprotection exponent) of every sample by one exact reaction step
-/// with the sample's rates. Run over the fields' total sample count.
+/// with the sample's rates; with an empty deprotection view, acid and quencher alone (the same
+/// bits, without the integral of A: a log1p per sample). Run over the fields' total sample count.
 template <class T, class Space, class Rates = UniformReactionRates<T>>
 struct ReactAcidQuencher {
   View<T, Space> acid, quencher, deprotection;
@@ -122,19 +123,21 @@ struct ReactAcidQuencher {
   FABTWIN_HD void operator()(index_t i) const {
     const T a0 = acid[i], q0 = quencher[i];
     if (a0 <= T(0) && q0 <= T(0)) return;  // nothing to react (see "Negative samples" above)
+    const bool deprotects = deprotection.data() != nullptr;
     const T quench = rates.quench_at(i), c = a0 - q0;
-    T a, acid_integral_s;  // A at the end of the step and the integral of A ds over it
+    T a, acid_integral_s = T(0);  // A at the end of the step and the integral of A ds over it
     if (c >= T(0)) {
       const T phi = logistic_phi(c, quench);
       a = a0 / (T(1) + q0 * phi);
-      acid_integral_s = c * quench + cuda::std::log1p(q0 * phi);
+      if (deprotects) acid_integral_s = c * quench + cuda::std::log1p(q0 * phi);
     } else {
       const T d = -c, phi = logistic_phi(d, quench);
       a = a0 * cuda::std::exp(-d * quench) / (T(1) + a0 * phi);
-      acid_integral_s = cuda::std::log1p(a0 * phi);
+      if (deprotects) acid_integral_s = cuda::std::log1p(a0 * phi);
     }
     acid[i] = a;
     quencher[i] = a - c;  // A - Q is conserved exactly, so no clamp here
+    if (!deprotects) return;
     // integral of k_c A dt = (k_c / k_r) integral of A ds; without neutralisation A is constant.
     deprotection[i] += quench > T(0) ? rates.deprotect_per_quench_at(i) * acid_integral_s
                                      : rates.deprotect_at(i) * a0;
@@ -280,6 +283,21 @@ void react(Context<Space>& ctx, View<T, Space> acid, View<T, Space> quencher,
   for_each(ctx, Range1{acid.size()},
            detail::ReactAcidQuencher<T, Space>{
                acid, quencher, deprotection, {T(step.quench), T(ratio), T(step.deprotect)}});
+}
+
+/// react() for acid and quencher alone, to the same bits: without the deprotection's integral of
+/// A, which an adjoint recomputing a step's intermediate states does not need.
+template <class T, class Space>
+void react_states(Context<Space>& ctx, View<T, Space> acid, View<T, Space> quencher,
+                  const ReactionStep& step) {
+  constexpr const char* where = "resist::react_states";
+  step.validate(where);
+  if (!quencher.same_extents(acid))
+    throw shape_mismatch(
+        argument_message(where, "quencher", ::fabtwin::detail::describe_extents(quencher),
+                         "the extents of acid, " + ::fabtwin::detail::describe_extents(acid)));
+  for_each(ctx, Range1{acid.size()},
+           detail::ReactAcidQuencher<T, Space>{acid, quencher, {}, {T(step.quench), T(0), T(0)}});
 }
 
 }  // namespace fabtwin::resist

@@ -94,15 +94,16 @@ class MappedBakeSteps {
   void react(Context<Space>& ctx, const thermal::TemperatureHistory& history, double t0, double t1,
              Field<T, Space>& acid, Field<T, Space>& quencher, Field<T, Space>& deprotection) {
     set_rates(ctx, history, t0, t1);
-    react(ctx, rates(), acid, quencher, deprotection);
+    react(ctx, rates(), acid, quencher, deprotection.view());
   }
 
-  /// The reaction with given rate integrals (rates() or the adjoint's own).
+  /// The reaction with given rate integrals (rates() or the adjoint's own); with an empty
+  /// deprotection view acid and quencher alone, the same bits (what the adjoint recomputes).
   void react(Context<Space>& ctx, const MappedReactionRates<T, Space>& rates, Field<T, Space>& acid,
-             Field<T, Space>& quencher, Field<T, Space>& deprotection) const {
+             Field<T, Space>& quencher, View<T, Space> deprotection = {}) const {
     for_each(ctx, Range1{acid.size()},
              ReactAcidQuencher<T, Space, MappedReactionRates<T, Space>>{
-                 acid.view(), quencher.view(), deprotection.view(), rates});
+                 acid.view(), quencher.view(), deprotection, rates});
   }
 
   /// One species' diffusion over `window`; leaves the step's D (integral of f dt, broadcast through

@@ -78,7 +78,6 @@ class MappedBakeReverse {
         q1_(grid, batch),
         a2_(grid, batch),
         q2_(grid, batch),
-        scratch_(grid, batch),
         grad_d_(grid, batch),
         terms_{Field<double, Space>(grid, batch), Field<double, Space>(grid, batch)},
         first_{RateIntegrals<T, Space>(steps.plane()), RateIntegrals<T, Space>(steps.plane())},
@@ -107,7 +106,7 @@ class MappedBakeReverse {
 
     copy(a, a1_);
     copy(q, q1_);
-    steps_.react(ctx, rates(first_), a1_, q1_, scratch_);
+    steps_.react(ctx, rates(first_), a1_, q1_);
     copy(a1_, a2_);
     copy(q1_, q2_);
     steps_.diffuse(ctx, a2_, model.acid, window, acid_.value);
@@ -166,7 +165,7 @@ class MappedBakeReverse {
   }
 
   MappedBakeSteps<T, Space>& steps_;
-  Field<T, Space> a1_, q1_, a2_, q2_, scratch_, grad_d_;
+  Field<T, Space> a1_, q1_, a2_, q2_, grad_d_;
   std::array<Field<double, Space>, 2> terms_;
   HalfStep first_, second_;  ///< [t0, mid] and [mid, t1]
   RateIntegrals<T, Space> acid_, quencher_;
