@@ -16,7 +16,8 @@
 // from the substrate's original top, top/mid/bottom CD (at 10, 50 and 90 % of the depth), sidewall
 // angle, bowing, mask remaining, steps, seconds, ray_segments_per_s, the Monte Carlo error of the
 // neutral flux, every parameter's value; DIR/profile.png, phi.npy, material.npy, etch.vti,
-// surface.vtp (and profile.vtp in 2D). Progress goes to stderr.
+// surface.vtp (and profile.vtp in 2D). Progress goes to stderr. Built by a CUDA preset, the run
+// goes to the GPU where there is one ("space" in the JSON: host or cuda; --threads is the host's).
 
 #include <cstdio>
 #include <string>
@@ -91,7 +92,7 @@ examples::Cli command_line(Options& o) {
             "on one side of the mirror-symmetric feature's axis: half the rays, a quarter in 3D; "
             "the files show the whole pitch either way)",
             o.whole_pitch)
-      .count("--threads", "N", "OpenMP threads", o.threads, "a thread count")
+      .count("--threads", "N", "OpenMP threads of a run on the host", o.threads, "a thread count")
       .shown_default("all")
       .path("--out", "DIR", "folder for the outputs", o.out, examples::PathKind::output)
       .required();

@@ -62,7 +62,7 @@ examples::Cli command_line(Options& o) {
              o.parameters, "NAME=VALUE")
       .count("--rays-per-point", "N", "Monte Carlo rays per surface point", o.rays, "a ray count")
       .count("--seed", "N", "seed of the counter-based random streams", o.seed, "a seed")
-      .count("--threads", "N", "OpenMP threads", o.threads, "a thread count")
+      .count("--threads", "N", "OpenMP threads of a run on the host", o.threads, "a thread count")
       .shown_default("all")
       .path("--out", "DIR", "folder for the outputs", o.out, examples::PathKind::output)
       .required();

@@ -1,9 +1,11 @@
 // The etch examples' runs (support/etch_run.hpp), compiled once for the five programs that make
-// them (etch_profile, etch_resist, etch_trench, etch_hole, twin_demo): the etch engine, its
-// surface rates and the writers, instantiated for three models, take this unit 12 s of -O2, and
-// each of the four etch programs took 12 to 14 s with them inline against 6 to 9 s now.
+// them (etch_profile, etch_resist, etch_trench, etch_hole, twin_demo): the pictures, arrays and
+// figures of a run. The etch itself and the surface's rates at its end, on the GPU where there is
+// one, are support/etch_on_space.hpp's, a file per model; CUDA builds compile those with nvcc.
 
 #include "support/etch_run.hpp"
+
+#include "support/etch_on_space.hpp"
 
 namespace examples {
 
@@ -39,16 +41,10 @@ EtchResult run_etch_example(const EtchRun& run,
   using namespace fabtwin;
   using namespace fabtwin::etch;
   const EtchModel model = make_etch_model(run);
-  Context<Host> ctx(HostOptions{run.threads});
   const bool mirrored = domain.mirrored;
   // What the files show: the whole pitch, a mirrored domain unfolded after its run.
   const std::vector<double> initial_phi = to_vector(whole_pitch(domain).phi);
 
-  EtchOptions options;
-  options.time_s = run.time_s;
-  options.flux.rays_per_point = run.rays_per_point;
-  options.flux.seed = run.seed;
-  options.flux.ion_bounces = run.ion_bounces;
   double last_report = 0;
   const auto progress = [&](const EtchProgress& p) {
     if (p.seconds - last_report < 2 && p.time_s < run.time_s) return;
@@ -60,40 +56,18 @@ EtchResult run_etch_example(const EtchRun& run,
         p.seconds);
   };
   EtchResult result;
-  std::visit(
-      [&](const auto& m) {
-        result.report = run_etch(ctx, domain, m, options, progress);
-        if (domain.mirrored) domain = whole_pitch(domain);
-        const Lattice& l = domain.lattice;
-        // The surface and its rates at the end, for surface.vtp.
-        const auto ions =
-            make_source_directions<Host>(m.ion_exponent(), l.dimension(), l.planar() ? 96 : 512);
-        const auto neutrals =
-            make_source_directions<Host>(1.0, l.dimension(), l.planar() ? 256 : 1024);
-        auto snapshot = surface_rates(ctx, domain, m, ions, neutrals, options.flux, 1u << 20);
-        std::vector<Vec3> points;
-        std::vector<double> rate, ion, reflected_ion, etchant, oxygen, material;
-        for (index_t s = 0; s < snapshot.surface.count; ++s) {
-          const SurfacePoint& p = snapshot.surface.points.data()[s];
-          const SurfaceFluxes<>& f = snapshot.fluxes.data()[s];
-          points.push_back({p.position.x, p.position.y, p.position.z});
-          rate.push_back(snapshot.rate.data()[s]);
-          ion.push_back(f.ion_moment[0] * value_of(m.ion_flux()));
-          reflected_ion.push_back(f.reflected(0) * value_of(m.ion_flux()));
-          etchant.push_back(f.neutral[0]);
-          oxygen.push_back(f.neutral[1]);
-          material.push_back(p.material);
-        }
-        io::VtpFile(points)
-            .add("rate_nm_s", rate)
-            .add("ion_flux", ion)
-            .add("reflected_ion_flux", reflected_ion)
-            .add("etchant_absorbed", etchant)
-            .add("oxygen_absorbed", oxygen)
-            .add("material", material)
-            .write(out + "/surface.vtp");
-      },
-      model);
+  const SpaceRun etched = std::visit(
+      [&](const auto& m) { return etch_on_best_space(run, m, domain, progress, true); }, model);
+  result.report = etched.report;
+  const SurfaceSample& surface = etched.surface;
+  io::VtpFile(surface.points)
+      .add("rate_nm_s", surface.rate)
+      .add("ion_flux", surface.ion)
+      .add("reflected_ion_flux", surface.reflected_ion)
+      .add("etchant_absorbed", surface.etchant)
+      .add("oxygen_absorbed", surface.oxygen)
+      .add("material", surface.material)
+      .write(out + "/surface.vtp");
   result.profile = metrology::measure_etch_profile(domain, mask_x);
   const Lattice l = domain.lattice;
 
@@ -166,7 +140,8 @@ EtchResult run_etch_example(const EtchRun& run,
   s["ray_segments_per_s"] = result.report.flux_seconds > 0
                                 ? result.report.ray_segments / result.report.flux_seconds
                                 : 0.0;
-  s["threads"] = ctx.threads();
+  s["space"] = etched.space;
+  s["threads"] = etched.threads;
   s["monte_carlo_relative_error"] = result.report.monte_carlo_relative_error;
   s["mirrored"] = mirrored;
   s["rays_per_point"] = run.rays_per_point;
@@ -211,13 +186,7 @@ fabtwin::metrology::EtchProfile measure_feature(const EtchRun& run) {
   etch::FeatureSpec spec = simulated_spec(run);
   spec.substrate_depth_nm = fastest_rate_nm_s(model) * run.time_s + 10 * spec.grid_nm;
   auto domain = etch::make_feature_domain<double>(spec);
-  Context<Host> ctx(HostOptions{run.threads});
-  etch::EtchOptions options;
-  options.time_s = run.time_s;
-  options.flux.rays_per_point = run.rays_per_point;
-  options.flux.seed = run.seed;
-  options.flux.ion_bounces = run.ion_bounces;
-  std::visit([&](const auto& m) { etch::run_etch(ctx, domain, m, options); }, model);
+  std::visit([&](const auto& m) { etch_on_best_space(run, m, domain, {}, false); }, model);
   return metrology::measure_etch_profile(
       domain, domain.lattice.x0 + double(domain.lattice.nx - 1) * domain.lattice.h);
 }

@@ -77,7 +77,7 @@ inline int run_feature_program(int argc, char** argv, const char* program, const
               [](const std::string& text) { return !detail::widths(text).empty(); })
         .texts("--param", "NAME=VALUE", "an SF6/O2 parameter (etch_profile --help lists them)",
                o.parameters, "NAME=VALUE")
-        .count("--threads", "N", "OpenMP threads", o.threads, "a thread count")
+        .count("--threads", "N", "OpenMP threads of a run on the host", o.threads, "a thread count")
         .shown_default("all")
         .flag("--whole-pitch",
               "simulate the whole pitch (by default a pitch of an even number of cells is "

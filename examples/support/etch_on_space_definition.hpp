@@ -1,0 +1,73 @@
+#pragma once
+// The definition of etch_on_best_space (support/etch_on_space.hpp), for the units that instantiate
+// it, one model each.
+
+#include <type_traits>
+
+#include "support/etch_on_space.hpp"
+#include "support/space.hpp"
+
+namespace examples {
+
+template <class Model>
+SpaceRun etch_on_best_space(const EtchRun& run, const Model& model,
+                            fabtwin::etch::Domain<double, fabtwin::Host>& domain,
+                            const std::function<void(const fabtwin::etch::EtchProgress&)>& progress,
+                            bool sample_surface) {
+  using namespace fabtwin;
+  using namespace fabtwin::etch;
+  EtchOptions options;
+  options.time_s = run.time_s;
+  options.flux.rays_per_point = run.rays_per_point;
+  options.flux.seed = run.seed;
+  options.flux.ion_bounces = run.ion_bounces;
+  return on_best_space([&](auto tag) {
+    using Space = decltype(tag);
+    SpaceRun out;
+    out.space = std::is_same_v<Space, Host> ? "host" : "cuda";
+    // The domain is built on the host, etched on the space, and read back for metrology and files.
+    const auto etch_on = [&](Context<Space>& ctx) {
+      if constexpr (std::is_same_v<Space, Host>) out.threads = ctx.threads();
+      Domain<double, Space> etched = etch::to<Space>(domain);
+      out.report = run_etch(ctx, etched, model, options, progress);
+      domain = etch::to<Host>(etched);
+      if (!sample_surface) return;
+      if (domain.mirrored) {  // the files show the whole pitch, its surface too
+        domain = whole_pitch(domain);
+        etched = etch::to<Space>(domain);
+      }
+      const Lattice& l = etched.lattice;
+      const auto ions =
+          make_source_directions<Space>(model.ion_exponent(), l.dimension(), l.planar() ? 96 : 512);
+      const auto neutrals =
+          make_source_directions<Space>(1.0, l.dimension(), l.planar() ? 256 : 1024);
+      const auto snapshot =
+          surface_rates(ctx, etched, model, ions, neutrals, options.flux, 1u << 20);
+      const auto points = to<Host>(snapshot.surface.points);
+      const auto fluxes = to<Host>(snapshot.fluxes);
+      const auto rates = to<Host>(snapshot.rate);
+      SurfaceSample& s = out.surface;
+      for (index_t k = 0; k < snapshot.surface.count; ++k) {
+        const SurfacePoint& p = points.data()[k];
+        const SurfaceFluxes<>& f = fluxes.data()[k];
+        s.points.push_back({p.position.x, p.position.y, p.position.z});
+        s.rate.push_back(rates.data()[k]);
+        s.ion.push_back(f.ion_moment[0] * value_of(model.ion_flux()));
+        s.reflected_ion.push_back(f.reflected(0) * value_of(model.ion_flux()));
+        s.etchant.push_back(f.neutral[0]);
+        s.oxygen.push_back(f.neutral[1]);
+        s.material.push_back(p.material);
+      }
+    };
+    if constexpr (std::is_same_v<Space, Host>) {
+      Context<Host> ctx(HostOptions{run.threads});
+      etch_on(ctx);
+    } else {
+      Context<Space> ctx;
+      etch_on(ctx);
+    }
+    return out;
+  });
+}
+
+}  // namespace examples
