@@ -1,5 +1,7 @@
-// Hotplate non-uniformity: a plate offset reaches the wafer by superposition of lags, and rate maps
-// equal Arrhenius rates evaluated at each local temperature on the host.
+// Hotplate non-uniformity: a plate offset reaches the wafer by superposition of lags, rate maps
+// equal Arrhenius rates evaluated at each local temperature on the host, and the mapped bake's rate
+// integrals over a window, with their derivatives in the offset, equal closed forms and Simpson
+// sums of the local rate.
 
 #include <cmath>
 #include <limits>
