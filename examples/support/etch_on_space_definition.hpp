@@ -23,18 +23,18 @@ SpaceRun etch_on_best_space(const EtchRun& run, const Model& model,
   options.flux.ion_bounces = run.ion_bounces;
   return on_best_space([&](auto tag) {
     using Space = decltype(tag);
+    constexpr bool on_host = std::is_same_v<Space, Host>;
     SpaceRun out;
-    out.space = std::is_same_v<Space, Host> ? "host" : "cuda";
-    // The domain is built on the host, etched on the space, and read back for metrology and files.
-    const auto etch_on = [&](Context<Space>& ctx) {
-      if constexpr (std::is_same_v<Space, Host>) out.threads = ctx.threads();
-      Domain<double, Space> etched = etch::to<Space>(domain);
+    out.space = on_host ? "host" : "cuda";
+    // The domain is built on the host, etched on the space (`etched`: the host domain itself on
+    // the host, a device copy on a GPU), and read back for metrology and files.
+    const auto etch_on = [&](Context<Space>& ctx, Domain<double, Space>& etched) {
       out.report = run_etch(ctx, etched, model, options, progress);
-      domain = etch::to<Host>(etched);
+      if constexpr (!on_host) domain = etch::to<Host>(etched);
       if (!sample_surface) return;
       if (domain.mirrored) {  // the files show the whole pitch, its surface too
         domain = whole_pitch(domain);
-        etched = etch::to<Space>(domain);
+        if constexpr (!on_host) etched = etch::to<Space>(domain);
       }
       const Lattice& l = etched.lattice;
       const auto ions =
@@ -59,12 +59,14 @@ SpaceRun etch_on_best_space(const EtchRun& run, const Model& model,
         s.material.push_back(p.material);
       }
     };
-    if constexpr (std::is_same_v<Space, Host>) {
+    if constexpr (on_host) {
       Context<Host> ctx(HostOptions{run.threads});
-      etch_on(ctx);
+      out.threads = ctx.threads();
+      etch_on(ctx, domain);
     } else {
       Context<Space> ctx;
-      etch_on(ctx);
+      Domain<double, Space> etched = etch::to<Space>(domain);
+      etch_on(ctx, etched);
     }
     return out;
   });
