@@ -173,11 +173,9 @@ class BakeStage {
       return *output_;
     }
     Field<T, Space>& inhibitor = detail::reuse(output_, grid_, acid.batch());
-    Field<T, Space> part(grid_, acid.batch() / count);
-    for (index_t c = 0; c < count; ++c) {
-      detail::gather_condition(acid, count, c, part);
-      detail::scatter_condition(bake(ctx, part, c), count, c, inhibitor);
-    }
+    detail::for_each_condition(acid, count, inhibitor, [&](const Field<T, Space>& part, index_t c) {
+      return bake(ctx, part, c);
+    });
     return inhibitor;
   }
 
@@ -208,16 +206,12 @@ class BakeStage {
       accumulate(0, bake_backward(ctx, acid, 0, grad_inhibitor, grad_acid));
       return grad_acid;
     }
-    const index_t members = acid.batch() / count;
-    Field<T, Space> grad_part(grid_, members), grad_out(grid_, members);
-    std::optional<Field<T, Space>> part;  // condition c's acid, where the bake is done again
-    if (!swept_) part.emplace(grid_, members);
-    for (index_t c = 0; c < count; ++c) {
-      if (part) detail::gather_condition(acid, count, c, *part);
-      detail::gather_condition(grad_inhibitor, count, c, grad_part);
-      accumulate(c, bake_backward(ctx, part ? *part : acid, c, grad_part, grad_out));
-      detail::scatter_condition(grad_out, count, c, grad_acid);
-    }
+    detail::for_each_condition_backward(
+        acid, grad_inhibitor, count, !swept_, grad_acid,
+        [&](const Field<T, Space>& part, const Field<T, Space>& grad_part, index_t c,
+            Field<T, Space>& grad_out) {
+          accumulate(c, bake_backward(ctx, part, c, grad_part, grad_out));
+        });
     return grad_acid;
   }
 
