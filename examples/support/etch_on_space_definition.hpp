@@ -36,13 +36,10 @@ SpaceRun etch_on_best_space(const EtchRun& run, const Model& model,
         domain = whole_pitch(domain);
         if constexpr (!on_host) etched = etch::to<Space>(domain);
       }
-      const Lattice& l = etched.lattice;
-      const auto ions =
-          make_source_directions<Space>(model.ion_exponent(), l.dimension(), l.planar() ? 96 : 512);
-      const auto neutrals =
-          make_source_directions<Space>(1.0, l.dimension(), l.planar() ? 256 : 1024);
-      const auto snapshot =
-          surface_rates(ctx, etched, model, ions, neutrals, options.flux, 1u << 20);
+      const auto directions =
+          run_directions<Space>(model, etched.lattice.dimension(), options.flux);
+      const auto snapshot = surface_rates(ctx, etched, model, directions.ions, directions.neutrals,
+                                          options.flux, 1u << 20);
       const auto points = to<Host>(snapshot.surface.points);
       const auto fluxes = to<Host>(snapshot.fluxes);
       const auto rates = to<Host>(snapshot.rate);

@@ -267,6 +267,23 @@ inline index_t default_directions(index_t given, int dimension, index_t planar, 
   return given > 0 ? given : (dimension == 2 ? planar : volume);
 }
 
+/// The ion and neutral source directions of a run of `model` in `dimension` dimensions under
+/// `flux` (its counts, or 96 / 512 ion and 256 / 1024 neutral directions in 2D / 3D): run_etch's
+/// own, for a caller that takes surface_rates of the etched domain as the run saw them.
+template <class Space>
+struct RunDirections {
+  SourceDirections<Space> ions, neutrals;
+};
+
+template <class Space, class Model>
+RunDirections<Space> run_directions(const Model& model, int dimension, const FluxOptions& flux) {
+  return {
+      make_source_directions<Space>(model.ion_exponent(), dimension,
+                                    default_directions(flux.ion_directions, dimension, 96, 512)),
+      make_source_directions<Space>(
+          1.0, dimension, default_directions(flux.neutral_directions, dimension, 256, 1024))};
+}
+
 /// Etches `domain` for options.time_s under `model`; `progress` (may be empty) is called after
 /// every step.
 template <class T, class Space, class Model>
@@ -282,12 +299,7 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
   require(options.step_s >= 0 && std::isfinite(options.step_s), where, "step_s", options.step_s,
           "a step >= 0 s (0: the CFL limit's)");
   const Lattice& l = domain.lattice;
-  const int dimension = l.dimension();
-  const auto ions = make_source_directions<Space>(
-      model.ion_exponent(), dimension,
-      default_directions(options.flux.ion_directions, dimension, 96, 512));
-  const auto neutrals = make_source_directions<Space>(
-      1.0, dimension, default_directions(options.flux.neutral_directions, dimension, 256, 1024));
+  const RunDirections<Space> directions = run_directions<Space>(model, l.dimension(), options.flux);
   const double band = options.band_cells * l.h;
   const auto start = std::chrono::steady_clock::now();
   auto seconds_since = [](auto t0) {
@@ -309,8 +321,8 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
   SurfaceDisplacement<T, Space> displacement(ctx, l, domain.phi);
   while (report.time_s < options.time_s) {
     const auto flux_start = std::chrono::steady_clock::now();
-    auto snapshot = surface_rates(ctx, domain, model, ions, neutrals, options.flux,
-                                  std::uint64_t(report.steps));
+    auto snapshot = surface_rates(ctx, domain, model, directions.ions, directions.neutrals,
+                                  options.flux, std::uint64_t(report.steps));
     report.flux_seconds += seconds_since(flux_start);
     report.ray_segments += snapshot.report.ray_segments;
     report.monte_carlo_relative_error = snapshot.report.monte_carlo_relative_error;
