@@ -307,8 +307,10 @@ EtchReport run_etch(Context<Space>& ctx, Domain<T, Space>& domain, const Model& 
   };
   EtchReport report;
   redistance(ctx, l, domain.phi, band, domain.phi_is_distance ? Band::narrow : Band::whole_grid);
-  Field<T, Space> clamped(domain.phi.grid());
+  // A field of its own only while it is written: not held beside redistancing's or the
+  // advection's, which set the step's peak of memory.
   const auto clamp_to_materials = [&] {
+    Field<T, Space> clamped(domain.phi.grid());
     for_each(ctx, Range3{l.nx, l.ny, l.nz},
              detail::ClampToMaterials<T, Space>{l, domain.phi.cview(), domain.materials.cview(),
                                                 clamped.view()});
