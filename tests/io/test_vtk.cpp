@@ -137,6 +137,12 @@ TEST_CASE("Several named arrays share a 3D grid; complex fields have two compone
     CHECK(interleaved[2 * k] == amplitude[k].real());
     CHECK(interleaved[2 * k + 1] == amplitude[k].imag());
   }
+  // write() sends the head, each array's count and samples and the tail to the file one after
+  // another, never as one string: the file is encode()'s bytes.
+  const std::string path = test::temp_path("arrays3d.vti");
+  vti.write(path);
+  CHECK(test::read_file(path) == file);
+  std::filesystem::remove(path);
 }
 
 TEST_CASE("VTK errors: another grid, a batch, repeated or empty names, no arrays, bad path",
@@ -144,6 +150,9 @@ TEST_CASE("VTK errors: another grid, a batch, repeated or empty names, no arrays
   const Grid grid(4, 3, 1.0);
   io::VtiFile vti(grid);
   CHECK_THROWS_WITH(vti.encode(), Catch::Contains("at least one array"));
+  CHECK_THROWS_WITH(vti.write(test::temp_path("empty.vti")),
+                    Catch::Contains("io::VtiFile::write") && Catch::Contains("at least one array"));
+  CHECK_FALSE(std::filesystem::exists(test::temp_path("empty.vti")));
   CHECK_THROWS_AS(vti.add("a", Field<float, Host>(Grid(3, 4, 1.0))), shape_mismatch);
   CHECK_THROWS_AS(vti.add("a", Field<float, Host>(Grid(4, 3, 2.0))), shape_mismatch);
   CHECK_THROWS_WITH(vti.add("a", Field<float, Host>(Grid(4, 3, 1.0, {1, 0, 0}))),

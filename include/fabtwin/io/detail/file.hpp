@@ -27,6 +27,7 @@
 #include <cstring>
 #include <filesystem>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -199,6 +200,12 @@ class StagedFiles {
   /// file it names is the one replaced). io_error, with the temporary removed, when `path` names a
   /// folder or a special file, or the system refuses a step.
   void stage(const std::filesystem::path& path, std::initializer_list<std::string_view> parts) {
+    stage(path, std::span<const std::string_view>(parts.begin(), parts.size()));
+  }
+
+  /// The same for a count of parts known at run time (a file of many arrays, none copied into
+  /// one string first).
+  void stage(const std::filesystem::path& path, std::span<const std::string_view> parts) {
     std::error_code ec;
     std::filesystem::path target = path;
     if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, ec))) {
@@ -289,6 +296,13 @@ class StagedFiles {
 /// io_error naming `where`, the path and the system's reason.
 inline void write_file(const std::filesystem::path& path,
                        std::initializer_list<std::string_view> parts, std::string_view where) {
+  StagedFiles files(where);
+  files.stage(path, parts);
+  files.commit();
+}
+
+inline void write_file(const std::filesystem::path& path, std::span<const std::string_view> parts,
+                       std::string_view where) {
   StagedFiles files(where);
   files.stage(path, parts);
   files.commit();
