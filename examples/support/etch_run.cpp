@@ -11,22 +11,23 @@ namespace examples {
 
 namespace detail {
 
-/// The x-z plane through the axis (y = 0) of a domain's field as a 2D field on the host.
+/// The x-z plane through the axis (y = 0) of a field on a domain's lattice, as a 2D field.
 fabtwin::Field<double, fabtwin::Host> section(const fabtwin::etch::Lattice& l,
-                                              const std::vector<double>& values) {
+                                              const fabtwin::Field<double, fabtwin::Host>& values) {
   using namespace fabtwin;
   Field<double, Host> out(Grid(l.nx, l.nz, l.h, {l.x0, l.z0, 0}));
   const index_t j = l.ny / 2;
   for (index_t k = 0; k < l.nz; ++k)
-    for (index_t i = 0; i < l.nx; ++i)
-      out.data()[i + l.nx * k] = values[std::size_t(l.index(i, j, k))];
+    for (index_t i = 0; i < l.nx; ++i) out.data()[i + l.nx * k] = values.data()[l.index(i, j, k)];
   return out;
 }
 
-std::vector<double> material_codes(const fabtwin::etch::Domain<double, fabtwin::Host>& d) {
-  std::vector<double> codes(std::size_t(d.lattice.size()));
+/// Each sample's material as a number: 0 gas, 1 + its material in the solid.
+fabtwin::Field<double, fabtwin::Host> material_codes(
+    const fabtwin::etch::Domain<double, fabtwin::Host>& d) {
+  fabtwin::Field<double, fabtwin::Host> codes(d.phi.grid());
   for (fabtwin::index_t i = 0; i < d.lattice.size(); ++i)
-    codes[std::size_t(i)] =
+    codes.data()[i] =
         d.phi.data()[i] < 0 ? 1.0 + fabtwin::etch::material_at(d.materials.cview(), i) : 0.0;
   return codes;
 }
@@ -42,8 +43,12 @@ EtchResult run_etch_example(const EtchRun& run,
   using namespace fabtwin::etch;
   const EtchModel model = make_etch_model(run);
   const bool mirrored = domain.mirrored;
-  // What the files show: the whole pitch, a mirrored domain unfolded after its run.
-  const std::vector<double> initial_phi = to_vector(whole_pitch(domain).phi);
+  // What the files show: the whole pitch, a mirrored domain unfolded after its run. Of the start
+  // only the section through the axis is kept: the run's peak of memory is its own.
+  const Field<double, Host> initial_xz = [&] {
+    const Domain<double, Host> start = whole_pitch(domain);
+    return detail::section(start.lattice, start.phi);
+  }();
 
   double last_report = 0;
   const auto progress = [&](const EtchProgress& p) {
@@ -72,9 +77,9 @@ EtchResult run_etch_example(const EtchRun& run,
   const Lattice l = domain.lattice;
 
   // Pictures and arrays of the cross-section through the axis.
-  const std::vector<double> phi = to_vector(domain.phi), codes = detail::material_codes(domain);
-  const Field<double, Host> phi_xz = detail::section(l, phi), codes_xz = detail::section(l, codes),
-                            initial_xz = detail::section(l, initial_phi);
+  const Field<double, Host> codes = detail::material_codes(domain);
+  const Field<double, Host> phi_xz = detail::section(l, domain.phi),
+                            codes_xz = detail::section(l, codes);
   io::write_npy(out + "/phi.npy", phi_xz.data(), {l.nz, l.nx});
   io::write_npy(out + "/material.npy", codes_xz.data(), {l.nz, l.nx});
   io::RenderOptions section{.colormap = io::Colormap::viridis,
@@ -113,15 +118,10 @@ EtchResult run_etch_example(const EtchRun& run,
     for (const auto& line : lines) polyline.add_line(line);
     polyline.write(out + "/profile.vtp");
   }
-  {
-    Field<double, Host> phi_field(domain.phi.grid()), code_field(domain.phi.grid());
-    std::copy(phi.begin(), phi.end(), phi_field.data());
-    std::copy(codes.begin(), codes.end(), code_field.data());
-    io::VtiFile(phi_field.grid())
-        .add("phi_nm", phi_field)
-        .add("material", code_field)
-        .write(out + "/etch.vti");
-  }
+  io::VtiFile(domain.phi.grid())
+      .add("phi_nm", domain.phi)
+      .add("material", codes)
+      .write(out + "/etch.vti");
 
   io::json::Value& s = result.summary;
   s = io::json::Value::object();
