@@ -140,7 +140,7 @@ FABTWIN_HD NormalIn<std::remove_cv_t<T>> normal_in_scalar(const Lattice& l, View
     return {p.normal.x, p.normal.y, p.normal.z};
   } else {
     using std::sqrt;
-    const index_t i = p.cell % l.nx, j = (p.cell / l.nx) % l.ny, k = p.cell / (l.nx * l.ny);
+    const auto [i, j, k] = l.indices(p.cell);
     V g[3];
     l.gradient_in(phi, i, j, k, g);
     const V norm = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);

@@ -50,6 +50,11 @@ struct Lattice {
   FABTWIN_HD int dimension() const { return planar() ? 2 : 3; }
   FABTWIN_HD index_t size() const { return nx * ny * nz; }
   FABTWIN_HD index_t index(index_t i, index_t j, index_t k) const { return i + nx * (j + ny * k); }
+  /// The (i, j, k) of the sample stored at `at`: index()'s inverse.
+  struct Indices {
+    index_t i, j, k;
+  };
+  FABTWIN_HD Indices indices(index_t at) const { return {at % nx, (at / nx) % ny, at / (nx * ny)}; }
   FABTWIN_HD Point3 position(index_t i, index_t j, index_t k) const {
     return {x0 + double(i) * h, y0 + double(j) * h, z0 + double(k) * h};
   }

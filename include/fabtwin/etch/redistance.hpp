@@ -209,7 +209,7 @@ struct InitialiseClosest {
       closest[s] = ClosestPoint{};
       return;
     }
-    const index_t i = at % l.nx, j = (at / l.nx) % l.ny, k = at / (l.nx * l.ny);
+    const auto [i, j, k] = l.indices(at);
     const double d = crossing_distance(l, phi, i, j, k, keep);
     const Point3 n = l.unit_normal(phi, i, j, k);
     // The surface lies against the gradient from a sample outside, along it from one inside.
@@ -231,7 +231,7 @@ struct PropagateClosest {
   FABTWIN_HD void operator()(index_t s) const {
     const index_t at = sample[s];
     if (role[at] != searching) return;  // both buffers hold its closest point from the start
-    const index_t i = at % l.nx, j = (at / l.nx) % l.ny, k = at / (l.nx * l.ny);
+    const auto [i, j, k] = l.indices(at);
     ClosestPoint best = in[s];
     double best_distance = best.source < 0 ? 1e300 : best.offset.dot(best.offset);
     const bool mirror = l.boundary == Boundary::reflective;

@@ -53,7 +53,7 @@ struct NearSurface {
   FABTWIN_HD bool operator()(index_t at) const {
     const double v = value_of(phi[at]);
     if (fabs(v) <= band) return true;
-    const index_t i = at % l.nx, j = (at / l.nx) % l.ny, k = at / (l.nx * l.ny);
+    const auto [i, j, k] = l.indices(at);
     const int axes = l.planar() ? 2 : 3;
     for (int a = 0; a < axes; ++a)
       for (int s = -1; s <= 1; s += 2) {
@@ -79,7 +79,7 @@ struct DescribeSurfacePoint {
     SurfacePoint& p = points[s];
     const index_t cell = cells[s];
     p.cell = cell;
-    const index_t i = cell % l.nx, j = (cell / l.nx) % l.ny, k = cell / (l.nx * l.ny);
+    const auto [i, j, k] = l.indices(cell);
     Point3 g = l.gradient(phi, i, j, k);
     const double norm = g.norm();
     g = norm > 1e-12 ? g * (1.0 / norm) : Point3{0, 0, 1};
