@@ -294,18 +294,16 @@ class StagedFiles {
 
 /// Replaces the file at `path` by the concatenation of `parts`, all or nothing (see StagedFiles);
 /// io_error naming `where`, the path and the system's reason.
-inline void write_file(const std::filesystem::path& path,
-                       std::initializer_list<std::string_view> parts, std::string_view where) {
-  StagedFiles files(where);
-  files.stage(path, parts);
-  files.commit();
-}
-
 inline void write_file(const std::filesystem::path& path, std::span<const std::string_view> parts,
                        std::string_view where) {
   StagedFiles files(where);
   files.stage(path, parts);
   files.commit();
+}
+
+inline void write_file(const std::filesystem::path& path,
+                       std::initializer_list<std::string_view> parts, std::string_view where) {
+  write_file(path, std::span<const std::string_view>(parts.begin(), parts.size()), where);
 }
 
 inline void write_file(const std::filesystem::path& path, std::string_view bytes,
