@@ -13,6 +13,7 @@
 #include "fabtwin/layout/glp.hpp"
 #include "fabtwin/layout/predicates.hpp"
 #include "fabtwin/layout/rasterize.hpp"
+#include "fabtwin/layout/region_distance.hpp"
 #include "fabtwin/layout/scan_edges.hpp"
 #include "fabtwin/layout/shapes.hpp"
 #include "fabtwin/layout/transform.hpp"
