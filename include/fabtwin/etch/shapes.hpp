@@ -3,11 +3,9 @@
 // substrate, optionally over a stop layer, one pitch wide between reflective (or periodic) sides.
 // The mask's sidewalls may be tapered: the opening is given at the mask's bottom, and a taper of
 // a degrees widens a trench or hole (narrows a line) by 2 H tan(a) at the mask's top. Level sets
-// are exact signed distances to each material's cross-section, in (s, z) with s the distance from
-// the feature's axis (|x| for trenches and lines, the radius for holes). The surface's phi is the
-// exact signed distance to the boundary of the solid's union (the exposed substrate, the mask's
-// sides and top), not a min of the materials' level sets, which is 0 along a face two materials
-// share and is not a distance inside.
+// are exact signed distances to each material's cross-section, in the plane of z and the lateral
+// distance to the mask's foot (detail::MaskSection; from |x| for trenches and lines, the radius for
+// holes); etch/layout_domain.hpp builds layouts' masks on the same section.
 
 #include <algorithm>
 #include <array>
@@ -50,19 +48,73 @@ struct FeatureSpec {
 
 namespace detail {
 
-/// Signed distance (nm) from (s, z) to the quadrilateral a-b-c-d (counter-clockwise, convex).
-inline double quad_distance(double s, double z, const double (&q)[4][2]) {
+/// Distance (nm) from (s, z) to the polyline through `corners`, back to the first when `closed`.
+template <std::size_t N>
+double polyline_distance(double s, double z, const double (&corners)[N][2], bool closed) {
   double nearest = 1e300;
-  bool inside = true;
-  for (int e = 0; e < 4; ++e) {
-    const double ax = q[e][0], az = q[e][1], bx = q[(e + 1) % 4][0], bz = q[(e + 1) % 4][1];
-    const double ex = bx - ax, ez = bz - az, px = s - ax, pz = z - az;
+  for (std::size_t e = 0; e + (closed ? 0 : 1) < N; ++e) {
+    const double ax = corners[e][0], az = corners[e][1];
+    const double ex = corners[(e + 1) % N][0] - ax, ez = corners[(e + 1) % N][1] - az;
+    const double px = s - ax, pz = z - az;
     const double t = std::clamp((px * ex + pz * ez) / (ex * ex + ez * ez), 0.0, 1.0);
     nearest = std::min(nearest, std::hypot(px - t * ex, pz - t * ez));
-    if (ex * pz - ez * px < 0) inside = false;  // right of a counter-clockwise edge: outside
   }
-  return inside ? -nearest : nearest;
+  return nearest;
 }
+
+/// Whether (s, z) lies inside the convex polygon `corners` (counter-clockwise): left of every edge.
+template <std::size_t N>
+bool inside_convex(double s, double z, const double (&corners)[N][2]) {
+  for (std::size_t e = 0; e < N; ++e) {
+    const double ax = corners[e][0], az = corners[e][1];
+    const double ex = corners[(e + 1) % N][0] - ax, ez = corners[(e + 1) % N][1] - az;
+    if (ex * (z - az) - ez * (s - ax) < 0) return false;
+  }
+  return true;
+}
+
+/// A mask standing on the substrate's top (z = 0) to `thickness`, in the plane of u, the lateral
+/// signed distance to the mask's foot (< 0 under it), and z: its side runs from (0, 0) to
+/// (-thickness x slope, thickness), slope the tangent of its taper. In that plane the 3D level sets
+/// are exact wherever the lateral distance is measured to a straight side (a trench's, a line's,
+/// a layout polygon's edge) or about an axis (a hole's): the nearest point lies in the plane.
+struct MaskSection {
+  double thickness = 0, slope = 0;
+  double stop_depth = -1;  ///< > 0: a stop layer from this depth down
+  double seam = 0;         ///< how far the mask reaches into the substrate (a hundredth of a cell)
+  double far = 1e6;        ///< beyond every sample: where the mask's far side stands in u
+
+  /// What a level set reads where there is no such material.
+  static constexpr double none = 1e30;
+
+  struct Levels {
+    double surface, substrate, mask, stop;
+  };
+
+  /// The level sets at (u, z). The mask's reaches `seam` into the substrate, so that a sample on the
+  /// interface is inside the mask (process.hpp, ClampToMaterials) and labelled mask. The surface
+  /// is the exact signed distance to the boundary of the solid's union (the exposed substrate top,
+  /// the mask's side and top), not a min of the materials' level sets, which is 0 along a face two
+  /// materials share and is not a distance inside.
+  Levels at(double u, double z) const {
+    const double H = thickness, tilt = H * slope;
+    Levels out{z, z, none, none};
+    if (H > 0) {
+      const double mask[4][2] = {{-far, -seam}, {0, -seam}, {-tilt, H}, {-far, H}};
+      const double to_mask = polyline_distance(u, z, mask, true);
+      const bool in_mask = inside_convex(u, z, mask);
+      out.mask = in_mask ? -to_mask : to_mask;
+      const double boundary[4][2] = {{far, 0}, {0, 0}, {-tilt, H}, {-far, H}};
+      const double to_surface = polyline_distance(u, z, boundary, false);
+      out.surface = z < 0 || out.mask < 0 ? -to_surface : to_surface;
+    }
+    if (stop_depth > 0) {
+      out.stop = z + stop_depth;
+      out.substrate = std::max(z, -stop_depth - z);
+    }
+    return out;
+  }
+};
 
 }  // namespace detail
 
@@ -109,7 +161,7 @@ inline void check(const FeatureSpec& spec) {
 }
 
 /// The domain of `spec`: substrate top at z = 0, the feature's axis at x = y = 0, the mask from
-/// z = 0 to its thickness. The surface (phi) is min over the materials, not yet a distance inside.
+/// z = 0 to its thickness, every level set the exact signed distance.
 template <class T>
 Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
   check(spec);
@@ -139,39 +191,13 @@ Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
   domain.phi_is_distance = true;
   domain.mirrored = spec.mirrored;
 
-  const double H = spec.mask_thickness_nm, far = 10 * spec.pitch_nm + 10 * H;
-  const double tilt = H * std::tan(spec.mask_taper_deg * std::numbers::pi / 180);
+  detail::MaskSection section;
+  section.thickness = spec.mask_thickness_nm;
+  section.slope = std::tan(spec.mask_taper_deg * std::numbers::pi / 180);
+  section.stop_depth = spec.stop_depth_nm;
+  section.seam = 0.01 * h;
+  section.far = 10 * spec.pitch_nm + 10 * spec.mask_thickness_nm;
   const double a0 = 0.5 * spec.opening_nm;
-  // The mask's cross-section in (s, z), counter-clockwise; a line is symmetric in signed s.
-  // The mask's own level set reaches a hundredth of a cell into the substrate, so that a sample on
-  // the interface is inside the mask (process.hpp, ClampToMaterials) and labelled mask.
-  const double seam = 0.01 * h;
-  double quad[4][2];
-  if (spec.feature == Feature::line) {
-    const double q[4][2] = {{-a0, -seam}, {a0, -seam}, {a0 - tilt, H}, {-a0 + tilt, H}};
-    std::copy(&q[0][0], &q[0][0] + 8, &quad[0][0]);
-  } else {
-    const double q[4][2] = {{a0, -seam}, {far, -seam}, {far, H}, {a0 + tilt, H}};
-    std::copy(&q[0][0], &q[0][0] + 8, &quad[0][0]);
-  }
-  // The union's boundary in (s, z): the exposed substrate top, then the mask's side and top.
-  std::vector<std::array<double, 2>> boundary;
-  if (H <= 0)
-    boundary = {{-far, 0}, {far, 0}};
-  else if (spec.feature == Feature::line)
-    boundary = {{-far, 0}, {-a0, 0}, {-a0 + tilt, H}, {a0 - tilt, H}, {a0, 0}, {far, 0}};
-  else
-    boundary = {{-far, 0}, {a0, 0}, {a0 + tilt, H}, {far, H}};
-  const auto union_distance = [&](double s, double z, bool inside) {
-    double nearest = 1e300;
-    for (std::size_t e = 0; e + 1 < boundary.size(); ++e) {
-      const double ax = boundary[e][0], az = boundary[e][1];
-      const double ex = boundary[e + 1][0] - ax, ez = boundary[e + 1][1] - az;
-      const double t = std::clamp(((s - ax) * ex + (z - az) * ez) / (ex * ex + ez * ez), 0.0, 1.0);
-      nearest = std::min(nearest, std::hypot(s - ax - t * ex, z - az - t * ez));
-    }
-    return inside ? -nearest : nearest;
-  };
   auto psi = domain.materials.view();
   auto phi = domain.phi.view();
   const index_t n = l.size();
@@ -180,19 +206,16 @@ Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
       for (index_t i = 0; i < l.nx; ++i) {
         const Point3 p = l.position(i, j, k);
         const index_t at = l.index(i, j, k);
-        const double s = spec.feature == Feature::hole   ? std::hypot(p.x, p.y)
-                         : spec.feature == Feature::line ? p.x
-                                                         : std::abs(p.x);
-        const double mask = H > 0 ? detail::quad_distance(s, p.z, quad) : 1e30;
-        double substrate = p.z, stop = 1e30;
-        if (spec.stop_depth_nm > 0) {
-          stop = p.z + spec.stop_depth_nm;
-          substrate = std::max(p.z, -spec.stop_depth_nm - p.z);
-        }
-        psi[at + int(Material::substrate) * n] = T(substrate);
-        psi[at + int(Material::mask) * n] = T(mask);
-        psi[at + int(Material::stop) * n] = T(stop);
-        phi[at] = T(union_distance(s, p.z, p.z < 0 || mask < 0));
+        // The lateral distance to the mask's foot: beyond the opening's edge for a trench (the
+        // nearer of its two) and a hole (about its axis), inside the line's edge for a line.
+        const double u = spec.feature == Feature::hole   ? a0 - std::hypot(p.x, p.y)
+                         : spec.feature == Feature::line ? std::abs(p.x) - a0
+                                                         : a0 - std::abs(p.x);
+        const detail::MaskSection::Levels levels = section.at(u, p.z);
+        psi[at + int(Material::substrate) * n] = T(levels.substrate);
+        psi[at + int(Material::mask) * n] = T(levels.mask);
+        psi[at + int(Material::stop) * n] = T(levels.stop);
+        phi[at] = T(levels.surface);
       }
   return domain;
 }
@@ -348,7 +371,7 @@ Domain<T, Host> make_resist_domain(Context<Host>& ctx, const ResistProfile& prof
         mask.data()[at] = T((0.5 - o) * l.h);
         domain.phi.data()[at] = T((0.5 - (p.z < 0 ? 1.0 : o)) * l.h);
         psi[at + int(Material::substrate) * n] = T(p.z);
-        psi[at + int(Material::stop) * n] = T(1e30);
+        psi[at + int(Material::stop) * n] = T(detail::MaskSection::none);
       }
   redistance(ctx, l, mask, 10 * l.h);
   for (index_t i = 0; i < n; ++i) psi[i + int(Material::mask) * n] = mask.data()[i];
