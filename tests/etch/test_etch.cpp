@@ -497,6 +497,140 @@ TEST_CASE("A developed resist film hands off to a 3D etch as its cross-section d
                     Catch::Contains("profile.resist.size()"));
 }
 
+TEST_CASE("A layout window extruded into a mask: exact level sets, and an etch through it",
+          "[etch]") {
+  Context<Host> ctx;
+  LayoutDomainSpec spec;
+  spec.window_nm = {0, 0, 120, 96};
+  spec.grid_nm = 4;
+  spec.mask_thickness_nm = 20;
+  spec.substrate_depth_nm = 40;
+  spec.gas_above_nm = 12;
+  // A 32 nm square contact, an L-shaped slot and a triangle running over the window's right side,
+  // in database units of half a nanometre.
+  layout::PolygonSet shapes;
+  shapes.unit_nm = 0.5;
+  const auto polygon = [](std::vector<layout::Point> points) {
+    for (layout::Point& p : points) p = {2 * p.x, 2 * p.y};
+    return layout::Polygon{points};
+  };
+  shapes.polygons = {polygon({{16, 24}, {48, 24}, {48, 56}, {16, 56}}),
+                     polygon({{64, 16}, {104, 16}, {104, 28}, {76, 28}, {76, 60}, {64, 60}}),
+                     polygon({{110, 70}, {130, 76}, {112, 90}})};
+  for (const LayoutTone tone : {LayoutTone::openings, LayoutTone::mask}) {
+    spec.tone = tone;
+    const auto d = make_layout_domain<double>(shapes, spec);
+    const Lattice& l = d.lattice;
+    REQUIRE(l.nx == 30);
+    REQUIRE(l.ny == 24);
+    // With vertical sides the mask is a prism, the product of the drawn region and the slab from
+    // the substrate's top (less the seam of a hundredth of a cell) to the thickness. The distance
+    // to a product of two sets is, outside it, the hypotenuse of the distances to each and, inside,
+    // the larger of the two (negative) ones; the solid's union adds the half-space z < 0, whose
+    // complement is the gas over open ground and above the mask. Both from the lateral distance
+    // alone (layout::RegionDistance, test_layout's), not from the builder's section.
+    const layout::RegionDistance lateral = layout_region(shapes, spec);
+    const double H = 20, seam = 0.04, sign = tone == LayoutTone::mask ? 1 : -1;
+    double mask_error = 0, surface_error = 0, substrate_error = 0;
+    const index_t n = l.size();
+    for (index_t k = 0; k < l.nz; ++k)
+      for (index_t j = 0; j < l.ny; ++j)
+        for (index_t i = 0; i < l.nx; ++i) {
+          const Point3 p = l.position(i, j, k);
+          const double u = sign * lateral(p.x, p.y), z = p.z;
+          const double slab = std::max(-seam - z, z - H);
+          const double mask = u <= 0 && slab <= 0
+                                  ? std::max(u, slab)
+                                  : std::hypot(std::max(u, 0.0), std::max(slab, 0.0));
+          double surface;
+          if (z < 0)
+            surface = -std::min(u < 0 ? std::hypot(u, z) : -z, H - z);
+          else if (u <= 0 && z <= H)
+            surface = -std::min(-u, H - z);
+          else
+            surface = std::min(z, std::hypot(std::max(u, 0.0), std::max(z - H, 0.0)));
+          const index_t at = l.index(i, j, k);
+          mask_error = std::max(mask_error,
+                                std::abs(d.materials.data()[at + int(Material::mask) * n] - mask));
+          surface_error = std::max(surface_error, std::abs(d.phi.data()[at] - surface));
+          substrate_error = std::max(
+              substrate_error, std::abs(d.materials.data()[at + int(Material::substrate) * n] - z));
+        }
+    CHECK(substrate_error == 0);
+    CHECK(mask_error < 1e-9);
+    CHECK(surface_error < 1e-9);
+    CHECK(d.phi_is_distance);
+    if (tone == LayoutTone::openings) {
+      // The largest opening is the contact, measured at its centre; an isotropic etch goes down
+      // rate x time there and leaves the mask beside it.
+      CHECK(d.centre_x_nm == Approx(32));
+      CHECK(d.centre_y_nm == Approx(40));
+      auto etched = to<Host>(d);
+      EtchOptions options;
+      options.time_s = 1;
+      run_etch(ctx, etched, IsotropicEtch{4.0}, options);
+      const auto profile = metrology::measure_etch_profile(etched, 6.0);
+      CHECK(profile.depth_nm == Approx(4.0).margin(0.05));
+      CHECK(profile.mask_remaining_nm == Approx(20.0).margin(0.05));
+    }
+  }
+
+  // A trench drawn against the window's left side of a mirrored window is the mirrored domain of a
+  // trench twice as wide at twice the pitch: the same samples and the same level sets.
+  layout::PolygonSet trench;
+  trench.polygons = {layout::Polygon{{{0, 0}, {20, 0}, {20, 120}, {0, 120}}}};
+  spec.window_nm = {0, 0, 120, 120};
+  spec.tone = LayoutTone::openings;
+  FeatureSpec feature;
+  feature.opening_nm = 40;
+  feature.pitch_nm = 240;
+  feature.dimension = 3;
+  feature.grid_nm = 4;
+  feature.mask_thickness_nm = 20;
+  feature.substrate_depth_nm = 40;
+  feature.gas_above_nm = 12;
+  feature.mirrored = true;
+  for (const double taper : {0.0, 10.0}) {
+    spec.mask_taper_deg = feature.mask_taper_deg = taper;
+    const auto a = make_layout_domain<double>(trench, spec);
+    const auto b = make_feature_domain<double>(feature);
+    REQUIRE(a.lattice.size() == b.lattice.size());
+    REQUIRE(a.lattice.x0 == b.lattice.x0);
+    double largest = 0;
+    for (index_t i = 0; i < a.lattice.size(); ++i)
+      largest = std::max(largest, std::abs(a.phi.data()[i] - b.phi.data()[i]));
+    for (index_t i = 0; i < material_count * a.lattice.size(); ++i)
+      largest = std::max(largest, std::abs(a.materials.data()[i] - b.materials.data()[i]));
+    CHECK(largest < 1e-9);
+    // Tapered, phi is exact along straight sides only: the etch redistances it first.
+    CHECK(a.phi_is_distance == (taper == 0));
+  }
+
+  // Nothing open: the mask is a flat layer, phi the distance to its top, and the opening measured
+  // is the window's centre.
+  const auto closed = make_layout_domain<double>(layout::PolygonSet{}, spec);
+  double flat = 0;
+  for (index_t k = 0; k < closed.lattice.nz; ++k)
+    for (index_t j = 0; j < closed.lattice.ny; ++j)
+      for (index_t i = 0; i < closed.lattice.nx; ++i)
+        flat = std::max(flat, std::abs(closed.phi.data()[closed.lattice.index(i, j, k)] -
+                                       (closed.lattice.position(i, j, k).z - 20)));
+  CHECK(flat < 1e-9);
+  CHECK(closed.centre_x_nm == Approx(60));
+
+  // What cannot be built is refused by name.
+  spec.window_nm = {0, 0, 122, 120};
+  CHECK_THROWS_WITH(make_layout_domain<double>(trench, spec),
+                    Catch::Contains("window width") && Catch::Contains("whole number of cells"));
+  spec.window_nm = {0, 0, 120, 120};
+  spec.stop_depth_nm = 60;
+  CHECK_THROWS_WITH(make_layout_domain<double>(trench, spec),
+                    Catch::Contains("stop_depth_nm") && Catch::Contains("60"));
+  spec.stop_depth_nm = -1;
+  spec.grid_nm = std::nan("");
+  CHECK_THROWS_WITH(make_layout_domain<double>(trench, spec), Catch::Contains("grid_nm"));
+}
+
 TEST_CASE("The visible-sky flux equals closed-form view factors", "[etch]") {
   Context<Host> ctx;
   SECTION("the bottom of a long trench: (sin a1 + sin a2) / 2, to first order in the cell") {
