@@ -96,7 +96,7 @@ calibrate=()
 demo=()
 [[ -x "$bin/twin_demo" ]] && demo=(twin_demo)
 etch_programs=()
-for program in etch_profile etch_resist etch_trench etch_hole; do
+for program in etch_profile etch_resist etch_trench etch_hole etch_layout; do
   [[ -x "$bin/$program" ]] && etch_programs+=("$program")
 done
 for program in aerial_image iccad13 socs_kernels peb layout_window quickstart \
@@ -137,6 +137,14 @@ expect 1 "read_glp" aerial_image --clip "$scratch/missing.glp" --out "$scratch/s
 no_summary "$scratch/stale_aerial_image"
 expect 1 "read_library" layout_window --gds "$scratch/missing.gds" --out "$scratch/stale_layout_window"
 no_summary "$scratch/stale_layout_window"
+if [[ -x "$bin/etch_layout" ]]; then
+  mkdir -p "$scratch/stale_etch_layout"
+  echo '{"completed": true}' >"$scratch/stale_etch_layout/summary.json"
+  expect 1 "read_library" etch_layout --gds "$scratch/missing.gds" --out "$scratch/stale_etch_layout"
+  no_summary "$scratch/stale_etch_layout"
+  expect 2 "--grid 3: expected a cell size that cuts the --window sides" etch_layout --grid 3 \
+    --out "$scratch/etch_layout_grid"
+fi
 expect 1 "'options.count' = 1000" socs_kernels "${socs[@]}" --count 1000 --out "$scratch/stale_socs_kernels"
 no_summary "$scratch/stale_socs_kernels"
 expect 1 "iccad13: " iccad13 eval --kernels "$kernels" --clip "$clip" --out "$scratch/stale_iccad13"

@@ -11,12 +11,14 @@ namespace examples {
 
 namespace detail {
 
-/// The x-z plane through the axis (y = 0) of a field on a domain's lattice, as a 2D field.
-fabtwin::Field<double, fabtwin::Host> section(const fabtwin::etch::Lattice& l,
+/// The x-z plane of the samples nearest y (the opening's axis) of a field on a domain's lattice,
+/// as a 2D field.
+fabtwin::Field<double, fabtwin::Host> section(const fabtwin::etch::Lattice& l, double y,
                                               const fabtwin::Field<double, fabtwin::Host>& values) {
   using namespace fabtwin;
   Field<double, Host> out(Grid(l.nx, l.nz, l.h, {l.x0, l.z0, 0}));
-  const index_t j = l.ny / 2;
+  // Half-way between two rows (a pitch of an even number of cells about its axis) the upper.
+  const index_t j = std::clamp<index_t>(index_t(std::floor((y - l.y0) / l.h + 0.5)), 0, l.ny - 1);
   for (index_t k = 0; k < l.nz; ++k)
     for (index_t i = 0; i < l.nx; ++i) out.data()[i + l.nx * k] = values.data()[l.index(i, j, k)];
   return out;
@@ -47,7 +49,7 @@ EtchResult run_etch_example(const EtchRun& run,
   // only the section through the axis is kept: the run's peak of memory is its own.
   const Field<double, Host> initial_xz = [&] {
     const Domain<double, Host> start = whole_pitch(domain);
-    return detail::section(start.lattice, start.phi);
+    return detail::section(start.lattice, start.centre_y_nm, start.phi);
   }();
 
   double last_report = 0;
@@ -78,15 +80,15 @@ EtchResult run_etch_example(const EtchRun& run,
 
   // Pictures and arrays of the cross-section through the axis.
   const Field<double, Host> codes = detail::material_codes(domain);
-  const Field<double, Host> phi_xz = detail::section(l, domain.phi),
-                            codes_xz = detail::section(l, codes);
+  const Field<double, Host> phi_xz = detail::section(l, domain.centre_y_nm, domain.phi),
+                            codes_xz = detail::section(l, domain.centre_y_nm, codes);
   io::write_npy(out + "/phi.npy", phi_xz.data(), {l.nz, l.nx});
   io::write_npy(out + "/material.npy", codes_xz.data(), {l.nz, l.nx});
   io::RenderOptions section{.colormap = io::Colormap::viridis,
                             .scale_bar = true,
                             .length_bar = true,
                             .title =
-                                "x-z section through the axis; surface: red at the start, "
+                                "x-z section through the opening; surface: red at the start, "
                                 "black at the end",
                             .value_label = "material",
                             .magnify = io::magnification_for(codes_xz.grid(), 900),
