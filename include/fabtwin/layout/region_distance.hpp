@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "fabtwin/core/check.hpp"
+#include "fabtwin/core/config.hpp"
 #include "fabtwin/layout/geometry.hpp"
 #include "fabtwin/layout/trapezoids.hpp"
 
@@ -50,18 +51,20 @@ class RegionDistance {
     for (Trapezoid& t : region)
       for (double* v : {&t.y0, &t.y1, &t.x_left0, &t.x_left1, &t.x_right0, &t.x_right1})
         *v *= set.unit_nm;
-    for (const Trapezoid& t : region) add(region_, t);
-    for (const Trapezoid& t : complement(region)) add(complement_, t);
+    for (const Trapezoid& t : region) add(region_.pieces, t);
+    for (const Trapezoid& t : complement(region)) add(complement_.pieces, t);
+    region_.file(window_);
+    complement_.file(window_);
   }
 
   /// The signed distance at (x, y) nm, a point of the window: > 0 outside the region, < 0 inside.
   double operator()(double x, double y) const {
     const auto images = images_of(x, y);
     double to_region = none;
-    for (const auto& [ix, iy] : images) to_region = nearest(region_, ix, iy, to_region);
+    for (const auto& [ix, iy] : images) to_region = region_.nearest(ix, iy, to_region);
     if (to_region > 0) return to_region;
     double to_complement = none;
-    for (const auto& [ix, iy] : images) to_complement = nearest(complement_, ix, iy, to_complement);
+    for (const auto& [ix, iy] : images) to_complement = complement_.nearest(ix, iy, to_complement);
     return -to_complement;
   }
 
@@ -174,39 +177,98 @@ class RegionDistance {
     return out;
   }
 
-  /// min(best, the distance from (x, y) to the nearest of `pieces`); 0 inside one.
-  static double nearest(const std::vector<Piece>& pieces, double x, double y, double best) {
-    for (const Piece& piece : pieces) {
-      const double bx = std::max({piece.x0 - x, 0.0, x - piece.x1});
-      const double by = std::max({piece.y0 - y, 0.0, y - piece.y1});
-      if (bx * bx + by * by >= best * best) continue;  // its box is no nearer
-      bool inside = true;
-      double d2 = std::numeric_limits<double>::infinity();
-      const std::size_t n = piece.corners.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto [ax, ay] = piece.corners[i];
-        const auto [cx, cy] = piece.corners[(i + 1) % n];
-        const double ex = cx - ax, ey = cy - ay, px = x - ax, py = y - ay;
-        if (ex * py - ey * px < 0) inside = false;  // right of a counter-clockwise edge
-        const double length2 = ex * ex + ey * ey;
-        const double t = length2 > 0 ? std::clamp((px * ex + py * ey) / length2, 0.0, 1.0) : 0.0;
-        d2 = std::min(d2, (px - t * ex) * (px - t * ex) + (py - t * ey) * (py - t * ey));
-      }
-      best = inside ? 0.0 : std::min(best, std::sqrt(d2));
-      if (best == 0) break;
+  /// min(best, the distance from (x, y) to `piece`); 0 inside it.
+  static double distance_to(const Piece& piece, double x, double y, double best) {
+    const double bx = std::max({piece.x0 - x, 0.0, x - piece.x1});
+    const double by = std::max({piece.y0 - y, 0.0, y - piece.y1});
+    if (bx * bx + by * by >= best * best) return best;  // its box is no nearer
+    bool inside = true;
+    double d2 = std::numeric_limits<double>::infinity();
+    const std::size_t n = piece.corners.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto [ax, ay] = piece.corners[i];
+      const auto [cx, cy] = piece.corners[(i + 1) % n];
+      const double ex = cx - ax, ey = cy - ay, px = x - ax, py = y - ay;
+      if (ex * py - ey * px < 0) inside = false;  // right of a counter-clockwise edge
+      const double length2 = ex * ex + ey * ey;
+      const double t = length2 > 0 ? std::clamp((px * ex + py * ey) / length2, 0.0, 1.0) : 0.0;
+      d2 = std::min(d2, (px - t * ex) * (px - t * ex) + (py - t * ey) * (py - t * ey));
     }
-    return best;
+    return inside ? 0.0 : std::min(best, std::sqrt(d2));
   }
 
-  static std::vector<Corners> corners_of(const std::vector<Piece>& pieces) {
+  /// Pieces filed in a uniform grid of bins over the window (each in every bin its box meets), so
+  /// that a query tests the pieces near it first, ring by ring of bins, and stops once the bins
+  /// left lie farther than the nearest piece found: a window of metal 1 with 2,500 pieces took
+  /// 24 us a point tested against them all.
+  struct PieceSet {
+    std::vector<Piece> pieces;
+    double x0 = 0, y0 = 0, size = 1;
+    index_t nx = 1, ny = 1;
+    std::vector<std::vector<std::size_t>> bins;
+
+    void file(const std::array<double, 4>& window) {
+      x0 = window[0], y0 = window[1];
+      const double width = window[2] - window[0], height = window[3] - window[1];
+      const double per_axis = std::clamp(std::ceil(std::sqrt(double(pieces.size()))), 1.0, 256.0);
+      size = std::max(width, height) / per_axis;
+      nx = std::max<index_t>(1, index_t(std::ceil(width / size)));
+      ny = std::max<index_t>(1, index_t(std::ceil(height / size)));
+      bins.assign(std::size_t(nx * ny), {});
+      for (std::size_t p = 0; p < pieces.size(); ++p) {
+        const Piece& piece = pieces[p];
+        const index_t i0 = bin(piece.x0, x0, nx), i1 = bin(piece.x1, x0, nx);
+        const index_t j0 = bin(piece.y0, y0, ny), j1 = bin(piece.y1, y0, ny);
+        for (index_t j = j0; j <= j1; ++j)
+          for (index_t i = i0; i <= i1; ++i) bins[std::size_t(i + nx * j)].push_back(p);
+      }
+    }
+
+    index_t bin(double u, double origin, index_t count) const {
+      return std::clamp<index_t>(index_t(std::floor((u - origin) / size)), 0, count - 1);
+    }
+
+    /// min(best, the distance from (x, y) to the nearest piece).
+    double nearest(double x, double y, double best) const {
+      const index_t ci = bin(x, x0, nx), cj = bin(y, y0, ny);
+      const auto visit = [&](index_t i, index_t j) {
+        if (i < 0 || i >= nx || j < 0 || j >= ny) return;
+        for (const std::size_t p : bins[std::size_t(i + nx * j)])
+          best = distance_to(pieces[p], x, y, best);
+      };
+      for (index_t r = 0;; ++r) {  // the ring of bins r away from the point's
+        for (index_t i = ci - r; i <= ci + r; ++i) {
+          visit(i, cj - r);
+          if (r > 0) visit(i, cj + r);
+        }
+        for (index_t j = cj - r + 1; j <= cj + r - 1; ++j) {
+          visit(ci - r, j);
+          visit(ci + r, j);
+        }
+        if (best == 0) return 0;
+        // What is left lies beyond the sides of the square of bins visited that are not the
+        // grid's own (nothing is filed beyond those).
+        double beyond = std::numeric_limits<double>::infinity();
+        if (ci - r > 0) beyond = std::min(beyond, std::max(0.0, x - (x0 + double(ci - r) * size)));
+        if (ci + r < nx - 1)
+          beyond = std::min(beyond, std::max(0.0, x0 + double(ci + r + 1) * size - x));
+        if (cj - r > 0) beyond = std::min(beyond, std::max(0.0, y - (y0 + double(cj - r) * size)));
+        if (cj + r < ny - 1)
+          beyond = std::min(beyond, std::max(0.0, y0 + double(cj + r + 1) * size - y));
+        if (beyond >= best) return best;  // every bin visited, or none left nearer
+      }
+    }
+  };
+
+  static std::vector<Corners> corners_of(const PieceSet& set) {
     std::vector<Corners> out;
-    for (const Piece& p : pieces) out.push_back(p.corners);
+    for (const Piece& p : set.pieces) out.push_back(p.corners);
     return out;
   }
 
   std::array<double, 4> window_;
   WindowSides sides_;
-  std::vector<Piece> region_, complement_;
+  PieceSet region_, complement_;
 };
 
 }  // namespace fabtwin::layout
