@@ -6,15 +6,16 @@
 // Usage: etch_layout [--gds FILE] [--layer L/D] [--window X0,Y0,X1,Y1] [--tone openings|mask]
 //                    [--mask-thickness NM] [--mask-taper-deg D] [--mask-material hard|resist]
 //                    [--stop-depth NM] [--grid NM] [--time S] [--model isotropic|directional|sf6o2]
-//                    [--param NAME=VALUE ...] [--rays-per-point N] [--seed N] [--threads N]
-//                    [--out DIR]
+//                    [--param NAME=VALUE ...] [--rays-per-point N] [--seed N] [--ion-bounces N]
+//                    [--threads N] [--out DIR]
 // Defaults: ../shared/data/layouts/gcd_45nm.gds (or $FABTWIN_DATA/layouts/gcd_45nm.gds), metal 1
-// (11/0) as openings in 40 nm of hard mask, a 512 x 512 nm window with two contacts' landing
-// pads and the wires between them, 4 nm cells, 2 s of SF6/O2 at 100 rays a point. Exit status 77
-// (skipped) when the default layout is absent.
+// (11/0) as openings in 40 nm of hard mask, a 256 x 256 nm window around the end of a 74 nm wire,
+// 4 nm cells, 1 s of SF6/O2 at 100 rays a point (44 s on two cores). Exit status 77 (skipped)
+// when the default layout is absent.
 //
-// The profile is measured at the largest opening at the mask's bottom: its depth there, its CDs
-// across x through its centre (the x-z section the picture shows), the mask beside it.
+// The profile is measured at the widest opening at the mask's foot, at its point farthest from the
+// mask: its depth there, its CDs across x through that point (the x-z section the picture shows),
+// the mask where it is thickest on that row.
 //
 // Output: as etch_profile (profile.png, phi.npy, material.npy, etch.vti, surface.vtp), mask.png
 // (the window's mask from above, the opening measured marked) and, last, summary.json, also
@@ -24,7 +25,6 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -33,35 +33,33 @@
 #include "support/cli.hpp"
 #include "support/etch_run.hpp"
 #include "support/outputs.hpp"
+#include "support/shared_data.hpp"
 
 namespace {
 
 using namespace fabtwin;
 
 struct Options {
-  std::string gds, tone = "openings", mask_material = "hard", model = "sf6o2",
-                   out = "out/etch_layout";
+  std::string gds, tone = "openings", mask_material = "hard", out = "out/etch_layout";
   bool default_gds = true;
   layout::gdsii::LayerKey layer{11, 0};
   std::array<double, 4> window = {13120, 15616, 13376, 15872};  // nm
-  double mask_thickness = 40, taper_deg = 0, stop_depth = -1, grid = 4, time_s = 1;
-  int rays = 100, threads = 0, ion_bounces = 1;
-  unsigned long long seed = 1;
-  std::vector<std::string> parameters;
+  double mask_thickness = 40, taper_deg = 0, stop_depth = -1, grid = 4;
+  examples::EtchRun run = [] {  // the model, its parameters, the time and the rays
+    examples::EtchRun defaults;
+    defaults.time_s = 1;
+    defaults.rays_per_point = 100;
+    return defaults;
+  }();
 };
-
-std::string default_layout() {
-  const char* data = std::getenv("FABTWIN_DATA");
-  return (data ? std::string(data) : std::string("../shared/data")) + "/layouts/gcd_45nm.gds";
-}
 
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "etch_layout",
       "A window of one layer of a GDSII layout extruded into a mask over silicon and etched in 3D\n"
-      "(isotropic, directional or SF6/O2); the profile measured at the largest opening. Writes\n"
+      "(isotropic, directional or SF6/O2); the profile measured at the widest opening. Writes\n"
       "profile.png, mask.png, phi.npy, material.npy, etch.vti, surface.vtp and, last, summary.json.");
-  o.gds = default_layout();
+  o.gds = examples::default_layout();
   const auto positive = [](const char* what, const char* unit) {
     return examples::NumberRule{.what = what, .unit = unit, .above = 0};
   };
@@ -87,18 +85,20 @@ examples::Cli command_line(Options& o) {
       .shown_default("none")
       .number("--grid", "NM", "cell size (the window's sides whole cells)", o.grid,
               positive("a cell size", "nm"))
-      .number("--time", "S", "etch time", o.time_s, positive("an etch time", "s"))
-      .choice("--model", "the surface kinetics", o.model,
+      .number("--time", "S", "etch time", o.run.time_s, positive("an etch time", "s"))
+      .choice("--model", "the surface kinetics", o.run.model,
               {{"isotropic", std::string("isotropic")},
                {"directional", std::string("directional")},
                {"sf6o2", std::string("sf6o2")}})
       .texts("--param", "NAME=VALUE", "a model parameter (etch_profile --help lists them)",
-             o.parameters, "NAME=VALUE")
-      .count("--rays-per-point", "N", "Monte Carlo rays per surface point", o.rays, "a ray count")
-      .count("--seed", "N", "seed of the counter-based random streams", o.seed, "a seed")
-      .count("--ion-bounces", "N", "reflections an ion may make before it lands", o.ion_bounces,
+             o.run.parameters, "NAME=VALUE")
+      .count("--rays-per-point", "N", "Monte Carlo rays per surface point", o.run.rays_per_point,
+             "a ray count")
+      .count("--seed", "N", "seed of the counter-based random streams", o.run.seed, "a seed")
+      .count("--ion-bounces", "N", "reflections an ion may make before it lands", o.run.ion_bounces,
              "a reflection count")
-      .count("--threads", "N", "OpenMP threads of a run on the host", o.threads, "a thread count")
+      .count("--threads", "N", "OpenMP threads of a run on the host", o.run.threads,
+             "a thread count")
       .shown_default("all")
       .path("--out", "DIR", "folder for the outputs", o.out, examples::PathKind::output)
       .skips("no layout at the default path");
@@ -164,15 +164,8 @@ int main(int argc, char** argv) {
                    o.gds.c_str());
       return 77;
     }
-    examples::EtchRun run;
-    run.model = o.model;
-    run.parameters = o.parameters;
+    examples::EtchRun& run = o.run;
     run.resist_mask = o.mask_material == "resist";
-    run.time_s = o.time_s;
-    run.rays_per_point = o.rays;
-    run.seed = o.seed;
-    run.ion_bounces = o.ion_bounces;
-    run.threads = o.threads;
     const examples::EtchModel model = examples::make_etch_model(run);  // bad parameters first
     examples::start_outputs(o.out);
 
@@ -196,8 +189,8 @@ int main(int argc, char** argv) {
     spec.mask_taper_deg = o.taper_deg;
     spec.grid_nm = o.grid;
     spec.stop_depth_nm = o.stop_depth;
-    spec.substrate_depth_nm = std::max(examples::fastest_rate_nm_s(model) * o.time_s + 10 * o.grid,
-                                       o.stop_depth + 4 * o.grid);
+    spec.substrate_depth_nm = std::max(
+        examples::fastest_rate_nm_s(model) * run.time_s + 10 * o.grid, o.stop_depth + 4 * o.grid);
     auto domain = etch::make_layout_domain<double>(shapes, spec);  // refuses a bad window first
 
     // The mask is measured where it is thickest on the row through the opening: the column whose
@@ -227,7 +220,7 @@ int main(int argc, char** argv) {
     result.summary["mask_taper_deg"] = o.taper_deg;
     result.summary["mask_material"] = o.mask_material;
     if (o.stop_depth > 0) result.summary["stop_depth_nm"] = o.stop_depth;
-    result.summary["time_s"] = o.time_s;
+    result.summary["time_s"] = run.time_s;
     result.summary["files"].push_back(std::string("mask.png"));
     result.summary["completed"] = true;
     examples::finish_outputs(o.out, result.summary);

@@ -47,6 +47,7 @@
 #include "support/cli.hpp"
 #include "support/host_kernels.hpp"
 #include "support/outputs.hpp"
+#include "support/shared_data.hpp"
 #include "support/tiled_twin.hpp"
 
 namespace {
@@ -70,18 +71,13 @@ struct Options {
   std::string out = "out/full_layout";
 };
 
-std::string default_layout() {
-  const char* data = std::getenv("FABTWIN_DATA");
-  return (data ? std::string(data) : std::string("../shared/data")) + "/layouts/gcd_45nm.gds";
-}
-
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "full_layout",
       "A layer of a GDSII layout through the twin over MPI ranks (mpirun -np R full_layout ...):\n"
       "the window cut into tiles with halos, each rank running its share, rank 0 stitching the\n"
       "cores and writing printed.npy, printed.png, timings.json and, last, summary.json.");
-  o.gds = default_layout();
+  o.gds = examples::default_layout();
   cli.path("--gds", "FILE", "the GDSII layout", o.gds, examples::PathKind::file)
       .text("--cell", "NAME", "the cell to read", o.cell, "the name of a cell of the layout")
       .shown_default("the top cell")

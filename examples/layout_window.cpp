@@ -20,7 +20,6 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,6 +30,7 @@
 #include "fabtwin/layout.hpp"
 #include "support/cli.hpp"
 #include "support/outputs.hpp"
+#include "support/shared_data.hpp"
 #include "support/space.hpp"
 
 namespace {
@@ -46,18 +46,13 @@ struct Options {
   std::string out = "out/layout_window";
 };
 
-std::string default_layout() {
-  const char* data = std::getenv("FABTWIN_DATA");
-  return (data ? std::string(data) : std::string("../shared/data")) + "/layouts/gcd_45nm.gds";
-}
-
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "layout_window",
       "Reads a window of a GDSII layout without flattening the rest, rasterises one layer (area coverage\n"
       "and the ICCAD centre rule), traces the 50 % contour back to polygons and writes coverage.png,\n"
       "coverage_contours.png, coverage.npy, binary.npy, contours.gds and, last, summary.json.");
-  o.gds = default_layout();
+  o.gds = examples::default_layout();
   cli.path("--gds", "FILE", "the GDSII layout", o.gds, examples::PathKind::file)
       .layer("--layer", "L/D", "layer and datatype to read", o.layer)
       .numbers("--window", "X0,Y0,X1,Y1", "the window to read, in nm", o.window,

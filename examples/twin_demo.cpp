@@ -74,7 +74,7 @@ examples::Cli command_line(Options& o) {
       "same chain; a calibration of three parameters to synthetic CDs. Pictures, arrays and, last,\n"
       "summary.json in --out.\n" +
           std::string(examples::default_twin_description()));
-  o.gds = examples::shared_data_dir() + "/layouts/gcd_45nm.gds";
+  o.gds = examples::default_layout();
   cli.path("--gds", "FILE", "the layout (metal 1 is layer 11/0)", o.gds, examples::PathKind::file)
       .numbers("--window", "X0,Y0,X1,Y1", "the window of the layout, in nm", o.window,
                "four numbers separated by commas")

@@ -12,6 +12,9 @@ inline std::string shared_data_dir() {
   return data ? std::string(data) : std::string("../shared/data");
 }
 
+/// gcd_45nm.gds, the examples' default layout (metal 1 is its layer 11/0).
+inline std::string default_layout() { return shared_data_dir() + "/layouts/gcd_45nm.gds"; }
+
 /// ICCAD-2013 clip 1, the examples' default clip.
 inline std::string default_iccad_clip() {
   return shared_data_dir() + "/iccad2013/clips/M1_test1.glp";
