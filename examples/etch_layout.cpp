@@ -1,9 +1,11 @@
 // A window of a real layout etched in 3D: one layer of a GDSII file extruded into a hard (or
 // resist) mask over silicon, its polygons the mask's openings (trenches and contacts, as a
 // damascene metal layer is etched) or the mask itself (lines), the window one period of the array
-// its reflective sides repeat, etched by an isotropic, a directional or the SF6/O2 model.
+// its sides repeat (mirrored or periodic), etched by an isotropic, a directional or the SF6/O2
+// model.
 //
 // Usage: etch_layout [--gds FILE] [--layer L/D] [--window X0,Y0,X1,Y1] [--tone openings|mask]
+//                    [--sides mirrored|periodic]
 //                    [--mask-thickness NM] [--mask-taper-deg D] [--mask-material hard|resist]
 //                    [--stop-depth NM] [--grid NM] [--time S] [--model isotropic|directional|sf6o2]
 //                    [--param NAME=VALUE ...] [--rays-per-point N] [--seed N] [--ion-bounces N]
@@ -40,7 +42,8 @@ namespace {
 using namespace fabtwin;
 
 struct Options {
-  std::string gds, tone = "openings", mask_material = "hard", out = "out/etch_layout";
+  std::string gds, tone = "openings", sides = "mirrored", mask_material = "hard",
+                   out = "out/etch_layout";
   bool default_gds = true;
   layout::gdsii::LayerKey layer{11, 0};
   std::array<double, 4> window = {13120, 15616, 13376, 15872};  // nm
@@ -74,6 +77,11 @@ examples::Cli command_line(Options& o) {
                })
       .choice("--tone", "what the polygons are: the mask's openings, or the mask", o.tone,
               {{"openings", std::string("openings")}, {"mask", std::string("mask")}})
+      .choice("--sides",
+              "how the window repeats: mirrored through its sides, or periodic (an array whose "
+              "period is the window)",
+              o.sides,
+              {{"mirrored", std::string("mirrored")}, {"periodic", std::string("periodic")}})
       .number("--mask-thickness", "NM", "mask thickness", o.mask_thickness,
               examples::NumberRule{.what = "a thickness", .unit = "nm", .at_least = 0})
       .number("--mask-taper-deg", "D", "mask sidewall taper (openings widen upwards)", o.taper_deg,
@@ -185,6 +193,7 @@ int main(int argc, char** argv) {
     etch::LayoutDomainSpec spec;
     spec.window_nm = o.window;
     spec.tone = o.tone == "mask" ? etch::LayoutTone::mask : etch::LayoutTone::openings;
+    spec.boundary = o.sides == "periodic" ? etch::Boundary::periodic : etch::Boundary::reflective;
     spec.mask_thickness_nm = o.mask_thickness;
     spec.mask_taper_deg = o.taper_deg;
     spec.grid_nm = o.grid;
@@ -213,6 +222,7 @@ int main(int argc, char** argv) {
     for (const double v : o.window) result.summary["window_nm"].push_back(v);
     result.summary["polygons"] = double(shapes.polygons.size());
     result.summary["tone"] = o.tone;
+    result.summary["sides"] = o.sides;
     result.summary["opening_x_nm"] = domain.centre_x_nm;
     result.summary["opening_y_nm"] = domain.centre_y_nm;
     result.summary["mask_x_nm"] = mask_x;

@@ -75,7 +75,7 @@ TEST_CASE("The distance to a rectangle in a window, by hand, mirrored and period
 }
 
 TEST_CASE("A region's distance does not depend on how its polygons draw it") {
-  // One L drawn as a ring, as two overlapping rectangles and as two abutting ones, clockwise or not.
+  // One L drawn as a ring, as two overlapping rectangles and as two abutting ones (one clockwise).
   PolygonSet ring, overlapping, abutting;
   ring.polygons = {Polygon{{{20, 20}, {80, 20}, {80, 40}, {40, 40}, {40, 80}, {20, 80}}}};
   overlapping.polygons = {rectangle(20, 20, 80, 40), rectangle(20, 20, 40, 80)};
@@ -112,8 +112,9 @@ TEST_CASE("A region's distance does not depend on how its polygons draw it") {
 
 TEST_CASE("The distance to a region is the radius of the largest disk on the point's side") {
   // Slanted and Manhattan polygons, overlapping, some crossing the window's sides (clipped there,
-  // then repeated), and many small rectangles: at random points the circle of radius 0.998 |d| holds no point of the other
-  // side and the one of radius 1.02 |d| holds one, both found by ray casting around the circle.
+  // then repeated), and many small rectangles: at random points the circle of radius 0.998 |d|
+  // holds no point of the other side and the one of radius 1.02 |d| holds one, both found by ray
+  // casting around the circle.
   PolygonSet few;
   few.polygons = {rectangle(10, 10, 60, 30), rectangle(40, 20, 55, 90),
                   Polygon{{{70, 50}, {115, 60}, {90, 95}}},          // crosses x = 100
