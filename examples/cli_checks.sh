@@ -137,6 +137,16 @@ expect 1 "read_glp" aerial_image --clip "$scratch/missing.glp" --out "$scratch/s
 no_summary "$scratch/stale_aerial_image"
 expect 1 "read_library" layout_window --gds "$scratch/missing.gds" --out "$scratch/stale_layout_window"
 no_summary "$scratch/stale_layout_window"
+# A run that would outgrow the machine's memory (a 3D hole at 0.01 nm cells: 3e12 samples) is
+# refused at once, before anything is allocated, and leaves no summary.
+if [[ -x "$bin/etch_profile" ]]; then
+  mkdir -p "$scratch/stale_etch_profile"
+  echo '{"completed": true}' >"$scratch/stale_etch_profile/summary.json"
+  expect 1 "the run's memory (bytes, estimated)" etch_profile --geometry hole --dim 3 \
+    --opening 100 --pitch 300 --mask-thickness 100 --grid 0.01 --time 1 --model isotropic \
+    --out "$scratch/stale_etch_profile"
+  no_summary "$scratch/stale_etch_profile"
+fi
 if [[ -x "$bin/etch_layout" ]]; then
   mkdir -p "$scratch/stale_etch_layout"
   echo '{"completed": true}' >"$scratch/stale_etch_layout/summary.json"

@@ -200,7 +200,8 @@ int main(int argc, char** argv) {
     spec.stop_depth_nm = o.stop_depth;
     spec.substrate_depth_nm = std::max(
         examples::fastest_rate_nm_s(model) * run.time_s + 10 * o.grid, o.stop_depth + 4 * o.grid);
-    auto domain = etch::make_layout_domain<double>(shapes, spec);  // refuses a bad window first
+    examples::require_memory(etch::layout_lattice(spec), false, "etch_layout");
+    auto domain = etch::make_layout_domain<double>(shapes, spec);
 
     // The mask is measured where it is thickest on the row through the opening: the column whose
     // lateral distance into the mask is largest.

@@ -1,9 +1,13 @@
-// The etch examples' runs (support/etch_run.hpp), compiled once for the five programs that make
-// them (etch_profile, etch_resist, etch_trench, etch_hole, twin_demo): the pictures, arrays and
+// The etch examples' runs (support/etch_run.hpp), compiled once for the six programs that make
+// them (etch_profile, etch_resist, etch_trench, etch_hole, etch_layout, twin_demo): the pictures, arrays and
 // figures of a run. The etch itself and the surface's rates at its end, on the GPU where there is
 // one, are support/etch_on_space.hpp's, a file per model; CUDA builds compile those with nvcc.
 
 #include "support/etch_run.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <string>
 
 #include "support/etch_on_space.hpp"
 
@@ -32,6 +36,18 @@ fabtwin::Field<double, fabtwin::Host> material_codes(
     codes.data()[i] =
         d.phi.data()[i] < 0 ? 1.0 + fabtwin::etch::material_at(d.materials.cview(), i) : 0.0;
   return codes;
+}
+
+/// Bytes the machine has available now (/proc/meminfo's MemAvailable), or 0 where unknown.
+double available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key, unit;
+  double kilobytes = 0;
+  while (meminfo >> key >> kilobytes) {
+    std::getline(meminfo, unit);
+    if (key == "MemAvailable:") return kilobytes * 1024;
+  }
+  return 0;
 }
 
 }  // namespace detail
@@ -169,12 +185,26 @@ EtchResult run_etch_example(const EtchRun& run,
   return result;
 }
 
-/// The feature of run.spec, its substrate as deep as the fastest rate etches in run.time_s (and ten
-/// cells more), run and written as above; the mask is measured at the domain's side.
+void require_memory(const fabtwin::etch::Lattice& simulated, bool mirrored, const char* program) {
+  const double samples = double(simulated.size());
+  const double whole_pitch = mirrored ? samples * (simulated.planar() ? 2 : 4) : samples;
+  const double estimate = std::max(83 * samples, 56 * whole_pitch);
+  const double available = detail::available_memory_bytes();
+  if (available <= 0) return;
+  fabtwin::require<fabtwin::out_of_memory>(
+      estimate <= available, program, "the run's memory (bytes, estimated)", estimate, [&] {
+        return "at most the " + fabtwin::describe(available) +
+               " bytes this machine has available (MemAvailable): " + std::to_string(simulated.nx) +
+               " x " + std::to_string(simulated.ny) + " x " + std::to_string(simulated.nz) +
+               " samples at 56 to 83 bytes each is too many; a coarser --grid or a smaller domain";
+      });
+}
+
+/// The feature of run.spec (simulated_spec), run and written as above; the mask is measured at the
+/// domain's side.
 EtchResult run_feature_example(const EtchRun& run, const std::string& out, const char* program) {
-  fabtwin::etch::FeatureSpec spec = simulated_spec(run);
-  spec.substrate_depth_nm =
-      fastest_rate_nm_s(make_etch_model(run)) * run.time_s + 10 * spec.grid_nm;
+  const fabtwin::etch::FeatureSpec spec = simulated_spec(run);
+  require_memory(fabtwin::etch::feature_lattice(spec), spec.mirrored, program);
   auto domain = fabtwin::etch::make_feature_domain<double>(spec);
   const double mask_x = domain.lattice.x0 + double(domain.lattice.nx - 1) * domain.lattice.h;
   return run_etch_example(run, domain, mask_x, out, program);
@@ -185,8 +215,8 @@ EtchResult run_feature_example(const EtchRun& run, const std::string& out, const
 fabtwin::metrology::EtchProfile measure_feature(const EtchRun& run) {
   using namespace fabtwin;
   const EtchModel model = make_etch_model(run);
-  etch::FeatureSpec spec = simulated_spec(run);
-  spec.substrate_depth_nm = fastest_rate_nm_s(model) * run.time_s + 10 * spec.grid_nm;
+  const etch::FeatureSpec spec = simulated_spec(run);
+  require_memory(etch::feature_lattice(spec), spec.mirrored, "measure_feature");
   auto domain = etch::make_feature_domain<double>(spec);
   std::visit([&](const auto& m) { etch_on_best_space(run, m, domain, {}, false); }, model);
   return metrology::measure_etch_profile(

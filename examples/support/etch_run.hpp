@@ -40,13 +40,6 @@ struct EtchRun {
   bool mirror = true;
 };
 
-/// run.spec as the programs simulate it: mirrored where run.mirror asks and the pitch allows.
-inline fabtwin::etch::FeatureSpec simulated_spec(const EtchRun& run) {
-  fabtwin::etch::FeatureSpec spec = run.spec;
-  spec.mirrored = run.mirror && fabtwin::etch::mirrorable(spec);
-  return spec;
-}
-
 /// The model `run` names, with its defaults and then run.parameters applied.
 inline EtchModel make_etch_model(const EtchRun& run) {
   using namespace fabtwin::etch;
@@ -109,6 +102,24 @@ inline double fastest_rate_nm_s(const EtchModel& model) {
       },
       model);
 }
+
+/// run.spec as the programs simulate it: mirrored where run.mirror asks and the pitch allows, its
+/// substrate as deep as the fastest rate etches in run.time_s, and ten cells more.
+inline fabtwin::etch::FeatureSpec simulated_spec(const EtchRun& run) {
+  fabtwin::etch::FeatureSpec spec = run.spec;
+  spec.mirrored = run.mirror && fabtwin::etch::mirrorable(spec);
+  spec.substrate_depth_nm =
+      fastest_rate_nm_s(make_etch_model(run)) * run.time_s + 10 * spec.grid_nm;
+  return spec;
+}
+
+/// Refuses (fabtwin::out_of_memory, naming `program`) a run on the lattice `simulated` (its whole
+/// pitch unfolded for the files when `mirrored`) that would need more memory than the machine has
+/// available now (/proc/meminfo's MemAvailable; no check where that cannot be read), before any of
+/// it is allocated: a run that outgrows the memory thrashes the machine for minutes, or is killed,
+/// before its allocation fails. The estimate is what was measured (docs/etch.md, "Sparse
+/// storage"): run_etch's peak, 83 bytes a sample, or the files', 56 a sample of the whole pitch.
+void require_memory(const fabtwin::etch::Lattice& simulated, bool mirrored, const char* program);
 
 struct EtchResult {
   fabtwin::metrology::EtchProfile profile;

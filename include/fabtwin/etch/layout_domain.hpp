@@ -59,17 +59,13 @@ inline layout::RegionDistance layout_region(const layout::PolygonSet& shapes,
                                 where);
 }
 
-/// The domain of `spec` with the mask `shapes` draws (database units of shapes.unit_nm, any
-/// number of polygons, overlapping or not): substrate top at z = 0, the window's samples at its
-/// cells' centres. The opening measured (Domain::centre_x_nm, centre_y_nm) is the widest at the
-/// mask's foot, at its point farthest from the mask (or the window's centre if nothing is open).
-template <class T>
-Domain<T, Host> make_layout_domain(const layout::PolygonSet& shapes, const LayoutDomainSpec& spec) {
+/// The lattice make_layout_domain builds for `spec` (checked, the window's sides in whole cells):
+/// what a caller sizes memory by.
+inline Lattice layout_lattice(const LayoutDomainSpec& spec) {
   const char* where = "etch::make_layout_domain";
   const double h = spec.grid_nm;
   require(h > 0 && std::isfinite(h), where, "grid_nm", h, "a positive cell size in nm");
   const auto [wx0, wy0, wx1, wy1] = spec.window_nm;
-  const layout::RegionDistance region = layout_region(shapes, spec, where);  // checks the window
   const auto cells = [&](double extent, const char* name) {
     const double count = extent / h;
     require(std::abs(count - std::round(count)) <= 1e-9 * count && std::round(count) >= 4, where,
@@ -98,6 +94,20 @@ Domain<T, Host> make_layout_domain(const layout::PolygonSet& shapes, const Layou
   l.x0 = wx0 + 0.5 * h;
   l.y0 = wy0 + 0.5 * h;
   l.z0 = -spec.substrate_depth_nm;
+  return l;
+}
+
+/// The domain of `spec` with the mask `shapes` draws (database units of shapes.unit_nm, any
+/// number of polygons, overlapping or not): substrate top at z = 0, the window's samples at its
+/// cells' centres. The opening measured (Domain::centre_x_nm, centre_y_nm) is the widest at the
+/// mask's foot, at its point farthest from the mask (or the window's centre if nothing is open).
+template <class T>
+Domain<T, Host> make_layout_domain(const layout::PolygonSet& shapes, const LayoutDomainSpec& spec) {
+  // The window (finite, x0 < x1, y0 < y1) and the polygons first, then the rest.
+  const layout::RegionDistance region = layout_region(shapes, spec, "etch::make_layout_domain");
+  const Lattice l = layout_lattice(spec);
+  const double h = l.h, H = spec.mask_thickness_nm;
+  const auto [wx0, wy0, wx1, wy1] = spec.window_nm;
   Domain<T, Host> domain(l);
   domain.substrate_top_nm = 0;
   domain.mask_top_nm = H;

@@ -160,10 +160,8 @@ inline void check(const FeatureSpec& spec) {
   }
 }
 
-/// The domain of `spec`: substrate top at z = 0, the feature's axis at x = y = 0, the mask from
-/// z = 0 to its thickness, every level set the exact signed distance.
-template <class T>
-Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
+/// The lattice make_feature_domain(spec) builds (spec checked): what a caller sizes memory by.
+inline Lattice feature_lattice(const FeatureSpec& spec) {
   check(spec);
   const double h = spec.grid_nm;
   Lattice l;
@@ -185,6 +183,15 @@ Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
     }
   }
   l.z0 = -spec.substrate_depth_nm;
+  return l;
+}
+
+/// The domain of `spec`: substrate top at z = 0, the feature's axis at x = y = 0, the mask from
+/// z = 0 to its thickness, every level set the exact signed distance.
+template <class T>
+Domain<T, Host> make_feature_domain(const FeatureSpec& spec) {
+  const Lattice l = feature_lattice(spec);
+  const double h = spec.grid_nm;
   Domain<T, Host> domain(l);
   domain.substrate_top_nm = 0;
   domain.mask_top_nm = spec.mask_thickness_nm;
