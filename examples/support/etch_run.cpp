@@ -1,7 +1,8 @@
 // The etch examples' runs (support/etch_run.hpp), compiled once for the six programs that make
-// them (etch_profile, etch_resist, etch_trench, etch_hole, etch_layout, twin_demo): the pictures, arrays and
-// figures of a run. The etch itself and the surface's rates at its end, on the GPU where there is
-// one, are support/etch_on_space.hpp's, a file per model; CUDA builds compile those with nvcc.
+// them (etch_profile, etch_resist, etch_trench, etch_hole, etch_layout, twin_demo): the pictures,
+// arrays and figures of a run. The etch itself and the surface's rates at its end, on the GPU
+// where there is one, are support/etch_on_space.hpp's, a file per model; CUDA builds compile those
+// with nvcc.
 
 #include "support/etch_run.hpp"
 

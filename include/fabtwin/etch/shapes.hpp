@@ -91,11 +91,11 @@ struct MaskSection {
     double surface, substrate, mask, stop;
   };
 
-  /// The level sets at (u, z). The mask's reaches `seam` into the substrate, so that a sample on the
-  /// interface is inside the mask (process.hpp, ClampToMaterials) and labelled mask. The surface
-  /// is the exact signed distance to the boundary of the solid's union (the exposed substrate top,
-  /// the mask's side and top), not a min of the materials' level sets, which is 0 along a face two
-  /// materials share and is not a distance inside.
+  /// The level sets at (u, z). The mask's reaches `seam` into the substrate, so that a sample on
+  /// the interface is inside the mask (process.hpp, ClampToMaterials) and labelled mask. The
+  /// surface is the exact signed distance to the boundary of the solid's union (the exposed
+  /// substrate top, the mask's side and top), not a min of the materials' level sets, which is 0
+  /// along a face two materials share and is not a distance inside.
   Levels at(double u, double z) const {
     const double H = thickness, tilt = H * slope;
     Levels out{z, z, none, none};
