@@ -154,6 +154,8 @@ if [[ -x "$bin/etch_layout" ]]; then
   no_summary "$scratch/stale_etch_layout"
   expect 2 "--grid 3: expected a cell size that cuts the --window sides" etch_layout --grid 3 \
     --out "$scratch/etch_layout_grid"
+  expect 2 "--measure-at 0,0: expected a point X,Y inside the --window" etch_layout \
+    --measure-at 0,0 --out "$scratch/etch_layout_measure"
 fi
 expect 1 "'options.count' = 1000" socs_kernels "${socs[@]}" --count 1000 --out "$scratch/stale_socs_kernels"
 no_summary "$scratch/stale_socs_kernels"

@@ -4,8 +4,8 @@
 // its sides repeat (mirrored or periodic), etched by an isotropic, a directional or the SF6/O2
 // model.
 //
-// Usage: etch_layout [--gds FILE] [--layer L/D] [--window X0,Y0,X1,Y1] [--tone openings|mask]
-//                    [--sides mirrored|periodic]
+// Usage: etch_layout [--gds FILE] [--layer L/D] [--window X0,Y0,X1,Y1] [--measure-at X,Y]
+//                    [--tone openings|mask] [--sides mirrored|periodic]
 //                    [--mask-thickness NM] [--mask-taper-deg D] [--mask-material hard|resist]
 //                    [--stop-depth NM] [--grid NM] [--time S] [--model isotropic|directional|sf6o2]
 //                    [--param NAME=VALUE ...] [--rays-per-point N] [--seed N] [--ion-bounces N]
@@ -16,8 +16,8 @@
 // when the default layout is absent.
 //
 // The profile is measured at the widest opening at the mask's foot, at its point farthest from the
-// mask: its depth there, its CDs across x through that point (the x-z section the picture shows),
-// the mask where it is thickest on that row.
+// mask, or at --measure-at: its depth there, its CDs across x through that point (the x-z section
+// the picture shows), the mask where it is thickest on that row.
 //
 // Output: as etch_profile (profile.png, phi.npy, material.npy, etch.vti, surface.vtp), mask.png
 // (the window's mask from above, the opening measured marked) and, last, summary.json, also
@@ -47,6 +47,7 @@ struct Options {
   bool default_gds = true;
   layout::gdsii::LayerKey layer{11, 0};
   std::array<double, 4> window = {13120, 15616, 13376, 15872};  // nm
+  std::array<double, 2> measure_at = {0, 0};                    // nm, when given
   double mask_thickness = 40, taper_deg = 0, stop_depth = -1, grid = 4;
   examples::EtchRun run = [] {  // the model, its parameters, the time and the rays
     examples::EtchRun defaults;
@@ -75,6 +76,10 @@ examples::Cli command_line(Options& o) {
                      std::all_of(w.begin(), w.end(), [](double v) { return std::fabs(v) <= 1e9; });
                  return inside && w[2] > w[0] && w[3] > w[1];
                })
+      .numbers("--measure-at", "X,Y",
+               "where the profile is measured: its depth there, its CDs across x through it",
+               o.measure_at, "X,Y in nm inside the --window")
+      .shown_default("the widest opening's point farthest from the mask")
       .choice("--tone", "what the polygons are: the mask's openings, or the mask", o.tone,
               {{"openings", std::string("openings")}, {"mask", std::string("mask")}})
       .choice("--sides",
@@ -155,6 +160,12 @@ void check(const examples::Cli& cli, const Options& o) {
       cli.refuse("--grid", "a cell size that cuts the --window sides (" + describe(width) + " x " +
                                describe(height) + " nm) into whole numbers of cells, at least 4");
   }
+  const auto [x, y] = o.measure_at;
+  if (cli.given("--measure-at") &&
+      !(x > o.window[0] && x < o.window[2] && y > o.window[1] && y < o.window[3]))
+    cli.refuse("--measure-at", "a point X,Y inside the --window (" + describe(o.window[0]) + ", " +
+                                   describe(o.window[2]) + ") x (" + describe(o.window[1]) + ", " +
+                                   describe(o.window[3]) + ") nm");
 }
 
 }  // namespace
@@ -202,6 +213,10 @@ int main(int argc, char** argv) {
         examples::fastest_rate_nm_s(model) * run.time_s + 10 * o.grid, o.stop_depth + 4 * o.grid);
     examples::require_memory(etch::layout_lattice(spec), false, "etch_layout");
     auto domain = etch::make_layout_domain<double>(shapes, spec);
+    if (cli.given("--measure-at")) {
+      domain.centre_x_nm = o.measure_at[0];
+      domain.centre_y_nm = o.measure_at[1];
+    }
 
     // The mask is measured where it is thickest on the row through the opening: the column whose
     // lateral distance into the mask is largest.
