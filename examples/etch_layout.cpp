@@ -153,13 +153,7 @@ void write_mask_picture(const layout::RegionDistance& lateral, double sign,
 /// samples tile it, and its sides are the array's period).
 void check(const examples::Cli& cli, const Options& o) {
   using fabtwin::describe;
-  const double width = o.window[2] - o.window[0], height = o.window[3] - o.window[1];
-  for (const double side : {width, height}) {
-    const double cells = side / o.grid;
-    if (cells < 4 || std::fabs(cells - std::round(cells)) > 1e-9 * cells)
-      cli.refuse("--grid", "a cell size that cuts the --window sides (" + describe(width) + " x " +
-                               describe(height) + " nm) into whole numbers of cells, at least 4");
-  }
+  examples::require_window_cells(cli, o.window, o.grid, "--grid", "cell size", "cells", 4);
   const auto [x, y] = o.measure_at;
   if (cli.given("--measure-at") &&
       !(x > o.window[0] && x < o.window[2] && y > o.window[1] && y < o.window[3]))

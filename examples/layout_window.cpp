@@ -72,15 +72,8 @@ examples::Cli command_line(Options& o) {
 /// What the options accept together: the window must be a whole number of pixels each way (they
 /// tile it exactly).
 void check(const examples::Cli& cli, Options& o) {
-  using fabtwin::describe;
   o.default_gds = !cli.given("--gds");
-  const double width = o.window[2] - o.window[0], height = o.window[3] - o.window[1];
-  for (const double side : {width, height}) {
-    const double pixels = side / o.pitch_nm;
-    if (pixels < 1 || std::fabs(pixels - std::round(pixels)) > 1e-9 * pixels)
-      cli.refuse("--pitch", "a pitch that cuts the --window sides (" + describe(width) + " x " +
-                                describe(height) + " nm) into whole numbers of pixels");
-  }
+  examples::require_window_cells(cli, o.window, o.pitch_nm, "--pitch", "pitch", "pixels");
 }
 
 template <class Space>

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fabtwin/layout/region_distance.hpp"
+#include "fabtwin/layout/shapes.hpp"
 #include "fabtwin/layout/trapezoids.hpp"
 
 using namespace fabtwin;
@@ -20,10 +21,6 @@ using namespace fabtwin::layout;
 using Catch::Contains;
 
 namespace {
-
-Polygon rectangle(coord_t x0, coord_t y0, coord_t x1, coord_t y1) {
-  return Polygon{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}};
-}
 
 /// Whether (x, y) lies in one of the polygons (even-odd ray casting per polygon; each polygon here
 /// is simple, so that is its interior), the window's content repeated across its sides.
@@ -56,7 +53,7 @@ bool in_region(const PolygonSet& set, const std::array<double, 4>& w, WindowSide
 
 TEST_CASE("The distance to a rectangle in a window, by hand, mirrored and periodic") {
   PolygonSet set;
-  set.polygons = {rectangle(0, 40, 10, 60)};  // against the window's left side
+  set.polygons = {box_polygon({0, 40, 10, 60})};  // against the window's left side
   const std::array<double, 4> window{0, 0, 100, 100};
   const RegionDistance mirrored(set, window, WindowSides::mirrored);
   const RegionDistance periodic(set, window, WindowSides::periodic);
@@ -78,8 +75,8 @@ TEST_CASE("A region's distance does not depend on how its polygons draw it") {
   // One L drawn as a ring, as two overlapping rectangles and as two abutting ones (one clockwise).
   PolygonSet ring, overlapping, abutting;
   ring.polygons = {Polygon{{{20, 20}, {80, 20}, {80, 40}, {40, 40}, {40, 80}, {20, 80}}}};
-  overlapping.polygons = {rectangle(20, 20, 80, 40), rectangle(20, 20, 40, 80)};
-  abutting.polygons = {rectangle(20, 20, 80, 40), rectangle(20, 40, 40, 80)};
+  overlapping.polygons = {box_polygon({20, 20, 80, 40}), box_polygon({20, 20, 40, 80})};
+  abutting.polygons = {box_polygon({20, 20, 80, 40}), box_polygon({20, 40, 40, 80})};
   std::reverse(abutting.polygons[1].points.begin(), abutting.polygons[1].points.end());
   const std::array<double, 4> window{0, 0, 100, 100};
   const RegionDistance a(ring, window, WindowSides::mirrored);
@@ -116,17 +113,17 @@ TEST_CASE("The distance to a region is the radius of the largest disk on the poi
   // holds no point of the other side and the one of radius 1.02 |d| holds one, both found by ray
   // casting around the circle.
   PolygonSet few;
-  few.polygons = {rectangle(10, 10, 60, 30), rectangle(40, 20, 55, 90),
+  few.polygons = {box_polygon({10, 10, 60, 30}), box_polygon({40, 20, 55, 90}),
                   Polygon{{{70, 50}, {115, 60}, {90, 95}}},          // crosses x = 100
                   Polygon{{{-5, 60}, {20, 55}, {25, 75}, {0, 85}}},  // crosses x = 0
-                  rectangle(62, -8, 80, 5)};                         // crosses y = 0
+                  box_polygon({62, -8, 80, 5})};                     // crosses y = 0
   // ... and 60 small rectangles, some overlapping: hundreds of pieces, filed in bins.
   std::mt19937_64 random(7);
   PolygonSet many;
   std::uniform_int_distribution<coord_t> corner(-4, 100), side(2, 9);
   for (int r = 0; r < 60; ++r) {
-    const coord_t x = corner(random), y = corner(random);
-    many.polygons.push_back(rectangle(x, y, x + side(random), y + side(random)));
+    const coord_t x = corner(random), y = corner(random), w = side(random), h = side(random);
+    many.polygons.push_back(box_polygon({x, y, x + w, y + h}));
   }
   const std::array<double, 4> window{0, 0, 100, 100};
   std::uniform_real_distribution<double> coordinate(0.0, 100.0);
@@ -170,7 +167,7 @@ TEST_CASE("A region's distance with nothing drawn, everything drawn, or a bad wi
   PolygonSet none;
   CHECK(RegionDistance(none, window, WindowSides::mirrored)(10, 10) == RegionDistance::none);
   PolygonSet all;
-  all.polygons = {rectangle(-10, -10, 60, 60)};
+  all.polygons = {box_polygon({-10, -10, 60, 60})};
   CHECK(RegionDistance(all, window, WindowSides::periodic)(10, 10) == -RegionDistance::none);
   CHECK_THROWS_WITH(RegionDistance(none, {0, 0, 0, 50}, WindowSides::mirrored),
                     Contains("window") && Contains("0,0,0,50") && Contains("x0 < x1"));
