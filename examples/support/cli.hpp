@@ -37,23 +37,6 @@
 
 namespace examples {
 
-/// Refuses `option`, the pitch of a grid of `cells` over `window` (x0, y0, x1, y1 in nm), unless it
-/// cuts both of the window's sides into whole numbers of them, at least `at_least` each way: the
-/// grid's samples at the cells' centres then tile the window exactly.
-inline void require_window_cells(const Cli& cli, const std::array<double, 4>& window, double pitch,
-                                 const std::string& option, const std::string& what,
-                                 const std::string& cells, double at_least = 1) {
-  const double width = window[2] - window[0], height = window[3] - window[1];
-  for (const double side : {width, height}) {
-    const double count = side / pitch;
-    if (count < at_least || std::fabs(count - std::round(count)) > 1e-9 * count)
-      cli.refuse(option, "a " + what + " that cuts the --window sides (" +
-                             fabtwin::describe(width) + " x " + fabtwin::describe(height) +
-                             " nm) into whole numbers of " + cells +
-                             (at_least > 1 ? ", at least " + fabtwin::describe(at_least) : ""));
-  }
-}
-
 /// A command line that does not match the declarations: exit status 2. Carries the synopsis so
 /// that exit_status can show it under the message.
 class usage_error : public std::runtime_error {
@@ -537,6 +520,23 @@ class Cli {
   std::string program_, about_, command_, skip_;
   std::vector<Option> options_;
 };
+
+/// Refuses `option`, the pitch of a grid of `cells` over `window` (x0, y0, x1, y1 in nm), unless it
+/// cuts both of the window's sides into whole numbers of them, at least `at_least` each way: the
+/// grid's samples at the cells' centres then tile the window exactly.
+inline void require_window_cells(const Cli& cli, const std::array<double, 4>& window, double pitch,
+                                 const std::string& option, const std::string& what,
+                                 const std::string& cells, double at_least = 1) {
+  const double width = window[2] - window[0], height = window[3] - window[1];
+  for (const double side : {width, height}) {
+    const double count = side / pitch;
+    if (count < at_least || std::fabs(count - std::round(count)) > 1e-9 * count)
+      cli.refuse(option, "a " + what + " that cuts the --window sides (" +
+                             fabtwin::describe(width) + " x " + fabtwin::describe(height) +
+                             " nm) into whole numbers of " + cells +
+                             (at_least > 1 ? ", at least " + fabtwin::describe(at_least) : ""));
+  }
+}
 
 /// Runs `body` (returning the exit status) and reports what it throws on stderr as
 /// "program: message": a usage_error with the synopsis (exit 2), a fabtwin::error, any other
