@@ -14,6 +14,7 @@
 #include "fabtwin/layout/predicates.hpp"
 #include "fabtwin/layout/rasterize.hpp"
 #include "fabtwin/layout/region_distance.hpp"
+#include "fabtwin/layout/region_on_segment.hpp"
 #include "fabtwin/layout/scan_edges.hpp"
 #include "fabtwin/layout/shapes.hpp"
 #include "fabtwin/layout/transform.hpp"

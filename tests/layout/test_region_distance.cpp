@@ -1,7 +1,8 @@
 // The signed distance to a layout's region in a repeating window, against hand-computed values and
 // against the definition itself: the disk of radius |d| about a point stays on the point's side of
 // the region's boundary (tested by ray casting, not by the pieces the distance is computed from),
-// and a disk a little larger does not.
+// and a disk a little larger does not. The same for a segment through the region: its intervals
+// and the distance along it (a cut line's cross-section).
 
 #include <catch2/catch.hpp>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "fabtwin/layout/region_distance.hpp"
+#include "fabtwin/layout/region_on_segment.hpp"
 #include "fabtwin/layout/shapes.hpp"
 #include "fabtwin/layout/trapezoids.hpp"
 
@@ -47,6 +49,27 @@ bool in_region(const PolygonSet& set, const std::array<double, 4>& w, WindowSide
     if (in) return true;
   }
   return false;
+}
+
+/// Slanted and Manhattan polygons, overlapping, some crossing the sides of the window [0, 100]^2.
+PolygonSet few_polygons() {
+  PolygonSet few;
+  few.polygons = {box_polygon({10, 10, 60, 30}), box_polygon({40, 20, 55, 90}),
+                  Polygon{{{70, 50}, {115, 60}, {90, 95}}},          // crosses x = 100
+                  Polygon{{{-5, 60}, {20, 55}, {25, 75}, {0, 85}}},  // crosses x = 0
+                  box_polygon({62, -8, 80, 5})};                     // crosses y = 0
+  return few;
+}
+
+/// 60 small rectangles over that window, some overlapping: hundreds of pieces, filed in bins.
+PolygonSet many_rectangles(std::mt19937_64& random) {
+  PolygonSet many;
+  std::uniform_int_distribution<coord_t> corner(-4, 100), side(2, 9);
+  for (int r = 0; r < 60; ++r) {
+    const coord_t x = corner(random), y = corner(random), w = side(random), h = side(random);
+    many.polygons.push_back(box_polygon({x, y, x + w, y + h}));
+  }
+  return many;
 }
 
 }  // namespace
@@ -112,19 +135,8 @@ TEST_CASE("The distance to a region is the radius of the largest disk on the poi
   // then repeated), and many small rectangles: at random points the circle of radius 0.998 |d|
   // holds no point of the other side and the one of radius 1.02 |d| holds one, both found by ray
   // casting around the circle.
-  PolygonSet few;
-  few.polygons = {box_polygon({10, 10, 60, 30}), box_polygon({40, 20, 55, 90}),
-                  Polygon{{{70, 50}, {115, 60}, {90, 95}}},          // crosses x = 100
-                  Polygon{{{-5, 60}, {20, 55}, {25, 75}, {0, 85}}},  // crosses x = 0
-                  box_polygon({62, -8, 80, 5})};                     // crosses y = 0
-  // ... and 60 small rectangles, some overlapping: hundreds of pieces, filed in bins.
   std::mt19937_64 random(7);
-  PolygonSet many;
-  std::uniform_int_distribution<coord_t> corner(-4, 100), side(2, 9);
-  for (int r = 0; r < 60; ++r) {
-    const coord_t x = corner(random), y = corner(random), w = side(random), h = side(random);
-    many.polygons.push_back(box_polygon({x, y, x + w, y + h}));
-  }
+  const PolygonSet few = few_polygons(), many = many_rectangles(random);
   const std::array<double, 4> window{0, 0, 100, 100};
   std::uniform_real_distribution<double> coordinate(0.0, 100.0);
   for (const auto& [set, sides] :
@@ -177,4 +189,96 @@ TEST_CASE("A region's distance with nothing drawn, everything drawn, or a bad wi
   thin.polygons = {Polygon{{{0, 0}, {10, 0}}}};
   CHECK_THROWS_WITH(RegionDistance(thin, window, WindowSides::mirrored, "my_caller"),
                     Contains("my_caller"));
+}
+
+TEST_CASE("A segment's intervals in a region and the distance along it, by hand") {
+  PolygonSet set;
+  set.polygons = {box_polygon({10, 0, 30, 20}), box_polygon({0, 30, 8, 50})};
+  // Across the first rectangle, square and at 45 degrees (through its corner (10, 0) on the way).
+  auto in = region_on_segment(set, {0, 10, 40, 10});
+  REQUIRE(in.size() == 1);
+  CHECK(in[0].from == Approx(10));
+  CHECK(in[0].to == Approx(30));
+  in = region_on_segment(set, {0, -10, 40, 30});
+  REQUIRE(in.size() == 1);
+  CHECK(in[0].from == Approx(10 * std::sqrt(2.0)));
+  CHECK(in[0].to == Approx(30 * std::sqrt(2.0)));
+  // Along a side the region is taken closed: the side counts. Through a corner only: nothing.
+  in = region_on_segment(set, {0, 20, 40, 20});
+  REQUIRE(in.size() == 1);
+  CHECK(in[0].from == Approx(10));
+  CHECK(in[0].to == Approx(30));
+  CHECK(region_on_segment(set, {0, 10, 20, -10}).empty());
+  // One L drawn as two abutting rectangles is one interval across their shared edge.
+  PolygonSet abutting;
+  abutting.polygons = {box_polygon({20, 20, 80, 40}), box_polygon({20, 40, 40, 80})};
+  in = region_on_segment(abutting, {30, 0, 30, 100});
+  REQUIRE(in.size() == 1);
+  CHECK(in[0].from == Approx(20));
+  CHECK(in[0].to == Approx(80));
+
+  // The distance along y = 40 from x = 0 to 40, the second rectangle against its start: mirrored,
+  // it continues across x = 0 (no boundary there); periodic, its copy stands at [40, 48].
+  const SegmentDistance mirrored(set, {0, 40, 40, 40}, WindowSides::mirrored);
+  const SegmentDistance periodic(set, {0, 40, 40, 40}, WindowSides::periodic);
+  CHECK(mirrored(2) == Approx(-6));
+  CHECK(periodic(2) == Approx(-2));  // 2 to the copy of the segment's end
+  CHECK(mirrored(38) == Approx(30));
+  CHECK(periodic(38) == Approx(2));
+  CHECK(mirrored(8) == Approx(0).margin(1e-12));
+  CHECK(mirrored.length() == Approx(40));
+  // No boundary on the line at all.
+  CHECK(SegmentDistance(set, {0, 60, 40, 60}, WindowSides::mirrored)(5) == SegmentDistance::none);
+  CHECK(SegmentDistance(set, {2, 32, 2, 48}, WindowSides::periodic)(5) == -SegmentDistance::none);
+  // A segment of no length, or not finite, is refused.
+  CHECK_THROWS_WITH(region_on_segment(set, {1, 1, 1, 1}), Contains("segment"));
+  CHECK_THROWS_WITH(SegmentDistance(set, {0, std::nan(""), 1, 1}, WindowSides::mirrored),
+                    Contains("segment"));
+}
+
+TEST_CASE("A segment's distance along it is the half-width of the largest interval on its side") {
+  // Random segments through the sets above (inside the window [0, 100]^2, where ray casting needs
+  // no images): every interval's inside agrees with ray casting, and at random points the
+  // interval of half-width 0.998 |d| about the point stays on its side while 1.02 |d| crosses,
+  // the segment repeated across its ends as the sides say.
+  std::mt19937_64 random(11);
+  const std::array<double, 4> window{0, 0, 100, 100};
+  std::uniform_real_distribution<double> coordinate(0.5, 99.5), unit(0.0, 1.0);
+  int checked = 0;
+  for (const PolygonSet& set : {few_polygons(), many_rectangles(random)})
+    for (const WindowSides sides : {WindowSides::mirrored, WindowSides::periodic})
+      for (int cut = 0; cut < 10; ++cut) {
+        const std::array<double, 4> segment{coordinate(random), coordinate(random),
+                                            coordinate(random), coordinate(random)};
+        const SegmentDistance along(set, segment, sides);
+        const double L = along.length();
+        const auto at = [&](double s) {  // the point at arc length s, folded into the segment
+          double t = std::fmod(s, 2 * L);
+          if (t < 0) t += 2 * L;
+          if (sides == WindowSides::periodic)
+            t = std::fmod(t, L);
+          else if (t > L)
+            t = 2 * L - t;
+          const double f = t / L;
+          return in_region(set, window, sides, segment[0] + f * (segment[2] - segment[0]),
+                           segment[1] + f * (segment[3] - segment[1]));
+        };
+        for (int trial = 0; trial < 30; ++trial) {
+          const double s = unit(random) * L, d = along(s);
+          if (std::abs(d) < 1e-3 * L || std::abs(d) > 0.5 * L) continue;  // exact up to L
+          const bool inside = d < 0;
+          INFO("segment " << segment[0] << "," << segment[1] << "," << segment[2] << ","
+                          << segment[3] << ", s = " << s << ": d = " << d);
+          REQUIRE(at(s) == inside);
+          bool within_stays = true, beyond_crosses = false;
+          for (int k = -400; k <= 400; ++k)
+            if (at(s + 0.998 * std::abs(d) * k / 400) != inside) within_stays = false;
+          for (int k = -400; k <= 400; ++k)
+            if (at(s + 1.02 * std::abs(d) * k / 400) != inside) beyond_crosses = true;
+          CHECK(within_stays);
+          CHECK(beyond_crosses);
+          ++checked;
+        }
+      }
+  CHECK(checked > 500);
 }
