@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fabtwin/etch.hpp"
+#include "fabtwin/layout/shapes.hpp"
 #include "fabtwin/metrology/etch_differences.hpp"
 #include "fabtwin/metrology/etch_profile.hpp"
 
@@ -629,6 +630,102 @@ TEST_CASE("A layout window extruded into a mask: exact level sets, and an etch t
   spec.stop_depth_nm = -1;
   spec.grid_nm = std::nan("");
   CHECK_THROWS_WITH(make_layout_domain<double>(trench, spec), Catch::Contains("grid_nm"));
+}
+
+TEST_CASE("A layout's halo holds its real neighbours; its cross-section along a cut is a trench's",
+          "[etch]") {
+  // A slot along y against the window's left side, x in [0, 20], with mask beyond it: mirrored
+  // without a halo, the window's side doubles it into a 40 nm trench; with a 40 nm halo the
+  // layout's mask stands left of it, and the halo's 60 nm slot at x in [130, 190] is not measured.
+  layout::PolygonSet slots;
+  slots.polygons = {layout::box_polygon({0, -200, 20, 400}),
+                    layout::box_polygon({130, -200, 190, 400})};
+  LayoutDomainSpec spec;
+  spec.window_nm = {0, 0, 120, 120};
+  spec.grid_nm = 4;
+  spec.mask_thickness_nm = 20;
+  spec.substrate_depth_nm = 40;
+  spec.gas_above_nm = 12;
+  const auto bare = make_layout_domain<double>(slots, spec);
+  spec.halo_nm = 40;
+  const auto halo = make_layout_domain<double>(slots, spec);
+  REQUIRE(halo.lattice.nx == 50);
+  REQUIRE(halo.lattice.ny == 50);
+  CHECK(halo.lattice.x0 == Approx(-38));
+  // The mask's level set at the first sample row from half-way up (z = 12): across the open slot,
+  // the distance to its sides (the slot runs along y, so x alone counts).
+  const auto mask_at = [](const Domain<double, Host>& d, double x) {
+    const Lattice& l = d.lattice;
+    const index_t i = index_t(std::lround((x - l.x0) / l.h)), j = l.ny / 2;
+    index_t k = 0;
+    while (l.position(0, 0, k).z < 10) ++k;  // z = 12
+    return d.materials.data()[l.index(i, j, k) + int(Material::mask) * l.size()];
+  };
+  CHECK(mask_at(bare, 10) == Approx(10));  // 10 to x = 20 (x = 0 is the mirror, no side)
+  CHECK(mask_at(bare, 2) == Approx(18));
+  CHECK(mask_at(halo, 2) == Approx(2));     // 2 to the layout's side at x = 0
+  CHECK(mask_at(halo, -10) == Approx(-8));  // in the halo's mask: 10 from its side, 8 from its top
+  CHECK(mask_at(halo, 150) == Approx(20));  // the halo's slot, 20 from its side at 130
+  CHECK(halo.centre_x_nm == Approx(10));
+  CHECK(bare.centre_x_nm == Approx(2));  // the doubled slot's axis is the window's side
+  spec.halo_nm = 6;
+  CHECK_THROWS_WITH(make_layout_domain<double>(slots, spec),
+                    Catch::Contains("halo_nm") && Catch::Contains("whole number of cells"));
+
+  // A cut square across a 40 nm slot, 240 nm long with the slot at its middle, is the 2D trench
+  // of make_feature_domain (40 nm at a 240 nm pitch) moved by 120 nm: the same level sets, from
+  // the distance along the line here and from |x| there. Across a 40 nm wire, the 2D line.
+  layout::PolygonSet wire;
+  wire.polygons = {layout::box_polygon({100, -300, 140, 300})};
+  LayoutSectionSpec section;
+  section.cut_nm = {0, 50, 240, 50};
+  section.grid_nm = 4;
+  section.mask_thickness_nm = 20;
+  section.substrate_depth_nm = 40;
+  section.gas_above_nm = 12;
+  FeatureSpec feature;
+  feature.opening_nm = 40;
+  feature.pitch_nm = 240;
+  feature.dimension = 2;
+  feature.grid_nm = 4;
+  feature.mask_thickness_nm = 20;
+  feature.substrate_depth_nm = 40;
+  feature.gas_above_nm = 12;
+  for (const LayoutTone tone : {LayoutTone::openings, LayoutTone::mask}) {
+    section.tone = tone;
+    feature.feature = tone == LayoutTone::mask ? Feature::line : Feature::trench;
+    const auto a = make_layout_section<double>(wire, section);
+    const auto b = make_feature_domain<double>(feature);
+    REQUIRE(a.lattice.nx == b.lattice.nx);
+    REQUIRE(a.lattice.ny == 1);
+    REQUIRE(a.lattice.nz == b.lattice.nz);
+    CHECK(a.lattice.x0 == Approx(b.lattice.x0 + 120));
+    double largest = 0;
+    for (index_t i = 0; i < a.lattice.size(); ++i)
+      largest = std::max(largest, std::abs(a.phi.data()[i] - b.phi.data()[i]));
+    for (index_t i = 0; i < material_count * a.lattice.size(); ++i)
+      largest = std::max(largest, std::abs(a.materials.data()[i] - b.materials.data()[i]));
+    CHECK(largest < 1e-9);
+    if (tone == LayoutTone::openings) CHECK(a.centre_x_nm == Approx(120));
+  }
+  // The same cut at 60 degrees to the wire crosses 40 / sin 60 of it; a length that is no whole
+  // number of cells takes the nearest cell size; the halo extends the line at both ends (in whole
+  // cells) and is not measured.
+  section.tone = LayoutTone::openings;
+  const double c = std::cos(std::numbers::pi / 6), s = std::sin(std::numbers::pi / 6);
+  section.cut_nm = {120 - 125 * c, 50 - 125 * s, 120 + 125 * c, 50 + 125 * s};  // 250 nm long
+  section.halo_nm = 30;
+  const auto slanted = make_layout_section<double>(wire, section);
+  const Lattice& l = slanted.lattice;
+  const double length = 250;
+  CHECK(l.h == Approx(length / std::round(length / 4)));
+  CHECK(l.x0 == Approx(-std::round(30 / l.h) * l.h + 0.5 * l.h));
+  CHECK(slanted.centre_x_nm == Approx(0.5 * length).margin(0.5 * l.h));
+  const auto along = layout_section_lateral(wire, section);
+  const double open = -along.inside()[0].from + along.inside()[0].to;
+  CHECK(open == Approx(40 / std::sin(std::numbers::pi / 3)));
+  section.cut_nm = {0, 0, 10, 0};
+  CHECK_THROWS_WITH(make_layout_section<double>(wire, section), Catch::Contains("cut length"));
 }
 
 TEST_CASE("The visible-sky flux equals closed-form view factors", "[etch]") {
