@@ -156,6 +156,14 @@ if [[ -x "$bin/etch_layout" ]]; then
     --out "$scratch/etch_layout_grid"
   expect 2 "--measure-at 0,0: expected a point X,Y inside the --window" etch_layout \
     --measure-at 0,0 --out "$scratch/etch_layout_measure"
+  expect 2 "--halo 6: expected a halo of whole cells" etch_layout --halo 6 \
+    --out "$scratch/etch_layout_halo"
+  expect 2 "--cut 0,0,0,0: expected X0,Y0,X1,Y1 in nm, two distinct points" etch_layout \
+    --cut 0,0,0,0 --out "$scratch/etch_layout_cut"
+  expect 2 "expected a cut or a --window, not both" etch_layout --cut 0,0,100,0 \
+    --window 0,0,100,100 --out "$scratch/etch_layout_both"
+  expect 2 "expected a cut of at least 4 cells" etch_layout --cut 0,0,10,0 \
+    --out "$scratch/etch_layout_short"
 fi
 expect 1 "'options.count' = 1000" socs_kernels "${socs[@]}" --count 1000 --out "$scratch/stale_socs_kernels"
 no_summary "$scratch/stale_socs_kernels"

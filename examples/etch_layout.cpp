@@ -1,33 +1,36 @@
-// A window of a real layout etched in 3D: one layer of a GDSII file extruded into a hard (or
-// resist) mask over silicon, its polygons the mask's openings (trenches and contacts, as a
-// damascene metal layer is etched) or the mask itself (lines), the window one period of the array
-// its sides repeat (mirrored or periodic), etched by an isotropic, a directional or the SF6/O2
-// model.
+// A window of a real layout etched in 3D, or a cross-section along a cut line through it in 2D:
+// one layer of a GDSII file extruded into a hard (or resist) mask over silicon, its polygons the
+// mask's openings (trenches and contacts, as a damascene metal layer is etched) or the mask itself
+// (lines), etched by an isotropic, a directional or the SF6/O2 model. The window (the cut) and a
+// halo of the layout around it are one period of the array the halo's outer sides repeat
+// (mirrored or periodic); the halo keeps those sides away from what is measured.
 //
-// Usage: etch_layout [--gds FILE] [--layer L/D] [--window X0,Y0,X1,Y1] [--measure-at X,Y]
-//                    [--tone openings|mask] [--sides mirrored|periodic]
+// Usage: etch_layout [--gds FILE] [--layer L/D] [--window X0,Y0,X1,Y1 | --cut X0,Y0,X1,Y1]
+//                    [--halo NM] [--measure-at X,Y] [--tone openings|mask] [--sides mirrored|periodic]
 //                    [--mask-thickness NM] [--mask-taper-deg D] [--mask-material hard|resist]
 //                    [--stop-depth NM] [--grid NM] [--time S] [--model isotropic|directional|sf6o2]
 //                    [--param NAME=VALUE ...] [--rays-per-point N] [--seed N] [--ion-bounces N]
 //                    [--threads N] [--out DIR]
 // Defaults: ../shared/data/layouts/gcd_45nm.gds (or $FABTWIN_DATA/layouts/gcd_45nm.gds), metal 1
-// (11/0) as openings in 40 nm of hard mask, a 256 x 256 nm window around the end of a 74 nm wire,
-// 4 nm cells, 1 s of SF6/O2 at 100 rays a point (44 s on two cores). Exit status 77 (skipped)
-// when the default layout is absent.
+// (11/0) as openings in 40 nm of hard mask, a 256 x 256 nm window around the end of a 74 nm wire
+// with a 64 nm halo, 4 nm cells, 1 s of SF6/O2 at 100 rays a point. A cut runs 2D: seconds.
+// Exit status 77 (skipped) when the default layout is absent.
 //
-// The profile is measured at the widest opening at the mask's foot, at its point farthest from the
-// mask, or at --measure-at: its depth there, its CDs across x through that point (the x-z section
-// the picture shows), the mask where it is thickest on that row.
+// The profile is measured at the widest opening at the mask's foot inside the window (not the
+// halo), at its point farthest from the mask, or at --measure-at: its depth there, its CDs across
+// x through that point (the x-z section the picture shows), the mask where it is thickest on that
+// row. Along a cut, x is the arc length from the cut's start: the widest opening the cut crosses.
 //
-// Output: as etch_profile (profile.png, phi.npy, material.npy, etch.vti, surface.vtp), mask.png
-// (the window's mask from above, the opening measured marked) and, last, summary.json, also
-// printed on stdout.
+// Output: as etch_profile (profile.png, phi.npy, material.npy, etch.vti, surface.vtp; the halo's
+// samples too), mask.png (the layer from above around what was simulated, the window or the cut,
+// the halo and the opening measured marked) and, last, summary.json, also printed on stdout.
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,8 +50,9 @@ struct Options {
   bool default_gds = true;
   layout::gdsii::LayerKey layer{11, 0};
   std::array<double, 4> window = {13120, 15616, 13376, 15872};  // nm
+  std::array<double, 4> cut = {0, 0, 0, 0};                     // nm, when given
   std::array<double, 2> measure_at = {0, 0};                    // nm, when given
-  double mask_thickness = 40, taper_deg = 0, stop_depth = -1, grid = 4;
+  double halo = 64, mask_thickness = 40, taper_deg = 0, stop_depth = -1, grid = 4;
   examples::EtchRun run = [] {  // the model, its parameters, the time and the rays
     examples::EtchRun defaults;
     defaults.time_s = 1;
@@ -60,22 +64,37 @@ struct Options {
 examples::Cli command_line(Options& o) {
   examples::Cli cli(
       "etch_layout",
-      "A window of one layer of a GDSII layout extruded into a mask over silicon and etched in 3D\n"
-      "(isotropic, directional or SF6/O2); the profile measured at the widest opening. Writes\n"
-      "profile.png, mask.png, phi.npy, material.npy, etch.vti, surface.vtp and, last, summary.json.");
+      "A window of one layer of a GDSII layout extruded into a mask over silicon and etched in 3D,\n"
+      "or a cross-section along a cut line in 2D (isotropic, directional or SF6/O2), a halo of the\n"
+      "layout around it; the profile measured at the widest opening. Writes profile.png, mask.png,\n"
+      "phi.npy, material.npy, etch.vti, surface.vtp and, last, summary.json.");
   o.gds = examples::default_layout();
   const auto positive = [](const char* what, const char* unit) {
     return examples::NumberRule{.what = what, .unit = unit, .above = 0};
   };
+  const auto within_a_metre = [](const std::array<double, 4>& w) {
+    return std::all_of(w.begin(), w.end(), [](double v) { return std::fabs(v) <= 1e9; });
+  };
   cli.path("--gds", "FILE", "the GDSII layout", o.gds, examples::PathKind::file)
       .layer("--layer", "L/D", "layer and datatype to extrude", o.layer)
-      .numbers("--window", "X0,Y0,X1,Y1", "the window, in nm: one period of the etched array",
-               o.window, "X0,Y0,X1,Y1 in nm with X1 > X0, Y1 > Y0, all within +-1e9 nm (a metre)",
-               [](const std::array<double, 4>& w) {
-                 const bool inside =
-                     std::all_of(w.begin(), w.end(), [](double v) { return std::fabs(v) <= 1e9; });
-                 return inside && w[2] > w[0] && w[3] > w[1];
+      .numbers("--window", "X0,Y0,X1,Y1", "the window, in nm, etched in 3D", o.window,
+               "X0,Y0,X1,Y1 in nm with X1 > X0, Y1 > Y0, all within +-1e9 nm (a metre)",
+               [=](const std::array<double, 4>& w) {
+                 return within_a_metre(w) && w[2] > w[0] && w[3] > w[1];
                })
+      .numbers("--cut", "X0,Y0,X1,Y1",
+               "a cut line, in nm, etched in 2D instead: the cross-section along it, the features "
+               "it crosses taken as extruded across it",
+               o.cut, "X0,Y0,X1,Y1 in nm, two distinct points within +-1e9 nm (a metre)",
+               [=](const std::array<double, 4>& c) {
+                 return within_a_metre(c) && (c[0] != c[2] || c[1] != c[3]);
+               })
+      .shown_default("none: the window")
+      .number("--halo", "NM",
+              "the layout simulated around the window (whole cells) or beyond the cut's ends "
+              "(rounded to whole cells), so that the sides' mirror or period is that far from "
+              "what is measured",
+              o.halo, examples::NumberRule{.what = "a halo", .unit = "nm", .at_least = 0})
       .numbers("--measure-at", "X,Y",
                "where the profile is measured: its depth there, its CDs across x through it",
                o.measure_at, "X,Y in nm inside the --window")
@@ -118,30 +137,44 @@ examples::Cli command_line(Options& o) {
   return cli;
 }
 
-/// The window's mask seen from above (the mask's foot), the measured opening's centre marked.
+struct Point {
+  double x, y;
+};
+
+/// The layer's mask seen from above (the mask's foot) over `area` {x0, y0, x1, y1} in cells of
+/// `cell` nm; `outlines` drawn on it in white (the window, or the cut's ends), `measured` a red
+/// cross, `cut` a red line when a cut was simulated (its halo's extension orange).
 void write_mask_picture(const layout::RegionDistance& lateral, double sign,
-                        const etch::Domain<double, Host>& domain, const std::string& path) {
-  const etch::Lattice& l = domain.lattice;
-  Field<double, Host> mask(Grid(l.nx, l.ny, l.h, {l.x0, l.y0, 0}));
-  for (index_t j = 0; j < l.ny; ++j)
-    for (index_t i = 0; i < l.nx; ++i) {
-      const etch::Point3 p = l.position(i, j, 0);
-      mask.data()[i + l.nx * j] = sign * lateral(p.x, p.y) < 0 ? 1.0 : 0.0;
+                        const std::array<double, 4>& area, double cell,
+                        const std::vector<std::vector<Point>>& outlines, Point measured,
+                        const std::vector<Point>& cut, const std::vector<Point>& cut_halo,
+                        const std::string& path) {
+  const index_t nx = std::max<index_t>(1, index_t(std::lround((area[2] - area[0]) / cell)));
+  const index_t ny = std::max<index_t>(1, index_t(std::lround((area[3] - area[1]) / cell)));
+  Field<double, Host> mask(Grid(nx, ny, cell, {area[0] + 0.5 * cell, area[1] + 0.5 * cell, 0}));
+  for (index_t j = 0; j < ny; ++j)
+    for (index_t i = 0; i < nx; ++i) {
+      const double x = area[0] + (double(i) + 0.5) * cell, y = area[1] + (double(j) + 0.5) * cell;
+      mask.data()[i + nx * j] = sign * lateral(x, y) < 0 ? 1.0 : 0.0;
     }
-  io::RenderOptions options{.colormap = io::Colormap::viridis,
-                            .scale_bar = true,
-                            .length_bar = true,
-                            .title = "the mask from above; the opening measured: red cross",
-                            .value_label = "material",
-                            .magnify = io::magnification_for(mask.grid(), 700),
-                            .text_scale = 2};
+  io::RenderOptions options{
+      .colormap = io::Colormap::viridis,
+      .scale_bar = true,
+      .length_bar = true,
+      .title = cut.empty() ? "the mask from above: the window (white), the opening measured (red)"
+                           : "the mask from above: the cut (red), its halo (orange)",
+      .value_label = "material",
+      .magnify = io::magnification_for(mask.grid(), 700),
+      .text_scale = 2};
   options.categories = {"open", "mask"};
   io::Image picture = io::render_field(mask, options);
-  struct Point {
-    double x, y;
-  };
-  const double arm = 4 * l.h, x = domain.centre_x_nm, y = domain.centre_y_nm;
+  for (const auto& outline : outlines)
+    io::draw_polyline(picture, mask.grid(), outline, io::Color{255, 255, 255}, true);
   const io::Color red{220, 30, 30};
+  if (!cut_halo.empty())
+    io::draw_polyline(picture, mask.grid(), cut_halo, io::Color{240, 150, 30}, false);
+  if (!cut.empty()) io::draw_polyline(picture, mask.grid(), cut, red, false);
+  const double arm = 4 * cell, x = measured.x, y = measured.y;
   io::draw_polyline(picture, mask.grid(), std::vector<Point>{{x - arm, y}, {x + arm, y}}, red,
                     false);
   io::draw_polyline(picture, mask.grid(), std::vector<Point>{{x, y - arm}, {x, y + arm}}, red,
@@ -153,7 +186,20 @@ void write_mask_picture(const layout::RegionDistance& lateral, double sign,
 /// samples tile it, and its sides are the array's period).
 void check(const examples::Cli& cli, const Options& o) {
   using fabtwin::describe;
+  if (cli.given("--cut")) {
+    if (cli.given("--window")) cli.refuse("--cut", "a cut or a --window, not both");
+    if (cli.given("--measure-at"))
+      cli.refuse("--measure-at", "no point with --cut (the widest opening it crosses is measured)");
+    const double length = std::hypot(o.cut[2] - o.cut[0], o.cut[3] - o.cut[1]);
+    if (length < 4 * o.grid)
+      cli.refuse("--cut", "a cut of at least 4 cells of --grid " + describe(o.grid) +
+                              " nm (it is " + describe(length) + " nm long)");
+    return;
+  }
   examples::require_window_cells(cli, o.window, o.grid, "--grid", "cell size", "cells", 4);
+  const double halo_cells = o.halo / o.grid;
+  if (std::fabs(halo_cells - std::round(halo_cells)) > 1e-9 * std::max(1.0, halo_cells))
+    cli.refuse("--halo", "a halo of whole cells of --grid " + describe(o.grid) + " nm");
   const auto [x, y] = o.measure_at;
   if (cli.given("--measure-at") &&
       !(x > o.window[0] && x < o.window[2] && y > o.window[1] && y < o.window[3]))
@@ -184,57 +230,110 @@ int main(int argc, char** argv) {
 
     const layout::gdsii::Library library = layout::gdsii::read_library(o.gds);
     const double unit_nm = library.unit_nm();
-    const auto to_units = [&](double nm, bool up) {
-      return layout::coord_t(up ? std::ceil(nm / unit_nm) : std::floor(nm / unit_nm));
+    // Every polygon that reaches into `area` (nm; the builders clip them to what they simulate).
+    const auto read_area = [&](const std::array<double, 4>& area) {
+      const layout::Box box{layout::coord_t(std::floor(area[0] / unit_nm)),
+                            layout::coord_t(std::floor(area[1] / unit_nm)),
+                            layout::coord_t(std::ceil(area[2] / unit_nm)),
+                            layout::coord_t(std::ceil(area[3] / unit_nm))};
+      const layout::PolygonSet shapes = library.read_window(box, {o.layer});
+      std::fprintf(stderr, "etch_layout: %zu polygons of layer %u/%u in [%g, %g] x [%g, %g] nm\n",
+                   shapes.polygons.size(), unsigned(o.layer.layer), unsigned(o.layer.datatype),
+                   area[0], area[2], area[1], area[3]);
+      return shapes;
     };
-    // Every polygon that reaches into the window (the builder clips them to it).
-    const layout::Box box{to_units(o.window[0], false), to_units(o.window[1], false),
-                          to_units(o.window[2], true), to_units(o.window[3], true)};
-    const layout::PolygonSet shapes = library.read_window(box, {o.layer});
-    std::fprintf(stderr, "etch_layout: %zu polygons of layer %u/%u in [%g, %g] x [%g, %g] nm\n",
-                 shapes.polygons.size(), unsigned(o.layer.layer), unsigned(o.layer.datatype),
-                 o.window[0], o.window[2], o.window[1], o.window[3]);
 
-    etch::LayoutDomainSpec spec;
-    spec.window_nm = o.window;
-    spec.tone = o.tone == "mask" ? etch::LayoutTone::mask : etch::LayoutTone::openings;
-    spec.boundary = o.sides == "periodic" ? etch::Boundary::periodic : etch::Boundary::reflective;
-    spec.mask_thickness_nm = o.mask_thickness;
-    spec.mask_taper_deg = o.taper_deg;
-    spec.grid_nm = o.grid;
-    spec.stop_depth_nm = o.stop_depth;
-    spec.substrate_depth_nm = std::max(
+    etch::LayoutStack stack;
+    stack.tone = o.tone == "mask" ? etch::LayoutTone::mask : etch::LayoutTone::openings;
+    stack.boundary = o.sides == "periodic" ? etch::Boundary::periodic : etch::Boundary::reflective;
+    stack.mask_thickness_nm = o.mask_thickness;
+    stack.mask_taper_deg = o.taper_deg;
+    stack.grid_nm = o.grid;
+    stack.stop_depth_nm = o.stop_depth;
+    stack.substrate_depth_nm = std::max(
         examples::fastest_rate_nm_s(model) * run.time_s + 10 * o.grid, o.stop_depth + 4 * o.grid);
-    examples::require_memory(etch::layout_lattice(spec), false, "etch_layout");
-    auto domain = etch::make_layout_domain<double>(shapes, spec);
-    if (cli.given("--measure-at")) {
-      domain.centre_x_nm = o.measure_at[0];
-      domain.centre_y_nm = o.measure_at[1];
+    const double sign = stack.tone == etch::LayoutTone::mask ? 1.0 : -1.0;
+    const std::string picture = o.out + "/mask.png";
+    std::optional<etch::Domain<double, Host>> built;  // the window's or the cut's
+    double mask_x = 0, halo = o.halo, polygons = 0;
+    if (cli.given("--cut")) {
+      etch::LayoutSectionSpec spec;
+      static_cast<etch::LayoutStack&>(spec) = stack;
+      spec.cut_nm = o.cut;
+      spec.halo_nm = o.halo;
+      const etch::Lattice lattice = etch::layout_section_lattice(spec);
+      examples::require_memory(lattice, false, "etch_layout");
+      halo = etch::section_halo(lattice);
+      const auto ends = etch::simulated_cut(spec, halo);
+      // The picture: the simulated line and a margin around it (a sixth of its length, 16 cells).
+      const double length = std::hypot(o.cut[2] - o.cut[0], o.cut[3] - o.cut[1]);
+      const double margin = std::max(length / 6, 16 * o.grid);
+      const std::array<double, 4> area{
+          std::min(ends[0], ends[2]) - margin, std::min(ends[1], ends[3]) - margin,
+          std::max(ends[0], ends[2]) + margin, std::max(ends[1], ends[3]) + margin};
+      const layout::PolygonSet shapes = read_area(area);
+      polygons = double(shapes.polygons.size());
+      const auto& domain = built.emplace(etch::make_layout_section<double>(shapes, spec));
+      // The mask is measured where it is thickest along the cut.
+      const layout::SegmentDistance along = etch::layout_section_lateral(shapes, spec);
+      const etch::Lattice& l = domain.lattice;
+      double deepest = 0;
+      mask_x = domain.centre_x_nm;
+      for (index_t i = 0; i < l.nx; ++i) {
+        const double x = l.x0 + double(i) * l.h, inside = sign * along(x + halo);
+        if (x > 0 && x < length && inside < deepest) deepest = inside, mask_x = x;
+      }
+      const double ex = (o.cut[2] - o.cut[0]) / length, ey = (o.cut[3] - o.cut[1]) / length;
+      const Point start{o.cut[0], o.cut[1]}, end{o.cut[2], o.cut[3]};
+      const Point measured{o.cut[0] + domain.centre_x_nm * ex, o.cut[1] + domain.centre_x_nm * ey};
+      write_mask_picture(layout::RegionDistance(shapes, area, layout::WindowSides::mirrored), sign,
+                         area, std::max(o.grid, (area[2] - area[0] + area[3] - area[1]) / 2000), {},
+                         measured, {start, end}, {{ends[0], ends[1]}, {ends[2], ends[3]}}, picture);
+    } else {
+      etch::LayoutDomainSpec spec;
+      static_cast<etch::LayoutStack&>(spec) = stack;
+      spec.window_nm = o.window;
+      spec.halo_nm = o.halo;
+      examples::require_memory(etch::layout_lattice(spec), false, "etch_layout");
+      const layout::PolygonSet shapes = read_area(spec.simulated_nm());
+      polygons = double(shapes.polygons.size());
+      auto& domain = built.emplace(etch::make_layout_domain<double>(shapes, spec));
+      if (cli.given("--measure-at")) {
+        domain.centre_x_nm = o.measure_at[0];
+        domain.centre_y_nm = o.measure_at[1];
+      }
+      // The mask is measured where it is thickest on the window's row through the opening: the
+      // column whose lateral distance into the mask is largest.
+      const layout::RegionDistance lateral = etch::layout_region(shapes, spec);
+      const etch::Lattice& l = domain.lattice;
+      double deepest = 0;
+      mask_x = domain.centre_x_nm;
+      for (index_t i = 0; i < l.nx; ++i) {
+        const double x = l.x0 + double(i) * l.h, inside = sign * lateral(x, domain.centre_y_nm);
+        if (x > o.window[0] && x < o.window[2] && inside < deepest) deepest = inside, mask_x = x;
+      }
+      const auto [x0, y0, x1, y1] = o.window;
+      write_mask_picture(lateral, sign, spec.simulated_nm(), o.grid,
+                         {{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}},
+                         {domain.centre_x_nm, domain.centre_y_nm}, {}, {}, picture);
     }
-
-    // The mask is measured where it is thickest on the row through the opening: the column whose
-    // lateral distance into the mask is largest.
-    const layout::RegionDistance lateral = etch::layout_region(shapes, spec);
-    const double sign = spec.tone == etch::LayoutTone::mask ? 1.0 : -1.0;
-    const etch::Lattice& l = domain.lattice;
-    double mask_x = domain.centre_x_nm, deepest = 0;
-    for (index_t i = 0; i < l.nx; ++i) {
-      const double x = l.x0 + double(i) * l.h, inside = sign * lateral(x, domain.centre_y_nm);
-      if (inside < deepest) deepest = inside, mask_x = x;
-    }
-    write_mask_picture(lateral, sign, domain, o.out + "/mask.png");
+    etch::Domain<double, Host>& domain = *built;
     examples::EtchResult result =
         examples::run_etch_example(run, domain, mask_x, o.out, "etch_layout");
     result.summary["gds"] = o.gds;
     result.summary["layer"] =
         std::to_string(o.layer.layer) + "/" + std::to_string(o.layer.datatype);
-    result.summary["window_nm"] = io::json::Value::array();
-    for (const double v : o.window) result.summary["window_nm"].push_back(v);
-    result.summary["polygons"] = double(shapes.polygons.size());
+    const bool section = cli.given("--cut");
+    result.summary[section ? "cut_nm" : "window_nm"] = io::json::Value::array();
+    for (const double v : section ? o.cut : o.window)
+      result.summary[section ? "cut_nm" : "window_nm"].push_back(v);
+    result.summary["halo_nm"] = halo;
+    result.summary["cell_nm"] = domain.lattice.h;
+    result.summary["polygons"] = polygons;
     result.summary["tone"] = o.tone;
     result.summary["sides"] = o.sides;
-    result.summary["opening_x_nm"] = domain.centre_x_nm;
-    result.summary["opening_y_nm"] = domain.centre_y_nm;
+    result.summary["opening_x_nm"] = domain.centre_x_nm;  // along the cut: from its start
+    if (!section) result.summary["opening_y_nm"] = domain.centre_y_nm;
     result.summary["mask_x_nm"] = mask_x;
     result.summary["mask_thickness_nm"] = o.mask_thickness;
     result.summary["mask_taper_deg"] = o.taper_deg;
