@@ -164,6 +164,8 @@ if [[ -x "$bin/etch_layout" ]]; then
     --window 0,0,100,100 --out "$scratch/etch_layout_both"
   expect 2 "expected a cut of at least 4 cells" etch_layout --cut 0,0,10,0 \
     --out "$scratch/etch_layout_short"
+  expect 2 "--across y: expected no direction with --cut" etch_layout --cut 0,0,100,0 \
+    --across y --out "$scratch/etch_layout_across"
 fi
 expect 1 "'options.count' = 1000" socs_kernels "${socs[@]}" --count 1000 --out "$scratch/stale_socs_kernels"
 no_summary "$scratch/stale_socs_kernels"

@@ -6,7 +6,8 @@
 // (mirrored or periodic); the halo keeps those sides away from what is measured.
 //
 // Usage: etch_layout [--gds FILE] [--layer L/D] [--window X0,Y0,X1,Y1 | --cut X0,Y0,X1,Y1]
-//                    [--halo NM] [--measure-at X,Y] [--tone openings|mask] [--sides mirrored|periodic]
+//                    [--halo NM] [--measure-at X,Y] [--across auto|x|y] [--tone openings|mask]
+//                    [--sides mirrored|periodic]
 //                    [--mask-thickness NM] [--mask-taper-deg D] [--mask-material hard|resist]
 //                    [--stop-depth NM] [--grid NM] [--time S] [--model isotropic|directional|sf6o2]
 //                    [--param NAME=VALUE ...] [--rays-per-point N] [--seed N] [--ion-bounces N]
@@ -17,9 +18,10 @@
 // Exit status 77 (skipped) when the default layout is absent.
 //
 // The profile is measured at the widest opening at the mask's foot inside the window (not the
-// halo), at its point farthest from the mask, or at --measure-at: its depth there, its CDs across
-// x through that point (the x-z section the picture shows), the mask where it is thickest on that
-// row. Along a cut, x is the arc length from the cut's start: the widest opening the cut crosses.
+// halo), at its point farthest from the mask, or at --measure-at: its depth there, its CDs through
+// that point across the opening (across x or y, whichever the nearest edge of the mask lies along;
+// the section the picture shows), the mask where it is thickest on that row. Along a cut, x is the
+// arc length from the cut's start: the widest opening the cut crosses.
 //
 // Output: as etch_profile (profile.png, phi.npy, material.npy, etch.vti, surface.vtp; the halo's
 // samples too), mask.png (the layer from above around what was simulated, the window or the cut,
@@ -45,7 +47,7 @@ namespace {
 using namespace fabtwin;
 
 struct Options {
-  std::string gds, tone = "openings", sides = "mirrored", mask_material = "hard",
+  std::string gds, tone = "openings", sides = "mirrored", mask_material = "hard", across = "auto",
                    out = "out/etch_layout";
   bool default_gds = true;
   layout::gdsii::LayerKey layer{11, 0};
@@ -99,6 +101,11 @@ examples::Cli command_line(Options& o) {
                "where the profile is measured: its depth there, its CDs across x through it",
                o.measure_at, "X,Y in nm inside the --window")
       .shown_default("the widest opening's point farthest from the mask")
+      .choice("--across",
+              "the direction the CDs are measured in (auto: towards the mask's nearest edge, "
+              "across a wire whichever way it runs)",
+              o.across,
+              {{"auto", std::string("auto")}, {"x", std::string("x")}, {"y", std::string("y")}})
       .choice("--tone", "what the polygons are: the mask's openings, or the mask", o.tone,
               {{"openings", std::string("openings")}, {"mask", std::string("mask")}})
       .choice("--sides",
@@ -190,6 +197,7 @@ void check(const examples::Cli& cli, const Options& o) {
     if (cli.given("--window")) cli.refuse("--cut", "a cut or a --window, not both");
     if (cli.given("--measure-at"))
       cli.refuse("--measure-at", "no point with --cut (the widest opening it crosses is measured)");
+    if (cli.given("--across")) cli.refuse("--across", "no direction with --cut (it is the cut's)");
     const double length = std::hypot(o.cut[2] - o.cut[0], o.cut[3] - o.cut[1]);
     if (length < 4 * o.grid)
       cli.refuse("--cut", "a cut of at least 4 cells of --grid " + describe(o.grid) +
@@ -255,7 +263,8 @@ int main(int argc, char** argv) {
     const double sign = stack.tone == etch::LayoutTone::mask ? 1.0 : -1.0;
     const std::string picture = o.out + "/mask.png";
     std::optional<etch::Domain<double, Host>> built;  // the window's or the cut's
-    double mask_x = 0, halo = o.halo, polygons = 0;
+    double mask_at = 0, halo = o.halo, polygons = 0;
+    examples::Across across = examples::Across::x;
     if (cli.given("--cut")) {
       etch::LayoutSectionSpec spec;
       static_cast<etch::LayoutStack&>(spec) = stack;
@@ -278,10 +287,10 @@ int main(int argc, char** argv) {
       const layout::SegmentDistance along = etch::layout_section_lateral(shapes, spec);
       const etch::Lattice& l = domain.lattice;
       double deepest = 0;
-      mask_x = domain.centre_x_nm;
+      mask_at = domain.centre_x_nm;
       for (index_t i = 0; i < l.nx; ++i) {
         const double x = l.x0 + double(i) * l.h, inside = sign * along(x + halo);
-        if (x > 0 && x < length && inside < deepest) deepest = inside, mask_x = x;
+        if (x > 0 && x < length && inside < deepest) deepest = inside, mask_at = x;
       }
       const double ex = (o.cut[2] - o.cut[0]) / length, ey = (o.cut[3] - o.cut[1]) / length;
       const Point start{o.cut[0], o.cut[1]}, end{o.cut[2], o.cut[3]};
@@ -302,15 +311,28 @@ int main(int argc, char** argv) {
         domain.centre_x_nm = o.measure_at[0];
         domain.centre_y_nm = o.measure_at[1];
       }
-      // The mask is measured where it is thickest on the window's row through the opening: the
-      // column whose lateral distance into the mask is largest.
+      // Across the opening: towards the mask's nearest edge, which the lateral distance's gradient
+      // points from (central differences over a cell; a square's centre, where it vanishes, x).
       const layout::RegionDistance lateral = etch::layout_region(shapes, spec);
+      const double cx = domain.centre_x_nm, cy = domain.centre_y_nm, e = 0.5 * o.grid;
+      const double gx = lateral(cx + e, cy) - lateral(cx - e, cy);
+      const double gy = lateral(cx, cy + e) - lateral(cx, cy - e);
+      across = o.across == "y" || (o.across == "auto" && std::fabs(gy) > std::fabs(gx))
+                   ? examples::Across::y
+                   : examples::Across::x;
+      // The mask is measured where it is thickest on the window's row (column) through the
+      // opening: the sample whose lateral distance into the mask is largest.
       const etch::Lattice& l = domain.lattice;
+      const bool along_y = across == examples::Across::y;
+      const index_t n = along_y ? l.ny : l.nx;
+      const double first = along_y ? l.y0 : l.x0, lo = o.window[along_y ? 1 : 0],
+                   hi = o.window[along_y ? 3 : 2];
       double deepest = 0;
-      mask_x = domain.centre_x_nm;
-      for (index_t i = 0; i < l.nx; ++i) {
-        const double x = l.x0 + double(i) * l.h, inside = sign * lateral(x, domain.centre_y_nm);
-        if (x > o.window[0] && x < o.window[2] && inside < deepest) deepest = inside, mask_x = x;
+      mask_at = along_y ? cy : cx;
+      for (index_t i = 0; i < n; ++i) {
+        const double v = first + double(i) * l.h;
+        const double inside = sign * (along_y ? lateral(cx, v) : lateral(v, cy));
+        if (v > lo && v < hi && inside < deepest) deepest = inside, mask_at = v;
       }
       const auto [x0, y0, x1, y1] = o.window;
       write_mask_picture(lateral, sign, spec.simulated_nm(), o.grid,
@@ -319,7 +341,7 @@ int main(int argc, char** argv) {
     }
     etch::Domain<double, Host>& domain = *built;
     examples::EtchResult result =
-        examples::run_etch_example(run, domain, mask_x, o.out, "etch_layout");
+        examples::run_etch_example(run, domain, mask_at, o.out, "etch_layout", across);
     result.summary["gds"] = o.gds;
     result.summary["layer"] =
         std::to_string(o.layer.layer) + "/" + std::to_string(o.layer.datatype);
@@ -334,7 +356,8 @@ int main(int argc, char** argv) {
     result.summary["sides"] = o.sides;
     result.summary["opening_x_nm"] = domain.centre_x_nm;  // along the cut: from its start
     if (!section) result.summary["opening_y_nm"] = domain.centre_y_nm;
-    result.summary["mask_x_nm"] = mask_x;
+    result.summary["across"] = section ? "the cut" : across == examples::Across::y ? "y" : "x";
+    result.summary[across == examples::Across::y ? "mask_y_nm" : "mask_x_nm"] = mask_at;
     result.summary["mask_thickness_nm"] = o.mask_thickness;
     result.summary["mask_taper_deg"] = o.taper_deg;
     result.summary["mask_material"] = o.mask_material;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "support/etch_on_space.hpp"
@@ -56,16 +57,20 @@ double available_memory_bytes() {
 /// Runs `run` on `domain` (run.spec is not used), writes the pictures and files into `out` (a
 /// folder, ready) and returns the figures; `mask_x` is where the mask's thickness is measured.
 EtchResult run_etch_example(const EtchRun& run,
-                            fabtwin::etch::Domain<double, fabtwin::Host>& domain, double mask_x,
-                            const std::string& out, const char* program) {
+                            fabtwin::etch::Domain<double, fabtwin::Host>& domain, double mask_at,
+                            const std::string& out, const char* program, Across across) {
   using namespace fabtwin;
   using namespace fabtwin::etch;
   const EtchModel model = make_etch_model(run);
   const bool mirrored = domain.mirrored;
   // What the files show: the whole pitch, a mirrored domain unfolded after its run. Of the start
-  // only the section through the axis is kept: the run's peak of memory is its own.
+  // only the section through the axis is kept: the run's peak of memory is its own. Metrology and
+  // the sections read x-z planes: across y, they read the domain reflected through x = y.
+  const auto measured_frame = [&](const Domain<double, Host>& d) {
+    return across == Across::y ? swapped_xy(d) : whole_pitch(d);
+  };
   const Field<double, Host> initial_xz = [&] {
-    const Domain<double, Host> start = whole_pitch(domain);
+    const Domain<double, Host> start = measured_frame(domain);
     return detail::section(start.lattice, start.centre_y_nm, start.phi);
   }();
 
@@ -92,21 +97,29 @@ EtchResult run_etch_example(const EtchRun& run,
       .add("oxygen_absorbed", surface.oxygen)
       .add("material", surface.material)
       .write(out + "/surface.vtp");
-  result.profile = metrology::measure_etch_profile(domain, mask_x);
   const Lattice l = domain.lattice;
-
-  // Pictures and arrays of the cross-section through the axis.
   const Field<double, Host> codes = detail::material_codes(domain);
-  const Field<double, Host> phi_xz = detail::section(l, domain.centre_y_nm, domain.phi),
-                            codes_xz = detail::section(l, domain.centre_y_nm, codes);
-  io::write_npy(out + "/phi.npy", phi_xz.data(), {l.nz, l.nx});
-  io::write_npy(out + "/material.npy", codes_xz.data(), {l.nz, l.nx});
+
+  // The profile, and pictures and arrays of the cross-section through the axis (the run has
+  // unfolded a mirrored domain: only a reflection is copied).
+  std::optional<Domain<double, Host>> reflected;
+  if (across == Across::y) reflected.emplace(swapped_xy(domain));
+  const Domain<double, Host>& seen = reflected ? *reflected : domain;
+  result.profile = metrology::measure_etch_profile(seen, mask_at);
+  const Field<double, Host> phi_xz = detail::section(seen.lattice, seen.centre_y_nm, seen.phi);
+  const Field<double, Host> codes_xz = [&] {
+    if (!reflected) return detail::section(l, domain.centre_y_nm, codes);
+    return detail::section(seen.lattice, seen.centre_y_nm, detail::material_codes(seen));
+  }();
+  const index_t across_samples = phi_xz.grid().nx();
+  io::write_npy(out + "/phi.npy", phi_xz.data(), {l.nz, across_samples});
+  io::write_npy(out + "/material.npy", codes_xz.data(), {l.nz, across_samples});
   io::RenderOptions section{.colormap = io::Colormap::viridis,
                             .scale_bar = true,
                             .length_bar = true,
-                            .title =
-                                "x-z section through the opening; surface: red at the start, "
-                                "black at the end",
+                            .title = std::string(across == Across::y ? "y" : "x") +
+                                     "-z section through the opening; surface: red at the "
+                                     "start, black at the end",
                             .value_label = "material",
                             .magnify = io::magnification_for(codes_xz.grid(), 900),
                             .text_scale = 2};  // the automatic scale is 1 below 960 px
@@ -126,7 +139,7 @@ EtchResult run_etch_example(const EtchRun& run,
       std::vector<std::int64_t> line;
       for (const auto& q : contour.points) {
         line.push_back(std::int64_t(points.size()));
-        points.push_back({q.x, 0, q.y});
+        points.push_back(across == Across::y ? Vec3{0, q.x, q.y} : Vec3{q.x, 0, q.y});
         height.push_back(q.y);
       }
       if (!line.empty()) line.push_back(line.front());

@@ -127,11 +127,15 @@ struct EtchResult {
   fabtwin::io::json::Value summary;
 };
 
+/// The lateral direction the profile is measured across (its CDs, its section's pictures).
+enum class Across { x, y };
+
 /// Runs `run` on `domain` (run.spec is not used), writes the pictures and files into `out` (a
-/// folder, ready) and returns the figures; `mask_x` is where the mask's thickness is measured.
+/// folder, ready) and returns the figures; `mask_at` is where the mask's thickness is measured (an
+/// x, or a y when measured across y, on the row through the opening).
 EtchResult run_etch_example(const EtchRun& run,
-                            fabtwin::etch::Domain<double, fabtwin::Host>& domain, double mask_x,
-                            const std::string& out, const char* program);
+                            fabtwin::etch::Domain<double, fabtwin::Host>& domain, double mask_at,
+                            const std::string& out, const char* program, Across across = Across::x);
 
 /// The feature of run.spec, its substrate as deep as the fastest rate etches in run.time_s (and ten
 /// cells more), run and written as above; the mask is measured at the domain's side.

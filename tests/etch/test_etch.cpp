@@ -728,6 +728,62 @@ TEST_CASE("A layout's halo holds its real neighbours; its cross-section along a 
   CHECK_THROWS_WITH(make_layout_section<double>(wire, section), Catch::Contains("cut length"));
 }
 
+TEST_CASE("A domain reflected through x = y: a slot along x becomes the slot along y", "[etch]") {
+  // The same slot drawn along x and along y (its reflection) in a square window: the reflected
+  // domain of the first is the second, sample for sample, and is measured across the slot.
+  layout::PolygonSet along_x, along_y;
+  along_x.polygons = {layout::box_polygon({-100, 40, 300, 76})};
+  along_y.polygons = {layout::box_polygon({40, -100, 76, 300})};
+  LayoutDomainSpec spec;
+  spec.window_nm = {0, 0, 160, 160};
+  spec.grid_nm = 4;
+  spec.mask_thickness_nm = 20;
+  spec.substrate_depth_nm = 40;
+  spec.gas_above_nm = 12;
+  const auto a = swapped_xy(make_layout_domain<double>(along_x, spec));
+  const auto b = make_layout_domain<double>(along_y, spec);
+  REQUIRE(a.lattice.size() == b.lattice.size());
+  CHECK(a.lattice.x0 == b.lattice.x0);
+  CHECK(a.centre_x_nm == Approx(58));
+  CHECK(a.centre_x_nm == b.centre_x_nm);
+  CHECK(a.centre_y_nm == b.centre_y_nm);
+  CHECK(std::memcmp(a.phi.data(), b.phi.data(), a.phi.bytes()) == 0);
+  CHECK(std::memcmp(a.materials.data(), b.materials.data(), a.materials.bytes()) == 0);
+  // Etched, the slot along x measured in its reflection reads what the slot along y reads.
+  Context<Host> ctx;
+  auto etched_x = make_layout_domain<double>(along_x, spec), etched_y = to<Host>(b);
+  EtchOptions options;
+  options.time_s = 1;
+  run_etch(ctx, etched_x, IsotropicEtch{6.0}, options);
+  run_etch(ctx, etched_y, IsotropicEtch{6.0}, options);
+  const auto across = metrology::measure_etch_profile(swapped_xy(etched_x), 140.0);
+  const auto reference = metrology::measure_etch_profile(etched_y, 140.0);
+  CHECK(across.depth_nm == Approx(6).margin(0.05));
+  CHECK(across.top_cd_nm > 36);  // undercut
+  CHECK(across.depth_nm == Approx(reference.depth_nm).epsilon(1e-12));
+  CHECK(across.top_cd_nm == Approx(reference.top_cd_nm).epsilon(1e-12));
+  CHECK(across.bottom_cd_nm == Approx(reference.bottom_cd_nm).epsilon(1e-12));
+  CHECK(across.mask_remaining_nm == Approx(reference.mask_remaining_nm).epsilon(1e-12));
+  // A mirrored domain is unfolded first: reflected twice, it is its whole pitch.
+  FeatureSpec hole;
+  hole.feature = Feature::hole;
+  hole.opening_nm = 20;
+  hole.pitch_nm = 48;
+  hole.dimension = 3;
+  hole.grid_nm = 4;
+  hole.mask_thickness_nm = 12;
+  hole.substrate_depth_nm = 16;
+  hole.gas_above_nm = 8;
+  hole.mirrored = true;
+  const auto quarter = make_feature_domain<double>(hole);
+  const auto twice = swapped_xy(swapped_xy(quarter));
+  const auto whole = whole_pitch(quarter);
+  REQUIRE(twice.lattice.nx == whole.lattice.nx);
+  REQUIRE(twice.lattice.ny == whole.lattice.ny);
+  CHECK(std::memcmp(twice.phi.data(), whole.phi.data(), whole.phi.bytes()) == 0);
+  CHECK(std::memcmp(twice.materials.data(), whole.materials.data(), whole.materials.bytes()) == 0);
+}
+
 TEST_CASE("The visible-sky flux equals closed-form view factors", "[etch]") {
   Context<Host> ctx;
   SECTION("the bottom of a long trench: (sin a1 + sin a2) / 2, to first order in the cell") {

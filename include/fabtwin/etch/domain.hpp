@@ -6,6 +6,7 @@
 // reappear where the surface has passed.
 
 #include <string>
+#include <utility>
 
 #include "fabtwin/core/check.hpp"
 #include "fabtwin/core/field.hpp"
@@ -181,6 +182,35 @@ Domain<T, Host> whole_pitch(const Domain<T, Host>& domain) {
         out.phi.data()[at] = domain.phi.data()[source];
         for (int m = 0; m < material_count; ++m)
           out.materials.data()[at + m * n_out] = domain.materials.data()[source + m * n_in];
+      }
+  return out;
+}
+
+/// `domain` reflected through the plane x = y: x and y exchanged, samples, fields and the opening's
+/// axis alike. Metrology measures across x (an x-z section), so a feature running along x is
+/// measured across its width in the reflected copy; the etch, whose model has no preferred lateral
+/// direction, is the same there. A mirrored domain is unfolded first.
+template <class T>
+Domain<T, Host> swapped_xy(const Domain<T, Host>& domain) {
+  const Domain<T, Host> whole = whole_pitch(domain);
+  const Lattice& in = whole.lattice;
+  Lattice l = in;
+  std::swap(l.nx, l.ny);
+  std::swap(l.x0, l.y0);
+  Domain<T, Host> out(l);
+  out.substrate_top_nm = whole.substrate_top_nm;
+  out.mask_top_nm = whole.mask_top_nm;
+  out.centre_x_nm = whole.centre_y_nm;
+  out.centre_y_nm = whole.centre_x_nm;
+  out.phi_is_distance = whole.phi_is_distance;
+  const index_t n = l.size();
+  for (index_t k = 0; k < l.nz; ++k)
+    for (index_t j = 0; j < l.ny; ++j)
+      for (index_t i = 0; i < l.nx; ++i) {
+        const index_t at = l.index(i, j, k), source = in.index(j, i, k);
+        out.phi.data()[at] = whole.phi.data()[source];
+        for (int m = 0; m < material_count; ++m)
+          out.materials.data()[at + m * n] = whole.materials.data()[source + m * n];
       }
   return out;
 }
