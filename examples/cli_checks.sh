@@ -329,6 +329,15 @@ if [[ -x "$bin/etch_profile" ]]; then
     expect 1 "argument 'opening_nm' = 400; expected in (0, pitch_nm" etch_trench --arde-openings 400 --out "$scratch/etch"
   fi
   expect 1 "'$scratch/missing.npy'" etch_resist --profile "$scratch/missing.npy" --time 1 --out "$scratch/etch"
+  # A resist section too fine for the machine (4 x 4 pixels of 1 um at 0.001 nm cells, 4e6 x 4e6
+  # samples) is refused before its domain is built.
+  {
+    printf '\x93NUMPY\x01\x00\x76\x00'
+    printf "%-117s\n" "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4), }"
+    head -c 64 /dev/zero
+  } >"$scratch/open_film.npy"
+  expect 1 "the run's memory (bytes, estimated)" etch_resist --profile "$scratch/open_film.npy" \
+    --pitch 1000 --grid 0.001 --time 1 --model isotropic --out "$scratch/etch"
   [[ -e "$scratch/etch" ]] && ok=0 || ok=1
   report "no output folder made for refused etch runs" $ok
 fi

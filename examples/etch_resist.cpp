@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
                                 rank == 3 ? o.layer : 0.0};
     Context<Host> ctx;
     const double depth = examples::fastest_rate_nm_s(model) * o.time_s + 10 * o.grid;
+    examples::require_memory(etch::resist_lattice(profile, o.grid, depth), false, "etch_resist");
     auto domain = etch::make_resist_domain<double>(ctx, profile, o.grid, depth);
     examples::start_outputs(o.out);
     // The mask is measured at the middle of the widest run of resist at the film's bottom, along

@@ -280,18 +280,10 @@ inline std::pair<double, double> largest_cleared_centre(const ResistProfile& pro
 
 }  // namespace detail
 
-/// An etch domain whose mask is `profile` on a flat substrate, the film's bottom at z = 0 and the
-/// profile's centre at x = 0 (and y = 0), cells of `grid_nm` (the x period in whole cells, as near
-/// grid_nm as that allows; the y period must then be whole cells too), reflective sides (the
-/// profile's period). A cross-section (ny = 1) makes a 2D domain, a whole film a 3D one. The
-/// resist's occupancy is interpolated (bi- or trilinearly) between pixel centres and its 1/2
-/// crossing redistanced into the mask's level set; the union of resist and substrate likewise into
-/// phi. Sample rows sit at half cells about z = 0, so the film's bottom falls between them. The
-/// opening measured (centre_x_nm, centre_y_nm) is, in 2D, the widest cleared run at the film's
-/// bottom and, in 3D, the centre of the largest cleared region there.
-template <class T>
-Domain<T, Host> make_resist_domain(Context<Host>& ctx, const ResistProfile& profile, double grid_nm,
-                                   double substrate_depth_nm, double gas_above_nm = 30) {
+/// The lattice make_resist_domain builds for these arguments (checked, the profile's values too):
+/// what a caller sizes memory by.
+inline Lattice resist_lattice(const ResistProfile& profile, double grid_nm,
+                              double substrate_depth_nm, double gas_above_nm = 30) {
   const char* where = "etch::make_resist_domain";
   require(
       profile.nx >= 4 && profile.rows >= 1 && profile.ny >= 1 &&
@@ -336,6 +328,26 @@ Domain<T, Host> make_resist_domain(Context<Host>& ctx, const ResistProfile& prof
   l.x0 = -0.5 * width + 0.5 * l.h;
   l.y0 = film ? -0.5 * depth_y + 0.5 * l.h : 0.0;
   l.z0 = -double(below) * l.h + 0.5 * l.h;
+  return l;
+}
+
+/// An etch domain whose mask is `profile` on a flat substrate, the film's bottom at z = 0 and the
+/// profile's centre at x = 0 (and y = 0), cells of `grid_nm` (the x period in whole cells, as near
+/// grid_nm as that allows; the y period must then be whole cells too), reflective sides (the
+/// profile's period). A cross-section (ny = 1) makes a 2D domain, a whole film a 3D one. The
+/// resist's occupancy is interpolated (bi- or trilinearly) between pixel centres and its 1/2
+/// crossing redistanced into the mask's level set; the union of resist and substrate likewise into
+/// phi. Sample rows sit at half cells about z = 0, so the film's bottom falls between them. The
+/// opening measured (centre_x_nm, centre_y_nm) is, in 2D, the widest cleared run at the film's
+/// bottom and, in 3D, the centre of the largest cleared region there.
+template <class T>
+Domain<T, Host> make_resist_domain(Context<Host>& ctx, const ResistProfile& profile, double grid_nm,
+                                   double substrate_depth_nm, double gas_above_nm = 30) {
+  const Lattice l = resist_lattice(profile, grid_nm, substrate_depth_nm, gas_above_nm);
+  const bool film = profile.ny > 1;
+  const double width = double(profile.nx) * profile.pitch_nm;
+  const double depth_y = film ? double(profile.ny) * profile.pitch_nm : 0.0;
+  const double thickness = double(profile.rows) * profile.layer();
   Domain<T, Host> domain(l);
   domain.substrate_top_nm = 0;
   domain.mask_top_nm = thickness;
