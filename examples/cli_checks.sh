@@ -320,6 +320,11 @@ if [[ -x "$bin/etch_profile" ]]; then
     "${etch[@]}" --model isotropic --param rate_nm_s=fast --out "$scratch/etch"
   expect 1 "argument 'etchant_sticking' = 1.5; expected a value in [0, 1]" \
     "${etch[@]}" --model sf6o2 --param etchant_sticking=1.5 --out "$scratch/etch"
+  expect 1 "argument '--sensitivity' = bogus; expected one of rate_nm_s" \
+    "${etch[@]}" --model isotropic --sensitivity bogus --out "$scratch/etch"
+  expect 1 "argument '--sensitivity etchant_sticking' = 1; expected a parameter that is not 0" \
+    "${etch[@]}" --model sf6o2 --param etchant_sticking=1 --sensitivity etchant_sticking \
+    --out "$scratch/etch"
   expect 1 "argument 'opening_nm' = 400; expected in (0, pitch_nm" \
     etch_profile --opening 400 --pitch 120 --mask-thickness 20 --time 0.1 --model isotropic --out "$scratch/etch"
   expect 1 "argument 'dimension' = 2; expected 3 for a hole" \

@@ -11,7 +11,7 @@
 //                    [--mask-thickness NM] [--mask-taper-deg D] [--mask-material hard|resist]
 //                    [--stop-depth NM] [--grid NM] [--time S] [--model isotropic|directional|sf6o2]
 //                    [--param NAME=VALUE ...] [--rays-per-point N] [--seed N] [--ion-bounces N]
-//                    [--threads N] [--out DIR]
+//                    [--threads N] [--sensitivity NAME ...] [--sensitivity-step S] [--out DIR]
 // Defaults: ../shared/data/layouts/gcd_45nm.gds (or $FABTWIN_DATA/layouts/gcd_45nm.gds), metal 1
 // (11/0) as openings in 40 nm of hard mask, a 256 x 256 nm window around the end of a 74 nm wire
 // with a 64 nm halo, 4 nm cells, 1 s of SF6/O2 at 100 rays a point. A cut runs 2D: seconds.
@@ -138,7 +138,8 @@ examples::Cli command_line(Options& o) {
              "a reflection count")
       .count("--threads", "N", "OpenMP threads of a run on the host", o.run.threads,
              "a thread count")
-      .shown_default("all")
+      .shown_default("all");
+  examples::sensitivity_options(cli, o.run.sensitivities, o.run.sensitivity_step)
       .path("--out", "DIR", "folder for the outputs", o.out, examples::PathKind::output)
       .skips("no layout at the default path");
   return cli;

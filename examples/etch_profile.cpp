@@ -6,7 +6,8 @@
 // Usage: etch_profile --geometry trench|hole --opening NM --pitch NM --mask-thickness NM
 //                     [--mask-taper-deg D] [--mask-material resist|hard] [--dim 2|3] [--grid NM]
 //                     --time S --model isotropic|directional|sf6o2 [--param NAME=VALUE ...]
-//                     [--rays-per-point N] [--seed N] [--ion-bounces N] [--whole-pitch] [--threads N] --out DIR
+//                     [--rays-per-point N] [--seed N] [--ion-bounces N] [--whole-pitch] [--threads N]
+//                     [--sensitivity NAME ...] [--sensitivity-step S] --out DIR
 // The opening is the width (trench) or diameter (hole) at the mask's bottom; the pitch is the
 // period across the domain's reflective sides. A pitch of an even number of cells is simulated on
 // one side of the feature's axis, a mirror (etch::FeatureSpec::mirrored): the same array for half
@@ -15,7 +16,8 @@
 // Output: one JSON object on stdout (also DIR/summary.json, written last): depth_nm at the axis
 // from the substrate's original top, top/mid/bottom CD (at 10, 50 and 90 % of the depth), sidewall
 // angle, bowing, mask remaining, steps, seconds, ray_segments_per_s, the Monte Carlo error of the
-// neutral flux, every parameter's value; DIR/profile.png, phi.npy, material.npy, etch.vti,
+// neutral flux, every parameter's value, the figures' derivatives with respect to each --sensitivity
+// parameter by central differences; DIR/profile.png, phi.npy, material.npy, etch.vti,
 // surface.vtp (and profile.vtp in 2D). Progress goes to stderr. Built by a CUDA preset, the run
 // goes to the GPU where there is one ("space" in the JSON: host or cuda; --threads is the host's).
 
@@ -37,6 +39,8 @@ struct Options {
   unsigned long long seed = 1;
   std::vector<std::string> parameters;
   bool whole_pitch = false;
+  std::vector<std::string> sensitivities;
+  double sensitivity_step = examples::EtchRun{}.sensitivity_step;
 };
 
 examples::Cli command_line(Options& o) {
@@ -93,7 +97,8 @@ examples::Cli command_line(Options& o) {
             "the files show the whole pitch either way)",
             o.whole_pitch)
       .count("--threads", "N", "OpenMP threads of a run on the host", o.threads, "a thread count")
-      .shown_default("all")
+      .shown_default("all");
+  examples::sensitivity_options(cli, o.sensitivities, o.sensitivity_step)
       .path("--out", "DIR", "folder for the outputs", o.out, examples::PathKind::output)
       .required();
   return cli;
@@ -125,6 +130,8 @@ int main(int argc, char** argv) {
     run.ion_bounces = o.ion_bounces;
     run.threads = o.threads;
     run.mirror = !o.whole_pitch;
+    run.sensitivities = o.sensitivities;
+    run.sensitivity_step = o.sensitivity_step;
     fabtwin::etch::check(run.spec);  // refuse a bad geometry before touching the folder
     examples::make_etch_model(run);  // ... and unknown parameters
     examples::start_outputs(o.out);

@@ -18,6 +18,7 @@ SpaceRun etch_on_best_space(const EtchRun& run, const Model& model,
   using namespace fabtwin::etch;
   EtchOptions options;
   options.time_s = run.time_s;
+  options.step_s = run.step_s;
   options.flux.rays_per_point = run.rays_per_point;
   options.flux.seed = run.seed;
   options.flux.ion_bounces = run.ion_bounces;

@@ -56,6 +56,69 @@ double available_memory_bytes() {
 
 /// Runs `run` on `domain` (run.spec is not used), writes the pictures and files into `out` (a
 /// folder, ready) and returns the figures; `mask_x` is where the mask's thickness is measured.
+namespace {
+
+/// The profile of `domain` as metrology reads it across `across` (a reflection across y).
+fabtwin::metrology::EtchProfile measure(const fabtwin::etch::Domain<double, fabtwin::Host>& domain,
+                                        double mask_at, Across across) {
+  if (across == Across::y)
+    return fabtwin::metrology::measure_etch_profile(fabtwin::etch::swapped_xy(domain), mask_at);
+  return fabtwin::metrology::measure_etch_profile(domain, mask_at);
+}
+
+/// d figure / d parameter for each of run.sensitivities by central differences (as
+/// metrology::profile_differences, on the space the run takes): the parameter moved to (1 +- s) of
+/// its value, the etch run again from `start` with steps of the nominal run's mean step at most
+/// and the same random streams, so that the Monte Carlo noise is common to the two runs.
+fabtwin::io::json::Value central_differences(
+    const EtchRun& run, const fabtwin::etch::Domain<double, fabtwin::Host>& start,
+    int nominal_steps, double mask_at, Across across, const char* program) {
+  using namespace fabtwin;
+  EtchRun fixed = run;
+  fixed.sensitivities.clear();
+  fixed.step_s = run.time_s / double(std::max(nominal_steps, 1));
+  io::json::Value out = io::json::Value::object();
+  const EtchModel nominal = make_etch_model(fixed);
+  int done = 0;
+  for (const std::string& name : run.sensitivities) {
+    double value = 0;
+    std::visit(
+        [&](auto m) {
+          value =
+              *etch::find_parameter(etch::parameters(m), name, program, "--sensitivities").value;
+        },
+        nominal);
+    metrology::EtchProfile moved[2];
+    for (int side = 0; side < 2; ++side) {
+      std::fprintf(stderr, "%s: sensitivity to %s, run %d of %zu\n", program, name.c_str(), ++done,
+                   2 * run.sensitivities.size());
+      EtchRun changed = fixed;
+      char assignment[64];
+      std::snprintf(assignment, sizeof assignment, "=%.17g",
+                    value * (1 + (side ? -1 : 1) * run.sensitivity_step));
+      changed.parameters.push_back(name + assignment);
+      auto domain = etch::to<Host>(start);
+      std::visit([&](const auto& m) { etch_on_best_space(changed, m, domain, {}, false); },
+                 make_etch_model(changed));
+      moved[side] = measure(domain, mask_at, across);
+    }
+    const double h = 2 * run.sensitivity_step * value;
+    const metrology::EtchProfile &up = moved[0], &down = moved[1];
+    io::json::Value d = io::json::Value::object();
+    d["depth_nm"] = (up.depth_nm - down.depth_nm) / h;
+    d["top_cd_nm"] = (up.top_cd_nm - down.top_cd_nm) / h;
+    d["mid_cd_nm"] = (up.mid_cd_nm - down.mid_cd_nm) / h;
+    d["bottom_cd_nm"] = (up.bottom_cd_nm - down.bottom_cd_nm) / h;
+    d["sidewall_angle_deg"] = (up.sidewall_angle_deg - down.sidewall_angle_deg) / h;
+    d["bowing_nm"] = (up.bowing_nm - down.bowing_nm) / h;
+    d["mask_remaining_nm"] = (up.mask_remaining_nm - down.mask_remaining_nm) / h;
+    out[name] = d;
+  }
+  return out;
+}
+
+}  // namespace
+
 EtchResult run_etch_example(const EtchRun& run,
                             fabtwin::etch::Domain<double, fabtwin::Host>& domain, double mask_at,
                             const std::string& out, const char* program, Across across) {
@@ -63,6 +126,9 @@ EtchResult run_etch_example(const EtchRun& run,
   using namespace fabtwin::etch;
   const EtchModel model = make_etch_model(run);
   const bool mirrored = domain.mirrored;
+  // Central differences run again from the start: kept before the run changes it.
+  std::optional<Domain<double, Host>> unetched;
+  if (!run.sensitivities.empty()) unetched.emplace(to<Host>(domain));
   // What the files show: the whole pitch, a mirrored domain unfolded after its run. Of the start
   // only the section through the axis is kept: the run's peak of memory is its own. Metrology and
   // the sections read x-z planes: across y, they read the domain reflected through x = y.
@@ -187,6 +253,14 @@ EtchResult run_etch_example(const EtchRun& run,
       },
       model);
   s["parameters"] = parameters;
+  if (unetched) {
+    s["sensitivities"] =
+        central_differences(run, *unetched, result.report.steps, mask_at, across, program);
+    s["sensitivity_method"] =
+        "central differences: each parameter moved by +-" + describe(100 * run.sensitivity_step) +
+        " % of its value, the same steps (the nominal run's mean) and random streams; d figure / "
+        "d parameter in the parameter's units";
+  }
   s["grid_nm"] = l.h;
   s["samples"] = io::json::Value::array();
   s["samples"].push_back(double(l.nx));

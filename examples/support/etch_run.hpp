@@ -19,6 +19,7 @@
 #include "fabtwin/io.hpp"
 #include "fabtwin/layout/contour.hpp"
 #include "fabtwin/metrology/etch_profile.hpp"
+#include "support/cli.hpp"
 
 namespace examples {
 
@@ -38,9 +39,15 @@ struct EtchRun {
   /// Simulate the half (quarter in 3D) on one side of the feature's axis where the pitch allows
   /// (etch::mirrorable): the same periodic array for half the rays; the files show the whole pitch.
   bool mirror = true;
+  /// Model parameters whose effect on the profile's figures is reported, by central differences
+  /// (each moved by +- sensitivity_step of its value, the same steps and random streams).
+  std::vector<std::string> sensitivities;
+  double sensitivity_step = 0.05;
+  double step_s = 0;  ///< > 0: a step no longer than this (etch::EtchOptions::step_s)
 };
 
-/// The model `run` names, with its defaults and then run.parameters applied.
+/// The model `run` names, with its defaults and then run.parameters applied; run.sensitivities
+/// checked against its parameters (each one of them, and not 0: the step is relative to it).
 inline EtchModel make_etch_model(const EtchRun& run) {
   using namespace fabtwin::etch;
   EtchModel model;
@@ -59,9 +66,35 @@ inline EtchModel make_etch_model(const EtchRun& run) {
         const auto table = parameters(m);
         for (const std::string& assignment : run.parameters) set_parameter(table, assignment);
         if constexpr (std::is_same_v<std::decay_t<decltype(m)>, Sf6o2Etch>) m.prepare();
+        for (const std::string& name : run.sensitivities) {
+          const char* where = "examples::make_etch_model";
+          const NamedParameter& p = find_parameter(table, name, where, "--sensitivity");
+          const double low = *p.value * (1 - run.sensitivity_step),
+                       high = *p.value * (1 + run.sensitivity_step);
+          fabtwin::require(
+              *p.value != 0 && std::min(low, high) >= p.lower && std::max(low, high) <= p.upper,
+              where, "--sensitivity " + name, *p.value, [&] {
+                return "a parameter that is not 0 (the step is relative to it) and whose value "
+                       "+- " +
+                       fabtwin::describe(100 * run.sensitivity_step) + " % stays in [" +
+                       fabtwin::describe(p.lower) + ", " + fabtwin::describe(p.upper) + "]" +
+                       (p.unit.empty() ? "" : " " + p.unit);
+              });
+        }
       },
       model);
   return model;
+}
+
+/// The options that ask for sensitivities, into EtchRun::sensitivities and sensitivity_step.
+inline Cli& sensitivity_options(Cli& cli, std::vector<std::string>& names, double& step) {
+  return cli
+      .texts("--sensitivity", "NAME",
+             "a model parameter (as --param names it) whose effect on the figures is reported, "
+             "d figure / d parameter by central differences: two runs more each",
+             names, "NAME")
+      .number("--sensitivity-step", "S", "the parameters' step, a share of each one's value", step,
+              NumberRule{.what = "a relative step", .above = 0, .at_most = 0.5});
 }
 
 /// "--param NAME=VALUE" help: every parameter of every model with its unit and default.
@@ -132,7 +165,8 @@ enum class Across { x, y };
 
 /// Runs `run` on `domain` (run.spec is not used), writes the pictures and files into `out` (a
 /// folder, ready) and returns the figures; `mask_at` is where the mask's thickness is measured (an
-/// x, or a y when measured across y, on the row through the opening).
+/// x, or a y when measured across y, on the row through the opening). With run.sensitivities, the
+/// figures' derivatives by central differences too ("sensitivities"), 2 runs more a parameter.
 EtchResult run_etch_example(const EtchRun& run,
                             fabtwin::etch::Domain<double, fabtwin::Host>& domain, double mask_at,
                             const std::string& out, const char* program, Across across = Across::x);
