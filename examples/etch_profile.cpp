@@ -32,15 +32,14 @@
 namespace {
 
 struct Options {
-  std::string geometry = "trench", mask_material = "hard", model, out;
-  double opening = 0, pitch = 0, mask_thickness = 0, taper_deg = 0, grid = 3, time_s = 0,
-         stop_depth = -1;
-  int dim = 2, rays = 1000, threads = 0, ion_bounces = 1;
-  unsigned long long seed = 1;
-  std::vector<std::string> parameters;
+  examples::EtchRun run = [] {  // the feature, the model, its parameters, the time and the rays
+    examples::EtchRun defaults;
+    defaults.time_s = 0;  // required
+    defaults.model.clear();
+    return defaults;
+  }();
   bool whole_pitch = false;
-  std::vector<std::string> sensitivities;
-  double sensitivity_step = examples::EtchRun{}.sensitivity_step;
+  std::string out;
 };
 
 examples::Cli command_line(Options& o) {
@@ -53,52 +52,55 @@ examples::Cli command_line(Options& o) {
   const auto positive = [](const char* what, const char* unit) {
     return examples::NumberRule{.what = what, .unit = unit, .above = 0};
   };
-  cli.choice("--geometry", "the feature opened in the mask", o.geometry,
-             {{"trench", std::string("trench")}, {"hole", std::string("hole")}})
+  using fabtwin::etch::Feature;
+  examples::EtchRun& run = o.run;
+  fabtwin::etch::FeatureSpec& spec = run.spec;
+  cli.choice("--geometry", "the feature opened in the mask", spec.feature,
+             {{"trench", Feature::trench}, {"hole", Feature::hole}})
       .number("--opening", "NM", "width (trench) or diameter (hole) at the mask's bottom",
-              o.opening, positive("a width", "nm"))
+              spec.opening_nm, positive("a width", "nm"))
       .required()
-      .number("--pitch", "NM", "period across the reflective sides", o.pitch,
+      .number("--pitch", "NM", "period across the reflective sides", spec.pitch_nm,
               positive("a pitch", "nm"))
       .required()
-      .number("--mask-thickness", "NM", "mask thickness", o.mask_thickness,
+      .number("--mask-thickness", "NM", "mask thickness", spec.mask_thickness_nm,
               examples::NumberRule{.what = "a thickness", .unit = "nm", .at_least = 0})
       .required()
       .number("--mask-taper-deg", "D", "mask sidewall taper (the opening widens upwards)",
-              o.taper_deg,
+              spec.mask_taper_deg,
               examples::NumberRule{.what = "a taper", .unit = "deg", .above = -45, .below = 45})
       .choice("--mask-material", "resist (polymer) or hard mask (sf6o2: their sputter sets)",
-              o.mask_material, {{"resist", std::string("resist")}, {"hard", std::string("hard")}})
+              run.resist_mask, {{"resist", true}, {"hard", false}})
       .number("--stop-depth", "NM",
               "a stop layer from this depth below the substrate's top down (the isotropic "
               "model's stop_rate_nm_s; the others do not etch it)",
-              o.stop_depth, positive("a depth", "nm"))
+              spec.stop_depth_nm, positive("a depth", "nm"))
       .shown_default("none")
-      .choice("--dim", "2: an x-z cross-section; 3: a volume", o.dim, {{"2", 2}, {"3", 3}})
-      .number("--grid", "NM", "cell size", o.grid, positive("a cell size", "nm"))
-      .number("--time", "S", "etch time", o.time_s, positive("an etch time", "s"))
+      .choice("--dim", "2: an x-z cross-section; 3: a volume", spec.dimension, {{"2", 2}, {"3", 3}})
+      .number("--grid", "NM", "cell size", spec.grid_nm, positive("a cell size", "nm"))
+      .number("--time", "S", "etch time", run.time_s, positive("an etch time", "s"))
       .required()
-      .choice("--model", "the surface kinetics", o.model,
+      .choice("--model", "the surface kinetics", run.model,
               {{"isotropic", std::string("isotropic")},
                {"directional", std::string("directional")},
                {"sf6o2", std::string("sf6o2")}})
       .required()
       .texts("--param", "NAME=VALUE", "a model parameter: " + examples::etch_parameter_help(),
-             o.parameters, "NAME=VALUE")
+             run.parameters, "NAME=VALUE")
       .count("--rays-per-point", "N", "Monte Carlo rays per surface point (re-emitted neutrals)",
-             o.rays, "a ray count")
-      .count("--seed", "N", "seed of the counter-based random streams", o.seed, "a seed")
+             run.rays_per_point, "a ray count")
+      .count("--seed", "N", "seed of the counter-based random streams", run.seed, "a seed")
       .count("--ion-bounces", "N",
              "reflections an ion may make before it lands (1: the ions reflected once)",
-             o.ion_bounces, "a reflection count")
+             run.ion_bounces, "a reflection count")
       .flag("--whole-pitch",
             "simulate the whole pitch (by default a pitch of an even number of cells is simulated "
             "on one side of the mirror-symmetric feature's axis: half the rays, a quarter in 3D; "
             "the files show the whole pitch either way)",
             o.whole_pitch)
-      .count("--threads", "N", "OpenMP threads of a run on the host", o.threads, "a thread count")
+      .count("--threads", "N", "OpenMP threads of a run on the host", run.threads, "a thread count")
       .shown_default("all");
-  examples::sensitivity_options(cli, o.sensitivities, o.sensitivity_step)
+  examples::sensitivity_options(cli, run.sensitivities, run.sensitivity_step)
       .path("--out", "DIR", "folder for the outputs", o.out, examples::PathKind::output)
       .required();
   return cli;
@@ -111,40 +113,22 @@ int main(int argc, char** argv) {
     Options o;
     examples::Cli cli = command_line(o);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
-    examples::EtchRun run;
-    run.spec.feature =
-        o.geometry == "hole" ? fabtwin::etch::Feature::hole : fabtwin::etch::Feature::trench;
-    run.spec.opening_nm = o.opening;
-    run.spec.pitch_nm = o.pitch;
-    run.spec.mask_thickness_nm = o.mask_thickness;
-    run.spec.mask_taper_deg = o.taper_deg;
-    run.spec.dimension = o.dim;
-    run.spec.grid_nm = o.grid;
-    run.spec.stop_depth_nm = o.stop_depth;
-    run.model = o.model;
-    run.parameters = o.parameters;
-    run.resist_mask = o.mask_material == "resist";
-    run.time_s = o.time_s;
-    run.rays_per_point = o.rays;
-    run.seed = o.seed;
-    run.ion_bounces = o.ion_bounces;
-    run.threads = o.threads;
+    examples::EtchRun& run = o.run;
     run.mirror = !o.whole_pitch;
-    run.sensitivities = o.sensitivities;
-    run.sensitivity_step = o.sensitivity_step;
     fabtwin::etch::check(run.spec);  // refuse a bad geometry before touching the folder
     examples::make_etch_model(run);  // ... and unknown parameters
     examples::start_outputs(o.out);
     examples::EtchResult result = examples::run_feature_example(run, o.out, "etch_profile");
-    result.summary["geometry"] = o.geometry;
-    result.summary["opening_nm"] = o.opening;
-    result.summary["pitch_nm"] = o.pitch;
-    result.summary["mask_thickness_nm"] = o.mask_thickness;
-    result.summary["mask_taper_deg"] = o.taper_deg;
-    result.summary["mask_material"] = o.mask_material;
-    result.summary["dim"] = o.dim;
-    if (o.stop_depth > 0) result.summary["stop_depth_nm"] = o.stop_depth;
-    result.summary["time_s"] = o.time_s;
+    const fabtwin::etch::FeatureSpec& spec = run.spec;
+    result.summary["geometry"] = spec.feature == fabtwin::etch::Feature::hole ? "hole" : "trench";
+    result.summary["opening_nm"] = spec.opening_nm;
+    result.summary["pitch_nm"] = spec.pitch_nm;
+    result.summary["mask_thickness_nm"] = spec.mask_thickness_nm;
+    result.summary["mask_taper_deg"] = spec.mask_taper_deg;
+    result.summary["mask_material"] = run.resist_mask ? "resist" : "hard";
+    result.summary["dim"] = spec.dimension;
+    if (spec.stop_depth_nm > 0) result.summary["stop_depth_nm"] = spec.stop_depth_nm;
+    result.summary["time_s"] = run.time_s;
     result.summary["completed"] = true;
     examples::finish_outputs(o.out, result.summary);
     std::fprintf(stderr,

@@ -26,11 +26,14 @@
 namespace {
 
 struct Options {
-  std::string profile, model = "sf6o2", out;
-  double pitch = 1, layer = 0, grid = 2, time_s = 0;
-  int rays = 1000, threads = 0;
-  unsigned long long seed = 1;
-  std::vector<std::string> parameters;
+  std::string profile, out;
+  double pitch = 1, layer = 0, grid = 2;
+  examples::EtchRun run = [] {  // the model, its parameters, the time and the rays
+    examples::EtchRun defaults;
+    defaults.time_s = 0;          // required
+    defaults.resist_mask = true;  // the mask is the resist film
+    return defaults;
+  }();
 };
 
 examples::Cli command_line(Options& o) {
@@ -51,18 +54,20 @@ examples::Cli command_line(Options& o) {
       .shown_default("--pitch")
       .number("--grid", "NM", "etch cell size", o.grid,
               {.what = "a cell size", .unit = "nm", .above = 0})
-      .number("--time", "S", "etch time", o.time_s,
+      .number("--time", "S", "etch time", o.run.time_s,
               {.what = "an etch time", .unit = "s", .above = 0})
       .required()
-      .choice("--model", "the surface kinetics", o.model,
+      .choice("--model", "the surface kinetics", o.run.model,
               {{"isotropic", std::string("isotropic")},
                {"directional", std::string("directional")},
                {"sf6o2", std::string("sf6o2")}})
       .texts("--param", "NAME=VALUE", "a model parameter (etch_profile --help lists them)",
-             o.parameters, "NAME=VALUE")
-      .count("--rays-per-point", "N", "Monte Carlo rays per surface point", o.rays, "a ray count")
-      .count("--seed", "N", "seed of the counter-based random streams", o.seed, "a seed")
-      .count("--threads", "N", "OpenMP threads of a run on the host", o.threads, "a thread count")
+             o.run.parameters, "NAME=VALUE")
+      .count("--rays-per-point", "N", "Monte Carlo rays per surface point", o.run.rays_per_point,
+             "a ray count")
+      .count("--seed", "N", "seed of the counter-based random streams", o.run.seed, "a seed")
+      .count("--threads", "N", "OpenMP threads of a run on the host", o.run.threads,
+             "a thread count")
       .shown_default("all")
       .path("--out", "DIR", "folder for the outputs", o.out, examples::PathKind::output)
       .required();
@@ -77,14 +82,7 @@ int main(int argc, char** argv) {
     Options o;
     examples::Cli cli = command_line(o);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
-    examples::EtchRun run;
-    run.model = o.model;
-    run.parameters = o.parameters;
-    run.resist_mask = true;
-    run.time_s = o.time_s;
-    run.rays_per_point = o.rays;
-    run.seed = o.seed;
-    run.threads = o.threads;
+    const examples::EtchRun& run = o.run;
     const examples::EtchModel model =
         examples::make_etch_model(run);  // refuse bad parameters first
     const io::NpyArray<float> array = io::read_npy<float>(o.profile);
@@ -98,7 +96,7 @@ int main(int argc, char** argv) {
                                 rank == 3 ? array.shape[1] : 1,
                                 rank == 3 ? o.layer : 0.0};
     Context<Host> ctx;
-    const double depth = examples::fastest_rate_nm_s(model) * o.time_s + 10 * o.grid;
+    const double depth = examples::fastest_rate_nm_s(model) * run.time_s + 10 * o.grid;
     examples::require_memory(etch::resist_lattice(profile, o.grid, depth), false, "etch_resist");
     auto domain = etch::make_resist_domain<double>(ctx, profile, o.grid, depth);
     examples::start_outputs(o.out);
@@ -124,7 +122,7 @@ int main(int argc, char** argv) {
     result.summary["opening_y_nm"] = domain.centre_y_nm;
     result.summary["dimension"] = rank == 3 ? 3 : 2;
     result.summary["film_nm"] = double(profile.rows) * profile.layer();
-    result.summary["time_s"] = o.time_s;
+    result.summary["time_s"] = run.time_s;
     result.summary["completed"] = true;
     examples::finish_outputs(o.out, result.summary);
     std::fprintf(stderr, "etch_resist: pictures and files in %s (profile.png, etch.vti)\n",
