@@ -151,6 +151,32 @@ Domain<T, To> to(const Domain<T, From>& domain) {
   return out;
 }
 
+namespace detail {
+
+/// A domain on `l` whose sample (i, j, k) is sample source(i, j, k) (a flat index) of `domain`, in
+/// phi and every material; its heights, opening and whether phi is a distance copied.
+template <class T, class Source>
+Domain<T, Host> remapped(const Domain<T, Host>& domain, const Lattice& l, Source source) {
+  Domain<T, Host> out(l);
+  out.substrate_top_nm = domain.substrate_top_nm;
+  out.mask_top_nm = domain.mask_top_nm;
+  out.centre_x_nm = domain.centre_x_nm;
+  out.centre_y_nm = domain.centre_y_nm;
+  out.phi_is_distance = domain.phi_is_distance;
+  const index_t n_in = domain.lattice.size(), n_out = l.size();
+  for (index_t k = 0; k < l.nz; ++k)
+    for (index_t j = 0; j < l.ny; ++j)
+      for (index_t i = 0; i < l.nx; ++i) {
+        const index_t at = l.index(i, j, k), from = source(i, j, k);
+        out.phi.data()[at] = domain.phi.data()[from];
+        for (int m = 0; m < material_count; ++m)
+          out.materials.data()[at + m * n_out] = domain.materials.data()[from + m * n_in];
+      }
+  return out;
+}
+
+}  // namespace detail
+
 /// A mirrored domain (Domain::mirrored) unfolded to the whole pitch about its axis (the samples the
 /// full domain of the same spec has); any other domain copied as it is.
 template <class T>
@@ -164,26 +190,11 @@ Domain<T, Host> whole_pitch(const Domain<T, Host>& domain) {
     l.ny = 2 * half.ny;
     l.y0 = -half.y0 - double(half.ny - 1) * half.h;
   }
-  Domain<T, Host> out(l);
-  out.substrate_top_nm = domain.substrate_top_nm;
-  out.mask_top_nm = domain.mask_top_nm;
-  out.centre_x_nm = domain.centre_x_nm;
-  out.centre_y_nm = domain.centre_y_nm;
-  out.phi_is_distance = domain.phi_is_distance;
   // Sample i of the whole pitch is sample i - nx of the half, or its mirror nx - 1 - i.
   const auto from = [](index_t i, index_t n) { return i < n ? n - 1 - i : i - n; };
-  const index_t n_in = half.size(), n_out = l.size();
-  for (index_t k = 0; k < l.nz; ++k)
-    for (index_t j = 0; j < l.ny; ++j)
-      for (index_t i = 0; i < l.nx; ++i) {
-        const index_t source =
-            half.index(from(i, half.nx), half.planar() ? 0 : from(j, half.ny), k);
-        const index_t at = l.index(i, j, k);
-        out.phi.data()[at] = domain.phi.data()[source];
-        for (int m = 0; m < material_count; ++m)
-          out.materials.data()[at + m * n_out] = domain.materials.data()[source + m * n_in];
-      }
-  return out;
+  return detail::remapped(domain, l, [&](index_t i, index_t j, index_t k) {
+    return half.index(from(i, half.nx), half.planar() ? 0 : from(j, half.ny), k);
+  });
 }
 
 /// `domain` reflected through the plane x = y: x and y exchanged, samples, fields and the opening's
@@ -197,21 +208,9 @@ Domain<T, Host> swapped_xy(const Domain<T, Host>& domain) {
   Lattice l = in;
   std::swap(l.nx, l.ny);
   std::swap(l.x0, l.y0);
-  Domain<T, Host> out(l);
-  out.substrate_top_nm = whole.substrate_top_nm;
-  out.mask_top_nm = whole.mask_top_nm;
-  out.centre_x_nm = whole.centre_y_nm;
-  out.centre_y_nm = whole.centre_x_nm;
-  out.phi_is_distance = whole.phi_is_distance;
-  const index_t n = l.size();
-  for (index_t k = 0; k < l.nz; ++k)
-    for (index_t j = 0; j < l.ny; ++j)
-      for (index_t i = 0; i < l.nx; ++i) {
-        const index_t at = l.index(i, j, k), source = in.index(j, i, k);
-        out.phi.data()[at] = whole.phi.data()[source];
-        for (int m = 0; m < material_count; ++m)
-          out.materials.data()[at + m * n] = whole.materials.data()[source + m * n];
-      }
+  Domain<T, Host> out = detail::remapped(
+      whole, l, [&](index_t i, index_t j, index_t k) { return in.index(j, i, k); });
+  std::swap(out.centre_x_nm, out.centre_y_nm);
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fabtwin/core/check.hpp"
@@ -28,6 +29,24 @@ namespace fabtwin::layout {
 struct SegmentInterval {
   double from, to;
 };
+
+namespace detail {
+
+/// `intervals` sorted and merged where they overlap or lie within `touch` of each other.
+inline std::vector<SegmentInterval> merged(std::vector<SegmentInterval> intervals, double touch) {
+  std::sort(intervals.begin(), intervals.end(),
+            [](const SegmentInterval& a, const SegmentInterval& b) { return a.from < b.from; });
+  std::vector<SegmentInterval> out;
+  for (const SegmentInterval& p : intervals) {
+    if (!out.empty() && p.from <= out.back().to + touch)
+      out.back().to = std::max(out.back().to, p.to);
+    else
+      out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace detail
 
 /// The intervals of the segment `segment_nm` = {x0, y0, x1, y1} (nm) inside the region of `set`,
 /// sorted and disjoint (a gap of a billionth of the segment's length or less is closed). Throws
@@ -74,16 +93,8 @@ inline std::vector<SegmentInterval> region_on_segment(
     }
     if (hi > lo) pieces.push_back({lo * length, hi * length});
   }
-  std::sort(pieces.begin(), pieces.end(),
-            [](const SegmentInterval& a, const SegmentInterval& b) { return a.from < b.from; });
-  std::vector<SegmentInterval> merged;
   const double touch = 1e-9 * length;
-  for (const SegmentInterval& p : pieces) {
-    if (!merged.empty() && p.from <= merged.back().to + touch)
-      merged.back().to = std::max(merged.back().to, p.to);
-    else
-      merged.push_back(p);
-  }
+  std::vector<SegmentInterval> merged = detail::merged(std::move(pieces), touch);
   // A piece of a billionth of the segment is a corner grazed, not a crossing.
   std::erase_if(merged, [&](const SegmentInterval& p) { return p.to - p.from <= touch; });
   return merged;
@@ -115,15 +126,8 @@ class SegmentDistance {
         images.push_back({p.from + L, p.to + L});
       }
     }
-    std::sort(images.begin(), images.end(),
-              [](const SegmentInterval& a, const SegmentInterval& b) { return a.from < b.from; });
     const double touch = 1e-9 * L;
-    for (const SegmentInterval& p : images) {
-      if (!extended_.empty() && p.from <= extended_.back().to + touch)
-        extended_.back().to = std::max(extended_.back().to, p.to);
-      else
-        extended_.push_back(p);
-    }
+    extended_ = detail::merged(std::move(images), touch);
     // Where the neighbours end is no boundary of the region.
     for (const SegmentInterval& p : extended_)
       for (const double s : {p.from, p.to})
