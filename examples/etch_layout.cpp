@@ -97,9 +97,10 @@ examples::Cli command_line(Options& o) {
               "(rounded to whole cells), so that the sides' mirror or period is that far from "
               "what is measured",
               o.halo, examples::NumberRule{.what = "a halo", .unit = "nm", .at_least = 0})
+      .shown_default("64, rounded up to whole cells")
       .numbers("--measure-at", "X,Y",
-               "where the profile is measured: its depth there, its CDs across x through it",
-               o.measure_at, "X,Y in nm inside the --window")
+               "where the profile is measured: its depth there, its CDs through it", o.measure_at,
+               "X,Y in nm inside the --window")
       .shown_default("the widest opening's point farthest from the mask")
       .choice("--across",
               "the direction the CDs are measured in (auto: towards the mask's nearest edge, "
@@ -190,8 +191,9 @@ void write_mask_picture(const layout::RegionDistance& lateral, double sign,
   io::write_png(path, picture);
 }
 
-/// What the options accept together: the window's sides whole cells each way (the domain's
-/// samples tile it, and its sides are the array's period).
+/// What the options accept together: a cut (at least 4 cells long; its cells are fitted to it) or a
+/// window whose sides and halo (when given) are whole cells (the domain's samples tile them, and the
+/// halo's outer sides are the array's period), a point to measure at only inside a window.
 void check(const examples::Cli& cli, const Options& o) {
   using fabtwin::describe;
   if (cli.given("--cut")) {
@@ -207,7 +209,8 @@ void check(const examples::Cli& cli, const Options& o) {
   }
   examples::require_window_cells(cli, o.window, o.grid, "--grid", "cell size", "cells", 4);
   const double halo_cells = o.halo / o.grid;
-  if (std::fabs(halo_cells - std::round(halo_cells)) > 1e-9 * std::max(1.0, halo_cells))
+  if (cli.given("--halo") &&
+      std::fabs(halo_cells - std::round(halo_cells)) > 1e-9 * std::max(1.0, halo_cells))
     cli.refuse("--halo", "a halo of whole cells of --grid " + describe(o.grid) + " nm");
   const auto [x, y] = o.measure_at;
   if (cli.given("--measure-at") &&
@@ -225,6 +228,8 @@ int main(int argc, char** argv) {
     examples::Cli cli = command_line(o);
     if (cli.parse(argc, argv) == examples::Cli::Parsed::help) return 0;
     check(cli, o);
+    // The default halo in whole cells of the grid given, rounded up.
+    if (!cli.given("--halo")) o.halo = std::ceil(o.halo / o.grid - 1e-9) * o.grid;
     o.default_gds = !cli.given("--gds");
     // 77: "skipped" for ctest when the default layout is absent; one given with --gds must exist.
     if (o.default_gds && !std::filesystem::exists(o.gds)) {
