@@ -54,8 +54,6 @@ double available_memory_bytes() {
 
 }  // namespace detail
 
-/// Runs `run` on `domain` (run.spec is not used), writes the pictures and files into `out` (a
-/// folder, ready) and returns the figures; `mask_x` is where the mask's thickness is measured.
 namespace {
 
 /// The profile of `domain` as metrology reads it across `across` (a reflection across y).
@@ -84,8 +82,7 @@ fabtwin::io::json::Value central_differences(
     double value = 0;
     std::visit(
         [&](auto m) {
-          value =
-              *etch::find_parameter(etch::parameters(m), name, program, "--sensitivities").value;
+          value = *etch::find_parameter(etch::parameters(m), name, program, "--sensitivity").value;
         },
         nominal);
     metrology::EtchProfile moved[2];
@@ -119,6 +116,8 @@ fabtwin::io::json::Value central_differences(
 
 }  // namespace
 
+/// Runs `run` on `domain` (run.spec is not used), writes the pictures and files into `out` (a
+/// folder, ready) and returns the figures (support/etch_run.hpp).
 EtchResult run_etch_example(const EtchRun& run,
                             fabtwin::etch::Domain<double, fabtwin::Host>& domain, double mask_at,
                             const std::string& out, const char* program, Across across) {
