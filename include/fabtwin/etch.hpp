@@ -11,6 +11,7 @@
 #include "fabtwin/etch/kinetics.hpp"
 #include "fabtwin/etch/lattice.hpp"
 #include "fabtwin/etch/layout_domain.hpp"
+#include "fabtwin/etch/normal_transport.hpp"
 #include "fabtwin/etch/parameters.hpp"
 #include "fabtwin/etch/process.hpp"
 #include "fabtwin/etch/random.hpp"

@@ -33,6 +33,7 @@
 #include "fabtwin/etch/directions.hpp"
 #include "fabtwin/etch/domain.hpp"
 #include "fabtwin/etch/kinetics.hpp"
+#include "fabtwin/etch/normal_transport.hpp"
 #include "fabtwin/etch/random.hpp"
 #include "fabtwin/etch/surface.hpp"
 #include "fabtwin/etch/trace.hpp"
@@ -115,7 +116,9 @@ FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const S
 /// (grad phi' - n (n . grad phi')) / |grad phi|. The direct fluxes weigh each direction by its
 /// cosine from the normal, so where the surface tilts as a parameter moves (a wall under grazing
 /// ions, a rounding corner) the fluxes change continuously with it, unlike the shadowing's whole
-/// directions; without this derivative the CDs' duals missed it.
+/// directions; without this derivative the CDs' duals missed it. grad phi' is differenced
+/// centrally here; compute_fluxes then moves it to the upwind differences that the transport it
+/// makes asks for (etch/normal_transport.hpp).
 template <class T>
 struct NormalIn {
   T x, y, z;
@@ -270,9 +273,10 @@ struct DirectIons {
   View<SurfaceFluxes<S>, Space> out;
   View<double, Space> segments;
   bool coned = false;
-  View<IonEmission, Space> emission = {};  ///< where coned: one per point
-  double clear_z = 1e300;                  ///< sky_plane's
-  int bounces = 1;                         ///< specular reflections an ion may make
+  View<IonEmission, Space> emission = {};       ///< where coned: one per point
+  double clear_z = 1e300;                       ///< sky_plane's
+  int bounces = 1;                              ///< specular reflections an ion may make
+  View<NormalGradients, Space> gradients = {};  ///< dual etches (normal_transport.hpp)
 
   /// The share of the source's radiance along -u that reaches p after specular reflections at the
   /// ray's hit and, up to `bounces` in all, wherever the mirrored directions lead before the sky (0
@@ -328,9 +332,12 @@ FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
   double shares[reflected_energy_nodes] = {};
   double traced_back = 0, emitted = 0, incidence = 0;  // traced_back: the specular rays' segments
   Point3 axis{0, 0, 0};
+  NormalGradients in_normal;
   const double traced = trace_quadrature(
       l, phi, p, direction, count, clear_z, [&](index_t k, double c, const RayResult& ray) {
         const S v = soft_visibility<S>(l, phi, p, ray);
+        if (gradients.data() && ray.end == RayEnd::sky)
+          in_normal.add_ion(direction[k], weight[k], c);
         if (v != S(0)) {
           const S cosine = normal.template cosine<S>(c, direction[k]);
           const S w = weight[k] * cosine * v;
@@ -356,6 +363,8 @@ FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
   out[s].ion_moment[0] = m0;
   out[s].ion_moment[1] = m1;
   out[s].ion_moment[2] = m2;
+  if (gradients.data())
+    for (int m = 0; m < 3; ++m) gradients[s].ion_moment[m] = in_normal.ion_moment[m];
   for (int j = 0; j < reflected_energy_nodes; ++j)
     for (int m = 0; m < 3; ++m) out[s].reflected_moment[j][m] = S(reflected_moments[j][m]);
   segments[s] += traced + traced_back;
@@ -384,16 +393,21 @@ struct DirectNeutrals {
   index_t count;
   View<S, Space> out;
   View<double, Space> segments;
-  double clear_z = 1e300;  ///< sky_plane's
+  double clear_z = 1e300;                       ///< sky_plane's
+  View<NormalGradients, Space> gradients = {};  ///< dual etches (normal_transport.hpp)
   FABTWIN_HD void operator()(index_t s) const {
     const SurfacePoint p = points[s];
     const auto normal = normal_in_scalar(l, phi, p);
     S sum = S(0);
+    Point3 in_normal{0, 0, 0};
     const double traced = trace_quadrature(
         l, phi, p, direction, count, clear_z, [&](index_t k, double c, const RayResult& ray) {
           const S v = soft_visibility<S>(l, phi, p, ray);
+          if (gradients.data() && ray.end == RayEnd::sky)
+            in_normal = in_normal + direction[k] * weight[k];
           if (v != S(0)) sum += (weight[k] * normal.template cosine<S>(c, direction[k])) * v;
         });
+    if (gradients.data()) gradients[s].neutral = in_normal;
     out[s] = sum;
     segments[s] += traced;
   }
@@ -655,6 +669,18 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
   // Coned reflection where the model's lobe is open at grazing incidence (etch/kinetics.hpp).
   const bool coned = ions && model.ion_reflection_cone(0.0) > 0 && model.ion_reflection(0.0) > 0;
   Field<detail::IonEmission, Space> emission(coned ? points_grid : Grid(1, 1, 1.0));
+  // A dual etch's fluxes take the normal's derivative upwind (etch/normal_transport.hpp).
+  constexpr bool dual = !std::is_same_v<std::remove_cv_t<T>, double> && !std::is_same_v<S, double>;
+  Field<detail::NormalGradients, Space> gradients(dual ? points_grid : Grid(1, 1, 1.0));
+  const View<detail::NormalGradients, Space> gathered =
+      dual ? gradients.view() : View<detail::NormalGradients, Space>{};
+  const auto upwind_normal = [&] {
+    if constexpr (dual)
+      for_each(ctx, Range1{n},
+               detail::UpwindNormal<T, Space, S, Model>{
+                   l, domain.phi.cview(), surface.points.cview(), gradients.cview(), model, ions,
+                   model.neutral_species(), out.view()});
+  };
   const double clear_z =
       transform_reduce(ctx, n, -std::numeric_limits<double>::infinity(), reduce_op::Max{},
                        detail::PointHeight<Space>{surface.points.cview()}) +
@@ -664,8 +690,9 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
              detail::DirectIons<T, Space, S, Model>{
                  l, domain.phi.cview(), surface.points.cview(), ion_directions.direction.cview(),
                  ion_directions.weight.cview(), ion_directions.count, model, out.view(),
-                 segments.view(), coned, emission.view(), clear_z, options.ion_bounces});
+                 segments.view(), coned, emission.view(), clear_z, options.ion_bounces, gathered});
   if (model.neutral_species() == 0 && !coned) {
+    upwind_normal();
     report.ray_segments = sum(ctx, segments.cview());
     return report;
   }
@@ -705,7 +732,7 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
              detail::DirectNeutrals<T, Space, S>{
                  l, domain.phi.cview(), surface.points.cview(),
                  neutral_directions.direction.cview(), neutral_directions.weight.cview(),
-                 neutral_directions.count, direct.view(), segments.view(), clear_z});
+                 neutral_directions.count, direct.view(), segments.view(), clear_z, gathered});
     for (int species = 0; species < model.neutral_species(); ++species) {
       for_each(ctx, Range1{n},
                detail::Reemitted<Space, Model, S>{surface.points.cview(), model, species,
@@ -736,6 +763,7 @@ FluxReport compute_fluxes(Context<Space>& ctx, const Domain<T, Space>& domain,
                                                      species, out.view()});
     }
   }
+  upwind_normal();
   report.ray_segments = sum(ctx, segments.cview());
   return report;
 }
