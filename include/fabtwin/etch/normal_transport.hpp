@@ -40,19 +40,15 @@ struct NormalGradients {
   }
 };
 
-/// The derivatives' parts of a one-sided difference (towards +axis where `forward`) at c, from the
-/// samples m2, m1, c, p1, p2 along the axis, with ENO's correction by the smaller second
-/// difference; the value part 0.
+/// The derivatives' parts of the level set's one-sided ENO difference (etch/advect.hpp,
+/// eno_difference) towards +axis where `forward`, from the samples m2, m1, c, p1, p2 along the
+/// axis; the value part 0.
 template <int N>
 FABTWIN_HD Dual<N> eno_parts(const Dual<N>& m2, const Dual<N>& m1, const Dual<N>& c,
                              const Dual<N>& p1, const Dual<N>& p2, bool forward, double h) {
   Dual<N> out(0.0);
-  for (int q = 0; q < N; ++q) {
-    const double centre = p1.d[q] - 2 * c.d[q] + m1.d[q];
-    out.d[q] = forward
-                   ? (p1.d[q] - c.d[q] - 0.5 * minmod(centre, p2.d[q] - 2 * p1.d[q] + c.d[q])) / h
-                   : (c.d[q] - m1.d[q] + 0.5 * minmod(c.d[q] - 2 * m1.d[q] + m2.d[q], centre)) / h;
-  }
+  for (int q = 0; q < N; ++q)
+    out.d[q] = eno_difference(m2.d[q], m1.d[q], c.d[q], p1.d[q], p2.d[q], forward, 1 / h);
   return out;
 }
 
