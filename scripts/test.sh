@@ -2,11 +2,14 @@
 # The test command: installs what is missing, builds and runs every host test, then compiles the
 # whole CUDA build (tests, examples, benchmarks; nvcc for sm_90, warnings as errors) when nvcc is
 # present. The CUDA binaries are not run here: scripts/gpu-check.sh builds the `cuda` preset and
-# runs them on a GPU machine. Here the `cuda-check` preset compiles the same sources with host code
-# at -O0 and device code at nvcc's fastest compile level (-Ofc=max: cicc and ptxas still run, with
-# nvcc's front end and its warnings as in `cuda`, but skip their costly optimisations): nothing runs
-# it. test_etch_spaces' unit took 51 s with cicc's full optimisation and ptxas at -O0 (cicc 19 s,
-# ptxas 21 s), 16 s at -Ofc=max (3 s, 2 s); the whole build 639 -> 521 s of CPU. What the full
+# runs them on a GPU machine. Here the `cuda-check` preset compiles the same sources with device
+# code at nvcc's fastest compile level (-Ofc=max: cicc and ptxas still run, with nvcc's front end
+# and its warnings as in `cuda`, but skip their costly optimisations) and the host side checked by
+# the host compiler's front end alone (-fsyntax-only, warnings as errors), generated at -O0 and
+# linked only in test_fft, test_nccl and etch_profile (FABTWIN_CUDA_SYNTAX_ONLY, CMakeLists.txt):
+# nothing runs it. test_etch_spaces' unit took 51 s with cicc's full optimisation and ptxas at -O0
+# (cicc 19 s, ptxas 21 s), 16 s at -Ofc=max (3 s, 2 s); the whole build 639 -> 521 s of CPU; with
+# the host side checked and not generated, 792 -> 649 s (401 -> 332 s on two cores). What the full
 # optimisation alone would reject (a kernel past a resource limit) shows when gpu-check.sh builds
 # the `cuda` preset.
 #
