@@ -184,7 +184,7 @@ EtchResult run_etch_example(const EtchRun& run,
                             .length_bar = true,
                             .title = std::string(across == Across::y ? "y" : "x") +
                                      "-z section through the opening; surface: red at the "
-                                     "start, black at the end",
+                                     "start, white at the end",
                             .value_label = "material",
                             .magnify = io::magnification_for(codes_xz.grid(), 900),
                             .text_scale = 2};  // the automatic scale is 1 below 960 px
@@ -194,7 +194,8 @@ EtchResult run_etch_example(const EtchRun& run,
     io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{220, 30, 30});
   const auto final_contours = layout::extract_contours(phi_xz, 0.0);
   for (const auto& c : final_contours)
-    io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{0, 0, 0});
+    // White: black was lost on the gas, the colour map's darkest end.
+    io::draw_polyline(picture, codes_xz.grid(), c.points, io::Color{255, 255, 255});
   io::write_png(out + "/profile.png", picture);
   if (l.planar()) {  // the final surface as polylines in the x-z plane
     std::vector<Vec3> points;
