@@ -42,7 +42,7 @@ struct EtchRun {
   /// Model parameters whose effect on the profile's figures is reported, by central differences
   /// (each moved by +- sensitivity_step of its value, the same steps and random streams).
   std::vector<std::string> sensitivities;
-  double sensitivity_step = 0.05;
+  double sensitivity_step = 0.15;
   double step_s = 0;  ///< > 0: a step no longer than this (etch::EtchOptions::step_s)
 };
 

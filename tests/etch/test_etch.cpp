@@ -383,9 +383,10 @@ TEST_CASE("A directional etch with an isotropic part undercuts the mask as its s
   }
   CHECK(errors[0] < 1.2);
   CHECK(errors[1] < 0.55 * errors[0]);
-  // Central differences of the 1 nm run (5 % steps) against the closed form's derivatives.
-  // Measured: d / d r_i 2.49 and 1.58 (2.7 and 1.5), d / d r_d 0.016 and 0.011 (0). The dual
-  // numbers are not checked here: they read 2.85 and 1.92, and 0.06 and 0.35 (docs/etch.md).
+  // Central differences of the 1 nm run (15 % steps) against the closed form's derivatives.
+  // Measured: d / d r_i 2.64 and 1.31 (2.7 and 1.5; the least-squares slope over 13 etches within
+  // +-15 %: 2.61 and 1.33), d / d r_d 0.007 and 0.033 (0; the slope 0.008 and 0.030). The dual
+  // numbers are not checked here: they read 2.86 and 1.94, and 0.07 and 0.39 (docs/etch.md).
   const auto central = metrology::profile_differences(
       ctx, [&] { return make_feature_domain<double>(spec); }, DirectionalEtch{rd, ri},
       {"isotropic_nm_s", "rate_nm_s"}, options_for(1.0), 39.0);
@@ -1608,10 +1609,11 @@ TEST_CASE("Dual-number sensitivities of the etched profile equal central finite 
     for (int i = 0; i < 3; ++i) {
       INFO("CD " << i << ": dual " << dual[i].d[0] << ", closed form " << closed[i]
                  << ", central differences " << central[i]);
-      // Measured: the closed form within 0.05 to 0.5 %, central differences within 1.4 to 3.7 %
-      // (the discrete front's own CDs are staircases in the rate: docs/etch.md).
+      // Measured: the closed form within 0.05 to 0.5 %, central differences (15 %) within 0.7 to
+      // 1.3 % (of 5 %: 1.4 to 3.7 %; the discrete front's own CDs are staircases in the rate:
+      // docs/etch.md).
       CHECK(dual[i].d[0] == Approx(closed[i]).epsilon(0.01));
-      CHECK(dual[i].d[0] == Approx(central[i]).epsilon(0.05));
+      CHECK(dual[i].d[0] == Approx(central[i]).epsilon(0.02));
     }
     CHECK(std::abs(p.sidewall_angle_deg.d[0]) < 0.15);
     CHECK(std::abs(c.sidewall_angle_deg) < 0.15);
@@ -1648,9 +1650,9 @@ TEST_CASE("Dual-number sensitivities of the etched profile equal central finite 
     for (int k = 0; k < 3; ++k) {
       const double fd_depth = central[std::size_t(k)].depth_nm;
       INFO(names[std::size_t(k)] << ": d depth " << p.depth_nm.d[k] << " vs " << fd_depth);
-      // Measured: within 2.4 to 3.9 %. Without the visibility's derivative (soft_visibility) the
-      // dual ran 10 % high: a deeper bottom sees less sky.
-      CHECK(p.depth_nm.d[k] == Approx(fd_depth).epsilon(0.05));
+      // Measured: within 0.7 to 1.6 % (of 5 % steps: 2.4 to 3.9 %). Without the visibility's
+      // derivative (soft_visibility) the dual ran 10 % high: a deeper bottom sees less sky.
+      CHECK(p.depth_nm.d[k] == Approx(fd_depth).epsilon(0.03));
     }
   }
 }
@@ -1695,22 +1697,28 @@ TEST_CASE("Dual-number CDs of a 3D hole under isotropic etch equal the closed fo
 // [large]: the sanitizer build runs the SF6/O2 duals on the small trench above.
 TEST_CASE("Dual-number CDs of an SF6/O2 trench equal central finite differences", "[etch][large]") {
   Context<Host> ctx;
-  // A 48 nm trench etched 37 nm deep (2 nm cells, 1 s). Its walls are left by the bottom
+  // A 48 nm trench etched 37 nm deep (1 nm cells, 1 s). Its walls are left by the bottom
   // corner's passing and must not take the floor's displacement with them (a sample beside the
   // wall-to-be holds it while the floor lies above it: etch/displacement.hpp). Before the
   // displacement vectors the mid CD read 0.88 nm per unit of A_ie against central differences'
-  // 0.03 (the depth's: 1.55).
+  // 0.03 (the depth's: 1.55; 2 nm cells).
+  //
+  // The reference: central differences of 15 % steps (profile_differences' default). A discrete
+  // front's CDs are staircases in every parameter (docs/etch.md), and 5 % steps read the
+  // staircase: at 1 nm cells the mid CD's in A_ie 0.157 where the least-squares slope over 13
+  // etches within +-15 % is -0.008 and 15 % steps give 0.007 (at 2 nm cells, 5 % steps of the ion
+  // energy put the bottom CD's at 0.0005 against a slope of 0.016; 15 % steps 0.017).
   FeatureSpec spec;
   spec.opening_nm = 48;
   spec.pitch_nm = 80;
   spec.mask_thickness_nm = 40;
-  spec.grid_nm = 2;
+  spec.grid_nm = 1;
   spec.substrate_depth_nm = 50;
   spec.gas_above_nm = 12;
   spec.mirrored = true;  // the same bits as the whole pitch, half the rays
   EtchOptions options;
   options.time_s = 1;
-  options.step_s = 0.0125;  // the same 80 steps for every run (the CFL limit is 0.012 to 0.016 s)
+  options.step_s = 0.00625;  // the same 161 steps in every run: the CFL limit never binds
   options.flux.rays_per_point = 128;
   const Sf6o2Etch model = quadrature_only_sf6o2();
   const std::vector<std::string> names = sf6o2_sensitivity_names();
@@ -1720,7 +1728,7 @@ TEST_CASE("Dual-number CDs of an SF6/O2 trench equal central finite differences"
   const auto p = metrology::measure_etch_profile(dual, mask_x);
   const auto central = metrology::profile_differences(
       ctx, [&] { return make_feature_domain<double>(spec); }, model, names, options, mask_x);
-  CHECK(p.depth_nm.value == Approx(37.19).margin(0.01));
+  CHECK(p.depth_nm.value == Approx(36.91).margin(0.01));
   for (int k = 0; k < 3; ++k) {
     const metrology::EtchProfile& fd = central[std::size_t(k)];
     INFO(names[std::size_t(k)] << ": d depth " << p.depth_nm.d[k] << " vs " << fd.depth_nm
@@ -1729,18 +1737,15 @@ TEST_CASE("Dual-number CDs of an SF6/O2 trench equal central finite differences"
                                << ", bottom " << p.bottom_cd_nm.d[k] << " vs " << fd.bottom_cd_nm
                                << "; d angle " << p.sidewall_angle_deg.d[k] << " vs "
                                << fd.sidewall_angle_deg);
-    // Measured: within 2.7 to 3.2 %.
+    // Measured: within 2.4 to 2.9 %.
     CHECK(p.depth_nm.d[k] == Approx(fd.depth_nm).epsilon(0.05));
-    // A CD moves by a small share of the depth, and the discrete front's CDs are staircases in
-    // every parameter (central differences of the mid CD in A_ie read -0.16 to 0.03 for steps
-    // of 2 to 20 %): the top and mid CDs within 12 % of the depth's derivative. Measured: 0.9 to
-    // 2.5 % (top) and 8.6 to 10.7 % (mid); etched 0.75 to 1.25 s, up to 3.2 and 12.5 %. At these
-    // 2 nm cells the mid CD reads high by about a tenth of the depth's derivative (against a
-    // least-squares slope over 13 etches too; half that at 1 nm, docs/etch.md). The bottom CD
-    // (and the angle, which takes it) lies in the bottom corner's rounding, whose change of
-    // shape the duals do not carry: here within 3.4 to 8.3 %, but up to 18 % at 1.1 and 1.25 s
-    // and 42 % at 0.75 s (docs/etch.md, "Not done yet").
-    const double tolerance = 0.12 * std::abs(fd.depth_nm);
+    // A CD moves by a small share of the depth: the top and mid CDs within 6 % of the depth's
+    // derivative. Measured: top 0.5 to 1.8 %, mid 0.8 to 3.9 %. At 2 nm cells the mid CD reads
+    // high by about a tenth of the depth's derivative (10 to 12 %, against 15 % steps and against
+    // the least-squares slope alike). The bottom CD (and the angle, which takes it) lies in the
+    // bottom corner's rounding, whose change of shape the duals do not carry (docs/etch.md, "Not
+    // done yet"): here within 2.2, 4.5 and 16 %.
+    const double tolerance = 0.06 * std::abs(fd.depth_nm);
     CHECK(std::abs(p.top_cd_nm.d[k] - fd.top_cd_nm) < tolerance);
     CHECK(std::abs(p.mid_cd_nm.d[k] - fd.mid_cd_nm) < tolerance);
   }
@@ -1772,6 +1777,8 @@ TEST_CASE("Dual-number walls under a narrow beam follow central differences at f
   beam.exponent = 100;
   auto dual = make_feature_domain<Dual<1>>(spec);
   run_etch(ctx, dual, seeded<1>(beam, {"rate_nm_s"}), options);
+  // 5 % steps, not profile_differences' 15 %: the slower run's floor must lie below 90 % of the
+  // nominal depth (at 15 % it does not).
   const double step = 0.05;
   const auto etched_at = [&](double factor) {
     DirectionalEtch moved = beam;

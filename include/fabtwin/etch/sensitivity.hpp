@@ -19,12 +19,12 @@
 // constant), and how a rounded corner changes shape (docs/etch.md, "Not done yet"). Measured
 // against central differences (tests/etch): the depth's derivatives within a few per cent, an
 // isotropic undercut's and 3D hole's CDs within 0.7 % of their closed form, an SF6/O2 trench's
-// top and mid CDs within 10 % of the depth's derivative, the walls a narrow beam etches within
-// 0.063 nm per nm/s at 0.5 nm cells. In a trench's bottom corner, which the ions' shadow rounds
-// over a few nm at any cell size (its bottom CD, its sidewall angle), and on the walls a
-// directional etch tapers in its mask's shadow (the duals' mid CD 29 % high in the isotropic rate
-// at 1 nm cells, where central differences are 5 % off the closed form), take central
-// differences instead (metrology/etch_differences.hpp).
+// top and mid CDs within 4 % of the depth's derivative at 1 nm cells (about 11 % at 2 nm), the
+// walls a narrow beam etches within 0.063 nm per nm/s at 0.5 nm cells. In a trench's bottom
+// corner, which the ions' shadow rounds over a few nm at any cell size (its bottom CD, its
+// sidewall angle), and on the walls a directional etch tapers in its mask's shadow (the duals'
+// mid CD 29 % high in the isotropic rate at 1 nm cells, where central differences are 13 % low),
+// take central differences instead (metrology/etch_differences.hpp).
 
 #include <stdexcept>
 #include <string>

@@ -6,6 +6,13 @@
 // parameter p is moved to (1 +- step) p, the etch run again in the same steps and with the same
 // random streams (the fluxes' Monte Carlo noise is common to the runs and mostly cancels), and
 // every figure of the profile differenced: 2 N runs for N parameters, against one dual run.
+//
+// The step is 15 % by default: a discrete front's CDs are staircases in every parameter (a
+// sample's value jumps where the material clamp or redistancing switches it), and steps of 5 %
+// read the staircase. On an SF6/O2 trench at 1 nm cells, d mid CD / d A_ie by 5 % steps 0.157 nm,
+// by 15 % 0.007, the least-squares slope over 13 etches within +-15 % -0.008; an isotropic
+// undercut's CDs by 15 % steps within 1.3 % of the closed form, by 5 % within 3.7 % (docs/etch.md).
+// The depth, which is no staircase, moves by 0.4 % between the two.
 
 #include <string>
 #include <vector>
@@ -28,7 +35,7 @@ std::vector<EtchProfile> profile_differences(Context<Host>& ctx, MakeDomain&& ma
                                              const Model& model,
                                              const std::vector<std::string>& names,
                                              etch::EtchOptions options, double mask_x,
-                                             double relative_step = 0.05) {
+                                             double relative_step = 0.15) {
   constexpr const char* where = "metrology::profile_differences";
   require(relative_step > 0 && relative_step < 1, where, "relative_step", relative_step,
           "a share in (0, 1) of each parameter's value");
