@@ -85,6 +85,22 @@ struct PointHeight {
   FABTWIN_HD double operator()(index_t s) const { return points[s].position.z; }
 };
 
+/// Whether a visibility counts: its value, or (a dual's) its derivative. A blocked ray within
+/// half a cell of the obstacle has value 0 and a derivative (soft_visibility), which a test of the
+/// value alone dropped: the derivative of the direct fluxes took the lit half of the rays about an
+/// edge and not the blocked half.
+template <class S>
+FABTWIN_HD bool counts(const S& v) {
+  if constexpr (std::is_same_v<S, double>) {
+    return v != 0;
+  } else {
+    if (v.value != 0) return true;
+    for (std::size_t k = 0; k < v.d.size(); ++k)
+      if (v.d[k] != 0) return true;
+    return false;
+  }
+}
+
 /// The visibility of the sky along a traced ray from surface point `p`, 1 or 0, in the scalar S.
 /// Its derivatives are those of a visibility smoothed over a clearance of +-half a cell,
 /// V(c) = clamp(1/2 + c / h), where the ray passed within half a cell of the surface: dV = dc / h,
@@ -93,7 +109,15 @@ struct PointHeight {
 /// dc = dphi(closest) - (grad phi(closest) . n) dphi(p). Integrated over the quadrature's
 /// directions that is the derivative of the visible sky as the surface moves (a trench bottom that
 /// goes deeper sees less sky), which a hard 0 or 1 would miss; the value stays the hard one, and
-/// with a double phi it is the hard value.
+/// with a double phi it is the hard value. The clearance of a blocked ray is how far inside the
+/// solid it passes (etch/trace.hpp), so the rays on both sides of an edge count. grad phi is the
+/// interpolated field's own (differenced over a hundredth of a cell), whose slope is the
+/// clearance's: about an edge, within a cell of the corner of phi's cone, the interpolation
+/// flattens the cone, and a gradient differenced over half a cell (of unit length) moved the
+/// clearance faster than the rays' own clearances change from one to the next. At the bottom of a
+/// 40 x 60 nm trench (4096 directions) the direct flux's derivative in the depth read 0.58 of the
+/// view factor's with the blocked rays left out, 1.1 to 1.35 off the axis with the half-cell
+/// gradient, and 0.96 to 1.06 now at 2, 1 and 0.5 nm cells (0.96 to 1.08 in the opening's width).
 template <class S, class T, class Space>
 FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const SurfacePoint& p,
                              const RayResult& ray) {
@@ -102,7 +126,7 @@ FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const S
     if (ray.end != RayEnd::lost && fabs(ray.clearance) < 0.5 * l.h) {
       using V = std::remove_cv_t<T>;
       const V at_closest = l.sample(phi, ray.closest), at_origin = l.sample(phi, p.position);
-      const Point3 g = l.gradient_at(phi, ray.closest, 0.5 * l.h);
+      const Point3 g = l.gradient_at(phi, ray.closest, 0.01 * l.h);
       const S moved_obstacle = S(at_closest) - S(value_of(at_closest));
       const S moved_origin = S(at_origin) - S(value_of(at_origin));
       visible += (moved_obstacle - g.dot(p.normal) * moved_origin) * (1 / l.h);
@@ -165,7 +189,8 @@ FABTWIN_HD double trace_quadrature(const Lattice& l, View<const T, Space> phi,
   for (index_t k = 0; k < count; ++k) {
     const double c = p.normal.dot(direction[k]);
     if (c <= 0) continue;
-    const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length);
+    const RayResult ray = trace_ray(l, phi, p.position, direction[k], z_source, length,
+                                    !std::is_same_v<std::remove_cv_t<T>, double>);
     traced += ray.segments;
     visit(k, c, ray);
   }
@@ -338,7 +363,7 @@ FABTWIN_HD void DirectIons<T, Space, S, Model>::operator()(index_t s) const {
         const S v = soft_visibility<S>(l, phi, p, ray);
         if (gradients.data() && ray.end == RayEnd::sky)
           in_normal.add_ion(direction[k], weight[k], c);
-        if (v != S(0)) {
+        if (counts(v)) {
           const S cosine = normal.template cosine<S>(c, direction[k]);
           const S w = weight[k] * cosine * v;
           m0 += w;
@@ -405,7 +430,7 @@ struct DirectNeutrals {
           const S v = soft_visibility<S>(l, phi, p, ray);
           if (gradients.data() && ray.end == RayEnd::sky)
             in_normal = in_normal + direction[k] * weight[k];
-          if (v != S(0)) sum += (weight[k] * normal.template cosine<S>(c, direction[k])) * v;
+          if (counts(v)) sum += (weight[k] * normal.template cosine<S>(c, direction[k])) * v;
         });
     if (gradients.data()) gradients[s].neutral = in_normal;
     out[s] = sum;

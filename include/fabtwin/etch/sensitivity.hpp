@@ -17,10 +17,11 @@
 // through the cosines (NormalIn, differenced upwind of the transport along the surface it makes:
 // etch/normal_transport.hpp). What they leave out: the Monte Carlo hits (whole rays: piecewise
 // constant), and how a rounded corner changes shape (docs/etch.md, "Not done yet"). Measured
-// against central differences (tests/etch): the depth's derivatives within a few per cent, an
-// isotropic undercut's and 3D hole's CDs within 0.7 % of their closed form, an SF6/O2 trench's
-// top and mid CDs within 4 % of the depth's derivative at 1 nm cells (about 11 % at 2 nm), the
-// walls a narrow beam etches within 0.063 nm per nm/s at 0.5 nm cells. In a trench's bottom
+// against central differences (tests/etch): an SF6/O2 trench's depth within 1.4 %, an isotropic
+// undercut's and 3D hole's CDs within 0.7 % of their closed form, the SF6/O2 trench's top and mid
+// CDs within 6.3 % of the depth's derivative at 1 nm cells (4 to 8 % at 2 nm), the walls a narrow
+// beam etches within 0.106 nm per nm/s at 0.5 nm cells (walls read their visibility's derivative
+// low for the grazing rays to the far corner: docs/etch.md, "Not done yet"). In a trench's bottom
 // corner, which the ions' shadow rounds over a few nm at any cell size (its bottom CD, its
 // sidewall angle), and on the walls a directional etch tapers in its mask's shadow (the duals'
 // mid CD 29 % high in the isotropic rate at 1 nm cells, where central differences are 13 % low),

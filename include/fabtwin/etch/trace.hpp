@@ -7,8 +7,14 @@
 // (etch/lattice.hpp): a ray crossing a reflective side continues in the mirror image, which is the
 // same as reflecting it. Rays of a cross-section stay in the xz plane.
 // A ray also reports its clearance: the least distance to the surface it sampled beyond its first
-// 1.5 cells (negative where it entered the solid), and where: what a derivative of the visibility
-// needs (etch/flux.hpp, soft_visibility).
+// 1.5 cells, and where: what a derivative of the visibility needs (etch/flux.hpp,
+// soft_visibility). A ray that enters the solid reports, where asked (`through`), how far inside
+// it passes: the least phi along its way on through the solid, until phi falls below -half a cell
+// or the ray leaves the solid again (a ray that clips a corner). Without it a blocked ray's
+// clearance was its first sample inside, a fraction of a cell in whatever way it passed, and the
+// visibility's derivative missed the blocked half of the rays about an obstacle's edge: at the
+// bottom of a 40 x 60 nm trench the direct flux's derivative in the depth read 0.58 of the view
+// factor's, at every cell size.
 
 #include "fabtwin/core/dual.hpp"
 #include "fabtwin/core/view.hpp"
@@ -28,10 +34,12 @@ struct RayResult {
 
 /// Traces from `origin` (on the surface) along the unit direction `dir` until the ray reaches the
 /// source plane z = z_source (sky), enters the solid (surface), or travels `max_length` nm (lost:
-/// nearly horizontal rays between periodic sides).
+/// nearly horizontal rays between periodic sides). `through`: a ray that enters the solid reports
+/// its clearance inside it (above).
 template <class T, class Space>
 FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point3 origin,
-                               Point3 dir, double z_source, double max_length) {
+                               Point3 dir, double z_source, double max_length,
+                               bool through = false) {
   RayResult result;
   // March in cells: the start and the source plane in sample coordinates, lengths in cells.
   const double inverse_h = 1.0 / l.h;
@@ -62,6 +70,25 @@ FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point
     }
     if (d < 0) {
       result.hit = origin + dir * ((t_out + (t - t_out) * phi_out / (phi_out - d)) * l.h);
+      // On through the solid in quarter cells, at most 16 cells: a ray that meets a wall at 2
+      // degrees takes 14 to pass half a cell inside it (one that runs within half a cell of a wall
+      // for longer counts as passing that far inside).
+      double deepest = d;
+      for (double u = t + min_step; through && t > 1.5 && deepest > -0.5 && u < t + 16;
+           u += min_step) {
+        const double w_inside = start.z + dir.z * u;
+        if (w_inside >= w_source) break;
+        const double e =
+            l.sample_value_cells(phi, start.x + dir.x * u, start.y + dir.y * u, w_inside) *
+            inverse_h;
+        ++result.segments;
+        if (e > 0) break;  // out of the solid again: it clipped a corner
+        deepest = fmin(deepest, e);
+        if (e < clearance) {
+          clearance = e;
+          t_closest = u;
+        }
+      }
       return finish(RayEnd::surface);
     }
     t_out = t;
