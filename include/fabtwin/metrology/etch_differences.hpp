@@ -11,7 +11,7 @@
 // sample's value jumps where the material clamp or redistancing switches it), and steps of 5 %
 // read the staircase. On an SF6/O2 trench at 1 nm cells, d mid CD / d A_ie by 5 % steps 0.157 nm,
 // by 15 % 0.007, the least-squares slope over 13 etches within +-15 % -0.008; an isotropic
-// undercut's CDs by 15 % steps within 1.3 % of the closed form, by 5 % within 3.7 % (docs/etch.md).
+// undercut's CDs by 15 % steps within 1.0 % of the closed form, by 5 % within 3.4 % (docs/etch.md).
 // The depth, which is no staircase, moves by 0.4 % between the two.
 
 #include <string>
