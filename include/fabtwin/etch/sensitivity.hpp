@@ -21,11 +21,11 @@
 // undercut's and 3D hole's CDs within 0.7 % of their closed form, the SF6/O2 trench's top and mid
 // CDs within 6.3 % of the depth's derivative at 1 nm cells (4 to 8 % at 2 nm), the walls a narrow
 // beam etches within 0.106 nm per nm/s at 0.5 nm cells (walls read their visibility's derivative
-// low for the grazing rays to the far corner: docs/etch.md, "Not done yet"). In a trench's bottom
-// corner, which the ions' shadow rounds over a few nm at any cell size (its bottom CD, its
-// sidewall angle), and on the walls a directional etch tapers in its mask's shadow (the duals'
-// mid CD 29 % high in the isotropic rate at 1 nm cells, where central differences are 13 % low),
-// take central differences instead (metrology/etch_differences.hpp).
+// low for the grazing rays to the far corner: docs/etch.md, "Not done yet"), the walls a
+// directional etch tapers in its mask's shadow within 0.11 nm per nm/s of their closed form at
+// 1 nm cells (2D and 3D). In a trench's bottom corner, which the ions' shadow rounds over a few
+// nm at any cell size (its bottom CD, its sidewall angle), take central differences instead
+// (metrology/etch_differences.hpp).
 
 #include <stdexcept>
 #include <string>
