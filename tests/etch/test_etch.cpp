@@ -418,15 +418,19 @@ TEST_CASE("A directional etch with an isotropic part undercuts the mask as its s
 
 namespace {
 
-/// A 2D trench of width w and depth D cut in flat ground (no mask), redistanced.
-Domain<double, Host> open_trench(Context<Host>& ctx, double w, double depth, double h) {
-  const index_t nx = index_t(std::lround(3 * w / h));
-  const index_t nz = index_t(std::lround((depth + 3 * h + 10 * h) / h));
-  const Lattice l = square_lattice(nx, 1, nz, h, -0.5 * double(nx - 1) * h, -depth - 3 * h);
-  auto d = custom_domain(l, [&](const Point3& p) {
-    const double inside_x = std::abs(p.x) - 0.5 * w, inside_z = -depth - p.z;
-    const double box = std::max(inside_x, inside_z);  // < 0 inside the trench's cavity
-    return std::max(p.z, -box);
+/// A 2D trench of width w and depth D cut in flat ground (no mask), redistanced. With T a dual,
+/// w or D may be a variable: phi then carries its derivatives in them.
+template <class T = double>
+Domain<T, Host> open_trench(Context<Host>& ctx, std::type_identity_t<T> w,
+                            std::type_identity_t<T> depth, double h) {
+  const double width_nm = value_of(w), depth_nm = value_of(depth);
+  const index_t nx = index_t(std::lround(3 * width_nm / h));
+  const index_t nz = index_t(std::lround((depth_nm + 3 * h + 10 * h) / h));
+  const Lattice l = square_lattice(nx, 1, nz, h, -0.5 * double(nx - 1) * h, -depth_nm - 3 * h);
+  auto d = custom_domain<T>(l, [&](const Point3& p) {
+    const T inside_x = T(std::abs(p.x)) - 0.5 * w, inside_z = -depth - T(p.z);
+    const T box = std::max(inside_x, inside_z);  // < 0 inside the trench's cavity
+    return std::max(T(p.z), -box);
   });
   redistance(ctx, l, d.phi, 6 * h);
   return d;
@@ -869,15 +873,8 @@ TEST_CASE("The direct flux's derivative as a trench deepens or widens equals the
     for (const bool by_width : {false, true}) {
       const Dual<1> depth = by_width ? Dual<1>(depth0) : Dual<1>::variable(depth0, 0);
       const Dual<1> w = by_width ? Dual<1>::variable(w0, 0) : Dual<1>(w0);
-      const index_t nx = index_t(std::lround(3 * w0 / h));
-      const index_t nz = index_t(std::lround((depth0 + 13 * h) / h));
-      const Lattice l = square_lattice(nx, 1, nz, h, -0.5 * double(nx - 1) * h, -depth0 - 3 * h);
-      auto d = custom_domain<Dual<1>>(l, [&](const Point3& p) {
-        const Dual<1> inside_x = Dual<1>(std::abs(p.x)) - 0.5 * w, inside_z = -depth - p.z;
-        const Dual<1> box = inside_x > inside_z ? inside_x : inside_z;  // < 0 in the cavity
-        return p.z > -box.value ? Dual<1>(p.z) : -box;
-      });
-      redistance(ctx, l, d.phi, 6 * h);
+      const auto d = open_trench<Dual<1>>(ctx, w, depth, h);
+      const Lattice& l = d.lattice;
       const auto surface = find_surface(ctx, d);
       Field<Dual<1>, Host> flux(Grid(surface.count, 1, 1.0));
       Field<double, Host> segments(Grid(surface.count, 1, 1.0));

@@ -50,6 +50,11 @@ FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point
   double t_out = 0, phi_out = 0;  // the last sample outside the solid
   double t = 0.5;                 // the first step leaves the surface point
   double clearance = 1e300, t_closest = 0;
+  const auto phi_at = [&](double at) {  // in cells, at `at` cells along the ray
+    return l.sample_value_cells(phi, start.x + dir.x * at, start.y + dir.y * at,
+                                start.z + dir.z * at) *
+           inverse_h;
+  };
   const auto finish = [&](RayEnd end) {
     result.end = end;
     if (clearance < 1e300) {
@@ -59,10 +64,8 @@ FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point
     return result;
   };
   while (t < length) {
-    const double w = start.z + dir.z * t;
-    if (w >= w_source) return finish(RayEnd::sky);
-    const double d =
-        l.sample_value_cells(phi, start.x + dir.x * t, start.y + dir.y * t, w) * inverse_h;
+    if (start.z + dir.z * t >= w_source) return finish(RayEnd::sky);
+    const double d = phi_at(t);
     ++result.segments;
     if (t > 1.5 && d < clearance) {  // in cells; the point is made once, at the end
       clearance = d;
@@ -76,11 +79,8 @@ FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point
       double deepest = d;
       for (double u = t + min_step; through && t > 1.5 && deepest > -0.5 && u < t + 16;
            u += min_step) {
-        const double w_inside = start.z + dir.z * u;
-        if (w_inside >= w_source) break;
-        const double e =
-            l.sample_value_cells(phi, start.x + dir.x * u, start.y + dir.y * u, w_inside) *
-            inverse_h;
+        if (start.z + dir.z * u >= w_source) break;
+        const double e = phi_at(u);
         ++result.segments;
         if (e > 0) break;  // out of the solid again: it clipped a corner
         deepest = fmin(deepest, e);
