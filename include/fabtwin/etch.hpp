@@ -20,3 +20,4 @@
 #include "fabtwin/etch/shapes.hpp"
 #include "fabtwin/etch/surface.hpp"
 #include "fabtwin/etch/trace.hpp"
+#include "fabtwin/etch/visibility.hpp"

@@ -37,6 +37,7 @@
 #include "fabtwin/etch/random.hpp"
 #include "fabtwin/etch/surface.hpp"
 #include "fabtwin/etch/trace.hpp"
+#include "fabtwin/etch/visibility.hpp"
 #include "fabtwin/exec/context.hpp"
 #include "fabtwin/exec/for_each.hpp"
 #include "fabtwin/exec/reduce.hpp"
@@ -84,56 +85,6 @@ struct PointHeight {
   View<const SurfacePoint, Space> points;
   FABTWIN_HD double operator()(index_t s) const { return points[s].position.z; }
 };
-
-/// Whether a visibility counts: its value, or (a dual's) its derivative. A blocked ray within
-/// half a cell of the obstacle has value 0 and a derivative (soft_visibility), which a test of the
-/// value alone dropped: the derivative of the direct fluxes took the lit half of the rays about an
-/// edge and not the blocked half.
-template <class S>
-FABTWIN_HD bool counts(const S& v) {
-  if constexpr (std::is_same_v<S, double>) {
-    return v != 0;
-  } else {
-    if (v.value != 0) return true;
-    for (std::size_t k = 0; k < v.d.size(); ++k)
-      if (v.d[k] != 0) return true;
-    return false;
-  }
-}
-
-/// The visibility of the sky along a traced ray from surface point `p`, 1 or 0, in the scalar S.
-/// Its derivatives are those of a visibility smoothed over a clearance of +-half a cell,
-/// V(c) = clamp(1/2 + c / h), where the ray passed within half a cell of the surface: dV = dc / h,
-/// the clearance c = phi(closest point) moving with the obstacle there (dphi at that point) and
-/// with the ray's origin, which the surface carries along -n by dphi(p):
-/// dc = dphi(closest) - (grad phi(closest) . n) dphi(p). Integrated over the quadrature's
-/// directions that is the derivative of the visible sky as the surface moves (a trench bottom that
-/// goes deeper sees less sky), which a hard 0 or 1 would miss; the value stays the hard one, and
-/// with a double phi it is the hard value. The clearance of a blocked ray is how far inside the
-/// solid it passes (etch/trace.hpp), so the rays on both sides of an edge count. grad phi is the
-/// interpolated field's own (differenced over a hundredth of a cell), whose slope is the
-/// clearance's: about an edge, within a cell of the corner of phi's cone, the interpolation
-/// flattens the cone, and a gradient differenced over half a cell (of unit length) moved the
-/// clearance faster than the rays' own clearances change from one to the next. At the bottom of a
-/// 40 x 60 nm trench (4096 directions) the direct flux's derivative in the depth read 0.58 of the
-/// view factor's with the blocked rays left out, 1.1 to 1.35 off the axis with the half-cell
-/// gradient, and 0.96 to 1.06 now at 2, 1 and 0.5 nm cells (0.96 to 1.08 in the opening's width).
-template <class S, class T, class Space>
-FABTWIN_HD S soft_visibility(const Lattice& l, View<const T, Space> phi, const SurfacePoint& p,
-                             const RayResult& ray) {
-  S visible = S(ray.end == RayEnd::sky ? 1.0 : 0.0);
-  if constexpr (!std::is_same_v<std::remove_cv_t<T>, double>) {
-    if (ray.end != RayEnd::lost && fabs(ray.clearance) < 0.5 * l.h) {
-      using V = std::remove_cv_t<T>;
-      const V at_closest = l.sample(phi, ray.closest), at_origin = l.sample(phi, p.position);
-      const Point3 g = l.gradient_at(phi, ray.closest, 0.01 * l.h);
-      const S moved_obstacle = S(at_closest) - S(value_of(at_closest));
-      const S moved_origin = S(at_origin) - S(value_of(at_origin));
-      visible += (moved_obstacle - g.dot(p.normal) * moved_origin) * (1 / l.h);
-    }
-  }
-  return visible;
-}
 
 /// A surface point's normal in phi's scalar T: the value is the point's (central differences of
 /// phi at its sample, as find_surface takes it) and a dual carries the normal's derivative,
