@@ -13,7 +13,7 @@
 // sticking and re-emission), the surface's normal displacement under them (the level set's
 // derivatives, etch/advect.hpp, handed from a trench's floor to the wall its corner leaves as a
 // vector, etch/displacement.hpp), and the geometry's feedback on the direct fluxes: shadowing
-// through a half-cell soft visibility (etch/flux.hpp, soft_visibility) and the normal's tilt
+// through a half-cell soft visibility (etch/visibility.hpp) and the normal's tilt
 // through the cosines (NormalIn, differenced upwind of the transport along the surface it makes:
 // etch/normal_transport.hpp). What they leave out: the Monte Carlo hits (whole rays: piecewise
 // constant), and how a rounded corner changes shape (docs/etch.md, "Not done yet"). Measured

@@ -7,7 +7,7 @@
 // (etch/lattice.hpp): a ray crossing a reflective side continues in the mirror image, which is the
 // same as reflecting it. Rays of a cross-section stay in the xz plane.
 // A ray also reports its clearance: the least distance to the surface it sampled beyond its first
-// 1.5 cells, and where: what a derivative of the visibility needs (etch/flux.hpp,
+// 1.5 cells, and where: what a derivative of the visibility needs (etch/visibility.hpp,
 // soft_visibility). A ray that enters the solid reports, where asked (`through`), how far inside
 // it passes: the least phi along its way on through the solid, until phi falls below -half a cell
 // or the ray leaves the solid again (a ray that clips a corner). Without it a blocked ray's
