@@ -4,9 +4,9 @@
 // made of (etch/flux.hpp). A hard 0 or 1 has none, so the derivative is that of a visibility
 // smoothed over the ray's clearance c (the least phi along it; how far inside the solid a blocked
 // ray passes): V(c) = clamp(1/2 + c / h), dV = dc / h for the rays within half a cell of an
-// obstacle, on both sides of it. Summed over the quadrature's directions that is the motion of the
-// shadow's edge: the rays in the window span h / |dc/dpsi| of angle, so their sum is dc / |dc/dpsi|,
-// the edge's turn.
+// obstacle, on both sides of it. Summed over the quadrature's directions that is the motion of
+// the shadow's edge: the rays in the window span h / |dc/dpsi| of angle, so their sum is
+// dc / |dc/dpsi|, the edge's turn.
 //
 // dc is what moves the clearance: the obstacle, and the ray's origin, which the surface carries
 // along its normal n_p by -dphi(p). On a smooth obstacle the field's own derivative at the closest
@@ -24,8 +24,8 @@
 // n_b . D = v_b (v = -dphi / |grad phi| on each side), and the clearance moves by
 // (D_p - D) . m, m the ray's normal towards the gas in the plane of the ray and grad phi, D_p the
 // origin's displacement. That is a distance; the window counts rays by the field's clearance,
-// which about a chamfer grows at a rate r other than 1 as a ray moves along m (0.5 to 1.05 over a
-// grazing window), so dc = r (D_p - D) . m, r measured (the least phi over +-1 cell about the
+// which about a chamfer grows at a rate r other than 1 as a ray moves along m (about 0.5 to 1
+// over a grazing window), so dc = r (D_p - D) . m, r measured (the least phi over +-1 cell about the
 // closest point, the ray moved by +-a tenth of a cell): the rays' sum of r over the window is then
 // the clearance's own change across it, and the sum stays the edge's turn.
 // Measured against the view factor (sin a1 + sin a2) / 2 of the trench's bottom and
