@@ -436,6 +436,32 @@ Domain<T, Host> open_trench(Context<Host>& ctx, std::type_identity_t<T> w,
   return d;
 }
 
+/// A 2D trench of width w and depth D cut in flat ground, its bottom corners rounded to `radius`,
+/// redistanced, on the lattice of a trench `lattice_depth` deep (so that trenches of nearby
+/// depths share their samples). With T a dual, D may be a variable.
+template <class T = double>
+Domain<T, Host> rounded_trench(Context<Host>& ctx, double w, std::type_identity_t<T> depth,
+                               double radius, double h, double lattice_depth) {
+  const index_t nx = index_t(std::lround(3 * w / h));
+  const index_t nz = index_t(std::lround((lattice_depth + 16 * h) / h));
+  const Lattice l = square_lattice(nx, 1, nz, h, -0.5 * double(nx - 1) * h, -lattice_depth - 6 * h);
+  auto d = custom_domain<T>(l, [&](const Point3& p) {
+    // The cavity's signed distance: a box from z = -D up past the top, its lower corners rounded
+    // (the distance to the box shrunk by the radius, less the radius).
+    const double above = 100;  // the box's half-height beyond the bottom's centre line
+    const T from_centre = T(p.z) + depth - T(above);
+    const T qx = T(std::abs(p.x) - 0.5 * w + radius);
+    const T qz = (value_of(from_centre) >= 0 ? from_centre : -from_centre) - T(above - radius);
+    const T ox = qx > T(0) ? qx : T(0), oz = qz > T(0) ? qz : T(0);
+    using std::sqrt;
+    const T outside = value_of(ox) > 0 || value_of(oz) > 0 ? sqrt(ox * ox + oz * oz) : T(0);
+    const T cavity = outside + std::min(std::max(qx, qz), T(0)) - T(radius);
+    return std::max(T(p.z), -cavity);
+  });
+  redistance(ctx, l, d.phi, 6 * h);
+  return d;
+}
+
 /// The surface point nearest to `target`.
 index_t point_near(const Surface<Host>& s, Point3 target) {
   index_t best = 0;
@@ -897,7 +923,7 @@ TEST_CASE("The direct flux's derivative as a trench deepens or widens equals the
         const Dual<1> f = flux.data()[s];
         INFO("h = " << h << " nm, x = " << p.x << ", d / d" << (by_width ? "w" : "D") << ": d ln F "
                     << f.d[0] / f.value << " against " << derivative / fraction);
-        // Measured: 0.992 to 1.039 of it in the depth, 0.929 to 0.999 in the width.
+        // Measured: 0.993 to 1.039 of it in the depth, 0.930 to 0.998 in the width.
         CHECK(f.d[0] / f.value == Approx(derivative / fraction).epsilon(0.1));
       }
       if (!by_width) continue;
@@ -912,10 +938,83 @@ TEST_CASE("The direct flux's derivative as a trench deepens or widens equals the
                     << fraction << ", d ln F / dw " << f.d[0] / f.value << " against "
                     << derivative / fraction);
         CHECK(f.value == Approx(fraction).margin(0.01));
-        // Measured: 0.952 to 1.028 of it.
+        // Measured: 0.950 to 1.023 of it.
         CHECK(f.d[0] / f.value == Approx(derivative / fraction).epsilon(0.1));
       }
     }
+  }
+}
+
+TEST_CASE("The direct ion flux's derivative on a trench's rounded bottom corner follows the flux",
+          "[etch]") {
+  // A 48 nm trench 40 nm deep, its bottom corners rounded to 6 nm, deepens: floor and corners
+  // translate down. At each sample of the floor near the corner, the arc and the wall's foot, the
+  // direct ion flux (exponent 500, SF6/O2's; 16384 directions) differentiated by dual numbers in
+  // the depth against the flux at the same samples of the trenches half a cell deeper and
+  // shallower: the soft visibility (etch/visibility.hpp) on a curved surface under a wall, with
+  // the normal's derivative (NormalIn). On the arc's upper half, under the wall, it read 1.2 to
+  // 1.5 of the difference while rays that recede from the wall beside their origin took a
+  // clearance and while the march through the solid stopped after 16 cells (etch/trace.hpp).
+  Context<Host> ctx;
+  const double w = 48, depth = 40, radius = 6;
+  const auto directions = make_source_directions<Host>(500, 2, 16384);
+  // The flux at the given points alone (the corner's: 16384 directions are dear).
+  const auto direct_flux = [&](const auto& d, const std::vector<SurfacePoint>& at) {
+    using T = std::remove_cvref_t<decltype(d.phi.data()[0])>;
+    const index_t n = index_t(at.size());
+    Field<SurfacePoint, Host> points(Grid(n, 1, 1.0));
+    std::copy(at.begin(), at.end(), points.data());
+    Field<T, Host> flux(Grid(n, 1, 1.0));
+    Field<double, Host> segments(Grid(n, 1, 1.0));
+    for_each(ctx, Range1{n},
+             etch::detail::DirectNeutrals<T, Host, T>{
+                 d.lattice, d.phi.cview(), points.cview(), directions.direction.cview(),
+                 directions.weight.cview(), directions.count, flux.view(), segments.view()});
+    return std::vector<T>(flux.data(), flux.data() + n);
+  };
+  for (const double h : {1.0, 0.5}) {
+    const auto dual =
+        rounded_trench<Dual<1>>(ctx, w, Dual<1>::variable(depth, 0), radius, h, depth);
+    const auto deeper = rounded_trench(ctx, w, depth + 0.5 * h, radius, h, depth);
+    const auto shallower = rounded_trench(ctx, w, depth - 0.5 * h, radius, h, depth);
+    const auto surface = find_surface(ctx, dual), surface_deeper = find_surface(ctx, deeper),
+               surface_shallower = find_surface(ctx, shallower);
+    // The samples beside all three surfaces about the right-hand corner.
+    std::vector<SurfacePoint> at, at_deeper, at_shallower;
+    for (index_t s = 0; s < surface.count; ++s) {
+      const SurfacePoint p = surface.points.data()[s];
+      if (p.position.x < 15 || p.position.z + depth > 7) continue;
+      const int a = surface_deeper.point_of_cell.data()[p.cell],
+                b = surface_shallower.point_of_cell.data()[p.cell];
+      if (a < 0 || b < 0) continue;
+      at.push_back(p);
+      at_deeper.push_back(surface_deeper.points.data()[a]);
+      at_shallower.push_back(surface_shallower.points.data()[b]);
+    }
+    const auto flux = direct_flux(dual, at);
+    const auto flux_deeper = direct_flux(deeper, at_deeper),
+               flux_shallower = direct_flux(shallower, at_shallower);
+    double sum_dual = 0, sum_difference = 0;
+    int points = 0;
+    for (std::size_t s = 0; s < at.size(); ++s) {
+      const SurfacePoint& p = at[s];
+      const double difference = (flux_deeper[s] - flux_shallower[s]) / h;
+      if (std::abs(difference) < 0.012) continue;  // a tenth of the largest: on the floor, noise
+      const double derivative = flux[s].d[0];
+      INFO("h = " << h << " nm, (" << p.position.x << ", " << p.position.z + depth
+                  << " above the floor), normal (" << p.normal.x << ", " << p.normal.z << "): dual "
+                  << derivative << ", difference " << difference);
+      // Measured: 0.90 to 1.11 of it.
+      CHECK(derivative == Approx(difference).epsilon(0.15));
+      sum_dual += derivative;
+      sum_difference += difference;
+      ++points;
+    }
+    INFO("h = " << h << " nm: " << points << " points, the sum " << sum_dual << " against "
+                << sum_difference);
+    CHECK(points >= 6);
+    // Measured: 0.998 at both cell sizes.
+    CHECK(sum_dual == Approx(sum_difference).epsilon(0.03));
   }
 }
 
@@ -1821,22 +1920,108 @@ TEST_CASE("Dual-number CDs of an SF6/O2 trench equal central finite differences"
                                << ", bottom " << p.bottom_cd_nm.d[k] << " vs " << fd.bottom_cd_nm
                                << "; d angle " << p.sidewall_angle_deg.d[k] << " vs "
                                << fd.sidewall_angle_deg);
-    // Measured: within 0.2 to 0.8 % (2.4 to 2.9 % while the visibility's derivative left out
+    // Measured: within 0.3 to 1.0 % (2.4 to 2.9 % while the visibility's derivative left out
     // the blocked rays: the test above).
     CHECK(p.depth_nm.d[k] == Approx(fd.depth_nm).epsilon(0.02));
-    // A CD moves by a small share of the depth: the top and mid CDs within 7 % of the depth's
-    // derivative. Measured: top 0.0 to 1.0 %; mid 0.4, 0.2 and 6.3 % in A_ie, Gamma_F and E_ion
-    // (0.8 to 3.9 % while the visibility's derivative left out the blocked rays; the mid CD in
-    // E_ion moved from 0.0097 to 0.0035 against 0.0106: a wall's own rays to the far corner are
-    // grazing, and there the visibility's derivative reads low, the test above). At 2 nm cells
-    // the mid CD reads high by 4 to 8 % of the depth's derivative against the least-squares
-    // slope over 13 etches (10 to 12 % before). The bottom CD (and the angle, which takes it)
-    // lies in the bottom corner's rounding, whose change of shape the duals do not carry
-    // (docs/etch.md, "Not done yet"): here 24 to 35 % off.
-    const double tolerance = 0.07 * std::abs(fd.depth_nm);
+    // A CD moves by a small share of the depth: the top and mid CDs within 5 % of the depth's
+    // derivative. Measured: top 0.3 to 0.7 %; mid 0.8, 0.8 and 4.3 % in A_ie, Gamma_F and E_ion
+    // (0.8 to 3.9 % while the visibility's derivative left out the blocked rays, up to 6.3 %
+    // while their march through the solid stopped after 16 cells, etch/trace.hpp). At 2 nm cells
+    // the mid CD reads high by 5.6 to 6.6 % of the depth's derivative against the least-squares
+    // slope over 13 etches (10 to 12 % before the blocked rays). The bottom CD (and the angle,
+    // which takes it) lies in the bottom corner's rounding, whose motion the duals carry at 0.7
+    // to 0.8 of the exact one (the next test): here 14 to 26 % off, against central differences
+    // that the corner's curvature in the parameters biases too (docs/etch.md, "Not done yet").
+    const double tolerance = 0.05 * std::abs(fd.depth_nm);
     CHECK(std::abs(p.top_cd_nm.d[k] - fd.top_cd_nm) < tolerance);
     CHECK(std::abs(p.mid_cd_nm.d[k] - fd.mid_cd_nm) < tolerance);
   }
+}
+
+// [large]: 6 s of a Dual<5> etch and one etch of 1 nm cells.
+TEST_CASE("Scaling every flux and rate constant of SF6/O2 scales time: the duals equal t d/dt",
+          "[etch][large]") {
+  // An exact reference, free of central differences' step: Belen's rates are linear in the ion,
+  // fluorine and oxygen fluxes and the two rate constants k_sigma and beta_sigma together (the
+  // coverages are ratios of them), so with all five scaled by s every rate is scaled by s and the
+  // profile at (s, t) is the one at (1, s t). d/ds at s = 1, the sum of p d/dp over the five, is
+  // then t d/dt of the same etch, which one run gives step by step. The trench of the test above
+  // (48 nm, 1 nm cells, 1 s). Its bottom CD is not checked: with this reference the duals put
+  // the wall 2.5 to 3.5 nm above the floor at 0.73 to 0.80 of its motion, and the bottom CD, a
+  // small difference of the floor's motion and the corner's, reads -4.6 against 1.6 (-7.6 while
+  // the blocked rays' march through the solid stopped after 16 cells; docs/etch.md, "Not done
+  // yet").
+  Context<Host> ctx;
+  FeatureSpec spec;
+  spec.opening_nm = 48;
+  spec.pitch_nm = 80;
+  spec.mask_thickness_nm = 40;
+  spec.grid_nm = 1;
+  spec.substrate_depth_nm = 50;
+  spec.gas_above_nm = 12;
+  spec.mirrored = true;
+  EtchOptions options;
+  options.time_s = 1;
+  options.step_s = 0.00625;
+  options.flux.rays_per_point = 128;
+  const Sf6o2Etch model = quadrature_only_sf6o2();
+  const std::vector<std::string> names = {"ion_flux", "etchant_flux", "oxygen_flux", "k_sigma",
+                                          "beta_sigma"};
+  auto dual = make_feature_domain<Dual<5>>(spec);
+  run_etch(ctx, dual, seeded<5>(model, names), options);
+  const double mask_x = 38;
+  const auto p = metrology::measure_etch_profile(dual, mask_x);
+  Sf6o2Etch copy = model;
+  const auto values = parameters(copy);
+  const auto along_scaling = [&](const Dual<5>& f) {
+    double sum = 0;
+    for (int k = 0; k < 5; ++k)
+      for (const auto& q : values)
+        if (q.name == names[std::size_t(k)]) sum += *q.value * f.d[k];
+    return sum;
+  };
+  // t d/dt by the least-squares slope over the 2 steps on either side of t (the corner's figures
+  // are curved in time: over 8 steps the mid CD's slope reads 0.49 against 0.34, the depth's
+  // moves by 0.1 %).
+  const int reach = 2, nominal = 160;
+  EtchOptions longer = options;
+  longer.time_s = options.time_s + (reach + 0.5) * options.step_s;
+  auto etched = make_feature_domain<double>(spec);
+  std::vector<double> times;
+  std::vector<metrology::EtchProfile> figures;
+  run_etch(ctx, etched, model, longer, [&](const EtchProgress& e) {
+    if (std::abs(e.step - nominal) > reach) return;
+    times.push_back(e.time_s);
+    figures.push_back(metrology::measure_etch_profile(etched, mask_x));
+  });
+  REQUIRE(times.size() == std::size_t(2 * reach + 1));
+  const auto t_d_dt = [&](double metrology::EtchProfile::*figure) {
+    double mean_t = 0, mean_y = 0;
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      mean_t += times[i] / double(times.size());
+      mean_y += figures[i].*figure / double(times.size());
+    }
+    double covariance = 0, variance = 0;
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      covariance += (times[i] - mean_t) * (figures[i].*figure - mean_y);
+      variance += (times[i] - mean_t) * (times[i] - mean_t);
+    }
+    return options.time_s * covariance / variance;
+  };
+  const double depth = t_d_dt(&metrology::EtchProfile::depth_nm),
+               top = t_d_dt(&metrology::EtchProfile::top_cd_nm),
+               mid = t_d_dt(&metrology::EtchProfile::mid_cd_nm);
+  INFO("d / d ln s: depth " << along_scaling(p.depth_nm) << " against t d/dt " << depth
+                            << ", top CD " << along_scaling(p.top_cd_nm) << " against " << top
+                            << ", mid CD " << along_scaling(p.mid_cd_nm) << " against " << mid
+                            << ", bottom CD " << along_scaling(p.bottom_cd_nm) << " against "
+                            << t_d_dt(&metrology::EtchProfile::bottom_cd_nm));
+  REQUIRE(depth > 30);
+  // Measured: 31.83 against 31.73 (0.3 %); top CD 0.27 against 0.18, mid 0.84 against 0.34 (0.3
+  // and 1.6 % of the depth's).
+  CHECK(along_scaling(p.depth_nm) == Approx(depth).epsilon(0.01));
+  CHECK(std::abs(along_scaling(p.top_cd_nm) - top) < 0.02 * depth);
+  CHECK(std::abs(along_scaling(p.mid_cd_nm) - mid) < 0.02 * depth);
 }
 
 // [large]: 6 s of three etches at 0.5 nm cells.
@@ -1890,9 +2075,9 @@ TEST_CASE("Dual-number walls under a narrow beam follow central differences at f
     const double central = (wall(faster, z) - wall(slower, z)) / (2 * step * beam.rate_nm_s);
     const double by_dual = wall(dual, Dual<1>(z)).d[0];
     INFO("at " << 10 * row << " % of the depth: dual " << by_dual << ", central " << central);
-    // Measured: within 0.106 (the worst at 60 % of the depth; 0.063 at 80 % while the
-    // visibility's derivative left out the blocked rays, whose part on the walls, grazing to the
-    // far corner, still reads low: the view-factor test above); central differences of psi: 0.84.
-    CHECK(std::abs(by_dual - central) < 0.13);
+    // Measured: within 0.062 (the worst at 90 % of the depth; 0.106 at 60 % while the blocked
+    // rays' march through the wall stopped after 16 cells, and 0.063 while the visibility's
+    // derivative left out the blocked rays); central differences of psi: 0.84.
+    CHECK(std::abs(by_dual - central) < 0.1);
   }
 }
