@@ -1,7 +1,7 @@
 #pragma once
 // Parameter sensitivities of an etched profile by central differences: the reference the dual
 // numbers (etch/sensitivity.hpp) are checked against, and what a CD takes where they are not
-// (a trench's bottom corner, the walls beside grazing rays: docs/etch.md, "Not done yet"). Each
+// (a trench's bottom corner: docs/etch.md, "Not done yet"; no step reads its bottom CD well). Each
 // parameter p is moved to (1 +- step) p, the etch run again in the same steps and with the same
 // random streams (the fluxes' Monte Carlo noise is common to the runs and mostly cancels), and
 // every figure of the profile differenced: 2 N runs for N parameters, against one dual run.
