@@ -1733,6 +1733,20 @@ Sf6o2Etch quadrature_only_sf6o2() {
   return model;
 }
 
+/// The SF6/O2 trench the CDs' derivatives are checked on: a 48 nm opening under a 40 nm mask at an
+/// 80 nm pitch, 1 nm cells, mirrored (the same bits as the whole pitch, half the rays).
+FeatureSpec sf6o2_trench_1nm() {
+  FeatureSpec spec;
+  spec.opening_nm = 48;
+  spec.pitch_nm = 80;
+  spec.mask_thickness_nm = 40;
+  spec.grid_nm = 1;
+  spec.substrate_depth_nm = 50;
+  spec.gas_above_nm = 12;
+  spec.mirrored = true;
+  return spec;
+}
+
 /// A yield, a flux and an energy: the kinds of parameter the sensitivities are checked on.
 std::vector<std::string> sf6o2_sensitivity_names() {
   return {"si_a_ie", "etchant_flux", "ion_energy_ev"};
@@ -1890,14 +1904,7 @@ TEST_CASE("Dual-number CDs of an SF6/O2 trench equal central finite differences"
   // staircase: at 1 nm cells the mid CD's in A_ie 0.157 where the least-squares slope over 13
   // etches within +-15 % is -0.008 and 15 % steps give 0.007 (at 2 nm cells, 5 % steps of the ion
   // energy put the bottom CD's at 0.0005 against a slope of 0.016; 15 % steps 0.017).
-  FeatureSpec spec;
-  spec.opening_nm = 48;
-  spec.pitch_nm = 80;
-  spec.mask_thickness_nm = 40;
-  spec.grid_nm = 1;
-  spec.substrate_depth_nm = 50;
-  spec.gas_above_nm = 12;
-  spec.mirrored = true;  // the same bits as the whole pitch, half the rays
+  const FeatureSpec spec = sf6o2_trench_1nm();
   EtchOptions options;
   options.time_s = 1;
   options.step_s = 0.00625;  // the same 161 steps in every run: the CFL limit never binds
@@ -1952,14 +1959,7 @@ TEST_CASE("Scaling every flux and rate constant of SF6/O2 scales time: the duals
   // the blocked rays' march through the solid stopped after 16 cells; docs/etch.md, "Not done
   // yet").
   Context<Host> ctx;
-  FeatureSpec spec;
-  spec.opening_nm = 48;
-  spec.pitch_nm = 80;
-  spec.mask_thickness_nm = 40;
-  spec.grid_nm = 1;
-  spec.substrate_depth_nm = 50;
-  spec.gas_above_nm = 12;
-  spec.mirrored = true;
+  const FeatureSpec spec = sf6o2_trench_1nm();
   EtchOptions options;
   options.time_s = 1;
   options.step_s = 0.00625;
