@@ -38,14 +38,15 @@ struct RayResult {
   RayEnd end = RayEnd::lost;
   Point3 hit;                ///< where it met the surface (unfolded: it may lie beyond a side)
   int segments = 0;          ///< distance-field samples taken: the unit of tracing throughput
-  double clearance = 1e300;  ///< least phi sampled beyond the first 1.5 cells (nm)
+  double clearance = 1e300;  ///< the closest approach (nm; rays traced `through` alone)
   Point3 closest;            ///< where (unfolded)
 };
 
 /// Traces from `origin` (on the surface) along the unit direction `dir` until the ray reaches the
 /// source plane z = z_source (sky), enters the solid (surface), or travels `max_length` nm (lost:
-/// nearly horizontal rays between periodic sides). `through`: a ray that enters the solid reports
-/// its clearance inside it (above).
+/// nearly horizontal rays between periodic sides). `through`: the ray reports its clearance
+/// (above), inside the solid where it enters it; only a dual's visibility asks, so other rays
+/// keep no account of it.
 template <class T, class Space>
 FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point3 origin,
                                Point3 dir, double z_source, double max_length,
@@ -79,11 +80,13 @@ FABTWIN_HD RayResult trace_ray(const Lattice& l, View<const T, Space> phi, Point
     if (start.z + dir.z * t >= w_source) return finish(RayEnd::sky);
     const double d = phi_at(t);
     ++result.segments;
-    if (d < highest) receding = false;
-    highest = fmax(highest, d);
-    if (!receding && t > 1.5 && d < clearance) {  // in cells; the point is made once, at the end
-      clearance = d;
-      t_closest = t;
+    if (through) {
+      if (d < highest) receding = false;
+      highest = fmax(highest, d);
+      if (!receding && t > 1.5 && d < clearance) {  // in cells; the point is made once, at the end
+        clearance = d;
+        t_closest = t;
+      }
     }
     if (d < 0) {
       result.hit = origin + dir * ((t_out + (t - t_out) * phi_out / (phi_out - d)) * l.h);
